@@ -1,0 +1,44 @@
+"""The ``tracker`` console script: a Flask CLI group over ``create_app``.
+
+Every bad argument ends as one line on stderr and exit status 2, never a
+traceback: click's usage errors, our own validation and configuration errors
+alike.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+from flask.cli import FlaskGroup
+
+from tracker import create_app
+from tracker.config import ConfigError
+from tracker.playbook.seeds import SeedError
+
+cli = FlaskGroup(
+    name="tracker",
+    create_app=create_app,
+    help="Operations checklist and task tracker for TikTok Shop sellers.",
+)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI, turning every bad-input error into one line and exit 2."""
+    try:
+        result = cli.main(args=argv, prog_name="tracker", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        click.echo(f"Error: {_one_line(error.format_message())}", err=True)
+        sys.exit(error.exit_code)
+    except (ConfigError, SeedError) as error:
+        click.echo(f"Error: {_one_line(str(error))}", err=True)
+        sys.exit(2)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

@@ -1,0 +1,68 @@
+"""Configuration: safe embedded defaults, the environment, then an explicit mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCHEDULER_CHOICES = ("on", "off")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the setting."""
+
+
+def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Merge defaults with the environment (only when no mapping is given) and the mapping."""
+    settings: dict[str, Any] = {
+        "TESTING": False,
+        "TRACKER_SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
+    }
+    if config is None:
+        environ = os.environ
+        if environ.get("DATABASE_URL"):
+            settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+        if environ.get("SECRET_KEY"):
+            settings["SECRET_KEY"] = environ["SECRET_KEY"]
+        if environ.get("TRACKER_SCHEDULER"):
+            settings["TRACKER_SCHEDULER"] = environ["TRACKER_SCHEDULER"].strip().lower()
+        if environ.get("TRACKER_SEEDS_DIR"):
+            settings["TRACKER_SEEDS_DIR"] = environ["TRACKER_SEEDS_DIR"]
+    else:
+        settings.update(config)
+
+    settings.setdefault(
+        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'tracker.sqlite3'}"
+    )
+    settings.setdefault("TRACKER_SCHEDULER", "off" if settings["TESTING"] else "on")
+    if settings["TRACKER_SCHEDULER"] not in SCHEDULER_CHOICES:
+        raise ConfigError(
+            f"TRACKER_SCHEDULER must be 'on' or 'off', got {settings['TRACKER_SCHEDULER']!r}"
+        )
+    if not Path(settings["TRACKER_SEEDS_DIR"]).is_dir():
+        raise ConfigError(f"TRACKER_SEEDS_DIR: no seed folder at {settings['TRACKER_SEEDS_DIR']}")
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _instance_secret_key(instance_path)
+    return settings
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Keep one generated key in the instance folder so sessions survive a restart."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create it readable by the owner only, and never overwrite one a parallel
+    # process wrote first.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

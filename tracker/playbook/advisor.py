@@ -1,0 +1,482 @@
+"""The model advisor: score a seller's answers for self-operation (POP) or full management.
+
+The questionnaire and its weights live in ``seeds/advisor.toml``; this module
+validates that file, checks a seller's answers against it and turns them into
+a recommendation whose every point is explained by an answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from tracker.playbook.seeds import SeedError, load_with, read_toml
+
+# The two operating models the advisor chooses between, in the order scores are shown.
+MODELS = ("pop", "full_managed")
+
+# `tracker advise` promises to understand these answers (CONTRACT.md), so a seed
+# file that drops one would break the command for everyone who sends it.
+PROMISED_ANSWERS = (
+    "abilities",
+    "financial_backing",
+    "brand_goal",
+    "values_interaction",
+    "bulk_sales",
+    "accepts_higher_cost",
+    "new_to_cross_border",
+    "content_capacity",
+)
+
+ANSWER_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# "<guide>: <section heading>" optionally followed by ", <item number>".
+SOURCE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*: \S.*?(?:, [1-9][0-9]*)?$")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one answer (or range of counts) adds to a model's score, and why."""
+
+    favours: str
+    weight: int
+    why: str
+    source: str
+    when: bool | None = None
+    at_least: int | None = None
+    at_most: int | None = None
+
+    def covers(self, value: bool | int, minimum: int | None, maximum: int | None) -> bool:
+        """Say whether this outcome is the one for ``value``."""
+        if self.when is not None:
+            return value is self.when
+        low = self.at_least if self.at_least is not None else minimum
+        high = self.at_most if self.at_most is not None else maximum
+        return low <= value <= high
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the questionnaire and the outcomes of its answers."""
+
+    key: str
+    text: str
+    kind: str  # "bool" or "count"
+    outcomes: tuple[Outcome, ...]
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def expected(self) -> str:
+        """Describe, for an error message, what a valid answer looks like."""
+        if self.kind == "count":
+            return f"a whole number from {self.minimum} to {self.maximum}"
+        return "true or false"
+
+    def check(self, value: object) -> bool | int:
+        """Return ``value`` if it answers this question, else raise an AnswerError."""
+        # bool is a subclass of int in Python: test it first, both ways round.
+        if self.kind == "bool":
+            valid = isinstance(value, bool)
+        else:
+            valid = (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and self.minimum <= value <= self.maximum
+            )
+        if not valid:
+            raise AnswerError(self.key, f"expected {self.expected}, got {_shown(value)}")
+        return value  # type: ignore[return-value]
+
+    def outcome_for(self, value: object) -> Outcome:
+        """Return the one outcome that scores ``value``."""
+        value = self.check(value)
+        for outcome in self.outcomes:
+            if outcome.covers(value, self.minimum, self.maximum):
+                return outcome
+        # Unreachable for rules that passed load_advisor_rules: coverage is checked there.
+        raise AnswerError(self.key, f"no outcome scores {_shown(value)}")
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """Which model wins when both scores are equal, and why."""
+
+    favours: str
+    why: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AdvisorRules:
+    """The questionnaire, in the order it is asked, and its tie-break."""
+
+    questions: tuple[Question, ...]
+    tie: TieBreak
+
+    @property
+    def answer_keys(self) -> tuple[str, ...]:
+        """List the answer keys in questionnaire order."""
+        return tuple(question.key for question in self.questions)
+
+    def question(self, key: str) -> Question:
+        """Return the question for answer ``key``; raise KeyError if there is none."""
+        for question in self.questions:
+            if question.key == key:
+                return question
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One answer's contribution to the advice."""
+
+    answer: str
+    favours: str
+    why: str
+    source: str
+    weight: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialise as the reason object of ``tracker advise``."""
+        return {
+            "answer": self.answer,
+            "favours": self.favours,
+            "why": self.why,
+            "source": self.source,
+            "weight": self.weight,
+        }
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The recommended model, each model's score and the reasons behind them."""
+
+    recommended: str
+    scores: dict[str, int]
+    reasons: tuple[Reason, ...]
+    tie: bool
+
+    def to_json(self, market_note: str | None = None) -> dict[str, Any]:
+        """Serialise as the object ``tracker advise`` prints."""
+        shown: dict[str, Any] = {
+            "recommended": self.recommended,
+            "scores": {model: self.scores[model] for model in MODELS},
+            "reasons": [reason.to_json() for reason in self.reasons],
+            "tie": self.tie,
+        }
+        if market_note is not None:
+            shown["market_note"] = market_note
+        return shown
+
+
+class AnswerError(ValueError):
+    """An answer the questionnaire cannot use: which answer, what is wrong."""
+
+    def __init__(self, key: str | None, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = "answers" if self.key is None else f"answers.{self.key}"
+        return f"{where}: {self.message}"
+
+
+# --- the seed file ----------------------------------------------------------
+
+
+class YesNo(fields.Field):
+    """A TOML boolean, and nothing that merely looks like one (1, "yes")."""
+
+    default_error_messages = {"invalid": "must be true or false"}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _whole_number(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(
+        strict=True, error_messages={"invalid": "must be a whole number"}, **kwargs
+    )
+
+
+def _not_blank(text: str) -> None:
+    if not text.strip():
+        raise ValidationError("may not be blank")
+
+
+_favours = validate.OneOf(MODELS, error="must be one of {choices}, got {input!r}")
+_source = validate.Regexp(
+    SOURCE,
+    error="must read '<guide>: <section heading>', optionally followed by ', <item number>'",
+)
+
+
+class OutcomeSchema(Schema):
+    """One outcome: its condition, the model it favours, its weight and its reason."""
+
+    when = YesNo()
+    at_least = _whole_number()
+    at_most = _whole_number()
+    favours = fields.String(required=True, validate=_favours)
+    weight = _whole_number(
+        required=True, validate=validate.Range(min=1, error="must be at least 1, got {input}")
+    )
+    why = fields.String(required=True, validate=_not_blank)
+    source = fields.String(required=True, validate=_source)
+
+
+class QuestionSchema(Schema):
+    """One question: how it is asked, its answer type and its outcomes."""
+
+    text = fields.String(data_key="question", required=True, validate=_not_blank)
+    kind = fields.String(
+        data_key="type",
+        required=True,
+        validate=validate.OneOf(
+            ("bool", "count"), error="must be 'bool' or 'count', got {input!r}"
+        ),
+    )
+    minimum = _whole_number(data_key="min")
+    maximum = _whole_number(data_key="max")
+    outcomes = fields.List(
+        fields.Nested(OutcomeSchema),
+        required=True,
+        validate=validate.Length(min=1, error="must list at least one outcome"),
+    )
+
+    @validates_schema
+    def _answers_scored_once(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # Every possible answer must produce exactly one reason, so each answered
+        # question explains itself and no answer counts twice.
+        if data["kind"] == "bool":
+            _check_bool_outcomes(data)
+        else:
+            _check_count_outcomes(data)
+
+
+def _check_bool_outcomes(data: dict[str, Any]) -> None:
+    problems: dict[str, Any] = {}
+    for name in ("minimum", "maximum"):
+        if name in data:
+            label = "min" if name == "minimum" else "max"
+            problems[label] = [f"a yes/no question takes no {label}"]
+    per_outcome: dict[int, list[str]] = {}
+    seen: dict[bool, int] = {}
+    for index, outcome in enumerate(data["outcomes"]):
+        if "at_least" in outcome or "at_most" in outcome:
+            per_outcome.setdefault(index, []).append(
+                "a yes/no question's outcome takes `when = true|false`, not at_least/at_most"
+            )
+        if "when" not in outcome:
+            per_outcome.setdefault(index, []).append("missing `when = true|false`")
+            continue
+        when = outcome["when"]
+        if when in seen:
+            per_outcome.setdefault(index, []).append(
+                f"a second outcome for {_shown(when)} (outcomes.{seen[when]} already scores it)"
+            )
+        seen.setdefault(when, index)
+    if per_outcome:
+        problems["outcomes"] = per_outcome
+    if problems:
+        raise ValidationError(problems)
+    missing = [_shown(value) for value in (True, False) if value not in seen]
+    if missing:
+        raise ValidationError(f"no outcome for the answer {' or '.join(missing)}")
+
+
+def _check_count_outcomes(data: dict[str, Any]) -> None:
+    problems: dict[str, Any] = {}
+    for name, label in (("minimum", "min"), ("maximum", "max")):
+        if name not in data:
+            problems[label] = ["a count question needs a min and a max"]
+    if problems:
+        raise ValidationError(problems)
+    minimum, maximum = data["minimum"], data["maximum"]
+    if minimum > maximum:
+        raise ValidationError({"max": [f"is {maximum}, below min {minimum}"]})
+
+    per_outcome: dict[int, list[str]] = {}
+    spans: list[tuple[int, int, int]] = []
+    for index, outcome in enumerate(data["outcomes"]):
+        found: list[str] = []
+        if "when" in outcome:
+            found.append("a count question's outcome takes at_least/at_most, not `when`")
+        if "at_least" not in outcome and "at_most" not in outcome:
+            found.append("needs at_least, at_most or both")
+        for bound in ("at_least", "at_most"):
+            if bound in outcome and not minimum <= outcome[bound] <= maximum:
+                found.append(
+                    f"{bound} {outcome[bound]} is outside the question's range"
+                    f" {minimum} to {maximum}"
+                )
+        low = outcome.get("at_least", minimum)
+        high = outcome.get("at_most", maximum)
+        if not found and low > high:
+            found.append(f"covers no answer (at_least {low} is above at_most {high})")
+        if found:
+            per_outcome[index] = found
+        else:
+            spans.append((low, high, index))
+    if per_outcome:
+        raise ValidationError({"outcomes": per_outcome})
+
+    overlaps: list[str] = []
+    uncovered: list[int] = []
+    for value in range(minimum, maximum + 1):
+        covering = [index for low, high, index in spans if low <= value <= high]
+        if not covering:
+            uncovered.append(value)
+        elif len(covering) > 1:
+            names = " and ".join(f"outcomes.{index}" for index in covering)
+            overlaps.append(f"{value} ({names})")
+    messages = []
+    if overlaps:
+        messages.append(f"outcomes overlap at {', '.join(overlaps)}")
+    if uncovered:
+        messages.append(f"no outcome covers {', '.join(str(value) for value in uncovered)}")
+    if messages:
+        raise ValidationError(messages)
+
+
+class TieSchema(Schema):
+    """The tie-break: the model that wins equal scores, and why."""
+
+    favours = fields.String(required=True, validate=_favours)
+    why = fields.String(required=True, validate=_not_blank)
+    source = fields.String(required=True, validate=_source)
+
+
+class AdvisorFileSchema(Schema):
+    """The file's top level: the questions by answer key, then the tie-break."""
+
+    questions = fields.Dict(
+        keys=fields.String(
+            validate=validate.Regexp(
+                ANSWER_KEY, error="answer keys are lower_snake_case, got {input!r}"
+            )
+        ),
+        values=fields.Dict(),
+        required=True,
+        validate=validate.Length(min=1, error="must ask at least one question"),
+    )
+    tie = fields.Dict(required=True)
+
+
+def load_advisor_rules(path: Path) -> AdvisorRules:
+    """Load and validate the advisor's questionnaire from ``path``."""
+    raw = load_with(AdvisorFileSchema(), read_toml(path), path)
+    questions = []
+    for key, raw_question in raw["questions"].items():
+        loaded = load_with(QuestionSchema(), raw_question, path, entry=key)
+        questions.append(
+            Question(
+                key=key,
+                text=loaded["text"],
+                kind=loaded["kind"],
+                outcomes=tuple(Outcome(**outcome) for outcome in loaded["outcomes"]),
+                minimum=loaded.get("minimum"),
+                maximum=loaded.get("maximum"),
+            )
+        )
+    for key in PROMISED_ANSWERS:
+        if key not in raw["questions"]:
+            raise SeedError(
+                path, "missing: `tracker advise` promises to understand this answer", entry=key
+            )
+    tie = TieBreak(**load_with(TieSchema(), raw["tie"], path, entry="tie"))
+    return AdvisorRules(questions=tuple(questions), tie=tie)
+
+
+# --- answers and advice -----------------------------------------------------
+
+
+def parse_answers(raw: object, rules: AdvisorRules) -> dict[str, bool | int]:
+    """Check answers decoded from JSON and return the known ones; null means unknown."""
+    if not isinstance(raw, Mapping):
+        raise AnswerError(None, f"expected a JSON object of answers, got {_shown(raw)}")
+    answers: dict[str, bool | int] = {}
+    for key, value in raw.items():
+        try:
+            question = rules.question(key)
+        except KeyError:
+            known = ", ".join(rules.answer_keys)
+            raise AnswerError(str(key), f"unknown answer; the known answers are {known}") from None
+        # A null answer is an unknown one: it weighs nothing, like a missing key.
+        if value is not None:
+            answers[key] = question.check(value)
+    return answers
+
+
+def advise(answers: Mapping[str, bool | int], rules: AdvisorRules) -> Advice:
+    """Score the answers and recommend the model with the higher score."""
+    unknown = [key for key in answers if key not in rules.answer_keys]
+    if unknown:
+        known = ", ".join(rules.answer_keys)
+        raise AnswerError(unknown[0], f"unknown answer; the known answers are {known}")
+    scores = dict.fromkeys(MODELS, 0)
+    reasons = []
+    for question in rules.questions:
+        value = answers.get(question.key)
+        if value is None:
+            continue
+        outcome = question.outcome_for(value)
+        scores[outcome.favours] += outcome.weight
+        reasons.append(
+            Reason(
+                answer=question.key,
+                favours=outcome.favours,
+                why=outcome.why,
+                source=outcome.source,
+                weight=outcome.weight,
+            )
+        )
+    best = max(scores.values())
+    leaders = [model for model in MODELS if scores[model] == best]
+    tie = len(leaders) > 1
+    recommended = rules.tie.favours if tie else leaders[0]
+    return Advice(recommended=recommended, scores=scores, reasons=tuple(reasons), tie=tie)
+
+
+def market_note(
+    advice: Advice,
+    market: str,
+    offered_in: Mapping[str, Collection[str]],
+    market_names: Mapping[str, str],
+    model_names: Mapping[str, str],
+) -> str | None:
+    """Say when the guides do not offer the recommended model in ``market``; else None."""
+    market = market.strip().upper()
+    recommended = advice.recommended
+    if market in offered_in.get(recommended, ()):
+        return None
+    place = market_names.get(market, market)
+    chosen = model_names.get(recommended, recommended)
+    alternatives = [model for model in MODELS if model != recommended]
+    offered = [model for model in alternatives if market in offered_in.get(model, ())]
+    if offered:
+        names = " or ".join(model_names.get(model, model) for model in offered)
+        return (
+            f"{chosen} is not offered in {place} according to the guides; "
+            f"{names} is, so consider it for this market."
+        )
+    names = " nor ".join(model_names.get(model, model) for model in alternatives)
+    return f"{chosen} is not offered in {place} according to the guides, and neither is {names}."
+
+
+def _shown(value: object) -> str:
+    """Render a value as the user wrote it in JSON, cut short if long."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,428 @@
+"""Turn a store profile into its dated task plan.
+
+``generate_plan`` is a pure function of (profile, catalog, today, horizon): it
+reads no clock, no database and no configuration, so the same inputs always
+give the same plan, and every key is the playbook entry's key.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from tracker.playbook.catalog import (
+    PEAK_ANCHORS,
+    STOCK_UP_ANCHORS,
+    STOCK_UP_PEAKS,
+    Catalog,
+    Entry,
+    Recurrence,
+)
+from tracker.playbook.eligibility import Warning, check_eligibility, invitation_categories
+from tracker.playbook.peaks import Peak, PeakRule, peaks_between
+from tracker.playbook.profile import ResolvedProfile, StoreProfile, resolve_profile
+from tracker.playbook.stockup import Shutdown, StockUpDeadlines, stock_up_deadlines
+
+DEFAULT_HORIZON_DAYS = 120
+# Peak-anchored work starts long before the peak (ordering stock can be months
+# ahead), so look this far past the horizon for peaks whose tasks fall inside it.
+_PEAK_LOOKAHEAD_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What must hold before a task can be done, and why."""
+
+    reason: str
+    after: date | None = None
+    after_estimated: bool = False
+    tasks: tuple[str, ...] = ()
+    followers_at_least: int | None = None
+
+    def is_open(self, today: date, *, followers: int = 0, done: frozenset[str] = frozenset()) -> bool:
+        """Tell whether every condition holds on ``today``."""
+        return (
+            (self.after is None or today > self.after)
+            and all(key in done for key in self.tasks)
+            and (self.followers_at_least is None or followers >= self.followers_at_least)
+        )
+
+    def unmet(self, today: date, *, followers: int = 0, done: frozenset[str] = frozenset()) -> list[str]:
+        """Say, condition by condition, what still keeps the task locked."""
+        reasons = []
+        if self.after is not None and today <= self.after:
+            estimate = " (estimated)" if self.after_estimated else ""
+            reasons.append(f"after {self.after.isoformat()}{estimate}")
+        missing = [key for key in self.tasks if key not in done]
+        if missing:
+            reasons.append("when done: " + ", ".join(missing))
+        if self.followers_at_least is not None and followers < self.followers_at_least:
+            reasons.append(f"{followers} of {self.followers_at_least} followers")
+        return reasons
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"reason": self.reason}
+        if self.after is not None:
+            out["after"] = self.after.isoformat()
+            if self.after_estimated:
+                out["after_estimated"] = True
+        if self.tasks:
+            out["tasks"] = list(self.tasks)
+        if self.followers_at_least is not None:
+            out["followers_at_least"] = self.followers_at_least
+        return out
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    """One task of a store's plan; a recurring one stands for all its occurrences."""
+
+    key: str
+    title: str
+    description: str
+    phase: str
+    due_on: date
+    critical: bool
+    source: str
+    recurrence: Recurrence | None = None
+    starts_on: date | None = None
+    depends_on: tuple[str, ...] = ()
+    gate: Gate | None = None
+    peak: Peak | None = None
+    estimated: bool = False
+    locked: bool = False
+
+    def occurrences(self, start: date, end: date) -> list[date]:
+        """List the due dates of this task from ``start`` to ``end``, both included."""
+        if self.recurrence is None:
+            return [self.due_on] if start <= self.due_on <= end else []
+        return list(_occurrences(self.recurrence, self.starts_on or self.due_on, start, end))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "key": self.key,
+            "title": self.title,
+            "description": self.description,
+            "phase": self.phase,
+            "due_on": self.due_on.isoformat(),
+            "recurrence": self.recurrence.to_json() if self.recurrence else None,
+            "depends_on": list(self.depends_on),
+            "gate": self.gate.to_json() if self.gate else None,
+            "peak": self.peak.key if self.peak else None,
+            "critical": self.critical,
+            "source": self.source,
+            "locked": self.locked,
+        }
+        if self.recurrence is not None and self.starts_on is not None:
+            out["starts_on"] = self.starts_on.isoformat()
+        if self.peak is not None:
+            out["peak_date"] = self.peak.date.isoformat()
+        if self.estimated:
+            out["estimated"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A store's plan on a given day, with the warnings and the dates it was worked from."""
+
+    store: ResolvedProfile
+    today: date
+    horizon_ends_on: date
+    warnings: tuple[Warning, ...]
+    tasks: tuple[PlannedTask, ...]
+    stock_up: tuple[StockUpDeadlines, ...]
+    peaks: tuple[Peak, ...]
+    playbook_version: str
+    phase_names: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        store = self.store
+        profile = store.profile
+        return {
+            "store": {
+                "model": profile.model,
+                "market": profile.market,
+                "store_type": profile.store_type,
+                "entity": profile.entity,
+                "chinese_share_percent": profile.chinese_share_percent,
+                "categories": list(profile.categories),
+                "opened_on": profile.opened_on.isoformat(),
+                "inspection_ends_on": store.inspection_ends_on.isoformat(),
+                "inspection_ends_on_estimated": store.inspection_estimated,
+                "timezone": store.timezone,
+                "followers": profile.followers,
+                "follower_target": store.follower_target,
+                "freight_mode": store.freight_mode,
+                "lead_time_days": store.lead_time_days,
+                "production_days": store.production_days,
+            },
+            "today": self.today.isoformat(),
+            "horizon_ends_on": self.horizon_ends_on.isoformat(),
+            "playbook_version": self.playbook_version,
+            "warnings": [warning.to_json() for warning in self.warnings],
+            "tasks": [task.to_json() for task in self.tasks],
+            "peaks": [peak.to_json() for peak in self.peaks],
+            "stock_up": [deadlines.to_json(self.today) for deadlines in self.stock_up],
+        }
+
+
+def generate_plan(
+    profile: StoreProfile,
+    catalog: Catalog,
+    *,
+    today: date,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> Plan:
+    """Build the store's plan: every applicable playbook entry, dated, up to the horizon."""
+    store = resolve_profile(profile, catalog)
+    horizon_ends_on = today + timedelta(days=horizon_days)
+    warnings = check_eligibility(profile, catalog)
+    invited = invitation_categories(profile, catalog)
+    conditions = frozenset({"invitation_category"} if invited else ())
+    applicable = [
+        entry for entry in catalog.entries
+        if entry.trigger is None and _applies(entry, profile, conditions)
+    ]
+    applicable_keys = frozenset(entry.key for entry in applicable)
+    placeholders = {
+        "market": store.market.name,
+        "invitation_categories": ", ".join(catalog.categories[c] for c in invited),
+    }
+
+    peaks = _peaks_for(catalog, store, today, horizon_ends_on)
+    stock_up = _stock_up_for(catalog, store, peaks)
+    deadlines_by_peak = {(d.peak.key, d.peak.date): d for d in stock_up}
+
+    tasks: list[PlannedTask] = []
+    missed: dict[tuple[str, date], list[str]] = {}
+    for entry in applicable:
+        if entry.peak_anchored:
+            for peak in _peaks_of(entry, peaks):
+                deadlines = deadlines_by_peak.get((peak.key, peak.date))
+                due_on = _peak_due(entry, peak, deadlines)
+                if due_on is None or due_on > horizon_ends_on:
+                    continue
+                if due_on < profile.opened_on:
+                    missed.setdefault((peak.name, peak.date), []).append(entry.key)
+                    continue
+                tasks.append(_task(
+                    entry, store, catalog, applicable_keys, today, due_on,
+                    placeholders | {"peak": peak.name, "year": str(peak.date.year)}, peak=peak,
+                ))
+            continue
+        anchor = (
+            store.inspection_ends_on if entry.due.anchor == "inspection_ends_on" else profile.opened_on
+        )
+        due_on = anchor + timedelta(days=entry.due.days)
+        estimated = entry.due.anchor == "inspection_ends_on" and store.inspection_estimated
+        starts_on = None
+        if entry.recurrence is not None:
+            starts_on = due_on
+            due_on = next(_occurrences(entry.recurrence, starts_on, max(today, starts_on), None))
+        if due_on > horizon_ends_on:
+            continue
+        tasks.append(_task(
+            entry, store, catalog, applicable_keys, today, due_on, placeholders,
+            starts_on=starts_on, estimated=estimated,
+        ))
+
+    for (name, peak_date), keys in missed.items():
+        warnings.append(Warning(
+            "peak_deadline_before_opening",
+            f"{name} {peak_date.year}: {len(keys)} deadline(s) fall before the store opens on "
+            f"{profile.opened_on.isoformat()} and are left out of the plan ({', '.join(keys)}).",
+            field="opened_on",
+        ))
+
+    phase_order = {key: phase.order for key, phase in catalog.phases.items()}
+    tasks.sort(key=lambda t: (
+        t.due_on, phase_order[t.phase], t.key, t.peak.date if t.peak else date.min,
+    ))
+    return Plan(
+        store=store,
+        today=today,
+        horizon_ends_on=horizon_ends_on,
+        warnings=tuple(warnings),
+        tasks=tuple(tasks),
+        stock_up=tuple(d for d in stock_up if d.order_by <= horizon_ends_on),
+        peaks=tuple(p for p in peaks if p.date <= horizon_ends_on),
+        playbook_version=catalog.version,
+        phase_names={key: phase.name for key, phase in catalog.phases.items()},
+    )
+
+
+def _applies(entry: Entry, profile: StoreProfile, conditions: frozenset[str]) -> bool:
+    return (
+        (entry.models is None or profile.model in entry.models)
+        and (entry.store_types is None or profile.store_type in entry.store_types)
+        and (entry.markets is None or profile.market in entry.markets)
+        and (entry.categories is None or bool(entry.categories & set(profile.categories)))
+        and entry.conditions <= conditions
+    )
+
+
+def _task(
+    entry: Entry,
+    store: ResolvedProfile,
+    catalog: Catalog,
+    applicable_keys: frozenset[str],
+    today: date,
+    due_on: date,
+    placeholders: Mapping[str, str],
+    *,
+    peak: Peak | None = None,
+    starts_on: date | None = None,
+    estimated: bool = False,
+) -> PlannedTask:
+    gate = _gate(entry, store, applicable_keys)
+    return PlannedTask(
+        key=entry.key,
+        title=entry.title.format_map(placeholders),
+        description=entry.description.format_map(placeholders),
+        phase=entry.phase,
+        due_on=due_on,
+        critical=entry.critical,
+        source=entry.source,
+        recurrence=entry.recurrence,
+        starts_on=starts_on,
+        depends_on=tuple(key for key in entry.depends_on if key in applicable_keys),
+        gate=gate,
+        peak=peak,
+        estimated=estimated or bool(gate and gate.after_estimated),
+        # Nothing is done in a fresh plan, so any gate on tasks still holds.
+        locked=gate is not None and not gate.is_open(today, followers=store.profile.followers),
+    )
+
+
+def _gate(entry: Entry, store: ResolvedProfile, applicable_keys: frozenset[str]) -> Gate | None:
+    rule = entry.gate
+    if rule is None:
+        return None
+    after = estimated = None
+    if rule.after == "inspection_ends_on":
+        after, estimated = store.inspection_ends_on, store.inspection_estimated
+    elif rule.after == "opened_on":
+        after, estimated = store.profile.opened_on, False
+    followers = store.follower_target if rule.follower_target else None
+    tasks = tuple(key for key in rule.tasks if key in applicable_keys)
+    if after is None and not tasks and followers is None:
+        return None
+    reason = rule.reason.format_map({
+        "after": after.isoformat() if after else "",
+        "followers_at_least": f"{followers:,}" if followers is not None else "",
+    })
+    return Gate(reason, after, bool(estimated), tasks, followers)
+
+
+def _peaks_for(catalog: Catalog, store: ResolvedProfile, today: date, horizon_ends_on: date) -> list[Peak]:
+    """The store's peaks still ahead (from today, and not before it opens) whose work may fall in the horizon."""
+    start = max(today, store.profile.opened_on)
+    end = horizon_ends_on + timedelta(days=_PEAK_LOOKAHEAD_DAYS)
+    return _cached_peaks(
+        _RulesKey(catalog.peaks), store.profile.market, store.profile.store_type, start, end
+    )
+
+
+@dataclass(frozen=True)
+class _RulesKey:
+    """Hash peak rules by identity so calendar look-ups can be cached per catalog."""
+
+    rules: Mapping[str, PeakRule]
+
+    def __hash__(self) -> int:
+        return id(self.rules)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _RulesKey) and other.rules is self.rules
+
+
+@functools.lru_cache(maxsize=2048)
+def _cached_peaks(rules: _RulesKey, market: str, store_type: str, start: date, end: date) -> list[Peak]:
+    return peaks_between(rules.rules, market, start, end, store_type=store_type)
+
+
+def _peaks_of(entry: Entry, peaks: list[Peak]) -> Iterator[Peak]:
+    if entry.peaks == STOCK_UP_PEAKS:
+        return (peak for peak in peaks if peak.stock_up)
+    return (peak for peak in peaks if peak.key in (entry.peaks or ()))
+
+
+def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> date | None:
+    anchor = entry.due.anchor
+    if anchor in PEAK_ANCHORS:
+        base = peak.date if anchor == "peak" else peak.warmup_starts_on
+    elif anchor in STOCK_UP_ANCHORS and deadlines is not None:
+        base = deadlines.deadline(anchor)
+    else:
+        return None
+    return base + timedelta(days=entry.due.days)
+
+
+def _stock_up_for(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> list[StockUpDeadlines]:
+    shutdowns = _shutdowns(catalog, store, peaks)
+    return [
+        stock_up_deadlines(
+            peak,
+            freight_mode=store.freight_mode,
+            lead_time_days=store.lead_time_days,
+            production_days=store.production_days,
+            inbound_buffer_days=store.inbound_buffer_days,
+            shutdowns=shutdowns,
+        )
+        for peak in peaks
+        if peak.stock_up
+    ]
+
+
+def _shutdowns(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> list[Shutdown]:
+    """Chinese New Year closures that can fall between ordering and shipping for these peaks."""
+    supply_peaks = [
+        rule for rule in catalog.peaks.values()
+        if rule.supply_side and rule.concerns(store.profile.market, store.profile.store_type)
+    ]
+    if not supply_peaks or not any(peak.stock_up for peak in peaks):
+        return []
+    earliest = min(peak.date for peak in peaks) - timedelta(days=365)
+    latest = max(peak.date for peak in peaks)
+    found = _cached_peaks(
+        _RulesKey(catalog.peaks), store.profile.market, store.profile.store_type, earliest, latest
+    )
+    keys = {rule.key for rule in supply_peaks}
+    return [
+        Shutdown.around(peak.date, catalog.supply.chinese_new_year)
+        for peak in found
+        if peak.key in keys
+    ]
+
+
+_STEP = {"day": relativedelta(days=1), "week": relativedelta(weeks=1),
+         "month": relativedelta(months=1), "quarter": relativedelta(months=3)}
+
+
+def _occurrences(
+    recurrence: Recurrence, starts_on: date, start: date, end: date | None
+) -> Iterator[date]:
+    """Yield the occurrences on or after ``start`` (and up to ``end``, when given)."""
+    step = _STEP[recurrence.every] * recurrence.interval
+    index = 0
+    if recurrence.every in ("day", "week") and start > starts_on:
+        # Jump straight to the first occurrence at or after ``start``.
+        index = -(-(start - starts_on).days // _step_days(recurrence))
+    while True:
+        # Month steps are taken from the start each time so 31 Jan -> 28 Feb -> 31 Mar.
+        current = starts_on + step * index
+        if end is not None and current > end:
+            return
+        if current >= start:
+            yield current
+        index += 1
+
+
+def _step_days(recurrence: Recurrence) -> int:
+    return (1 if recurrence.every == "day" else 7) * recurrence.interval

@@ -1,0 +1,263 @@
+"""A store's profile: what the plan is made from, checked field by field."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from babel import Locale
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
+
+from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market, zone_exists
+from tracker.playbook.seeds import describe_errors
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One thing wrong with one input field, as a person should read it."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be planned, with every field that is wrong."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(error) for error in errors))
+
+
+@dataclass(frozen=True)
+class StoreProfile:
+    """The facts about a store that decide its plan. Optional figures override seed defaults."""
+
+    model: str
+    market: str
+    store_type: str
+    entity: str
+    opened_on: date
+    categories: tuple[str, ...] = ()
+    inspection_ends_on: date | None = None
+    chinese_share_percent: float | None = None
+    timezone: str | None = None
+    followers: int = 0
+    follower_target: int | None = None
+    freight_mode: str | None = None
+    lead_time_days: int | None = None
+    production_days: int | None = None
+    inbound_buffer_days: int | None = None
+    inspection_days: int | None = None
+
+
+def derive_store_type(entity: str, market: str) -> str:
+    """A store is local when its licence is from the market's own country."""
+    return "local" if entity == market else "cross_border"
+
+
+@functools.cache
+def known_territories() -> frozenset[str]:
+    """Two-letter ISO 3166 codes Babel (CLDR) knows: where a business licence can be from."""
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+_DATE_ERRORS = {"invalid": "expected a date as YYYY-MM-DD, got {input!r}"}
+_int = functools.partial(fields.Integer, strict=True, allow_none=True, load_default=None)
+
+
+class _ProfileSchema(Schema):
+    """Marshmallow schema for the profile; market-specific checks use the catalog."""
+
+    model = fields.String(required=True)
+    market = fields.String(required=True)
+    store_type = fields.String(allow_none=True, load_default=None)
+    entity = fields.String(load_default="CN")
+    categories = fields.List(fields.String(), load_default=list)
+    opened_on = fields.Date(required=True, error_messages=_DATE_ERRORS)
+    inspection_ends_on = fields.Date(allow_none=True, load_default=None, error_messages=_DATE_ERRORS)
+    chinese_share_percent = fields.Float(
+        allow_none=True, load_default=None, validate=validate.Range(0, 100)
+    )
+    timezone = fields.String(allow_none=True, load_default=None)
+    followers = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+    follower_target = _int(validate=validate.Range(min=0))
+    freight_mode = fields.String(allow_none=True, load_default=None)
+    lead_time_days = _int(validate=validate.Range(0, 180))
+    production_days = _int(validate=validate.Range(0, 365))
+    inbound_buffer_days = _int(validate=validate.Range(0, 90))
+    inspection_days = _int(validate=validate.Range(1, 365))
+
+    def __init__(self, catalog: Catalog, *, partial_unknown: bool = False) -> None:
+        super().__init__(unknown=EXCLUDE if partial_unknown else RAISE)
+        self.catalog = catalog
+
+    @pre_load
+    def _normalise(self, data: Any, **_: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        for name in ("market", "entity"):
+            if name in data:
+                data[name] = _upper(data[name])
+        for name in ("model", "store_type", "freight_mode"):
+            if isinstance(data.get(name), str):
+                data[name] = data[name].strip().lower()
+        if isinstance(data.get("categories"), list):
+            data["categories"] = [
+                c.strip().lower() if isinstance(c, str) else c for c in data["categories"]
+            ]
+        return data
+
+    @validates_schema
+    def _check_against_catalog(self, data: Mapping[str, Any], **_: Any) -> None:
+        catalog = self.catalog
+        errors: dict[str, list[str]] = {}
+
+        def refuse(name: str, message: str) -> None:
+            errors.setdefault(name, []).append(message)
+
+        model = data.get("model")
+        if model is not None and model not in MODELS:
+            refuse("model", f"unknown model '{model}' (choose {' or '.join(MODELS)})")
+        market = data.get("market")
+        if market is not None and market not in catalog.markets:
+            refuse("market", f"unknown market '{market}' (known: {', '.join(catalog.markets)})")
+        store_type = data.get("store_type")
+        if store_type is not None and store_type not in STORE_TYPES:
+            refuse("store_type", f"unknown store type '{store_type}' (choose local or cross_border)")
+        entity = data.get("entity")
+        if entity is not None and entity not in known_territories():
+            refuse("entity", f"'{entity}' is not an ISO 3166 country code like CN, HK or US")
+        for category in data.get("categories") or ():
+            if category not in catalog.categories:
+                refuse(
+                    "categories",
+                    f"unknown category '{category}' (known: {', '.join(catalog.categories)})",
+                )
+        if len(set(data.get("categories") or ())) != len(data.get("categories") or ()):
+            refuse("categories", "a category is listed twice")
+        opened, ends = data.get("opened_on"), data.get("inspection_ends_on")
+        if opened and ends and ends < opened:
+            refuse("inspection_ends_on", f"is before the store opened ({opened.isoformat()})")
+        zone = data.get("timezone")
+        if zone is not None and not zone_exists(zone):
+            refuse("timezone", f"unknown IANA time zone '{zone}', e.g. America/New_York")
+        mode = data.get("freight_mode")
+        if mode is not None and market in catalog.markets:
+            modes = catalog.markets[market].freight
+            if mode not in modes:
+                refuse("freight_mode", f"no '{mode}' freight for {market} (known: {', '.join(modes)})")
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> StoreProfile:
+        data["categories"] = tuple(data["categories"])
+        if data["store_type"] is None:
+            data["store_type"] = derive_store_type(data["entity"], data["market"])
+        return StoreProfile(**data)
+
+
+def parse_profile(raw: Mapping[str, Any], catalog: Catalog, *, ignore_unknown: bool = False) -> StoreProfile:
+    """Check a profile from outside (CLI flags, form, JSON) and return it, or raise ProfileError."""
+    try:
+        return _ProfileSchema(catalog, partial_unknown=ignore_unknown).load(raw)
+    except ValidationError as error:
+        raise ProfileError(_field_errors(error.messages)) from None
+
+
+def _field_errors(messages: Any) -> list[FieldError]:
+    if not isinstance(messages, Mapping):
+        return [FieldError("profile", describe_errors(messages))]
+    errors = []
+    for name, inner in messages.items():
+        if name == "_schema":
+            errors.append(FieldError("profile", describe_errors(inner)))
+            continue
+        # Nested list errors come keyed by index: keep only the messages.
+        if isinstance(inner, Mapping):
+            inner = [message for value in inner.values() for message in _as_list(value)]
+        errors.append(FieldError(str(name), describe_errors(inner)))
+    return errors
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass(frozen=True)
+class ResolvedProfile:
+    """A profile with every default filled in from the catalog, ready to plan."""
+
+    profile: StoreProfile
+    market: Market
+    timezone: str
+    inspection_ends_on: date
+    inspection_estimated: bool
+    follower_target: int
+    freight_mode: str
+    lead_time_days: int
+    production_days: int
+    inbound_buffer_days: int
+
+
+def resolve_profile(profile: StoreProfile, catalog: Catalog) -> ResolvedProfile:
+    """Fill the profile's blanks from the seeds: time zone, inspection end, freight and targets."""
+    market = catalog.markets[profile.market]
+    supply = catalog.supply
+    if profile.inspection_ends_on is not None:
+        inspection_ends_on, estimated = profile.inspection_ends_on, False
+    else:
+        days = profile.inspection_days or market.inspection_days
+        inspection_ends_on, estimated = profile.opened_on + timedelta(days=days), True
+    freight_mode = profile.freight_mode or supply.default_freight_mode[profile.store_type]
+    if freight_mode not in market.freight:
+        freight_mode = next(iter(market.freight))
+    return ResolvedProfile(
+        profile=profile,
+        market=market,
+        timezone=profile.timezone or market.timezone,
+        inspection_ends_on=inspection_ends_on,
+        inspection_estimated=estimated,
+        follower_target=(
+            profile.follower_target
+            if profile.follower_target is not None
+            else market.follower_target
+        ),
+        freight_mode=freight_mode,
+        lead_time_days=(
+            profile.lead_time_days
+            if profile.lead_time_days is not None
+            else market.freight[freight_mode].max_days
+        ),
+        production_days=(
+            profile.production_days
+            if profile.production_days is not None
+            else supply.production_days
+        ),
+        inbound_buffer_days=(
+            profile.inbound_buffer_days
+            if profile.inbound_buffer_days is not None
+            else supply.inbound_buffer_days
+        ),
+    )
