@@ -35,9 +35,7 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     else:
         settings.update(config)
 
-    settings.setdefault(
-        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'tracker.sqlite3'}"
-    )
+    settings.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'tracker.sqlite3'}")
     settings.setdefault("TRACKER_SCHEDULER", "off" if settings["TESTING"] else "on")
     if settings["TRACKER_SCHEDULER"] not in SCHEDULER_CHOICES:
         raise ConfigError(

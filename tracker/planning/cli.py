@@ -17,7 +17,7 @@ from tracker.playbook.advisor import AnswerError, advise, market_note, parse_ans
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import SUPPORTED_YEARS, peaks_in_year
 from tracker.playbook.plan import DEFAULT_HORIZON_DAYS, generate_plan
-from tracker.playbook.profile import ProfileError, parse_profile
+from tracker.playbook.profile import PLANNABLE_YEARS, ProfileError, parse_profile
 from tracker.playbook.seeds import SeedError
 
 MAX_HORIZON_DAYS = 3650
@@ -60,8 +60,12 @@ def _parse_date(flag: str, value: str | None) -> date | None:
 @click.option("--market", required=True, help="Market code, e.g. US, UK, SA, TH.")
 @click.option("--store-type", default=None, help="local or cross_border (default: from --entity).")
 @click.option("--entity", default="CN", show_default=True, help="Country of the business licence.")
-@click.option("--chinese-share", "chinese_share_percent", default=None,
-              help="For a US entity: share held by Chinese shareholders, in %.")
+@click.option(
+    "--chinese-share",
+    "chinese_share_percent",
+    default=None,
+    help="For a US entity: share held by Chinese shareholders, in %.",
+)
 @click.option("--category", "categories", multiple=True, help="Product category (repeatable).")
 @click.option("--opened-on", required=True, help="Date the store opened, YYYY-MM-DD.")
 @click.option("--inspection-ends-on", default=None, help="Last day of the inspection period.")
@@ -69,32 +73,45 @@ def _parse_date(flag: str, value: str | None) -> date | None:
 @click.option("--freight-mode", default=None, help="Freight mode for stock-up: sea, air, ...")
 @click.option("--lead-time-days", default=None, help="Freight lead time override, in days.")
 @click.option("--production-days", default=None, help="Production time override, in days.")
-@click.option("--today", "today_text", default=None,
-              help="Plan as of this date (default: today in the market's zone).")
-@click.option("--horizon-days", default=str(DEFAULT_HORIZON_DAYS), show_default=True,
-              help="How many days ahead to plan.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--today",
+    "today_text",
+    default=None,
+    help="Plan as of this date (default: today in the market's zone).",
+)
+@click.option(
+    "--horizon-days",
+    default=str(DEFAULT_HORIZON_DAYS),
+    show_default=True,
+    help="How many days ahead to plan.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 def preview_command(
     today_text: str | None, horizon_days: str, output_format: str, **fields: Any
 ) -> None:
     """Print the plan a store with this profile would get, without touching the database."""
     catalog = _catalog()
-    raw: dict[str, Any] = {
-        name: value for name, value in fields.items() if value not in (None, ())
-    }
+    raw: dict[str, Any] = {name: value for name, value in fields.items() if value not in (None, ())}
     raw["categories"] = list(fields["categories"])
     for name in ("followers", "lead_time_days", "production_days"):
         if name in raw:
             raw[name] = _parse_int(f"--{name.replace('_', '-')}", raw[name])
     if "chinese_share_percent" in raw:
-        raw["chinese_share_percent"] = _parse_number("--chinese-share", raw["chinese_share_percent"])
+        raw["chinese_share_percent"] = _parse_number(
+            "--chinese-share", raw["chinese_share_percent"]
+        )
     try:
         profile = parse_profile(raw, catalog)
     except ProfileError as error:
-        raise BadArgument("; ".join(
-            f"{_flag(e.field)}: {e.message}" for e in error.errors
-        )) from None
+        raise BadArgument(
+            "; ".join(f"{_flag(e.field)}: {e.message}" for e in error.errors)
+        ) from None
 
     horizon = _parse_int("--horizon-days", horizon_days)
     if not 1 <= horizon <= MAX_HORIZON_DAYS:
@@ -132,25 +149,31 @@ def _parse_number(flag: str, value: str) -> float:
 
 
 def _check_year(flag: str, day: date) -> None:
-    # Keep a margin so peaks computed a year either side stay in the calendar.
-    if not SUPPORTED_YEARS.start + 1 <= day.year <= SUPPORTED_YEARS[-1] - 2:
+    if day.year not in PLANNABLE_YEARS:
         raise BadArgument(
-            f"{flag}: {day.isoformat()} is outside the peak calendar "
-            f"({SUPPORTED_YEARS.start + 1}–{SUPPORTED_YEARS[-1] - 2})"
+            f"{flag}: {day.isoformat()} is outside the years the peak calendar covers "
+            f"({PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]})"
         )
 
 
 @click.command("peaks")
 @click.option("--market", required=True, help="Market code, e.g. US.")
 @click.option("--year", required=True, help="Calendar year, e.g. 2026.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 def peaks_command(market: str, year: str, output_format: str) -> None:
     """List a market's peaks in a year, with their warm-up start."""
     catalog = _catalog()
     code = market.strip().upper()
     if code not in catalog.markets:
-        raise BadArgument(f"--market: unknown market {market!r} (known: {', '.join(catalog.markets)})")
+        raise BadArgument(
+            f"--market: unknown market {market!r} (known: {', '.join(catalog.markets)})"
+        )
     number = _parse_int("--year", year)
     if number not in SUPPORTED_YEARS:
         raise BadArgument(
@@ -165,11 +188,21 @@ def peaks_command(market: str, year: str, output_format: str) -> None:
 
 
 @click.command("advise")
-@click.option("--answers", "answers_file", required=True, type=click.File("r", encoding="utf-8"),
-              help="JSON file of questionnaire answers, or - for standard input.")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.File("r", encoding="utf-8"),
+    help="JSON file of questionnaire answers, or - for standard input.",
+)
 @click.option("--market", default=None, help="Market code: say if it does not offer the result.")
-@click.option("--format", "output_format", type=click.Choice(["json", "table"]), default="json",
-              show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "table"]),
+    default="json",
+    show_default=True,
+)
 def advise_command(answers_file: IO[str], market: str | None, output_format: str) -> None:
     """Recommend an operating model from the questionnaire's answers, with the reasons."""
     catalog = _catalog()
@@ -195,7 +228,8 @@ def advise_command(answers_file: IO[str], market: str | None, output_format: str
     note = None
     if code is not None:
         note = market_note(
-            advice, code,
+            advice,
+            code,
             offered_in={key: model.markets for key, model in catalog.models.items()},
             market_names={c: m.name for c, m in catalog.markets.items()},
             model_names={key: model.name for key, model in catalog.models.items()},
@@ -207,4 +241,3 @@ def advise_command(answers_file: IO[str], market: str | None, output_format: str
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         click.echo(render_advice_table(out, catalog))
-

@@ -58,7 +58,8 @@ def render_plan_table(plan: Plan, catalog: Catalog) -> str:
 
     if plan.stock_up:
         lines += ["", "Stock-up deadlines (worked back from each peak's warm-up)"]
-        header = f"  {'peak':<22}{'order by':<13}{'ship by':<13}{'arrive by':<13}{'in stock by':<13}freight"
+        columns = ("order by", "ship by", "arrive by", "in stock by")
+        header = f"  {'peak':<22}" + "".join(f"{name:<13}" for name in columns) + "freight"
         lines.append(header)
         for deadlines in plan.stock_up:
             late = set(deadlines.late(plan.today))
@@ -68,7 +69,8 @@ def render_plan_table(plan: Plan, catalog: Catalog) -> str:
 
             lines.append(
                 f"  {deadlines.peak.name + ' ' + str(deadlines.peak.date.year):<22}"
-                f"{cell('order_by', deadlines.order_by):<13}{cell('ship_by', deadlines.ship_by):<13}"
+                f"{cell('order_by', deadlines.order_by):<13}"
+                f"{cell('ship_by', deadlines.ship_by):<13}"
                 f"{cell('arrive_by', deadlines.arrive_by):<13}"
                 f"{deadlines.in_stock_by.isoformat():<13}"
                 f"{deadlines.freight_mode} {deadlines.lead_time_days} d, "
@@ -100,7 +102,9 @@ def _task_lines(task: PlannedTask, today: date) -> list[str]:
 
 
 def _wrapped(text: str, *, indent: str, hang: str) -> list[str]:
-    return textwrap.wrap(text, width=_WIDTH, initial_indent=indent, subsequent_indent=hang) or [indent]
+    return textwrap.wrap(text, width=_WIDTH, initial_indent=indent, subsequent_indent=hang) or [
+        indent
+    ]
 
 
 def render_peaks_table(peaks: Iterable[Peak], market: Market, year: int) -> str:
@@ -129,6 +133,7 @@ def render_advice_table(advice: dict[str, Any], catalog: Catalog) -> str:
     for reason in advice["reasons"]:
         lines += _wrapped(
             f"+{reason['weight']} {names[reason['favours']]} ({reason['answer']}): {reason['why']}",
-            indent="  ", hang="      ",
+            indent="  ",
+            hang="      ",
         )
     return "\n".join(lines)

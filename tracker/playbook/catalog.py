@@ -28,7 +28,7 @@ from marshmallow import (
 
 from tracker.playbook.advisor import AdvisorRules, load_advisor_rules
 from tracker.playbook.peaks import PeakRule, load_peak_rules
-from tracker.playbook.seeds import SeedError, load_with, read_toml
+from tracker.playbook.seeds import SeedError, StrictBool, display_path, load_with, read_toml
 
 MODELS = ("pop", "full_managed")
 STORE_TYPES = ("local", "cross_border")
@@ -249,7 +249,9 @@ class _FreightSchema(_SourcedSchema):
             raise ValidationError("min_days is more than max_days")
 
 
-_count = functools.partial(fields.Integer, required=True, strict=True, validate=validate.Range(0, 20))
+_count = functools.partial(
+    fields.Integer, required=True, strict=True, validate=validate.Range(0, 20)
+)
 
 
 class _AccountsSchema(_SourcedSchema):
@@ -273,9 +275,7 @@ class _MarketSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1))
     timezone = fields.String(required=True)
     inspection = fields.Nested(_InspectionSchema, required=True)
-    freight = fields.Dict(
-        keys=fields.String(), values=fields.Nested(_FreightSchema), required=True
-    )
+    freight = fields.Dict(keys=fields.String(), values=fields.Nested(_FreightSchema), required=True)
     accounts = fields.Nested(_AccountsSchema)
     ads = fields.Nested(_AdsSchema)
 
@@ -295,12 +295,17 @@ class _MarketsFileSchema(Schema):
     market = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
 
 
+class _ShareSchema(Schema):
+    entity = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
+    more_than_percent = fields.Float(required=True, validate=validate.Range(0, 100))
+
+
 class _OfferSchema(_SourcedSchema):
     markets = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     categories = fields.List(fields.String(), required=True)
     invitation_categories = fields.List(fields.String(), load_default=list)
     entities = fields.List(fields.String())
-    entity_with_chinese_share = fields.Dict(keys=fields.String(), values=fields.Raw())
+    entity_with_chinese_share = fields.Nested(_ShareSchema)
 
 
 class _ModelSchema(_SourcedSchema):
@@ -328,12 +333,15 @@ class _CnySchema(_SourcedSchema):
                 raise ValidationError(f"{who}_closed_from is after {who}_closed_until")
 
 
-_days = functools.partial(fields.Integer, required=True, strict=True, validate=validate.Range(0, 365))
+_days = functools.partial(
+    fields.Integer, required=True, strict=True, validate=validate.Range(0, 365)
+)
 
 
 class _SupplySchema(_SourcedSchema):
     default_freight_mode = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(STORE_TYPES)), values=fields.String(),
+        keys=fields.String(validate=validate.OneOf(STORE_TYPES)),
+        values=fields.String(),
         required=True,
     )
     production_days = _days()
@@ -384,7 +392,7 @@ class _RecurrenceSchema(Schema):
 class _GateSchema(Schema):
     after = fields.String(validate=validate.OneOf(STORE_ANCHORS), load_default=None)
     tasks = fields.List(fields.String(), load_default=list)
-    follower_target = fields.Boolean(load_default=False)
+    follower_target = StrictBool(load_default=False)
     reason = fields.String(required=True, validate=validate.Length(min=1))
 
     @validates_schema
@@ -394,7 +402,9 @@ class _GateSchema(Schema):
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> GateRule:
-        return GateRule(data["after"], tuple(data["tasks"]), data["follower_target"], data["reason"])
+        return GateRule(
+            data["after"], tuple(data["tasks"]), data["follower_target"], data["reason"]
+        )
 
 
 def _set_of(choices: tuple[str, ...] | None = None) -> fields.List:
@@ -402,15 +412,21 @@ def _set_of(choices: tuple[str, ...] | None = None) -> fields.List:
     return fields.List(inner, validate=validate.Length(min=1))
 
 
+_NOT_BLANK = validate.Regexp(r"\S", error="may not be blank")
+
+
 class _EntrySchema(Schema):
-    key = fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
-        error="must be dotted lower-case words, like 'accounts.bind_official'",
-    ))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(required=True, validate=validate.Length(min=1))
+    key = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
+            error="must be dotted lower-case words, like 'accounts.bind_official'",
+        ),
+    )
+    title = fields.String(required=True, validate=[validate.Length(max=200), _NOT_BLANK])
+    description = fields.String(required=True, validate=_NOT_BLANK)
     phase = fields.String(required=True)
-    critical = fields.Boolean(required=True)
+    critical = StrictBool(required=True)
     source = fields.String(required=True, validate=validate.Length(min=1))
     due = fields.Nested(_DueSchema, required=True)
     models = _set_of(MODELS)
@@ -475,7 +491,8 @@ def zone_exists(name: str) -> bool:
     """Tell whether ``name`` is an IANA time zone this machine knows."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A region such as "Asia" is a folder of tzdata, which surfaces as an OSError.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 
@@ -548,11 +565,6 @@ def _offer(
     _known(path, model, "categories", item["categories"], categories)
     _known(path, model, "invitation_categories", item["invitation_categories"], categories)
     share = item.get("entity_with_chinese_share")
-    if share is not None and set(share) != {"entity", "more_than_percent"}:
-        raise SeedError(
-            path, "field 'entity_with_chinese_share': needs exactly 'entity' and "
-            "'more_than_percent'", model,
-        )
     return Offer(
         markets=frozenset(item["markets"]),
         categories=frozenset(item["categories"]),
@@ -581,7 +593,8 @@ def _load_supply(path: Path, markets: Mapping[str, Market]) -> SupplyDefaults:
         lacking = [code for code, market in markets.items() if mode not in market.freight]
         if lacking:
             raise SeedError(
-                path, f"field 'default_freight_mode': markets {', '.join(lacking)} "
+                path,
+                f"field 'default_freight_mode': markets {', '.join(lacking)} "
                 f"have no '{mode}' freight in markets.toml",
             )
     cny = item["chinese_new_year"]
@@ -591,8 +604,11 @@ def _load_supply(path: Path, markets: Mapping[str, Market]) -> SupplyDefaults:
         inbound_buffer_days=item["inbound_buffer_days"],
         inbound_request_expires_days=item["inbound_request_expires_days"],
         chinese_new_year=CnyShutdown(
-            cny["factories_closed_from"], cny["factories_closed_until"],
-            cny["forwarders_closed_from"], cny["forwarders_closed_until"], _sourced(cny),
+            cny["factories_closed_from"],
+            cny["factories_closed_until"],
+            cny["forwarders_closed_from"],
+            cny["forwarders_closed_until"],
+            _sourced(cny),
         ),
         sourced=_sourced(item),
     )
@@ -618,7 +634,9 @@ def _load_playbooks(
             entry = _entry(path, item)
             if entry.key in entries:
                 raise SeedError(
-                    path, f"key is used twice (also in {entries[entry.key].file})", entry.key
+                    path,
+                    f"key is used twice (also in {display_path(Path(entries[entry.key].file))})",
+                    entry.key,
                 )
             _check_entry(path, entry, phases, markets, categories, peaks)
             entries[entry.key] = entry
@@ -674,8 +692,10 @@ def _check_entry(
 
     anchor = entry.due.anchor
     if entry.peak_anchored != (entry.peaks is not None):
-        refuse("a due date from a peak ('peak', 'warmup', 'order_by', 'ship_by', 'arrive_by') "
-               "and field 'peaks' go together")
+        refuse(
+            "a due date from a peak ('peak', 'warmup', 'order_by', 'ship_by', 'arrive_by') "
+            "and field 'peaks' go together"
+        )
     if isinstance(entry.peaks, tuple):
         for key in entry.peaks:
             if key not in peaks:
@@ -686,6 +706,8 @@ def _check_entry(
             refuse(f"stock-up deadlines exist only for stock-up peaks, not '{plain[0]}'")
     if (anchor == EVENT_ANCHOR) != (entry.trigger is not None):
         refuse("field 'trigger' and a due date from the 'event' go together")
+    if anchor == EVENT_ANCHOR and entry.due.days < 0:
+        refuse("a triggered task cannot fall due before the event that creates it")
     if entry.due.hours and anchor != EVENT_ANCHOR:
         refuse("field 'due.hours' is only for triggered tasks")
     if entry.recurrence and anchor not in STORE_ANCHORS:
@@ -715,7 +737,8 @@ def _check_placeholders(path: Path, key: str, field: str, text: str, allowed: se
     if unknown:
         known = ", ".join("{" + name + "}" for name in sorted(allowed)) or "none"
         raise SeedError(
-            path, f"field '{field}': unknown placeholder {{{unknown[0]}}} (allowed here: {known})",
+            path,
+            f"field '{field}': unknown placeholder {{{unknown[0]}}} (allowed here: {known})",
             key,
         )
 
@@ -728,14 +751,13 @@ def _check_references(entries: Mapping[str, Entry]) -> None:
             if key not in entries:
                 raise SeedError(
                     Path(entry.file),
-                    f"field '{field}': '{key}' names no playbook entry", entry.key,
+                    f"field '{field}': '{key}' names no playbook entry",
+                    entry.key,
                 )
     cycle = _find_cycle(entries)
     if cycle:
         first = entries[cycle[0]]
-        raise SeedError(
-            Path(first.file), f"dependency cycle: {' -> '.join(cycle)}", first.key
-        )
+        raise SeedError(Path(first.file), f"dependency cycle: {' -> '.join(cycle)}", first.key)
 
 
 def _find_cycle(entries: Mapping[str, Entry]) -> list[str] | None:
@@ -752,7 +774,7 @@ def _find_cycle(entries: Mapping[str, Entry]) -> list[str] | None:
         path.append(key)
         for target in edges[key]:
             if state.get(target) == 1:
-                return [*path[path.index(target):], target]
+                return [*path[path.index(target) :], target]
             if target not in state:
                 found = visit(target)
                 if found:

@@ -54,51 +54,62 @@ def check_eligibility(profile: StoreProfile, catalog: Catalog) -> list[Warning]:
             if other.key != model.key and profile.market in other.markets
         ]
         alternative = f" {others[0]} is." if others else ""
-        warnings.append(Warning(
-            "model_not_offered_in_market",
-            f"The guides do not list {model.name} in {market.name} (they list it in "
-            f"{elsewhere}).{alternative} A manager can override this on purpose.",
-            field="market",
-            source=model.sourced.source,
-        ))
+        warnings.append(
+            Warning(
+                "model_not_offered_in_market",
+                f"The guides do not list {model.name} in {market.name} (they list it in "
+                f"{elsewhere}).{alternative} A manager can override this on purpose.",
+                field="market",
+                source=model.sourced.source,
+            )
+        )
     else:
         invited = invitation_categories(profile, catalog)
         if invited:
             names = _names(invited, catalog)
-            warnings.append(Warning(
-                "invitation_category",
-                f"{names} {'is' if len(invited) == 1 else 'are'} invitation-only for "
-                f"{model.name} in {market.name}: apply to the platform before listing "
-                f"{'it' if len(invited) == 1 else 'them'}. The plan has a task for the application.",
-                field="categories",
-                source=offer.sourced.source,
-            ))
+            warnings.append(
+                Warning(
+                    "invitation_category",
+                    f"{names} {'is' if len(invited) == 1 else 'are'} invitation-only for "
+                    f"{model.name} in {market.name}: apply to the platform before listing "
+                    f"{'it' if len(invited) == 1 else 'them'}. "
+                    "The plan has a task for the application.",
+                    field="categories",
+                    source=offer.sourced.source,
+                )
+            )
         unlisted = [
-            c for c in profile.categories
+            c
+            for c in profile.categories
             if c not in offer.categories and c not in offer.invitation_categories
         ]
         if unlisted:
-            warnings.append(Warning(
-                "category_not_listed",
-                f"The guides do not list {_names(unlisted, catalog)} for {model.name} in "
-                f"{market.name}; check with the platform before relying on "
-                f"{'it' if len(unlisted) == 1 else 'them'}.",
-                field="categories",
-                source=offer.sourced.source,
-            ))
+            warnings.append(
+                Warning(
+                    "category_not_listed",
+                    f"The guides do not list {_names(unlisted, catalog)} for {model.name} in "
+                    f"{market.name}; check with the platform before relying on "
+                    f"{'it' if len(unlisted) == 1 else 'them'}.",
+                    field="categories",
+                    source=offer.sourced.source,
+                )
+            )
         entity_warning = _check_entity(profile, offer, model.name, market.name)
         if entity_warning:
             warnings.append(entity_warning)
 
     expected = derive_store_type(profile.entity, profile.market)
     if profile.store_type != expected:
-        warnings.append(Warning(
-            "store_type_mismatch",
-            f"A store with a {profile.entity} business licence selling in {market.name} is "
-            f"usually {expected.replace('_', '-')}, but this one is set up as "
-            f"{profile.store_type.replace('_', '-')}; the plan follows the store type you chose.",
-            field="store_type",
-        ))
+        warnings.append(
+            Warning(
+                "store_type_mismatch",
+                f"A store with a {profile.entity} business licence selling in {market.name} is "
+                f"usually {expected.replace('_', '-')}, but this one is set up as "
+                f"{profile.store_type.replace('_', '-')}; "
+                "the plan follows the store type you chose.",
+                field="store_type",
+            )
+        )
     return warnings
 
 

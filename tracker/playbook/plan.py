@@ -24,7 +24,7 @@ from tracker.playbook.catalog import (
     Recurrence,
 )
 from tracker.playbook.eligibility import Warning, check_eligibility, invitation_categories
-from tracker.playbook.peaks import Peak, PeakRule, peaks_between
+from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, PeakRule, peaks_between
 from tracker.playbook.profile import ResolvedProfile, StoreProfile, resolve_profile
 from tracker.playbook.stockup import Shutdown, StockUpDeadlines, stock_up_deadlines
 
@@ -44,7 +44,9 @@ class Gate:
     tasks: tuple[str, ...] = ()
     followers_at_least: int | None = None
 
-    def is_open(self, today: date, *, followers: int = 0, done: frozenset[str] = frozenset()) -> bool:
+    def is_open(
+        self, today: date, *, followers: int = 0, done: frozenset[str] = frozenset()
+    ) -> bool:
         """Tell whether every condition holds on ``today``."""
         return (
             (self.after is None or today > self.after)
@@ -52,7 +54,9 @@ class Gate:
             and (self.followers_at_least is None or followers >= self.followers_at_least)
         )
 
-    def unmet(self, today: date, *, followers: int = 0, done: frozenset[str] = frozenset()) -> list[str]:
+    def unmet(
+        self, today: date, *, followers: int = 0, done: frozenset[str] = frozenset()
+    ) -> list[str]:
         """Say, condition by condition, what still keeps the task locked."""
         reasons = []
         if self.after is not None and today <= self.after:
@@ -186,7 +190,8 @@ def generate_plan(
     invited = invitation_categories(profile, catalog)
     conditions = frozenset({"invitation_category"} if invited else ())
     applicable = [
-        entry for entry in catalog.entries
+        entry
+        for entry in catalog.entries
         if entry.trigger is None and _applies(entry, profile, conditions)
     ]
     applicable_keys = frozenset(entry.key for entry in applicable)
@@ -209,15 +214,25 @@ def generate_plan(
                 if due_on is None or due_on > horizon_ends_on:
                     continue
                 if due_on < profile.opened_on:
-                    missed.setdefault((peak.name, peak.date), []).append(entry.key)
+                    missed.setdefault((peak.key, peak.date), []).append(entry.key)
                     continue
-                tasks.append(_task(
-                    entry, store, catalog, applicable_keys, today, due_on,
-                    placeholders | {"peak": peak.name, "year": str(peak.date.year)}, peak=peak,
-                ))
+                tasks.append(
+                    _task(
+                        entry,
+                        store,
+                        catalog,
+                        applicable_keys,
+                        today,
+                        due_on,
+                        placeholders | {"peak": peak.name, "year": str(peak.date.year)},
+                        peak=peak,
+                    )
+                )
             continue
         anchor = (
-            store.inspection_ends_on if entry.due.anchor == "inspection_ends_on" else profile.opened_on
+            store.inspection_ends_on
+            if entry.due.anchor == "inspection_ends_on"
+            else profile.opened_on
         )
         due_on = anchor + timedelta(days=entry.due.days)
         estimated = entry.due.anchor == "inspection_ends_on" and store.inspection_estimated
@@ -227,23 +242,42 @@ def generate_plan(
             due_on = next(_occurrences(entry.recurrence, starts_on, max(today, starts_on), None))
         if due_on > horizon_ends_on:
             continue
-        tasks.append(_task(
-            entry, store, catalog, applicable_keys, today, due_on, placeholders,
-            starts_on=starts_on, estimated=estimated,
-        ))
+        tasks.append(
+            _task(
+                entry,
+                store,
+                catalog,
+                applicable_keys,
+                today,
+                due_on,
+                placeholders,
+                starts_on=starts_on,
+                estimated=estimated,
+            )
+        )
 
-    for (name, peak_date), keys in missed.items():
-        warnings.append(Warning(
-            "peak_deadline_before_opening",
-            f"{name} {peak_date.year}: {len(keys)} deadline(s) fall before the store opens on "
-            f"{profile.opened_on.isoformat()} and are left out of the plan ({', '.join(keys)}).",
-            field="opened_on",
-        ))
+    tasks = _without_lost_prerequisites(tasks, missed)
+    peak_names = {peak.key: peak.name for peak in peaks}
+    for (peak_key, peak_date), keys in missed.items():
+        warnings.append(
+            Warning(
+                "peak_deadline_before_opening",
+                f"{peak_names[peak_key]} {peak_date.year}: {len(keys)} task(s) left out because "
+                f"they, or a step they cannot go without, fall before the store opens on "
+                f"{profile.opened_on.isoformat()} ({', '.join(keys)}).",
+                field="opened_on",
+            )
+        )
 
     phase_order = {key: phase.order for key, phase in catalog.phases.items()}
-    tasks.sort(key=lambda t: (
-        t.due_on, phase_order[t.phase], t.key, t.peak.date if t.peak else date.min,
-    ))
+    tasks.sort(
+        key=lambda t: (
+            t.due_on,
+            phase_order[t.phase],
+            t.key,
+            t.peak.date if t.peak else date.min,
+        )
+    )
     return Plan(
         store=store,
         today=today,
@@ -255,6 +289,30 @@ def generate_plan(
         playbook_version=catalog.version,
         phase_names={key: phase.name for key, phase in catalog.phases.items()},
     )
+
+
+def _without_lost_prerequisites(
+    tasks: list[PlannedTask], missed: dict[tuple[str, date], list[str]]
+) -> list[PlannedTask]:
+    """Leave out peak work gated on a task of the same peak that fell before opening.
+
+    Scheduling the key lives of a campaign the store could not register for
+    helps nobody. Only gates cascade (they say "cannot be done before");
+    a plain dependency is an order of work, not a prerequisite.
+    """
+    changed = True
+    while changed:
+        changed = False
+        kept = []
+        for task in tasks:
+            lost = missed.get((task.peak.key, task.peak.date), []) if task.peak else []
+            if task.gate and any(key in lost for key in task.gate.tasks):
+                lost.append(task.key)
+                changed = True
+            else:
+                kept.append(task)
+        tasks = kept
+    return tasks
 
 
 def _applies(entry: Entry, profile: StoreProfile, conditions: frozenset[str]) -> bool:
@@ -313,15 +371,19 @@ def _gate(entry: Entry, store: ResolvedProfile, applicable_keys: frozenset[str])
     tasks = tuple(key for key in rule.tasks if key in applicable_keys)
     if after is None and not tasks and followers is None:
         return None
-    reason = rule.reason.format_map({
-        "after": after.isoformat() if after else "",
-        "followers_at_least": f"{followers:,}" if followers is not None else "",
-    })
+    reason = rule.reason.format_map(
+        {
+            "after": after.isoformat() if after else "",
+            "followers_at_least": f"{followers:,}" if followers is not None else "",
+        }
+    )
     return Gate(reason, after, bool(estimated), tasks, followers)
 
 
-def _peaks_for(catalog: Catalog, store: ResolvedProfile, today: date, horizon_ends_on: date) -> list[Peak]:
-    """The store's peaks still ahead (from today, and not before it opens) whose work may fall in the horizon."""
+def _peaks_for(
+    catalog: Catalog, store: ResolvedProfile, today: date, horizon_ends_on: date
+) -> list[Peak]:
+    """List the store's peaks from today (and its opening) whose work may fall in the horizon."""
     start = max(today, store.profile.opened_on)
     end = horizon_ends_on + timedelta(days=_PEAK_LOOKAHEAD_DAYS)
     return _cached_peaks(
@@ -342,8 +404,18 @@ class _RulesKey:
         return isinstance(other, _RulesKey) and other.rules is self.rules
 
 
+_CALENDAR_STARTS_ON = date(SUPPORTED_YEARS.start, 1, 1)
+_CALENDAR_ENDS_ON = date(SUPPORTED_YEARS[-1], 12, 31)
+
+
 @functools.lru_cache(maxsize=2048)
-def _cached_peaks(rules: _RulesKey, market: str, store_type: str, start: date, end: date) -> list[Peak]:
+def _cached_peaks(
+    rules: _RulesKey, market: str, store_type: str, start: date, end: date
+) -> list[Peak]:
+    # Past the calendar's last year there is nothing to compute: no peaks.
+    start, end = max(start, _CALENDAR_STARTS_ON), min(end, _CALENDAR_ENDS_ON)
+    if start > end:
+        return []
     return peaks_between(rules.rules, market, start, end, store_type=store_type)
 
 
@@ -364,7 +436,9 @@ def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> d
     return base + timedelta(days=entry.due.days)
 
 
-def _stock_up_for(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> list[StockUpDeadlines]:
+def _stock_up_for(
+    catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]
+) -> list[StockUpDeadlines]:
     shutdowns = _shutdowns(catalog, store, peaks)
     return [
         stock_up_deadlines(
@@ -383,7 +457,8 @@ def _stock_up_for(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -
 def _shutdowns(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> list[Shutdown]:
     """Chinese New Year closures that can fall between ordering and shipping for these peaks."""
     supply_peaks = [
-        rule for rule in catalog.peaks.values()
+        rule
+        for rule in catalog.peaks.values()
         if rule.supply_side and rule.concerns(store.profile.market, store.profile.store_type)
     ]
     if not supply_peaks or not any(peak.stock_up for peak in peaks):
@@ -401,8 +476,12 @@ def _shutdowns(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> l
     ]
 
 
-_STEP = {"day": relativedelta(days=1), "week": relativedelta(weeks=1),
-         "month": relativedelta(months=1), "quarter": relativedelta(months=3)}
+_STEP = {
+    "day": relativedelta(days=1),
+    "week": relativedelta(weeks=1),
+    "month": relativedelta(months=1),
+    "quarter": relativedelta(months=3),
+}
 
 
 def _occurrences(

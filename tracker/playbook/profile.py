@@ -22,7 +22,12 @@ from marshmallow import (
 )
 
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market, zone_exists
+from tracker.playbook.peaks import SUPPORTED_YEARS
 from tracker.playbook.seeds import describe_errors
+
+# Plans look a year either side of their dates, so keep that margin inside
+# the years the peak calendar can compute.
+PLANNABLE_YEARS = range(SUPPORTED_YEARS.start + 1, SUPPORTED_YEARS.stop - 2)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,15 @@ def derive_store_type(entity: str, market: str) -> str:
 @functools.cache
 def known_territories() -> frozenset[str]:
     """Two-letter ISO 3166 codes Babel (CLDR) knows: where a business licence can be from."""
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    )
+
+
+# CLDR's pseudo-regions and groupings: no business licence comes from these.
+_NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
 
 
 def _upper(value: Any) -> Any:
@@ -83,6 +96,12 @@ def _upper(value: Any) -> Any:
 
 _DATE_ERRORS = {"invalid": "expected a date as YYYY-MM-DD, got {input!r}"}
 _int = functools.partial(fields.Integer, strict=True, allow_none=True, load_default=None)
+
+
+def _between(low: int, high: int | None = None) -> validate.Range:
+    if high is None:
+        return validate.Range(min=low, error="expected {min} or more, got {input}")
+    return validate.Range(low, high, error="expected {min} to {max}, got {input}")
 
 
 class _ProfileSchema(Schema):
@@ -94,18 +113,20 @@ class _ProfileSchema(Schema):
     entity = fields.String(load_default="CN")
     categories = fields.List(fields.String(), load_default=list)
     opened_on = fields.Date(required=True, error_messages=_DATE_ERRORS)
-    inspection_ends_on = fields.Date(allow_none=True, load_default=None, error_messages=_DATE_ERRORS)
+    inspection_ends_on = fields.Date(
+        allow_none=True, load_default=None, error_messages=_DATE_ERRORS
+    )
     chinese_share_percent = fields.Float(
-        allow_none=True, load_default=None, validate=validate.Range(0, 100)
+        allow_none=True, load_default=None, validate=_between(0, 100)
     )
     timezone = fields.String(allow_none=True, load_default=None)
-    followers = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
-    follower_target = _int(validate=validate.Range(min=0))
+    followers = fields.Integer(strict=True, load_default=0, validate=_between(0))
+    follower_target = _int(validate=_between(0))
     freight_mode = fields.String(allow_none=True, load_default=None)
-    lead_time_days = _int(validate=validate.Range(0, 180))
-    production_days = _int(validate=validate.Range(0, 365))
-    inbound_buffer_days = _int(validate=validate.Range(0, 90))
-    inspection_days = _int(validate=validate.Range(1, 365))
+    lead_time_days = _int(validate=_between(0, 180))
+    production_days = _int(validate=_between(0, 365))
+    inbound_buffer_days = _int(validate=_between(0, 90))
+    inspection_days = _int(validate=_between(1, 365))
 
     def __init__(self, catalog: Catalog, *, partial_unknown: bool = False) -> None:
         super().__init__(unknown=EXCLUDE if partial_unknown else RAISE)
@@ -144,7 +165,9 @@ class _ProfileSchema(Schema):
             refuse("market", f"unknown market '{market}' (known: {', '.join(catalog.markets)})")
         store_type = data.get("store_type")
         if store_type is not None and store_type not in STORE_TYPES:
-            refuse("store_type", f"unknown store type '{store_type}' (choose local or cross_border)")
+            refuse(
+                "store_type", f"unknown store type '{store_type}' (choose local or cross_border)"
+            )
         entity = data.get("entity")
         if entity is not None and entity not in known_territories():
             refuse("entity", f"'{entity}' is not an ISO 3166 country code like CN, HK or US")
@@ -157,6 +180,13 @@ class _ProfileSchema(Schema):
         if len(set(data.get("categories") or ())) != len(data.get("categories") or ()):
             refuse("categories", "a category is listed twice")
         opened, ends = data.get("opened_on"), data.get("inspection_ends_on")
+        for name, day in (("opened_on", opened), ("inspection_ends_on", ends)):
+            if day is not None and day.year not in PLANNABLE_YEARS:
+                refuse(
+                    name,
+                    f"{day.isoformat()} is outside the years the peak calendar covers "
+                    f"({PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]})",
+                )
         if opened and ends and ends < opened:
             refuse("inspection_ends_on", f"is before the store opened ({opened.isoformat()})")
         zone = data.get("timezone")
@@ -166,7 +196,9 @@ class _ProfileSchema(Schema):
         if mode is not None and market in catalog.markets:
             modes = catalog.markets[market].freight
             if mode not in modes:
-                refuse("freight_mode", f"no '{mode}' freight for {market} (known: {', '.join(modes)})")
+                refuse(
+                    "freight_mode", f"no '{mode}' freight for {market} (known: {', '.join(modes)})"
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -178,7 +210,9 @@ class _ProfileSchema(Schema):
         return StoreProfile(**data)
 
 
-def parse_profile(raw: Mapping[str, Any], catalog: Catalog, *, ignore_unknown: bool = False) -> StoreProfile:
+def parse_profile(
+    raw: Mapping[str, Any], catalog: Catalog, *, ignore_unknown: bool = False
+) -> StoreProfile:
     """Check a profile from outside (CLI flags, form, JSON) and return it, or raise ProfileError."""
     try:
         return _ProfileSchema(catalog, partial_unknown=ignore_unknown).load(raw)

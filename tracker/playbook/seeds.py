@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 
 class SeedError(Exception):
@@ -20,18 +20,27 @@ class SeedError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"{_display(self.path)}"
+        where = display_path(self.path)
         if self.entry is not None:
             where += f": entry '{self.entry}'"
         return f"{where}: {self.message}"
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """Show a seed path from the project root when it lives there (``seeds/x.toml``)."""
     parts = path.parts
     if "seeds" in parts:
         return str(Path(*parts[len(parts) - 1 - parts[::-1].index("seeds") :]))
     return str(path)
+
+
+class StrictBool(fields.Boolean):
+    """A TOML true/false, not a word or number that looks like one."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 def read_toml(path: Path) -> dict[str, Any]:

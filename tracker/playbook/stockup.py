@@ -34,7 +34,9 @@ class StockUpDeadlines:
 
     def deadline(self, name: str) -> date:
         """Return one deadline by its name: ``order_by``, ``ship_by`` or ``arrive_by``."""
-        return {"order_by": self.order_by, "ship_by": self.ship_by, "arrive_by": self.arrive_by}[name]
+        return {"order_by": self.order_by, "ship_by": self.ship_by, "arrive_by": self.arrive_by}[
+            name
+        ]
 
     def late(self, today: date) -> tuple[str, ...]:
         """Name the deadlines that have already passed on ``today``."""
@@ -132,7 +134,7 @@ def stock_up_deadlines(
 def _count_back_working_days(
     finish: date, working_days: int, shutdowns: tuple[Shutdown, ...]
 ) -> tuple[date, int]:
-    """Go back from ``finish`` until ``working_days`` factory days are counted; say how many closed days were skipped."""
+    """Count ``working_days`` factory days back from ``finish``; return the day and days skipped."""
     closed = [s.factories for s in shutdowns]
     day, remaining, skipped = finish, working_days, 0
     while remaining > 0:

@@ -1,0 +1,111 @@
+"""Where each model is offered, and the warnings a profile gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.playbook.eligibility import check_eligibility
+from tracker.playbook.profile import ProfileError, parse_profile
+
+
+def _codes(profile, catalog):
+    return [w.code for w in check_eligibility(profile, catalog)]
+
+
+@pytest.mark.parametrize("entity, share", [("CN", None), ("HK", None), ("US", 26), ("US", 60)])
+def test_us_pop_accepts_chinese_licences_and_us_entities_over_a_quarter_chinese(
+    make_profile, catalog, entity, share
+):
+    profile = make_profile(entity=entity, chinese_share_percent=share)
+    assert not {"entity_not_eligible", "entity_share_unknown"} & set(_codes(profile, catalog))
+
+
+def test_us_entity_with_a_quarter_or_less_chinese_shares_is_not_eligible(make_profile, catalog):
+    profile = make_profile(entity="US", chinese_share_percent=25)
+    (warning,) = [w for w in check_eligibility(profile, catalog) if w.code == "entity_not_eligible"]
+    assert "more than 25%" in warning.message and "25%" in warning.message
+    assert warning.field == "chinese_share_percent"
+
+
+def test_us_entity_without_a_share_is_asked_for_it(make_profile, catalog):
+    assert "entity_share_unknown" in _codes(make_profile(entity="US"), catalog)
+
+
+def test_a_licence_from_elsewhere_is_not_eligible_for_us_pop(make_profile, catalog):
+    warning = next(
+        w
+        for w in check_eligibility(make_profile(entity="GB"), catalog)
+        if w.code == "entity_not_eligible"
+    )
+    assert "GB" in warning.message and "CN or HK" in warning.message
+
+
+def test_fully_managed_in_thailand_is_not_offered(make_profile, catalog):
+    profile = make_profile(model="full_managed", market="TH", categories=[])
+    warning = next(w for w in check_eligibility(profile, catalog))
+    assert warning.code == "model_not_offered_in_market"
+    assert "Thailand" in warning.message and "Self-operated (POP) is" in warning.message
+
+
+def test_a_category_the_guides_do_not_list_is_flagged(make_profile, catalog):
+    profile = make_profile(market="TH", categories=["collectibles"])
+    assert "category_not_listed" in _codes(profile, catalog)
+
+
+def test_store_type_follows_the_licence_unless_chosen(make_profile, catalog):
+    assert make_profile(entity="US", chinese_share_percent=40).store_type == "local"
+    assert make_profile(entity="CN").store_type == "cross_border"
+    chosen = make_profile(entity="CN", store_type="local")
+    assert chosen.store_type == "local"
+    assert "store_type_mismatch" in _codes(chosen, catalog)
+
+
+def test_codes_and_markets_are_read_case_insensitively(make_profile):
+    profile = make_profile(market="us", entity="hk", model="POP", categories=["Beauty"])
+    assert (profile.market, profile.entity, profile.model, profile.categories) == (
+        "US",
+        "HK",
+        "pop",
+        ("beauty",),
+    )
+
+
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("market", "XX", "unknown market 'XX'"),
+        ("model", "shop", "unknown model 'shop'"),
+        ("store_type", "online", "unknown store type"),
+        ("entity", "ZZ", "not an ISO 3166 country code"),
+        ("categories", ["beauty", "nope"], "unknown category 'nope'"),
+        ("categories", ["beauty", "beauty"], "listed twice"),
+        ("opened_on", "2026-02-30", "expected a date as YYYY-MM-DD, got '2026-02-30'"),
+        ("inspection_ends_on", "2025-12-01", "before the store opened"),
+        ("chinese_share_percent", 140, "expected 0 to 100, got 140"),
+        ("timezone", "Mars/Base", "unknown IANA time zone"),
+        ("freight_mode", "rail", "no 'rail' freight for US"),
+        ("followers", -1, "expected 0 or more, got -1"),
+        ("followers", "many", "Not a valid integer"),
+    ],
+)
+def test_each_bad_field_is_named_with_what_is_wrong(catalog, field, value, words):
+    raw = {"model": "pop", "market": "US", "opened_on": "2026-01-05", field: value}
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(raw, catalog)
+    (error,) = caught.value.errors
+    assert error.field == field
+    assert words in error.message
+
+
+def test_every_missing_required_field_is_reported_at_once(catalog):
+    with pytest.raises(ProfileError) as caught:
+        parse_profile({"categories": []}, catalog)
+    assert {e.field for e in caught.value.errors} == {"model", "market", "opened_on"}
+
+
+def test_an_unknown_field_is_refused_by_name(catalog):
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(
+            {"model": "pop", "market": "US", "opened_on": "2026-01-05", "colour": "red"}, catalog
+        )
+    assert [(e.field, e.message) for e in caught.value.errors] == [("colour", "unknown field")]

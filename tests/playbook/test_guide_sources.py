@@ -1,0 +1,187 @@
+"""Every guide citation in the seeds points at a heading (and item) that really is in the guide.
+
+A citation reads ``"<guide file stem>: <section heading>"``, optionally followed by
+``", <item number>"``, e.g. ``"self-operated-vs-fully-managed: Operation strategy of
+self-operation model, 1"``. It is checked against the text files in
+``../shared/guides/`` by these rules:
+
+* The guide is ``<guide file stem>.txt`` in the guides folder.
+* The heading exists when some line of the guide, stripped and with a leading
+  ``"N. "`` removed, equals it exactly.
+* A line is *heading-like* when, stripped, it is not empty, is shorter than 80
+  characters, does not start with a digit and ends neither with ``"."`` nor with
+  ``":"``. The ``":"`` exception is there because the guides introduce lists with
+  labels such as ``"Advantage:"`` and ``"Shortcoming:"`` inside a section; without
+  it "…full hosting model, 2" would end at "Advantage:" and never find its item.
+* With an item number N, a line starting with ``"N. "`` must follow (one of the
+  occurrences of) the heading before the section ends. The section's items are
+  the numbered lines after the heading counting 1, 2, 3 …, where a list may start
+  again at 1 (after a label like ``"Shortcoming:"``). The section ends at the next
+  heading-like line, or at a numbered line that breaks that count: the
+  local-vs-cross-border guide numbers its *sections* ("2. Logistics…",
+  "3. Product selection…"), so "Logistics and supply chain strategy, 3" must not
+  be satisfied by the next section's own number.
+
+Only guide citations are checked: every playbook entry's ``source``, the model
+and offer sources of ``models.toml`` that have the guide format (a hyphenated
+guide stem before ``": "``; notes such as ``"assumption: …"`` are not
+citations), and the advisor's outcome and tie-break sources. The sources in
+markets.toml, peaks.toml and supply.toml are notes on public material, not
+guide citations, and are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tracker.playbook.catalog import load_catalog
+from tracker.playbook.seeds import SeedError
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+GUIDES = Path(__file__).resolve().parents[3] / "shared" / "guides"
+
+if not GUIDES.is_dir():
+    pytest.skip(
+        f"the guides are not beside this repository ({GUIDES}); cannot check citations",
+        allow_module_level=True,
+    )
+
+CITATION = re.compile(
+    r"^(?P<guide>[a-z0-9]+(?:-[a-z0-9]+)*): (?P<heading>.+?)(?:, (?P<item>[1-9][0-9]*))?$"
+)
+# A model or offer source cites a guide when it starts with a hyphenated guide stem.
+GUIDE_FORMAT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+: ")
+NUMBERED = re.compile(r"^(?P<number>[0-9]+)\. ")
+
+
+@cache
+def guide_lines(stem: str) -> tuple[str, ...] | None:
+    """Return the stripped lines of a guide, or None when there is no such guide."""
+    path = GUIDES / f"{stem}.txt"
+    if not path.is_file():
+        return None
+    return tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+
+
+def is_heading_like(line: str) -> bool:
+    return bool(line) and len(line) < 80 and not line[0].isdigit() and not line.endswith((".", ":"))
+
+
+def items_after(lines: tuple[str, ...], start: int) -> set[int]:
+    """Return the item numbers of the section whose heading is ``lines[start]``."""
+    found: set[int] = set()
+    previous = 0
+    for line in lines[start + 1 :]:
+        if is_heading_like(line):
+            break
+        numbered = NUMBERED.match(line)
+        if numbered is None:
+            continue
+        number = int(numbered["number"])
+        if number not in (previous + 1, 1):
+            break  # the next numbered section, not an item of this one
+        found.add(number)
+        previous = number
+    return found
+
+
+def problem_with(source: str) -> str | None:
+    """Say what is wrong with a guide citation, or None when it holds."""
+    cited = CITATION.match(source)
+    if cited is None:
+        return f"{source!r} does not read '<guide>: <section heading>[, <item number>]'"
+    lines = guide_lines(cited["guide"])
+    if lines is None:
+        return f"{source!r}: there is no guide {cited['guide']}.txt in {GUIDES}"
+    heading = cited["heading"]
+    starts = [
+        index for index, line in enumerate(lines) if NUMBERED.sub("", line, count=1) == heading
+    ]
+    if not starts:
+        return f"{source!r}: {cited['guide']}.txt has no heading {heading!r}"
+    item = cited["item"]
+    if item is not None and not any(int(item) in items_after(lines, start) for start in starts):
+        return f"{source!r}: the section {heading!r} has no item {item}"
+    return None
+
+
+def cited_sources() -> list:
+    """List every guide citation of the shipped seeds, one pytest param each."""
+    try:
+        catalog = load_catalog(SEEDS)
+    except SeedError as error:
+        # Refusing here would stop the whole test run at collection.
+        return [pytest.param(None, f"the seeds do not load: {error}", id="seeds")]
+    params = [pytest.param(entry.key, entry.source, id=entry.key) for entry in catalog.entries]
+    for key, model in catalog.models.items():
+        sourced = [(f"model.{key}", model.sourced.source)]
+        sourced += [
+            (f"model.{key}.offer{index}", offer.sourced.source)
+            for index, offer in enumerate(model.offers, start=1)
+        ]
+        params += [
+            pytest.param(where, source, id=where)
+            for where, source in sourced
+            if GUIDE_FORMAT.match(source)
+        ]
+    for question in catalog.advisor.questions:
+        for index, outcome in enumerate(question.outcomes, start=1):
+            where = f"advisor.{question.key}.outcome{index}"
+            params.append(pytest.param(where, outcome.source, id=where))
+    params.append(pytest.param("advisor.tie", catalog.advisor.tie.source, id="advisor.tie"))
+    return params
+
+
+SOURCES = cited_sources()
+
+
+@pytest.mark.parametrize(("where", "source"), SOURCES)
+def test_every_citation_names_a_real_guide_heading_and_item(where, source):
+    if where is None:
+        pytest.fail(source)
+    problem = problem_with(source)
+    assert problem is None, f"{where}: {problem}"
+
+
+def test_citations_of_every_kind_are_checked():
+    wheres = [param.values[0] for param in SOURCES]
+    assert None not in wheres, SOURCES[0].values[1]
+    assert any("." in where and not where.startswith(("model.", "advisor.")) for where in wheres)
+    assert any(where.startswith("model.") for where in wheres)
+    assert any(where.startswith("advisor.") for where in wheres)
+    assert "advisor.tie" in wheres
+
+
+@pytest.mark.parametrize(
+    ("source", "what"),
+    [
+        ("self-operated-vs-fully-managed: How to get rich quickly", "has no heading"),
+        (
+            "self-operated-vs-fully-managed: Operation strategy of self-operation model, 9",
+            "has no item 9",
+        ),
+        # The next section's own number ("3. Product selection…") is not an item of this one.
+        ("local-vs-cross-border: Logistics and supply chain strategy, 3", "has no item 3"),
+        # The heading exists, but its section has no numbered items at all.
+        ("self-operated-vs-fully-managed: What is TikTok's full hosting model, 1", "has no item 1"),
+        ("no-such-guide: Definition", "there is no guide no-such-guide.txt"),
+        ("Operation strategy of self-operation model", "does not read"),
+    ],
+)
+def test_the_checker_refuses_made_up_headings_and_items(source, what):
+    problem = problem_with(source)
+    assert problem is not None
+    assert what in problem
+
+
+def test_the_checker_accepts_a_heading_with_an_item_after_a_list_label():
+    # "Advantage:" sits between the heading and its items; it does not end the section.
+    source = (
+        "self-operated-vs-fully-managed: "
+        "Analysis of the advantages and disadvantages of TikTok's full hosting model, 3"
+    )
+    assert problem_with(source) is None

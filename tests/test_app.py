@@ -1,0 +1,44 @@
+"""The app factory and its configuration, as CONTRACT.md fixes them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker import create_app
+from tracker.config import ConfigError
+
+
+def test_front_page_says_what_the_product_does(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Self-operated (POP)" in text and "Fully managed" in text
+
+
+def test_scheduler_is_off_when_testing_and_on_by_default(tmp_path):
+    testing = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert testing.config["TRACKER_SCHEDULER"] == "off"
+    default = create_app({"SECRET_KEY": "x"})
+    assert default.config["TRACKER_SCHEDULER"] == "on"
+
+
+def test_a_bad_scheduler_setting_is_refused_by_name():
+    with pytest.raises(ConfigError, match="TRACKER_SCHEDULER must be 'on' or 'off', got 'maybe'"):
+        create_app({"TRACKER_SCHEDULER": "maybe", "SECRET_KEY": "x"})
+
+
+def test_environment_is_read_when_no_config_is_given(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("TRACKER_SCHEDULER", "off")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite3")
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["TRACKER_SCHEDULER"] == "off"
+
+
+def test_a_generated_secret_key_is_kept_across_restarts(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app({"TESTING": True})
+    second = create_app({"TESTING": True})
+    assert first.config["SECRET_KEY"] and first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
