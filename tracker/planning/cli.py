@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,25 @@ class BadArgument(click.ClickException):
 
 
 plan_group = AppGroup("plan", help="Work with store plans.")
+
+
+def _format_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default=default,
+        show_default=True,
+        help="Print for a person (table) or a program (json).",
+    )
+
+
+def _market_code(catalog: Catalog, value: str) -> str:
+    code = value.strip().upper()
+    if code not in catalog.markets:
+        known = ", ".join(catalog.markets)
+        raise BadArgument(f"--market: unknown market {value!r} (known: {known})")
+    return code
 
 
 def register(app: Flask) -> None:
@@ -85,13 +105,7 @@ def _parse_date(flag: str, value: str | None) -> date | None:
     show_default=True,
     help="How many days ahead to plan.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@_format_option(default="table")
 def preview_command(
     today_text: str | None, horizon_days: str, output_format: str, **fields: Any
 ) -> None:
@@ -159,21 +173,11 @@ def _check_year(flag: str, day: date) -> None:
 @click.command("peaks")
 @click.option("--market", required=True, help="Market code, e.g. US.")
 @click.option("--year", required=True, help="Calendar year, e.g. 2026.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@_format_option(default="table")
 def peaks_command(market: str, year: str, output_format: str) -> None:
     """List a market's peaks in a year, with their warm-up start."""
     catalog = _catalog()
-    code = market.strip().upper()
-    if code not in catalog.markets:
-        raise BadArgument(
-            f"--market: unknown market {market!r} (known: {', '.join(catalog.markets)})"
-        )
+    code = _market_code(catalog, market)
     number = _parse_int("--year", year)
     if number not in SUPPORTED_YEARS:
         raise BadArgument(
@@ -196,13 +200,7 @@ def peaks_command(market: str, year: str, output_format: str) -> None:
     help="JSON file of questionnaire answers, or - for standard input.",
 )
 @click.option("--market", default=None, help="Market code: say if it does not offer the result.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["json", "table"]),
-    default="json",
-    show_default=True,
-)
+@_format_option(default="json")
 def advise_command(answers_file: IO[str], market: str | None, output_format: str) -> None:
     """Recommend an operating model from the questionnaire's answers, with the reasons."""
     catalog = _catalog()
@@ -217,13 +215,7 @@ def advise_command(answers_file: IO[str], market: str | None, output_format: str
         answers = parse_answers(raw, catalog.advisor)
     except AnswerError as error:
         raise BadArgument(f"--answers {name}: {error}") from None
-    code = None
-    if market is not None:
-        code = market.strip().upper()
-        if code not in catalog.markets:
-            raise BadArgument(
-                f"--market: unknown market {market!r} (known: {', '.join(catalog.markets)})"
-            )
+    code = _market_code(catalog, market) if market is not None else None
     advice = advise(answers, catalog.advisor)
     note = None
     if code is not None:
