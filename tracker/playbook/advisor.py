@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from tracker.playbook.seeds import SeedError, load_with, read_toml
+from tracker.playbook.seeds import SeedError, StrictBool, load_with, read_toml
 
 # The two operating models the advisor chooses between, in the order scores are shown.
 MODELS = ("pop", "full_managed")
@@ -191,17 +191,6 @@ class AnswerError(ValueError):
 # --- the seed file ----------------------------------------------------------
 
 
-class YesNo(fields.Field):
-    """A TOML boolean, and nothing that merely looks like one (1, "yes")."""
-
-    default_error_messages = {"invalid": "must be true or false"}  # noqa: RUF012
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
-
-
 def _whole_number(**kwargs: Any) -> fields.Integer:
     return fields.Integer(
         strict=True, error_messages={"invalid": "must be a whole number"}, **kwargs
@@ -223,7 +212,7 @@ _source = validate.Regexp(
 class OutcomeSchema(Schema):
     """One outcome: its condition, the model it favours, its weight and its reason."""
 
-    when = YesNo()
+    when = StrictBool()
     at_least = _whole_number()
     at_most = _whole_number()
     favours = fields.String(required=True, validate=_favours)

@@ -219,9 +219,6 @@ class Catalog:
     def _entries_by_key(self) -> dict[str, Entry]:
         return {entry.key: entry for entry in self.entries}
 
-    def triggered_by(self, trigger: str) -> tuple[Entry, ...]:
-        return tuple(entry for entry in self.entries if entry.trigger == trigger)
-
 
 # --- schemas ------------------------------------------------------------------
 

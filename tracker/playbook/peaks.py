@@ -15,7 +15,7 @@ from hijridate import Gregorian, Hijri
 from hijridate.ummalqura import GREGORIAN_RANGE
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from tracker.playbook.seeds import SeedError, load_with, read_toml
+from tracker.playbook.seeds import SeedError, StrictBool, load_with, read_toml
 
 STORE_TYPES = frozenset({"local", "cross_border"})
 
@@ -142,15 +142,6 @@ class Peak:
 # --- Schemas --------------------------------------------------------------------------------
 
 
-class _Flag(fields.Boolean):
-    """A TOML true/false, not a word or number that looks like one."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
-
-
 def _days() -> fields.Integer:
     return fields.Integer(strict=True, load_default=0)
 
@@ -215,7 +206,7 @@ class _HijriSchema(Schema):
 
 
 class _LunarNewYearSchema(Schema):
-    lunar_new_year = _Flag(required=True, validate=validate.Equal(True, error="must be true"))
+    lunar_new_year = StrictBool(required=True, validate=validate.Equal(True, error="must be true"))
 
     @post_load
     def _build(self, data: dict[str, Any], **_: Any) -> LunarNewYear:
@@ -290,8 +281,8 @@ class _PeakSchema(Schema):
         required=True,
     )
     warmup = _OneOf({"days_before": _DaysBeforeSchema, "same_as": _SameAsSchema}, required=True)
-    stock_up = _Flag(required=True)
-    supply_side = _Flag(load_default=False)
+    stock_up = StrictBool(required=True)
+    supply_side = StrictBool(load_default=False)
     store_types = fields.List(
         fields.String(validate=validate.OneOf(sorted(STORE_TYPES))),
         validate=validate.Length(min=1),

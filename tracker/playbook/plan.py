@@ -7,7 +7,6 @@ give the same plan, and every key is the playbook entry's key.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,7 +23,7 @@ from tracker.playbook.catalog import (
     Recurrence,
 )
 from tracker.playbook.eligibility import Warning, check_eligibility, invitation_categories
-from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, PeakRule, peaks_between
+from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, peaks_between
 from tracker.playbook.profile import ResolvedProfile, StoreProfile, resolve_profile
 from tracker.playbook.stockup import Shutdown, StockUpDeadlines, stock_up_deadlines
 
@@ -386,37 +385,20 @@ def _peaks_for(
     """List the store's peaks from today (and its opening) whose work may fall in the horizon."""
     start = max(today, store.profile.opened_on)
     end = horizon_ends_on + timedelta(days=_PEAK_LOOKAHEAD_DAYS)
-    return _cached_peaks(
-        _RulesKey(catalog.peaks), store.profile.market, store.profile.store_type, start, end
-    )
-
-
-@dataclass(frozen=True)
-class _RulesKey:
-    """Hash peak rules by identity so calendar look-ups can be cached per catalog."""
-
-    rules: Mapping[str, PeakRule]
-
-    def __hash__(self) -> int:
-        return id(self.rules)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _RulesKey) and other.rules is self.rules
+    return _calendar(catalog, store, start, end)
 
 
 _CALENDAR_STARTS_ON = date(SUPPORTED_YEARS.start, 1, 1)
 _CALENDAR_ENDS_ON = date(SUPPORTED_YEARS[-1], 12, 31)
 
 
-@functools.lru_cache(maxsize=2048)
-def _cached_peaks(
-    rules: _RulesKey, market: str, store_type: str, start: date, end: date
-) -> list[Peak]:
-    # Past the calendar's last year there is nothing to compute: no peaks.
+def _calendar(catalog: Catalog, store: ResolvedProfile, start: date, end: date) -> list[Peak]:
+    """List the store's peaks from ``start`` to ``end``, within the calendar's years."""
     start, end = max(start, _CALENDAR_STARTS_ON), min(end, _CALENDAR_ENDS_ON)
     if start > end:
         return []
-    return peaks_between(rules.rules, market, start, end, store_type=store_type)
+    profile = store.profile
+    return peaks_between(catalog.peaks, profile.market, start, end, store_type=profile.store_type)
 
 
 def _peaks_of(entry: Entry, peaks: list[Peak]) -> Iterator[Peak]:
@@ -465,9 +447,7 @@ def _shutdowns(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> l
         return []
     earliest = min(peak.date for peak in peaks) - timedelta(days=365)
     latest = max(peak.date for peak in peaks)
-    found = _cached_peaks(
-        _RulesKey(catalog.peaks), store.profile.market, store.profile.store_type, earliest, latest
-    )
+    found = _calendar(catalog, store, earliest, latest)
     keys = {rule.key for rule in supply_peaks}
     return [
         Shutdown.around(peak.date, catalog.supply.chinese_new_year)

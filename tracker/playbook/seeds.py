@@ -35,7 +35,9 @@ def display_path(path: Path) -> str:
 
 
 class StrictBool(fields.Boolean):
-    """A TOML true/false, not a word or number that looks like one."""
+    """A TOML true/false, not a word or number that looks like one (1, "yes")."""
+
+    default_error_messages = {"invalid": "must be true or false"}  # noqa: RUF012
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
