@@ -1,20 +1,33 @@
-"""Fixtures shared by every test: the real catalog, profile builders and an app."""
+"""Fixtures shared by every test: the real catalog, profile builders, apps on both databases."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from tracker import create_app
+from tracker.auth.models import User
+from tracker.auth.services import create_token, create_user
+from tracker.db import db
 from tracker.playbook.catalog import Catalog, load_catalog
 from tracker.playbook.plan import Plan, generate_plan
 from tracker.playbook.profile import StoreProfile, parse_profile
+from tracker.stores.models import Store
+from tracker.stores.services import add_member, create_store, parse_store_input
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+POSTGRES_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
@@ -53,19 +66,216 @@ def plan_for(catalog: Catalog, make_profile: Callable[..., StoreProfile]) -> Cal
     return plan
 
 
+# --- databases -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """Create a PostgreSQL database of our own for the session, with the models' schema."""
+    try:
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as error:
+        if os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}: {error}")
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}")
+    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'create database "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    schema_app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": url})
+    with schema_app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'drop database if exists "{name}" with (force)'))
+    admin.dispose()
+
+
+def _backend_params() -> list[Any]:
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@pytest.fixture(params=_backend_params())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database with the models' schema: a SQLite file, or the PostgreSQL one wiped."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    url = request.getfixturevalue("postgres_database")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        connection.execute(text(f"truncate {tables} restart identity cascade"))
+    engine.dispose()
+    yield url
+
+
 @pytest.fixture
-def app(tmp_path: Path):
-    """Give each test a fresh app configured for testing."""
-    return create_app(
+def app(database_url: str) -> Iterator[Any]:
+    """Give each test a fresh app on a fresh database, both SQLite and PostgreSQL."""
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
         }
     )
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(database_url: str) -> Iterator[Any]:
+    """An app with CSRF protection on, as in production."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database_url}
+    )
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
 def client(app):
     """A test client for the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
+
+
+# --- builders that go through the services ------------------------------------------
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., User]:
+    """Create a person through the service; managers unless ``role`` says otherwise."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "manager", **overrides: Any) -> User:
+        number = next(counter)
+        values: dict[str, Any] = {
+            "email": f"{role}{number}@example.com",
+            "password": PASSWORD,
+            "role": role,
+            "name": f"{role.title()} {number}",
+        }
+        values.update(overrides)
+        user = create_user(**values)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_store(app, catalog: Catalog, make_user: Callable[..., User]) -> Callable[..., Store]:
+    """Create a store and its plan through the service, as a manager would."""
+
+    def make(
+        *,
+        actor: User | None = None,
+        members: tuple[User, ...] = (),
+        today: date | None = None,
+        **overrides: Any,
+    ) -> Store:
+        raw: dict[str, Any] = {
+            "name": "Sunny Beauty US",
+            "model": "pop",
+            "market": "US",
+            "entity": "CN",
+            "categories": ["beauty"],
+            "opened_on": "2026-11-02",
+        }
+        raw.update(overrides)
+        store_input = parse_store_input({k: v for k, v in raw.items() if v is not None}, catalog)
+        store, _ = create_store(store_input, catalog, actor=actor, today=today)
+        for member in members:
+            add_member(store, member, actor=actor)
+        db.session.commit()
+        return store
+
+    return make
+
+
+class ApiClient:
+    """A test client that sends one person's bearer token with every request."""
+
+    def __init__(self, client: Any, secret: str) -> None:
+        self.client, self.secret = client, secret
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        def call(path: str, **kwargs: Any) -> Any:
+            headers = {"Authorization": f"Bearer {self.secret}", **kwargs.pop("headers", {})}
+            return getattr(self.client, method)(path, headers=headers, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def api_as(client) -> Callable[[User], ApiClient]:
+    """Call the JSON API as a given person (a token is issued for them)."""
+
+    def as_user(user: User) -> ApiClient:
+        _, secret = create_token(user, "test")
+        db.session.commit()
+        return ApiClient(client, secret)
+
+    return as_user
+
+
+@pytest.fixture
+def login(client) -> Callable[[User], Any]:
+    """Log a person in to the pages with their password."""
+
+    def log_in(user: User, password: str = PASSWORD) -> Any:
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return log_in
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends while it is active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app) -> Callable[[], Any]:
+    """Count the statements sent inside a ``with count_queries() as counter:`` block."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting

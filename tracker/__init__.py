@@ -17,12 +17,35 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(build_config(Path(app.instance_path), config))
 
+    from tracker import database, web
+    from tracker.api import views as api_views
+    from tracker.auth import cli as auth_cli
+    from tracker.auth import views as auth_views
+    from tracker.db import db
+    from tracker.extensions import csrf, login_manager, migrate
     from tracker.main import views as main_views
     from tracker.planning import cli as planning_cli
+    from tracker.stores import views as store_views
+    from tracker.tasks import views as task_views
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    database.init_app(app)
+    web.init_app(app)
 
     app.register_blueprint(main_views.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(store_views.bp)
+    app.register_blueprint(task_views.bp)
+    app.register_blueprint(api_views.bp)
+    csrf.exempt(api_views.bp)
+
     planning_cli.register(app)
+    auth_cli.register(app)
     return app

@@ -9,19 +9,42 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from tracker import create_app
 from tracker.config import ConfigError
+from tracker.database import SchemaNotCurrent, ensure_schema
 from tracker.playbook.seeds import SeedError
 
 cli = FlaskGroup(
     name="tracker",
     create_app=create_app,
+    add_default_commands=False,
     help="Operations checklist and task tracker for TikTok Shop sellers.",
 )
+
+
+@click.pass_context
+@with_appcontext
+def _run(ctx: click.Context, **options: Any) -> None:
+    ensure_schema()
+    ctx.invoke(run_command, **options)
+
+
+cli.add_command(
+    click.Command(
+        "run",
+        callback=_run,
+        params=run_command.params,
+        help="Bring the database to the current schema (embedded SQLite), then serve the app.",
+    )
+)
+cli.add_command(shell_command)
+cli.add_command(routes_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -37,6 +60,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ConfigError, SeedError) as error:
         click.echo(f"Error: {_one_line(str(error))}", err=True)
         sys.exit(2)
+    except SchemaNotCurrent as error:
+        click.echo(f"Error: {_one_line(str(error))}", err=True)
+        sys.exit(1)
+    except OperationalError as error:
+        message = str(error.orig) if error.orig is not None else str(error)
+        click.echo(f"Error: cannot use the database: {_one_line(message)}", err=True)
+        sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
 
 

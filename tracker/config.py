@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEDULER_CHOICES = ("on", "off")
 
@@ -36,6 +39,7 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
         settings.update(config)
 
     settings.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'tracker.sqlite3'}")
+    settings["SQLALCHEMY_DATABASE_URI"] = database_url(settings["SQLALCHEMY_DATABASE_URI"])
     settings.setdefault("TRACKER_SCHEDULER", "off" if settings["TESTING"] else "on")
     if settings["TRACKER_SCHEDULER"] not in SCHEDULER_CHOICES:
         raise ConfigError(
@@ -64,3 +68,21 @@ def _instance_secret_key(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def database_url(raw: str) -> str:
+    """Check a database URL and pick psycopg 3 for PostgreSQL when no driver is named."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL: cannot read {raw!r} as a database URL "
+            "(e.g. postgresql://user@host/dbname or sqlite:////path/to/file.sqlite3)"
+        ) from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL: {url.get_backend_name()!r} is not supported; use PostgreSQL or SQLite"
+        )
+    return url.render_as_string(hide_password=False)

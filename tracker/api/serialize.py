@@ -1,0 +1,89 @@
+"""Stores, tasks and activity as the API's JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.eligibility import check_eligibility
+from tracker.stores.models import Store, local_today
+from tracker.tasks.models import Activity, Task
+from tracker.tasks.services import done_keys
+
+
+def store_json(store: Store, catalog: Catalog) -> dict[str, Any]:
+    profile = store.profile_json()
+    return {
+        "id": store.id,
+        "name": store.name,
+        **profile,
+        "profile": profile,
+        "zone": store.zone,
+        "warnings": [w.to_json() for w in check_eligibility(store.profile(), catalog)],
+        "overrides": [
+            {
+                "code": o.code,
+                "reason": o.reason,
+                "by": o.user.email if o.user else None,
+                "at": o.created_at.isoformat(),
+            }
+            for o in store.overrides
+        ],
+        "playbook_version": store.playbook_version,
+        "created_at": store.created_at.isoformat(),
+    }
+
+
+def tasks_json(store: Store, tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """Serialise many tasks of one store, working out locks once."""
+    today = local_today(store.zone)
+    done = done_keys(store.id)
+    return [task_json(task, today=today, done=done) for task in tasks]
+
+
+def task_json(
+    task: Task, *, today: date | None = None, done: set[str] | None = None
+) -> dict[str, Any]:
+    store = task.store
+    today = today or local_today(store.zone)
+    done = done if done is not None else done_keys(store.id)
+    reasons = task.lock_reasons(today, done, store.followers)
+    status = "locked" if reasons else task.status
+    return {
+        "id": task.id,
+        "store_id": task.store_id,
+        "key": task.key,
+        "title": task.title,
+        "description": task.description,
+        "phase": task.phase,
+        "due_on": task.due_on.isoformat(),
+        "status": status,
+        "locked_because": reasons,
+        "gate": task.gate,
+        "recurrence": task.recurrence,
+        "peak": task.peak_key,
+        "peak_date": task.peak_date.isoformat() if task.peak_date else None,
+        "critical": task.critical,
+        "source": task.source,
+        "origin": task.origin,
+        "estimated": task.estimated,
+        "assignee_id": task.assignee_id,
+        "note": task.note,
+        "evidence_url": task.evidence_url,
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "completed_by": task.completed_by.email if task.completed_by else None,
+        "playbook_version": task.playbook_version,
+    }
+
+
+def activity_json(entry: Activity) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "task_id": entry.task_id,
+        "kind": entry.kind,
+        "message": entry.message,
+        "by": entry.user.email if entry.user else None,
+        "at": entry.created_at.isoformat(),
+    }

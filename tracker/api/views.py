@@ -1,0 +1,209 @@
+"""The JSON API of CONTRACT.md: stores, their tasks, ticking off and reopening."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from tracker.api.errors import error_response, input_error_response
+from tracker.api.serialize import activity_json, store_json, task_json, tasks_json
+from tracker.auth.access import require_manager, store_for, task_for, visible_stores
+from tracker.auth.services import user_for_token
+from tracker.db import db
+from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
+from tracker.planning import get_catalog
+from tracker.stores import services as store_services
+from tracker.stores.models import Store
+from tracker.tasks import services as task_services
+from tracker.tasks.models import Activity, Task
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def authenticate() -> Any:
+    """Find the caller from the bearer token; answer 401 without one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return error_response(401, "unauthorized", "send Authorization: Bearer TOKEN")
+    user = user_for_token(secret.strip())
+    if user is None:
+        return error_response(401, "unauthorized", "the token is unknown or revoked")
+    g.api_user = user
+    return None
+
+
+@bp.errorhandler(InputError)
+def _bad_input(error: InputError) -> Any:
+    db.session.rollback()
+    return input_error_response(error)
+
+
+@bp.errorhandler(RuleError)
+def _refused(error: RuleError) -> Any:
+    db.session.rollback()
+    return error_response(409, error.code, error.message, error.field)
+
+
+@bp.errorhandler(NotFound)
+def _not_found(error: NotFound) -> Any:
+    db.session.rollback()
+    return error_response(404, "not_found", str(error))
+
+
+@bp.errorhandler(NotAllowed)
+def _not_allowed(error: NotAllowed) -> Any:
+    db.session.rollback()
+    return error_response(403, "forbidden", str(error))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Any:
+    db.session.rollback()
+    code = (error.name or "error").lower().replace(" ", "_")
+    return error_response(error.code or 500, code, error.description or error.name)
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InputError([FieldError("body", "expected a JSON object in the request body")])
+    return body
+
+
+@bp.get("/stores")
+def list_stores() -> Response:
+    """List the stores the caller may see."""
+    stores = db.session.scalars(visible_stores(g.api_user).order_by(Store.id)).all()
+    return jsonify([store_json(store, get_catalog()) for store in stores])
+
+
+@bp.post("/stores")
+def create_store() -> Any:
+    """Create a store from its profile and generate its plan (managers only)."""
+    require_manager(g.api_user)
+    body = _body()
+    overrides_raw = body.pop("overrides", None)
+    catalog = get_catalog()
+    store_input = store_services.parse_store_input(body, catalog)
+    overrides = store_services.parse_overrides(overrides_raw, store_input.warnings)
+    store, _ = store_services.create_store(
+        store_input, catalog, actor=g.api_user, overrides=overrides
+    )
+    db.session.commit()
+    return jsonify(store_json(store, catalog)), 201
+
+
+@bp.get("/stores/<int:store_id>")
+def get_store(store_id: int) -> Response:
+    """Show one store with its profile and warnings."""
+    return jsonify(store_json(store_for(g.api_user, store_id), get_catalog()))
+
+
+@bp.patch("/stores/<int:store_id>")
+def update_store(store_id: int) -> Response:
+    """Change profile fields or followers and regenerate the plan; done tasks stay as they are."""
+    store = store_for(g.api_user, store_id)
+    body = _body()
+    if set(body) - {"followers"}:
+        require_manager(g.api_user)
+    catalog = get_catalog()
+    store_input = store_services.parse_store_input(body, catalog, current=store)
+    changes = store_services.update_store(store, store_input, catalog, actor=g.api_user)
+    db.session.commit()
+    return jsonify(store_json(store, catalog) | {"plan_changes": changes.summary()})
+
+
+@bp.get("/stores/<int:store_id>/tasks")
+def list_tasks(store_id: int) -> Response:
+    """List the store's open, locked and done tasks by due date."""
+    store = store_for(g.api_user, store_id)
+    tasks = db.session.scalars(
+        select(Task)
+        .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
+        .order_by(Task.due_on, Task.id)
+    ).all()
+    return jsonify(tasks_json(store, tasks))
+
+
+@bp.post("/stores/<int:store_id>/tasks")
+def add_task(store_id: int) -> Any:
+    """Add a task by hand to the store's plan."""
+    store = store_for(g.api_user, store_id)
+    task = task_services.add_custom_task(store, _body(), get_catalog(), g.api_user)
+    db.session.commit()
+    return jsonify(task_json(task)), 201
+
+
+@bp.get("/stores/<int:store_id>/activity")
+def store_activity(store_id: int) -> Response:
+    """List the store's latest activity, newest first."""
+    store = store_for(g.api_user, store_id)
+    entries = db.session.scalars(
+        select(Activity)
+        .where(Activity.store_id == store.id)
+        .order_by(Activity.id.desc())
+        .limit(200)
+    ).all()
+    return jsonify([activity_json(entry) for entry in entries])
+
+
+@bp.get("/tasks/<int:task_id>")
+def get_task(task_id: int) -> Response:
+    """Show one task."""
+    return jsonify(task_json(task_for(g.api_user, task_id)))
+
+
+@bp.patch("/tasks/<int:task_id>")
+def update_task(task_id: int) -> Response:
+    """Assign the task, or set its note and evidence link."""
+    task = task_for(g.api_user, task_id)
+    body = _body()
+    unknown = sorted(set(body) - {"assignee_id", "note", "evidence_url"})
+    if unknown:
+        raise InputError([FieldError(name, "is not a field you can change") for name in unknown])
+    if "assignee_id" in body:
+        task_services.assign_task(task, body["assignee_id"], g.api_user)
+    task_services.record_note(task, body, g.api_user)
+    db.session.commit()
+    return jsonify(task_json(task))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete_task(task_id: int) -> Response:
+    """Tick a task off; a locked task answers 409 task_locked."""
+    task_for(g.api_user, task_id)
+    task, _ = task_services.complete_task(task_id, g.api_user)
+    db.session.commit()
+    return jsonify(task_json(task))
+
+
+@bp.post("/tasks/<int:task_id>/reopen")
+def reopen_task(task_id: int) -> Response:
+    """Untick a done task."""
+    task_for(g.api_user, task_id)
+    task, _ = task_services.reopen_task(task_id, g.api_user)
+    db.session.commit()
+    return jsonify(task_json(task))
+
+
+@bp.get("/tasks/<int:task_id>/activity")
+def task_activity(task_id: int) -> Response:
+    """List everything done to one task, newest first."""
+    task = task_for(g.api_user, task_id)
+    entries = db.session.scalars(
+        select(Activity).where(Activity.task_id == task.id).order_by(Activity.id.desc())
+    ).all()
+    return jsonify([activity_json(entry) for entry in entries])
+
+
+@bp.after_request
+def _commit_token_use(response: Response) -> Response:
+    # Keep the token's last use even on read-only requests.
+    if db.session.dirty:
+        db.session.commit()
+    return response

@@ -1,0 +1,54 @@
+"""Who may see and change which store: the one place the rule lives."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, select
+
+from tracker.auth.models import User
+from tracker.db import db
+from tracker.errors import NotAllowed, NotFound
+from tracker.stores.models import Store, StoreMembership
+from tracker.tasks.models import Task
+
+
+def visible_stores(user: User) -> Select[tuple[Store]]:
+    """Select the stores ``user`` may see: all for a manager, their own for a member."""
+    query = select(Store)
+    if not user.is_manager:
+        query = query.where(
+            exists().where(StoreMembership.store_id == Store.id, StoreMembership.user_id == user.id)
+        )
+    return query
+
+
+def can_work_on(user: User, store_id: int) -> bool:
+    """Tell whether ``user`` may see and work on the store."""
+    if user.is_manager:
+        return user.active
+    return user.active and db.session.get(StoreMembership, (store_id, user.id)) is not None
+
+
+def store_for(user: User, store_id: int) -> Store:
+    """Return the store if ``user`` may see it; raise NotFound or NotAllowed."""
+    store = db.session.get(Store, store_id)
+    if store is None:
+        raise NotFound(f"no store {store_id}")
+    if not can_work_on(user, store_id):
+        raise NotAllowed(f"you are not a member of store {store_id}")
+    return store
+
+
+def task_for(user: User, task_id: int) -> Task:
+    """Return the task if ``user`` may see its store; raise NotFound or NotAllowed."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if not can_work_on(user, task.store_id):
+        raise NotAllowed(f"you are not a member of the store of task {task_id}")
+    return task
+
+
+def require_manager(user: User) -> None:
+    """Refuse anyone but a manager."""
+    if not user.is_manager:
+        raise NotAllowed("only a manager may do this")

@@ -1,0 +1,25 @@
+"""Forms for logging in and managing people (CSRF-protected by Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail")
+    password = PasswordField("Password")
+
+
+class PersonForm(FlaskForm):
+    """The first manager on first run, or a new colleague later."""
+
+    name = StringField("Name")
+    email = EmailField("E-mail")
+    password = PasswordField("Password (8 characters or more)")
+    role = SelectField("Role", choices=[("member", "Member"), ("manager", "Manager")])
+    timezone = StringField("Time zone", default="UTC")
+
+
+class TokenForm(FlaskForm):
+    name = StringField("What is the token for?")

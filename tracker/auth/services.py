@@ -1,0 +1,133 @@
+"""Use cases about people: create them, check logins (slowing down guessing), issue tokens."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token, normalise_email
+from tracker.db import db, utcnow
+from tracker.errors import FieldError, InputError
+from tracker.playbook.catalog import zone_exists
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 200
+TOKEN_PREFIX = "tkr_"
+# After this many failed logins in a row, each further try must wait longer.
+FREE_FAILURES = 3
+MAX_WAIT_SECONDS = 300
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def has_users() -> bool:
+    """Tell whether anyone has been created yet (the first-run page is for when not)."""
+    return db.session.scalar(select(func.count()).select_from(User)) > 0
+
+
+def parse_email(raw: Any, field: str = "email") -> str:
+    if not isinstance(raw, str) or not _EMAIL.match(raw.strip()) or len(raw.strip()) > 254:
+        raise InputError.one(field, f"expected an e-mail address like ana@example.com, got {raw!r}")
+    return normalise_email(raw)
+
+
+def create_user(
+    *, email: Any, password: Any, role: Any = "member", name: Any = "", timezone: Any = "UTC"
+) -> User:
+    """Create a person with a hashed password; every bad field is reported."""
+    errors: list[FieldError] = []
+    try:
+        address = parse_email(email)
+        if User.by_email(address) is not None:
+            errors.append(FieldError("email", f"{address} already has an account"))
+    except InputError as error:
+        errors += error.errors
+        address = ""
+    if not isinstance(password, str) or not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        errors.append(FieldError("password", f"use {PASSWORD_MIN} to {PASSWORD_MAX} characters"))
+    if role not in ROLES:
+        errors.append(FieldError("role", f"expected manager or member, got {role!r}"))
+    if not isinstance(name, str) or len(name.strip()) > 120:
+        errors.append(FieldError("name", "expected at most 120 characters"))
+    if not isinstance(timezone, str) or not zone_exists(timezone):
+        errors.append(FieldError("timezone", f"unknown IANA time zone {timezone!r}"))
+    if errors:
+        raise InputError(errors)
+    user = User(email=address, role=role, name=name.strip(), timezone=timezone)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    wait_seconds: int = 0
+
+
+def check_login(email: str, password: str, *, now: datetime | None = None) -> LoginResult:
+    """Check a login; after a few failures for an address, make each next try wait longer."""
+    now = now or utcnow()
+    address = normalise_email(email or "")[:254]
+    throttle = db.session.get(LoginThrottle, address)
+    if throttle is not None:
+        wait = _wait_after(throttle.failures) - (now - throttle.last_failed_at).total_seconds()
+        if wait > 0:
+            return LoginResult(None, int(wait) + 1)
+    user = User.by_email(address) if address else None
+    if user is not None and user.active and user.check_password(password or ""):
+        if throttle is not None:
+            db.session.delete(throttle)
+        return LoginResult(user)
+    if throttle is None:
+        throttle = LoginThrottle(email=address, failures=0)
+        db.session.add(throttle)
+    throttle.failures += 1
+    throttle.last_failed_at = now
+    db.session.flush()
+    return LoginResult(None, _wait_after(throttle.failures))
+
+
+def _wait_after(failures: int) -> int:
+    if failures < FREE_FAILURES:
+        return 0
+    return min(MAX_WAIT_SECONDS, 2 ** (failures - FREE_FAILURES + 1))
+
+
+def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Issue an API token; the secret is returned once and only its hash is kept."""
+    if not isinstance(name, str) or len(name.strip()) > 80:
+        raise InputError.one("name", "expected at most 80 characters")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name.strip(),
+        token_hash=hash_token(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 4],
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def user_for_token(secret: str, *, now: datetime | None = None) -> User | None:
+    """Return the active owner of a live token, noting when it was last used."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = now or utcnow()
+    # Write the last use at most once a minute, not on every request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    db.session.flush()

@@ -1,0 +1,197 @@
+"""Pages for people: first run, logging in and out, API tokens, and the team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from tracker.auth.access import require_manager, visible_stores
+from tracker.auth.forms import LoginForm, PersonForm, TokenForm
+from tracker.auth.models import ApiToken, User
+from tracker.auth.services import (
+    check_login,
+    create_token,
+    create_user,
+    has_users,
+    revoke_token,
+)
+from tracker.db import db
+from tracker.errors import InputError, NotFound
+from tracker.stores.models import Store, StoreMembership
+from tracker.stores.services import add_member, remove_member
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup() -> Any:
+    """Create the first manager; only while nobody has an account."""
+    if has_users():
+        return redirect(url_for("auth.login"))
+    form = PersonForm()
+    errors: InputError | None = None
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                email=form.email.data,
+                password=form.password.data,
+                role="manager",
+                name=form.name.data or "",
+                timezone=form.timezone.data or "UTC",
+            )
+        except InputError as error:
+            db.session.rollback()
+            errors = error
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! You are the first manager. Set up your first store.", "success")
+            return redirect(url_for("stores.new_store"))
+    return render_template("auth/setup.html", form=form, errors=errors)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Log in with e-mail and password; repeated failures must wait longer each time."""
+    if not has_users():
+        return redirect(url_for("auth.setup"))
+    if current_user.is_authenticated:
+        return redirect(url_for("tasks.my_tasks"))
+    form = LoginForm()
+    message, status = None, 200
+    if form.validate_on_submit():
+        result = check_login(form.email.data or "", form.password.data or "")
+        db.session.commit()
+        if result.user is not None:
+            session.clear()
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("tasks.my_tasks"))
+        if result.wait_seconds:
+            message = (
+                f"Too many failed attempts for this address. "
+                f"Try again in {result.wait_seconds} seconds."
+            )
+            status = 429
+        else:
+            message = "That e-mail and password do not match an active account."
+            status = 401
+    return render_template("auth/login.html", form=form, message=message), status
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow a ``next`` that stays on this site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Any:
+    """Log out."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> Any:
+    """Show the person's API tokens and issue a new one (shown once)."""
+    form = TokenForm()
+    new_secret = None
+    errors = None
+    if form.validate_on_submit():
+        try:
+            _, new_secret = create_token(current_user, form.name.data or "")
+        except InputError as error:
+            db.session.rollback()
+            errors = error
+        else:
+            db.session.commit()
+    return render_template(
+        "auth/account.html",
+        form=form,
+        new_secret=new_secret,
+        errors=errors,
+        tokens=current_user.tokens,
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int) -> Any:
+    """Revoke one of the person's own tokens."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        raise NotFound(f"no token {token_id} of yours")
+    revoke_token(token)
+    db.session.commit()
+    flash(f"Token {token.prefix}… revoked.", "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/people", methods=["GET", "POST"])
+@login_required
+def people() -> Any:
+    """List the team and add a colleague (managers only)."""
+    require_manager(current_user)
+    form = PersonForm()
+    errors = None
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                email=form.email.data,
+                password=form.password.data,
+                role=form.role.data,
+                name=form.name.data or "",
+                timezone=form.timezone.data or "UTC",
+            )
+        except InputError as error:
+            db.session.rollback()
+            errors = error
+        else:
+            db.session.commit()
+            flash(f"{user.display_name} can now log in.", "success")
+            return redirect(url_for("auth.people"))
+    users = db.session.scalars(select(User).order_by(User.role, User.name, User.email)).all()
+    stores = db.session.scalars(visible_stores(current_user).order_by(Store.name)).all()
+    memberships = {(m.user_id, m.store_id) for m in db.session.scalars(select(StoreMembership))}
+    return render_template(
+        "auth/people.html",
+        form=form,
+        errors=errors,
+        users=users,
+        stores=stores,
+        memberships=memberships,
+    )
+
+
+@bp.post("/people/<int:user_id>/stores")
+@login_required
+def set_person_store(user_id: int) -> Any:
+    """Add a person to a store or take them off it (managers only)."""
+    require_manager(current_user)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no person {user_id}")
+    try:
+        store_id = int(request.form.get("store_id", ""))
+    except ValueError:
+        flash("store_id: choose a store.", "error")
+        return redirect(url_for("auth.people"))
+    store = db.session.get(Store, store_id)
+    if store is None:
+        flash(f"store_id: there is no store {store_id}.", "error")
+        return redirect(url_for("auth.people"))
+    if request.form.get("action") == "remove":
+        remove_member(store, user, actor=current_user)
+        flash(f"{user.display_name} no longer works on {store.name}.", "info")
+    else:
+        add_member(store, user, actor=current_user)
+        flash(f"{user.display_name} now works on {store.name}.", "success")
+    db.session.commit()
+    return redirect(url_for("auth.people"))

@@ -1,0 +1,61 @@
+"""Database set-up that is not a model: SQLite pragmas and bringing the schema up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from tracker.db import db
+
+
+def init_app(app: Flask) -> None:
+    """Make SQLite enforce foreign keys and wait for a busy database instead of failing."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # The embedded database lives in the instance folder; make sure it exists.
+        if engine.url.database and engine.url.database != ":memory:":
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def upgrade_schema() -> None:
+    """Bring the database to the current schema with the Alembic migrations."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is behind the code's migrations and is not ours to upgrade silently."""
+
+
+def ensure_schema() -> None:
+    """Upgrade the embedded SQLite database; ask for ``tracker db upgrade`` elsewhere."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == heads:
+        return
+    if db.engine.dialect.name == "sqlite":
+        upgrade_schema()
+        return
+    raise SchemaNotCurrent(
+        f"the database at {db.engine.url.render_as_string(hide_password=True)} is not at the "
+        "current schema: run `tracker db upgrade` first"
+    )

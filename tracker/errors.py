@@ -1,0 +1,40 @@
+"""Errors services raise for bad input or a refused action; views turn them into pages or JSON."""
+
+from __future__ import annotations
+
+from tracker.playbook.profile import FieldError
+
+__all__ = ["FieldError", "InputError", "NotAllowed", "NotFound", "RuleError"]
+
+
+class InputError(ValueError):
+    """Input that cannot be used, with what is wrong field by field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(error) for error in errors))
+
+    @classmethod
+    def one(cls, field: str, message: str) -> InputError:
+        return cls([FieldError(field, message)])
+
+    def for_field(self, name: str) -> str | None:
+        """Return the message for one field, for a form to show beside it."""
+        messages = [error.message for error in self.errors if error.field == name]
+        return "; ".join(messages) or None
+
+
+class RuleError(Exception):
+    """A domain rule refused the action (HTTP 409); ``code`` is stable for clients."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        self.code, self.message, self.field = code, message, field
+        super().__init__(message)
+
+
+class NotFound(LookupError):
+    """The thing asked for does not exist."""
+
+
+class NotAllowed(PermissionError):
+    """The person may not see or change this."""

@@ -1,0 +1,128 @@
+"""Stores, who works on them, and the eligibility warnings a manager overrode."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.db import UTCDateTime, db, utcnow
+from tracker.playbook.profile import StoreProfile
+
+# Profile fields kept as columns, in the names of the CLI flags and the API.
+PROFILE_FIELDS = (
+    "model",
+    "market",
+    "store_type",
+    "entity",
+    "categories",
+    "opened_on",
+    "inspection_ends_on",
+    "chinese_share_percent",
+    "timezone",
+    "followers",
+    "follower_target",
+    "freight_mode",
+    "lead_time_days",
+    "production_days",
+    "inbound_buffer_days",
+    "inspection_days",
+)
+
+
+class Store(db.Model):
+    """A TikTok Shop store: its profile decides its plan."""
+
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    model: Mapped[str] = mapped_column(String(20))
+    market: Mapped[str] = mapped_column(String(8))
+    store_type: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(2))
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    opened_on: Mapped[date]
+    inspection_ends_on: Mapped[date | None]
+    chinese_share_percent: Mapped[float | None] = mapped_column(Float)
+    # The zone the owner chose; ``zone`` is the one in force (chosen or the market's).
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    zone: Mapped[str] = mapped_column(String(64))
+    followers: Mapped[int] = mapped_column(default=0)
+    follower_target: Mapped[int | None]
+    freight_mode: Mapped[str | None] = mapped_column(String(20))
+    lead_time_days: Mapped[int | None]
+    production_days: Mapped[int | None]
+    inbound_buffer_days: Mapped[int | None]
+    inspection_days: Mapped[int | None]
+    advisor_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    playbook_version: Mapped[str] = mapped_column(String(32))
+    plan_synced_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+    memberships: Mapped[list[StoreMembership]] = relationship(
+        back_populates="store", cascade="all, delete-orphan"
+    )
+    overrides: Mapped[list[EligibilityOverride]] = relationship(
+        back_populates="store", cascade="all, delete-orphan", order_by="EligibilityOverride.id"
+    )
+
+    def profile(self) -> StoreProfile:
+        """Return the profile the plan is made from."""
+        values = {name: getattr(self, name) for name in PROFILE_FIELDS}
+        values["categories"] = tuple(values["categories"] or ())
+        return StoreProfile(**values)
+
+    def profile_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in PROFILE_FIELDS:
+            value = getattr(self, name)
+            out[name] = value.isoformat() if isinstance(value, date) else value
+        out["categories"] = list(self.categories or ())
+        return out
+
+
+class StoreMembership(db.Model):
+    """A member who works on a store."""
+
+    __tablename__ = "store_memberships"
+
+    store_id: Mapped[int] = mapped_column(
+        ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    store: Mapped[Store] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+
+class EligibilityOverride(db.Model):
+    """A manager's deliberate decision to go ahead despite an eligibility warning."""
+
+    __tablename__ = "eligibility_overrides"
+    __table_args__ = (UniqueConstraint("store_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    store: Mapped[Store] = relationship(back_populates="overrides")
+    user: Mapped[User | None] = relationship()
+
+
+def local_today(zone: str, now: datetime | None = None) -> date:
+    """Return the date it is now in ``zone`` (the IANA name)."""
+    return (now or utcnow()).astimezone(ZoneInfo(zone)).date()

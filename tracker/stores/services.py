@@ -1,0 +1,267 @@
+"""Use cases about stores: create one with its plan, change its profile, manage its members."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from tracker.auth.models import User
+from tracker.db import db
+from tracker.errors import FieldError, InputError, NotFound
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.eligibility import Warning, check_eligibility
+from tracker.playbook.profile import ProfileError, StoreProfile, parse_profile, resolve_profile
+from tracker.stores.models import (
+    PROFILE_FIELDS,
+    EligibilityOverride,
+    Store,
+    StoreMembership,
+    local_today,
+)
+from tracker.tasks.models import Activity, Task
+from tracker.tasks.plan_sync import PlanChanges, apply_plan_changes, plan_changes
+
+NAME_MAX = 120
+REASON_MAX = 500
+# Warnings that say the guides do not support the store as described: the
+# set-up wizard asks a manager to override these on purpose before creating it.
+WARNINGS_NEEDING_OVERRIDE = frozenset(
+    {"model_not_offered_in_market", "entity_not_eligible", "store_type_mismatch"}
+)
+
+
+@dataclass(frozen=True)
+class StoreInput:
+    """A checked store name and profile, ready to create or apply."""
+
+    name: str
+    profile: StoreProfile
+    warnings: tuple[Warning, ...]
+
+
+def parse_name(raw: Any) -> str:
+    """Check a store's name: required, at most 120 characters."""
+    if not isinstance(raw, str):
+        raise InputError.one("name", "expected text")
+    name = " ".join(raw.split())
+    if not name:
+        raise InputError.one("name", "is required")
+    if len(name) > NAME_MAX:
+        raise InputError.one("name", f"is {len(name)} characters long; at most {NAME_MAX}")
+    return name
+
+
+def parse_store_input(
+    raw: Mapping[str, Any], catalog: Catalog, *, current: Store | None = None
+) -> StoreInput:
+    """Check a new store (or, with ``current``, changes to one), reporting every bad field."""
+    errors: list[FieldError] = []
+    unknown = sorted(set(raw) - set(PROFILE_FIELDS) - {"name"})
+    errors += [FieldError(name, "is not a store field") for name in unknown]
+    name = current.name if current is not None else ""
+    if current is None or "name" in raw:
+        try:
+            name = parse_name(raw.get("name", ""))
+        except InputError as error:
+            errors += error.errors
+    fields = {key: value for key, value in raw.items() if key in PROFILE_FIELDS}
+    if current is not None:
+        merged = {key: value for key, value in current.profile_json().items() if value is not None}
+        if ("market" in fields or "entity" in fields) and "store_type" not in fields:
+            merged.pop("store_type", None)  # derive it again from the new licence and market
+        fields = merged | fields
+    try:
+        profile = parse_profile({k: v for k, v in fields.items() if v is not None}, catalog)
+    except ProfileError as error:
+        errors += error.errors
+        profile = None
+    if errors or profile is None:
+        raise InputError(errors)
+    return StoreInput(name, profile, tuple(check_eligibility(profile, catalog)))
+
+
+def parse_overrides(raw: Any, warnings: tuple[Warning, ...]) -> dict[str, str]:
+    """Check overrides given as ``[{"code", "reason"}]`` against the store's warnings."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise InputError.one("overrides", 'expected a list of {"code", "reason"} objects')
+    codes = {warning.code for warning in warnings}
+    overrides: dict[str, str] = {}
+    for item in raw:
+        if not isinstance(item, Mapping) or set(item) != {"code", "reason"}:
+            raise InputError.one("overrides", 'each override is {"code": ..., "reason": ...}')
+        code, reason = item["code"], item["reason"]
+        if code not in codes:
+            raise InputError.one("overrides", f"there is no warning '{code}' to override")
+        overrides[code] = parse_override_reason(reason, code)
+    return overrides
+
+
+def parse_override_reason(raw: Any, code: str) -> str:
+    """An override needs a reason a colleague can read later."""
+    reason = " ".join(raw.split()) if isinstance(raw, str) else ""
+    if not reason:
+        raise InputError.one(f"override_{code}", "say why you go ahead despite this warning")
+    if len(reason) > REASON_MAX:
+        raise InputError.one(f"override_{code}", f"at most {REASON_MAX} characters")
+    return reason
+
+
+def create_store(
+    store_input: StoreInput,
+    catalog: Catalog,
+    *,
+    actor: User | None,
+    overrides: Mapping[str, str] | None = None,
+    advisor_answers: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> tuple[Store, PlanChanges]:
+    """Create a store and generate its plan; record any eligibility warning overridden."""
+    profile = store_input.profile
+    resolved = resolve_profile(profile, catalog)
+    store = Store(
+        name=store_input.name,
+        zone=resolved.timezone,
+        playbook_version=catalog.version,
+        advisor_answers=dict(advisor_answers) if advisor_answers else None,
+        created_by=actor,
+    )
+    _set_profile(store, profile)
+    db.session.add(store)
+    db.session.flush()
+    db.session.add(
+        Activity(
+            store=store,
+            user=actor,
+            kind="store_created",
+            message=f"Store created: {_describe(profile, catalog)}.",
+        )
+    )
+    for code, reason in (overrides or {}).items():
+        db.session.add(EligibilityOverride(store=store, code=code, reason=reason, user=actor))
+        db.session.add(
+            Activity(
+                store=store,
+                user=actor,
+                kind="override",
+                message=f"Went ahead despite '{code}': {reason}",
+            )
+        )
+    changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
+    apply_plan_changes(store, changes, actor=actor, reason="store created")
+    return store, changes
+
+
+def preview_store_update(
+    store: Store, store_input: StoreInput, catalog: Catalog, *, today: date | None = None
+) -> PlanChanges:
+    """Say what applying the new profile would do to the plan, changing nothing."""
+    timezone = resolve_profile(store_input.profile, catalog).timezone
+    return plan_changes(store, store_input.profile, catalog, today or local_today(timezone))
+
+
+def update_store(
+    store: Store,
+    store_input: StoreInput,
+    catalog: Catalog,
+    *,
+    actor: User | None,
+    today: date | None = None,
+) -> PlanChanges:
+    """Apply a new name and profile and regenerate the plan; done tasks are never touched."""
+    before = store.profile_json()
+    changes = preview_store_update(store, store_input, catalog, today=today)
+    store.name = store_input.name
+    _set_profile(store, store_input.profile)
+    after = store.profile_json()
+    changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]
+    if changed:
+        described = ", ".join(f"{name} {before[name]!r} → {after[name]!r}" for name in changed)
+        db.session.add(
+            Activity(
+                store=store,
+                user=actor,
+                kind="profile_changed",
+                message=f"Profile changed: {described}.",
+            )
+        )
+    reason = "profile changed: " + ", ".join(changed) if changed else "plan refreshed"
+    apply_plan_changes(store, changes, actor=actor, reason=reason)
+    return changes
+
+
+def add_member(store: Store, user: User, *, actor: User | None) -> bool:
+    """Let ``user`` work on ``store``; return False when they already could."""
+    if db.session.get(StoreMembership, (store.id, user.id)) is not None:
+        return False
+    db.session.add(StoreMembership(store=store, user=user))
+    db.session.add(
+        Activity(
+            store=store,
+            user=actor,
+            kind="member_added",
+            message=f"{user.display_name} joined the store.",
+        )
+    )
+    db.session.flush()
+    return True
+
+
+def remove_member(store: Store, user: User, *, actor: User | None) -> bool:
+    """Take ``user`` off ``store``; their assigned open tasks go back to the managers."""
+    membership = db.session.get(StoreMembership, (store.id, user.id))
+    if membership is None:
+        return False
+    db.session.delete(membership)
+    db.session.execute(
+        update(Task)
+        .where(Task.store_id == store.id, Task.assignee_id == user.id, Task.status == "open")
+        .values(assignee_id=None)
+    )
+    db.session.add(
+        Activity(
+            store=store,
+            user=actor,
+            kind="member_removed",
+            message=f"{user.display_name} left the store.",
+        )
+    )
+    db.session.flush()
+    return True
+
+
+def get_store(store_id: int) -> Store:
+    store = db.session.get(Store, store_id)
+    if store is None:
+        raise NotFound(f"no store {store_id}")
+    return store
+
+
+def store_members(store: Store) -> list[User]:
+    """List the members of a store by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(StoreMembership, StoreMembership.user_id == User.id)
+            .where(StoreMembership.store_id == store.id)
+            .order_by(User.name, User.email)
+        )
+    )
+
+
+def _set_profile(store: Store, profile: StoreProfile) -> None:
+    for name in PROFILE_FIELDS:
+        value = getattr(profile, name)
+        setattr(store, name, list(value) if name == "categories" else value)
+
+
+def _describe(profile: StoreProfile, catalog: Catalog) -> str:
+    return (
+        f"{catalog.models[profile.model].name}, {catalog.markets[profile.market].name}, "
+        f"{profile.store_type.replace('_', '-')}, licence {profile.entity}"
+    )

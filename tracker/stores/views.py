@@ -1,0 +1,5 @@
+"""Store pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("stores", __name__)

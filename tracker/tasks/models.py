@@ -1,0 +1,108 @@
+"""Tasks of a store's plan and the activity log of everything done to them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.db import UTCDateTime, db, utcnow
+from tracker.stores.models import Store
+
+# ``retired``: no longer applies to the store's profile; ``missed``: an
+# occurrence of a recurring task that passed undone. Neither shows as work.
+STATUSES = ("open", "done", "retired", "missed")
+ORIGINS = ("playbook", "custom")
+
+
+class Task(db.Model):
+    """One piece of work: a playbook task, one occurrence of a recurring one, or a custom task.
+
+    ``(store_id, key, slot)`` identifies a task across plan regenerations: the
+    slot is empty for one-off work, the peak and its date for peak work, and
+    the occurrence's date for recurring work.
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("store_id", "key", "slot"),
+        Index("ix_tasks_store_status_due", "store_id", "status", "due_on"),
+        Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(120))
+    slot: Mapped[str] = mapped_column(String(64), default="")
+    origin: Mapped[str] = mapped_column(String(16), default="playbook")
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    phase: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(300), default="")
+    critical: Mapped[bool] = mapped_column(default=False)
+    due_on: Mapped[date]
+    estimated: Mapped[bool] = mapped_column(default=False)
+    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    gate: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    peak_key: Mapped[str | None] = mapped_column(String(40))
+    peak_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+    playbook_version: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    store: Mapped[Store] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == "done"
+
+    def lock_reasons(self, today: date, done_keys: Collection[str], followers: int) -> list[str]:
+        """Say what still keeps this task locked on ``today`` (nothing when it is free)."""
+        if self.gate is None or self.status != "open":
+            return []
+        reasons = []
+        after = self.gate.get("after")
+        if after is not None and today <= date.fromisoformat(after):
+            estimate = " (estimated)" if self.gate.get("after_estimated") else ""
+            reasons.append(f"not before {date.fromisoformat(after) + timedelta(days=1)}{estimate}")
+        missing = [key for key in self.gate.get("tasks", ()) if key not in done_keys]
+        if missing:
+            reasons.append("waiting for: " + ", ".join(missing))
+        target = self.gate.get("followers_at_least")
+        if target is not None and followers < target:
+            reasons.append(f"{followers:,} of {target:,} followers")
+        return reasons
+
+
+class Activity(db.Model):
+    """One entry of a store's activity log, about the store or one of its tasks."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_store_id_id", "store_id", "id"),
+        Index("ix_activities_task_id_id", "task_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    store: Mapped[Store] = relationship()
+    user: Mapped[User | None] = relationship()
+    task: Mapped[Task | None] = relationship()

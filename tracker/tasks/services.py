@@ -1,0 +1,253 @@
+"""Use cases about tasks: tick and untick, assign, note, add by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from tracker.auth.access import can_work_on
+from tracker.auth.models import User
+from tracker.db import db, utcnow
+from tracker.errors import FieldError, InputError, NotFound, RuleError
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.profile import PLANNABLE_YEARS
+from tracker.stores.models import Store, local_today
+from tracker.tasks.models import Activity, Task
+
+TITLE_MAX = 300
+TEXT_MAX = 5000
+URL_MAX = 500
+
+
+def done_keys(store_id: int) -> set[str]:
+    """Return the playbook keys of the store's done tasks (what gates wait for)."""
+    return set(
+        db.session.scalars(select(Task.key).where(Task.store_id == store_id, Task.status == "done"))
+    )
+
+
+def lock_reasons(task: Task, *, now: datetime | None = None) -> list[str]:
+    """Say what keeps one task locked now, in its store's own time zone."""
+    store = task.store
+    return task.lock_reasons(local_today(store.zone, now), done_keys(store.id), store.followers)
+
+
+def _locked_for_update(task_id: int) -> Task:
+    """Load the task and hold its row until commit, so concurrent ticks queue up."""
+    task = db.session.scalar(
+        select(Task)
+        .where(Task.id == task_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def complete_task(task_id: int, actor: User, *, now: datetime | None = None) -> tuple[Task, bool]:
+    """Mark a task done by ``actor``; a locked task is refused. Return it and whether it changed."""
+    task = _locked_for_update(task_id)
+    if task.status == "done":
+        return task, False
+    if task.status != "open":
+        raise RuleError("task_not_open", f"this task is {task.status} and cannot be ticked off")
+    reasons = lock_reasons(task, now=now)
+    if reasons:
+        raise RuleError("task_locked", "This task is locked: " + "; ".join(reasons) + ".")
+    task.status = "done"
+    task.completed_at = now or utcnow()
+    task.completed_by = actor
+    _log(task, actor, "completed", "Ticked off.")
+    db.session.flush()
+    return task, True
+
+
+def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tuple[Task, bool]:
+    """Mark a done task open again. Return it and whether it changed."""
+    task = _locked_for_update(task_id)
+    if task.status == "open":
+        return task, False
+    if task.status != "done":
+        raise RuleError("task_not_done", f"this task is {task.status}, not done")
+    task.status = "open"
+    task.completed_at = None
+    task.completed_by = None
+    _log(task, actor, "reopened", "Reopened.")
+    db.session.flush()
+    return task, True
+
+
+def assign_task(task: Task, assignee_id: Any, actor: User) -> Task:
+    """Give the task to someone who works on its store, or to nobody (``None``)."""
+    if assignee_id in (None, ""):
+        assignee = None
+    else:
+        assignee = _person(assignee_id, "assignee_id")
+        if not can_work_on(assignee, task.store_id):
+            raise InputError.one(
+                "assignee_id", f"{assignee.display_name} does not work on this store"
+            )
+    if task.assignee_id == (assignee.id if assignee else None):
+        return task
+    task.assignee = assignee
+    _log(
+        task,
+        actor,
+        "assigned",
+        f"Assigned to {assignee.display_name}." if assignee else "Unassigned.",
+    )
+    db.session.flush()
+    return task
+
+
+def record_note(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
+    """Set the task's note and evidence link; both are optional."""
+    errors: list[FieldError] = []
+    note = task.note
+    evidence_url = task.evidence_url
+    if "note" in raw:
+        try:
+            note = _text(raw["note"], "note", TEXT_MAX)
+        except InputError as error:
+            errors += error.errors
+    if "evidence_url" in raw:
+        try:
+            evidence_url = parse_url(raw["evidence_url"], "evidence_url")
+        except InputError as error:
+            errors += error.errors
+    if errors:
+        raise InputError(errors)
+    if note != task.note:
+        task.note = note
+        _log(task, actor, "note", f"Note: {note}" if note else "Note cleared.")
+    if evidence_url != task.evidence_url:
+        task.evidence_url = evidence_url
+        _log(
+            task,
+            actor,
+            "evidence",
+            f"Evidence: {evidence_url}" if evidence_url else "Evidence link removed.",
+        )
+    db.session.flush()
+    return task
+
+
+def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, actor: User) -> Task:
+    """Add a task by hand to the store's plan."""
+    errors: list[FieldError] = []
+
+    def check(fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except InputError as error:
+            errors.extend(error.errors)
+            return None
+
+    title = check(_text, raw.get("title"), "title", TITLE_MAX, True)
+    description = check(_text, raw.get("description", ""), "description", TEXT_MAX)
+    due_on = check(parse_date, raw.get("due_on"), "due_on")
+    phase = raw.get("phase") or "routine"
+    if phase not in catalog.phases:
+        errors.append(
+            FieldError("phase", f"unknown phase '{phase}' (known: {', '.join(catalog.phases)})")
+        )
+    critical = raw.get("critical", False)
+    if not isinstance(critical, bool):
+        errors.append(FieldError("critical", "expected true or false"))
+    assignee = None
+    if raw.get("assignee_id") not in (None, ""):
+        assignee = check(_person, raw["assignee_id"], "assignee_id")
+        if assignee is not None and not can_work_on(assignee, store.id):
+            errors.append(
+                FieldError("assignee_id", f"{assignee.display_name} does not work on this store")
+            )
+    unknown = set(raw) - {"title", "description", "due_on", "phase", "critical", "assignee_id"}
+    errors += [FieldError(name, "is not a task field") for name in sorted(unknown)]
+    if errors:
+        raise InputError(errors)
+    task = Task(
+        store=store,
+        key="",
+        slot="",
+        origin="custom",
+        title=title,
+        description=description,
+        phase=phase,
+        source="added by hand",
+        critical=critical,
+        due_on=due_on,
+        assignee=assignee,
+    )
+    db.session.add(task)
+    db.session.flush()
+    task.key = f"custom.{task.id}"
+    _log(task, actor, "created", f"Added by hand: {title}.")
+    db.session.flush()
+    return task
+
+
+def parse_date(raw: Any, field: str) -> date:
+    """Read a YYYY-MM-DD date within the years plans cover."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InputError.one(field, "expected a date as YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InputError.one(field, f"expected a date as YYYY-MM-DD, got {raw!r}") from None
+    if day.year not in PLANNABLE_YEARS:
+        raise InputError.one(
+            field, f"{day.isoformat()} is outside {PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]}"
+        )
+    return day
+
+
+def parse_url(raw: Any, field: str) -> str | None:
+    """Read an optional http(s) link."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if not isinstance(raw, str):
+        raise InputError.one(field, "expected a link as text")
+    url = raw.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError.one(field, f"expected a link starting with https://, got {url!r}")
+    if len(url) > URL_MAX:
+        raise InputError.one(field, f"is {len(url)} characters long; at most {URL_MAX}")
+    return url
+
+
+def _text(raw: Any, field: str, limit: int, required: bool = False) -> str:
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        raise InputError.one(field, "expected text")
+    text = raw.strip()
+    if required and not text:
+        raise InputError.one(field, "is required")
+    if len(text) > limit:
+        raise InputError.one(field, f"is {len(text)} characters long; at most {limit}")
+    return text
+
+
+def _person(raw: Any, field: str) -> User:
+    try:
+        user_id = int(raw)
+    except (TypeError, ValueError):
+        raise InputError.one(field, f"expected a person's id, got {raw!r}") from None
+    if isinstance(raw, bool):
+        raise InputError.one(field, f"expected a person's id, got {raw!r}")
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise InputError.one(field, f"no active person with id {user_id}")
+    return user
+
+
+def _log(task: Task, actor: User | None, kind: str, message: str) -> None:
+    db.session.add(
+        Activity(store_id=task.store_id, task=task, user=actor, kind=kind, message=message)
+    )

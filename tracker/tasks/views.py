@@ -1,0 +1,5 @@
+"""Task pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("tasks", __name__)

@@ -1,0 +1,74 @@
+"""What every page shares: the logged-in person, date wording, and error pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from tracker.auth.models import User
+from tracker.db import db
+from tracker.errors import NotAllowed, NotFound
+from tracker.extensions import login_manager
+from tracker.planning.render import relative_due
+
+
+def init_app(app: Flask) -> None:
+    """Register the template helpers and the error pages."""
+    app.jinja_env.filters["relative_due"] = _relative_due
+    app.jinja_env.filters["when"] = lambda instant: (
+        instant.strftime("%Y-%m-%d %H:%M UTC") if instant else ""
+    )
+    app.jinja_env.globals["current_year"] = lambda: date.today().year
+
+    @app.errorhandler(NotFound)
+    @app.errorhandler(404)
+    def not_found(error: Any) -> tuple[str, int]:
+        return _error_page(404, "Not found", _message(error, "There is nothing at this address."))
+
+    @app.errorhandler(NotAllowed)
+    @app.errorhandler(403)
+    def not_allowed(error: Any) -> tuple[str, int]:
+        return _error_page(403, "Not allowed", _message(error, "You may not see this page."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> tuple[str, int]:
+        return _error_page(
+            400, "The form expired", "Reload the page and send the form again. " + error.description
+        )
+
+    @app.errorhandler(405)
+    def wrong_method(error: Any) -> tuple[str, int]:
+        return _error_page(405, "Not possible here", "This address does not accept that request.")
+
+
+def _message(error: Any, default: str) -> str:
+    return str(error) if isinstance(error, NotFound | NotAllowed) else default
+
+
+def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    if request.path.startswith("/api/"):  # the API answers its own errors as JSON
+        from tracker.api.errors import error_response
+
+        return error_response(status, title.lower().replace(" ", "_"), message)  # type: ignore[return-value]
+    return render_template("error.html", title=title, message=message, status=status), status
+
+
+def _relative_due(due_on: date, today: date) -> str:
+    return relative_due(due_on, today)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+def is_manager() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_manager)
