@@ -8,7 +8,8 @@ from tracker import create_app
 from tracker.config import ConfigError
 
 
-def test_front_page_says_what_the_product_does(client):
+def test_front_page_says_what_the_product_does(client, make_user):
+    make_user()  # past first run, a visitor who is not logged in sees the front page
     page = client.get("/")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -42,3 +43,15 @@ def test_a_generated_secret_key_is_kept_across_restarts(monkeypatch):
     first = create_app({"TESTING": True})
     second = create_app({"TESTING": True})
     assert first.config["SECRET_KEY"] and first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+
+
+def test_a_bad_database_url_is_refused_by_name():
+    with pytest.raises(ConfigError, match="DATABASE_URL: cannot read 'nonsense'"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "nonsense", "SECRET_KEY": "x"})
+    with pytest.raises(ConfigError, match="'mysql' is not supported"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "mysql://u@h/db", "SECRET_KEY": "x"})
+
+
+def test_a_plain_postgresql_url_uses_psycopg_3():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, StringField
 
 
 class LoginForm(FlaskForm):
@@ -17,7 +17,7 @@ class PersonForm(FlaskForm):
     name = StringField("Name")
     email = EmailField("E-mail")
     password = PasswordField("Password (8 characters or more)")
-    role = SelectField("Role", choices=[("member", "Member"), ("manager", "Manager")])
+    role = StringField("Role", default="member")
     timezone = StringField("Time zone", default="UTC")
 
 

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from flask import current_app
 
+from tracker.playbook.advisor import Advice, market_note
 from tracker.playbook.catalog import Catalog, load_catalog
 
 
 def get_catalog() -> Catalog:
     """Return the validated playbook catalog of the running app (loaded once per process)."""
     return load_catalog(current_app.config["TRACKER_SEEDS_DIR"])
+
+
+def market_note_for(advice: Advice, market: str, catalog: Catalog) -> str | None:
+    """Say when the catalog's guides do not offer the recommended model in ``market``."""
+    return market_note(
+        advice,
+        market,
+        offered_in={key: model.markets for key, model in catalog.models.items()},
+        market_names={code: m.name for code, m in catalog.markets.items()},
+        model_names={key: model.name for key, model in catalog.models.items()},
+    )

@@ -12,9 +12,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from tracker.planning import get_catalog
+from tracker.planning import get_catalog, market_note_for
 from tracker.planning.render import render_advice_table, render_peaks_table, render_plan_table
-from tracker.playbook.advisor import AnswerError, advise, market_note, parse_answers
+from tracker.playbook.advisor import AnswerError, advise, parse_answers
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import SUPPORTED_YEARS, peaks_in_year
 from tracker.playbook.plan import DEFAULT_HORIZON_DAYS, generate_plan
@@ -219,13 +219,7 @@ def advise_command(answers_file: IO[str], market: str | None, output_format: str
     advice = advise(answers, catalog.advisor)
     note = None
     if code is not None:
-        note = market_note(
-            advice,
-            code,
-            offered_in={key: model.markets for key, model in catalog.models.items()},
-            market_names={c: m.name for c, m in catalog.markets.items()},
-            model_names={key: model.name for key, model in catalog.models.items()},
-        )
+        note = market_note_for(advice, code, catalog)
     out = advice.to_json(market_note=note)
     if advice.tie:
         out["tie_break"] = {"why": catalog.advisor.tie.why, "source": catalog.advisor.tie.source}

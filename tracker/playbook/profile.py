@@ -149,7 +149,7 @@ class _ProfileSchema(Schema):
             ]
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _check_against_catalog(self, data: Mapping[str, Any], **_: Any) -> None:
         catalog = self.catalog
         errors: dict[str, list[str]] = {}

@@ -254,6 +254,18 @@ def store_members(store: Store) -> list[User]:
     )
 
 
+def people_for_store(store: Store) -> list[User]:
+    """Everyone who may be given the store's tasks: the managers and its members."""
+    members = select(StoreMembership.user_id).where(StoreMembership.store_id == store.id)
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active, (User.role == "manager") | User.id.in_(members))
+            .order_by(User.name, User.email)
+        )
+    )
+
+
 def _set_profile(store: Store, profile: StoreProfile) -> None:
     for name in PROFILE_FIELDS:
         value = getattr(profile, name)

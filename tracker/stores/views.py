@@ -1,5 +1,288 @@
-"""Store pages."""
+"""Store pages: the list, the set-up wizard, the plan, profile edits with a preview, members."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("stores", __name__)
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from tracker.auth.access import require_manager, store_for, visible_stores
+from tracker.db import db
+from tracker.errors import FieldError, InputError
+from tracker.planning import get_catalog, market_note_for
+from tracker.playbook.advisor import AnswerError, advise
+from tracker.playbook.eligibility import check_eligibility
+from tracker.playbook.plan import generate_plan
+from tracker.playbook.profile import resolve_profile
+from tracker.stores import services
+from tracker.stores.forms import advisor_answers, overrides_from, store_fields
+from tracker.stores.models import Store, local_today
+from tracker.tasks.models import Activity, Task
+from tracker.tasks.plan_sync import sync_plan
+from tracker.tasks.services import add_custom_task
+
+bp = Blueprint("stores", __name__, url_prefix="/stores")
+
+
+@bp.get("")
+@login_required
+def list_stores() -> str:
+    """List the stores the person may see, with open, overdue and done counts."""
+    stores = db.session.scalars(visible_stores(current_user).order_by(Store.name)).all()
+    counts = _task_counts([store.id for store in stores])
+    return render_template("stores/list.html", stores=stores, counts=counts, catalog=get_catalog())
+
+
+def _task_counts(store_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Count open and done tasks per store in one query."""
+    if not store_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Task.store_id,
+            func.sum(case((Task.status == "open", 1), else_=0)),
+            func.sum(case((Task.status == "done", 1), else_=0)),
+        )
+        .where(Task.store_id.in_(store_ids))
+        .group_by(Task.store_id)
+    )
+    return {store_id: {"open": int(o or 0), "done": int(d or 0)} for store_id, o, d in rows}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_store() -> Any:
+    """Set a store up: its profile, advice on the model, warnings to override, then its plan."""
+    require_manager(current_user)
+    catalog = get_catalog()
+    form = request.form
+    context: dict[str, Any] = {
+        "form": form,
+        "catalog": catalog,
+        "errors": None,
+        "advice": None,
+        "review": None,
+    }
+    if request.method == "GET":
+        return render_template("stores/new.html", **context)
+
+    action = form.get("action", "review")
+    try:
+        answers = advisor_answers(form, catalog.advisor)
+    except AnswerError as error:
+        context["errors"] = InputError.one(f"answer_{error.key}", error.message)
+        return render_template("stores/new.html", **context), 400
+    if action == "advise":
+        advice = advise(answers, catalog.advisor)
+        market = form.get("market", "").strip().upper()
+        note = market_note_for(advice, market, catalog) if market in catalog.markets else None
+        context["advice"] = advice
+        context["market_note"] = note
+        context["form"] = form.copy()
+        if not form.get("model"):
+            context["form"]["model"] = advice.recommended
+        return render_template("stores/new.html", **context)
+
+    try:
+        store_input = services.parse_store_input(store_fields(form), catalog)
+    except InputError as error:
+        context["errors"] = error
+        return render_template("stores/new.html", **context), 400
+    context["review"] = _review(store_input, catalog)
+    if action != "create":
+        return render_template("stores/new.html", **context)
+
+    try:
+        overrides = _checked_overrides(form, store_input)
+    except InputError as error:
+        context["errors"] = error
+        return render_template("stores/new.html", **context), 400
+    store, changes = services.create_store(
+        store_input,
+        catalog,
+        actor=current_user,
+        overrides=overrides,
+        advisor_answers=answers or None,
+    )
+    db.session.commit()
+    flash(f"{store.name} is set up with {changes.summary()['added']} tasks.", "success")
+    return redirect(url_for("stores.plan", store_id=store.id))
+
+
+def _review(store_input: services.StoreInput, catalog: Any) -> dict[str, Any]:
+    """What the wizard shows before creating: warnings and the plan's first steps."""
+    profile = store_input.profile
+    today = local_today(resolve_profile(profile, catalog).timezone)
+    plan = generate_plan(profile, catalog, today=today)
+    by_phase: dict[str, int] = {}
+    for task in plan.tasks:
+        by_phase[task.phase] = by_phase.get(task.phase, 0) + 1
+    return {
+        "warnings": store_input.warnings,
+        "needs_override": services.WARNINGS_NEEDING_OVERRIDE,
+        "plan": plan,
+        "by_phase": by_phase,
+        "first_tasks": plan.tasks[:8],
+    }
+
+
+def _checked_overrides(form: Any, store_input: services.StoreInput) -> dict[str, str]:
+    """Every warning that needs it must be overridden, each with a reason."""
+    chosen = overrides_from(form)
+    errors: list[FieldError] = []
+    overrides: dict[str, str] = {}
+    codes = {warning.code for warning in store_input.warnings}
+    for code in sorted(codes & services.WARNINGS_NEEDING_OVERRIDE - set(chosen)):
+        errors.append(
+            FieldError(
+                f"override_{code}", "tick “go ahead anyway” and say why, or change the profile"
+            )
+        )
+    for code, reason in chosen.items():
+        if code not in codes:
+            continue  # the warning went away with a profile change
+        try:
+            overrides[code] = services.parse_override_reason(reason, code)
+        except InputError as error:
+            errors += error.errors
+    if errors:
+        raise InputError(errors)
+    return overrides
+
+
+@bp.get("/<int:store_id>")
+@login_required
+def plan(store_id: int) -> Any:
+    """Show the store's plan by phase: due dates, locks and why, sources, who does what."""
+    store = store_for(current_user, store_id)
+    catalog = get_catalog()
+    today = local_today(store.zone)
+    if store.plan_synced_on is None or store.plan_synced_on < today:
+        # Roll recurring work forward and bring new peak work into view.
+        sync_plan(store, catalog, today, reason="daily roll forward")
+        db.session.commit()
+    tasks = db.session.scalars(
+        select(Task)
+        .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
+        .options(selectinload(Task.assignee))
+        .order_by(Task.due_on, Task.id)
+    ).all()
+    done = {task.key for task in tasks if task.status == "done"}
+    phases: dict[str, list[tuple[Task, list[str]]]] = {key: [] for key in catalog.phases}
+    for task in tasks:
+        reasons = task.lock_reasons(today, done, store.followers)
+        phases.setdefault(task.phase, []).append((task, reasons))
+    people = services.people_for_store(store)
+    return render_template(
+        "stores/plan.html",
+        store=store,
+        catalog=catalog,
+        phases=phases,
+        today=today,
+        people=people,
+        warnings=check_eligibility(store.profile(), catalog),
+        done_count=sum(1 for task in tasks if task.status == "done"),
+        total=len(tasks),
+    )
+
+
+@bp.route("/<int:store_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(store_id: int) -> Any:
+    """Change the profile: first show what the plan will do, then apply it on confirmation."""
+    store = store_for(current_user, store_id)
+    require_manager(current_user)
+    catalog = get_catalog()
+    if request.method == "GET":
+        form = dict(store.profile_json(), name=store.name)
+        return render_template(
+            "stores/edit.html", store=store, catalog=catalog, form=form, errors=None, changes=None
+        )
+    form = request.form
+    try:
+        store_input = services.parse_store_input(store_fields(form), catalog, current=store)
+    except InputError as error:
+        return render_template(
+            "stores/edit.html", store=store, catalog=catalog, form=form, errors=error, changes=None
+        ), 400
+    if form.get("action") != "apply":
+        changes = services.preview_store_update(store, store_input, catalog)
+        db.session.rollback()
+        return render_template(
+            "stores/edit.html",
+            store=store,
+            catalog=catalog,
+            form=form,
+            errors=None,
+            changes=changes,
+            store_input=store_input,
+        )
+    changes = services.update_store(store, store_input, catalog, actor=current_user)
+    db.session.commit()
+    summary = changes.summary()
+    flash(
+        f"Profile saved. Plan: {summary['added']} added, {summary['moved']} moved, "
+        f"{summary['retired']} retired; {summary['done_untouched']} done tasks untouched.",
+        "success",
+    )
+    return redirect(url_for("stores.plan", store_id=store.id))
+
+
+@bp.post("/<int:store_id>/followers")
+@login_required
+def followers(store_id: int) -> Any:
+    """Record the store's follower count (anyone on the store may)."""
+    store = store_for(current_user, store_id)
+    catalog = get_catalog()
+    raw = request.form.get("followers", "").strip()
+    value: Any = int(raw) if raw.isdigit() else raw
+    try:
+        store_input = services.parse_store_input({"followers": value}, catalog, current=store)
+    except InputError as error:
+        flash(f"followers: {error.for_field('followers') or error}", "error")
+        return redirect(url_for("stores.plan", store_id=store.id))
+    services.update_store(store, store_input, catalog, actor=current_user)
+    db.session.commit()
+    flash(f"Followers set to {store.followers:,}.", "success")
+    return redirect(url_for("stores.plan", store_id=store.id))
+
+
+@bp.post("/<int:store_id>/tasks")
+@login_required
+def add_task(store_id: int) -> Any:
+    """Add a task by hand."""
+    store = store_for(current_user, store_id)
+    raw = {
+        k: v
+        for k, v in request.form.items()
+        if k in ("title", "description", "due_on", "phase", "assignee_id")
+    }
+    raw["critical"] = request.form.get("critical") == "on"
+    try:
+        task = add_custom_task(store, raw, get_catalog(), current_user)
+    except InputError as error:
+        db.session.rollback()
+        for item in error.errors:
+            flash(f"{item.field}: {item.message}", "error")
+        return redirect(url_for("stores.plan", store_id=store.id) + "#add-task")
+    db.session.commit()
+    flash(f"Added “{task.title}”.", "success")
+    return redirect(url_for("stores.plan", store_id=store.id))
+
+
+@bp.get("/<int:store_id>/activity")
+@login_required
+def activity(store_id: int) -> str:
+    """Show the store's activity log, newest first."""
+    store = store_for(current_user, store_id)
+    entries = db.session.scalars(
+        select(Activity)
+        .where(Activity.store_id == store.id)
+        .options(selectinload(Activity.user), selectinload(Activity.task))
+        .order_by(Activity.id.desc())
+        .limit(300)
+    ).all()
+    return render_template("stores/activity.html", store=store, entries=entries)

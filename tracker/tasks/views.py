@@ -1,5 +1,194 @@
-"""Task pages."""
+"""Task pages: My tasks, one task with its log, and ticking off without a page reload."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.auth.access import task_for, visible_stores
+from tracker.db import db
+from tracker.errors import InputError, RuleError
+from tracker.stores.models import Store, local_today
+from tracker.stores.services import people_for_store
+from tracker.tasks import services
+from tracker.tasks.models import Activity, Task
 
 bp = Blueprint("tasks", __name__)
+
+# "This week" on My tasks: the next seven days after today.
+WEEK_DAYS = 7
+
+
+@bp.get("/my-tasks")
+@login_required
+def my_tasks() -> str:
+    """List the person's open tasks across stores: overdue, today, this week."""
+    show_unassigned = request.args.get("unassigned", "1") != "0"
+    store_ids = select(visible_stores(current_user).subquery().c.id)
+    owner = Task.assignee_id == current_user.id
+    if show_unassigned:
+        owner = owner | Task.assignee_id.is_(None)
+    # Every store's "today" is within a day of UTC's, so fetch one day extra and sort out below.
+    latest = local_today("UTC") + timedelta(days=WEEK_DAYS + 1)
+    tasks = db.session.scalars(
+        select(Task)
+        .where(Task.store_id.in_(store_ids), Task.status == "open", Task.due_on <= latest, owner)
+        .options(selectinload(Task.store), selectinload(Task.assignee))
+        .order_by(Task.due_on, Task.store_id, Task.id)
+    ).all()
+    done = _done_keys({task.store_id for task in tasks})
+    groups: dict[str, list[tuple[Task, list[str], Any]]] = {"overdue": [], "today": [], "week": []}
+    for task in tasks:
+        today = local_today(task.store.zone)
+        days = (task.due_on - today).days
+        reasons = task.lock_reasons(today, done.get(task.store_id, set()), task.store.followers)
+        entry = (task, reasons, today)
+        if days < 0:
+            groups["overdue"].append(entry)
+        elif days == 0:
+            groups["today"].append(entry)
+        elif days <= WEEK_DAYS:
+            groups["week"].append(entry)
+    return render_template("tasks/my.html", groups=groups, show_unassigned=show_unassigned)
+
+
+def _done_keys(store_ids: set[int]) -> dict[int, set[str]]:
+    """The done playbook keys of several stores, in one query."""
+    if not store_ids:
+        return {}
+    found: dict[int, set[str]] = {store_id: set() for store_id in store_ids}
+    for store_id, key in db.session.execute(
+        select(Task.store_id, Task.key).where(Task.store_id.in_(store_ids), Task.status == "done")
+    ):
+        found[store_id].add(key)
+    return found
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def detail(task_id: int) -> str:
+    """Show one task: what and why, its source, lock, owner, note, evidence and log."""
+    task = task_for(current_user, task_id)
+    entries = db.session.scalars(
+        select(Activity)
+        .where(Activity.task_id == task.id)
+        .options(selectinload(Activity.user))
+        .order_by(Activity.id.desc())
+    ).all()
+    return render_template(
+        "tasks/detail.html",
+        task=task,
+        store=task.store,
+        entries=entries,
+        reasons=services.lock_reasons(task),
+        today=local_today(task.store.zone),
+        people=people_for_store(task.store),
+        errors=None,
+    )
+
+
+def _row_or_back(task: Task, error: str | None = None) -> Any:
+    """Answer htmx with the task's row; a plain form post goes back to where it came from."""
+    if request.headers.get("HX-Request"):
+        store: Store = task.store
+        today = local_today(store.zone)
+        reasons = task.lock_reasons(today, services.done_keys(store.id), store.followers)
+        return render_template(
+            "tasks/_row.html",
+            task=task,
+            reasons=reasons,
+            today=today,
+            error=error,
+            show_store=request.args.get("show_store") == "1",
+        )
+    if error:
+        flash(error, "error")
+    return redirect(request.referrer or url_for("stores.plan", store_id=task.store_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@login_required
+def complete(task_id: int) -> Any:
+    """Tick the task off."""
+    task_for(current_user, task_id)
+    try:
+        task, _ = services.complete_task(task_id, current_user)
+    except RuleError as error:
+        db.session.rollback()
+        return _row_or_back(task_for(current_user, task_id), error.message)
+    db.session.commit()
+    return _row_or_back(task)
+
+
+@bp.post("/tasks/<int:task_id>/reopen")
+@login_required
+def reopen(task_id: int) -> Any:
+    """Untick the task."""
+    task_for(current_user, task_id)
+    try:
+        task, _ = services.reopen_task(task_id, current_user)
+    except RuleError as error:
+        db.session.rollback()
+        return _row_or_back(task_for(current_user, task_id), error.message)
+    db.session.commit()
+    return _row_or_back(task)
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@login_required
+def assign(task_id: int) -> Any:
+    """Give the task to someone on the store, or to nobody."""
+    task = task_for(current_user, task_id)
+    if not current_user.is_manager and request.form.get("assignee_id") not in (
+        "",
+        str(current_user.id),
+    ):
+        flash("assignee_id: a member may only take a task for themselves.", "error")
+        return redirect(url_for("tasks.detail", task_id=task.id))
+    try:
+        services.assign_task(task, request.form.get("assignee_id", ""), current_user)
+    except InputError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("tasks.detail", task_id=task.id))
+    db.session.commit()
+    flash("Saved who does it.", "success")
+    return redirect(url_for("tasks.detail", task_id=task.id))
+
+
+@bp.post("/tasks/<int:task_id>/note")
+@login_required
+def note(task_id: int) -> Any:
+    """Save the task's note and evidence link."""
+    task = task_for(current_user, task_id)
+    raw = {
+        "note": request.form.get("note", ""),
+        "evidence_url": request.form.get("evidence_url", ""),
+    }
+    try:
+        services.record_note(task, raw, current_user)
+    except InputError as error:
+        db.session.rollback()
+        task = task_for(current_user, task_id)
+        entries = db.session.scalars(
+            select(Activity).where(Activity.task_id == task.id).order_by(Activity.id.desc())
+        ).all()
+        return render_template(
+            "tasks/detail.html",
+            task=task,
+            store=task.store,
+            entries=entries,
+            reasons=services.lock_reasons(task),
+            today=local_today(task.store.zone),
+            people=people_for_store(task.store),
+            errors=error,
+            form=raw,
+        ), 400
+    db.session.commit()
+    flash("Note saved.", "success")
+    return redirect(url_for("tasks.detail", task_id=task.id))

@@ -1,0 +1,212 @@
+"""The pages a team uses: first run, the set-up wizard, the plan, ticking off, My tasks."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD
+from tracker.auth.models import User
+from tracker.db import db
+from tracker.stores.models import EligibilityOverride, Store
+from tracker.tasks.models import Activity, Task
+
+STORE_FORM = {
+    "name": "Sunny Beauty US",
+    "market": "US",
+    "entity": "CN",
+    "store_type": "",
+    "opened_on": "2026-11-02",
+    "categories": ["beauty"],
+    "model": "pop",
+}
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_a_new_install_sends_everyone_to_create_the_first_manager(client):
+    assert client.get("/").headers["Location"].endswith("/setup")
+    assert client.get("/login").headers["Location"].endswith("/setup")
+    page = client.post(
+        "/setup",
+        data={
+            "name": "Ana",
+            "email": "ana@example.com",
+            "password": PASSWORD,
+            "timezone": "Asia/Shanghai",
+        },
+    )
+    assert page.status_code == 302 and page.headers["Location"].endswith("/stores/new")
+    ana = User.by_email("ana@example.com")
+    assert ana.role == "manager" and ana.password_hash != PASSWORD
+    # Once someone exists, the first-run page is gone.
+    assert client.get("/setup").headers["Location"].endswith("/login")
+
+
+def test_first_run_refuses_a_short_password_naming_the_field(client):
+    page = client.post("/setup", data={"email": "ana@example.com", "password": "short"})
+    assert page.status_code == 200
+    assert "password" in _text(page) and "8 to 200 characters" in _text(page)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_wizard_reviews_then_creates_a_store_with_its_plan(client, make_user, login):
+    login(make_user())
+    review = client.post("/stores/new", data=STORE_FORM | {"action": "review"})
+    assert review.status_code == 200
+    assert "Create the store and its plan" in _text(review)
+    assert db.session.scalar(select(func.count()).select_from(Store)) == 0
+
+    created = client.post("/stores/new", data=STORE_FORM | {"action": "create"})
+    assert created.status_code == 302
+    store = db.session.scalars(select(Store)).one()
+    plan = client.get(created.headers["Location"])
+    text = _text(plan)
+    assert "Bind the official TikTok account" in text
+    assert "Locked:" in text  # channel accounts wait for the end of the inspection period
+    assert "self-operated-vs-fully-managed" in text  # each task shows its guide source
+    keys = set(db.session.scalars(select(Task.key).where(Task.store_id == store.id)))
+    assert "accounts.bind_official" in keys
+    versions = set(db.session.scalars(select(Task.playbook_version)))
+    assert versions == {store.playbook_version}
+
+
+def test_wizard_names_each_bad_field_and_keeps_what_was_typed(client, make_user, login):
+    login(make_user())
+    page = client.post(
+        "/stores/new",
+        data=STORE_FORM
+        | {
+            "name": "",
+            "opened_on": "2026-13-01",
+            "market": "XX",
+            "entity": "C1",
+            "action": "review",
+        },
+    )
+    assert page.status_code == 400
+    text = _text(page)
+    for field in ("name", "opened_on", "market", "entity"):
+        assert f'id="{field}-error"' in text, field
+    assert 'value="C1"' in text  # what was typed stays in the form
+
+
+def test_help_me_choose_shows_the_advisor_reasons(client, make_user, login):
+    login(make_user())
+    page = client.post(
+        "/stores/new",
+        data=STORE_FORM
+        | {"model": "", "answer_abilities": "1", "answer_bulk_sales": "yes", "action": "advise"},
+    )
+    text = _text(page)
+    assert "We recommend: Fully managed" in text
+    assert "self-operated-vs-fully-managed" in text  # each reason cites its guide
+
+
+def test_a_warning_that_blocks_needs_an_override_with_a_reason(client, make_user, login):
+    manager = make_user()
+    login(manager)
+    uk = STORE_FORM | {"market": "UK", "name": "UK shop"}
+    refused = client.post("/stores/new", data=uk | {"action": "create"})
+    assert refused.status_code == 400
+    assert 'id="override_model_not_offered_in_market-error"' in _text(refused)
+    no_reason = client.post(
+        "/stores/new",
+        data=uk | {"action": "create", "override": "model_not_offered_in_market"},
+    )
+    assert no_reason.status_code == 400 and "say why" in _text(no_reason)
+    created = client.post(
+        "/stores/new",
+        data=uk
+        | {
+            "action": "create",
+            "override": "model_not_offered_in_market",
+            "override_model_not_offered_in_market_reason": "Invited by our account manager",
+        },
+    )
+    assert created.status_code == 302
+    override = db.session.scalars(select(EligibilityOverride)).one()
+    assert override.user_id == manager.id and override.reason == "Invited by our account manager"
+    assert "Invited by our account manager" in _text(client.get(created.headers["Location"]))
+
+
+def test_ticking_with_htmx_returns_the_row_done_and_logs_who(client, make_user, make_store, login):
+    manager = make_user()
+    store = make_store(actor=manager)
+    login(manager)
+    task = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.key == "accounts.bind_official")
+    ).one()
+    row = client.post(f"/tasks/{task.id}/complete", headers={"HX-Request": "true"})
+    assert row.status_code == 200
+    assert f'id="task-{task.id}"' in _text(row) and 'data-status="done"' in _text(row)
+    assert "<html" not in _text(row)  # just the row, swapped in place
+    untick = client.post(f"/tasks/{task.id}/reopen", headers={"HX-Request": "true"})
+    assert 'data-status="open"' in _text(untick)
+    kinds = list(
+        db.session.scalars(
+            select(Activity.kind).where(Activity.task_id == task.id).order_by(Activity.id)
+        )
+    )
+    assert kinds == ["completed", "reopened"]
+    log = _text(client.get(f"/stores/{store.id}/activity"))
+    assert "Ticked off." in log and manager.display_name in log
+
+
+def test_a_locked_task_cannot_be_ticked_and_says_why(client, make_user, make_store, login):
+    manager = make_user()
+    store = make_store(actor=manager)
+    login(manager)
+    task = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.key.like("accounts.bind_channel%"))
+    ).first()
+    row = client.post(f"/tasks/{task.id}/complete", headers={"HX-Request": "true"})
+    assert "This task is locked" in _text(row)
+    assert db.session.get(Task, task.id).status == "open"
+
+
+def test_my_tasks_groups_overdue_today_and_this_week(client, make_user, make_store, login):
+    manager = make_user()
+    make_store(actor=manager, opened_on="2026-10-01")
+    login(manager)
+    page = _text(client.get("/my-tasks"))
+    assert re.search(r"Overdue <small class=\"muted\">\(\d+\)", page)
+    assert "days overdue" in page
+
+
+def test_note_and_evidence_link_are_kept_and_a_bad_link_is_refused(
+    client, make_user, make_store, login
+):
+    manager = make_user()
+    store = make_store(actor=manager)
+    login(manager)
+    task = db.session.scalars(select(Task).where(Task.store_id == store.id)).first()
+    bad = client.post(
+        f"/tasks/{task.id}/note", data={"note": "Asked the agency", "evidence_url": "not a link"}
+    )
+    assert bad.status_code == 400 and 'id="evidence_url-error"' in _text(bad)
+    assert "Asked the agency" in _text(bad)  # the note typed is still there
+    assert db.session.get(Task, task.id).note == ""
+    good = client.post(
+        f"/tasks/{task.id}/note",
+        data={"note": "Asked the agency", "evidence_url": "https://example.com/screenshot.png"},
+    )
+    assert good.status_code == 302
+    detail = _text(client.get(f"/tasks/{task.id}"))
+    assert "https://example.com/screenshot.png" in detail and "Note: Asked the agency" in detail
+
+
+def test_editing_the_profile_previews_then_applies(client, make_user, make_store, login):
+    manager = make_user()
+    store = make_store(actor=manager)
+    login(manager)
+    form = STORE_FORM | {"inspection_ends_on": "2026-12-20"}
+    preview = client.post(f"/stores/{store.id}/edit", data=form | {"action": "preview"})
+    assert preview.status_code == 200 and "Moved (" in _text(preview)
+    assert db.session.get(Store, store.id).inspection_ends_on is None
+    applied = client.post(f"/stores/{store.id}/edit", data=form | {"action": "apply"})
+    assert applied.status_code == 302
+    assert db.session.get(Store, store.id).inspection_ends_on.isoformat() == "2026-12-20"

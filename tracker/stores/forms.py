@@ -1,0 +1,82 @@
+"""Read the store wizard's form into the raw values the services check.
+
+The form sends text; the services check types and rules. Here we only turn
+blank fields into "not given" and whole numbers into numbers, leaving
+anything unreadable as text so the check names the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from tracker.playbook.advisor import AdvisorRules, parse_answers
+
+_TEXT = (
+    "name",
+    "model",
+    "market",
+    "store_type",
+    "entity",
+    "opened_on",
+    "inspection_ends_on",
+    "timezone",
+    "freight_mode",
+)
+_WHOLE = (
+    "followers",
+    "follower_target",
+    "lead_time_days",
+    "production_days",
+    "inbound_buffer_days",
+    "inspection_days",
+)
+_DECIMAL = ("chinese_share_percent",)
+
+
+def store_fields(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Return the store fields the form filled in."""
+    raw: dict[str, Any] = {}
+    for name in _TEXT:
+        value = form.get(name, "").strip()
+        if value:
+            raw[name] = value
+    if "name" not in raw:
+        raw["name"] = ""
+    raw["categories"] = [c for c in form.getlist("categories") if c.strip()]
+    for name in _WHOLE:
+        value = form.get(name, "").strip()
+        if value:
+            raw[name] = int(value) if value.lstrip("-").isdigit() else value
+    for name in _DECIMAL:
+        value = form.get(name, "").strip()
+        if value:
+            try:
+                raw[name] = float(value)
+            except ValueError:
+                raw[name] = value
+    return raw
+
+
+def overrides_from(form: MultiDict[str, str]) -> dict[str, str]:
+    """Return ``{warning code: reason}`` for each warning the manager chose to override."""
+    return {
+        code: form.get(f"override_{code}_reason", "")
+        for code in form.getlist("override")
+        if code.strip()
+    }
+
+
+def advisor_answers(form: MultiDict[str, str], rules: AdvisorRules) -> dict[str, bool | int]:
+    """Read the "help me choose" answers; blank means unknown. Raise AnswerError naming one."""
+    raw: dict[str, Any] = {}
+    for question in rules.questions:
+        value = form.get(f"answer_{question.key}", "").strip()
+        if not value:
+            continue
+        if question.kind == "bool":
+            raw[question.key] = {"yes": True, "no": False}.get(value, value)
+        else:
+            raw[question.key] = int(value) if value.isdigit() else value
+    return parse_answers(raw, rules)
