@@ -1,0 +1,119 @@
+"""The schema the migrations build, and concurrent work on one task."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import POSTGRES_URL
+from tracker import create_app
+from tracker.auth.services import create_token
+from tracker.db import db
+from tracker.tasks.models import Activity, Task
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def empty_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database with nothing in it at all, not even Alembic's version table."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    request.getfixturevalue("postgres_database")  # skips when PostgreSQL is unreachable
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"tracker_empty_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'create database "{name}"'))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'drop database if exists "{name}" with (force)'))
+    admin.dispose()
+
+
+def test_db_upgrade_builds_exactly_the_models_schema(empty_database):
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database}
+    )
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": True}
+            )
+            differences = compare_metadata(context, db.metadata)
+            tables = set(inspect(connection).get_table_names())
+        db.engine.dispose()
+    assert differences == []
+    assert {"users", "stores", "tasks", "activities", "alembic_version"} <= tables
+
+
+def test_run_brings_the_embedded_database_up_to_date_by_itself(tmp_path):
+    from tracker.database import ensure_schema
+
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t",
+         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sub' / 'fresh.sqlite3'}"}
+    )
+    with app.app_context():
+        ensure_schema()
+        ensure_schema()  # a second start finds it current and does nothing
+        tables = set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
+    assert "tasks" in tables
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_people_ticking_one_task_at_once_lose_no_activity(app, make_user, make_store):
+    manager = make_user()
+    member = make_user(role="member")
+    store = make_store(actor=manager, members=(member,))
+    task_id = db.session.scalar(
+        select(Task.id).where(Task.store_id == store.id, Task.key == "accounts.bind_official")
+    )
+    secrets = []
+    for person in (manager, member):
+        _, secret = create_token(person, "race")
+        secrets.append(secret)
+    db.session.commit()
+
+    rounds = 40
+    barrier = threading.Barrier(len(secrets))
+    outcomes: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def person(secret: str, offset: int) -> None:
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {secret}"}
+        barrier.wait()
+        for i in range(rounds):
+            action = "complete" if (i + offset) % 2 == 0 else "reopen"
+            response = client.post(f"/api/v1/tasks/{task_id}/{action}", headers=headers)
+            with lock:
+                outcomes.append((action, response.status_code))
+
+    threads = [threading.Thread(target=person, args=(s, n)) for n, s in enumerate(secrets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert all(status == 200 for _, status in outcomes), outcomes
+    db.session.expire_all()
+    entries = list(
+        db.session.scalars(
+            select(Activity.kind).where(Activity.task_id == task_id).order_by(Activity.id)
+        )
+    )
+    # Every real change left one entry, strictly alternating: no tick was lost or doubled.
+    assert entries, "nobody changed anything"
+    assert all(a != b for a, b in zip(entries, entries[1:], strict=False)), entries
+    final = db.session.get(Task, task_id).status
+    assert final == ("done" if entries[-1] == "completed" else "open")
