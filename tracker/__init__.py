@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.main import views as main_views
     from tracker.planning import cli as planning_cli
     from tracker.stores import views as store_views
+    from tracker.tasks import cli as task_cli  # noqa: F401 - adds `plan refresh`
     from tracker.tasks import views as task_views
 
     db.init_app(app)

@@ -9,7 +9,7 @@ custom tasks are never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from tracker.db import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.plan import Plan, PlannedTask, generate_plan
 from tracker.playbook.profile import StoreProfile
-from tracker.stores.models import Store
+from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Activity, Task
 
 # Peak work is planned this far ahead; dated one-off work is planned in full.
@@ -239,3 +239,17 @@ def _set(task: Task, row: PlannedRow, version: str) -> None:
 
 def _log(store: Store, task: Task | None, actor: User | None, kind: str, message: str) -> None:
     db.session.add(Activity(store=store, task=task, user=actor, kind=kind, message=message))
+
+
+def refresh_plans(catalog: Catalog, *, now: datetime | None = None) -> dict[str, int]:
+    """Roll every store's plan forward to its own today; return how many rows changed."""
+    totals = {"stores": 0, "added": 0, "moved": 0, "retired": 0, "missed": 0}
+    for store in db.session.scalars(select(Store).order_by(Store.id)):
+        today = local_today(store.zone, now)
+        if store.plan_synced_on is not None and store.plan_synced_on >= today:
+            continue
+        summary = sync_plan(store, catalog, today, reason="daily roll forward").summary()
+        totals["stores"] += 1
+        for name in ("added", "moved", "retired", "missed"):
+            totals[name] += summary[name]
+    return totals
