@@ -210,3 +210,25 @@ def test_editing_the_profile_previews_then_applies(client, make_user, make_store
     applied = client.post(f"/stores/{store.id}/edit", data=form | {"action": "apply"})
     assert applied.status_code == 302
     assert db.session.get(Store, store.id).inspection_ends_on.isoformat() == "2026-12-20"
+
+
+def test_a_member_may_take_a_task_but_not_give_it_to_someone_else(
+    client, make_user, make_store, login, api_as
+):
+    manager = make_user()
+    member = make_user(role="member")
+    colleague = make_user(role="member")
+    store = make_store(actor=manager, members=(member, colleague))
+    task = db.session.scalars(select(Task).where(Task.store_id == store.id)).first()
+    login(member)
+    assert (
+        client.post(f"/tasks/{task.id}/assign", data={"assignee_id": colleague.id}).status_code
+        == 403
+    )
+    api = api_as(member)
+    refused = api.patch(f"/api/v1/tasks/{task.id}", json={"assignee_id": colleague.id})
+    assert refused.status_code == 403
+    assert db.session.get(Task, task.id).assignee_id is None
+    taken = client.post(f"/tasks/{task.id}/assign", data={"assignee_id": member.id})
+    assert taken.status_code == 302
+    assert db.session.get(Task, task.id).assignee_id == member.id

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tracker.auth.access import can_work_on
 from tracker.auth.models import User
 from tracker.db import db, utcnow
-from tracker.errors import FieldError, InputError, NotFound, RuleError
+from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.stores.models import Store, local_today
@@ -83,11 +83,17 @@ def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tu
 
 
 def assign_task(task: Task, assignee_id: Any, actor: User) -> Task:
-    """Give the task to someone who works on its store, or to nobody (``None``)."""
+    """Give the task to someone who works on its store, or to nobody (``None``).
+
+    A manager may give it to anyone on the store; a member may only take it
+    for themselves or hand it back.
+    """
     if assignee_id in (None, ""):
         assignee = None
     else:
         assignee = _person(assignee_id, "assignee_id")
+        if not actor.is_manager and assignee.id != actor.id:
+            raise NotAllowed("a member may only take a task for themselves")
         if not can_work_on(assignee, task.store_id):
             raise InputError.one(
                 "assignee_id", f"{assignee.display_name} does not work on this store"
@@ -162,6 +168,8 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     assignee = None
     if raw.get("assignee_id") not in (None, ""):
         assignee = check(_person, raw["assignee_id"], "assignee_id")
+        if assignee is not None and not actor.is_manager and assignee.id != actor.id:
+            raise NotAllowed("a member may only take a task for themselves")
         if assignee is not None and not can_work_on(assignee, store.id):
             errors.append(
                 FieldError("assignee_id", f"{assignee.display_name} does not work on this store")
