@@ -167,22 +167,33 @@ def plan(store_id: int) -> Any:
     tasks = db.session.scalars(
         select(Task)
         .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
-        .options(selectinload(Task.assignee))
+        .options(selectinload(Task.assignee), selectinload(Task.completed_by))
         .order_by(Task.due_on, Task.id)
     ).all()
     done = {task.key for task in tasks if task.status == "done"}
     phases: dict[str, list[tuple[Task, list[str]]]] = {key: [] for key in catalog.phases}
+    later: dict[str, list[tuple[Task, list[str]]]] = {}
+    upcoming_shown: set[str] = set()
     for task in tasks:
         reasons = task.lock_reasons(today, done, store.followers)
+        # A recurring task shows its past and today's occurrences and the next one;
+        # the rest of the fortnight folds away so the page stays short.
+        if task.recurrence is not None and task.due_on > today:
+            if task.key in upcoming_shown:
+                later.setdefault(task.phase, []).append((task, reasons))
+                continue
+            upcoming_shown.add(task.key)
         phases.setdefault(task.phase, []).append((task, reasons))
-    people = services.people_for_store(store)
+    resolved = resolve_profile(store.profile(), catalog)
     return render_template(
         "stores/plan.html",
         store=store,
         catalog=catalog,
         phases=phases,
+        later=later,
+        resolved=resolved,
         today=today,
-        people=people,
+        people=services.people_for_store(store),
         warnings=check_eligibility(store.profile(), catalog),
         done_count=sum(1 for task in tasks if task.status == "done"),
         total=len(tasks),
