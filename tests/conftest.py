@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -113,10 +115,31 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield url
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``.
+
+    The fixtures keep an app context open so tests can use the database, and
+    Flask reuses it for requests; clearing ``g`` keeps one request's logged-in
+    person (Flask-Login caches it there) from leaking into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
+        return super().open(*args, **kwargs)
+
+
+def _test_app(config: dict[str, Any]) -> Any:
+    app = create_app(config)
+    app.test_client_class = FreshRequestClient
+    return app
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Any]:
     """Give each test a fresh app on a fresh database, both SQLite and PostgreSQL."""
-    app = create_app(
+    app = _test_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
@@ -135,7 +158,7 @@ def app(database_url: str) -> Iterator[Any]:
 @pytest.fixture
 def csrf_app(database_url: str) -> Iterator[Any]:
     """An app with CSRF protection on, as in production."""
-    app = create_app(
+    app = _test_app(
         {"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database_url}
     )
     with app.app_context():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator
@@ -24,6 +24,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+_M = TypeVar("_M")
+
+# The largest id an INTEGER primary key holds; anything larger cannot exist.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -55,3 +60,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def get_by_id(model: type[_M], ident: int) -> _M | None:
+    """Load a row by integer id; an id no column can hold finds nothing, not an error."""
+    if not 0 < ident <= MAX_ID:
+        return None
+    return db.session.get(model, ident)

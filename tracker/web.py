@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from tracker.auth.models import User
-from tracker.db import db
+from tracker.db import get_by_id
 from tracker.errors import NotAllowed, NotFound
 from tracker.extensions import login_manager
 from tracker.planning.render import relative_due
@@ -23,6 +23,15 @@ def init_app(app: Flask) -> None:
         instant.strftime("%Y-%m-%d %H:%M UTC") if instant else ""
     )
     app.jinja_env.globals["current_year"] = lambda: date.today().year
+
+    @app.before_request
+    def refuse_nul_characters() -> Any:
+        """No text field may hold a NUL character (PostgreSQL cannot store one)."""
+        for source in (request.args, request.form):
+            for name, value in source.items(multi=True):
+                if "\x00" in value:
+                    return _bad_input(name, "contains a NUL character")
+        return None
 
     @app.errorhandler(NotFound)
     @app.errorhandler(404)
@@ -45,6 +54,14 @@ def init_app(app: Flask) -> None:
         return _error_page(405, "Not possible here", "This address does not accept that request.")
 
 
+def _bad_input(field: str, message: str) -> Any:
+    if request.path.startswith("/api/"):
+        from tracker.api.errors import error_response
+
+        return error_response(400, "invalid", f"{field}: {message}", field)
+    return _error_page(400, "Check what you sent", f"{field}: {message}")
+
+
 def _message(error: Any, default: str) -> str:
     return str(error) if isinstance(error, NotFound | NotAllowed) else default
 
@@ -64,7 +81,7 @@ def _relative_due(due_on: date, today: date) -> str:
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     try:
-        user = db.session.get(User, int(user_id))
+        user = get_by_id(User, int(user_id))
     except ValueError:
         return None
     return user if user is not None and user.active else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from collections.abc import Iterator
@@ -58,8 +59,11 @@ def test_run_brings_the_embedded_database_up_to_date_by_itself(tmp_path):
     from tracker.database import ensure_schema
 
     app = create_app(
-        {"TESTING": True, "SECRET_KEY": "t",
-         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sub' / 'fresh.sqlite3'}"}
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sub' / 'fresh.sqlite3'}",
+        }
     )
     with app.app_context():
         ensure_schema()
@@ -114,6 +118,6 @@ def test_two_people_ticking_one_task_at_once_lose_no_activity(app, make_user, ma
     )
     # Every real change left one entry, strictly alternating: no tick was lost or doubled.
     assert entries, "nobody changed anything"
-    assert all(a != b for a, b in zip(entries, entries[1:], strict=False)), entries
+    assert all(a != b for a, b in itertools.pairwise(entries)), entries
     final = db.session.get(Task, task_id).status
     assert final == ("done" if entries[-1] == "completed" else "open")

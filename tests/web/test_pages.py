@@ -170,11 +170,27 @@ def test_a_locked_task_cannot_be_ticked_and_says_why(client, make_user, make_sto
 
 def test_my_tasks_groups_overdue_today_and_this_week(client, make_user, make_store, login):
     manager = make_user()
-    make_store(actor=manager, opened_on="2026-10-01")
-    login(manager)
+    member = make_user(role="member")
+    make_store(actor=manager, opened_on="2026-10-01", members=(member,))
+    login(member)
     page = _text(client.get("/my-tasks"))
     assert re.search(r"Overdue <small class=\"muted\">\(\d+\)", page)
     assert "days overdue" in page
+
+
+def test_my_tasks_shows_a_manager_only_their_own_work_unless_asked(
+    client, make_user, make_store, login
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-10-01")
+    mine = db.session.scalars(select(Task).where(Task.store_id == store.id)).first()
+    mine.assignee_id = manager.id
+    db.session.commit()
+    login(manager)
+    own = _text(client.get("/my-tasks"))
+    assert f'id="task-{mine.id}"' in own and own.count('class="task ') == 1
+    everything = _text(client.get("/my-tasks?unassigned=1"))
+    assert everything.count('class="task ') > 1
 
 
 def test_note_and_evidence_link_are_kept_and_a_bad_link_is_refused(

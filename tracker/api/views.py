@@ -33,6 +33,8 @@ def authenticate() -> Any:
     user = user_for_token(secret.strip())
     if user is None:
         return error_response(401, "unauthorized", "the token is unknown or revoked")
+    if db.session.dirty:  # the token's last use was noted: keep it whatever the request does
+        db.session.commit()
     g.api_user = user
     return None
 
@@ -72,7 +74,29 @@ def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InputError([FieldError("body", "expected a JSON object in the request body")])
+    field = _field_with_nul(body)
+    if field is not None:
+        raise InputError([FieldError(field, "contains a NUL character")])
     return body
+
+
+def _field_with_nul(value: Any, field: str | None = None) -> str | None:
+    """Name the first field whose text (or key) holds a NUL character, which no database keeps."""
+    if isinstance(value, str):
+        return (field or "body") if "\x00" in value else None
+    items: Any = ()
+    if isinstance(value, dict):
+        for key in value:
+            if "\x00" in str(key):
+                return field or "body"
+        items = ((key if field is None else field, item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((field or "body", item) for item in value)
+    for name, item in items:
+        found = _field_with_nul(item, name)
+        if found is not None:
+            return found
+    return None
 
 
 @bp.get("/stores")
@@ -199,11 +223,3 @@ def task_activity(task_id: int) -> Response:
         select(Activity).where(Activity.task_id == task.id).order_by(Activity.id.desc())
     ).all()
     return jsonify([activity_json(entry) for entry in entries])
-
-
-@bp.after_request
-def _commit_token_use(response: Response) -> Response:
-    # Keep the token's last use even on read-only requests.
-    if db.session.dirty:
-        db.session.commit()
-    return response

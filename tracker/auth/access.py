@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, exists, select
 
 from tracker.auth.models import User
-from tracker.db import db
+from tracker.db import db, get_by_id
 from tracker.errors import NotAllowed, NotFound
 from tracker.stores.models import Store, StoreMembership
 from tracker.tasks.models import Task
@@ -30,7 +30,7 @@ def can_work_on(user: User, store_id: int) -> bool:
 
 def store_for(user: User, store_id: int) -> Store:
     """Return the store if ``user`` may see it; raise NotFound or NotAllowed."""
-    store = db.session.get(Store, store_id)
+    store = get_by_id(Store, store_id)
     if store is None:
         raise NotFound(f"no store {store_id}")
     if not can_work_on(user, store_id):
@@ -40,7 +40,7 @@ def store_for(user: User, store_id: int) -> Store:
 
 def task_for(user: User, task_id: int) -> Task:
     """Return the task if ``user`` may see its store; raise NotFound or NotAllowed."""
-    task = db.session.get(Task, task_id)
+    task = get_by_id(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
     if not can_work_on(user, task.store_id):

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from tracker.auth.models import User
 from tracker.auth.services import create_token, create_user
 from tracker.database import ensure_schema
-from tracker.db import db
+from tracker.db import db, get_by_id
 from tracker.errors import InputError
 from tracker.planning.cli import BadArgument
 from tracker.stores.models import Store
@@ -65,7 +65,7 @@ def add_to_store_command(email: str, store_id: int) -> None:
     """Let a member see and work on a store."""
     ensure_schema()
     user = _user(email)
-    store = db.session.get(Store, store_id)
+    store = get_by_id(Store, store_id)
     if store is None:
         raise BadArgument(f"--store-id: there is no store {store_id}")
     added = add_member(store, user, actor=None)

@@ -18,7 +18,7 @@ from tracker.auth.services import (
     has_users,
     revoke_token,
 )
-from tracker.db import db
+from tracker.db import db, get_by_id
 from tracker.errors import InputError, NotFound
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import add_member, remove_member
@@ -125,7 +125,7 @@ def account() -> Any:
 @login_required
 def revoke(token_id: int) -> Any:
     """Revoke one of the person's own tokens."""
-    token = db.session.get(ApiToken, token_id)
+    token = get_by_id(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         raise NotFound(f"no token {token_id} of yours")
     revoke_token(token)
@@ -175,7 +175,7 @@ def people() -> Any:
 def set_person_store(user_id: int) -> Any:
     """Add a person to a store or take them off it (managers only)."""
     require_manager(current_user)
-    user = db.session.get(User, user_id)
+    user = get_by_id(User, user_id)
     if user is None:
         raise NotFound(f"no person {user_id}")
     try:
@@ -183,7 +183,7 @@ def set_person_store(user_id: int) -> Any:
     except ValueError:
         flash("store_id: choose a store.", "error")
         return redirect(url_for("auth.people"))
-    store = db.session.get(Store, store_id)
+    store = get_by_id(Store, store_id)
     if store is None:
         flash(f"store_id: there is no store {store_id}.", "error")
         return redirect(url_for("auth.people"))

@@ -27,6 +27,9 @@ from tracker.playbook.seeds import describe_errors
 
 # Plans look a year either side of their dates, so keep that margin inside
 # the years the peak calendar can compute.
+# Far beyond any account (the largest have a few hundred million), and within a
+# 32-bit database integer.
+MAX_FOLLOWERS = 2_000_000_000
 PLANNABLE_YEARS = range(SUPPORTED_YEARS.start + 1, SUPPORTED_YEARS.stop - 2)
 
 
@@ -120,8 +123,8 @@ class _ProfileSchema(Schema):
         allow_none=True, load_default=None, validate=_between(0, 100)
     )
     timezone = fields.String(allow_none=True, load_default=None)
-    followers = fields.Integer(strict=True, load_default=0, validate=_between(0))
-    follower_target = _int(validate=_between(0))
+    followers = fields.Integer(strict=True, load_default=0, validate=_between(0, MAX_FOLLOWERS))
+    follower_target = _int(validate=_between(0, MAX_FOLLOWERS))
     freight_mode = fields.String(allow_none=True, load_default=None)
     lead_time_days = _int(validate=_between(0, 180))
     production_days = _int(validate=_between(0, 365))

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from tracker.auth.models import User
 from tracker.db import db
-from tracker.errors import FieldError, InputError, NotFound
+from tracker.errors import FieldError, InputError
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import Warning, check_eligibility
 from tracker.playbook.profile import ProfileError, StoreProfile, parse_profile, resolve_profile
@@ -233,25 +233,6 @@ def remove_member(store: Store, user: User, *, actor: User | None) -> bool:
     )
     db.session.flush()
     return True
-
-
-def get_store(store_id: int) -> Store:
-    store = db.session.get(Store, store_id)
-    if store is None:
-        raise NotFound(f"no store {store_id}")
-    return store
-
-
-def store_members(store: Store) -> list[User]:
-    """List the members of a store by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(StoreMembership, StoreMembership.user_id == User.id)
-            .where(StoreMembership.store_id == store.id)
-            .order_by(User.name, User.email)
-        )
-    )
 
 
 def people_for_store(store: Store) -> list[User]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tracker.auth.access import can_work_on
 from tracker.auth.models import User
-from tracker.db import db, utcnow
+from tracker.db import db, get_by_id, utcnow
 from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
@@ -158,7 +158,7 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     description = check(_text, raw.get("description", ""), "description", TEXT_MAX)
     due_on = check(parse_date, raw.get("due_on"), "due_on")
     phase = raw.get("phase") or "routine"
-    if phase not in catalog.phases:
+    if not isinstance(phase, str) or phase not in catalog.phases:
         errors.append(
             FieldError("phase", f"unknown phase '{phase}' (known: {', '.join(catalog.phases)})")
         )
@@ -243,13 +243,13 @@ def _text(raw: Any, field: str, limit: int, required: bool = False) -> str:
 
 
 def _person(raw: Any, field: str) -> User:
-    try:
-        user_id = int(raw)
-    except (TypeError, ValueError):
-        raise InputError.one(field, f"expected a person's id, got {raw!r}") from None
-    if isinstance(raw, bool):
-        raise InputError.one(field, f"expected a person's id, got {raw!r}")
-    user = db.session.get(User, user_id)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        user_id = raw
+    elif isinstance(raw, str) and raw.strip().isdigit():
+        user_id = int(raw.strip())
+    else:
+        raise InputError.one(field, f"expected a person's id (a whole number), got {raw!r}")
+    user = get_by_id(User, user_id)
     if user is None or not user.active:
         raise InputError.one(field, f"no active person with id {user_id}")
     return user

@@ -22,13 +22,18 @@ bp = Blueprint("tasks", __name__)
 
 # "This week" on My tasks: the next seven days after today.
 WEEK_DAYS = 7
+# My tasks is a to-do list, not a report: past this many rows, the stores' pages are the way.
+MY_TASKS_LIMIT = 300
 
 
 @bp.get("/my-tasks")
 @login_required
 def my_tasks() -> str:
     """List the person's open tasks across stores: overdue, today, this week."""
-    show_unassigned = request.args.get("unassigned", "1") != "0"
+    # A manager sees every store: their unassigned work would bury their own, so it is
+    # opt-in for them and the default for members.
+    default = "0" if current_user.is_manager else "1"
+    show_unassigned = request.args.get("unassigned", default) != "0"
     store_ids = select(visible_stores(current_user).subquery().c.id)
     owner = Task.assignee_id == current_user.id
     if show_unassigned:
@@ -40,7 +45,10 @@ def my_tasks() -> str:
         .where(Task.store_id.in_(store_ids), Task.status == "open", Task.due_on <= latest, owner)
         .options(selectinload(Task.store), selectinload(Task.assignee))
         .order_by(Task.due_on, Task.store_id, Task.id)
+        .limit(MY_TASKS_LIMIT + 1)
     ).all()
+    truncated = len(tasks) > MY_TASKS_LIMIT
+    tasks = tasks[:MY_TASKS_LIMIT]
     done = _done_keys({task.store_id for task in tasks})
     groups: dict[str, list[tuple[Task, list[str], Any]]] = {"overdue": [], "today": [], "week": []}
     for task in tasks:
@@ -54,7 +62,13 @@ def my_tasks() -> str:
             groups["today"].append(entry)
         elif days <= WEEK_DAYS:
             groups["week"].append(entry)
-    return render_template("tasks/my.html", groups=groups, show_unassigned=show_unassigned)
+    return render_template(
+        "tasks/my.html",
+        groups=groups,
+        show_unassigned=show_unassigned,
+        truncated=truncated,
+        limit=MY_TASKS_LIMIT,
+    )
 
 
 def _done_keys(store_ids: set[int]) -> dict[int, set[str]]:
