@@ -84,7 +84,7 @@ def test_codes_and_markets_are_read_case_insensitively(make_profile):
         ("chinese_share_percent", 140, "expected 0 to 100, got 140"),
         ("timezone", "Mars/Base", "unknown IANA time zone"),
         ("freight_mode", "rail", "no 'rail' freight for US"),
-        ("followers", -1, "expected 0 or more, got -1"),
+        ("followers", -1, "expected 0 to 2000000000, got -1"),
         ("followers", "many", "Not a valid integer"),
     ],
 )

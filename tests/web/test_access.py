@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
-from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
 from tracker.auth.models import ApiToken, User
@@ -56,15 +55,6 @@ _CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 def days(n: int) -> str:
     return (local_today(US_ZONE) + timedelta(days=n)).isoformat()
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Hash passwords cheaply: the walkers log in again before every page request."""
-    monkeypatch.setattr(
-        "tracker.auth.models.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
 
 
 # --- the world ------------------------------------------------------------------------------

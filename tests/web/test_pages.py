@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
@@ -248,3 +249,12 @@ def test_a_member_may_take_a_task_but_not_give_it_to_someone_else(
     taken = client.post(f"/tasks/{task.id}/assign", data={"assignee_id": member.id})
     assert taken.status_code == 302
     assert db.session.get(Task, task.id).assignee_id == member.id
+
+
+@pytest.mark.real_password_hashing
+def test_passwords_are_stored_with_a_slow_salted_hash(app, make_user):
+    user = make_user(password="correct horse battery")
+    assert user.password_hash.startswith("scrypt:")
+    assert "correct horse battery" not in user.password_hash
+    assert user.check_password("correct horse battery")
+    assert not user.check_password("correct horse batter")

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from werkzeug.security import generate_password_hash
 
 from tracker import create_app
 from tracker.auth.models import ApiToken, User
@@ -34,15 +33,6 @@ TRACKER = Path(sys.executable).with_name("tracker")
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 TIMEOUT_SECONDS = 60
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Hash passwords cheaply in this process; the CLI's own processes hash for real."""
-    monkeypatch.setattr(
-        "tracker.auth.models.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
 
 
 # --- creating people (services) ------------------------------------------------------------------

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from tracker.db import db
 from tracker.stores.models import Store
@@ -24,15 +23,6 @@ TODAY = date(2026, 11, 5)
 OPENED_ON = date(2026, 11, 2)  # a US store: inspection estimated to end 30 days later
 ESTIMATED_INSPECTION_END = date(2026, 12, 2)
 WINDOW_DAYS = 14
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Hash passwords cheaply: these tests are about plans, not about resisting cracking."""
-    monkeypatch.setattr(
-        "tracker.auth.models.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
 
 
 @pytest.fixture

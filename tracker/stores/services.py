@@ -34,6 +34,11 @@ WARNINGS_NEEDING_OVERRIDE = frozenset(
 )
 
 
+# Fields that always have a value: null is refused rather than read as "the default".
+# (null for an optional figure such as inspection_ends_on means "not known".)
+NOT_NULL = frozenset({"model", "market", "entity", "categories", "opened_on", "followers"})
+
+
 @dataclass(frozen=True)
 class StoreInput:
     """A checked store name and profile, ready to create or apply."""
@@ -69,6 +74,9 @@ def parse_store_input(
         except InputError as error:
             errors += error.errors
     fields = {key: value for key, value in raw.items() if key in PROFILE_FIELDS}
+    for key in sorted(NOT_NULL & {k for k, v in fields.items() if v is None}):
+        errors.append(FieldError(key, "cannot be null; leave it out to keep the default"))
+        del fields[key]
     if current is not None:
         merged = {key: value for key, value in current.profile_json().items() if value is not None}
         if ("market" in fields or "entity" in fields) and "store_type" not in fields:
