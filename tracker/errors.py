@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from tracker.playbook.profile import FieldError
 
-__all__ = ["FieldError", "InputError", "NotAllowed", "NotFound", "RuleError"]
+__all__ = [
+    "FieldError",
+    "InputError",
+    "NotAllowed",
+    "NotFound",
+    "RuleError",
+    "whole_number_or_text",
+]
 
 
 class InputError(ValueError):
@@ -22,6 +31,18 @@ class InputError(ValueError):
         """Return the message for one field, for a form to show beside it."""
         messages = [error.message for error in self.errors if error.field == name]
         return "; ".join(messages) or None
+
+
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def whole_number_or_text(raw: str) -> int | str:
+    """Read typed text as a whole number when it is one (ASCII digits); else keep the text.
+
+    The text then reaches the check, which names the field and what was typed.
+    """
+    text = raw.strip()
+    return int(text) if _WHOLE.fullmatch(text) else text
 
 
 class RuleError(Exception):

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask import Flask, render_template, request
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from tracker.auth.models import User
@@ -85,7 +84,3 @@ def load_user(user_id: str) -> User | None:
     except ValueError:
         return None
     return user if user is not None and user.active else None
-
-
-def is_manager() -> bool:
-    return bool(current_user.is_authenticated and current_user.is_manager)

@@ -258,3 +258,57 @@ def test_passwords_are_stored_with_a_slow_salted_hash(app, make_user):
     assert "correct horse battery" not in user.password_hash
     assert user.check_password("correct horse battery")
     assert not user.check_password("correct horse batter")
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "/%09/evil.example", "/\\evil.example", "https://evil.example/"]
+)
+def test_login_never_sends_anyone_to_another_site(client, make_user, target):
+    user = make_user()
+    answer = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    assert answer.headers["Location"] in ("/my-tasks", "http://localhost/my-tasks")
+
+
+def test_a_member_cannot_take_a_colleagues_task_away(client, make_user, make_store, login):
+    manager = make_user()
+    member, colleague = make_user(role="member"), make_user(role="member")
+    store = make_store(actor=manager, members=(member, colleague))
+    task = db.session.scalars(select(Task).where(Task.store_id == store.id)).first()
+    task.assignee_id = colleague.id
+    db.session.commit()
+    login(member)
+    for value in ("", str(member.id)):
+        assert (
+            client.post(f"/tasks/{task.id}/assign", data={"assignee_id": value}).status_code == 403
+        )
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).assignee_id == colleague.id
+
+
+@pytest.mark.parametrize("typed", ["²", "--5", "1e3", "١٢"])
+def test_odd_digits_in_a_number_field_are_refused_not_a_crash(
+    client, make_user, make_store, login, typed
+):
+    manager = make_user()
+    store = make_store(actor=manager, followers=7)
+    login(manager)
+    answer = client.post(
+        f"/stores/{store.id}/followers", data={"followers": typed}, follow_redirects=True
+    )
+    assert answer.status_code == 200 and "followers: " in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Store, store.id).followers == 7
+
+
+def test_blanking_an_optional_field_on_the_edit_page_clears_it(
+    client, make_user, make_store, login
+):
+    manager = make_user()
+    store = make_store(actor=manager, inspection_ends_on="2026-12-20", lead_time_days=30)
+    login(manager)
+    form = STORE_FORM | {"inspection_ends_on": "", "lead_time_days": "", "action": "apply"}
+    assert client.post(f"/stores/{store.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    store = db.session.get(Store, store.id)
+    assert store.inspection_ends_on is None and store.lead_time_days is None

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from tracker.api.errors import error_response, input_error_response
@@ -16,7 +17,7 @@ from tracker.db import db
 from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
 from tracker.planning import get_catalog
 from tracker.stores import services as store_services
-from tracker.stores.models import Store
+from tracker.stores.models import EligibilityOverride, Store
 from tracker.tasks import services as task_services
 from tracker.tasks.models import Activity, Task
 
@@ -102,7 +103,11 @@ def _field_with_nul(value: Any, field: str | None = None) -> str | None:
 @bp.get("/stores")
 def list_stores() -> Response:
     """List the stores the caller may see."""
-    stores = db.session.scalars(visible_stores(g.api_user).order_by(Store.id)).all()
+    stores = db.session.scalars(
+        visible_stores(g.api_user)
+        .order_by(Store.id)
+        .options(selectinload(Store.overrides).selectinload(EligibilityOverride.user))
+    ).all()
     return jsonify([store_json(store, get_catalog()) for store in stores])
 
 
@@ -133,8 +138,7 @@ def update_store(store_id: int) -> Response:
     """Change profile fields or followers and regenerate the plan; done tasks stay as they are."""
     store = store_for(g.api_user, store_id)
     body = _body()
-    if set(body) - {"followers"}:
-        require_manager(g.api_user)
+    store_services.require_may_change(g.api_user, body)
     catalog = get_catalog()
     store_input = store_services.parse_store_input(body, catalog, current=store)
     changes = store_services.update_store(store, store_input, catalog, actor=g.api_user)
@@ -149,6 +153,7 @@ def list_tasks(store_id: int) -> Response:
     tasks = db.session.scalars(
         select(Task)
         .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
+        .options(selectinload(Task.completed_by))
         .order_by(Task.due_on, Task.id)
     ).all()
     return jsonify(tasks_json(store, tasks))
@@ -169,6 +174,7 @@ def store_activity(store_id: int) -> Response:
     store = store_for(g.api_user, store_id)
     entries = db.session.scalars(
         select(Activity)
+        .options(selectinload(Activity.user))
         .where(Activity.store_id == store.id)
         .order_by(Activity.id.desc())
         .limit(200)
@@ -220,6 +226,9 @@ def task_activity(task_id: int) -> Response:
     """List everything done to one task, newest first."""
     task = task_for(g.api_user, task_id)
     entries = db.session.scalars(
-        select(Activity).where(Activity.task_id == task.id).order_by(Activity.id.desc())
+        select(Activity)
+        .options(selectinload(Activity.user))
+        .where(Activity.task_id == task.id)
+        .order_by(Activity.id.desc())
     ).all()
     return jsonify([activity_json(entry) for entry in entries])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token, normalise_email
 from tracker.db import db, utcnow
@@ -80,17 +83,29 @@ def check_login(email: str, password: str, *, now: datetime | None = None) -> Lo
         if wait > 0:
             return LoginResult(None, int(wait) + 1)
     user = User.by_email(address) if address else None
-    if user is not None and user.active and user.check_password(password or ""):
+    if user is None or not user.active:
+        # Spend the same time as a real check, so the answer does not tell who has an account.
+        check_password_hash(_dummy_hash(), password or "")
+    elif user.check_password(password or ""):
         if throttle is not None:
             db.session.delete(throttle)
         return LoginResult(user)
     if throttle is None:
-        throttle = LoginThrottle(email=address, failures=0)
-        db.session.add(throttle)
+        try:
+            with db.session.begin_nested():
+                db.session.add(LoginThrottle(email=address, failures=0, last_failed_at=now))
+        except IntegrityError:
+            pass  # a failed login for the same address at the same moment made the row
+        throttle = db.session.get(LoginThrottle, address)
     throttle.failures += 1
     throttle.last_failed_at = now
     db.session.flush()
     return LoginResult(None, _wait_after(throttle.failures))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("no such account")
 
 
 def _wait_after(failures: int) -> int:

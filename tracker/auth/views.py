@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -47,6 +48,7 @@ def setup() -> Any:
             errors = error
         else:
             db.session.commit()
+            session.clear()
             login_user(user)
             flash("Welcome! You are the first manager. Set up your first store.", "success")
             return redirect(url_for("stores.new_store"))
@@ -83,9 +85,12 @@ def login() -> Any:
 
 def _safe_next(target: str | None) -> str | None:
     """Only follow a ``next`` that stays on this site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    if not target:
+        return None
+    parts = urlsplit(target.replace("\\", "/"))
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.post("/logout")

@@ -11,6 +11,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from tracker.errors import whole_number_or_text
 from tracker.playbook.advisor import AdvisorRules, parse_answers
 
 _TEXT = (
@@ -33,11 +34,31 @@ _WHOLE = (
     "inspection_days",
 )
 _DECIMAL = ("chinese_share_percent",)
+_OPTIONAL = (
+    "store_type",
+    "inspection_ends_on",
+    "timezone",
+    "freight_mode",
+    "follower_target",
+    "lead_time_days",
+    "production_days",
+    "inbound_buffer_days",
+    "inspection_days",
+    "chinese_share_percent",
+)
 
 
-def store_fields(form: MultiDict[str, str]) -> dict[str, Any]:
-    """Return the store fields the form filled in."""
+def store_fields(form: MultiDict[str, str], *, blank_clears: bool = False) -> dict[str, Any]:
+    """Return the store fields the form filled in.
+
+    With ``blank_clears`` (the edit page), an optional field left blank is sent
+    as null, which clears it, instead of being left out, which keeps it.
+    """
     raw: dict[str, Any] = {}
+    if blank_clears:
+        for name in _OPTIONAL:
+            if name in form and not form.get(name, "").strip():
+                raw[name] = None
     for name in _TEXT:
         value = form.get(name, "").strip()
         if value:
@@ -48,7 +69,7 @@ def store_fields(form: MultiDict[str, str]) -> dict[str, Any]:
     for name in _WHOLE:
         value = form.get(name, "").strip()
         if value:
-            raw[name] = int(value) if value.lstrip("-").isdigit() else value
+            raw[name] = whole_number_or_text(value)
     for name in _DECIMAL:
         value = form.get(name, "").strip()
         if value:
@@ -78,5 +99,5 @@ def advisor_answers(form: MultiDict[str, str], rules: AdvisorRules) -> dict[str,
         if question.kind == "bool":
             raw[question.key] = {"yes": True, "no": False}.get(value, value)
         else:
-            raw[question.key] = int(value) if value.isdigit() else value
+            raw[question.key] = whole_number_or_text(value)
     return parse_answers(raw, rules)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from tracker.auth.access import require_manager
 from tracker.auth.models import User
 from tracker.db import db
 from tracker.errors import FieldError, InputError
@@ -26,6 +27,7 @@ from tracker.tasks.models import Activity, Task
 from tracker.tasks.plan_sync import PlanChanges, apply_plan_changes, plan_changes
 
 NAME_MAX = 120
+MEMBER_FIELDS = frozenset({"followers"})
 REASON_MAX = 500
 # Warnings that say the guides do not support the store as described: the
 # set-up wizard asks a manager to override these on purpose before creating it.
@@ -203,6 +205,12 @@ def update_store(
     return changes
 
 
+def require_may_change(actor: User, fields: Mapping[str, Any]) -> None:
+    """Anyone on a store may record its follower count; everything else is a manager's."""
+    if set(fields) - MEMBER_FIELDS:
+        require_manager(actor)
+
+
 def add_member(store: Store, user: User, *, actor: User | None) -> bool:
     """Let ``user`` work on ``store``; return False when they already could."""
     if db.session.get(StoreMembership, (store.id, user.id)) is not None:
@@ -253,6 +261,12 @@ def people_for_store(store: Store) -> list[User]:
             .order_by(User.name, User.email)
         )
     )
+
+
+def assignable_people(store: Store, actor: User) -> list[User]:
+    """Whom ``actor`` may give the store's tasks to: anyone on it for a manager, else themselves."""
+    people = people_for_store(store)
+    return people if actor.is_manager else [p for p in people if p.id == actor.id]
 
 
 def _set_profile(store: Store, profile: StoreProfile) -> None:

@@ -7,11 +7,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.access import require_manager, store_for, visible_stores
 from tracker.db import db
-from tracker.errors import FieldError, InputError
+from tracker.errors import FieldError, InputError, whole_number_or_text
 from tracker.planning import get_catalog, market_note_for
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.eligibility import check_eligibility
@@ -21,7 +22,7 @@ from tracker.stores import services
 from tracker.stores.forms import advisor_answers, overrides_from, store_fields
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Activity, Task
-from tracker.tasks.plan_sync import sync_plan
+from tracker.tasks.plan_sync import roll_forward
 from tracker.tasks.services import add_custom_task
 
 bp = Blueprint("stores", __name__, url_prefix="/stores")
@@ -161,9 +162,13 @@ def plan(store_id: int) -> Any:
     catalog = get_catalog()
     today = local_today(store.zone)
     if store.plan_synced_on is None or store.plan_synced_on < today:
-        # Roll recurring work forward and bring new peak work into view.
-        sync_plan(store, catalog, today, reason="daily roll forward")
-        db.session.commit()
+        # Roll recurring work forward and bring new peak work into view (the
+        # scheduler does this daily; a page opened first does not wait for it).
+        try:
+            roll_forward(store.id, catalog)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # SQLite: another request rolled it forward at the same moment
     tasks = db.session.scalars(
         select(Task)
         .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
@@ -193,7 +198,7 @@ def plan(store_id: int) -> Any:
         later=later,
         resolved=resolved,
         today=today,
-        people=services.people_for_store(store),
+        people=services.assignable_people(store, current_user),
         warnings=check_eligibility(store.profile(), catalog),
         done_count=sum(1 for task in tasks if task.status == "done"),
         total=len(tasks),
@@ -214,7 +219,9 @@ def edit(store_id: int) -> Any:
         )
     form = request.form
     try:
-        store_input = services.parse_store_input(store_fields(form), catalog, current=store)
+        store_input = services.parse_store_input(
+            store_fields(form, blank_clears=True), catalog, current=store
+        )
     except InputError as error:
         return render_template(
             "stores/edit.html", store=store, catalog=catalog, form=form, errors=error, changes=None
@@ -249,7 +256,7 @@ def followers(store_id: int) -> Any:
     store = store_for(current_user, store_id)
     catalog = get_catalog()
     raw = request.form.get("followers", "").strip()
-    value: Any = int(raw) if raw.isdigit() else raw
+    value: Any = whole_number_or_text(raw)
     try:
         store_input = services.parse_store_input({"followers": value}, catalog, current=store)
     except InputError as error:

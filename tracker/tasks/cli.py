@@ -8,15 +8,24 @@ from tracker.database import ensure_schema
 from tracker.db import db
 from tracker.planning import get_catalog
 from tracker.planning.cli import plan_group
-from tracker.tasks.plan_sync import refresh_plans
+from tracker.tasks.plan_sync import roll_forward, stores_behind
 
 
 @plan_group.command("refresh")
 def refresh_command() -> None:
     """Bring every store's tasks up to its own today: new occurrences, new peak work."""
     ensure_schema()
-    totals = refresh_plans(get_catalog())
-    db.session.commit()
+    catalog = get_catalog()
+    totals = dict.fromkeys(("stores", "added", "moved", "retired", "missed"), 0)
+    for store_id in stores_behind():
+        changes = roll_forward(store_id, catalog)
+        db.session.commit()
+        if changes is None:
+            continue
+        totals["stores"] += 1
+        for name, count in changes.summary().items():
+            if name in totals:
+                totals[name] += count
     click.echo(
         f"Refreshed {totals['stores']} store(s): {totals['added']} task(s) added, "
         f"{totals['moved']} moved, {totals['retired']} retired, {totals['missed']} missed."

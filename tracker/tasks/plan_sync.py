@@ -241,15 +241,34 @@ def _log(store: Store, task: Task | None, actor: User | None, kind: str, message
     db.session.add(Activity(store=store, task=task, user=actor, kind=kind, message=message))
 
 
-def refresh_plans(catalog: Catalog, *, now: datetime | None = None) -> dict[str, int]:
-    """Roll every store's plan forward to its own today; return how many rows changed."""
-    totals = {"stores": 0, "added": 0, "moved": 0, "retired": 0, "missed": 0}
-    for store in db.session.scalars(select(Store).order_by(Store.id)):
-        today = local_today(store.zone, now)
-        if store.plan_synced_on is not None and store.plan_synced_on >= today:
-            continue
-        summary = sync_plan(store, catalog, today, reason="daily roll forward").summary()
-        totals["stores"] += 1
-        for name in ("added", "moved", "retired", "missed"):
-            totals[name] += summary[name]
-    return totals
+def stores_behind(*, now: datetime | None = None) -> list[int]:
+    """List the stores whose plan was last rolled forward before their own today."""
+    stale = []
+    for store_id, zone, synced_on in db.session.execute(
+        select(Store.id, Store.zone, Store.plan_synced_on).order_by(Store.id)
+    ):
+        if synced_on is None or synced_on < local_today(zone, now):
+            stale.append(store_id)
+    return stale
+
+
+def roll_forward(
+    store_id: int, catalog: Catalog, *, now: datetime | None = None
+) -> PlanChanges | None:
+    """Roll one store's plan forward to its today, unless someone already has. Flush only.
+
+    The store's row is locked first, so two processes doing this at once
+    queue up and the second finds nothing left to do.
+    """
+    store = db.session.scalar(
+        select(Store)
+        .where(Store.id == store_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if store is None:
+        return None
+    today = local_today(store.zone, now)
+    if store.plan_synced_on is not None and store.plan_synced_on >= today:
+        return None
+    return sync_plan(store, catalog, today, reason="daily roll forward")

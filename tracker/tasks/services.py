@@ -12,7 +12,14 @@ from sqlalchemy import select
 from tracker.auth.access import can_work_on
 from tracker.auth.models import User
 from tracker.db import db, get_by_id, utcnow
-from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
+from tracker.errors import (
+    FieldError,
+    InputError,
+    NotAllowed,
+    NotFound,
+    RuleError,
+    whole_number_or_text,
+)
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.stores.models import Store, local_today
@@ -88,6 +95,8 @@ def assign_task(task: Task, assignee_id: Any, actor: User) -> Task:
     A manager may give it to anyone on the store; a member may only take it
     for themselves or hand it back.
     """
+    if not actor.is_manager and task.assignee_id not in (None, actor.id):
+        raise NotAllowed("this task is someone else's: ask a manager to hand it over")
     if assignee_id in (None, ""):
         assignee = None
     else:
@@ -245,7 +254,7 @@ def _text(raw: Any, field: str, limit: int, required: bool = False) -> str:
 def _person(raw: Any, field: str) -> User:
     if isinstance(raw, int) and not isinstance(raw, bool):
         user_id = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
+    elif isinstance(raw, str) and isinstance(whole_number_or_text(raw), int):
         user_id = int(raw.strip())
     else:
         raise InputError.one(field, f"expected a person's id (a whole number), got {raw!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from tracker.auth.access import task_for, visible_stores
 from tracker.db import db
 from tracker.errors import InputError, RuleError
 from tracker.stores.models import Store, local_today
-from tracker.stores.services import people_for_store
+from tracker.stores.services import assignable_people
 from tracker.tasks import services
 from tracker.tasks.models import Activity, Task
 
@@ -87,13 +88,19 @@ def _done_keys(store_ids: set[int]) -> dict[int, set[str]]:
 @login_required
 def detail(task_id: int) -> str:
     """Show one task: what and why, its source, lock, owner, note, evidence and log."""
-    task = task_for(current_user, task_id)
+    return _render_detail(task_for(current_user, task_id))
+
+
+def _render_detail(
+    task: Task, errors: InputError | None = None, form: dict[str, str] | None = None
+) -> str:
     entries = db.session.scalars(
         select(Activity)
         .where(Activity.task_id == task.id)
         .options(selectinload(Activity.user))
         .order_by(Activity.id.desc())
     ).all()
+    context: dict[str, Any] = {"form": form} if form is not None else {}
     return render_template(
         "tasks/detail.html",
         task=task,
@@ -101,13 +108,14 @@ def detail(task_id: int) -> str:
         entries=entries,
         reasons=services.lock_reasons(task),
         today=local_today(task.store.zone),
-        people=people_for_store(task.store),
-        errors=None,
+        people=assignable_people(task.store, current_user),
+        errors=errors,
+        **context,
     )
 
 
 def _row_or_back(task: Task, error: str | None = None) -> Any:
-    """Answer htmx with the task's row; a plain form post goes back to where it came from."""
+    """Answer htmx with the task's row; a plain form post goes back to the task's store."""
     if request.headers.get("HX-Request"):
         store: Store = task.store
         today = local_today(store.zone)
@@ -122,35 +130,33 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
         )
     if error:
         flash(error, "error")
-    return redirect(request.referrer or url_for("stores.plan", store_id=task.store_id))
+    back = url_for("tasks.my_tasks") if request.args.get("show_store") == "1" else None
+    return redirect(back or url_for("stores.plan", store_id=task.store_id))
+
+
+def _tick(task_id: int, change: Callable[..., tuple[Task, bool]]) -> Any:
+    task_for(current_user, task_id)
+    try:
+        task, _ = change(task_id, current_user)
+    except RuleError as error:
+        db.session.rollback()
+        return _row_or_back(task_for(current_user, task_id), error.message)
+    db.session.commit()
+    return _row_or_back(task)
 
 
 @bp.post("/tasks/<int:task_id>/complete")
 @login_required
 def complete(task_id: int) -> Any:
     """Tick the task off."""
-    task_for(current_user, task_id)
-    try:
-        task, _ = services.complete_task(task_id, current_user)
-    except RuleError as error:
-        db.session.rollback()
-        return _row_or_back(task_for(current_user, task_id), error.message)
-    db.session.commit()
-    return _row_or_back(task)
+    return _tick(task_id, services.complete_task)
 
 
 @bp.post("/tasks/<int:task_id>/reopen")
 @login_required
 def reopen(task_id: int) -> Any:
     """Untick the task."""
-    task_for(current_user, task_id)
-    try:
-        task, _ = services.reopen_task(task_id, current_user)
-    except RuleError as error:
-        db.session.rollback()
-        return _row_or_back(task_for(current_user, task_id), error.message)
-    db.session.commit()
-    return _row_or_back(task)
+    return _tick(task_id, services.reopen_task)
 
 
 @bp.post("/tasks/<int:task_id>/assign")
@@ -182,21 +188,7 @@ def note(task_id: int) -> Any:
         services.record_note(task, raw, current_user)
     except InputError as error:
         db.session.rollback()
-        task = task_for(current_user, task_id)
-        entries = db.session.scalars(
-            select(Activity).where(Activity.task_id == task.id).order_by(Activity.id.desc())
-        ).all()
-        return render_template(
-            "tasks/detail.html",
-            task=task,
-            store=task.store,
-            entries=entries,
-            reasons=services.lock_reasons(task),
-            today=local_today(task.store.zone),
-            people=people_for_store(task.store),
-            errors=error,
-            form=raw,
-        ), 400
+        return _render_detail(task_for(current_user, task_id), error, raw), 400
     db.session.commit()
     flash("Note saved.", "success")
     return redirect(url_for("tasks.detail", task_id=task.id))
