@@ -29,6 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.extensions import csrf, login_manager, migrate
     from tracker.main import views as main_views
     from tracker.planning import cli as planning_cli
+    from tracker.reminders import cli as reminder_cli
+    from tracker.reminders import views as reminder_views
     from tracker.stores import views as store_views
     from tracker.tasks import cli as task_cli  # noqa: F401 - adds `plan refresh`
     from tracker.tasks import views as task_views
@@ -44,9 +46,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(store_views.bp)
     app.register_blueprint(task_views.bp)
+    app.register_blueprint(reminder_views.bp)
     app.register_blueprint(api_views.bp)
     csrf.exempt(api_views.bp)
 
     planning_cli.register(app)
     auth_cli.register(app)
+    reminder_cli.register(app)
+    app.extensions["tracker_smtp"] = _check_smtp(app)
     return app
+
+
+def _check_smtp(app: Flask) -> object:
+    """Refuse a bad SMTP setting at start, naming it."""
+    from tracker.config import ConfigError
+    from tracker.reminders.channels import SmtpSettings
+
+    try:
+        return SmtpSettings.from_environ(app.config.get("TRACKER_SMTP") or {})
+    except ValueError as error:
+        raise ConfigError(str(error)) from None

@@ -7,11 +7,13 @@ alike.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
 from sqlalchemy.exc import OperationalError
 
@@ -32,6 +34,13 @@ cli = FlaskGroup(
 @with_appcontext
 def _run(ctx: click.Context, **options: Any) -> None:
     ensure_schema()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # The embedded default ticks in this process; the reloader's parent only watches files.
+    reloader_parent = options.get("reload") and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
+    if app.config["TRACKER_SCHEDULER"] == "on" and not reloader_parent:
+        from tracker.reminders.scheduler import build_scheduler
+
+        build_scheduler(app, blocking=False).start()
     ctx.invoke(run_command, **options)
 
 
@@ -40,7 +49,8 @@ cli.add_command(
         "run",
         callback=_run,
         params=run_command.params,
-        help="Bring the database to the current schema (embedded SQLite), then serve the app.",
+        help="Bring the embedded database to the current schema, start the in-process scheduler "
+        "(unless TRACKER_SCHEDULER=off), then serve the app.",
     )
 )
 cli.add_command(shell_command)

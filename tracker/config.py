@@ -15,6 +15,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEDULER_CHOICES = ("on", "off")
 
 
+# Reminder delivery settings: (default, lowest, highest).
+NUMBERS: dict[str, tuple[float, float, float]] = {
+    "TRACKER_TICK_SECONDS": (30, 0.1, 3600),
+    "TRACKER_REMINDER_LEASE_SECONDS": (120, 0.5, 86400),
+    "TRACKER_REMINDER_MAX_ATTEMPTS": (8, 1, 100),
+    "TRACKER_REMINDER_BACKOFF_SECONDS": (30, 0, 86400),
+    "TRACKER_REMINDER_BACKOFF_CAP_SECONDS": (3600, 0, 604800),
+}
+
+
 class ConfigError(ValueError):
     """A configuration value that cannot be used; the message names the setting."""
 
@@ -35,6 +45,12 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
             settings["TRACKER_SCHEDULER"] = environ["TRACKER_SCHEDULER"].strip().lower()
         if environ.get("TRACKER_SEEDS_DIR"):
             settings["TRACKER_SEEDS_DIR"] = environ["TRACKER_SEEDS_DIR"]
+        for name in NUMBERS:
+            if environ.get(name):
+                settings[name] = environ[name]
+        settings["TRACKER_SMTP"] = {
+            key: value for key, value in environ.items() if key.startswith("TRACKER_SMTP_")
+        }
     else:
         settings.update(config)
 
@@ -45,6 +61,8 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
         raise ConfigError(
             f"TRACKER_SCHEDULER must be 'on' or 'off', got {settings['TRACKER_SCHEDULER']!r}"
         )
+    for name, (default, low, high) in NUMBERS.items():
+        settings[name] = _number(name, settings.get(name, default), low, high)
     if not Path(settings["TRACKER_SEEDS_DIR"]).is_dir():
         raise ConfigError(f"TRACKER_SEEDS_DIR: no seed folder at {settings['TRACKER_SEEDS_DIR']}")
     if not settings.get("SECRET_KEY"):
@@ -86,3 +104,13 @@ def database_url(raw: str) -> str:
             f"DATABASE_URL: {url.get_backend_name()!r} is not supported; use PostgreSQL or SQLite"
         )
     return url.render_as_string(hide_password=False)
+
+
+def _number(name: str, raw: Any, low: float, high: float) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be from {low:g} to {high:g}, got {raw!r}")
+    return value

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from tracker.auth.models import User
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
         instant.strftime("%Y-%m-%d %H:%M UTC") if instant else ""
     )
     app.jinja_env.globals["current_year"] = lambda: date.today().year
+    app.jinja_env.globals["unread_reminders"] = _unread_reminders
 
     @app.before_request
     def refuse_nul_characters() -> Any:
@@ -59,6 +61,15 @@ def _bad_input(field: str, message: str) -> Any:
 
         return error_response(400, "invalid", f"{field}: {message}", field)
     return _error_page(400, "Check what you sent", f"{field}: {message}")
+
+
+def _unread_reminders() -> int:
+    """The logged-in person's unread inbox count, worked out once per request."""
+    if "unread_reminders" not in g:
+        from tracker.reminders.services import unread_count
+
+        g.unread_reminders = unread_count(current_user) if current_user.is_authenticated else 0
+    return g.unread_reminders
 
 
 def _message(error: Any, default: str) -> str:

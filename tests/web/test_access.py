@@ -27,14 +27,18 @@ from werkzeug.routing import Rule
 from tests.conftest import PASSWORD
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import create_token
-from tracker.db import db
+from tracker.db import db, utcnow
+from tracker.reminders.models import Channel, Reminder
+from tracker.reminders.services import add_channel
 from tracker.stores.models import EligibilityOverride, Store, StoreMembership, local_today
 from tracker.tasks import services as task_services
 from tracker.tasks.models import Activity, Task
 
 US_ZONE = "America/Los_Angeles"
 SECRET = "Bravo"  # every name and text of store B contains it; nothing else does
-KNOWN_PARAMS = frozenset({"store_id", "task_id", "token_id", "user_id", "filename"})
+KNOWN_PARAMS = frozenset(
+    {"store_id", "task_id", "token_id", "user_id", "filename", "channel_id", "reminder_id"}
+)
 # Pages anyone may open without logging in.
 PUBLIC_ENDPOINTS = frozenset({"main.index", "auth.login", "auth.setup", "static"})
 # Routes only a manager may use, whatever the store. A new route is treated as one a
@@ -46,6 +50,8 @@ MANAGER_ONLY = frozenset(
         "auth.people",
         "auth.set_person_store",
         "api.create_store",
+        "reminders.outbox",
+        "reminders.retry",
     }
 )
 REFUSED = (401, 403, 404)
@@ -74,6 +80,9 @@ class World:
     member_token: int  # one of M's own API tokens
     outsider_token: int  # one of O's API tokens
     manager_token: int
+    member_channel: int  # one of M's own reminder channels
+    outsider_channel: int  # one of O's
+    outsider_reminder: int  # a dead reminder to O about store B
 
     def fills(self, side: str) -> dict[str, list[Any]]:
         """Values for each URL parameter: store B's things, or M's own (store A's)."""
@@ -84,6 +93,8 @@ class World:
                 "token_id": [self.outsider_token],
                 "user_id": [self.member.id, self.outsider.id],
                 "filename": ["tracker.css"],
+                "channel_id": [self.outsider_channel],
+                "reminder_id": [self.outsider_reminder],
             }
         return {
             "store_id": [self.store_a],
@@ -91,6 +102,8 @@ class World:
             "token_id": [self.member_token],
             "user_id": [self.member.id],
             "filename": ["tracker.css"],
+            "channel_id": [self.member_channel],
+            "reminder_id": [self.outsider_reminder],
         }
 
     def b_paths(self) -> tuple[str, ...]:
@@ -134,6 +147,21 @@ def world(make_user, make_store, catalog) -> World:
     member_token, _ = create_token(member, "mia laptop")
     outsider_token, _ = create_token(outsider, "otto laptop")
     manager_token, _ = create_token(manager, "manon laptop")
+    member_channel = add_channel(member, "webhook", "https://example.com/alpha-hook")
+    outsider_channel = add_channel(outsider, "webhook", "https://example.com/bravo-hook")
+    db.session.flush()
+    outsider_reminder = Reminder(
+        key="test:bravo",
+        user=outsider,
+        channel=outsider_channel,
+        kind="due_soon",
+        store_id=store_b.id,
+        subject="Bravo reminder",
+        text="Bravo",
+        state="dead",
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(outsider_reminder)
     db.session.commit()
     assert task_services.lock_reasons(a_open) == [] and task_services.lock_reasons(b_open) == []
     return World(
@@ -149,6 +177,9 @@ def world(make_user, make_store, catalog) -> World:
         member_token=member_token.id,
         outsider_token=outsider_token.id,
         manager_token=manager_token.id,
+        member_channel=member_channel.id,
+        outsider_channel=outsider_channel.id,
+        outsider_reminder=outsider_reminder.id,
     )
 
 
@@ -214,6 +245,15 @@ def people_state(*, except_tokens_of: int | None = None) -> dict[str, Any]:
             (t.id, t.user_id, t.revoked_at) for t in tokens if t.user_id != except_tokens_of
         ],
         "stores": db.session.scalar(select(func.count()).select_from(Store)),
+        "channels": [
+            (c.id, c.user_id, c.active, c.target)
+            for c in db.session.scalars(select(Channel).order_by(Channel.id))
+            if c.user_id != except_tokens_of
+        ],
+        "reminders": [
+            (r.id, r.state, r.attempts)
+            for r in db.session.scalars(select(Reminder).order_by(Reminder.id))
+        ],
     }
 
 

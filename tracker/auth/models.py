@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +28,13 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Reminder preferences, in the person's own time zone.
+    remind_days_before: Mapped[list[int]] = mapped_column(JSON, default=lambda: [3, 1])
+    remind_at: Mapped[time] = mapped_column(default=time(9, 0))
+    digest: Mapped[bool] = mapped_column(default=False)
+    digest_at: Mapped[time] = mapped_column(default=time(8, 0))
+    quiet_from: Mapped[time | None]
+    quiet_until: Mapped[time | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id"

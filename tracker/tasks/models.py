@@ -51,6 +51,8 @@ class Task(db.Model):
     peak_key: Mapped[str | None] = mapped_column(String(40))
     peak_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # The lock as last seen, so the moment a gate opens can be told to the people on it.
+    was_locked: Mapped[bool] = mapped_column(default=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

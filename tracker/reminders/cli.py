@@ -1,0 +1,90 @@
+"""Reminder commands: ``tracker channel add``, ``reminders dispatch``, ``scheduler``."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from tracker.auth.models import User
+from tracker.database import ensure_schema
+from tracker.db import db
+from tracker.errors import InputError
+from tracker.planning import get_catalog
+from tracker.planning.cli import BadArgument
+from tracker.reminders.channels import Target, describe_target
+from tracker.reminders.dispatch import dispatch_due
+from tracker.reminders.models import CHANNEL_KINDS
+from tracker.reminders.queue import queue_reminders
+from tracker.reminders.scheduler import build_scheduler
+from tracker.reminders.services import add_channel, dispatch_settings
+from tracker.tasks.gates import check_gates
+
+channel_group = AppGroup("channel", help="Where a person's reminders go.")
+reminders_group = AppGroup("reminders", help="Queue and deliver reminders.")
+
+
+@channel_group.command("add")
+@click.option("--email", required=True, help="Whose channel it is.")
+@click.option("--kind", required=True, type=click.Choice(CHANNEL_KINDS), help="How to deliver.")
+@click.option("--target", required=True, help="An e-mail address or the webhook URL.")
+@click.option("--secret", default=None, help="Signing secret (Feishu, DingTalk).")
+def add_channel_command(email: str, kind: str, target: str, secret: str | None) -> None:
+    """Add a delivery channel for a person (the in-app inbox is always on)."""
+    ensure_schema()
+    user = User.by_email(email)
+    if user is None:
+        raise BadArgument(f"--email: nobody has the address {email!r}")
+    try:
+        channel = add_channel(user, kind, target, secret)
+    except InputError as error:
+        db.session.rollback()
+        raise BadArgument(
+            "; ".join(f"--{e.field.replace('_', '-')}: {e.message}" for e in error.errors)
+        ) from None
+    db.session.commit()
+    shown = describe_target(Target(channel.kind, channel.target, channel.secret))
+    click.echo(f"Channel {channel.id} for {user.email}: {shown}")
+
+
+@reminders_group.command("dispatch")
+def dispatch_command() -> None:
+    """Queue what is due now and deliver it, once; safe to run several at the same moment."""
+    ensure_schema()
+    check_gates()
+    queued = queue_reminders(get_catalog())
+    db.session.commit()
+    report = dispatch_due(dispatch_settings(current_app))
+    click.echo(
+        f"Queued {queued}; delivered {report.sent}, failed {report.failed} (will retry), "
+        f"dead {report.dead}, deferred {report.deferred} (rate limits)."
+    )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler alone in the foreground until SIGTERM (several may run side by side)."""
+    ensure_schema()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = build_scheduler(app, blocking=True)
+
+    def stop(*_: Any) -> None:
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(
+        f"Scheduler ticking every {app.config['TRACKER_TICK_SECONDS']:g} s; stop with SIGTERM."
+    )
+    scheduler.start()
+
+
+def register(app: Flask) -> None:
+    """Attach the reminder commands to the app's CLI."""
+    app.cli.add_command(channel_group)
+    app.cli.add_command(reminders_group)
+    app.cli.add_command(scheduler_command)

@@ -1,0 +1,82 @@
+"""Delivery channels and the reminder outbox: our own tables are the record of what is sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.db import UTCDateTime, db, utcnow
+
+CHANNEL_KINDS = ("email", "webhook", "slack", "feishu", "wecom", "dingtalk")
+# pending → sending (leased) → sent; a failure goes to failed (retried later) and,
+# after the last attempt, to dead, where a manager can retry it by hand.
+STATES = ("pending", "sending", "sent", "failed", "dead")
+
+
+class Channel(db.Model):
+    """Where a person's reminders go besides the in-app inbox."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(500))
+    # Needed in clear to sign requests; never logged or shown back in full.
+    secret: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Reminder(db.Model):
+    """One reminder to one person over one channel (none: the in-app inbox).
+
+    ``key`` is unique, so the same reminder can never be queued twice, and it
+    is the ``Idempotency-Key`` a webhook receives.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_reminders_inbox", "user_id", "channel_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    channel: Mapped[Channel | None] = relationship()
+
+
+class SchedulerTick(db.Model):
+    """When each scheduler process last ticked, for the health check and the UI."""
+
+    __tablename__ = "scheduler_ticks"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    ticked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

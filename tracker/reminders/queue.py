@@ -1,0 +1,285 @@
+"""Work out which reminders are due and put them in the outbox, once each.
+
+Each reminder's key names the person, the task (or the day, for a digest),
+the kind and the channel, and the outbox refuses a key it already holds, so
+any number of schedulers may run this at the same moment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tracker.auth.models import User
+from tracker.db import db, utcnow
+from tracker.playbook.catalog import STOCK_UP_ANCHORS, Catalog
+from tracker.reminders.models import Channel, Reminder
+from tracker.stores.models import Store, local_today
+from tracker.tasks.models import Task
+
+# Stock-up deadlines are reminded further ahead than other work.
+STOCK_UP_DAYS_BEFORE = (14, 7, 1)
+# A reminder whose moment passed longer ago than this (the scheduler was down)
+# is not sent late: by then the next one says it better.
+STALE_AFTER = timedelta(hours=18)
+# "This week" in a digest.
+DIGEST_DAYS = 7
+
+
+def local_instant(day: date, at: time, zone: str) -> datetime:
+    """The UTC instant of wall-clock ``at`` on ``day`` in ``zone`` (DST handled by zoneinfo)."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def after_quiet_hours(instant: datetime, person: User) -> datetime:
+    """Move an instant that falls in the person's quiet hours to when they end."""
+    start, end = person.quiet_from, person.quiet_until
+    if start is None or end is None or start == end:
+        return instant
+    zone = ZoneInfo(person.timezone)
+    local = instant.astimezone(zone)
+    moment = local.time()
+    if start < end:
+        if start <= moment < end:
+            return datetime.combine(local.date(), end, tzinfo=zone).astimezone(UTC)
+        return instant
+    # Quiet hours across midnight, e.g. 22:00 to 07:00.
+    if moment >= start:
+        day = local.date() + timedelta(days=1)
+        return datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
+    if moment < end:
+        return datetime.combine(local.date(), end, tzinfo=zone).astimezone(UTC)
+    return instant
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A reminder to queue for one person, before it is copied to each of their channels."""
+
+    person: User
+    kind: str
+    key: str
+    send_at: datetime
+    subject: str
+    text: str
+    store: Store | None
+    tasks: Sequence[Task]
+
+
+def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
+    """Queue every reminder whose moment has come; return how many new rows were queued."""
+    now = now or utcnow()
+    people = db.session.scalars(select(User).where(User.active)).all()
+    if not people:
+        return 0
+    managers = [person for person in people if person.is_manager]
+    by_id = {person.id: person for person in people}
+    latest = max(local_today(p.timezone, now) for p in people) + timedelta(
+        days=max(STOCK_UP_DAYS_BEFORE + tuple(d for p in people for d in p.remind_days_before))
+    )
+    tasks = db.session.scalars(
+        select(Task)
+        .join(Store, Store.id == Task.store_id)
+        .where(Task.status == "open", Task.due_on <= latest)
+        .order_by(Task.due_on, Task.id)
+    ).all()
+    stock_up_keys = {e.key for e in catalog.entries if e.due.anchor in STOCK_UP_ANCHORS}
+
+    work: dict[int, list[Task]] = defaultdict(list)
+    stock_up: dict[int, list[Task]] = defaultdict(list)
+    for task in tasks:
+        assignee = by_id.get(task.assignee_id) if task.assignee_id else None
+        recipients = [assignee] if assignee is not None else managers
+        for person in recipients:
+            work[person.id].append(task)
+        if task.key in stock_up_keys:
+            for person in {*managers, *([assignee] if assignee else [])}:
+                stock_up[person.id].append(task)
+
+    drafts: list[Draft] = []
+    for person in people:
+        today = local_today(person.timezone, now)
+        if person.digest:
+            drafts += _digest(person, today, work[person.id])
+        else:
+            drafts += _singles(person, today, work[person.id], stock_up_keys)
+        drafts += _stock_up(person, stock_up[person.id])
+    due = [d for d in drafts if d.send_at <= now < d.send_at + STALE_AFTER]
+    return _insert(due, now)
+
+
+def _singles(
+    person: User, today: date, tasks: Iterable[Task], stock_up_keys: set[str]
+) -> list[Draft]:
+    drafts = []
+    for task in tasks:
+        if task.due_on < today:
+            days = (today - task.due_on).days
+            drafts.append(
+                _draft(
+                    person,
+                    "overdue",
+                    f"overdue:{person.id}:{task.id}:{today.isoformat()}",
+                    local_instant(today, person.remind_at, person.timezone),
+                    f"Overdue by {days} day{'s' if days != 1 else ''}: {task.title}",
+                    [task],
+                )
+            )
+            continue
+        if task.key in stock_up_keys:
+            continue  # reminded on the stock-up schedule instead
+        for days in person.remind_days_before:
+            if (task.due_on - today).days == days:
+                drafts.append(
+                    _draft(
+                        person,
+                        "due_soon",
+                        f"due:{person.id}:{task.id}:{days}",
+                        local_instant(today, person.remind_at, person.timezone),
+                        f"Due in {days} day{'s' if days != 1 else ''}: {task.title}",
+                        [task],
+                    )
+                )
+    return drafts
+
+
+def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
+    drafts = []
+    for task in tasks:
+        for days in STOCK_UP_DAYS_BEFORE:
+            day = task.due_on - timedelta(days=days)
+            drafts.append(
+                _draft(
+                    person,
+                    "stock_up",
+                    f"stockup:{person.id}:{task.id}:{days}",
+                    local_instant(day, person.remind_at, person.timezone),
+                    f"Stock-up deadline in {days} day{'s' if days != 1 else ''}: {task.title}",
+                    [task],
+                )
+            )
+    return drafts
+
+
+def _digest(person: User, today: date, tasks: Sequence[Task]) -> list[Draft]:
+    overdue = [t for t in tasks if t.due_on < today]
+    due_today = [t for t in tasks if t.due_on == today]
+    week = [t for t in tasks if today < t.due_on <= today + timedelta(days=DIGEST_DAYS)]
+    if not (overdue or due_today or week):
+        return []
+    lines = []
+    for title, group in (("Overdue", overdue), ("Due today", due_today), ("This week", week)):
+        if group:
+            lines.append(f"{title} ({len(group)}):")
+            lines += [f"  {t.due_on.isoformat()}  {t.title} [{t.store.name}]" for t in group]
+    subject = f"Your tasks: {len(overdue)} overdue, {len(due_today)} today, {len(week)} this week"
+    return [
+        Draft(
+            person,
+            "digest",
+            f"digest:{person.id}:{today.isoformat()}",
+            local_instant(today, person.digest_at, person.timezone),
+            subject,
+            "\n".join(lines),
+            None,
+            [*overdue, *due_today, *week],
+        )
+    ]
+
+
+def _draft(
+    person: User, kind: str, key: str, send_at: datetime, subject: str, tasks: list[Task]
+) -> Draft:
+    task = tasks[0]
+    text = "\n".join(
+        [
+            subject,
+            f"Store: {task.store.name}",
+            f"Due on {task.due_on.isoformat()} ({task.store.zone})",
+            f"Open it: /tasks/{task.id}",
+        ]
+    )
+    return Draft(
+        person, kind, key, send_at, f"{subject} [{task.store.name}]", text, task.store, tasks
+    )
+
+
+def queue_now(
+    people: Iterable[User],
+    kind: str,
+    key: str,
+    subject: str,
+    text: str,
+    *,
+    store: Store | None,
+    tasks: Sequence[Task],
+    now: datetime | None = None,
+) -> int:
+    """Queue an event's reminder for each person at once (after their quiet hours)."""
+    now = now or utcnow()
+    drafts = [
+        Draft(p, kind, f"{key}:{p.id}", now, subject, text, store, tasks)
+        for p in people
+        if p.active
+    ]
+    return _insert(drafts, now)
+
+
+def _insert(drafts: Sequence[Draft], now: datetime) -> int:
+    """Copy each draft to the person's inbox and channels; skip keys already queued."""
+    if not drafts:
+        return 0
+    person_ids = {d.person.id for d in drafts}
+    channels: dict[int, list[Channel]] = defaultdict(list)
+    for channel in db.session.scalars(
+        select(Channel).where(Channel.user_id.in_(person_ids), Channel.active)
+    ):
+        channels[channel.user_id].append(channel)
+    rows: list[dict[str, Any]] = []
+    for draft in drafts:
+        send_after = after_quiet_hours(max(draft.send_at, now), draft.person)
+        payload = {
+            "store": {"id": draft.store.id, "name": draft.store.name} if draft.store else None,
+            "tasks": [
+                {
+                    "id": t.id,
+                    "title": t.title,
+                    "due_on": t.due_on.isoformat(),
+                    "store": {"id": t.store_id, "name": t.store.name},
+                }
+                for t in draft.tasks
+            ],
+        }
+        for channel in [None, *channels[draft.person.id]]:
+            rows.append(
+                {
+                    "key": f"{draft.key}:{channel.id if channel else 'inbox'}",
+                    "user_id": draft.person.id,
+                    "channel_id": channel.id if channel else None,
+                    "kind": draft.kind,
+                    "store_id": draft.store.id if draft.store else None,
+                    "task_id": draft.tasks[0].id if len(draft.tasks) == 1 else None,
+                    "subject": draft.subject[:300],
+                    "text": draft.text,
+                    "payload": payload,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": send_after,
+                    "created_at": now,
+                }
+            )
+    dialect = db.engine.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    queued = 0
+    for start in range(0, len(rows), 500):
+        statement = insert(Reminder).values(rows[start : start + 500])
+        result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+        queued += max(result.rowcount or 0, 0)
+    return queued

@@ -1,0 +1,88 @@
+"""APScheduler only ticks: every tick rolls plans forward, queues what is due and delivers it.
+
+The jobs live in memory; our own tables are the record. Fixed job ids with
+``replace_existing``, ``coalesce`` and a long ``misfire_grace_time`` mean a
+restart catches up instead of dropping work, and any number of scheduler
+processes can tick side by side (the outbox sends each reminder once).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy.exc import IntegrityError
+
+from tracker.db import db, utcnow
+from tracker.planning import get_catalog
+from tracker.reminders.dispatch import DispatchReport, dispatch_due
+from tracker.reminders.models import SchedulerTick
+from tracker.reminders.queue import queue_reminders
+from tracker.reminders.services import dispatch_settings
+from tracker.tasks.gates import check_gates
+from tracker.tasks.plan_sync import roll_forward, stores_behind
+
+log = logging.getLogger(__name__)
+TICK_JOB_ID = "tracker.tick"
+# A tick missed by up to a day (the machine slept, the process was down) still runs.
+MISFIRE_GRACE_SECONDS = 24 * 3600
+
+
+def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchReport:
+    """One tick: note it, roll plans forward, open gates, queue and deliver reminders."""
+    with app.app_context():
+        moment = now or utcnow()
+        db.session.merge(SchedulerTick(name=name, ticked_at=moment))
+        db.session.commit()
+        catalog = get_catalog()
+        for store_id in stores_behind(now=moment):
+            try:
+                roll_forward(store_id, catalog, now=moment)
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()  # another process rolled it forward at the same moment
+        check_gates(now=moment)
+        queue_reminders(catalog, now=moment)
+        db.session.commit()
+        report = dispatch_due(dispatch_settings(app))
+        db.session.remove()
+        if report.claimed:
+            log.info("tick %s: %s", name, report)
+        return report
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
+    """A scheduler with the tick job; blocking for `tracker scheduler`, background in-process."""
+    scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
+    name = process_name()
+
+    def tick() -> None:
+        try:
+            run_tick(app, name=name)
+        except Exception:  # one bad tick must not stop the scheduler; the next one retries
+            log.exception("scheduler tick failed")
+            with app.app_context():
+                db.session.remove()
+
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=app.config["TRACKER_TICK_SECONDS"],
+        id=TICK_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        next_run_time=utcnow(),
+    )
+    return scheduler

@@ -1,0 +1,157 @@
+"""Use cases about reminders: channels, preferences, the inbox and retrying by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, time
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select, update
+
+from tracker.auth.models import User
+from tracker.db import db, utcnow
+from tracker.errors import FieldError, InputError
+from tracker.playbook.catalog import zone_exists
+from tracker.reminders.channels import SmtpSettings, Target, check_target
+from tracker.reminders.dispatch import DispatchSettings
+from tracker.reminders.models import CHANNEL_KINDS, Channel, Reminder
+
+SECRET_MAX = 200
+MAX_DAYS_BEFORE = 60
+
+
+def dispatch_settings(app: Flask) -> DispatchSettings:
+    """Build the dispatcher's settings from the app's configuration."""
+    config = app.config
+    return DispatchSettings(
+        lease_seconds=config["TRACKER_REMINDER_LEASE_SECONDS"],
+        max_attempts=int(config["TRACKER_REMINDER_MAX_ATTEMPTS"]),
+        backoff_seconds=config["TRACKER_REMINDER_BACKOFF_SECONDS"],
+        backoff_cap_seconds=config["TRACKER_REMINDER_BACKOFF_CAP_SECONDS"],
+        smtp=SmtpSettings.from_environ(config.get("TRACKER_SMTP") or {}),
+    )
+
+
+def add_channel(user: User, kind: Any, target: Any, secret: Any = None) -> Channel:
+    """Add a delivery channel for a person, checking the address or URL for its kind."""
+    errors: list[FieldError] = []
+    if kind not in CHANNEL_KINDS:
+        errors.append(
+            FieldError("kind", f"expected one of {', '.join(CHANNEL_KINDS)}, got {kind!r}")
+        )
+    if not isinstance(target, str) or not target.strip() or len(target.strip()) > 500:
+        errors.append(
+            FieldError("target", "expected an e-mail address or URL (500 characters at most)")
+        )
+    if secret is not None and (not isinstance(secret, str) or len(secret) > SECRET_MAX):
+        errors.append(FieldError("secret", f"expected text of at most {SECRET_MAX} characters"))
+    if not errors:
+        problem = check_target(Target(kind, target.strip(), secret or None))
+        if problem:
+            errors.append(FieldError("target", problem))
+    if errors:
+        raise InputError(errors)
+    channel = Channel(
+        user=user, kind=kind, target=target.strip(), secret=(secret or "").strip() or None
+    )
+    db.session.add(channel)
+    db.session.flush()
+    return channel
+
+
+def remove_channel(channel: Channel) -> None:
+    """Switch a channel off; what it already sent stays on record."""
+    channel.active = False
+    db.session.flush()
+
+
+def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
+    """Set when and how a person is reminded; every bad field is reported."""
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+
+    def read_time(name: str, optional: bool = False) -> None:
+        value = raw.get(name)
+        if value in (None, "") and optional:
+            values[name] = None
+            return
+        try:
+            values[name] = time.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.append(FieldError(name, f"expected a time as HH:MM, got {value!r}"))
+
+    if "timezone" in raw:
+        if isinstance(raw["timezone"], str) and zone_exists(raw["timezone"].strip()):
+            values["timezone"] = raw["timezone"].strip()
+        else:
+            errors.append(FieldError("timezone", f"unknown IANA time zone {raw['timezone']!r}"))
+    if "remind_days_before" in raw:
+        days = raw["remind_days_before"]
+        if isinstance(days, str):
+            days = [part.strip() for part in days.split(",") if part.strip()]
+        try:
+            parsed = sorted({int(day) for day in days}, reverse=True)
+        except (TypeError, ValueError):
+            parsed = None
+        if parsed is None or any(not 0 <= d <= MAX_DAYS_BEFORE for d in parsed):
+            errors.append(
+                FieldError(
+                    "remind_days_before",
+                    f"expected whole numbers of days from 0 to {MAX_DAYS_BEFORE}, like 3, 1",
+                )
+            )
+        else:
+            values["remind_days_before"] = parsed
+    for name in ("remind_at", "digest_at"):
+        if name in raw:
+            read_time(name)
+    for name in ("quiet_from", "quiet_until"):
+        if name in raw:
+            read_time(name, optional=True)
+    if "digest" in raw:
+        if isinstance(raw["digest"], bool):
+            values["digest"] = raw["digest"]
+        else:
+            errors.append(FieldError("digest", "expected true or false"))
+    if errors:
+        raise InputError(errors)
+    quiet = (values.get("quiet_from", user.quiet_from), values.get("quiet_until", user.quiet_until))
+    if (quiet[0] is None) != (quiet[1] is None):
+        raise InputError.one("quiet_until", "give both ends of the quiet hours, or neither")
+    for name, value in values.items():
+        setattr(user, name, value)
+    db.session.flush()
+    return user
+
+
+def unread_count(user: User) -> int:
+    """Count the person's unread inbox reminders."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Reminder)
+            .where(
+                Reminder.user_id == user.id,
+                Reminder.channel_id.is_(None),
+                Reminder.state == "sent",
+                Reminder.read_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def mark_inbox_read(user: User, *, now: datetime | None = None) -> int:
+    """Mark every unread inbox reminder of the person as read."""
+    result = db.session.execute(
+        update(Reminder)
+        .where(
+            Reminder.user_id == user.id,
+            Reminder.channel_id.is_(None),
+            Reminder.state == "sent",
+            Reminder.read_at.is_(None),
+        )
+        .values(read_at=now or utcnow())
+    )
+    return result.rowcount or 0

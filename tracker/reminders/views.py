@@ -1,0 +1,163 @@
+"""Reminder pages: the inbox, a person's reminder settings and channels, the outbox for managers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tracker.auth.access import require_manager
+from tracker.db import db, get_by_id
+from tracker.errors import InputError, NotFound
+from tracker.reminders.channels import Target, describe_target
+from tracker.reminders.dispatch import retry_reminder
+from tracker.reminders.models import CHANNEL_KINDS, Channel, Reminder
+from tracker.reminders.services import (
+    add_channel,
+    mark_inbox_read,
+    remove_channel,
+    update_preferences,
+)
+
+bp = Blueprint("reminders", __name__)
+
+
+@bp.get("/inbox")
+@login_required
+def inbox() -> str:
+    """Show the person's in-app reminders, newest first, and mark them read."""
+    entries = db.session.scalars(
+        select(Reminder)
+        .where(
+            Reminder.user_id == current_user.id,
+            Reminder.channel_id.is_(None),
+            Reminder.state == "sent",
+        )
+        .order_by(Reminder.id.desc())
+        .limit(200)
+    ).all()
+    unread = {entry.id for entry in entries if entry.read_at is None}
+    mark_inbox_read(current_user)
+    db.session.commit()
+    return render_template("reminders/inbox.html", entries=entries, unread=unread)
+
+
+@bp.route("/account/reminders", methods=["GET", "POST"])
+@login_required
+def settings() -> Any:
+    """Choose when reminders come, a daily digest, quiet hours, and where they go."""
+    errors = None
+    form: dict[str, Any] = {}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        raw: dict[str, Any] = {
+            key: form.get(key, "")
+            for key in (
+                "timezone",
+                "remind_days_before",
+                "remind_at",
+                "digest_at",
+                "quiet_from",
+                "quiet_until",
+            )
+        }
+        raw["digest"] = form.get("digest") == "on"
+        try:
+            update_preferences(current_user, raw)
+        except InputError as error:
+            db.session.rollback()
+            errors = error
+        else:
+            db.session.commit()
+            flash("Reminder settings saved.", "success")
+            return redirect(url_for("reminders.settings"))
+    return _render_settings(errors=errors, form=form), 400 if errors else 200
+
+
+def _render_settings(**context: Any) -> str:
+    channels = db.session.scalars(
+        select(Channel)
+        .where(Channel.user_id == current_user.id, Channel.active)
+        .order_by(Channel.id)
+    ).all()
+    shown = {c.id: describe_target(Target(c.kind, c.target, c.secret)) for c in channels}
+    context.setdefault("channel_errors", None)
+    context.setdefault("channel_form", {})
+    return render_template(
+        "reminders/settings.html", channels=channels, shown=shown, kinds=CHANNEL_KINDS, **context
+    )
+
+
+@bp.post("/account/channels")
+@login_required
+def new_channel() -> Any:
+    """Add a channel: e-mail, a webhook, Slack, Feishu, WeCom or DingTalk."""
+    form = request.form.to_dict()
+    try:
+        add_channel(
+            current_user, form.get("kind"), form.get("target", ""), form.get("secret") or None
+        )
+    except InputError as error:
+        db.session.rollback()
+        return _render_settings(
+            errors=None,
+            form={},
+            channel_errors=error,
+            channel_form={k: v for k, v in form.items() if k != "secret"},
+        ), 400
+    db.session.commit()
+    flash("Channel added.", "success")
+    return redirect(url_for("reminders.settings"))
+
+
+@bp.post("/account/channels/<int:channel_id>/remove")
+@login_required
+def drop_channel(channel_id: int) -> Any:
+    """Switch one of the person's own channels off."""
+    channel = get_by_id(Channel, channel_id)
+    if channel is None or channel.user_id != current_user.id:
+        raise NotFound(f"no channel {channel_id} of yours")
+    remove_channel(channel)
+    db.session.commit()
+    flash("Channel removed.", "info")
+    return redirect(url_for("reminders.settings"))
+
+
+@bp.get("/reminders")
+@login_required
+def outbox() -> str:
+    """Show managers the outbox: counts by state and what failed or died, with why."""
+    require_manager(current_user)
+    counts = dict(
+        db.session.execute(select(Reminder.state, func.count()).group_by(Reminder.state)).all()
+    )
+    troubled = db.session.scalars(
+        select(Reminder)
+        .where(Reminder.state.in_(("failed", "dead")))
+        .options(selectinload(Reminder.user), selectinload(Reminder.channel))
+        .order_by(Reminder.state, Reminder.id.desc())
+        .limit(200)
+    ).all()
+    shown = {
+        r.id: describe_target(Target(r.channel.kind, r.channel.target, r.channel.secret))
+        for r in troubled
+        if r.channel is not None
+    }
+    return render_template("reminders/outbox.html", counts=counts, troubled=troubled, shown=shown)
+
+
+@bp.post("/reminders/<int:reminder_id>/retry")
+@login_required
+def retry(reminder_id: int) -> Any:
+    """Send a dead or failed reminder again from its first attempt (managers)."""
+    require_manager(current_user)
+    reminder = get_by_id(Reminder, reminder_id)
+    if reminder is None:
+        raise NotFound(f"no reminder {reminder_id}")
+    retry_reminder(reminder)
+    db.session.commit()
+    flash("It will be sent again at the next tick.", "success")
+    return redirect(url_for("reminders.outbox"))
