@@ -23,6 +23,7 @@ from tracker.stores.models import (
     StoreMembership,
     local_today,
 )
+from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Activity, Task
 from tracker.tasks.plan_sync import PlanChanges, apply_plan_changes, plan_changes
 
@@ -164,6 +165,7 @@ def create_store(
         )
     changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
     apply_plan_changes(store, changes, actor=actor, reason="store created")
+    check_gates([store.id])  # note which tasks start locked
     return store, changes
 
 
@@ -202,6 +204,7 @@ def update_store(
         )
     reason = "profile changed: " + ", ".join(changed) if changed else "plan refreshed"
     apply_plan_changes(store, changes, actor=actor, reason=reason)
+    check_gates([store.id])  # e.g. followers reached the target: the ads task unlocks now
     return changes
 
 

@@ -23,6 +23,7 @@ from tracker.errors import (
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.stores.models import Store, local_today
+from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Activity, Task
 
 TITLE_MAX = 300
@@ -71,6 +72,7 @@ def complete_task(task_id: int, actor: User, *, now: datetime | None = None) -> 
     task.completed_by = actor
     _log(task, actor, "completed", "Ticked off.")
     db.session.flush()
+    check_gates([task.store_id], now=now)  # this may have been what another task waited for
     return task, True
 
 
@@ -86,6 +88,7 @@ def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tu
     task.completed_by = None
     _log(task, actor, "reopened", "Reopened.")
     db.session.flush()
+    check_gates([task.store_id], now=now)
     return task, True
 
 

@@ -1,0 +1,135 @@
+"""A gate opening tells the people on the task; the reminder commands of CONTRACT.md."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tracker.db import db
+from tracker.reminders.models import Reminder
+from tracker.tasks.gates import check_gates
+from tracker.tasks.models import Task
+from tracker.tasks.services import complete_task
+
+POSITIONING = (
+    "positioning.store_style",
+    "positioning.product_attributes",
+    "positioning.live_room_style",
+    "audience.check_account_tags",
+)
+
+
+def _task(store_id: int, key: str) -> Task:
+    return db.session.scalars(select(Task).where(Task.store_id == store_id, Task.key == key)).one()
+
+
+def test_the_ads_task_unlocks_the_moment_followers_reach_the_target_and_says_so(
+    app, make_user, make_store, api_as
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-10-01", follower_target=1000)
+    for key in POSITIONING:
+        complete_task(_task(store.id, key).id, manager)
+    db.session.commit()
+    api = api_as(manager)
+    ads = _task(store.id, "ads.launch")
+    assert api.get(f"/api/v1/tasks/{ads.id}").json["status"] == "locked"
+    assert api.patch(f"/api/v1/stores/{store.id}", json={"followers": 999}).status_code == 200
+    assert api.get(f"/api/v1/tasks/{ads.id}").json["status"] == "locked"
+    assert not db.session.scalars(select(Reminder).where(Reminder.kind == "gate_open")).all()
+    assert api.patch(f"/api/v1/stores/{store.id}", json={"followers": 1000}).status_code == 200
+    assert api.get(f"/api/v1/tasks/{ads.id}").json["status"] == "open"
+    told = db.session.scalars(select(Reminder).where(Reminder.kind == "gate_open")).all()
+    assert [(r.user_id, r.task_id) for r in told] == [(manager.id, ads.id)]
+    assert told[0].subject.startswith("Unlocked: ")
+
+
+def test_channel_accounts_unlock_the_day_after_inspection_in_the_stores_zone(
+    app, make_user, make_store
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-11-02", inspection_ends_on="2026-12-01")
+    channel = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.key.like("accounts.bind_channel%"))
+    ).first()
+    # 23:59 on the last inspection day in Los Angeles is 07:59 UTC the next day.
+    check_gates([store.id], now=datetime(2026, 12, 2, 7, 59, tzinfo=UTC))
+    db.session.commit()
+    assert not db.session.scalars(select(Reminder).where(Reminder.task_id == channel.id)).all()
+    check_gates([store.id], now=datetime(2026, 12, 2, 8, 0, tzinfo=UTC))
+    db.session.commit()
+    told = db.session.scalars(select(Reminder).where(Reminder.task_id == channel.id)).all()
+    assert [r.kind for r in told] == ["gate_open"]
+
+
+def _tracker(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "FLASK_"))}
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "SECRET_KEY": "x"}
+    script = Path(sys.executable).with_name("tracker")
+    return subprocess.run(
+        [str(script), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_channel_add_and_dispatch_from_the_command_line(tmp_path):
+    made = _tracker(
+        tmp_path,
+        "user",
+        "create",
+        "--email",
+        "ana@example.com",
+        "--password",
+        "a long secret",
+        "--role",
+        "manager",
+    )
+    assert made.returncode == 0, made.stderr
+    bad = _tracker(
+        tmp_path,
+        "channel",
+        "add",
+        "--email",
+        "ana@example.com",
+        "--kind",
+        "webhook",
+        "--target",
+        "ftp://example.com/hook",
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("Error: --target:") and len(bad.stderr.splitlines()) == 1
+    added = _tracker(
+        tmp_path,
+        "channel",
+        "add",
+        "--email",
+        "ana@example.com",
+        "--kind",
+        "dingtalk",
+        "--target",
+        "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef0123",
+        "--secret",
+        "SECabcdefghijklmnopqrstuvwxyz",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "0123456789abcdef0123" not in added.stdout
+    assert "SECabcdefghijklmnopqrstuvwxyz" not in added.stdout
+    ran = _tracker(tmp_path, "reminders", "dispatch")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("Queued 0; delivered 0")
+    unknown = _tracker(
+        tmp_path,
+        "channel",
+        "add",
+        "--email",
+        "bo@example.com",
+        "--kind",
+        "email",
+        "--target",
+        "bo@example.com",
+    )
+    assert unknown.returncode == 2 and "nobody has the address" in unknown.stderr
