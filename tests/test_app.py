@@ -55,3 +55,21 @@ def test_a_bad_database_url_is_refused_by_name():
 def test_a_plain_postgresql_url_uses_psycopg_3():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "SECRET_KEY": "x"})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TRACKER_TICK_SECONDS", "soon", "TRACKER_TICK_SECONDS must be a number, got 'soon'"),
+        ("TRACKER_REMINDER_MAX_ATTEMPTS", "0", "TRACKER_REMINDER_MAX_ATTEMPTS must be from 1"),
+        ("TRACKER_SMTP_PORT", "smtp", "TRACKER_SMTP_PORT"),
+    ],
+)
+def test_a_bad_reminder_setting_in_the_environment_is_refused_by_name(
+    monkeypatch, name, value, message
+):
+    monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TRACKER_SMTP_HOST", "localhost")
+    monkeypatch.setenv("SECRET_KEY", "x")
+    with pytest.raises(ConfigError, match=message):
+        create_app()
