@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(build_config(Path(app.instance_path), config))
 
     from tracker import database, web
+    from tracker.accounts import views as account_views
     from tracker.api import views as api_views
     from tracker.auth import cli as auth_cli
     from tracker.auth import views as auth_views
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(store_views.bp)
     app.register_blueprint(task_views.bp)
     app.register_blueprint(reminder_views.bp)
+    app.register_blueprint(account_views.bp)
     app.register_blueprint(api_views.bp)
     csrf.exempt(api_views.bp)
 

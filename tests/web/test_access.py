@@ -25,6 +25,8 @@ from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
 from tests.conftest import PASSWORD
+from tracker.accounts.models import Account
+from tracker.accounts.services import register_account
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import create_token
 from tracker.db import db, utcnow
@@ -37,7 +39,16 @@ from tracker.tasks.models import Activity, Task
 US_ZONE = "America/Los_Angeles"
 SECRET = "Bravo"  # every name and text of store B contains it; nothing else does
 KNOWN_PARAMS = frozenset(
-    {"store_id", "task_id", "token_id", "user_id", "filename", "channel_id", "reminder_id"}
+    {
+        "store_id",
+        "task_id",
+        "token_id",
+        "user_id",
+        "filename",
+        "channel_id",
+        "reminder_id",
+        "account_id",
+    }
 )
 # Pages anyone may open without logging in.
 PUBLIC_ENDPOINTS = frozenset({"main.index", "auth.login", "auth.setup", "static"})
@@ -83,6 +94,8 @@ class World:
     member_channel: int  # one of M's own reminder channels
     outsider_channel: int  # one of O's
     outsider_reminder: int  # a dead reminder to O about store B
+    a_account: int  # the official account bound to A
+    b_account: int  # the official account bound to B
 
     def fills(self, side: str) -> dict[str, list[Any]]:
         """Values for each URL parameter: store B's things, or M's own (store A's)."""
@@ -95,6 +108,7 @@ class World:
                 "filename": ["tracker.css"],
                 "channel_id": [self.outsider_channel],
                 "reminder_id": [self.outsider_reminder],
+                "account_id": [self.b_account],
             }
         return {
             "store_id": [self.store_a],
@@ -104,6 +118,7 @@ class World:
             "filename": ["tracker.css"],
             "channel_id": [self.member_channel],
             "reminder_id": [self.outsider_reminder],
+            "account_id": [self.a_account],
         }
 
     def b_paths(self) -> tuple[str, ...]:
@@ -162,6 +177,12 @@ def world(make_user, make_store, catalog) -> World:
         next_attempt_at=utcnow(),
     )
     db.session.add(outsider_reminder)
+    a_account = register_account(
+        store_a, {"handle": "alpha_official", "kind": "official"}, catalog, manager
+    )
+    b_account = register_account(
+        store_b, {"handle": "bravo_official", "kind": "official"}, catalog, manager
+    )
     db.session.commit()
     assert task_services.lock_reasons(a_open) == [] and task_services.lock_reasons(b_open) == []
     return World(
@@ -180,6 +201,8 @@ def world(make_user, make_store, catalog) -> World:
         member_channel=member_channel.id,
         outsider_channel=outsider_channel.id,
         outsider_reminder=outsider_reminder.id,
+        a_account=a_account.id,
+        b_account=b_account.id,
     )
 
 
@@ -228,6 +251,12 @@ def store_state(store_id: int) -> dict[str, Any]:
                 select(EligibilityOverride).where(EligibilityOverride.store_id == store_id)
             )
         ),
+        "accounts": [
+            (a.id, a.handle, a.kind, a.unbound_on)
+            for a in db.session.scalars(
+                select(Account).where(Account.store_id == store_id).order_by(Account.id)
+            )
+        ],
         "activity": db.session.scalar(
             select(func.count()).select_from(Activity).where(Activity.store_id == store_id)
         ),

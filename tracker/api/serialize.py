@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from tracker.accounts.models import Account
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
 from tracker.stores.models import Store, local_today
@@ -86,4 +87,16 @@ def activity_json(entry: Activity) -> dict[str, Any]:
         "message": entry.message,
         "by": entry.user.email if entry.user else None,
         "at": entry.created_at.isoformat(),
+    }
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "store_id": account.store_id,
+        "handle": account.handle,
+        "kind": account.kind,
+        "entity": account.entity,
+        "bound_on": account.bound_on.isoformat(),
+        "unbound_on": account.unbound_on.isoformat() if account.unbound_on else None,
     }

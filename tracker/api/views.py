@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
+from tracker.accounts.services import bound_accounts, register_account, unbind_account
 from tracker.api.errors import error_response, input_error_response
-from tracker.api.serialize import activity_json, store_json, task_json, tasks_json
+from tracker.api.serialize import account_json, activity_json, store_json, task_json, tasks_json
 from tracker.auth.access import require_manager, store_for, task_for, visible_stores
 from tracker.auth.services import user_for_token
 from tracker.db import db
@@ -180,6 +181,34 @@ def store_activity(store_id: int) -> Response:
         .limit(200)
     ).all()
     return jsonify([activity_json(entry) for entry in entries])
+
+
+@bp.get("/stores/<int:store_id>/accounts")
+def list_accounts(store_id: int) -> Response:
+    """List the accounts bound to the store now."""
+    store = store_for(g.api_user, store_id)
+    return jsonify([account_json(a) for a in bound_accounts(store)])
+
+
+@bp.post("/stores/<int:store_id>/accounts")
+def bind_account(store_id: int) -> Any:
+    """Bind an account; the 1 + 4 rule answers 409 with its code when it refuses."""
+    store = store_for(g.api_user, store_id)
+    account = register_account(store, _body(), get_catalog(), g.api_user)
+    db.session.commit()
+    return jsonify(account_json(account)), 201
+
+
+@bp.post("/stores/<int:store_id>/accounts/<int:account_id>/unbind")
+def unbind_account_endpoint(store_id: int, account_id: int) -> Response:
+    """Record that an account was unbound (``unbound_on`` optional)."""
+    store = store_for(g.api_user, store_id)
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        raise InputError([FieldError("body", "expected a JSON object in the request body")])
+    account = unbind_account(store, account_id, body, g.api_user)
+    db.session.commit()
+    return jsonify(account_json(account))
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from tracker.accounts.services import bound_accounts
 from tracker.auth.access import require_manager, store_for, visible_stores
 from tracker.db import db
 from tracker.errors import FieldError, InputError, whole_number_or_text
@@ -197,6 +198,7 @@ def plan(store_id: int) -> Any:
         phases=phases,
         later=later,
         resolved=resolved,
+        accounts=bound_accounts(store),
         today=today,
         people=services.assignable_people(store, current_user),
         warnings=check_eligibility(store.profile(), catalog),

@@ -1,0 +1,147 @@
+"""The account register and the 1 + 4 rule, through the API of CONTRACT.md."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tracker.accounts.models import Account
+from tracker.db import db
+from tracker.stores.models import local_today
+from tracker.tasks.models import Task
+
+ZONE = "America/Los_Angeles"  # the US market's zone
+
+
+@pytest.fixture
+def shop(make_user, make_store, api_as):
+    """A POP US store whose inspection period ends today in its own zone, and its manager's API."""
+    manager = make_user()
+    today = local_today(ZONE)
+    store = make_store(
+        actor=manager,
+        opened_on=(today - timedelta(days=20)).isoformat(),
+        inspection_ends_on=today.isoformat(),
+    )
+    return store, api_as(manager), today
+
+
+def _bind(api, store, **body):
+    return api.post(f"/api/v1/stores/{store.id}/accounts", json=body)
+
+
+def test_one_official_account_is_allowed_during_inspection_and_ticks_its_task(shop):
+    store, api, _ = shop
+    answer = _bind(api, store, handle="@sunny.beauty", kind="official", entity="CN")
+    assert answer.status_code == 201 and answer.json["handle"] == "sunny.beauty"
+    task = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.key == "accounts.bind_official")
+    ).one()
+    assert task.status == "done"
+
+
+def test_a_channel_account_on_the_last_day_of_inspection_is_refused_with_the_date(shop):
+    store, api, today = shop
+    answer = _bind(api, store, handle="sunny_deals", kind="channel", entity="CN")
+    assert answer.status_code == 409
+    error = answer.json["error"]
+    assert error["code"] == "inspection_single_account"
+    assert today.isoformat() in error["message"]
+    assert (today + timedelta(days=1)).isoformat() in error["message"]
+
+
+def test_a_second_account_during_inspection_is_refused(shop):
+    store, api, _ = shop
+    assert _bind(api, store, handle="sunny", kind="official", entity="CN").status_code == 201
+    second = _bind(api, store, handle="sunny2", kind="official", entity="CN")
+    assert second.status_code == 409
+    assert second.json["error"]["code"] == "inspection_single_account"
+
+
+def test_the_day_after_inspection_a_channel_account_may_be_bound(shop):
+    store, api, today = shop
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    answer = _bind(api, store, handle="sunny_deals", kind="channel", entity="CN", bound_on=tomorrow)
+    assert answer.status_code == 201
+
+
+def test_the_fifth_channel_account_is_refused(shop):
+    store, api, today = shop
+    later = (today + timedelta(days=2)).isoformat()
+    for n in range(4):
+        assert (
+            _bind(
+                api, store, handle=f"sunny_{n}", kind="channel", entity="CN", bound_on=later
+            ).status_code
+            == 201
+        )
+    fifth = _bind(api, store, handle="sunny_4", kind="channel", entity="CN", bound_on=later)
+    assert fifth.status_code == 409 and fifth.json["error"]["code"] == "channel_limit"
+    assert db.session.scalar(select(db.func.count()).select_from(Account)) == 4
+
+
+def test_an_official_account_of_another_entity_is_refused(shop):
+    store, api, _ = shop
+    answer = _bind(api, store, handle="sunny_hk", kind="official", entity="HK")
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "entity_mismatch"
+    assert "CN" in answer.json["error"]["message"]
+
+
+def test_a_second_official_account_after_inspection_is_refused(shop):
+    store, api, today = shop
+    later = (today + timedelta(days=3)).isoformat()
+    assert _bind(api, store, handle="sunny", kind="official", entity="CN").status_code == 201
+    again = _bind(api, store, handle="sunny_two", kind="official", entity="CN", bound_on=later)
+    assert again.status_code == 409 and again.json["error"]["code"] == "official_exists"
+
+
+def test_unbinding_reopens_the_binding_task_and_frees_the_place(shop):
+    store, api, _ = shop
+    bound = _bind(api, store, handle="sunny", kind="official", entity="CN").json
+    gone = api.post(f"/api/v1/stores/{store.id}/accounts/{bound['id']}/unbind", json={})
+    assert gone.status_code == 200 and gone.json["unbound_on"] is not None
+    task = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.key == "accounts.bind_official")
+    ).one()
+    assert task.status == "open"
+    assert _bind(api, store, handle="sunny_new", kind="official", entity="CN").status_code == 201
+    assert [a["handle"] for a in api.get(f"/api/v1/stores/{store.id}/accounts").json] == [
+        "sunny_new"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"handle": "a b", "kind": "official"}, "handle"),
+        ({"handle": "sunny", "kind": "partner"}, "kind"),
+        ({"handle": "sunny", "kind": "official", "entity": "XX1"}, "entity"),
+        ({"handle": "sunny", "kind": "official", "bound_on": "yesterday"}, "bound_on"),
+        ({"handle": "sunny", "kind": "official", "colour": "red"}, "colour"),
+    ],
+)
+def test_a_bad_account_field_is_named(shop, body, field):
+    store, api, _ = shop
+    answer = _bind(api, store, **body)
+    assert answer.status_code == 400 and answer.json["error"]["field"] == field
+    assert db.session.scalar(select(db.func.count()).select_from(Account)) == 0
+
+
+def test_the_store_page_lists_accounts_and_binds_one(shop, client, login, make_user):
+    store, _, _ = shop
+    manager = db.session.get(type(store), store.id).created_by
+    login(manager)
+    answer = client.post(
+        f"/stores/{store.id}/accounts",
+        data={"handle": "sunny", "kind": "channel", "entity": "CN"},
+        follow_redirects=True,
+    )
+    assert "During the inspection period only 1 official account" in answer.get_data(as_text=True)
+    answer = client.post(
+        f"/stores/{store.id}/accounts",
+        data={"handle": "sunny", "kind": "official", "entity": "CN"},
+        follow_redirects=True,
+    )
+    assert "@sunny" in answer.get_data(as_text=True)

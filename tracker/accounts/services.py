@@ -1,0 +1,195 @@
+"""Bind and unbind a store's TikTok accounts under the market's 1 + 4 rule.
+
+The numbers are data per market (``seeds/markets.toml``): during the new-store
+inspection period one official account whose entity is the store's; after it,
+one official and up to four channel accounts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from tracker.accounts.models import ACCOUNT_KINDS, Account
+from tracker.auth.models import User
+from tracker.db import db, get_by_id
+from tracker.errors import FieldError, InputError, NotFound, RuleError
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.profile import known_territories, resolve_profile
+from tracker.stores.models import Store, local_today
+from tracker.tasks.models import Activity, Task
+from tracker.tasks.services import complete_task, parse_date, reopen_task
+
+_HANDLE = re.compile(r"^[A-Za-z0-9._]{2,24}$")
+# The plan's binding task for each kind of account.
+BINDING_TASKS = {"official": "accounts.bind_official", "channel": "accounts.bind_channel"}
+
+
+def bound_accounts(store: Store) -> list[Account]:
+    """List the accounts bound to the store now, official first."""
+    return list(
+        db.session.scalars(
+            select(Account)
+            .where(Account.store_id == store.id, Account.unbound_on.is_(None))
+            .order_by(Account.kind.desc(), Account.bound_on, Account.id)
+        )
+    )
+
+
+def parse_account(raw: Mapping[str, Any], store: Store) -> dict[str, Any]:
+    """Check an account from outside: handle, kind, entity and (optionally) the day it was bound."""
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+    unknown = sorted(set(raw) - {"handle", "kind", "entity", "bound_on"})
+    errors += [FieldError(name, "is not an account field") for name in unknown]
+    handle = raw.get("handle")
+    if not isinstance(handle, str) or not _HANDLE.match(handle.strip().lstrip("@")):
+        errors.append(
+            FieldError(
+                "handle",
+                f"expected a TikTok handle of 2 to 24 letters, digits, '.' or '_', got {handle!r}",
+            )
+        )
+    else:
+        values["handle"] = handle.strip().lstrip("@")
+    kind = raw.get("kind")
+    if kind not in ACCOUNT_KINDS:
+        errors.append(FieldError("kind", f"expected official or channel, got {kind!r}"))
+    else:
+        values["kind"] = kind
+    entity = raw.get("entity", store.entity)
+    if not isinstance(entity, str) or entity.strip().upper() not in known_territories():
+        errors.append(
+            FieldError("entity", f"expected a country code like CN or US, got {entity!r}")
+        )
+    else:
+        values["entity"] = entity.strip().upper()
+    if raw.get("bound_on") not in (None, ""):
+        try:
+            values["bound_on"] = parse_date(raw["bound_on"], "bound_on")
+        except InputError as error:
+            errors += error.errors
+    if errors:
+        raise InputError(errors)
+    return values
+
+
+def register_account(
+    store: Store, raw: Mapping[str, Any], catalog: Catalog, actor: User
+) -> Account:
+    """Bind an account if the market's rule allows it; its binding task completes by itself."""
+    values = parse_account(raw, store)
+    bound_on: date = values.pop("bound_on", None) or local_today(store.zone)
+    resolved = resolve_profile(store.profile(), catalog)
+    rule = resolved.market.accounts
+    ends_on = resolved.inspection_ends_on
+    estimate = " (estimated)" if resolved.inspection_estimated else ""
+    during = bound_on <= ends_on
+    bound = bound_accounts(store)
+    officials = [a for a in bound if a.kind == "official"]
+    channels = [a for a in bound if a.kind == "channel"]
+    if any(a.handle.lower() == values["handle"].lower() for a in bound):
+        raise RuleError(
+            "account_bound", f"@{values['handle']} is already bound to this store", "handle"
+        )
+    if during:
+        allowed = rule.during_inspection_official + rule.during_inspection_channel
+        if len(bound) >= allowed or (
+            values["kind"] == "channel" and len(channels) >= rule.during_inspection_channel
+        ):
+            raise RuleError(
+                "inspection_single_account",
+                f"During the inspection period only {rule.during_inspection_official} official "
+                f"account may be bound; it ends on {ends_on.isoformat()}{estimate}, so channel "
+                f"accounts can be bound from {(ends_on + timedelta(days=1)).isoformat()}.",
+                "kind",
+            )
+    if values["kind"] == "official":
+        limit = rule.during_inspection_official if during else rule.after_inspection_official
+        if len(officials) >= limit:
+            raise RuleError(
+                "official_exists",
+                f"@{officials[0].handle} is already the official account; "
+                "unbind it first to bind another.",
+                "kind",
+            )
+        if values["entity"] != store.entity:
+            raise RuleError(
+                "entity_mismatch",
+                f"The official account must belong to the store's own entity "
+                f"({store.entity}), not {values['entity']}.",
+                "entity",
+            )
+    elif not during and len(channels) >= rule.after_inspection_channel:
+        raise RuleError(
+            "channel_limit",
+            f"A store may bind at most {rule.after_inspection_channel} channel "
+            f"accounts; unbind one first.",
+            "kind",
+        )
+    account = Account(store_id=store.id, bound_on=bound_on, created_by=actor, **values)
+    db.session.add(account)
+    db.session.add(
+        Activity(
+            store_id=store.id,
+            user=actor,
+            kind="account_bound",
+            message=f"Bound {values['kind']} account @{values['handle']} "
+            f"on {bound_on.isoformat()}.",
+        )
+    )
+    db.session.flush()
+    task = _binding_task(store, values["kind"])
+    if task is not None and task.status == "open":
+        # A task still locked by its own gate stays open, to be ticked later.
+        with contextlib.suppress(RuleError):
+            complete_task(task.id, actor)
+    return account
+
+
+def unbind_account(store: Store, account_id: int, raw: Mapping[str, Any], actor: User) -> Account:
+    """Record an account unbound on a day; its binding task reopens when none is left."""
+    account = get_by_id(Account, account_id)
+    if account is None or account.store_id != store.id:
+        raise NotFound(f"no account {account_id} on this store")
+    if account.unbound_on is not None:
+        raise RuleError(
+            "account_not_bound",
+            f"@{account.handle} was unbound on {account.unbound_on.isoformat()}",
+        )
+    unbound_on = local_today(store.zone)
+    if raw.get("unbound_on") not in (None, ""):
+        unbound_on = parse_date(raw["unbound_on"], "unbound_on")
+    if unbound_on < account.bound_on:
+        raise InputError.one("unbound_on", f"is before it was bound ({account.bound_on})")
+    account.unbound_on = unbound_on
+    db.session.add(
+        Activity(
+            store_id=store.id,
+            user=actor,
+            kind="account_unbound",
+            message=f"Unbound {account.kind} account @{account.handle} "
+            f"on {unbound_on.isoformat()}.",
+        )
+    )
+    db.session.flush()
+    if not any(a.kind == account.kind for a in bound_accounts(store)):
+        task = _binding_task(store, account.kind)
+        if task is not None and task.status == "done":
+            reopen_task(task.id, actor)
+    return account
+
+
+def _binding_task(store: Store, kind: str) -> Task | None:
+    return db.session.scalar(
+        select(Task).where(
+            Task.store_id == store.id,
+            Task.key == BINDING_TASKS[kind],
+            Task.status.in_(("open", "done")),
+        )
+    )

@@ -1,0 +1,53 @@
+"""Binding and unbinding a store's accounts from its page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.accounts.services import register_account, unbind_account
+from tracker.auth.access import store_for
+from tracker.db import db
+from tracker.errors import InputError, RuleError
+from tracker.planning import get_catalog
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.post("/stores/<int:store_id>/accounts")
+@login_required
+def bind(store_id: int) -> Any:
+    """Bind an account to the store, if the market's rule allows it."""
+    store = store_for(current_user, store_id)
+    raw = {k: v for k, v in request.form.items() if k in ("handle", "kind", "entity", "bound_on")}
+    try:
+        account = register_account(store, raw, get_catalog(), current_user)
+    except InputError as error:
+        db.session.rollback()
+        for item in error.errors:
+            flash(f"{item.field}: {item.message}", "error")
+    except RuleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"@{account.handle} is bound as the store's {account.kind} account.", "success")
+    return redirect(url_for("stores.plan", store_id=store_id) + "#accounts")
+
+
+@bp.post("/stores/<int:store_id>/accounts/<int:account_id>/unbind")
+@login_required
+def unbind(store_id: int, account_id: int) -> Any:
+    """Record that an account was unbound."""
+    store = store_for(current_user, store_id)
+    try:
+        account = unbind_account(store, account_id, request.form, current_user)
+    except (InputError, RuleError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"@{account.handle} is unbound.", "info")
+    return redirect(url_for("stores.plan", store_id=store_id) + "#accounts")
