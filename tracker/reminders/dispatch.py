@@ -26,6 +26,7 @@ from tracker.reminders.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 _limiter = RateLimiter()
+MAX_SEND_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,25 @@ def _deliver_one(
             )
             return
         attempts = reminder.attempts + 1
+        # The batch's lease started when it was claimed; renew it for this one row now, so a
+        # slow batch cannot let another dispatcher take the row while it is being sent.
+        renewed = db.session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder.id, Reminder.claim_token == token)
+            .values(lease_until=now() + timedelta(seconds=settings.lease_seconds))
+        )
+        db.session.commit()
+        if renewed.rowcount != 1:
+            report.lost_leases += 1
+            return
         try:
-            deliver(target, _message(reminder), smtp=settings.smtp)
+            # A send may never outlast the lease, or a second dispatcher could take it over.
+            deliver(
+                target,
+                _message(reminder),
+                smtp=settings.smtp,
+                timeout=min(MAX_SEND_SECONDS, settings.lease_seconds / 2),
+            )
         except DeliveryError as error:
             detail = str(error)[:1000]
             if error.retryable and attempts < settings.max_attempts:

@@ -1,0 +1,130 @@
+"""The outbox under faults: dispatchers killed mid-delivery, racing, and a sink that fails.
+
+Every test runs real ``tracker`` processes against a scratch PostgreSQL database of its own
+and a local webhook sink that notes each request's ``Idempotency-Key``. The scenarios live in
+``benchmarks/reminder_fault.py`` (the same run, as a script, for the issue's numbers); set
+``TRACKER_FAULT_REPORT`` to a file name to get the counts as JSON too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.conftest import POSTGRES_URL
+
+pytestmark = [pytest.mark.postgresql]
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reminder_fault.py"
+REMINDERS = 5000
+KILLS = 10
+FLAKY_REMINDERS = 300
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("reminder_fault", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+fault = _load_script()
+_reports: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture(scope="module")
+def fault_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A scratch PostgreSQL database at the current schema, and a folder for process logs."""
+    problem = fault.postgres_problem(POSTGRES_URL)
+    if problem:
+        if os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but unreachable: {problem}")
+        pytest.skip(problem)
+    folder = tmp_path_factory.mktemp("fault")
+    with fault.scratch_database(POSTGRES_URL) as url:
+        fault.upgrade_schema(url, folder)
+        yield url, folder
+
+
+def _record(report: Any) -> None:
+    """Show the counts under ``pytest -s`` and keep them for TRACKER_FAULT_REPORT."""
+    print()
+    print(report.summary())
+    _reports[report.scenario] = report.as_dict()
+    target = os.environ.get("TRACKER_FAULT_REPORT")
+    if target:
+        Path(target).write_text(json.dumps(_reports, indent=2))
+
+
+def _assert_everything_delivered(report: Any, reminders: int) -> None:
+    assert report.drained, f"the outbox still holds work after the timeout: {report.states}"
+    assert report.missing == [], f"{len(report.missing)} reminders never reached the sink"
+    assert report.delivered == reminders
+    assert report.foreign_keys == 0
+    assert report.states == {"sent": reminders}
+    assert report.tracebacks == [], report.tracebacks[0]
+
+
+def test_scheduler_killed_at_random_moments_loses_nothing(
+    fault_database: tuple[str, Path],
+) -> None:
+    url, folder = fault_database
+    report = fault.run_kill_scenario(url, folder / "kill", reminders=REMINDERS, kills=KILLS)
+    _record(report)
+
+    _assert_everything_delivered(report, REMINDERS)
+    assert report.kills == KILLS
+    # Each scheduler sends one reminder at a time, so a kill leaves at most one reminder sent
+    # but not recorded, which the next dispatcher sends again once its lease runs out.
+    assert report.duplicate_deliveries <= report.kills
+    assert report.unexplained_duplicates == []
+    assert report.explained_duplicates == report.duplicate_deliveries
+    assert report.exit_codes == [0, 0], "a scheduler did not stop cleanly on SIGTERM"
+
+
+def test_concurrent_dispatch_sends_nothing_twice(fault_database: tuple[str, Path]) -> None:
+    url, folder = fault_database
+    report = fault.run_dispatch_scenario(url, folder / "dispatch", reminders=REMINDERS)
+    _record(report)
+
+    _assert_everything_delivered(report, REMINDERS)
+    assert report.duplicate_deliveries == 0
+    assert report.sink_requests == REMINDERS
+    assert set(report.exit_codes) == {0}
+
+
+def test_flaky_sink_still_gets_everything_with_retries_on_record(
+    fault_database: tuple[str, Path],
+) -> None:
+    url, folder = fault_database
+    report = fault.run_kill_scenario(
+        url,
+        folder / "flaky",
+        reminders=FLAKY_REMINDERS,
+        kills=0,
+        schedulers=1,
+        fail_rate=0.5,
+        seed=11,
+    )
+    _record(report)
+
+    _assert_everything_delivered(report, FLAKY_REMINDERS)
+    assert report.sink_errors > FLAKY_REMINDERS // 4, "the sink should fail about half"
+    # A key answered 500 always came back later and got its 2xx.
+    assert report.failed_then_missing == []
+    assert report.duplicate_deliveries == 0
+    # The retries are on record: each row counts every request the sink saw for it.
+    assert report.attempts_mismatch == 0
+    assert report.attempts_total == report.sink_requests > FLAKY_REMINDERS
+    assert report.rows_retried > 0
+    assert set(report.exit_codes) == {0}
