@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.auth import views as auth_views
     from tracker.db import db
     from tracker.extensions import csrf, login_manager, migrate
+    from tracker.lives import views as live_views
     from tracker.main import views as main_views
     from tracker.planning import cli as planning_cli
     from tracker.reminders import cli as reminder_cli
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(task_views.bp)
     app.register_blueprint(reminder_views.bp)
     app.register_blueprint(account_views.bp)
+    app.register_blueprint(live_views.bp)
     app.register_blueprint(api_views.bp)
     csrf.exempt(api_views.bp)
 

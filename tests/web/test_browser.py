@@ -164,7 +164,7 @@ def test_first_run_wizard_and_ticking_a_task_in_chromium(
     row = page.locator(f"li.task#{row_id}")
     expect(row).to_have_attribute("data-status", "done")
     assert "done" in (row.get_attribute("class") or "").split()
-    expect(page.locator(".stats")).to_contain_text("1/")
+    expect(page.locator(".stats").first).to_contain_text("1/")
 
     screenshot = tmp_path / "plan.png"
     page.screenshot(path=str(screenshot), full_page=True)
@@ -195,3 +195,29 @@ def test_plan_page_fits_a_phone_without_horizontal_scrolling(
     assert scroll_width <= inner_width + 1, (
         f"plan page is {scroll_width}px wide on a {inner_width}px phone; overflowing: {offenders}"
     )
+
+
+@pytest.mark.browser
+def test_logging_a_live_in_chromium_moves_the_streak(
+    browser: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    # The form's time is the store's own (US: America/Los_Angeles); so is the browser's.
+    page = _new_page(browser, timezone_id="America/Los_Angeles")
+    _set_up_first_manager_and_store(page, live_server.url)
+    lives = page.locator("section#lives")
+    expect(lives.locator("#streak")).to_have_text("0")
+    # A live an hour ago, in the browser's idea of local time, long enough to count.
+    started = page.evaluate(
+        "() => { const d = new Date(Date.now() - 3600e3);"
+        " const p = n => String(n).padStart(2, '0');"
+        " return `${d.getFullYear()}-${p(d.getMonth()+1)}-${p(d.getDate())}`"
+        " + `T${p(d.getHours())}:${p(d.getMinutes())}`; }"
+    )
+    lives.locator("input[name=started_at]").fill(started)
+    lives.locator("input[name=minutes]").fill("75")
+    lives.get_by_role("button", name="Log the live").click()
+    expect(page.locator("section#lives #streak")).to_have_text("1")
+    expect(page.locator("section#lives #last7")).to_contain_text("1 / 7")
+    page.screenshot(path=str(tmp_path / "lives.png"), full_page=False)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from tracker.accounts.models import Account
+from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
 from tracker.stores.models import Store, local_today
@@ -32,6 +33,7 @@ def store_json(store: Store, catalog: Catalog) -> dict[str, Any]:
             }
             for o in store.overrides
         ],
+        "live_target_per_week": store.live_target_per_week,
         "playbook_version": store.playbook_version,
         "created_at": store.created_at.isoformat(),
     }
@@ -99,4 +101,15 @@ def account_json(account: Account) -> dict[str, Any]:
         "entity": account.entity,
         "bound_on": account.bound_on.isoformat(),
         "unbound_on": account.unbound_on.isoformat() if account.unbound_on else None,
+    }
+
+
+def live_json(live: LiveSession) -> dict[str, Any]:
+    return {
+        "id": live.id,
+        "store_id": live.store_id,
+        "started_at": live.started_at.isoformat(),
+        "minutes": live.minutes,
+        "note": live.note,
+        "gmv": live.gmv,
     }

@@ -11,11 +11,20 @@ from werkzeug.exceptions import HTTPException
 
 from tracker.accounts.services import bound_accounts, register_account, unbind_account
 from tracker.api.errors import error_response, input_error_response
-from tracker.api.serialize import account_json, activity_json, store_json, task_json, tasks_json
+from tracker.api.serialize import (
+    account_json,
+    activity_json,
+    live_json,
+    store_json,
+    task_json,
+    tasks_json,
+)
 from tracker.auth.access import require_manager, store_for, task_for, visible_stores
 from tracker.auth.services import user_for_token
 from tracker.db import db
 from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
+from tracker.lives import services as live_services
+from tracker.lives.models import LiveSession
 from tracker.planning import get_catalog
 from tracker.stores import services as store_services
 from tracker.stores.models import EligibilityOverride, Store
@@ -209,6 +218,35 @@ def unbind_account_endpoint(store_id: int, account_id: int) -> Response:
     account = unbind_account(store, account_id, body, g.api_user)
     db.session.commit()
     return jsonify(account_json(account))
+
+
+@bp.post("/stores/<int:store_id>/lives")
+def log_live(store_id: int) -> Any:
+    """Log a live stream; one long enough ticks that day's live task."""
+    store = store_for(g.api_user, store_id)
+    live = live_services.log_live(store, _body(), get_catalog(), g.api_user)
+    db.session.commit()
+    return jsonify(live_json(live)), 201
+
+
+@bp.get("/stores/<int:store_id>/lives")
+def list_lives(store_id: int) -> Response:
+    """List the store's latest lives, newest first."""
+    store = store_for(g.api_user, store_id)
+    lives = db.session.scalars(
+        select(LiveSession)
+        .where(LiveSession.store_id == store.id)
+        .order_by(LiveSession.started_at.desc())
+        .limit(200)
+    ).all()
+    return jsonify([live_json(live) for live in lives])
+
+
+@bp.get("/stores/<int:store_id>/cadence")
+def get_cadence(store_id: int) -> Response:
+    """The live cadence: target per week, lives in the last 7 and 30 days, the streak."""
+    store = store_for(g.api_user, store_id)
+    return jsonify(live_services.cadence(store, get_catalog()).to_json())
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -12,7 +12,7 @@ import hashlib
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -77,6 +77,17 @@ class AccountRule:
 
 
 @dataclass(frozen=True)
+class LiveRule:
+    """The live-stream cadence a store aims for, and what counts as a day's live."""
+
+    target_per_week: int
+    min_minutes: int
+    # When, in the store's zone, to warn that a day is about to pass without a live.
+    remind_at: time
+    sourced: Sourced
+
+
+@dataclass(frozen=True)
 class Market:
     code: str
     name: str
@@ -86,6 +97,7 @@ class Market:
     freight: Mapping[str, FreightMode]
     accounts: AccountRule
     follower_target: int
+    lives: LiveRule
 
 
 @dataclass(frozen=True)
@@ -268,6 +280,18 @@ class _AdsSchema(_SourcedSchema):
     follower_target = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
 
+class _LivesSchema(_SourcedSchema):
+    target_per_week = fields.Integer(required=True, strict=True, validate=validate.Range(1, 21))
+    min_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(1, 600))
+    remind_at = fields.Time(required=True, error_messages={"invalid": "expected a time as HH:MM"})
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> LiveRule:
+        sourced = _sourced(data)
+        del data["source"], data["checked_on"]
+        return LiveRule(**data, sourced=sourced)
+
+
 class _MarketSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1))
     timezone = fields.String(required=True)
@@ -275,6 +299,7 @@ class _MarketSchema(Schema):
     freight = fields.Dict(keys=fields.String(), values=fields.Nested(_FreightSchema), required=True)
     accounts = fields.Nested(_AccountsSchema)
     ads = fields.Nested(_AdsSchema)
+    lives = fields.Nested(_LivesSchema)
 
     @validates_schema
     def _check_zone(self, data: Mapping[str, Any], **_: Any) -> None:
@@ -285,6 +310,7 @@ class _MarketSchema(Schema):
 class _DefaultsSchema(Schema):
     accounts = fields.Nested(_AccountsSchema, required=True)
     ads = fields.Nested(_AdsSchema, required=True)
+    lives = fields.Nested(_LivesSchema, required=True)
 
 
 class _MarketsFileSchema(Schema):
@@ -508,6 +534,7 @@ def _load_markets(path: Path) -> dict[str, Market]:
     raw = load_with(_MarketsFileSchema(), read_toml(path), path)
     default_accounts: AccountRule = raw["defaults"]["accounts"]
     default_ads = raw["defaults"]["ads"]
+    default_lives: LiveRule = raw["defaults"]["lives"]
     markets: dict[str, Market] = {}
     for code, table in raw["market"].items():
         if not (len(code) == 2 and code.isalpha() and code.isupper()):
@@ -527,6 +554,7 @@ def _load_markets(path: Path) -> dict[str, Market]:
             },
             accounts=item.get("accounts", default_accounts),
             follower_target=item.get("ads", default_ads)["follower_target"],
+            lives=item.get("lives", default_lives),
         )
     if not markets:
         raise SeedError(path, "no [market.XX] table")

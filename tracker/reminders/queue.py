@@ -24,6 +24,8 @@ from tracker.reminders.models import Channel, Reminder
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Task
 
+# The recurring task a day's live ticks off.
+DAILY_LIVE_TASK = "live.daily"
 # Stock-up deadlines are reminded further ahead than other work.
 STOCK_UP_DAYS_BEFORE = (14, 7, 1)
 # A reminder whose moment passed longer ago than this (the scheduler was down)
@@ -111,8 +113,42 @@ def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
         else:
             drafts += _singles(person, today, work[person.id], stock_up_keys)
         drafts += _stock_up(person, stock_up[person.id])
+    drafts += _no_live_yet(catalog, tasks, by_id, managers, now)
     due = [d for d in drafts if d.send_at <= now < d.send_at + STALE_AFTER]
     return _insert(due, now)
+
+
+def _no_live_yet(
+    catalog: Catalog,
+    tasks: Sequence[Task],
+    by_id: dict[int, User],
+    managers: list[User],
+    now: datetime,
+) -> list[Draft]:
+    """Warn the live team, in the evening of the store's day, that there has been no live yet.
+
+    Today's "go live" occurrence is still open exactly when no live long enough was logged.
+    """
+    drafts = []
+    for task in tasks:
+        if task.key != DAILY_LIVE_TASK or task.due_on != local_today(task.store.zone, now):
+            continue
+        rule = catalog.markets[task.store.market].lives
+        assignee = by_id.get(task.assignee_id) if task.assignee_id else None
+        for person in [assignee] if assignee is not None else managers:
+            drafts.append(
+                Draft(
+                    person,
+                    "no_live_today",
+                    f"nolive:{person.id}:{task.id}",
+                    local_instant(task.due_on, rule.remind_at, task.store.zone),
+                    f"No live yet today [{task.store.name}]",
+                    _no_live_text(task, rule.min_minutes),
+                    task.store,
+                    [task],
+                )
+            )
+    return drafts
 
 
 def _singles(
@@ -120,6 +156,8 @@ def _singles(
 ) -> list[Draft]:
     drafts = []
     for task in tasks:
+        if task.recurrence is not None and task.recurrence.get("every") == "day":
+            continue  # daily work has its own evening reminder, not one per occurrence
         if task.due_on < today:
             days = (today - task.due_on).days
             drafts.append(
@@ -283,3 +321,12 @@ def _insert(drafts: Sequence[Draft], now: datetime) -> int:
         result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
         queued += max(result.rowcount or 0, 0)
     return queued
+
+
+def _no_live_text(task: Task, min_minutes: int) -> str:
+    store = task.store
+    return (
+        f"{store.name} has not been live today ({task.due_on.isoformat()}, {store.zone}); "
+        f"a live of {min_minutes} minutes or more keeps the daily cadence.\n"
+        f"Log it when done: /stores/{store.id}#lives"
+    )

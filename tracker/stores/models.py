@@ -53,6 +53,8 @@ class Store(db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     zone: Mapped[str] = mapped_column(String(64))
     followers: Mapped[int] = mapped_column(default=0)
+    # The store's own live cadence target per week (empty: the market's).
+    live_target_per_week: Mapped[int | None]
     follower_target: Mapped[int | None]
     freight_mode: Mapped[str | None] = mapped_column(String(20))
     lead_time_days: Mapped[int | None]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -28,7 +28,9 @@ from tracker.tasks.models import Activity, Task
 from tracker.tasks.plan_sync import PlanChanges, apply_plan_changes, plan_changes
 
 NAME_MAX = 120
-MEMBER_FIELDS = frozenset({"followers"})
+MEMBER_FIELDS = frozenset({"followers", "live_target_per_week"})
+# Store settings beside the profile, changed with the same PATCH.
+SETTINGS = ("live_target_per_week",)
 REASON_MAX = 500
 # Warnings that say the guides do not support the store as described: the
 # set-up wizard asks a manager to override these on purpose before creating it.
@@ -49,6 +51,8 @@ class StoreInput:
     name: str
     profile: StoreProfile
     warnings: tuple[Warning, ...]
+    # Store settings that are not part of the plan's profile (live cadence target).
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 def parse_name(raw: Any) -> str:
@@ -68,7 +72,7 @@ def parse_store_input(
 ) -> StoreInput:
     """Check a new store (or, with ``current``, changes to one), reporting every bad field."""
     errors: list[FieldError] = []
-    unknown = sorted(set(raw) - set(PROFILE_FIELDS) - {"name"})
+    unknown = sorted(set(raw) - set(PROFILE_FIELDS) - set(SETTINGS) - {"name"})
     errors += [FieldError(name, "is not a store field") for name in unknown]
     name = current.name if current is not None else ""
     if current is None or "name" in raw:
@@ -92,7 +96,17 @@ def parse_store_input(
         profile = None
     if errors or profile is None:
         raise InputError(errors)
-    return StoreInput(name, profile, tuple(check_eligibility(profile, catalog)))
+    settings = {}
+    if "live_target_per_week" in raw:
+        target = raw["live_target_per_week"]
+        if target is not None and (
+            isinstance(target, bool) or not isinstance(target, int) or not 1 <= target <= 21
+        ):
+            raise InputError.one(
+                "live_target_per_week", f"expected 1 to 21 lives a week, or null, got {target!r}"
+            )
+        settings["live_target_per_week"] = target
+    return StoreInput(name, profile, tuple(check_eligibility(profile, catalog)), settings)
 
 
 def parse_overrides(raw: Any, warnings: tuple[Warning, ...]) -> dict[str, str]:
@@ -189,6 +203,8 @@ def update_store(
     before = store.profile_json()
     changes = preview_store_update(store, store_input, catalog, today=today)
     store.name = store_input.name
+    for name, value in store_input.settings.items():
+        setattr(store, name, value)
     _set_profile(store, store_input.profile)
     after = store.profile_json()
     changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]

@@ -14,6 +14,7 @@ from tracker.accounts.services import bound_accounts
 from tracker.auth.access import require_manager, store_for, visible_stores
 from tracker.db import db
 from tracker.errors import FieldError, InputError, whole_number_or_text
+from tracker.lives.services import cadence
 from tracker.planning import get_catalog, market_note_for
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.eligibility import check_eligibility
@@ -199,6 +200,7 @@ def plan(store_id: int) -> Any:
         later=later,
         resolved=resolved,
         accounts=bound_accounts(store),
+        cadence=cadence(store, catalog) if store.model == "pop" else None,
         today=today,
         people=services.assignable_people(store, current_user),
         warnings=check_eligibility(store.profile(), catalog),

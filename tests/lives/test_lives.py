@@ -1,0 +1,148 @@
+"""Live-stream cadence: logging lives, the streak, the daily task, the evening nudge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from tracker.db import db
+from tracker.reminders.models import Reminder
+from tracker.reminders.queue import queue_reminders
+from tracker.stores.models import local_today
+from tracker.tasks.models import Task
+
+ZONE = "America/Los_Angeles"
+
+
+@pytest.fixture
+def shop(make_user, make_store, api_as):
+    manager = make_user()
+    today = local_today(ZONE)
+    store = make_store(actor=manager, opened_on=(today - timedelta(days=30)).isoformat())
+    return store, api_as(manager), today
+
+
+def _at(day, hour=20):
+    """A moment on ``day`` in the store's zone, never in the future (today: just now)."""
+    moment = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(ZONE))
+    now = datetime.now(ZoneInfo(ZONE))
+    if moment > now:
+        midnight = datetime(now.year, now.month, now.day, tzinfo=ZoneInfo(ZONE))
+        moment = max(midnight, now - timedelta(minutes=1))
+    return moment.isoformat()
+
+
+def test_a_long_enough_live_ticks_that_days_live_task(shop):
+    store, api, today = shop
+    answer = api.post(
+        f"/api/v1/stores/{store.id}/lives",
+        json={"started_at": _at(today, 9), "minutes": 60, "gmv": 1250.5},
+    )
+    assert answer.status_code == 201 and answer.json["minutes"] == 60
+    task = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id, Task.key == "live.daily", Task.slot == today.isoformat()
+        )
+    ).one()
+    assert task.status == "done"
+
+
+def test_a_live_of_too_few_minutes_does_not_count(shop):
+    store, api, today = shop
+    api.post(f"/api/v1/stores/{store.id}/lives", json={"started_at": _at(today, 9), "minutes": 59})
+    task = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id, Task.key == "live.daily", Task.slot == today.isoformat()
+        )
+    ).one()
+    assert task.status == "open"
+    cadence = api.get(f"/api/v1/stores/{store.id}/cadence").json
+    assert cadence["last_7_days"] == 0 and cadence["streak_days"] == 0
+
+
+def test_cadence_counts_the_last_7_days_and_the_streak(shop):
+    store, api, today = shop
+    for back in (1, 2, 3, 5):  # yesterday, the day before, three days ago; then a gap
+        day = today - timedelta(days=back)
+        assert (
+            api.post(
+                f"/api/v1/stores/{store.id}/lives", json={"started_at": _at(day, 10), "minutes": 90}
+            ).status_code
+            == 201
+        )
+    cadence = api.get(f"/api/v1/stores/{store.id}/cadence").json
+    assert cadence["target_per_week"] == 7
+    assert cadence["last_7_days"] == 4
+    assert cadence["streak_days"] == 3  # today has no live yet, which does not break it
+    api.post(f"/api/v1/stores/{store.id}/lives", json={"started_at": _at(today, 8), "minutes": 61})
+    assert api.get(f"/api/v1/stores/{store.id}/cadence").json["streak_days"] == 4
+
+
+def test_a_live_counts_on_the_day_it_started_in_the_stores_zone(shop):
+    store, api, today = shop
+    # 23:30 in California is the next morning in UTC; it still counts for the Californian day.
+    late = datetime(today.year, today.month, today.day, 23, 30, tzinfo=ZoneInfo(ZONE))
+    if late > datetime.now(UTC):
+        late -= timedelta(days=1)
+    api.post(
+        f"/api/v1/stores/{store.id}/lives",
+        json={"started_at": late.astimezone(UTC).isoformat(), "minutes": 75},
+    )
+    day = late.date()
+    assert api.get(f"/api/v1/stores/{store.id}/cadence").json["last_7_days"] == 1
+    task = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id, Task.key == "live.daily", Task.slot == day.isoformat()
+        )
+    ).first()
+    if task is not None:  # the occurrence row exists when the day is inside the window
+        assert task.status == "done"
+
+
+def test_the_target_is_editable_per_store(shop):
+    store, api, _ = shop
+    assert (
+        api.patch(f"/api/v1/stores/{store.id}", json={"live_target_per_week": 5}).status_code == 200
+    )
+    assert api.get(f"/api/v1/stores/{store.id}/cadence").json["target_per_week"] == 5
+    bad = api.patch(f"/api/v1/stores/{store.id}", json={"live_target_per_week": 0})
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "live_target_per_week"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"started_at": "tonight", "minutes": 60}, "started_at"),
+        ({"started_at": "2999-01-01T20:00:00+00:00", "minutes": 60}, "started_at"),
+        ({"started_at": "2026-11-20T20:00:00+00:00", "minutes": 0}, "minutes"),
+        ({"started_at": "2026-11-20T20:00:00+00:00", "minutes": "sixty"}, "minutes"),
+        ({"started_at": "2026-11-20T20:00:00+00:00", "minutes": 60, "gmv": -1}, "gmv"),
+        ({"started_at": "2026-11-20T20:00:00+00:00", "minutes": 60, "viewers": 3}, "viewers"),
+    ],
+)
+def test_a_bad_live_is_refused_by_field(shop, body, field):
+    store, api, _ = shop
+    answer = api.post(f"/api/v1/stores/{store.id}/lives", json=body)
+    assert answer.status_code == 400 and answer.json["error"]["field"] == field
+    assert api.get(f"/api/v1/stores/{store.id}/lives").json == []
+
+
+def test_the_evening_without_a_live_nudges_the_live_team(shop, catalog):
+    _, _, today = shop
+    evening = datetime(today.year, today.month, today.day, 18, tzinfo=ZoneInfo(ZONE))
+    queue_reminders(catalog, now=evening.astimezone(UTC) - timedelta(minutes=1))
+    assert not db.session.scalars(select(Reminder).where(Reminder.kind == "no_live_today")).all()
+    queue_reminders(catalog, now=evening.astimezone(UTC))
+    nudges = db.session.scalars(select(Reminder).where(Reminder.kind == "no_live_today")).all()
+    assert len(nudges) == 1 and nudges[0].subject.startswith("No live yet today")
+
+
+def test_no_evening_nudge_once_the_day_has_its_live(shop, catalog):
+    store, api, today = shop
+    api.post(f"/api/v1/stores/{store.id}/lives", json={"started_at": _at(today, 9), "minutes": 60})
+    evening = datetime(today.year, today.month, today.day, 18, 5, tzinfo=ZoneInfo(ZONE))
+    queue_reminders(catalog, now=evening.astimezone(UTC))
+    assert not db.session.scalars(select(Reminder).where(Reminder.kind == "no_live_today")).all()

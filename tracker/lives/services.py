@@ -1,0 +1,197 @@
+"""Log live streams and measure the cadence against the store's target.
+
+A day counts when a live of at least the market's minimum minutes started on
+it, in the store's own zone; logging one ticks that day's "go live" task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from tracker.auth.models import User
+from tracker.db import db, utcnow
+from tracker.errors import FieldError, InputError, RuleError
+from tracker.lives.models import LiveSession
+from tracker.playbook.catalog import Catalog, LiveRule
+from tracker.stores.models import Store, local_today
+from tracker.tasks.models import Activity, Task
+from tracker.tasks.services import complete_task
+
+DAILY_LIVE_TASK = "live.daily"
+MAX_MINUTES = 24 * 60
+
+
+def live_rule(store: Store, catalog: Catalog) -> LiveRule:
+    return catalog.markets[store.market].lives
+
+
+def target_per_week(store: Store, catalog: Catalog) -> int:
+    """The store's own target, or its market's."""
+    return store.live_target_per_week or live_rule(store, catalog).target_per_week
+
+
+def parse_live(raw: Mapping[str, Any], store: Store, *, now: datetime | None = None) -> dict:
+    """Check a live from outside: started_at (ISO 8601), minutes, and optional note and GMV."""
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+    unknown = sorted(set(raw) - {"started_at", "minutes", "note", "gmv"})
+    errors += [FieldError(name, "is not a live field") for name in unknown]
+    started = raw.get("started_at")
+    try:
+        if not isinstance(started, str):
+            raise ValueError
+        moment = datetime.fromisoformat(started.strip().replace("Z", "+00:00"))
+        if moment.tzinfo is None:  # a wall-clock time is the store's own
+            moment = moment.replace(tzinfo=ZoneInfo(store.zone))
+        values["started_at"] = moment.astimezone(UTC)
+        if values["started_at"] > (now or utcnow()) + timedelta(minutes=5):
+            errors.append(FieldError("started_at", "is in the future"))
+        elif values["started_at"].year < 2000:
+            errors.append(FieldError("started_at", "is too far in the past"))
+    except (ValueError, OverflowError):
+        errors.append(
+            FieldError(
+                "started_at",
+                f"expected a date and time like 2026-11-23T20:00:00+08:00, got {started!r}",
+            )
+        )
+    minutes = raw.get("minutes")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
+        errors.append(
+            FieldError(
+                "minutes", f"expected whole minutes from 1 to {MAX_MINUTES}, got {minutes!r}"
+            )
+        )
+    else:
+        values["minutes"] = minutes
+    note = raw.get("note", "")
+    if not isinstance(note, str) or len(note) > 500:
+        errors.append(FieldError("note", "expected text of at most 500 characters"))
+    else:
+        values["note"] = note.strip()
+    gmv = raw.get("gmv")
+    if gmv is not None:
+        if (
+            isinstance(gmv, bool)
+            or not isinstance(gmv, int | float)
+            or not math.isfinite(gmv)
+            or not 0 <= gmv < 10**12
+        ):
+            errors.append(FieldError("gmv", f"expected an amount of 0 or more, got {gmv!r}"))
+        else:
+            values["gmv"] = round(float(gmv), 2)
+    if errors:
+        raise InputError(errors)
+    return values
+
+
+def log_live(
+    store: Store,
+    raw: Mapping[str, Any],
+    catalog: Catalog,
+    actor: User,
+    *,
+    now: datetime | None = None,
+) -> LiveSession:
+    """Record a live; a long enough one ticks that day's live task by itself."""
+    if store.model != "pop":
+        raise RuleError("not_self_operated", "lives are logged for self-operated (POP) stores")
+    values = parse_live(raw, store, now=now)
+    live = LiveSession(store_id=store.id, created_by=actor, **values)
+    db.session.add(live)
+    day = live.started_at.astimezone(ZoneInfo(store.zone)).date()
+    db.session.add(
+        Activity(
+            store_id=store.id,
+            user=actor,
+            kind="live_logged",
+            message=f"Live on {day.isoformat()}: {live.minutes} minutes.",
+        )
+    )
+    db.session.flush()
+    if live.minutes >= live_rule(store, catalog).min_minutes:
+        task = db.session.scalar(
+            select(Task).where(
+                Task.store_id == store.id,
+                Task.key == DAILY_LIVE_TASK,
+                Task.slot == day.isoformat(),
+                Task.status == "open",
+            )
+        )
+        if task is not None:
+            with contextlib.suppress(RuleError):  # a locked task stays for a person to tick
+                complete_task(task.id, actor, now=now)
+    return live
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How the store keeps its live cadence, as of one day in its zone."""
+
+    target_per_week: int
+    min_minutes: int
+    last_7_days: int
+    last_30_days: int
+    streak_days: int
+    live_today: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target_per_week": self.target_per_week,
+            "min_minutes": self.min_minutes,
+            "last_7_days": self.last_7_days,
+            "last_30_days": self.last_30_days,
+            "streak_days": self.streak_days,
+            "live_today": self.live_today,
+            "adherence_7_days": round(min(1.0, self.last_7_days / self.target_per_week), 2),
+            "adherence_30_days": round(
+                min(1.0, self.last_30_days / (self.target_per_week * 30 / 7)), 2
+            ),
+        }
+
+
+def live_days(store: Store, min_minutes: int, since: date, until: date) -> set[date]:
+    """The days (store's zone) from ``since`` to ``until`` with a live that counts."""
+    zone = ZoneInfo(store.zone)
+    start = datetime.combine(since, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    days = set()
+    for started_at in db.session.scalars(
+        select(LiveSession.started_at).where(
+            LiveSession.store_id == store.id,
+            LiveSession.minutes >= min_minutes,
+            LiveSession.started_at >= start,
+            LiveSession.started_at < end.astimezone(UTC),
+        )
+    ):
+        days.add(started_at.astimezone(zone).date())
+    return days
+
+
+def cadence(store: Store, catalog: Catalog, *, now: datetime | None = None) -> Cadence:
+    """Count live days over the last 7 and 30 days and the current streak."""
+    rule = live_rule(store, catalog)
+    today = local_today(store.zone, now)
+    days = live_days(store, rule.min_minutes, today - timedelta(days=400), today)
+    # A streak still counts today before today's live: it is broken only by a missed day.
+    day = today if today in days else today - timedelta(days=1)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= timedelta(days=1)
+    return Cadence(
+        target_per_week=target_per_week(store, catalog),
+        min_minutes=rule.min_minutes,
+        last_7_days=sum(1 for d in days if d > today - timedelta(days=7)),
+        last_30_days=sum(1 for d in days if d > today - timedelta(days=30)),
+        streak_days=streak,
+        live_today=today in days,
+    )

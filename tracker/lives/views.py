@@ -1,0 +1,47 @@
+"""Logging a live from the store's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.auth.access import store_for
+from tracker.db import db
+from tracker.errors import InputError, RuleError, whole_number_or_text
+from tracker.lives.services import log_live
+from tracker.planning import get_catalog
+
+bp = Blueprint("lives", __name__)
+
+
+@bp.post("/stores/<int:store_id>/lives")
+@login_required
+def log(store_id: int) -> Any:
+    """Log a live: when it started (store's time) and how long it ran."""
+    store = store_for(current_user, store_id)
+    raw: dict[str, Any] = {
+        "started_at": request.form.get("started_at", ""),
+        "minutes": whole_number_or_text(request.form.get("minutes", "")),
+        "note": request.form.get("note", ""),
+    }
+    gmv = request.form.get("gmv", "").strip()
+    if gmv:
+        try:
+            raw["gmv"] = float(gmv)
+        except ValueError:
+            raw["gmv"] = gmv
+    try:
+        live = log_live(store, raw, get_catalog(), current_user)
+    except InputError as error:
+        db.session.rollback()
+        for item in error.errors:
+            flash(f"{item.field}: {item.message}", "error")
+    except RuleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Live of {live.minutes} minutes logged.", "success")
+    return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
