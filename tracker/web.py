@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g, render_template, request
 from flask_login import current_user
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["current_year"] = lambda: date.today().year
     app.jinja_env.globals["unread_reminders"] = _unread_reminders
+    app.jinja_env.globals["tz"] = ZoneInfo
 
     @app.before_request
     def refuse_nul_characters() -> Any:

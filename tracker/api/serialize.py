@@ -62,6 +62,7 @@ def task_json(
         "description": task.description,
         "phase": task.phase,
         "due_on": task.due_on.isoformat(),
+        "due_at": task.due_at.isoformat() if task.due_at else None,
         "status": status,
         "locked_because": reasons,
         "gate": task.gate,

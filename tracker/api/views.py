@@ -23,6 +23,7 @@ from tracker.auth.access import require_manager, store_for, task_for, visible_st
 from tracker.auth.services import user_for_token
 from tracker.db import db
 from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
+from tracker.lives import hot_videos
 from tracker.lives import services as live_services
 from tracker.lives.models import LiveSession
 from tracker.planning import get_catalog
@@ -240,6 +241,21 @@ def list_lives(store_id: int) -> Response:
         .limit(200)
     ).all()
     return jsonify([live_json(live) for live in lives])
+
+
+@bp.post("/stores/<int:store_id>/hot-videos")
+def log_hot_video(store_id: int) -> Any:
+    """Log a video that took off: 201 with the urgent take-over task it created."""
+    store = store_for(g.api_user, store_id)
+    video, tasks = hot_videos.log_hot_video(store, _body(), get_catalog(), g.api_user)
+    db.session.commit()
+    return jsonify(
+        task_json(tasks[0])
+        | {
+            "hot_video": {"id": video.id, "url": video.url},
+            "follow_up": [task_json(t) for t in tasks[1:]],
+        }
+    ), 201
 
 
 @bp.get("/stores/<int:store_id>/cadence")

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from tracker.auth.access import store_for
 from tracker.db import db
 from tracker.errors import InputError, RuleError, whole_number_or_text
+from tracker.lives.hot_videos import log_hot_video
 from tracker.lives.services import log_live
 from tracker.planning import get_catalog
 
@@ -45,3 +46,26 @@ def log(store_id: int) -> Any:
         db.session.commit()
         flash(f"Live of {live.minutes} minutes logged.", "success")
     return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
+
+
+@bp.post("/stores/<int:store_id>/hot-videos")
+@login_required
+def hot_video(store_id: int) -> Any:
+    """A video took off: create the take-over live task now and tell the live team."""
+    store = store_for(current_user, store_id)
+    try:
+        _, tasks = log_hot_video(
+            store, {"url": request.form.get("url", "")}, get_catalog(), current_user
+        )
+    except InputError as error:
+        db.session.rollback()
+        for item in error.errors:
+            flash(f"{item.field}: {item.message}", "error")
+        return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
+    except RuleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
+    db.session.commit()
+    flash(f"“{tasks[0].title}” is due within hours; the live team has been told.", "success")
+    return redirect(url_for("tasks.detail", task_id=tasks[0].id))

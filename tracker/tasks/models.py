@@ -16,7 +16,7 @@ from tracker.stores.models import Store
 # ``retired``: no longer applies to the store's profile; ``missed``: an
 # occurrence of a recurring task that passed undone. Neither shows as work.
 STATUSES = ("open", "done", "retired", "missed")
-ORIGINS = ("playbook", "custom")
+ORIGINS = ("playbook", "custom", "trigger")
 
 
 class Task(db.Model):
@@ -45,6 +45,8 @@ class Task(db.Model):
     source: Mapped[str] = mapped_column(String(300), default="")
     critical: Mapped[bool] = mapped_column(default=False)
     due_on: Mapped[date]
+    # Urgent work (a hot video's take-over live) is due at an instant, not just on a day.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     estimated: Mapped[bool] = mapped_column(default=False)
     recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     gate: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,139 @@
+"""A video took off: create the urgent take-over live and the follow-up clips, and tell the team.
+
+The tasks come from the playbook entries triggered by ``hot_video``; their
+timing (hours or days after the event) is data in the playbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from tracker.auth.models import User
+from tracker.db import db, utcnow
+from tracker.errors import FieldError, InputError, RuleError
+from tracker.lives.models import HotVideo
+from tracker.lives.services import DAILY_LIVE_TASK
+from tracker.playbook.catalog import Catalog
+from tracker.reminders.queue import queue_now
+from tracker.stores.models import Store, local_today
+from tracker.tasks.models import Activity, Task
+from tracker.tasks.services import parse_url
+
+TRIGGER = "hot_video"
+MAX_TAKE_OVER_HOURS = 24
+
+
+def log_hot_video(
+    store: Store,
+    raw: Mapping[str, Any],
+    catalog: Catalog,
+    actor: User,
+    *,
+    now: datetime | None = None,
+) -> tuple[HotVideo, list[Task]]:
+    """Record the video and create its triggered tasks; the take-over task comes first."""
+    now = now or utcnow()
+    errors: list[FieldError] = []
+    unknown = sorted(set(raw) - {"url", "take_over_hours"})
+    errors += [FieldError(name, "is not a hot-video field") for name in unknown]
+    url = None
+    try:
+        url = parse_url(raw.get("url"), "url")
+        if url is None:
+            errors.append(FieldError("url", "is required: the link to the video"))
+    except InputError as error:
+        errors += error.errors
+    hours = raw.get("take_over_hours")
+    if hours is not None and (
+        isinstance(hours, bool)
+        or not isinstance(hours, int)
+        or not 1 <= hours <= MAX_TAKE_OVER_HOURS
+    ):
+        errors.append(
+            FieldError(
+                "take_over_hours", f"expected 1 to {MAX_TAKE_OVER_HOURS} hours, got {hours!r}"
+            )
+        )
+    if errors:
+        raise InputError(errors)
+    entries = [
+        e
+        for e in catalog.entries
+        if e.trigger == TRIGGER and (e.models is None or store.model in e.models)
+    ]
+    if not entries:
+        raise RuleError(
+            "not_self_operated",
+            "hot-video take-overs are for stores that run their own lives (POP)",
+        )
+    video = HotVideo(store_id=store.id, url=url, logged_at=now, created_by_id=actor.id)
+    db.session.add(video)
+    db.session.flush()
+    team = _live_team(store, now)
+    zone = ZoneInfo(store.zone)
+    tasks = []
+    for entry in sorted(entries, key=lambda e: (e.due.days, e.due.hours)):
+        if entry.due.hours and hours is not None:
+            due_at = now + timedelta(hours=hours)
+        else:
+            due_at = now + timedelta(days=entry.due.days, hours=entry.due.hours)
+        task = Task(
+            store=store,
+            key=entry.key,
+            slot=f"hot:{video.id}",
+            origin="trigger",
+            title=entry.title,
+            description=f"{entry.description}\n\nVideo: {url}",
+            phase=entry.phase,
+            source=entry.source,
+            critical=entry.critical,
+            due_on=due_at.astimezone(zone).date(),
+            due_at=due_at if entry.due.hours else None,
+            assignee=team,
+            playbook_version=catalog.version,
+        )
+        db.session.add(task)
+        tasks.append(task)
+    db.session.add(
+        Activity(
+            store_id=store.id, user=actor, kind="hot_video", message=f"A video took off: {url}"
+        )
+    )
+    db.session.flush()
+    urgent = tasks[0]
+    people = (
+        [team]
+        if team is not None
+        else list(db.session.scalars(select(User).where(User.role == "manager", User.active)))
+    )
+    queue_now(
+        people,
+        "hot_video",
+        f"hot:{video.id}",
+        f"Go live now: a video is taking off [{store.name}]",
+        f"A video is taking off: {url}\nGo live by "
+        f"{urgent.due_at.astimezone(zone).strftime('%H:%M')} ({store.zone}): /tasks/{urgent.id}",
+        store=store,
+        tasks=[urgent],
+        now=now,
+    )
+    return video, tasks
+
+
+def _live_team(store: Store, now: datetime) -> User | None:
+    """Whoever runs today's live (its occurrence's assignee), if anyone does."""
+    task = db.session.scalar(
+        select(Task).where(
+            Task.store_id == store.id,
+            Task.key == DAILY_LIVE_TASK,
+            Task.slot == local_today(store.zone, now).isoformat(),
+        )
+    )
+    if task is not None and task.assignee is not None and task.assignee.active:
+        return task.assignee
+    return None
