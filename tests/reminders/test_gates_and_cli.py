@@ -133,3 +133,20 @@ def test_channel_add_and_dispatch_from_the_command_line(tmp_path):
         "bo@example.com",
     )
     assert unknown.returncode == 2 and "nobody has the address" in unknown.stderr
+
+
+def test_the_store_page_shows_each_ad_condition_met_or_not(
+    app, make_user, make_store, client, login
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-10-01", follower_target=1000, followers=999)
+    complete_task(_task(store.id, POSITIONING[0]).id, manager)
+    db.session.commit()
+    login(manager)
+    page = client.get(f"/stores/{store.id}").get_data(as_text=True)
+    section = page[
+        page.index('id="ad-gate"') : page.index("</section>", page.index('id="ad-gate"'))
+    ]
+    assert section.count('data-met="yes"') == 1
+    assert section.count('data-met="no"') == 4
+    assert "999 of 1,000 followers" in section

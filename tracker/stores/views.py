@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -28,6 +29,8 @@ from tracker.tasks.plan_sync import roll_forward
 from tracker.tasks.services import add_custom_task
 
 bp = Blueprint("stores", __name__, url_prefix="/stores")
+# The paid-ads task, whose gate conditions the store page lists one by one.
+ADS_TASK = "ads.launch"
 
 
 @bp.get("")
@@ -192,6 +195,7 @@ def plan(store_id: int) -> Any:
             upcoming_shown.add(task.key)
         phases.setdefault(task.phase, []).append((task, reasons))
     resolved = resolve_profile(store.profile(), catalog)
+    ad_gate = _ad_gate(tasks, done, store)
     return render_template(
         "stores/plan.html",
         store=store,
@@ -200,6 +204,7 @@ def plan(store_id: int) -> Any:
         later=later,
         resolved=resolved,
         accounts=bound_accounts(store),
+        ad_gate=ad_gate,
         cadence=cadence(store, catalog) if store.model == "pop" else None,
         today=today,
         people=services.assignable_people(store, current_user),
@@ -207,6 +212,21 @@ def plan(store_id: int) -> Any:
         done_count=sum(1 for task in tasks if task.status == "done"),
         total=len(tasks),
     )
+
+
+def _ad_gate(tasks: Sequence[Task], done: set[str], store: Store) -> list[tuple[str, bool]] | None:
+    """Each condition of the paid-ads task's gate, met or not, for the store page."""
+    ads = next((t for t in tasks if t.key == ADS_TASK and t.status == "open" and t.gate), None)
+    if ads is None:
+        return None
+    titles = {t.key: t.title for t in tasks}
+    conditions = [(titles.get(key, key), key in done) for key in ads.gate.get("tasks", ())]
+    target = ads.gate.get("followers_at_least")
+    if target is not None:
+        conditions.append(
+            (f"{store.followers:,} of {target:,} followers", store.followers >= target)
+        )
+    return conditions
 
 
 @bp.route("/<int:store_id>/edit", methods=["GET", "POST"])
