@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.planning import cli as planning_cli
     from tracker.reminders import cli as reminder_cli
     from tracker.reminders import views as reminder_views
+    from tracker.stockup import views as stockup_views
     from tracker.stores import views as store_views
     from tracker.tasks import cli as task_cli  # noqa: F401 - adds `plan refresh`
     from tracker.tasks import views as task_views
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reminder_views.bp)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(live_views.bp)
+    app.register_blueprint(stockup_views.bp)
     app.register_blueprint(api_views.bp)
     csrf.exempt(api_views.bp)
 

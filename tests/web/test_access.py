@@ -32,6 +32,7 @@ from tracker.auth.services import create_token
 from tracker.db import db, utcnow
 from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.services import add_channel
+from tracker.stockup.models import ProductLine
 from tracker.stores.models import EligibilityOverride, Store, StoreMembership, local_today
 from tracker.tasks import services as task_services
 from tracker.tasks.models import Activity, Task
@@ -48,6 +49,7 @@ KNOWN_PARAMS = frozenset(
         "channel_id",
         "reminder_id",
         "account_id",
+        "line_id",
     }
 )
 # Pages anyone may open without logging in.
@@ -96,6 +98,8 @@ class World:
     outsider_reminder: int  # a dead reminder to O about store B
     a_account: int  # the official account bound to A
     b_account: int  # the official account bound to B
+    a_line: int  # a product line of A
+    b_line: int  # a product line of B
 
     def fills(self, side: str) -> dict[str, list[Any]]:
         """Values for each URL parameter: store B's things, or M's own (store A's)."""
@@ -109,6 +113,7 @@ class World:
                 "channel_id": [self.outsider_channel],
                 "reminder_id": [self.outsider_reminder],
                 "account_id": [self.b_account],
+                "line_id": [self.b_line],
             }
         return {
             "store_id": [self.store_a],
@@ -119,6 +124,7 @@ class World:
             "channel_id": [self.member_channel],
             "reminder_id": [self.outsider_reminder],
             "account_id": [self.a_account],
+            "line_id": [self.a_line],
         }
 
     def b_paths(self) -> tuple[str, ...]:
@@ -183,6 +189,13 @@ def world(make_user, make_store, catalog) -> World:
     b_account = register_account(
         store_b, {"handle": "bravo_official", "kind": "official"}, catalog, manager
     )
+    a_line = ProductLine(
+        store_id=store_a.id, name="Alpha line", current_stock=10, daily_sales=1.0, uplift_percent={}
+    )
+    b_line = ProductLine(
+        store_id=store_b.id, name="Bravo line", current_stock=10, daily_sales=1.0, uplift_percent={}
+    )
+    db.session.add_all([a_line, b_line])
     db.session.commit()
     assert task_services.lock_reasons(a_open) == [] and task_services.lock_reasons(b_open) == []
     return World(
@@ -203,6 +216,8 @@ def world(make_user, make_store, catalog) -> World:
         outsider_reminder=outsider_reminder.id,
         a_account=a_account.id,
         b_account=b_account.id,
+        a_line=a_line.id,
+        b_line=b_line.id,
     )
 
 
@@ -251,6 +266,12 @@ def store_state(store_id: int) -> dict[str, Any]:
                 select(EligibilityOverride).where(EligibilityOverride.store_id == store_id)
             )
         ),
+        "lines": [
+            (x.id, x.name, x.current_stock, x.daily_sales)
+            for x in db.session.scalars(
+                select(ProductLine).where(ProductLine.store_id == store_id).order_by(ProductLine.id)
+            )
+        ],
         "accounts": [
             (a.id, a.handle, a.kind, a.unbound_on)
             for a in db.session.scalars(

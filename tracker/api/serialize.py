@@ -10,6 +10,7 @@ from tracker.accounts.models import Account
 from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
+from tracker.stockup.models import ProductLine
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Activity, Task
 from tracker.tasks.services import done_keys
@@ -113,4 +114,19 @@ def live_json(live: LiveSession) -> dict[str, Any]:
         "minutes": live.minutes,
         "note": live.note,
         "gmv": live.gmv,
+    }
+
+
+def line_json(line: ProductLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "store_id": line.store_id,
+        "name": line.name,
+        "current_stock": line.current_stock,
+        "daily_sales": line.daily_sales,
+        "safety_days": line.safety_days,
+        "uplift_percent": line.uplift_percent,
+        "freight_mode": line.freight_mode,
+        "lead_time_days": line.lead_time_days,
+        "production_days": line.production_days,
     }

@@ -14,6 +14,7 @@ from tracker.api.errors import error_response, input_error_response
 from tracker.api.serialize import (
     account_json,
     activity_json,
+    line_json,
     live_json,
     store_json,
     task_json,
@@ -27,8 +28,10 @@ from tracker.lives import hot_videos
 from tracker.lives import services as live_services
 from tracker.lives.models import LiveSession
 from tracker.planning import get_catalog
+from tracker.stockup.changes import change_product_line
+from tracker.stockup.services import plan_stock_up, product_lines
 from tracker.stores import services as store_services
-from tracker.stores.models import EligibilityOverride, Store
+from tracker.stores.models import EligibilityOverride, Store, local_today
 from tracker.tasks import services as task_services
 from tracker.tasks.models import Activity, Task
 
@@ -256,6 +259,33 @@ def log_hot_video(store_id: int) -> Any:
             "follow_up": [task_json(t) for t in tasks[1:]],
         }
     ), 201
+
+
+@bp.get("/stores/<int:store_id>/stock-up")
+def get_stock_up(store_id: int) -> Response:
+    """Each product line's stock-up for each coming peak, and overstock warnings."""
+    store = store_for(g.api_user, store_id)
+    catalog = get_catalog()
+    plan = plan_stock_up(store, catalog, local_today(store.zone))
+    return jsonify(plan.to_json() | {"lines": [line_json(x) for x in product_lines(store)]})
+
+
+@bp.post("/stores/<int:store_id>/product-lines")
+def add_product_line(store_id: int) -> Any:
+    """Add a product line; the plan's stock-up tasks follow it."""
+    store = store_for(g.api_user, store_id)
+    line, plan = change_product_line(store, _body(), get_catalog(), g.api_user)
+    db.session.commit()
+    return jsonify(line_json(line) | {"stock_up": plan.to_json()["rows"]}), 201
+
+
+@bp.patch("/stores/<int:store_id>/product-lines/<int:line_id>")
+def change_line(store_id: int, line_id: int) -> Response:
+    """Change a product line (stock, daily sales, lead time…); stock-up tasks move with it."""
+    store = store_for(g.api_user, store_id)
+    line, plan = change_product_line(store, _body(), get_catalog(), g.api_user, line_id=line_id)
+    db.session.commit()
+    return jsonify(line_json(line) | {"stock_up": plan.to_json()["rows"]})
 
 
 @bp.get("/stores/<int:store_id>/cadence")

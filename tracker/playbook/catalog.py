@@ -141,6 +141,16 @@ class CnyShutdown:
 
 
 @dataclass(frozen=True)
+class PlannerDefaults:
+    """Starting figures for the stock-up planner, editable per product line."""
+
+    safety_days: int
+    peak_uplift_percent: int
+    overstock_days: int
+    sourced: Sourced
+
+
+@dataclass(frozen=True)
 class SupplyDefaults:
     default_freight_mode: Mapping[str, str]
     production_days: int
@@ -148,6 +158,7 @@ class SupplyDefaults:
     inbound_request_expires_days: int
     chinese_new_year: CnyShutdown
     sourced: Sourced
+    planner: PlannerDefaults
 
 
 @dataclass(frozen=True)
@@ -361,6 +372,14 @@ _days = functools.partial(
 )
 
 
+class _PlannerSchema(_SourcedSchema):
+    safety_days = fields.Integer(required=True, strict=True, validate=validate.Range(0, 365))
+    peak_uplift_percent = fields.Integer(
+        required=True, strict=True, validate=validate.Range(0, 1000)
+    )
+    overstock_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 3650))
+
+
 class _SupplySchema(_SourcedSchema):
     default_freight_mode = fields.Dict(
         keys=fields.String(validate=validate.OneOf(STORE_TYPES)),
@@ -371,6 +390,7 @@ class _SupplySchema(_SourcedSchema):
     inbound_buffer_days = _days()
     inbound_request_expires_days = _days()
     chinese_new_year = fields.Nested(_CnySchema, required=True)
+    planner = fields.Nested(_PlannerSchema, required=True)
 
 
 class _PhaseSchema(Schema):
@@ -623,6 +643,7 @@ def _load_supply(path: Path, markets: Mapping[str, Market]) -> SupplyDefaults:
                 f"have no '{mode}' freight in markets.toml",
             )
     cny = item["chinese_new_year"]
+    planner = item["planner"]
     return SupplyDefaults(
         default_freight_mode=item["default_freight_mode"],
         production_days=item["production_days"],
@@ -636,6 +657,12 @@ def _load_supply(path: Path, markets: Mapping[str, Market]) -> SupplyDefaults:
             _sourced(cny),
         ),
         sourced=_sourced(item),
+        planner=PlannerDefaults(
+            planner["safety_days"],
+            planner["peak_uplift_percent"],
+            planner["overstock_days"],
+            _sourced(planner),
+        ),
     )
 
 

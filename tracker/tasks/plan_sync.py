@@ -19,6 +19,7 @@ from tracker.db import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.plan import Plan, PlannedTask, generate_plan
 from tracker.playbook.profile import StoreProfile
+from tracker.stockup.services import stock_up_overrides
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Activity, Task
 
@@ -124,6 +125,29 @@ def _row(task: PlannedTask, slot: str, due_on: date) -> PlannedRow:
     )
 
 
+def _with_stock_up_plan(
+    rows: list[PlannedRow], store: Store, profile: StoreProfile, catalog: Catalog, today: date
+) -> list[PlannedRow]:
+    """Date stock-up tasks by the store's product lines, when it has any, with quantities."""
+    overrides = stock_up_overrides(store, profile, catalog, today)
+    if not overrides:
+        return rows
+    adjusted = []
+    for row in rows:
+        values = row.values
+        override = overrides.get((values["peak_key"], values["peak_date"]))
+        entry = catalog.entry(row.key) if override else None
+        if entry is not None and entry.due.anchor in override:
+            due_on = override[entry.due.anchor] + timedelta(days=entry.due.days)
+            quantities = "; ".join(override["quantities"])
+            values = values | {
+                "due_on": due_on,
+                "description": f"{values['description']}\n\nStock-up planner: {quantities}.",
+            }
+        adjusted.append(PlannedRow(row.key, row.slot, values))
+    return adjusted
+
+
 def plan_changes(store: Store, profile: StoreProfile, catalog: Catalog, today: date) -> PlanChanges:
     """Work out, without changing anything, what ``profile`` would do to the store's tasks."""
     plan = generate_plan(profile, catalog, today=today, horizon_days=_ENGINE_HORIZON_DAYS)
@@ -141,9 +165,10 @@ def plan_changes(store: Store, profile: StoreProfile, catalog: Catalog, today: d
     )
 
     changes = PlanChanges(plan)
+    rows = _with_stock_up_plan(planned_rows(plan, today), store, profile, catalog, today)
     wanted: set[tuple[str, str]] = set()
     peak_horizon = today + timedelta(days=PEAK_HORIZON_DAYS)
-    for row in planned_rows(plan, today):
+    for row in rows:
         task = existing.get(row.identity)
         if (
             row.values["peak_key"] is not None

@@ -1,0 +1,189 @@
+"""The stock-up planner: quantities and deadlines per line and peak, kept in step with the plan."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from tracker.db import db
+from tracker.reminders.models import Reminder
+from tracker.stockup.changes import change_product_line
+from tracker.stockup.services import plan_stock_up
+from tracker.stores.services import parse_store_input, update_store
+from tracker.tasks.models import Activity, Task
+
+TODAY = date(2026, 7, 1)
+NOON = datetime(2026, 7, 1, 19, tzinfo=UTC)  # noon in California
+
+
+@pytest.fixture
+def shop(make_user, make_store):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-06-01", today=TODAY)
+    return store, manager
+
+
+def _black_friday(plan):
+    return next(row for row in plan.rows if row.peak.key == "black_friday")
+
+
+def test_quantity_and_dates_worked_by_hand(shop, catalog):
+    store, manager = shop
+    change_product_line(
+        store,
+        {"name": "Lipstick", "current_stock": 1000, "daily_sales": 10},
+        catalog,
+        manager,
+        now=NOON,
+    )
+    row = _black_friday(plan_stock_up(store, catalog, TODAY))
+    # Sea freight to the US: in stock by the warm-up (11-11), arrive by 11-04. But 1,000 units
+    # less 14 safety days (140) last 86 days at 10 a day: stock runs out on 09-25, so the
+    # replenishment must arrive by then: 40 days earlier for every deadline.
+    assert row.stock_out_on == date(2026, 9, 25)
+    assert row.brought_forward_days == 40
+    assert (row.order_by, row.ship_by, row.arrive_by) == (
+        date(2026, 7, 12),
+        date(2026, 8, 11),
+        date(2026, 9, 25),
+    )
+    # 47 normal days to the warm-up (470) + 17 peak days at twice the sales (340) + 140 safety,
+    # less the 140 still in hand when it arrives.
+    assert row.quantity == 810
+
+
+def test_more_daily_sales_move_the_stock_up_tasks_and_say_why(shop, catalog):
+    store, manager = shop
+    line, _ = change_product_line(
+        store,
+        {"name": "Lipstick", "current_stock": 1000, "daily_sales": 10},
+        catalog,
+        manager,
+        now=NOON,
+    )
+    db.session.commit()
+    order = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id,
+            Task.key == "stockup.place_order",
+            Task.peak_key == "black_friday",
+        )
+    ).one()
+    before = order.due_on
+    assert before == date(2026, 7, 12)
+    change_product_line(store, {"daily_sales": 20}, catalog, manager, line_id=line.id, now=NOON)
+    db.session.commit()
+    db.session.refresh(order)
+    assert order.due_on < before
+    assert "Lipstick" in order.description
+    log = db.session.scalars(
+        select(Activity.message).where(Activity.task_id == order.id, Activity.kind == "due_moved")
+    ).all()
+    assert any("daily_sales 10.0 → 20" in message for message in log), log
+
+
+def test_a_longer_lead_time_moves_the_stock_up_tasks_earlier(shop, catalog):
+    store, manager = shop
+    order = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id,
+            Task.key == "stockup.place_order",
+            Task.peak_key == "black_friday",
+        )
+    ).one()
+    before = order.due_on
+    store_input = parse_store_input({"lead_time_days": 60}, catalog, current=store)
+    update_store(store, store_input, catalog, actor=manager, today=TODAY)
+    db.session.commit()
+    db.session.refresh(order)
+    assert order.due_on < before
+    log = db.session.scalars(
+        select(Activity.message).where(Activity.task_id == order.id, Activity.kind == "due_moved")
+    ).all()
+    assert any("lead_time_days" in message for message in log), log
+
+
+def test_a_passed_order_by_date_is_late_with_a_reminder_to_ship_by_air(
+    make_user, make_store, catalog
+):
+    manager = make_user()
+    late_day = date(2026, 8, 25)  # Black Friday's sea order-by was 08-21
+    store = make_store(actor=manager, opened_on="2026-06-01", today=late_day)
+    change_product_line(
+        store,
+        {"name": "Lipstick", "current_stock": 5000, "daily_sales": 5},
+        catalog,
+        manager,
+        now=datetime(2026, 8, 25, 19, tzinfo=UTC),
+    )
+    db.session.commit()
+    row = _black_friday(plan_stock_up(store, catalog, late_day))
+    assert row.late == ("order_by",)  # sea freight needed the order by 08-21
+    assert row.air_instead and row.air_instead.startswith("Ship by air instead")
+    told = db.session.scalars(select(Reminder).where(Reminder.kind == "stock_up_late")).all()
+    assert [r.user_id for r in told] == [manager.id]
+    assert "Ship by air instead" in told[0].text
+
+
+def test_a_cross_border_line_with_months_of_stock_warns_of_slow_turnover(shop, catalog):
+    store, manager = shop
+    change_product_line(
+        store,
+        {"name": "Mascara", "current_stock": 10_000, "daily_sales": 10},
+        catalog,
+        manager,
+        now=NOON,
+    )
+    plan = plan_stock_up(store, catalog, TODAY)
+    assert [(line.name, days) for line, days in plan.overstocked] == [("Mascara", 1000)]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "", "current_stock": 1, "daily_sales": 1}, "name"),
+        ({"name": "A", "current_stock": -1, "daily_sales": 1}, "current_stock"),
+        ({"name": "A", "current_stock": 1, "daily_sales": "lots"}, "daily_sales"),
+        (
+            {"name": "A", "current_stock": 1, "daily_sales": 1, "freight_mode": "rail"},
+            "freight_mode",
+        ),
+        (
+            {"name": "A", "current_stock": 1, "daily_sales": 1, "lead_time_days": 999},
+            "lead_time_days",
+        ),
+        (
+            {"name": "A", "current_stock": 1, "daily_sales": 1, "uplift_percent": {"x": 1}},
+            "uplift_percent",
+        ),
+        ({"name": "A", "current_stock": 1, "daily_sales": 1, "colour": "red"}, "colour"),
+    ],
+)
+def test_a_bad_product_line_is_refused_by_field(shop, api_as, body, field):
+    store, manager = shop
+    answer = api_as(manager).post(f"/api/v1/stores/{store.id}/product-lines", json=body)
+    assert answer.status_code == 400 and answer.json["error"]["field"] == field
+    listing = api_as(manager).get(f"/api/v1/stores/{store.id}/stock-up").json
+    assert listing["lines"] == []
+
+
+def test_the_planner_page_shows_each_line_and_peak(shop, client, login, catalog):
+    store, manager = shop
+    change_product_line(
+        store,
+        {"name": "Lipstick", "current_stock": 1000, "daily_sales": 10},
+        catalog,
+        manager,
+        now=NOON,
+    )
+    db.session.commit()
+    login(manager)
+    page = client.get(f"/stores/{store.id}/stock-up").get_data(as_text=True)
+    assert 'id="stock-up"' in page and "Lipstick" in page
+    bad = client.post(
+        f"/stores/{store.id}/stock-up",
+        data={"name": "Blush", "current_stock": "many", "daily_sales": "3"},
+    )
+    assert bad.status_code == 400 and 'id="current_stock-error"' in bad.get_data(as_text=True)

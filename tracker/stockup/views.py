@@ -1,0 +1,80 @@
+"""The stock-up planner page: product lines, and for each coming peak how much and by when."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.auth.access import store_for
+from tracker.db import db
+from tracker.errors import InputError, whole_number_or_text
+from tracker.planning import get_catalog
+from tracker.stockup.changes import change_product_line
+from tracker.stockup.services import plan_stock_up, product_lines
+from tracker.stores.models import local_today
+
+bp = Blueprint("stockup", __name__)
+_WHOLE = ("current_stock", "safety_days", "lead_time_days", "production_days")
+
+
+@bp.get("/stores/<int:store_id>/stock-up")
+@login_required
+def page(store_id: int) -> str:
+    """Show each line's stock-up for each coming peak: quantity, order-, ship- and arrive-by."""
+    store = store_for(current_user, store_id)
+    catalog = get_catalog()
+    today = local_today(store.zone)
+    return render_template(
+        "stockup/page.html",
+        store=store,
+        catalog=catalog,
+        today=today,
+        plan=plan_stock_up(store, catalog, today),
+        lines=product_lines(store),
+        errors=None,
+        form={},
+    )
+
+
+@bp.post("/stores/<int:store_id>/stock-up")
+@login_required
+def save(store_id: int) -> Any:
+    """Add a product line, or change one (``line_id``); the plan's stock-up tasks follow."""
+    store = store_for(current_user, store_id)
+    catalog = get_catalog()
+    form = request.form
+    raw: dict[str, Any] = {}
+    for name in ("name", "freight_mode"):
+        if form.get(name, "").strip():
+            raw[name] = form[name].strip()
+    for name in _WHOLE:
+        if form.get(name, "").strip():
+            raw[name] = whole_number_or_text(form[name])
+    if form.get("daily_sales", "").strip():
+        try:
+            raw["daily_sales"] = float(form["daily_sales"])
+        except ValueError:
+            raw["daily_sales"] = form["daily_sales"]
+    line_id = whole_number_or_text(form.get("line_id", "")) or None
+    try:
+        line, _ = change_product_line(
+            store, raw, catalog, current_user, line_id=line_id if isinstance(line_id, int) else None
+        )
+    except InputError as error:
+        db.session.rollback()
+        today = local_today(store.zone)
+        return render_template(
+            "stockup/page.html",
+            store=store,
+            catalog=catalog,
+            today=today,
+            plan=plan_stock_up(store, catalog, today),
+            lines=product_lines(store),
+            errors=error,
+            form=form,
+        ), 400
+    db.session.commit()
+    flash(f"Saved {line.name}; the plan's stock-up dates follow it.", "success")
+    return redirect(url_for("stockup.page", store_id=store.id))
