@@ -187,3 +187,22 @@ def test_the_planner_page_shows_each_line_and_peak(shop, client, login, catalog)
         data={"name": "Blush", "current_stock": "many", "daily_sales": "3"},
     )
     assert bad.status_code == 400 and 'id="current_stock-error"' in bad.get_data(as_text=True)
+
+
+def test_the_daily_tick_warns_of_a_late_order_nobody_touched(make_user, make_store, catalog, app):
+    from tracker.reminders.scheduler import run_tick
+
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-06-01", today=TODAY)
+    change_product_line(
+        store,
+        {"name": "Lipstick", "current_stock": 5000, "daily_sales": 5},
+        catalog,
+        manager,
+        now=NOON,
+    )
+    db.session.commit()
+    assert not db.session.scalars(select(Reminder).where(Reminder.kind == "stock_up_late")).all()
+    run_tick(app, name="test", now=datetime(2026, 8, 25, 19, tzinfo=UTC))
+    told = db.session.scalars(select(Reminder).where(Reminder.kind == "stock_up_late")).all()
+    assert {r.user_id for r in told} == {manager.id}

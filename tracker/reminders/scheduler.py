@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.db import db, utcnow
@@ -25,6 +26,10 @@ from tracker.reminders.dispatch import DispatchReport, dispatch_due
 from tracker.reminders.models import SchedulerTick
 from tracker.reminders.queue import queue_reminders
 from tracker.reminders.services import dispatch_settings
+from tracker.stockup.changes import warn_late_stock_ups
+from tracker.stockup.models import ProductLine
+from tracker.stockup.services import plan_stock_up
+from tracker.stores.models import Store, local_today
 from tracker.tasks.gates import check_gates
 from tracker.tasks.plan_sync import roll_forward, stores_behind
 
@@ -49,6 +54,11 @@ def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchR
                 db.session.rollback()  # another process rolled it forward at the same moment
         check_gates(now=moment)
         queue_reminders(catalog, now=moment)
+        for store in db.session.scalars(
+            select(Store).where(Store.id.in_(select(ProductLine.store_id)))
+        ):
+            plan = plan_stock_up(store, catalog, local_today(store.zone, moment))
+            warn_late_stock_ups(store, plan, now=moment)
         db.session.commit()
         report = dispatch_due(dispatch_settings(app))
         db.session.remove()
