@@ -6,13 +6,13 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request
+from flask import Flask, flash, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from tracker.auth.models import User
-from tracker.db import get_by_id
-from tracker.errors import NotAllowed, NotFound
+from tracker.db import db, get_by_id
+from tracker.errors import InputError, NotAllowed, NotFound, RuleError
 from tracker.extensions import login_manager
 from tracker.planning.render import relative_due
 
@@ -55,6 +55,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(405)
     def wrong_method(error: Any) -> tuple[str, int]:
         return _error_page(405, "Not possible here", "This address does not accept that request.")
+
+
+def flash_refusal(error: InputError | RuleError) -> None:
+    """Undo the attempt and say, on the next page, what was refused: each bad field, or the rule."""
+    db.session.rollback()
+    if isinstance(error, InputError):
+        for item in error.errors:
+            flash(f"{item.field}: {item.message}", "error")
+    else:
+        flash(error.message, "error")
 
 
 def _bad_input(field: str, message: str) -> Any:

@@ -12,6 +12,7 @@ from tracker.auth.access import store_for
 from tracker.db import db
 from tracker.errors import InputError, RuleError
 from tracker.planning import get_catalog
+from tracker.web import flash_refusal
 
 bp = Blueprint("accounts", __name__)
 
@@ -24,13 +25,8 @@ def bind(store_id: int) -> Any:
     raw = {k: v for k, v in request.form.items() if k in ("handle", "kind", "entity", "bound_on")}
     try:
         account = register_account(store, raw, get_catalog(), current_user)
-    except InputError as error:
-        db.session.rollback()
-        for item in error.errors:
-            flash(f"{item.field}: {item.message}", "error")
-    except RuleError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    except (InputError, RuleError) as error:
+        flash_refusal(error)
     else:
         db.session.commit()
         flash(f"@{account.handle} is bound as the store's {account.kind} account.", "success")

@@ -13,6 +13,7 @@ from tracker.errors import InputError, RuleError, whole_number_or_text
 from tracker.lives.hot_videos import log_hot_video
 from tracker.lives.services import log_live
 from tracker.planning import get_catalog
+from tracker.web import flash_refusal
 
 bp = Blueprint("lives", __name__)
 
@@ -35,13 +36,8 @@ def log(store_id: int) -> Any:
             raw["gmv"] = gmv
     try:
         live = log_live(store, raw, get_catalog(), current_user)
-    except InputError as error:
-        db.session.rollback()
-        for item in error.errors:
-            flash(f"{item.field}: {item.message}", "error")
-    except RuleError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    except (InputError, RuleError) as error:
+        flash_refusal(error)
     else:
         db.session.commit()
         flash(f"Live of {live.minutes} minutes logged.", "success")
@@ -57,14 +53,8 @@ def hot_video(store_id: int) -> Any:
         _, tasks = log_hot_video(
             store, {"url": request.form.get("url", "")}, get_catalog(), current_user
         )
-    except InputError as error:
-        db.session.rollback()
-        for item in error.errors:
-            flash(f"{item.field}: {item.message}", "error")
-        return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
-    except RuleError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    except (InputError, RuleError) as error:
+        flash_refusal(error)
         return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
     db.session.commit()
     flash(f"“{tasks[0].title}” is due within hours; the live team has been told.", "success")

@@ -27,6 +27,7 @@ from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Activity, Task
 from tracker.tasks.plan_sync import roll_forward
 from tracker.tasks.services import add_custom_task
+from tracker.web import flash_refusal
 
 bp = Blueprint("stores", __name__, url_prefix="/stores")
 # The paid-ads task, whose gate conditions the store page lists one by one.
@@ -306,9 +307,7 @@ def add_task(store_id: int) -> Any:
     try:
         task = add_custom_task(store, raw, get_catalog(), current_user)
     except InputError as error:
-        db.session.rollback()
-        for item in error.errors:
-            flash(f"{item.field}: {item.message}", "error")
+        flash_refusal(error)
         return redirect(url_for("stores.plan", store_id=store.id) + "#add-task")
     db.session.commit()
     flash(f"Added “{task.title}”.", "success")
