@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from tracker.db import db
+from tracker.lives.services import cadence, log_live
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import queue_reminders
 from tracker.stores.models import local_today
@@ -81,25 +82,38 @@ def test_cadence_counts_the_last_7_days_and_the_streak(shop):
     assert api.get(f"/api/v1/stores/{store.id}/cadence").json["streak_days"] == 4
 
 
-def test_a_live_counts_on_the_day_it_started_in_the_stores_zone(shop):
-    store, api, today = shop
-    # 23:30 in California is the next morning in UTC; it still counts for the Californian day.
-    late = datetime(today.year, today.month, today.day, 23, 30, tzinfo=ZoneInfo(ZONE))
-    if late > datetime.now(UTC):
-        late -= timedelta(days=1)
-    api.post(
-        f"/api/v1/stores/{store.id}/lives",
-        json={"started_at": late.astimezone(UTC).isoformat(), "minutes": 75},
+def test_a_live_counts_on_the_day_it_started_in_the_stores_zone(make_user, make_store, catalog):
+    manager = make_user()
+    day = date(2026, 12, 1)
+    store = make_store(actor=manager, opened_on="2026-11-02", today=day)
+    # 23:30 in California is 07:30 UTC the next day; it counts for the Californian day.
+    late = datetime(2026, 12, 1, 23, 30, tzinfo=ZoneInfo(ZONE))
+    assert late.astimezone(UTC).date() == date(2026, 12, 2)
+    next_morning = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    log_live(
+        store,
+        {"started_at": late.astimezone(UTC).isoformat(), "minutes": 75},
+        catalog,
+        manager,
+        now=next_morning,
     )
-    day = late.date()
-    assert api.get(f"/api/v1/stores/{store.id}/cadence").json["last_7_days"] == 1
+    db.session.commit()
     task = db.session.scalars(
         select(Task).where(
             Task.store_id == store.id, Task.key == "live.daily", Task.slot == day.isoformat()
         )
-    ).first()
-    if task is not None:  # the occurrence row exists when the day is inside the window
-        assert task.status == "done"
+    ).one()
+    assert task.status == "done"
+    assert (
+        db.session.scalars(
+            select(Task.status).where(
+                Task.store_id == store.id, Task.key == "live.daily", Task.slot == "2026-12-02"
+            )
+        ).one()
+        == "open"
+    )
+    counted = cadence(store, catalog, now=next_morning)
+    assert (counted.last_7_days, counted.streak_days, counted.live_today) == (1, 1, False)
 
 
 def test_the_target_is_editable_per_store(shop):

@@ -22,7 +22,8 @@ from tracker.errors import FieldError, InputError, NotFound, RuleError
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.profile import known_territories, resolve_profile
 from tracker.stores.models import Store, local_today
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.activity import log_activity
+from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, parse_date, reopen_task
 
 _HANDLE = re.compile(r"^[A-Za-z0-9._]{2,24}$")
@@ -134,14 +135,11 @@ def register_account(
         )
     account = Account(store_id=store.id, bound_on=bound_on, created_by=actor, **values)
     db.session.add(account)
-    db.session.add(
-        Activity(
-            store_id=store.id,
-            user=actor,
-            kind="account_bound",
-            message=f"Bound {values['kind']} account @{values['handle']} "
-            f"on {bound_on.isoformat()}.",
-        )
+    log_activity(
+        store.id,
+        actor,
+        "account_bound",
+        f"Bound {values['kind']} account @{values['handle']} on {bound_on.isoformat()}.",
     )
     db.session.flush()
     task = _binding_task(store, values["kind"])
@@ -168,14 +166,11 @@ def unbind_account(store: Store, account_id: int, raw: Mapping[str, Any], actor:
     if unbound_on < account.bound_on:
         raise InputError.one("unbound_on", f"is before it was bound ({account.bound_on})")
     account.unbound_on = unbound_on
-    db.session.add(
-        Activity(
-            store_id=store.id,
-            user=actor,
-            kind="account_unbound",
-            message=f"Unbound {account.kind} account @{account.handle} "
-            f"on {unbound_on.isoformat()}.",
-        )
+    log_activity(
+        store.id,
+        actor,
+        "account_unbound",
+        f"Unbound {account.kind} account @{account.handle} on {unbound_on.isoformat()}.",
     )
     db.session.flush()
     if not any(a.kind == account.kind for a in bound_accounts(store)):

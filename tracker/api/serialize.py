@@ -13,7 +13,7 @@ from tracker.playbook.eligibility import check_eligibility
 from tracker.stockup.models import ProductLine
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Activity, Task
-from tracker.tasks.services import done_keys
+from tracker.tasks.queries import done_keys
 
 
 def store_json(store: Store, catalog: Catalog) -> dict[str, Any]:

@@ -85,8 +85,10 @@ def _http_error(error: HTTPException) -> Any:
     return error_response(error.code or 500, code, error.description or error.name)
 
 
-def _body() -> dict[str, Any]:
+def _body(*, optional: bool = False) -> dict[str, Any]:
     body = request.get_json(silent=True)
+    if body is None and optional and not request.get_data():
+        return {}
     if not isinstance(body, dict):
         raise InputError([FieldError("body", "expected a JSON object in the request body")])
     field = _field_with_nul(body)
@@ -216,10 +218,7 @@ def bind_account(store_id: int) -> Any:
 def unbind_account_endpoint(store_id: int, account_id: int) -> Response:
     """Record that an account was unbound (``unbound_on`` optional)."""
     store = store_for(g.api_user, store_id)
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        raise InputError([FieldError("body", "expected a JSON object in the request body")])
-    account = unbind_account(store, account_id, body, g.api_user)
+    account = unbind_account(store, account_id, _body(optional=True), g.api_user)
     db.session.commit()
     return jsonify(account_json(account))
 

@@ -21,7 +21,8 @@ from tracker.lives.services import DAILY_LIVE_TASK
 from tracker.playbook.catalog import Catalog
 from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store, local_today
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.activity import log_activity
+from tracker.tasks.models import Task
 from tracker.tasks.services import parse_url
 
 TRIGGER = "hot_video"
@@ -99,11 +100,7 @@ def log_hot_video(
         )
         db.session.add(task)
         tasks.append(task)
-    db.session.add(
-        Activity(
-            store_id=store.id, user=actor, kind="hot_video", message=f"A video took off: {url}"
-        )
-    )
+    log_activity(store.id, actor, "hot_video", f"A video took off: {url}")
     db.session.flush()
     urgent = tasks[0]
     people = (

@@ -22,7 +22,8 @@ from tracker.errors import FieldError, InputError, RuleError
 from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog, LiveRule
 from tracker.stores.models import Store, local_today
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.activity import log_activity
+from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task
 
 DAILY_LIVE_TASK = "live.daily"
@@ -108,13 +109,8 @@ def log_live(
     live = LiveSession(store_id=store.id, created_by=actor, **values)
     db.session.add(live)
     day = live.started_at.astimezone(ZoneInfo(store.zone)).date()
-    db.session.add(
-        Activity(
-            store_id=store.id,
-            user=actor,
-            kind="live_logged",
-            message=f"Live on {day.isoformat()}: {live.minutes} minutes.",
-        )
+    log_activity(
+        store.id, actor, "live_logged", f"Live on {day.isoformat()}: {live.minutes} minutes."
     )
     db.session.flush()
     if live.minutes >= live_rule(store, catalog).min_minutes:

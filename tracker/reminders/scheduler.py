@@ -17,7 +17,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.db import db, utcnow
@@ -27,7 +26,6 @@ from tracker.reminders.models import SchedulerTick
 from tracker.reminders.queue import queue_reminders
 from tracker.reminders.services import dispatch_settings
 from tracker.stockup.changes import warn_late_stock_ups
-from tracker.stockup.models import ProductLine
 from tracker.stockup.services import plan_stock_up
 from tracker.stores.models import Store, local_today
 from tracker.tasks.gates import check_gates
@@ -48,17 +46,16 @@ def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchR
         catalog = get_catalog()
         for store_id in stores_behind(now=moment):
             try:
-                roll_forward(store_id, catalog, now=moment)
+                if roll_forward(store_id, catalog, now=moment) is not None:
+                    # Once a day per store (the day it rolls forward): has an order-by passed?
+                    store = db.session.get(Store, store_id)
+                    today = local_today(store.zone, moment)
+                    warn_late_stock_ups(store, plan_stock_up(store, catalog, today), now=moment)
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()  # another process rolled it forward at the same moment
         check_gates(now=moment)
         queue_reminders(catalog, now=moment)
-        for store in db.session.scalars(
-            select(Store).where(Store.id.in_(select(ProductLine.store_id)))
-        ):
-            plan = plan_stock_up(store, catalog, local_today(store.zone, moment))
-            warn_late_stock_ups(store, plan, now=moment)
         db.session.commit()
         report = dispatch_due(dispatch_settings(app))
         db.session.remove()

@@ -28,7 +28,7 @@ from tracker.playbook.profile import StoreProfile, resolve_profile
 from tracker.playbook.stockup import StockUpDeadlines
 from tracker.stockup.models import ProductLine
 from tracker.stores.models import Store
-from tracker.tasks.models import Activity
+from tracker.tasks.activity import log_activity
 
 # Peaks further ahead than this are not planned yet (as for the plan's peak work).
 PLANNER_HORIZON_DAYS = 120
@@ -333,13 +333,6 @@ def save_line(
         for name, value in values.items():
             setattr(line, name, value)
         change = f"product line '{line.name}': " + (", ".join(changed) or "no change")
-    db.session.add(
-        Activity(
-            store_id=store.id,
-            user=actor,
-            kind="stock_up_changed",
-            message=f"Stock-up planner: {change}.",
-        )
-    )
+    log_activity(store.id, actor, "stock_up_changed", f"Stock-up planner: {change}.")
     db.session.flush()
     return line, change

@@ -23,8 +23,9 @@ from tracker.stores.models import (
     StoreMembership,
     local_today,
 )
+from tracker.tasks.activity import log_activity
 from tracker.tasks.gates import check_gates
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.models import Task
 from tracker.tasks.plan_sync import PlanChanges, apply_plan_changes, plan_changes
 
 NAME_MAX = 120
@@ -159,24 +160,10 @@ def create_store(
     _set_profile(store, profile)
     db.session.add(store)
     db.session.flush()
-    db.session.add(
-        Activity(
-            store=store,
-            user=actor,
-            kind="store_created",
-            message=f"Store created: {_describe(profile, catalog)}.",
-        )
-    )
+    log_activity(store.id, actor, "store_created", f"Store created: {_describe(profile, catalog)}.")
     for code, reason in (overrides or {}).items():
         db.session.add(EligibilityOverride(store=store, code=code, reason=reason, user=actor))
-        db.session.add(
-            Activity(
-                store=store,
-                user=actor,
-                kind="override",
-                message=f"Went ahead despite '{code}': {reason}",
-            )
-        )
+        log_activity(store.id, actor, "override", f"Went ahead despite '{code}': {reason}")
     changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
     apply_plan_changes(store, changes, actor=actor, reason="store created")
     check_gates([store.id])  # note which tasks start locked
@@ -210,14 +197,7 @@ def update_store(
     changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]
     if changed:
         described = ", ".join(f"{name} {before[name]!r} → {after[name]!r}" for name in changed)
-        db.session.add(
-            Activity(
-                store=store,
-                user=actor,
-                kind="profile_changed",
-                message=f"Profile changed: {described}.",
-            )
-        )
+        log_activity(store.id, actor, "profile_changed", f"Profile changed: {described}.")
     reason = "profile changed: " + ", ".join(changed) if changed else "plan refreshed"
     apply_plan_changes(store, changes, actor=actor, reason=reason)
     check_gates([store.id])  # e.g. followers reached the target: the ads task unlocks now
@@ -235,14 +215,7 @@ def add_member(store: Store, user: User, *, actor: User | None) -> bool:
     if db.session.get(StoreMembership, (store.id, user.id)) is not None:
         return False
     db.session.add(StoreMembership(store=store, user=user))
-    db.session.add(
-        Activity(
-            store=store,
-            user=actor,
-            kind="member_added",
-            message=f"{user.display_name} joined the store.",
-        )
-    )
+    log_activity(store.id, actor, "member_added", f"{user.display_name} joined the store.")
     db.session.flush()
     return True
 
@@ -258,14 +231,7 @@ def remove_member(store: Store, user: User, *, actor: User | None) -> bool:
         .where(Task.store_id == store.id, Task.assignee_id == user.id, Task.status == "open")
         .values(assignee_id=None)
     )
-    db.session.add(
-        Activity(
-            store=store,
-            user=actor,
-            kind="member_removed",
-            message=f"{user.display_name} left the store.",
-        )
-    )
+    log_activity(store.id, actor, "member_removed", f"{user.display_name} left the store.")
     db.session.flush()
     return True
 

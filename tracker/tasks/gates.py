@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from tracker.db import db, utcnow
 from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Task
+from tracker.tasks.queries import done_keys_by_store
 
 
 def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:
@@ -24,12 +24,7 @@ def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None 
     gated = db.session.scalars(query).all()
     if not gated:
         return 0
-    stores = {task.store_id for task in gated}
-    done: dict[int, set[str]] = defaultdict(set)
-    for store_id, key in db.session.execute(
-        select(Task.store_id, Task.key).where(Task.store_id.in_(stores), Task.status == "done")
-    ):
-        done[store_id].add(key)
+    done = done_keys_by_store({task.store_id for task in gated})
     managers: list[User] | None = None
     opened = 0
     for task in gated:

@@ -21,7 +21,8 @@ from tracker.playbook.plan import Plan, PlannedTask, generate_plan
 from tracker.playbook.profile import StoreProfile
 from tracker.stockup.services import stock_up_overrides
 from tracker.stores.models import Store, local_today
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.activity import log_activity
+from tracker.tasks.models import Task
 
 # Peak work is planned this far ahead; dated one-off work is planned in full.
 PEAK_HORIZON_DAYS = 120
@@ -263,7 +264,7 @@ def _set(task: Task, row: PlannedRow, version: str) -> None:
 
 
 def _log(store: Store, task: Task | None, actor: User | None, kind: str, message: str) -> None:
-    db.session.add(Activity(store=store, task=task, user=actor, kind=kind, message=message))
+    log_activity(store.id, actor, kind, message, task=task)
 
 
 def stores_behind(*, now: datetime | None = None) -> list[int]:

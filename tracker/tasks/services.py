@@ -23,19 +23,14 @@ from tracker.errors import (
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.stores.models import Store, local_today
+from tracker.tasks.activity import log_activity
 from tracker.tasks.gates import check_gates
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.models import Task
+from tracker.tasks.queries import done_keys
 
 TITLE_MAX = 300
 TEXT_MAX = 5000
 URL_MAX = 500
-
-
-def done_keys(store_id: int) -> set[str]:
-    """Return the playbook keys of the store's done tasks (what gates wait for)."""
-    return set(
-        db.session.scalars(select(Task.key).where(Task.store_id == store_id, Task.status == "done"))
-    )
 
 
 def lock_reasons(task: Task, *, now: datetime | None = None) -> list[str]:
@@ -268,6 +263,4 @@ def _person(raw: Any, field: str) -> User:
 
 
 def _log(task: Task, actor: User | None, kind: str, message: str) -> None:
-    db.session.add(
-        Activity(store_id=task.store_id, task=task, user=actor, kind=kind, message=message)
-    )
+    log_activity(task.store_id, actor, kind, message, task=task)

@@ -18,6 +18,7 @@ from tracker.stores.models import Store, local_today
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
 from tracker.tasks.models import Activity, Task
+from tracker.tasks.queries import done_keys, done_keys_by_store
 
 bp = Blueprint("tasks", __name__)
 
@@ -50,7 +51,7 @@ def my_tasks() -> str:
     ).all()
     truncated = len(tasks) > MY_TASKS_LIMIT
     tasks = tasks[:MY_TASKS_LIMIT]
-    done = _done_keys({task.store_id for task in tasks})
+    done = done_keys_by_store({task.store_id for task in tasks})
     groups: dict[str, list[tuple[Task, list[str], Any]]] = {"overdue": [], "today": [], "week": []}
     for task in tasks:
         today = local_today(task.store.zone)
@@ -70,18 +71,6 @@ def my_tasks() -> str:
         truncated=truncated,
         limit=MY_TASKS_LIMIT,
     )
-
-
-def _done_keys(store_ids: set[int]) -> dict[int, set[str]]:
-    """The done playbook keys of several stores, in one query."""
-    if not store_ids:
-        return {}
-    found: dict[int, set[str]] = {store_id: set() for store_id in store_ids}
-    for store_id, key in db.session.execute(
-        select(Task.store_id, Task.key).where(Task.store_id.in_(store_ids), Task.status == "done")
-    ):
-        found[store_id].add(key)
-    return found
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -119,7 +108,7 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
     if request.headers.get("HX-Request"):
         store: Store = task.store
         today = local_today(store.zone)
-        reasons = task.lock_reasons(today, services.done_keys(store.id), store.followers)
+        reasons = task.lock_reasons(today, done_keys(store.id), store.followers)
         return render_template(
             "tasks/_row.html",
             task=task,

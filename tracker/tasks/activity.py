@@ -1,0 +1,14 @@
+"""Write to the activity log: one entry per thing done to a store or one of its tasks."""
+
+from __future__ import annotations
+
+from tracker.auth.models import User
+from tracker.db import db
+from tracker.tasks.models import Activity, Task
+
+
+def log_activity(
+    store_id: int, actor: User | None, kind: str, message: str, *, task: Task | None = None
+) -> None:
+    """Add an entry (``actor`` None: the system did it); it is saved with the unit of work."""
+    db.session.add(Activity(store_id=store_id, task=task, user=actor, kind=kind, message=message))

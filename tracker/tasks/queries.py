@@ -1,0 +1,28 @@
+"""Reads about tasks that several areas share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from tracker.db import db
+from tracker.tasks.models import Task
+
+
+def done_keys_by_store(store_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The playbook keys done in each store (what gates wait for), in one query."""
+    ids = set(store_ids)
+    found: dict[int, set[str]] = {store_id: set() for store_id in ids}
+    if not ids:
+        return found
+    for store_id, key in db.session.execute(
+        select(Task.store_id, Task.key).where(Task.store_id.in_(ids), Task.status == "done")
+    ):
+        found[store_id].add(key)
+    return found
+
+
+def done_keys(store_id: int) -> set[str]:
+    """The playbook keys done in one store."""
+    return done_keys_by_store([store_id])[store_id]
