@@ -24,7 +24,7 @@ from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
 from tracker.stores.forms import advisor_answers, overrides_from, store_fields
 from tracker.stores.models import Store, local_today
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.models import Activity, Task, done_mark
 from tracker.tasks.plan_sync import roll_forward
 from tracker.tasks.services import add_custom_task
 from tracker.web import flash_refusal
@@ -181,7 +181,7 @@ def plan(store_id: int) -> Any:
         .options(selectinload(Task.assignee), selectinload(Task.completed_by))
         .order_by(Task.due_on, Task.id)
     ).all()
-    done = {task.key for task in tasks if task.status == "done"}
+    done = {done_mark(t.key, t.slot, t.peak_key) for t in tasks if t.status == "done"}
     phases: dict[str, list[tuple[Task, list[str]]]] = {key: [] for key in catalog.phases}
     later: dict[str, list[tuple[Task, list[str]]]] = {}
     upcoming_shown: set[str] = set()

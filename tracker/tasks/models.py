@@ -49,7 +49,8 @@ class Task(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     estimated: Mapped[bool] = mapped_column(default=False)
     recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    gate: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # SQL NULL, not JSON null, when ungated: the gate checks select only gated rows.
+    gate: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     peak_key: Mapped[str | None] = mapped_column(String(40))
     peak_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -76,18 +77,47 @@ class Task(db.Model):
         """Say what still keeps this task locked on ``today`` (nothing when it is free)."""
         if self.gate is None or self.status != "open":
             return []
-        reasons = []
-        after = self.gate.get("after")
-        if after is not None and today <= date.fromisoformat(after):
-            estimate = " (estimated)" if self.gate.get("after_estimated") else ""
-            reasons.append(f"not before {date.fromisoformat(after) + timedelta(days=1)}{estimate}")
-        missing = [key for key in self.gate.get("tasks", ()) if key not in done_keys]
-        if missing:
-            reasons.append("waiting for: " + ", ".join(missing))
-        target = self.gate.get("followers_at_least")
-        if target is not None and followers < target:
-            reasons.append(f"{followers:,} of {target:,} followers")
-        return reasons
+        slot = self.slot if self.peak_key else ""
+        return gate_lock_reasons(self.gate, today, done_keys, followers, slot=slot)
+
+
+def done_mark(key: str, slot: str, peak_key: str | None) -> str:
+    """What a done task satisfies in a gate: its key; for peak work, its key for that peak only.
+
+    Registering for Christmas does not open Black Friday's campaign work.
+    """
+    return f"{key}@{slot}" if peak_key else key
+
+
+def gate_lock_reasons(
+    gate: dict[str, Any],
+    today: date,
+    done_keys: Collection[str],
+    followers: int,
+    *,
+    slot: str = "",
+) -> list[str]:
+    """Say which of an open task's gate conditions still hold on ``today``.
+
+    ``done_keys`` holds :func:`done_mark` values; ``slot`` is the peak slot of the
+    gated task, whose gate waits for work of the same peak.
+    """
+    reasons = []
+    after = gate.get("after")
+    if after is not None and today <= date.fromisoformat(after):
+        estimate = " (estimated)" if gate.get("after_estimated") else ""
+        reasons.append(f"not before {date.fromisoformat(after) + timedelta(days=1)}{estimate}")
+    missing = [
+        key
+        for key in gate.get("tasks", ())
+        if key not in done_keys and f"{key}@{slot}" not in done_keys
+    ]
+    if missing:
+        reasons.append("waiting for: " + ", ".join(missing))
+    target = gate.get("followers_at_least")
+    if target is not None and followers < target:
+        reasons.append(f"{followers:,} of {target:,} followers")
+    return reasons
 
 
 class Activity(db.Model):

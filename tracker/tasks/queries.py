@@ -7,22 +7,24 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from tracker.db import db
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, done_mark
 
 
 def done_keys_by_store(store_ids: Iterable[int]) -> dict[int, set[str]]:
-    """The playbook keys done in each store (what gates wait for), in one query."""
+    """What is done in each store, as gates read it (:func:`done_mark`), in one query."""
     ids = set(store_ids)
     found: dict[int, set[str]] = {store_id: set() for store_id in ids}
     if not ids:
         return found
-    for store_id, key in db.session.execute(
-        select(Task.store_id, Task.key).where(Task.store_id.in_(ids), Task.status == "done")
+    for store_id, key, slot, peak_key in db.session.execute(
+        select(Task.store_id, Task.key, Task.slot, Task.peak_key).where(
+            Task.store_id.in_(ids), Task.status == "done"
+        )
     ):
-        found[store_id].add(key)
+        found[store_id].add(done_mark(key, slot, peak_key))
     return found
 
 
 def done_keys(store_id: int) -> set[str]:
-    """The playbook keys done in one store."""
+    """What is done in one store, as gates read it."""
     return done_keys_by_store([store_id])[store_id]
