@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.lives import views as live_views
     from tracker.main import views as main_views
     from tracker.planning import cli as planning_cli
+    from tracker.readiness import views as readiness_views
     from tracker.reminders import cli as reminder_cli
     from tracker.reminders import views as reminder_views
     from tracker.stockup import views as stockup_views
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(account_views.bp)
     app.register_blueprint(live_views.bp)
     app.register_blueprint(stockup_views.bp)
+    app.register_blueprint(readiness_views.bp)
     app.register_blueprint(api_views.bp)
     csrf.exempt(api_views.bp)
 

@@ -55,6 +55,35 @@ def test_db_upgrade_builds_exactly_the_models_schema(empty_database):
     assert {"users", "stores", "tasks", "activities", "alembic_version"} <= tables
 
 
+def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
+    """Tasks written before the readiness migration held JSON null for "no gate"."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database}
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        from tracker.auth.services import create_user
+        from tracker.stores.services import create_store, parse_store_input
+
+        manager = create_user(email="m@example.com", password="a long secret", role="manager")
+        raw = {"name": "Old", "model": "pop", "market": "US", "opened_on": "2026-11-02"}
+        create_store(parse_store_input(raw, catalog), catalog, actor=manager)
+        db.session.commit()
+        gated = db.session.scalar(text("select count(*) from tasks where gate is not null"))
+        # As the old code wrote them: JSON null, which SQL sees as a value.
+        db.session.execute(text("update tasks set gate = 'null' where gate is null"))
+        db.session.commit()
+        assert runner.invoke(args=["db", "downgrade", "b80935742ebe"]).exit_code == 0
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        assert db.session.scalar(text("select count(*) from tasks where gate is not null")) == (
+            gated
+        )
+        assert 0 < gated < db.session.scalar(text("select count(*) from tasks"))
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_run_brings_the_embedded_database_up_to_date_by_itself(tmp_path):
     from tracker.database import ensure_schema
 

@@ -56,11 +56,12 @@ def _build(
     """Create a store with its plan, then trim or add hand-made tasks to show ``total`` tasks."""
     worker, helper = make_user("member"), make_user("member")
     store = make_store(actor=manager, members=(worker, helper), name=f"Store of {total}")
-    # Retire the latest playbook tasks (as a profile change would) until the rest fit.
+    # Retire the latest playbook tasks (as a profile change would) until the rest fit,
+    # keeping the gated ones: ticking checks them, in a store of any size.
     keep = total - CUSTOM_AT_LEAST
     extra = db.session.scalars(
         select(Task.id)
-        .where(Task.store_id == store.id, Task.status == "open")
+        .where(Task.store_id == store.id, Task.status == "open", Task.gate.is_(None))
         .order_by(Task.due_on.desc(), Task.id.desc())
         .limit(max(0, _visible_count(store.id) - keep))
     ).all()

@@ -10,6 +10,7 @@ from tracker.accounts.models import Account
 from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
+from tracker.readiness.queries import PeakScope, Scope, StoreReadiness
 from tracker.stockup.models import ProductLine
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Activity, Task
@@ -129,4 +130,61 @@ def line_json(line: ProductLine) -> dict[str, Any]:
         "freight_mode": line.freight_mode,
         "lead_time_days": line.lead_time_days,
         "production_days": line.production_days,
+    }
+
+
+def readiness_json(row: StoreReadiness) -> dict[str, Any]:
+    """One store's readiness, the contract's keys first."""
+    store, peak = row.store, row.next_peak
+    return {
+        "store_id": store.id,
+        "name": store.name,
+        "onboarding": _scope_json(row.onboarding),
+        "next_peak": _peak_json(peak) if peak else None,
+        "overdue": row.overdue,
+        "blocked": len(row.blocked),
+        "status": row.status,
+        "reasons": row.reasons,
+        "model": store.model,
+        "market": store.market,
+        "store_type": store.store_type,
+        "today": row.today.isoformat(),
+        "peaks": [_peak_json(p) for p in row.peaks],
+        "blocked_tasks": [
+            {
+                "id": task.id,
+                "key": task.key,
+                "title": task.title,
+                "due_on": task.due_on.isoformat(),
+                "locked_because": list(task.locked_because),
+                "reason": task.gate_reason,
+            }
+            for task in row.blocked
+        ],
+        "last_activity_at": row.last_activity_at.isoformat() if row.last_activity_at else None,
+    }
+
+
+def _scope_json(scope: Scope) -> dict[str, Any]:
+    tally = scope.tally
+    return {
+        "done": tally.done,
+        "total": tally.total,
+        "percent": scope.percent,
+        "status": scope.status,
+        "reasons": list(scope.assessment.reasons),
+        "overdue": tally.overdue,
+        "critical_overdue": tally.critical_overdue,
+        "days_left": tally.days_left,
+    }
+
+
+def _peak_json(peak: PeakScope) -> dict[str, Any]:
+    return {
+        "key": peak.key,
+        "date": peak.date.isoformat(),
+        "name": peak.name,
+        "warmup_starts_on": peak.warmup_starts_on.isoformat() if peak.warmup_starts_on else None,
+        **_scope_json(peak),
+        "stock_up_overdue": peak.tally.stock_up_overdue,
     }

@@ -16,6 +16,7 @@ from tracker.api.serialize import (
     activity_json,
     line_json,
     live_json,
+    readiness_json,
     store_json,
     task_json,
     tasks_json,
@@ -28,6 +29,7 @@ from tracker.lives import hot_videos
 from tracker.lives import services as live_services
 from tracker.lives.models import LiveSession
 from tracker.planning import get_catalog
+from tracker.readiness.filters import parse_filters
 from tracker.stockup.changes import change_product_line
 from tracker.stockup.services import plan_stock_up, product_lines
 from tracker.stores import services as store_services
@@ -344,3 +346,11 @@ def task_activity(task_id: int) -> Response:
         .order_by(Activity.id.desc())
     ).all()
     return jsonify([activity_json(entry) for entry in entries])
+
+
+@bp.get("/readiness")
+def readiness() -> Response:
+    """Each store the caller may see with its readiness (filter by market, model, status)."""
+    catalog = get_catalog()
+    rows = parse_filters(request.args, catalog).listed(g.api_user, catalog)
+    return jsonify([readiness_json(row) for row in rows])

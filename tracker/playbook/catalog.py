@@ -28,6 +28,7 @@ from marshmallow import (
 
 from tracker.playbook.advisor import AdvisorRules, load_advisor_rules
 from tracker.playbook.peaks import PeakRule, load_peak_rules
+from tracker.playbook.readiness import ReadinessRule, load_readiness_rule
 from tracker.playbook.seeds import SeedError, StrictBool, display_path, load_with, read_toml
 
 MODELS = ("pop", "full_managed")
@@ -234,6 +235,7 @@ class Catalog:
     supply: SupplyDefaults
     advisor: AdvisorRules
     entries: tuple[Entry, ...]
+    readiness: ReadinessRule
 
     def entry(self, key: str) -> Entry:
         return self._entries_by_key[key]
@@ -507,6 +509,7 @@ def _load_catalog(root: Path) -> Catalog:
     supply = _load_supply(root / "supply.toml", markets)
     advisor = load_advisor_rules(root / "advisor.toml")
     entries = _load_playbooks(root / "playbooks", phases, markets, categories, peaks)
+    readiness = load_readiness_rule(root / "readiness.toml", phases)
     return Catalog(
         root=root,
         version=_version_of(root),
@@ -518,13 +521,20 @@ def _load_catalog(root: Path) -> Catalog:
         supply=supply,
         advisor=advisor,
         entries=entries,
+        readiness=readiness,
     )
+
+
+# Seed files that score or present plans but never change one: not part of the version.
+_NOT_PLAN_DATA = frozenset({"readiness.toml"})
 
 
 def _version_of(root: Path) -> str:
     """Name the seed data by its content, so a task can say which data made it."""
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.toml")):
+        if path.relative_to(root).as_posix() in _NOT_PLAN_DATA:
+            continue
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

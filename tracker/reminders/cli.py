@@ -15,6 +15,7 @@ from tracker.db import db
 from tracker.errors import InputError
 from tracker.planning import get_catalog
 from tracker.planning.cli import BadArgument
+from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.channels import Target, describe_target
 from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.models import CHANNEL_KINDS
@@ -55,7 +56,8 @@ def dispatch_command() -> None:
     """Queue what is due now and deliver it, once; safe to run several at the same moment."""
     ensure_schema()
     check_gates()
-    queued = queue_reminders(get_catalog())
+    catalog = get_catalog()
+    queued = queue_reminders(catalog) + queue_weekly_reports(catalog)
     db.session.commit()
     report = dispatch_due(dispatch_settings(current_app))
     click.echo(

@@ -115,7 +115,7 @@ def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
         drafts += _stock_up(person, stock_up[person.id])
     drafts += _no_live_yet(catalog, tasks, by_id, managers, now)
     due = [d for d in drafts if d.send_at <= now < d.send_at + STALE_AFTER]
-    return _insert(due, now)
+    return insert_drafts(due, now)
 
 
 def _no_live_yet(
@@ -267,10 +267,10 @@ def queue_now(
         for p in people
         if p.active
     ]
-    return _insert(drafts, now)
+    return insert_drafts(drafts, now)
 
 
-def _insert(drafts: Sequence[Draft], now: datetime) -> int:
+def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
     """Copy each draft to the person's inbox and channels; skip keys already queued."""
     if not drafts:
         return 0
@@ -317,9 +317,14 @@ def _insert(drafts: Sequence[Draft], now: datetime) -> int:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     queued = 0
     for start in range(0, len(rows), 500):
-        statement = insert(Reminder).values(rows[start : start + 500])
-        result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
-        queued += max(result.rowcount or 0, 0)
+        statement = (
+            insert(Reminder.__table__)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["key"])
+            # Count what was inserted from RETURNING: psycopg reports no rowcount here.
+            .returning(Reminder.__table__.c.id)
+        )
+        queued += len(db.session.execute(statement).all())
     return queued
 
 

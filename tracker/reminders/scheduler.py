@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.db import db, utcnow
 from tracker.planning import get_catalog
+from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchReport, dispatch_due
 from tracker.reminders.models import SchedulerTick
 from tracker.reminders.queue import queue_reminders
@@ -56,6 +57,7 @@ def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchR
                 db.session.rollback()  # another process rolled it forward at the same moment
         check_gates(now=moment)
         queue_reminders(catalog, now=moment)
+        queue_weekly_reports(catalog, now=moment)
         db.session.commit()
         report = dispatch_due(dispatch_settings(app))
         db.session.remove()

@@ -1,0 +1,235 @@
+"""The portfolio page, one store's readiness page, their CSV and the readiness API."""
+
+from __future__ import annotations
+
+import csv
+import html as html_module
+import io
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tracker.db import db
+from tracker.stores.services import add_member
+from tracker.tasks.models import Task
+from tracker.tasks.services import assign_task
+
+pytestmark = pytest.mark.usefixtures("on_the_fixed_day")
+
+ROW = re.compile(r'<tr data-store-id="(\d+)" data-status="(\w+)" data-market="(\w+)">')
+
+
+def listed(response) -> list[tuple[int, str]]:
+    """The (store id, status) of each portfolio row, in page order."""
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return [(int(i), s) for i, s, _ in ROW.findall(response.get_data(as_text=True))]
+
+
+def test_the_portfolio_shows_each_store_its_status_and_the_rule(
+    client, login, manager, three_stores
+):
+    login(manager)
+    page = client.get("/readiness")
+    rows = dict(listed(page))
+    assert rows == {store.id: status for status, store in three_stores.items()}
+    html = page.get_data(as_text=True)
+    assert "1 ready" in html and "1 at risk" in html and "1 not ready" in html
+    # The rule is stated beside the numbers, with the seed's figures.
+    assert "How readiness is scored" in html
+    assert "less than 50% is done with 7 days or fewer left" in html
+    assert "less than 80% is done with 14 days or fewer left" in html
+    assert "Onboarding: 1 task overdue" in html  # why the slow store is at risk
+    assert "Black Friday" in html and "2026-11-27" in html
+
+
+def test_the_worst_stores_come_first_and_columns_sort_both_ways(
+    client, login, manager, three_stores
+):
+    login(manager)
+    statuses = [status for _, status in listed(client.get("/readiness"))]
+    assert statuses == ["not_ready", "at_risk", "ready"]
+    by_name = [i for i, _ in listed(client.get("/readiness?sort=name"))]
+    names = ["Late TH", "Ready US", "Slow US"]
+    assert by_name == [next(s.id for s in three_stores.values() if s.name == n) for n in names]
+    assert [i for i, _ in listed(client.get("/readiness?sort=name&order=desc"))] == by_name[::-1]
+    html = client.get("/readiness?sort=name").get_data(as_text=True)
+    assert 'aria-sort="ascending"' in html
+    # The active column's link flips the order and keeps the filters.
+    assert "/readiness?market=TH&amp;sort=name&amp;order=desc" in client.get(
+        "/readiness?sort=name&market=TH"
+    ).get_data(as_text=True)
+
+
+FILTERED = {
+    "market=TH": {"not_ready"},
+    "market=th": {"not_ready"},
+    "market=US": {"ready", "at_risk"},
+    "status=at_risk": {"at_risk"},
+    "model=full_managed": set(),
+    "model=pop&market=US&status=ready": {"ready"},
+}
+
+
+def test_filters_by_market_model_and_status(client, login, manager, three_stores):
+    login(manager)
+    shown = {
+        query: {status for _, status in listed(client.get(f"/readiness?{query}"))}
+        for query in FILTERED
+    }
+    assert shown == FILTERED
+
+
+def test_a_bad_filter_says_which_and_what_is_known(client, login, manager, three_stores):
+    login(manager)
+    response = client.get("/readiness?market=XX&status=fine&sort=mood")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "market: unknown value &#39;XX&#39; (known: US, UK, SA" in text
+    assert "status: unknown value &#39;fine&#39; (known: ready, at_risk, not_ready)" in text
+    assert "sort: unknown value &#39;mood&#39;" in text
+
+
+def test_a_member_sees_only_their_stores(client, login, make_user, manager, three_stores, api_as):
+    member = make_user("member")
+    add_member(three_stores["at_risk"], member, actor=manager)
+    db.session.commit()
+    login(member)
+    assert listed(client.get("/readiness")) == [(three_stores["at_risk"].id, "at_risk")]
+    assert client.get(f"/stores/{three_stores['ready'].id}/readiness").status_code == 403
+    assert client.get(f"/stores/{three_stores['ready'].id}/readiness.csv").status_code == 403
+    assert client.get(f"/stores/{three_stores['at_risk'].id}/readiness").status_code == 200
+    csv_rows = list(csv.reader(io.StringIO(client.get("/readiness.csv").get_data(as_text=True))))
+    assert [row[1] for row in csv_rows[1:]] == ["Slow US"]
+    api = api_as(member).get("/api/v1/readiness").get_json()
+    assert [row["store_id"] for row in api] == [three_stores["at_risk"].id]
+
+
+def test_the_api_answers_the_contracts_rows(manager, three_stores, api_as):
+    response = api_as(manager).get("/api/v1/readiness")
+    assert response.status_code == 200
+    rows = {row["name"]: row for row in response.get_json()}
+    assert set(rows) == {"Ready US", "Slow US", "Late TH"}
+    for row in rows.values():
+        assert {"store_id", "name", "onboarding", "next_peak", "overdue", "blocked"} <= set(row)
+        assert {"done", "total", "percent"} <= set(row["onboarding"])
+        assert isinstance(row["overdue"], int) and isinstance(row["blocked"], int)
+        assert {"key", "date", "percent", "status"} <= set(row["next_peak"])
+        assert row["next_peak"]["status"] in ("ready", "at_risk", "not_ready")
+    ready = rows["Ready US"]
+    assert ready["status"] == "ready"
+    assert ready["next_peak"]["key"] == "black_friday"
+    assert ready["next_peak"]["date"] == "2026-11-27"
+    assert ready["next_peak"]["percent"] == 100
+    onboarding = ready["onboarding"]
+    assert onboarding["done"] == onboarding["total"] - 1
+    assert rows["Slow US"]["status"] == "at_risk"
+    assert rows["Slow US"]["reasons"] == ["Onboarding: 1 task overdue"]
+    assert rows["Late TH"]["status"] == "not_ready"
+    assert rows["Late TH"]["next_peak"]["key"] == "double_10"
+    assert rows["Late TH"]["today"] == "2026-10-02"  # already tomorrow in Bangkok
+
+
+def test_the_api_filters_and_names_a_bad_filter(manager, three_stores, api_as):
+    api = api_as(manager)
+    assert [row["name"] for row in api.get("/api/v1/readiness?status=at_risk").get_json()] == [
+        "Slow US"
+    ]
+    response = api.get("/api/v1/readiness?model=diy")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid" and error["field"] == "model"
+    assert "diy" in error["message"]
+    assert api_as(manager).client.get("/api/v1/readiness").status_code == 401
+
+
+def test_the_portfolio_csv_has_the_columns_and_keeps_typed_text_as_text(
+    client, login, manager, shop, three_stores
+):
+    shop('=HYPERLINK("http://evil")')
+    login(manager)
+    response = client.get("/readiness.csv?sort=name")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header = rows[0]
+    assert header[:6] == ["store_id", "name", "model", "market", "store_type", "status"]
+    by_name = {row[1]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert by_name['\'=HYPERLINK("http://evil")']["market"] == "US"  # a formula stays text
+    slow = by_name["Slow US"]
+    assert slow["status"] == "at_risk" and slow["overdue"] == "1"
+    assert slow["next_peak"] == "Black Friday" and slow["days_to_next_peak"] == "57"
+    filtered = client.get("/readiness.csv?market=TH").get_data(as_text=True)
+    assert "Late TH" in filtered and "Slow US" not in filtered
+
+
+def test_the_store_page_lists_what_stands_between_it_and_ready(
+    client, login, manager, make_user, shop
+):
+    member = make_user("member", name="Mei")
+    store = shop("Busy US", members=(member,))
+    open_onboarding = db.session.scalars(
+        select(Task)
+        .where(Task.store_id == store.id, Task.phase == "onboarding", Task.status == "open")
+        .order_by(Task.due_on, Task.id)
+    ).all()
+    assign_task(open_onboarding[0], member.id, manager)
+    db.session.commit()
+    login(manager)
+    response = client.get(f"/stores/{store.id}/readiness")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    start = html.index('id="phase-onboarding"')
+    section = html[start : html.index("</section>", start)]
+    titles = [
+        html_module.unescape(t)
+        for t in re.findall(r'class="title" href="/tasks/\d+">([^<]+)</a>', section)
+    ]
+    # Oldest first: the onboarding tasks in due-date order, with who does them.
+    assert titles == [task.title for task in open_onboarding]
+    assert "Mei" in section
+    assert "Why not ready:" in html
+    # The burndown is drawn on the server: two lines, and the numbers in words.
+    assert "<svg" in html and 'class="planned"' in html and 'class="done"' in html
+    assert "By 2026-10-01," in html
+    assert "Live streams" in html and "lives in the last 7 days" in html
+
+
+def test_the_burndown_counts_done_against_planned(shop, manager):
+    from tests.readiness.conftest import tick_up_to
+    from tracker.readiness.burndown import burndown
+
+    store = shop("Chart US")
+    tick_up_to(store, manager, date(2026, 9, 10))
+    chart = burndown(store, date(2026, 10, 1), [(date(2026, 11, 27), "Black Friday")])
+    one_off = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.status.in_(("open", "done")))
+    ).all()
+    one_off = [t for t in one_off if t.recurrence is None and t.due_on <= date(2027, 1, 29)]
+    assert chart.total == len(one_off)
+    assert chart.planned_by_today == sum(1 for t in one_off if t.due_on <= date(2026, 10, 1))
+    assert chart.done_by_today == sum(1 for t in one_off if t.status == "done") > 0
+    assert chart.done_by_today < chart.planned_by_today
+    assert [m.label for m in chart.markers] == ["today 10-01", "Black Friday 11-27"]
+    # The done line ends at today's x; the planned line runs to the last due date.
+    today_x = chart.markers[0].x
+    assert chart.done_points.split()[-1].startswith(f"{today_x},")
+    assert float(chart.planned_points.split()[-1].split(",")[0]) == chart.width - 16
+
+
+def test_the_open_work_csv_and_the_printable_pages(client, login, manager, three_stores):
+    login(manager)
+    store = three_stores["at_risk"]
+    response = client.get(f"/stores/{store.id}/readiness.csv")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    overdue = [row for row in rows if int(row["days_overdue"]) > 0]
+    assert len(overdue) == 1 and overdue[0]["scope"] == "Onboarding"
+    assert overdue[0]["critical"] == "no"
+    assert {row["status"] for row in rows} <= {"open", "locked"}
+
+    for path in ("/readiness?print=1", f"/stores/{store.id}/readiness?print=1"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'class="printable"' in html
+        assert 'nav class="top' not in html  # no menu on paper
+        assert '<details class="rule" open' in html  # the rule is printed with the numbers

@@ -1,0 +1,127 @@
+"""CSV downloads of the portfolio and of one store's open work."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from flask import Response
+
+from tracker.playbook.catalog import Catalog
+from tracker.readiness.queries import StoreReadiness
+from tracker.readiness.work import WorkGroup
+
+# A spreadsheet runs a cell that starts like a formula; typed text must stay text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_response(rows: Iterable[Sequence[Any]], filename: str) -> Response:
+    """Answer with the rows as a UTF-8 CSV download (with a BOM, so Excel reads the Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def portfolio_rows(rows: Sequence[StoreReadiness], catalog: Catalog) -> Iterable[list[Any]]:
+    """One line per store, the page's columns spelled out."""
+    yield [
+        "store_id",
+        "name",
+        "model",
+        "market",
+        "store_type",
+        "status",
+        "why",
+        "onboarding_done",
+        "onboarding_total",
+        "onboarding_percent",
+        "onboarding_status",
+        "next_peak",
+        "next_peak_date",
+        "days_to_next_peak",
+        "next_peak_percent",
+        "next_peak_status",
+        "overdue",
+        "blocked",
+        "blocked_because",
+        "last_activity_at",
+        "today",
+    ]
+    for row in rows:
+        store, peak = row.store, row.next_peak
+        yield [
+            store.id,
+            store.name,
+            catalog.models[store.model].name,
+            store.market,
+            store.store_type,
+            row.status,
+            "; ".join(row.reasons),
+            row.onboarding.tally.done,
+            row.onboarding.tally.total,
+            row.onboarding.percent,
+            row.onboarding.status,
+            peak.name if peak else None,
+            peak.date.isoformat() if peak else None,
+            (peak.date - row.today).days if peak else None,
+            peak.percent if peak else None,
+            peak.status if peak else None,
+            row.overdue,
+            len(row.blocked),
+            "; ".join(f"{b.title}: {', '.join(b.locked_because)}" for b in row.blocked),
+            row.last_activity_at.isoformat() if row.last_activity_at else None,
+            row.today.isoformat(),
+        ]
+
+
+def open_work_rows(groups: Sequence[WorkGroup], today: date) -> Iterable[list[Any]]:
+    """One line per open task of the store, under the scope it counts for."""
+    yield [
+        "task_id",
+        "scope",
+        "key",
+        "title",
+        "phase",
+        "due_on",
+        "days_overdue",
+        "status",
+        "locked_because",
+        "critical",
+        "assignee",
+        "source",
+    ]
+    for group in groups:
+        for task, reasons in group.entries:
+            yield [
+                task.id,
+                group.title,
+                task.key,
+                task.title,
+                task.phase,
+                task.due_on.isoformat(),
+                max(0, (today - task.due_on).days),
+                "locked" if reasons else "open",
+                "; ".join(reasons),
+                task.critical,
+                task.assignee.email if task.assignee else None,
+                task.source,
+            ]

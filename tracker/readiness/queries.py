@@ -1,0 +1,364 @@
+"""Readiness of many stores at once, counted by the database in a fixed number of queries.
+
+Each store is scored on its own "today" (its zone's date). The per-store
+today goes into SQL as one ``CASE`` over the stores' zones, so the counts
+stay aggregate queries however many stores there are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+
+from tracker.auth.access import visible_stores
+from tracker.auth.models import User
+from tracker.db import db, utcnow
+from tracker.playbook.catalog import STOCK_UP_ANCHORS, Catalog
+from tracker.playbook.peaks import Peak, peaks_between
+from tracker.playbook.readiness import Assessment, Tally, assess, worst
+from tracker.stores.models import Store, local_today
+from tracker.tasks.models import Activity, Task, done_mark, gate_lock_reasons
+
+# Work that still counts: retired tasks and missed occurrences are not work any more.
+LIVE_STATUSES = ("open", "done")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One scope of one store (onboarding, or a peak): its counts and what they mean."""
+
+    tally: Tally
+    assessment: Assessment
+
+    @property
+    def status(self) -> str:
+        return self.assessment.status
+
+    @property
+    def percent(self) -> int:
+        return self.assessment.percent
+
+
+@dataclass(frozen=True)
+class PeakScope(Scope):
+    """A coming peak of the store and how ready the store is for it."""
+
+    key: str = ""
+    name: str = ""
+    date: date = date.min
+    warmup_starts_on: date | None = None
+
+
+@dataclass(frozen=True)
+class BlockedTask:
+    """An open task past its due date that its gate still keeps locked."""
+
+    id: int
+    key: str
+    title: str
+    due_on: date
+    locked_because: tuple[str, ...]
+    gate_reason: str
+
+
+@dataclass
+class StoreReadiness:
+    """Everything the portfolio shows about one store."""
+
+    store: Store
+    today: date
+    onboarding: Scope
+    peaks: list[PeakScope] = field(default_factory=list)
+    overdue: int = 0
+    blocked: list[BlockedTask] = field(default_factory=list)
+    last_activity_at: datetime | None = None
+
+    @property
+    def next_peak(self) -> PeakScope | None:
+        return self.peaks[0] if self.peaks else None
+
+    @property
+    def status(self) -> str:
+        """The worse of onboarding and the next peak."""
+        peak = self.next_peak
+        return worst(self.onboarding.status, *([peak.status] if peak else []))
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the store is not ready, scope by scope."""
+        out = [f"Onboarding: {reason}" for reason in self.onboarding.assessment.reasons]
+        peak = self.next_peak
+        if peak is not None:
+            out += [f"{peak.name}: {reason}" for reason in peak.assessment.reasons]
+        return out
+
+
+def portfolio(
+    user: User,
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    market: str | None = None,
+    model: str | None = None,
+    store_ids: Collection[int] | None = None,
+) -> list[StoreReadiness]:
+    """Score every store ``user`` may see (optionally only some), by name."""
+    now = now or utcnow()
+    query = visible_stores(user)
+    if market:
+        query = query.where(Store.market == market)
+    if model:
+        query = query.where(Store.model == model)
+    if store_ids is not None:
+        query = query.where(Store.id.in_(list(store_ids)))
+    stores = db.session.scalars(query.order_by(Store.name, Store.id)).all()
+    if not stores:
+        return []
+    ids = query.with_only_columns(Store.id)
+    todays = {store.zone: local_today(store.zone, now) for store in stores}
+    today = case(todays, value=Store.zone)
+    rule = catalog.readiness
+    counts = _Counts(today, rule.critical_weight)
+
+    onboarding = Task.phase.in_(rule.onboarding_phases)
+    by_store = {
+        row.store_id: row
+        for row in db.session.execute(
+            _live_tasks(
+                ids,
+                Task.store_id,
+                counts.tasks(onboarding).label("total"),
+                counts.tasks(onboarding, done=True).label("done"),
+                counts.weight(onboarding).label("weight_total"),
+                counts.weight(onboarding, done=True).label("weight_done"),
+                counts.tasks(onboarding, overdue=True).label("overdue"),
+                counts.tasks(onboarding & Task.critical, overdue=True).label("critical_overdue"),
+                func.max(case((onboarding, Task.due_on))).label("last_due_on"),
+                counts.tasks(true(), overdue=True).label("all_overdue"),
+            ).group_by(Task.store_id)
+        )
+    }
+
+    stock_up_keys = [e.key for e in catalog.entries if e.due.anchor in STOCK_UP_ANCHORS]
+    peak_work = and_(
+        Task.peak_key.is_not(None), Task.due_on <= Task.peak_date, Task.peak_date >= today
+    )
+    peak_rows: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        _live_tasks(
+            ids,
+            Task.store_id,
+            Task.peak_key,
+            Task.peak_date,
+            counts.tasks(true()).label("total"),
+            counts.tasks(true(), done=True).label("done"),
+            counts.weight(true()).label("weight_total"),
+            counts.weight(true(), done=True).label("weight_done"),
+            counts.tasks(true(), overdue=True).label("overdue"),
+            counts.tasks(Task.critical, overdue=True).label("critical_overdue"),
+            counts.tasks(Task.key.in_(stock_up_keys), overdue=True).label("stock_up_overdue"),
+        )
+        .where(peak_work)
+        .group_by(Task.store_id, Task.peak_key, Task.peak_date)
+        .order_by(Task.store_id, Task.peak_date, Task.peak_key)
+    ):
+        peak_rows[row.store_id].append(row)
+
+    last_activity = dict(
+        db.session.execute(
+            select(Activity.store_id, Activity.created_at).where(
+                Activity.id.in_(
+                    select(func.max(Activity.id))
+                    .where(Activity.store_id.in_(ids))
+                    .group_by(Activity.store_id)
+                )
+            )
+        ).all()
+    )
+    blocked = _blocked(ids, today, catalog, {store.id: store for store in stores}, todays)
+
+    calendar = _Calendar(catalog)
+    results = []
+    for store in stores:
+        store_today = todays[store.zone]
+        row = by_store.get(store.id)
+        onboarding_tally = Tally(
+            total=int(row.total) if row else 0,
+            done=int(row.done) if row else 0,
+            weight_total=int(row.weight_total) if row else 0,
+            weight_done=int(row.weight_done) if row else 0,
+            overdue=int(row.overdue) if row else 0,
+            critical_overdue=int(row.critical_overdue) if row else 0,
+            days_left=(row.last_due_on - store_today).days if row and row.last_due_on else None,
+        )
+        peaks = []
+        for peak_row in peak_rows.get(store.id, ()):
+            peak = calendar.peak(store, peak_row.peak_key, peak_row.peak_date)
+            warmup = peak.warmup_starts_on if peak else None
+            ahead = warmup if warmup is not None and warmup > store_today else peak_row.peak_date
+            peak_tally = Tally(
+                total=int(peak_row.total),
+                done=int(peak_row.done),
+                weight_total=int(peak_row.weight_total),
+                weight_done=int(peak_row.weight_done),
+                overdue=int(peak_row.overdue),
+                critical_overdue=int(peak_row.critical_overdue),
+                stock_up_overdue=int(peak_row.stock_up_overdue),
+                days_left=(ahead - store_today).days,
+            )
+            peaks.append(
+                PeakScope(
+                    peak_tally,
+                    assess(peak_tally, rule),
+                    key=peak_row.peak_key,
+                    name=peak.name if peak else calendar.name(peak_row.peak_key),
+                    date=peak_row.peak_date,
+                    warmup_starts_on=warmup,
+                )
+            )
+        results.append(
+            StoreReadiness(
+                store=store,
+                today=store_today,
+                onboarding=Scope(onboarding_tally, assess(onboarding_tally, rule)),
+                peaks=peaks,
+                overdue=int(row.all_overdue) if row else 0,
+                blocked=blocked.get(store.id, []),
+                last_activity_at=last_activity.get(store.id),
+            )
+        )
+    return results
+
+
+class _Counts:
+    """Conditional sums over task rows: how many, how much weight, how many overdue."""
+
+    def __init__(self, today: ColumnElement[date], critical_weight: int) -> None:
+        self.overdue = and_(Task.status == "open", Task.due_on < today)
+        self.done = Task.status == "done"
+        self.weight_of = case((Task.critical, critical_weight), else_=1)
+
+    def _where(self, condition: ColumnElement[bool], done: bool, overdue: bool) -> Any:
+        if done:
+            condition = and_(condition, self.done)
+        if overdue:
+            condition = and_(condition, self.overdue)
+        return condition
+
+    def tasks(
+        self, condition: ColumnElement[bool], *, done: bool = False, overdue: bool = False
+    ) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((self._where(condition, done, overdue), 1), else_=0)), 0)
+
+    def weight(self, condition: ColumnElement[bool], *, done: bool = False) -> ColumnElement[int]:
+        where = self._where(condition, done, False)
+        return func.coalesce(func.sum(case((where, self.weight_of), else_=0)), 0)
+
+
+def _live_tasks(ids: Select[Any], *columns: Any) -> Select[Any]:
+    """Select from the tasks that count, of the chosen stores, joined to their store's zone."""
+    return (
+        select(*columns)
+        .join(Store, Store.id == Task.store_id)
+        .where(Task.store_id.in_(ids), Task.status.in_(LIVE_STATUSES))
+    )
+
+
+def _blocked(
+    ids: Select[Any],
+    today: ColumnElement[date],
+    catalog: Catalog,
+    stores: Mapping[int, Store],
+    todays: Mapping[str, date],
+) -> dict[int, list[BlockedTask]]:
+    """Open tasks past due whose gate still holds, with what holds them, per store."""
+    candidates = db.session.execute(
+        select(
+            Task.id,
+            Task.store_id,
+            Task.key,
+            Task.slot,
+            Task.peak_key,
+            Task.title,
+            Task.due_on,
+            Task.gate,
+        )
+        .join(Store, Store.id == Task.store_id)
+        .where(
+            Task.store_id.in_(ids),
+            Task.status == "open",
+            Task.gate.is_not(None),
+            Task.due_on < today,
+        )
+        .order_by(Task.due_on, Task.id)
+    ).all()
+    gate_keys = sorted({key for e in catalog.entries if e.gate for key in e.gate.tasks})
+    done: dict[int, set[str]] = defaultdict(set)
+    for store_id, key, slot, peak_key in db.session.execute(
+        select(Task.store_id, Task.key, Task.slot, Task.peak_key).where(
+            Task.store_id.in_(ids), Task.status == "done", Task.key.in_(gate_keys)
+        )
+    ):
+        done[store_id].add(done_mark(key, slot, peak_key))
+    blocked: dict[int, list[BlockedTask]] = defaultdict(list)
+    for row in candidates:
+        store = stores[row.store_id]
+        reasons = gate_lock_reasons(
+            row.gate,
+            todays[store.zone],
+            done[store.id],
+            store.followers,
+            slot=row.slot if row.peak_key else "",
+        )
+        if reasons:
+            blocked[store.id].append(
+                BlockedTask(
+                    row.id,
+                    row.key,
+                    row.title,
+                    row.due_on,
+                    tuple(reasons),
+                    row.gate.get("reason", ""),
+                )
+            )
+    return blocked
+
+
+class _Calendar:
+    """The peaks of each market, worked out once per market and year range."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._found: dict[tuple[str, str, str, date], Peak | None] = {}
+
+    def peak(self, store: Store, key: str, on: date) -> Peak | None:
+        ident = (store.market, store.store_type, key, on)
+        if ident not in self._found:
+            self._found[ident] = next(
+                (
+                    peak
+                    for peak in peaks_between(
+                        self.catalog.peaks, store.market, on, on, store_type=store.store_type
+                    )
+                    if peak.key == key
+                ),
+                None,
+            )
+        return self._found[ident]
+
+    def name(self, key: str) -> str:
+        rule = self.catalog.peaks.get(key)
+        return rule.name if rule else key.replace("_", " ")
+
+
+def status_counts(rows: Iterable[StoreReadiness]) -> dict[str, int]:
+    """How many stores are ready, at risk and not ready."""
+    found = {"ready": 0, "at_risk": 0, "not_ready": 0}
+    for row in rows:
+        found[row.status] += 1
+    return found

@@ -1,0 +1,251 @@
+"""The weekly readiness report: every manager, on Monday 09:00 of their own zone.
+
+It goes through the reminder outbox like any reminder (inbox and channels,
+one key per manager and week), so several schedulers queue it once. Each
+store's readiness is kept the first time a week's report is made, so the
+next report can say what changed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tracker.auth.models import User
+from tracker.db import db, utcnow
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.readiness import STATUS_NAMES
+from tracker.readiness.models import ReadinessSnapshot
+from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
+from tracker.reminders.models import Reminder
+from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
+from tracker.stores.models import Store
+from tracker.tasks.models import Task
+
+# A section lists this many stores at most; the portfolio page has the rest.
+SECTION_LIMIT = 15
+# Titles named per store under "what slipped".
+SLIPPED_TITLES = 3
+
+
+@dataclass(frozen=True)
+class Report:
+    week_of: date
+    subject: str
+    text: str
+
+
+def report_week(person: User, catalog: Catalog, now: datetime) -> tuple[date, datetime]:
+    """The week (its first day) whose report is the latest one due to ``person``, and when."""
+    rule = catalog.readiness
+    local = now.astimezone(ZoneInfo(person.timezone)).date()
+    day = local - timedelta(days=(local.weekday() - rule.report_weekday) % 7)
+    send_at = local_instant(day, rule.report_at, person.timezone)
+    if send_at > now:
+        day -= timedelta(days=7)
+        send_at = local_instant(day, rule.report_at, person.timezone)
+    return day, send_at
+
+
+def queue_weekly_reports(catalog: Catalog, *, now: datetime | None = None) -> int:
+    """Queue the week's report for each manager whose moment has come; return rows queued."""
+    now = now or utcnow()
+    managers = db.session.scalars(
+        select(User).where(User.role == "manager", User.active).order_by(User.id)
+    ).all()
+    due: dict[date, list[User]] = defaultdict(list)
+    keys = {}
+    for person in managers:
+        week_of, send_at = report_week(person, catalog, now)
+        if now < send_at + STALE_AFTER:  # a report a day late is not sent: the next one is
+            due[week_of].append(person)
+            keys[person.id] = f"weekly:{person.id}:{week_of.isoformat()}"
+    if not keys:
+        return 0
+    queued_already = set(
+        db.session.scalars(
+            select(Reminder.key).where(Reminder.key.in_([f"{k}:inbox" for k in keys.values()]))
+        )
+    )
+    queued = 0
+    for week_of, people in due.items():
+        people = [p for p in people if f"{keys[p.id]}:inbox" not in queued_already]
+        if not people:
+            continue
+        report = build_report(people[0], catalog, week_of, now=now)
+        drafts = [
+            Draft(p, "weekly_report", keys[p.id], now, report.subject, report.text, None, [])
+            for p in people
+        ]
+        queued += insert_drafts(drafts, now)
+    return queued
+
+
+def build_report(
+    viewer: User, catalog: Catalog, week_of: date, *, now: datetime | None = None
+) -> Report:
+    """Write the report of ``week_of`` as ``viewer`` sees the stores; keep the week's snapshot."""
+    now = now or utcnow()
+    rows = portfolio(viewer, catalog, now=now)
+    previous = _snapshots(week_of - timedelta(days=7))
+    _keep_snapshots(rows, week_of, now)
+    counts = status_counts(rows)
+    lines = [
+        f"{len(rows)} store{'s' if len(rows) != 1 else ''}: {counts['ready']} ready, "
+        f"{counts['at_risk']} at risk, {counts['not_ready']} not ready.",
+        "",
+        "WHAT CHANGED SINCE LAST WEEK",
+        *_changes(rows, previous, now),
+        "",
+        "WHAT SLIPPED (came due in the last 7 days and still open)",
+        *_slipped(rows),
+        "",
+        "AT RISK FOR THE NEXT PEAK",
+        *_at_risk(rows),
+        "",
+        "The rule and every store: /readiness",
+    ]
+    subject = (
+        f"Readiness, week of {week_of.isoformat()}: {counts['not_ready']} not ready, "
+        f"{counts['at_risk']} at risk, {counts['ready']} ready"
+    )
+    return Report(week_of, subject, "\n".join(lines))
+
+
+def _changes(
+    rows: Sequence[StoreReadiness], previous: dict[int, ReadinessSnapshot], now: datetime
+) -> list[str]:
+    lines = []
+    for row in rows:
+        before = previous.get(row.store.id)
+        if before is None and row.store.created_at >= now - timedelta(days=7):
+            lines.append(f"  {row.store.name}: new this week ({STATUS_NAMES[row.status]})")
+        elif before is not None and before.status != row.status:
+            lines.append(
+                f"  {row.store.name}: {STATUS_NAMES[before.status]} → {STATUS_NAMES[row.status]}"
+            )
+    lines = _capped(lines)
+    done = _done_this_week([row.store.id for row in rows], now)
+    if done:
+        names = {row.store.id: row.store.name for row in rows}
+        busiest = sorted(done.items(), key=lambda item: (-item[1], names[item[0]]))
+        listed = ", ".join(f"{names[i]} {n}" for i, n in busiest[:SECTION_LIMIT])
+        more = " …" if len(busiest) > SECTION_LIMIT else ""
+        lines.append(
+            f"  Tasks done in the last 7 days: {sum(done.values())} in {len(done)} "
+            f"store{'s' if len(done) != 1 else ''} ({listed}{more})"
+        )
+    return lines or ["  Nothing changed status and no task was ticked off."]
+
+
+def _slipped(rows: Sequence[StoreReadiness]) -> list[str]:
+    slipped = _slipped_tasks(rows)
+    lines = []
+    for row in rows:
+        tasks = slipped.get(row.store.id)
+        if not tasks:
+            continue
+        named = "; ".join(f"{t.title} ({t.due_on.isoformat()})" for t in tasks[:SLIPPED_TITLES])
+        more = f"; and {len(tasks) - SLIPPED_TITLES} more" if len(tasks) > SLIPPED_TITLES else ""
+        lines.append(f"  {row.store.name}: {len(tasks)} — {named}{more}")
+    return _capped(lines) or ["  Nothing: all work that came due was done."]
+
+
+def _at_risk(rows: Sequence[StoreReadiness]) -> list[str]:
+    troubled = sorted(
+        (row for row in rows if row.next_peak and row.next_peak.status != "ready"),
+        key=lambda row: (row.next_peak.date - row.today, row.store.name.casefold()),
+    )
+    lines = []
+    for row in troubled:
+        peak = row.next_peak
+        days = (peak.date - row.today).days
+        lines.append(
+            f"  {row.store.name} — {peak.name} {peak.date.isoformat()} (in {days} days): "
+            f"{peak.percent}% done, {STATUS_NAMES[peak.status]}: "
+            + "; ".join(peak.assessment.reasons)
+        )
+    return _capped(lines) or ["  None: every store is ready for its next peak."]
+
+
+def _capped(lines: list[str]) -> list[str]:
+    if len(lines) <= SECTION_LIMIT:
+        return lines
+    return [*lines[:SECTION_LIMIT], f"  …and {len(lines) - SECTION_LIMIT} more"]
+
+
+def _done_this_week(store_ids: list[int], now: datetime) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(Task.store_id, func.count())
+            .where(
+                Task.store_id.in_(store_ids),
+                Task.status == "done",
+                Task.completed_at >= now - timedelta(days=7),
+            )
+            .group_by(Task.store_id)
+        ).all()
+    )
+
+
+def _slipped_tasks(rows: Sequence[StoreReadiness]) -> dict[int, list[Task]]:
+    """Open tasks that fell due in each store's last seven days (daily work left out)."""
+    if not rows:
+        return {}
+    todays = {row.store.zone: row.today for row in rows}
+    today = case(todays, value=Store.zone)
+    week_ago = case({z: d - timedelta(days=7) for z, d in todays.items()}, value=Store.zone)
+    found: dict[int, list[Task]] = defaultdict(list)
+    for task in db.session.scalars(
+        select(Task)
+        .join(Store, Store.id == Task.store_id)
+        .where(
+            Task.store_id.in_([row.store.id for row in rows]),
+            Task.status == "open",
+            Task.due_on >= week_ago,
+            Task.due_on < today,
+        )
+        .order_by(Task.due_on, Task.id)
+    ):
+        if task.recurrence is None or task.recurrence.get("every") != "day":
+            found[task.store_id].append(task)
+    return found
+
+
+def _snapshots(week_of: date) -> dict[int, ReadinessSnapshot]:
+    return {
+        snapshot.store_id: snapshot
+        for snapshot in db.session.scalars(
+            select(ReadinessSnapshot).where(ReadinessSnapshot.week_of == week_of)
+        )
+    }
+
+
+def _keep_snapshots(rows: Sequence[StoreReadiness], week_of: date, now: datetime) -> None:
+    """Record each store's readiness for the week, unless an earlier report already did."""
+    values = [
+        {
+            "store_id": row.store.id,
+            "week_of": week_of,
+            "status": row.status,
+            "onboarding_percent": row.onboarding.percent,
+            "next_peak_key": row.next_peak.key if row.next_peak else None,
+            "next_peak_date": row.next_peak.date if row.next_peak else None,
+            "next_peak_percent": row.next_peak.percent if row.next_peak else None,
+            "next_peak_status": row.next_peak.status if row.next_peak else None,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    if not values:
+        return
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    for start in range(0, len(values), 500):
+        statement = insert(ReadinessSnapshot).values(values[start : start + 500])
+        db.session.execute(statement.on_conflict_do_nothing(index_elements=["store_id", "week_of"]))

@@ -1,0 +1,135 @@
+"""Readiness pages: the portfolio of stores, one store's readiness, their CSV exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.auth.access import store_for
+from tracker.db import utcnow
+from tracker.errors import InputError
+from tracker.lives.services import cadence
+from tracker.planning import get_catalog
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.readiness import STATUS_NAMES, STATUSES
+from tracker.readiness import exports
+from tracker.readiness.burndown import burndown
+from tracker.readiness.filters import Filters, parse_filters
+from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
+from tracker.readiness.work import open_work
+
+bp = Blueprint("readiness", __name__)
+
+
+@bp.app_template_filter("status_name")
+def _status_name(status: str) -> str:
+    return STATUS_NAMES.get(status, status)
+
+
+@bp.get("/readiness")
+@login_required
+def portfolio_page() -> Any:
+    """Show every store the person may see with its readiness, sorted and filtered."""
+    catalog = get_catalog()
+    try:
+        filters = parse_filters(request.args, catalog)
+    except InputError as error:
+        return _bad_filter(error)
+    rows = filters.apply(
+        portfolio(current_user, catalog, market=filters.market, model=filters.model)
+    )
+    return render_template(
+        "readiness/portfolio.html",
+        rows=rows,
+        filters=filters,
+        counts=status_counts(rows),
+        catalog=catalog,
+        rule=catalog.readiness,
+        statuses=STATUSES,
+        sort_link=_sort_link(filters),
+        printable=request.args.get("print") == "1",
+        printed_at=utcnow(),
+    )
+
+
+@bp.get("/readiness.csv")
+@login_required
+def portfolio_csv() -> Any:
+    """Download the portfolio as CSV, with the page's filters and order."""
+    catalog = get_catalog()
+    try:
+        filters = parse_filters(request.args, catalog)
+    except InputError as error:
+        return _bad_filter(error)
+    rows = filters.apply(
+        portfolio(current_user, catalog, market=filters.market, model=filters.model)
+    )
+    return exports.csv_response(
+        exports.portfolio_rows(rows, catalog), f"readiness-{_stamp(rows)}.csv"
+    )
+
+
+@bp.get("/stores/<int:store_id>/readiness")
+@login_required
+def store_page(store_id: int) -> str:
+    """Show what stands between one store and ready, its burndown and its live cadence."""
+    catalog = get_catalog()
+    readiness = _one(store_id, catalog)
+    store = readiness.store
+    chart = burndown(store, readiness.today, [(p.date, p.name) for p in readiness.peaks])
+    return render_template(
+        "readiness/store.html",
+        row=readiness,
+        store=store,
+        groups=open_work(readiness, catalog),
+        chart=chart,
+        cadence=cadence(store, catalog) if store.model == "pop" else None,
+        catalog=catalog,
+        rule=catalog.readiness,
+        today=readiness.today,
+        printable=request.args.get("print") == "1",
+        printed_at=utcnow(),
+    )
+
+
+@bp.get("/stores/<int:store_id>/readiness.csv")
+@login_required
+def store_csv(store_id: int) -> Response:
+    """Download one store's open work as CSV."""
+    catalog = get_catalog()
+    readiness = _one(store_id, catalog)
+    return exports.csv_response(
+        exports.open_work_rows(open_work(readiness, catalog), readiness.today),
+        f"open-work-store-{store_id}-{readiness.today.isoformat()}.csv",
+    )
+
+
+def _one(store_id: int, catalog: Catalog) -> StoreReadiness:
+    store = store_for(current_user, store_id)
+    return portfolio(current_user, catalog, store_ids=[store.id])[0]
+
+
+def _bad_filter(error: InputError) -> tuple[str, int]:
+    message = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
+    return render_template("error.html", title="Check the filter", message=message, status=400), 400
+
+
+def _stamp(rows: list[StoreReadiness]) -> str:
+    return max((row.today for row in rows), default=None).isoformat() if rows else "empty"
+
+
+def _sort_link(filters: Filters) -> Callable[[str], str]:
+    """Build the link a column header sorts by: again on the same column flips the order."""
+
+    def link(column: str) -> str:
+        descending = column == filters.sort and not filters.descending
+        args: Mapping[str, Any] = filters.query_args() | {
+            "sort": column,
+            "order": "desc" if descending else "asc",
+        }
+        return url_for("readiness.portfolio_page", **args)
+
+    return link
