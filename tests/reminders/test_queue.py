@@ -210,3 +210,14 @@ def test_reminder_settings_refuse_bad_values_by_field(app, make_user):
     db.session.rollback()
     assert db.session.get(type(person), person.id).remind_days_before == [3, 1]
     assert db.session.scalar(select(func.count()).select_from(Reminder)) == 0
+
+
+def test_queueing_says_how_many_rows_it_added_on_both_databases(app, errand, catalog, sink):
+    person, _ = errand(date(2026, 3, 10), "UTC")
+    add_channel(person, "webhook", sink.url)
+    db.session.commit()
+    moment = _utc(2026, 3, 7, 9)  # three days before, at nine
+    queued = queue_reminders(catalog, now=moment)
+    rows = db.session.scalar(select(func.count()).select_from(Reminder))
+    assert queued == rows > 0  # what `tracker reminders dispatch` prints as "Queued N"
+    assert queue_reminders(catalog, now=moment) == 0  # nothing twice
