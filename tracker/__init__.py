@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.api import views as api_views
     from tracker.auth import cli as auth_cli
     from tracker.auth import views as auth_views
+    from tracker.calendar import views as calendar_views
     from tracker.db import db
     from tracker.extensions import csrf, login_manager, migrate
     from tracker.lives import views as live_views
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(live_views.bp)
     app.register_blueprint(stockup_views.bp)
     app.register_blueprint(readiness_views.bp)
+    app.register_blueprint(calendar_views.bp)
     app.register_blueprint(api_views.bp)
     csrf.exempt(api_views.bp)
 

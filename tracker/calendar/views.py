@@ -1,0 +1,126 @@
+"""The calendar feed itself (no login: the address is the key) and the forms that manage it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.auth.access import store_for
+from tracker.calendar import services
+from tracker.calendar.ics import feed_calendar
+from tracker.calendar.models import CalendarFeed
+from tracker.db import db, utcnow
+from tracker.planning import get_catalog
+from tracker.stores.models import Store
+from tracker.tasks.models import Task
+
+bp = Blueprint("calendar", __name__)
+
+
+@bp.app_template_global()
+def live_calendar_feed(user: Any = None, store: Store | None = None) -> CalendarFeed | None:
+    """The live feed of a person or a store, for the pages that manage it."""
+    return services.live_feed(user=user, store=store)
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token: str) -> Response:
+    """Serve a person's or a store's open tasks and peaks as an iCalendar feed."""
+    found = services.feed_for_secret(token)
+    if found is None:
+        # The same answer for a secret that never existed, a revoked one and a
+        # deactivated person's: nothing tells them apart.
+        return Response("Not found\n", 404, mimetype="text/plain", headers=_PRIVATE)
+    unassigned = request.args.get("unassigned")
+    now = utcnow()
+    catalog = get_catalog()
+    contents = services.feed_contents(
+        found,
+        catalog,
+        include_unassigned=None if unassigned is None else unassigned != "0",
+        now=now,
+    )
+    body = feed_calendar(contents, catalog, host=request.host, task_url=_task_url, now=now)
+    # Commit the last use only now: a commit expires the rows the calendar was made from.
+    db.session.commit()
+    return Response(body, 200, content_type="text/calendar; charset=utf-8", headers=_PRIVATE)
+
+
+# The address is a secret: no shared cache may keep the answer, and clients ask again.
+_PRIVATE = {"Cache-Control": "private, no-cache", "X-Robots-Tag": "noindex"}
+
+
+def _task_url(task: Task) -> str:
+    return url_for("tasks.detail", task_id=task.id, _external=True)
+
+
+def _feed_urls(secret: str) -> dict[str, str]:
+    https = url_for("calendar.feed", token=secret, _external=True)
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
+
+
+@bp.post("/account/calendar")
+@login_required
+def issue_own() -> str:
+    """Give the person a new calendar feed address (the old one stops) and show it once."""
+    replaced = services.live_feed(user=current_user) is not None
+    _, secret = services.issue_person_feed(current_user)
+    db.session.commit()
+    return render_template(
+        "calendar/issued.html",
+        urls=_feed_urls(secret),
+        replaced=replaced,
+        whose="your tasks",
+        back=url_for("auth.account"),
+        back_label="Back to your account",
+        person_feed=True,
+        unassigned_default=services.unassigned_by_default(current_user),
+    )
+
+
+@bp.post("/account/calendar/revoke")
+@login_required
+def revoke_own() -> Any:
+    """Revoke the person's calendar feed address."""
+    if services.revoke_person_feed(current_user):
+        flash("Your calendar feed is revoked: its address no longer answers.", "info")
+    else:
+        flash("You had no calendar feed to revoke.", "info")
+    db.session.commit()
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/stores/<int:store_id>/calendar")
+@login_required
+def issue_store(store_id: int) -> str:
+    """Give the store a new calendar feed address (the old one stops) and show it once."""
+    store = store_for(current_user, store_id)
+    replaced = services.live_feed(store=store) is not None
+    _, secret = services.issue_store_feed(store, current_user)
+    db.session.commit()
+    return render_template(
+        "calendar/issued.html",
+        urls=_feed_urls(secret),
+        replaced=replaced,
+        whose=f"the tasks of {store.name}",
+        back=url_for("stores.plan", store_id=store.id),
+        back_label=f"Back to {store.name}",
+        person_feed=False,
+    )
+
+
+@bp.post("/stores/<int:store_id>/calendar/revoke")
+@login_required
+def revoke_store(store_id: int) -> Any:
+    """Revoke the store's calendar feed address (managers only)."""
+    store = store_for(current_user, store_id)
+    if services.revoke_store_feed(store, current_user):
+        flash(
+            f"The calendar feed of {store.name} is revoked: its address no longer answers.", "info"
+        )
+    else:
+        flash(f"{store.name} had no calendar feed to revoke.", "info")
+    db.session.commit()
+    return redirect(url_for("stores.plan", store_id=store.id))
