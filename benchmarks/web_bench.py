@@ -135,33 +135,8 @@ def build_stores(app: Flask, count: int, member_stores: int, rng: random.Random)
     """Create a manager, a member and ``count`` stores with their plans, through the services."""
     start = time.perf_counter()
     with app.app_context():
-        catalog = get_catalog()
-        categories = sorted(catalog.categories)
-        manager = create_user(
-            email="manager@example.com", password=PASSWORD, role="manager", name="Manager"
-        )
-        member = create_user(
-            email="member@example.com", password=PASSWORD, role="member", name="Member"
-        )
-        db.session.commit()
-        today = local_today("UTC")
-        store_ids = []
-        for number in range(count):
-            market = MARKETS[number % len(MARKETS)]
-            entity = rng.choice(["CN", "CN", "HK"] + ([market] if market != "UK" else []))
-            opened_on = today + timedelta(days=rng.randrange(-400, 60))
-            raw = {
-                "name": f"Bench store {number + 1} {market}",
-                "model": MODELS[(number // len(MARKETS)) % len(MODELS)],
-                "market": market,
-                "entity": entity,
-                "categories": rng.sample(categories, rng.randrange(1, 4)),
-                "opened_on": opened_on.isoformat(),
-            }
-            store, _ = create_store(parse_store_input(raw, catalog), catalog, actor=manager)
-            _tick_off_past_work(store, manager, rng)
-            db.session.commit()
-            store_ids.append(store.id)
+        manager, member = create_people()
+        store_ids = add_stores(manager, count, rng)
 
         # The member works on a few stores and has most of their near work.
         member_store_ids = store_ids[:: max(1, count // member_stores)][:member_stores]
@@ -180,6 +155,43 @@ def build_stores(app: Flask, count: int, member_stores: int, rng: random.Random)
 
         task_id = _free_task_id(store_ids)
     return Built(store_ids, member_store_ids, task_id, time.perf_counter() - start)
+
+
+def create_people() -> tuple[User, User]:
+    """Create the benchmark's manager and member (inside an app context)."""
+    manager = create_user(
+        email="manager@example.com", password=PASSWORD, role="manager", name="Manager"
+    )
+    member = create_user(
+        email="member@example.com", password=PASSWORD, role="member", name="Member"
+    )
+    db.session.commit()
+    return manager, member
+
+
+def add_stores(manager: User, count: int, rng: random.Random, *, first: int = 0) -> list[int]:
+    """Create ``count`` varied stores (numbered from ``first``) with their plans and history."""
+    catalog = get_catalog()
+    categories = sorted(catalog.categories)
+    today = local_today("UTC")
+    store_ids = []
+    for number in range(first, first + count):
+        market = MARKETS[number % len(MARKETS)]
+        entity = rng.choice(["CN", "CN", "HK"] + ([market] if market != "UK" else []))
+        opened_on = today + timedelta(days=rng.randrange(-400, 60))
+        raw = {
+            "name": f"Bench store {number + 1} {market}",
+            "model": MODELS[(number // len(MARKETS)) % len(MODELS)],
+            "market": market,
+            "entity": entity,
+            "categories": rng.sample(categories, rng.randrange(1, 4)),
+            "opened_on": opened_on.isoformat(),
+        }
+        store, _ = create_store(parse_store_input(raw, catalog), catalog, actor=manager)
+        _tick_off_past_work(store, manager, rng)
+        db.session.commit()
+        store_ids.append(store.id)
+    return store_ids
 
 
 def _tick_off_past_work(store: Store, actor: User, rng: random.Random) -> None:
