@@ -53,7 +53,15 @@ KNOWN_PARAMS = frozenset(
     }
 )
 # Pages anyone may open without logging in.
-PUBLIC_ENDPOINTS = frozenset({"main.index", "auth.login", "auth.setup", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "main.index",
+        "auth.login",
+        "auth.setup",
+        "static",
+        "ops.healthz",  # for load balancers and monitoring: no store or person data
+    }
+)
 # Routes only a manager may use, whatever the store. A new route is treated as one a
 # member may use on their own store until it is added here.
 MANAGER_ONLY = frozenset(
