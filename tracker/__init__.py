@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.extensions import csrf, login_manager, migrate
     from tracker.lives import views as live_views
     from tracker.main import views as main_views
+    from tracker.ops import init_app as init_ops
     from tracker.planning import cli as planning_cli
     from tracker.readiness import views as readiness_views
     from tracker.reminders import cli as reminder_cli
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     database.init_app(app)
     web.init_app(app)
+    init_ops(app)
 
     app.register_blueprint(main_views.bp)
     app.register_blueprint(auth_views.bp)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from tracker import create_app
 from tracker.config import ConfigError
 from tracker.database import SchemaNotCurrent, ensure_schema
+from tracker.ops.logs import configure_logging
 from tracker.playbook.seeds import SeedError
 
 cli = FlaskGroup(
@@ -60,6 +61,7 @@ cli.add_command(routes_command)
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI, turning every bad-input error into one line and exit 2."""
     try:
+        configure_logging()
         result = cli.main(args=argv, prog_name="tracker", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

@@ -13,6 +13,19 @@ from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEDULER_CHOICES = ("on", "off")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+# Behind this many reverse proxies, trust their X-Forwarded-For and -Proto headers.
+MAX_TRUSTED_PROXIES = 5
+# A scheduler whose last tick is older than this many ticks (and at least the floor) is stale.
+STALE_TICKS = 3
+STALE_FLOOR_SECONDS = 120
+DEPLOYMENT_SETTINGS = (
+    "TRACKER_LOG_FORMAT",
+    "TRACKER_LOG_LEVEL",
+    "TRACKER_TRUSTED_PROXIES",
+    "TRACKER_SCHEDULER_STALE_SECONDS",
+)
 
 
 # Reminder delivery settings: (default, lowest, highest).
@@ -45,7 +58,7 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
             settings["TRACKER_SCHEDULER"] = environ["TRACKER_SCHEDULER"].strip().lower()
         if environ.get("TRACKER_SEEDS_DIR"):
             settings["TRACKER_SEEDS_DIR"] = environ["TRACKER_SEEDS_DIR"]
-        for name in NUMBERS:
+        for name in (*NUMBERS, *DEPLOYMENT_SETTINGS):
             if environ.get(name):
                 settings[name] = environ[name]
         settings["TRACKER_SMTP"] = {
@@ -63,6 +76,19 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
         )
     for name, (default, low, high) in NUMBERS.items():
         settings[name] = _number(name, settings.get(name, default), low, high)
+    settings["TRACKER_LOG_FORMAT"], settings["TRACKER_LOG_LEVEL"] = log_settings(settings)
+    settings["TRACKER_TRUSTED_PROXIES"] = _whole_number(
+        "TRACKER_TRUSTED_PROXIES", settings.get("TRACKER_TRUSTED_PROXIES", 0), MAX_TRUSTED_PROXIES
+    )
+    stale = settings.get("TRACKER_SCHEDULER_STALE_SECONDS")
+    settings["TRACKER_SCHEDULER_STALE_SECONDS"] = (
+        max(STALE_FLOOR_SECONDS, STALE_TICKS * settings["TRACKER_TICK_SECONDS"])
+        if stale is None
+        else _number("TRACKER_SCHEDULER_STALE_SECONDS", stale, 1, 7 * 86400)
+    )
+    if make_url(settings["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        # Test a pooled connection before use, so a database restart costs no failed request.
+        settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if not Path(settings["TRACKER_SEEDS_DIR"]).is_dir():
         raise ConfigError(f"TRACKER_SEEDS_DIR: no seed folder at {settings['TRACKER_SEEDS_DIR']}")
     if not settings.get("SECRET_KEY"):
@@ -104,6 +130,32 @@ def database_url(raw: str) -> str:
             f"DATABASE_URL: {url.get_backend_name()!r} is not supported; use PostgreSQL or SQLite"
         )
     return url.render_as_string(hide_password=False)
+
+
+def log_settings(source: Mapping[str, Any]) -> tuple[str, str]:
+    """Read TRACKER_LOG_FORMAT (text or json) and TRACKER_LOG_LEVEL, refusing unknown values."""
+    found = []
+    for name, choices, default in (
+        ("TRACKER_LOG_FORMAT", LOG_FORMATS, "text"),
+        ("TRACKER_LOG_LEVEL", LOG_LEVELS, "info"),
+    ):
+        value = str(source.get(name) or default).strip().lower()
+        if value not in choices:
+            raise ConfigError(
+                f"{name} must be one of {', '.join(choices)}, got {source.get(name)!r}"
+            )
+        found.append(value)
+    return found[0], found[1]
+
+
+def _whole_number(name: str, raw: Any, high: int) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not 0 <= value <= high:
+        raise ConfigError(f"{name} must be from 0 to {high}, got {raw!r}")
+    return value
 
 
 def _number(name: str, raw: Any, low: float, high: float) -> float:

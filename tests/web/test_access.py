@@ -61,8 +61,17 @@ KNOWN_PARAMS = frozenset(
     }
 )
 # Pages anyone may open without logging in.
-# The calendar feed is public too: its secret address is its only key.
-PUBLIC_ENDPOINTS = frozenset({"main.index", "auth.login", "auth.setup", "static", "calendar.feed"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "main.index",
+        "auth.login",
+        "auth.setup",
+        "static",
+        # The calendar feed is public too: its secret address is its only key.
+        "calendar.feed",
+        "ops.healthz",  # for load balancers and monitoring: no store or person data
+    }
+)
 # Routes only a manager may use, whatever the store. A new route is treated as one a
 # member may use on their own store until it is added here.
 MANAGER_ONLY = frozenset(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from typing import Any
 
@@ -20,12 +21,13 @@ from tracker.reminders.channels import Target, describe_target
 from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.models import CHANNEL_KINDS
 from tracker.reminders.queue import queue_reminders
-from tracker.reminders.scheduler import build_scheduler
+from tracker.reminders.scheduler import build_scheduler, process_name
 from tracker.reminders.services import add_channel, dispatch_settings
 from tracker.tasks.gates import check_gates
 
 channel_group = AppGroup("channel", help="Where a person's reminders go.")
 reminders_group = AppGroup("reminders", help="Queue and deliver reminders.")
+log = logging.getLogger(__name__)
 
 
 @channel_group.command("add")
@@ -79,10 +81,15 @@ def scheduler_command() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    click.echo(
-        f"Scheduler ticking every {app.config['TRACKER_TICK_SECONDS']:g} s; stop with SIGTERM."
+    # A log line, not a print: in JSON mode everything the process writes is a JSON line.
+    log.info(
+        "scheduler %s ticking every %g s; stop with SIGTERM",
+        process_name(),
+        app.config["TRACKER_TICK_SECONDS"],
+        extra={"scheduler": process_name()},
     )
     scheduler.start()
+    log.info("scheduler %s stopped", process_name(), extra={"scheduler": process_name()})
 
 
 def register(app: Flask) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -41,6 +42,7 @@ MISFIRE_GRACE_SECONDS = 24 * 3600
 def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchReport:
     """One tick: note it, roll plans forward, open gates, queue and deliver reminders."""
     with app.app_context():
+        started = time.perf_counter()
         moment = now or utcnow()
         db.session.merge(SchedulerTick(name=name, ticked_at=moment))
         db.session.commit()
@@ -61,9 +63,37 @@ def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchR
         db.session.commit()
         report = dispatch_due(dispatch_settings(app))
         db.session.remove()
-        if report.claimed:
-            log.info("tick %s: %s", name, report)
+        _log_tick(name, report, time.perf_counter() - started)
         return report
+
+
+def _log_tick(name: str, report: DispatchReport, seconds: float) -> None:
+    """One line per tick that delivered something (every tick at debug level)."""
+    level = logging.INFO if report.claimed or report.errors else logging.DEBUG
+    if not log.isEnabledFor(level):
+        return
+    milliseconds = round(seconds * 1000, 1)
+    log.log(
+        level,
+        "tick %s: %s claimed, %s sent, %s failed, %s dead, %s deferred in %s ms",
+        name,
+        report.claimed,
+        report.sent,
+        report.failed,
+        report.dead,
+        report.deferred,
+        milliseconds,
+        extra={
+            "scheduler": name,
+            "claimed": report.claimed,
+            "sent": report.sent,
+            "failed": report.failed,
+            "dead": report.dead,
+            "deferred": report.deferred,
+            "lost_leases": report.lost_leases,
+            "duration_ms": milliseconds,
+        },
+    )
 
 
 def process_name() -> str:
@@ -79,7 +109,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         try:
             run_tick(app, name=name)
         except Exception:  # one bad tick must not stop the scheduler; the next one retries
-            log.exception("scheduler tick failed")
+            log.exception("scheduler tick failed", extra={"scheduler": name})
             with app.app_context():
                 db.session.remove()
 

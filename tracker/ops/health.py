@@ -1,0 +1,123 @@
+"""``GET /healthz``: does the database answer, and when did each scheduler last tick?
+
+No login, two small queries. 200 while the database answers, whatever the schedulers do:
+the web workers still serve, so a load balancer must keep them. ``status`` says
+``degraded`` when no scheduler has ticked within TRACKER_SCHEDULER_STALE_SECONDS (reminders
+are not going out) — that is for monitoring to alert on. 503 when the database does not
+answer, with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.db import db, utcnow
+from tracker.reminders.models import SchedulerTick
+
+bp = Blueprint("ops", __name__)
+log = logging.getLogger(__name__)
+# Processes are named host:pid, so every restart adds a row; list the recent ones only.
+MAX_PROCESSES = 20
+LISTED_FOR = timedelta(days=1)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Report the database and the schedulers' last ticks; 503 when the database is down."""
+    report, status = health_report(
+        stale_after=current_app.config["TRACKER_SCHEDULER_STALE_SECONDS"],
+        in_process=current_app.config["TRACKER_SCHEDULER"] == "on",
+    )
+    response = jsonify(report)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def health_report(
+    *, stale_after: float, in_process: bool, now: datetime | None = None
+) -> tuple[dict[str, Any], int]:
+    """Check the database with a trivial query and read the newest scheduler ticks."""
+    started = time.perf_counter()
+    try:
+        db.session.execute(text("select 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        cause = type(getattr(error, "orig", None) or error).__name__
+        # The details (host, port, driver message) are for the operator's log, not the caller.
+        log.error("health check: the database does not answer: %s", " ".join(str(error).split()))
+        return {
+            "status": "unavailable",
+            "reasons": [f"the database does not answer ({cause})"],
+            "database": {"ok": False},
+        }, 503
+    database = {
+        "ok": True,
+        "backend": db.engine.dialect.name,
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    now = now or utcnow()
+    reasons: list[str] = []
+    scheduler: dict[str, Any] = {
+        "in_process": in_process,
+        "stale_after_seconds": stale_after,
+        "last_tick_at": None,
+        "seconds_since_last_tick": None,
+        "processes": [],
+    }
+    try:
+        ticks = db.session.execute(
+            select(SchedulerTick.name, SchedulerTick.ticked_at)
+            .order_by(SchedulerTick.ticked_at.desc())
+            .limit(MAX_PROCESSES)
+        ).all()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.error("health check: cannot read scheduler_ticks: %s", " ".join(str(error).split()))
+        ticks = None
+        reasons.append("cannot read the scheduler's ticks: is the schema current?")
+    db.session.rollback()  # end the read transaction now, not at teardown
+    if ticks:
+        newest = ticks[0].ticked_at
+        scheduler["last_tick_at"] = _instant(newest)
+        scheduler["seconds_since_last_tick"] = _seconds(now - newest)
+        scheduler["processes"] = [
+            {
+                "name": name,
+                "ticked_at": _instant(ticked_at),
+                "seconds_ago": _seconds(now - ticked_at),
+                "stale": (now - ticked_at).total_seconds() > stale_after,
+            }
+            for name, ticked_at in ticks
+            if now - ticked_at <= LISTED_FOR
+        ]
+        if (now - newest).total_seconds() > stale_after:
+            reasons.append(
+                f"no scheduler has ticked for {_seconds(now - newest):g} s "
+                f"(stale after {stale_after:g} s): reminders are not going out"
+            )
+    elif ticks is not None:
+        reasons.append("no scheduler has ever ticked: start `tracker scheduler`")
+    report = {
+        "status": "degraded" if reasons else "ok",
+        "reasons": reasons,
+        "database": database,
+        "scheduler": scheduler,
+    }
+    return report, 200
+
+
+def _instant(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _seconds(delta: timedelta) -> float:
+    # Clocks of different machines differ a little; a tick is never in the future.
+    return max(0.0, round(delta.total_seconds(), 1))
