@@ -109,3 +109,16 @@ def test_an_unknown_field_is_refused_by_name(catalog):
             {"model": "pop", "market": "US", "opened_on": "2026-01-05", "colour": "red"}, catalog
         )
     assert [(e.field, e.message) for e in caught.value.errors] == [("colour", "unknown field")]
+
+
+def test_a_british_licence_makes_a_uk_store_local(make_profile, catalog):
+    # The platform's market code is UK; the licence's ISO 3166 country is GB.
+    british = make_profile(model="full_managed", market="UK", entity="GB", categories=["home"])
+    assert british.store_type == "local"
+    assert "store_type_mismatch" not in _codes(british, catalog)
+    chinese = make_profile(model="full_managed", market="UK", entity="CN", categories=["home"])
+    assert chinese.store_type == "cross_border"
+    wrong = make_profile(
+        model="full_managed", market="UK", entity="GB", store_type="cross_border", categories=[]
+    )
+    assert "store_type_mismatch" in _codes(wrong, catalog)

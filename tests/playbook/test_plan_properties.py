@@ -25,7 +25,13 @@ def profiles(draw) -> StoreProfile:
         model=draw(st.sampled_from(["pop", "full_managed"])),
         market=market,
         store_type=draw(
-            st.sampled_from(["local", "cross_border", derive_store_type(entity, market)])
+            st.sampled_from(
+                [
+                    "local",
+                    "cross_border",
+                    derive_store_type(entity, CATALOG.markets[market].country),
+                ]
+            )
         ),
         entity=entity,
         opened_on=opened_on,

@@ -92,6 +92,8 @@ class LiveRule:
 class Market:
     code: str
     name: str
+    # The ISO 3166 country of a business licence from this market (the UK market is GB).
+    country: str
     timezone: str
     inspection_days: int
     inspection: Sourced
@@ -241,6 +243,11 @@ class Catalog:
         return self._entries_by_key[key]
 
     @functools.cached_property
+    def stock_up_keys(self) -> frozenset[str]:
+        """The entries dated from a stock-up deadline (order, ship or arrive by)."""
+        return frozenset(e.key for e in self.entries if e.due.anchor in STOCK_UP_ANCHORS)
+
+    @functools.cached_property
     def _entries_by_key(self) -> dict[str, Entry]:
         return {entry.key: entry for entry in self.entries}
 
@@ -307,6 +314,7 @@ class _LivesSchema(_SourcedSchema):
 
 class _MarketSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1))
+    country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$", error="two capital letters"))
     timezone = fields.String(required=True)
     inspection = fields.Nested(_InspectionSchema, required=True)
     freight = fields.Dict(keys=fields.String(), values=fields.Nested(_FreightSchema), required=True)
@@ -575,6 +583,7 @@ def _load_markets(path: Path) -> dict[str, Market]:
         markets[code] = Market(
             code=code,
             name=item["name"],
+            country=item.get("country", code),
             timezone=item["timezone"],
             inspection_days=item["inspection"]["days"],
             inspection=_sourced(item["inspection"]),

@@ -98,7 +98,7 @@ def check_eligibility(profile: StoreProfile, catalog: Catalog) -> list[Warning]:
         if entity_warning:
             warnings.append(entity_warning)
 
-    expected = derive_store_type(profile.entity, profile.market)
+    expected = derive_store_type(profile.entity, market.country)
     if profile.store_type != expected:
         warnings.append(
             Warning(

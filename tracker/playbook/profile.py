@@ -74,9 +74,9 @@ class StoreProfile:
     inspection_days: int | None = None
 
 
-def derive_store_type(entity: str, market: str) -> str:
-    """A store is local when its licence is from the market's own country."""
-    return "local" if entity == market else "cross_border"
+def derive_store_type(entity: str, country: str) -> str:
+    """A store is local when its licence is from the market's own country (ISO 3166)."""
+    return "local" if entity == country else "cross_border"
 
 
 @functools.cache
@@ -209,7 +209,8 @@ class _ProfileSchema(Schema):
     def _make(self, data: dict[str, Any], **_: Any) -> StoreProfile:
         data["categories"] = tuple(data["categories"])
         if data["store_type"] is None:
-            data["store_type"] = derive_store_type(data["entity"], data["market"])
+            market = self.catalog.markets[data["market"]]
+            data["store_type"] = derive_store_type(data["entity"], market.country)
         return StoreProfile(**data)
 
 
