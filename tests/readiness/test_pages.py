@@ -11,7 +11,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from tests.readiness.conftest import tick_up_to
 from tracker.db import db
+from tracker.readiness.burndown import burndown
 from tracker.stores.services import add_member
 from tracker.tasks.models import Task
 from tracker.tasks.services import assign_task
@@ -197,25 +199,43 @@ def test_the_store_page_lists_what_stands_between_it_and_ready(
 
 
 def test_the_burndown_counts_done_against_planned(shop, manager):
-    from tests.readiness.conftest import tick_up_to
-    from tracker.readiness.burndown import burndown
-
     store = shop("Chart US")
     tick_up_to(store, manager, date(2026, 9, 10))
     chart = burndown(store, date(2026, 10, 1), [(date(2026, 11, 27), "Black Friday")])
-    one_off = db.session.scalars(
-        select(Task).where(Task.store_id == store.id, Task.status.in_(("open", "done")))
-    ).all()
-    one_off = [t for t in one_off if t.recurrence is None and t.due_on <= date(2027, 1, 29)]
-    assert chart.total == len(one_off)
-    assert chart.planned_by_today == sum(1 for t in one_off if t.due_on <= date(2026, 10, 1))
-    assert chart.done_by_today == sum(1 for t in one_off if t.status == "done") > 0
-    assert chart.done_by_today < chart.planned_by_today
+    # Counted by hand from the plan of a US POP store opened on 09-01: 44 one-off tasks
+    # from 09-03 to Chinese New Year's shipping on 2027-01-29; 20 due by 10-01, of which
+    # the 11 due by 09-10 were ticked off. The daily live and the clips are not drawn.
+    assert (chart.start, chart.end) == (date(2026, 9, 1), date(2027, 1, 29))
+    assert (chart.total, chart.planned_by_today, chart.done_by_today) == (44, 20, 11)
+    assert chart.summary == "By 2026-10-01, 20 of 44 tasks were due and 11 are done."
     assert [m.label for m in chart.markers] == ["today 10-01", "Black Friday 11-27"]
-    # The done line ends at today's x; the planned line runs to the last due date.
+    # The done line ends at today; the planned line runs to the last due date, at the right.
     today_x = chart.markers[0].x
-    assert chart.done_points.split()[-1].startswith(f"{today_x},")
-    assert float(chart.planned_points.split()[-1].split(",")[0]) == chart.width - 16
+    assert chart.done_points.split()[-1] == f"{today_x},{_y(chart, 11)}"
+    assert chart.planned_points.split()[-1] == f"{chart.width - 16.0},{_y(chart, 44)}"
+
+
+def _y(chart, count: int) -> float:
+    """The height of ``count`` tasks: the top line at the total, the axis at nought."""
+    top, bottom = 14, chart.bottom_y
+    return round(top + (1 - count / chart.total) * (bottom - top), 1)
+
+
+def test_the_burndown_of_a_store_not_open_yet_starts_today(shop, manager):
+    store = shop("Soon US", opened_on="2026-11-20")
+    chart = burndown(store, date(2026, 10, 1), [])
+    assert chart.start == date(2026, 10, 1)
+    assert chart.markers[0].x == chart.left  # today at the left edge, not off the chart
+    assert chart.done_by_today == 0
+
+
+def test_a_fully_managed_store_has_no_live_cadence_but_its_readiness(client, login, manager, shop):
+    store = shop("Managed UK", model="full_managed", market="UK", categories=["home"])
+    login(manager)
+    html = client.get(f"/stores/{store.id}/readiness").get_data(as_text=True)
+    assert "Fully managed: the platform runs the store's content and lives." in html
+    assert "lives in the last 7 days" not in html
+    assert 'id="peak-black_friday-2026-11-27"' in html
 
 
 def test_the_open_work_csv_and_the_printable_pages(client, login, manager, three_stores):
@@ -232,4 +252,50 @@ def test_the_open_work_csv_and_the_printable_pages(client, login, manager, three
         html = client.get(path).get_data(as_text=True)
         assert 'class="printable"' in html
         assert 'nav class="top' not in html  # no menu on paper
+        assert "<form" not in html  # nor filters or tick-off buttons
         assert '<details class="rule" open' in html  # the rule is printed with the numbers
+    assert "<form" in client.get(f"/stores/{store.id}/readiness").get_data(as_text=True)
+
+
+def test_typed_task_titles_stay_text_in_the_open_work_csv(client, login, manager, shop, catalog):
+    from tracker.tasks.services import add_custom_task
+
+    store = shop("Sheet US")
+    title = '=HYPERLINK("http://evil","x")'
+    add_custom_task(
+        store, {"title": title, "due_on": "2026-09-20", "phase": "onboarding"}, catalog, manager
+    )
+    db.session.commit()
+    login(manager)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"/stores/{store.id}/readiness.csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert "'" + title in [row["title"] for row in rows]
+    assert title not in [row["title"] for row in rows]
+
+
+def test_columns_with_no_value_sort_last_both_ways(client, login, manager, shop, three_stores):
+    # Opened after Christmas, a local UK store has no peak work in view from 10-01.
+    quiet = shop(
+        "Quiet UK",
+        model="full_managed",
+        market="UK",
+        entity="GB",
+        categories=["home"],
+        opened_on="2026-12-28",
+    )
+    login(manager)
+    for order in ("asc", "desc"):
+        ids = [i for i, _ in listed(client.get(f"/readiness?sort=peak&order={order}"))]
+        assert ids[-1] == quiet.id, order
+        ids = [i for i, _ in listed(client.get(f"/readiness?sort=peak_percent&order={order}"))]
+        assert ids[-1] == quiet.id, order
+    overdue = [i for i, _ in listed(client.get("/readiness?sort=overdue&order=desc"))]
+    assert overdue[0] == three_stores["not_ready"].id  # the Thai store has the most
+    assert "none in view" in client.get("/readiness").get_data(as_text=True)

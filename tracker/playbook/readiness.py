@@ -78,7 +78,9 @@ class ReadinessRule:
             "any other task 1. Retired tasks and missed occurrences do not count.",
             "Days left: onboarding to its last due date; a peak to its warm-up start while "
             "that is ahead, then to the peak's date.",
-            "A store's status is the worse of its onboarding and its next peak.",
+            "A store's status is the worst of its onboarding and its coming peaks. Overdue "
+            "work of other phases (growth, routine) is in the overdue count but does not "
+            "change the status.",
         ]
 
 
@@ -90,9 +92,9 @@ class Tally:
     done: int = 0
     weight_total: int = 0
     weight_done: int = 0
-    overdue: int = 0
-    critical_overdue: int = 0
-    stock_up_overdue: int = 0
+    overdue: int = 0  # all of them
+    critical_overdue: int = 0  # critical, stock-up deadlines apart
+    stock_up_overdue: int = 0  # passed stock-up deadlines
     days_left: int | None = None
 
     @property
@@ -109,10 +111,6 @@ class Assessment:
     percent: int
     reasons: tuple[str, ...]
 
-    @property
-    def status_name(self) -> str:
-        return STATUS_NAMES[self.status]
-
 
 def assess(tally: Tally, rule: ReadinessRule) -> Assessment:
     """Apply the rule to one scope's counts: the status and every reason behind it."""
@@ -125,7 +123,7 @@ def assess(tally: Tally, rule: ReadinessRule) -> Assessment:
         not_ready.append(_count(tally.stock_up_overdue, "stock-up deadline") + " passed undone")
     if rule.not_ready.holds(percent, tally.days_left):
         not_ready.append(_short_of(percent, tally.days_left, rule.not_ready))
-    other_overdue = tally.overdue - tally.critical_overdue
+    other_overdue = tally.overdue - tally.critical_overdue - tally.stock_up_overdue
     if other_overdue > 0:
         at_risk.append(_count(other_overdue, "other task" if not_ready else "task") + " overdue")
     if not not_ready and rule.at_risk.holds(percent, tally.days_left):

@@ -79,7 +79,7 @@ def burndown(store: Store, today: date, peaks: list[tuple[date, str]]) -> Burndo
         for row in work
         if row.status == "done" and row.completed_at is not None
     )
-    start = min([store.opened_on, *due, *done])
+    start = min([today, store.opened_on, *due, *done])  # a store not open yet starts today
     end = max([today, *due])
     span = max(1, (end - start).days)
     total = len(work)

@@ -69,7 +69,7 @@ def parse_filters(args: Mapping[str, str], catalog: Catalog) -> Filters:
 
     def choice(name: str, known: Any, *, upper: bool = False) -> str | None:
         raw = (args.get(name) or "").strip()
-        value = raw.upper() if upper else raw
+        value = raw.upper() if upper else raw.lower()  # market codes are upper case
         if not value:
             return None
         if value not in known:

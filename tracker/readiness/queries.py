@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from tracker.auth.access import visible_stores
 from tracker.auth.models import User
 from tracker.db import db, utcnow
-from tracker.playbook.catalog import STOCK_UP_ANCHORS, Catalog
+from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
 from tracker.stores.models import Store, local_today
@@ -84,16 +84,14 @@ class StoreReadiness:
 
     @property
     def status(self) -> str:
-        """The worse of onboarding and the next peak."""
-        peak = self.next_peak
-        return worst(self.onboarding.status, *([peak.status] if peak else []))
+        """The worst of onboarding and every coming peak."""
+        return worst(self.onboarding.status, *(peak.status for peak in self.peaks))
 
     @property
     def reasons(self) -> list[str]:
         """Why the store is not ready, scope by scope."""
         out = [f"Onboarding: {reason}" for reason in self.onboarding.assessment.reasons]
-        peak = self.next_peak
-        if peak is not None:
+        for peak in self.peaks:
             out += [f"{peak.name}: {reason}" for reason in peak.assessment.reasons]
         return out
 
@@ -144,7 +142,7 @@ def portfolio(
         )
     }
 
-    stock_up_keys = [e.key for e in catalog.entries if e.due.anchor in STOCK_UP_ANCHORS]
+    stock_up = Task.key.in_(sorted(catalog.stock_up_keys))
     peak_work = and_(
         Task.peak_key.is_not(None), Task.due_on <= Task.peak_date, Task.peak_date >= today
     )
@@ -160,8 +158,8 @@ def portfolio(
             counts.weight(true()).label("weight_total"),
             counts.weight(true(), done=True).label("weight_done"),
             counts.tasks(true(), overdue=True).label("overdue"),
-            counts.tasks(Task.critical, overdue=True).label("critical_overdue"),
-            counts.tasks(Task.key.in_(stock_up_keys), overdue=True).label("stock_up_overdue"),
+            counts.tasks(Task.critical & ~stock_up, overdue=True).label("critical_overdue"),
+            counts.tasks(stock_up, overdue=True).label("stock_up_overdue"),
         )
         .where(peak_work)
         .group_by(Task.store_id, Task.peak_key, Task.peak_date)
@@ -180,7 +178,7 @@ def portfolio(
             )
         ).all()
     )
-    blocked = _blocked(ids, today, catalog, {store.id: store for store in stores}, todays)
+    blocked = _blocked(ids, today, {store.id: store for store in stores}, todays)
 
     calendar = _Calendar(catalog)
     results = []
@@ -272,7 +270,6 @@ def _live_tasks(ids: Select[Any], *columns: Any) -> Select[Any]:
 def _blocked(
     ids: Select[Any],
     today: ColumnElement[date],
-    catalog: Catalog,
     stores: Mapping[int, Store],
     todays: Mapping[str, date],
 ) -> dict[int, list[BlockedTask]]:
@@ -297,7 +294,8 @@ def _blocked(
         )
         .order_by(Task.due_on, Task.id)
     ).all()
-    gate_keys = sorted({key for e in catalog.entries if e.gate for key in e.gate.tasks})
+    # The keys the stored gates wait for (a plan made from older seeds keeps its own).
+    gate_keys = sorted({key for row in candidates for key in row.gate.get("tasks", ())})
     done: dict[int, set[str]] = defaultdict(set)
     for store_id, key, slot, peak_key in db.session.execute(
         select(Task.store_id, Task.key, Task.slot, Task.peak_key).where(
@@ -307,7 +305,9 @@ def _blocked(
         done[store_id].add(done_mark(key, slot, peak_key))
     blocked: dict[int, list[BlockedTask]] = defaultdict(list)
     for row in candidates:
-        store = stores[row.store_id]
+        store = stores.get(row.store_id)
+        if store is None:
+            continue  # set up since the list of stores was read: it is not on this page
         reasons = gate_lock_reasons(
             row.gate,
             todays[store.zone],

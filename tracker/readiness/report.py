@@ -12,11 +12,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tracker.auth.access import visible_stores
 from tracker.auth.models import User
 from tracker.db import db, utcnow
 from tracker.playbook.catalog import Catalog
@@ -39,6 +41,7 @@ class Report:
     week_of: date
     subject: str
     text: str
+    rows: Sequence[StoreReadiness]  # the readiness it was written from
 
 
 def report_week(person: User, catalog: Catalog, now: datetime) -> tuple[date, datetime]:
@@ -84,27 +87,28 @@ def queue_weekly_reports(catalog: Catalog, *, now: datetime | None = None) -> in
             for p in people
         ]
         queued += insert_drafts(drafts, now)
+        keep_snapshots(report.rows, week_of, now)
     return queued
 
 
 def build_report(
     viewer: User, catalog: Catalog, week_of: date, *, now: datetime | None = None
 ) -> Report:
-    """Write the report of ``week_of`` as ``viewer`` sees the stores; keep the week's snapshot."""
+    """Write the report of ``week_of`` as ``viewer`` sees the stores, against last week's."""
     now = now or utcnow()
     rows = portfolio(viewer, catalog, now=now)
+    ids = visible_stores(viewer).with_only_columns(Store.id)
     previous = _snapshots(week_of - timedelta(days=7))
-    _keep_snapshots(rows, week_of, now)
     counts = status_counts(rows)
     lines = [
         f"{len(rows)} store{'s' if len(rows) != 1 else ''}: {counts['ready']} ready, "
         f"{counts['at_risk']} at risk, {counts['not_ready']} not ready.",
         "",
         "WHAT CHANGED SINCE LAST WEEK",
-        *_changes(rows, previous, now),
+        *_changes(rows, ids, previous, now),
         "",
         "WHAT SLIPPED (came due in the last 7 days and still open)",
-        *_slipped(rows),
+        *_slipped(rows, ids),
         "",
         "AT RISK FOR THE NEXT PEAK",
         *_at_risk(rows),
@@ -115,11 +119,14 @@ def build_report(
         f"Readiness, week of {week_of.isoformat()}: {counts['not_ready']} not ready, "
         f"{counts['at_risk']} at risk, {counts['ready']} ready"
     )
-    return Report(week_of, subject, "\n".join(lines))
+    return Report(week_of, subject, "\n".join(lines), rows)
 
 
 def _changes(
-    rows: Sequence[StoreReadiness], previous: dict[int, ReadinessSnapshot], now: datetime
+    rows: Sequence[StoreReadiness],
+    ids: Select[Any],
+    previous: dict[int, ReadinessSnapshot],
+    now: datetime,
 ) -> list[str]:
     lines = []
     for row in rows:
@@ -131,9 +138,9 @@ def _changes(
                 f"  {row.store.name}: {STATUS_NAMES[before.status]} → {STATUS_NAMES[row.status]}"
             )
     lines = _capped(lines)
-    done = _done_this_week([row.store.id for row in rows], now)
+    names = {row.store.id: row.store.name for row in rows}
+    done = {i: n for i, n in _done_this_week(ids, now).items() if i in names}
     if done:
-        names = {row.store.id: row.store.name for row in rows}
         busiest = sorted(done.items(), key=lambda item: (-item[1], names[item[0]]))
         listed = ", ".join(f"{names[i]} {n}" for i, n in busiest[:SECTION_LIMIT])
         more = " …" if len(busiest) > SECTION_LIMIT else ""
@@ -144,8 +151,8 @@ def _changes(
     return lines or ["  Nothing changed status and no task was ticked off."]
 
 
-def _slipped(rows: Sequence[StoreReadiness]) -> list[str]:
-    slipped = _slipped_tasks(rows)
+def _slipped(rows: Sequence[StoreReadiness], ids: Select[Any]) -> list[str]:
+    slipped = _slipped_tasks(rows, ids)
     lines = []
     for row in rows:
         tasks = slipped.get(row.store.id)
@@ -180,12 +187,12 @@ def _capped(lines: list[str]) -> list[str]:
     return [*lines[:SECTION_LIMIT], f"  …and {len(lines) - SECTION_LIMIT} more"]
 
 
-def _done_this_week(store_ids: list[int], now: datetime) -> dict[int, int]:
+def _done_this_week(ids: Select[Any], now: datetime) -> dict[int, int]:
     return dict(
         db.session.execute(
             select(Task.store_id, func.count())
             .where(
-                Task.store_id.in_(store_ids),
+                Task.store_id.in_(ids),
                 Task.status == "done",
                 Task.completed_at >= now - timedelta(days=7),
             )
@@ -194,7 +201,7 @@ def _done_this_week(store_ids: list[int], now: datetime) -> dict[int, int]:
     )
 
 
-def _slipped_tasks(rows: Sequence[StoreReadiness]) -> dict[int, list[Task]]:
+def _slipped_tasks(rows: Sequence[StoreReadiness], ids: Select[Any]) -> dict[int, list[Task]]:
     """Open tasks that fell due in each store's last seven days (daily work left out)."""
     if not rows:
         return {}
@@ -206,7 +213,7 @@ def _slipped_tasks(rows: Sequence[StoreReadiness]) -> dict[int, list[Task]]:
         select(Task)
         .join(Store, Store.id == Task.store_id)
         .where(
-            Task.store_id.in_([row.store.id for row in rows]),
+            Task.store_id.in_(ids),
             Task.status == "open",
             Task.due_on >= week_ago,
             Task.due_on < today,
@@ -227,7 +234,7 @@ def _snapshots(week_of: date) -> dict[int, ReadinessSnapshot]:
     }
 
 
-def _keep_snapshots(rows: Sequence[StoreReadiness], week_of: date, now: datetime) -> None:
+def keep_snapshots(rows: Sequence[StoreReadiness], week_of: date, now: datetime) -> None:
     """Record each store's readiness for the week, unless an earlier report already did."""
     values = [
         {

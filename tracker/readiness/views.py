@@ -20,6 +20,7 @@ from tracker.readiness.burndown import burndown
 from tracker.readiness.filters import Filters, parse_filters
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.readiness.work import open_work
+from tracker.stores.views import catch_up_plan
 
 bp = Blueprint("readiness", __name__)
 
@@ -38,9 +39,7 @@ def portfolio_page() -> Any:
         filters = parse_filters(request.args, catalog)
     except InputError as error:
         return _bad_filter(error)
-    rows = filters.apply(
-        portfolio(current_user, catalog, market=filters.market, model=filters.model)
-    )
+    rows = filters.listed(current_user, catalog)
     return render_template(
         "readiness/portfolio.html",
         rows=rows,
@@ -64,9 +63,7 @@ def portfolio_csv() -> Any:
         filters = parse_filters(request.args, catalog)
     except InputError as error:
         return _bad_filter(error)
-    rows = filters.apply(
-        portfolio(current_user, catalog, market=filters.market, model=filters.model)
-    )
+    rows = filters.listed(current_user, catalog)
     return exports.csv_response(
         exports.portfolio_rows(rows, catalog), f"readiness-{_stamp(rows)}.csv"
     )
@@ -109,6 +106,7 @@ def store_csv(store_id: int) -> Response:
 
 def _one(store_id: int, catalog: Catalog) -> StoreReadiness:
     store = store_for(current_user, store_id)
+    catch_up_plan(store, catalog)  # as the plan page does: the same open work on both
     return portfolio(current_user, catalog, store_ids=[store.id])[0]
 
 
@@ -118,7 +116,7 @@ def _bad_filter(error: InputError) -> tuple[str, int]:
 
 
 def _stamp(rows: list[StoreReadiness]) -> str:
-    return max((row.today for row in rows), default=None).isoformat() if rows else "empty"
+    return max(row.today for row in rows).isoformat() if rows else "empty"
 
 
 def _sort_link(filters: Filters) -> Callable[[str], str]:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.models import User
 from tracker.db import db, utcnow
-from tracker.playbook.catalog import STOCK_UP_ANCHORS, Catalog
+from tracker.playbook.catalog import Catalog
 from tracker.reminders.models import Channel, Reminder
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Task
@@ -92,7 +92,7 @@ def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
         .where(Task.status == "open", Task.due_on <= latest)
         .order_by(Task.due_on, Task.id)
     ).all()
-    stock_up_keys = {e.key for e in catalog.entries if e.due.anchor in STOCK_UP_ANCHORS}
+    stock_up_keys = catalog.stock_up_keys
 
     work: dict[int, list[Task]] = defaultdict(list)
     stock_up: dict[int, list[Task]] = defaultdict(list)
@@ -152,7 +152,7 @@ def _no_live_yet(
 
 
 def _singles(
-    person: User, today: date, tasks: Iterable[Task], stock_up_keys: set[str]
+    person: User, today: date, tasks: Iterable[Task], stock_up_keys: frozenset[str]
 ) -> list[Draft]:
     drafts = []
     for task in tasks:

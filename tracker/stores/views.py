@@ -18,6 +18,7 @@ from tracker.errors import FieldError, InputError, whole_number_or_text
 from tracker.lives.services import cadence
 from tracker.planning import get_catalog, market_note_for
 from tracker.playbook.advisor import AnswerError, advise
+from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
 from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import resolve_profile
@@ -167,14 +168,7 @@ def plan(store_id: int) -> Any:
     store = store_for(current_user, store_id)
     catalog = get_catalog()
     today = local_today(store.zone)
-    if store.plan_synced_on is None or store.plan_synced_on < today:
-        # Roll recurring work forward and bring new peak work into view (the
-        # scheduler does this daily; a page opened first does not wait for it).
-        try:
-            roll_forward(store.id, catalog)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # SQLite: another request rolled it forward at the same moment
+    catch_up_plan(store, catalog)
     tasks = db.session.scalars(
         select(Task)
         .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
@@ -213,6 +207,21 @@ def plan(store_id: int) -> Any:
         done_count=sum(1 for task in tasks if task.status == "done"),
         total=len(tasks),
     )
+
+
+def catch_up_plan(store: Store, catalog: Catalog) -> None:
+    """Roll the plan forward to the store's today if nobody has yet, and commit.
+
+    The scheduler does this daily; a page opened first does not wait for it: recurring
+    work moves on and new peak work comes into view.
+    """
+    if store.plan_synced_on is not None and store.plan_synced_on >= local_today(store.zone):
+        return
+    try:
+        roll_forward(store.id, catalog)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # SQLite: another request rolled it forward at the same moment
 
 
 def _ad_gate(tasks: Sequence[Task], done: set[str], store: Store) -> list[tuple[str, bool]] | None:
