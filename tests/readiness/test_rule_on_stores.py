@@ -68,10 +68,30 @@ def test_a_passed_stock_up_deadline_makes_the_peak_not_ready(shop, manager, cata
     assert ship.due_on < TODAY
     tick_up_to(store, manager, date(2026, 11, 27), leave=[ship.id])
 
-    peak = by_name(manager, catalog)["Stocked US"].next_peak
+    row = by_name(manager, catalog)["Stocked US"]
+    peak = row.next_peak
     assert peak.key == "black_friday"
     assert peak.status == "not_ready"
-    assert "1 stock-up deadline passed undone" in peak.assessment.reasons
+    # A stock-up task is critical too, but the passed deadline is said once, as such.
+    assert peak.assessment.reasons == ("1 stock-up deadline passed undone",)
+    assert row.reasons == ["Black Friday: 1 stock-up deadline passed undone"]
+
+
+def test_a_later_peak_s_passed_deadline_makes_the_store_not_ready(shop, manager, catalog):
+    store = shop("Later US", opened_on="2026-06-01")
+    forecast = db.session.scalar(
+        select(Task).where(
+            Task.store_id == store.id, Task.key == "stockup.forecast", Task.peak_key == "christmas"
+        )
+    )
+    assert forecast.due_on < TODAY
+    tick_up_to(store, manager, date(2026, 12, 25), leave=[forecast.id])
+    row = by_name(manager, catalog)["Later US"]
+    assert row.next_peak.key == "black_friday" and row.next_peak.status == "ready"
+    christmas = next(peak for peak in row.peaks if peak.key == "christmas")
+    assert christmas.status == "not_ready"
+    assert row.status == "not_ready"
+    assert row.reasons[0].startswith("Christmas: ")
 
 
 def test_once_the_warm_up_has_begun_days_left_run_to_the_peak(shop, manager, catalog):
