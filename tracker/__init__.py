@@ -21,13 +21,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(build_config(Path(app.instance_path), config))
 
-    from tracker import database, web
+    from tracker import database, i18n, web
     from tracker.accounts import views as account_views
     from tracker.api import views as api_views
     from tracker.auth import cli as auth_cli
     from tracker.auth import views as auth_views
     from tracker.db import db
     from tracker.extensions import csrf, login_manager, migrate
+    from tracker.i18n import views as i18n_views
     from tracker.lives import views as live_views
     from tracker.main import views as main_views
     from tracker.planning import cli as planning_cli
@@ -43,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     database.init_app(app)
+    i18n.init_app(app)
     web.init_app(app)
 
     app.register_blueprint(main_views.bp)
@@ -53,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(account_views.bp)
     app.register_blueprint(live_views.bp)
     app.register_blueprint(stockup_views.bp)
+    app.register_blueprint(i18n_views.bp)
     app.register_blueprint(api_views.bp)
     csrf.exempt(api_views.bp)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, flash, g, render_template, request
@@ -14,15 +15,10 @@ from tracker.auth.models import User
 from tracker.db import db, get_by_id
 from tracker.errors import InputError, NotAllowed, NotFound, RuleError
 from tracker.extensions import login_manager
-from tracker.planning.render import relative_due
 
 
 def init_app(app: Flask) -> None:
     """Register the template helpers and the error pages."""
-    app.jinja_env.filters["relative_due"] = _relative_due
-    app.jinja_env.filters["when"] = lambda instant: (
-        instant.strftime("%Y-%m-%d %H:%M UTC") if instant else ""
-    )
     app.jinja_env.globals["current_year"] = lambda: date.today().year
     app.jinja_env.globals["unread_reminders"] = _unread_reminders
     app.jinja_env.globals["tz"] = ZoneInfo
@@ -67,6 +63,16 @@ def flash_refusal(error: InputError | RuleError) -> None:
         flash(error.message, "error")
 
 
+def safe_next(target: str | None) -> str | None:
+    """Only follow a ``next`` that stays on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target.replace("\\", "/"))
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
 def _bad_input(field: str, message: str) -> Any:
     if request.path.startswith("/api/"):
         from tracker.api.errors import error_response
@@ -94,10 +100,6 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
 
         return error_response(status, title.lower().replace(" ", "_"), message)  # type: ignore[return-value]
     return render_template("error.html", title=title, message=message, status=status), status
-
-
-def _relative_due(due_on: date, today: date) -> str:
-    return relative_due(due_on, today)
 
 
 @login_manager.user_loader

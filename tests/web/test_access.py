@@ -53,7 +53,10 @@ KNOWN_PARAMS = frozenset(
     }
 )
 # Pages anyone may open without logging in.
-PUBLIC_ENDPOINTS = frozenset({"main.index", "auth.login", "auth.setup", "static"})
+# The language switcher of the logged-out pages only sets a cookie.
+PUBLIC_ENDPOINTS = frozenset(
+    {"main.index", "auth.login", "auth.setup", "static", "i18n.choose_language"}
+)
 # Routes only a manager may use, whatever the store. A new route is treated as one a
 # member may use on their own store until it is added here.
 MANAGER_ONLY = frozenset(

@@ -16,7 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token, normalise_email
 from tracker.db import db, utcnow
 from tracker.errors import FieldError, InputError
+from tracker.i18n import SUPPORTED_LOCALES
 from tracker.playbook.catalog import zone_exists
+from tracker.playbook.phrases import phrase
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
@@ -65,6 +67,29 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def choose_locale(user: User | None, raw: Any) -> str | None:
+    """Set the language ``user`` reads the product in (empty: follow the browser); flush only.
+
+    Without a person, only check the choice (a logged-out page keeps it in a cookie).
+    """
+    chosen = raw.strip() if isinstance(raw, str) else raw
+    if chosen in (None, ""):
+        chosen = None
+    elif chosen not in SUPPORTED_LOCALES:
+        raise InputError.one(
+            "locale",
+            phrase(
+                "expected one of %(choices)s, or empty to follow the browser; got %(got)s",
+                choices=", ".join(SUPPORTED_LOCALES),
+                got=repr(raw),
+            ),
+        )
+    if user is not None:
+        user.locale = chosen
+        db.session.flush()
+    return chosen
 
 
 @dataclass(frozen=True)

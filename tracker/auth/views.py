@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from tracker.auth.forms import LoginForm, PersonForm, TokenForm
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import (
     check_login,
+    choose_locale,
     create_token,
     create_user,
     has_users,
@@ -23,6 +24,7 @@ from tracker.db import db, get_by_id
 from tracker.errors import InputError, NotFound
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import add_member, remove_member
+from tracker.web import flash_refusal, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -70,7 +72,7 @@ def login() -> Any:
         if result.user is not None:
             session.clear()
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("tasks.my_tasks"))
+            return redirect(safe_next(request.args.get("next")) or url_for("tasks.my_tasks"))
         if result.wait_seconds:
             message = (
                 f"Too many failed attempts for this address. "
@@ -81,16 +83,6 @@ def login() -> Any:
             message = "That e-mail and password do not match an active account."
             status = 401
     return render_template("auth/login.html", form=form, message=message), status
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only follow a ``next`` that stays on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target.replace("\\", "/"))
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.post("/logout")
@@ -124,6 +116,21 @@ def account() -> Any:
         errors=errors,
         tokens=current_user.tokens,
     )
+
+
+@bp.post("/account/language")
+@login_required
+def set_language() -> Any:
+    """Choose the language of the pages and reminders (empty: follow the browser)."""
+    try:
+        choose_locale(current_user, request.form.get("locale", ""))
+    except InputError as error:
+        flash_refusal(error)
+        return redirect(url_for("auth.account"))
+    db.session.commit()
+    refresh()  # say "saved" in the language just chosen
+    flash(gettext("Language saved."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -7,6 +7,7 @@ at load, with the file, the entry and what is wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import string
@@ -29,6 +30,7 @@ from marshmallow import (
 from tracker.playbook.advisor import AdvisorRules, load_advisor_rules
 from tracker.playbook.peaks import PeakRule, load_peak_rules
 from tracker.playbook.seeds import SeedError, StrictBool, display_path, load_with, read_toml
+from tracker.playbook.translations import SeedTranslation, load_translations
 
 MODELS = ("pop", "full_managed")
 STORE_TYPES = ("local", "cross_border")
@@ -44,6 +46,8 @@ TRIGGERS = ("hot_video",)
 CONDITIONS = ("invitation_category",)
 EVERY = ("day", "week", "month", "quarter")
 STOCK_UP_PEAKS = "stock_up"
+# Translations of the seeds' words, one file per language (tracker/playbook/translations.py).
+TRANSLATIONS_FOLDER = "i18n"
 
 
 # --- the catalog's values ---------------------------------------------------
@@ -234,6 +238,8 @@ class Catalog:
     supply: SupplyDefaults
     advisor: AdvisorRules
     entries: tuple[Entry, ...]
+    # locale ("zh_CN") -> the seeds' words in that language
+    translations: Mapping[str, SeedTranslation] = dataclasses.field(default_factory=dict)
 
     def entry(self, key: str) -> Entry:
         return self._entries_by_key[key]
@@ -507,7 +513,7 @@ def _load_catalog(root: Path) -> Catalog:
     supply = _load_supply(root / "supply.toml", markets)
     advisor = load_advisor_rules(root / "advisor.toml")
     entries = _load_playbooks(root / "playbooks", phases, markets, categories, peaks)
-    return Catalog(
+    catalog = Catalog(
         root=root,
         version=_version_of(root),
         phases=phases,
@@ -519,12 +525,21 @@ def _load_catalog(root: Path) -> Catalog:
         advisor=advisor,
         entries=entries,
     )
+    translations = load_translations(root / TRANSLATIONS_FOLDER, catalog)
+    return dataclasses.replace(catalog, translations=translations)
 
 
 def _version_of(root: Path) -> str:
-    """Name the seed data by its content, so a task can say which data made it."""
+    """Name the seed data by its content, so a task can say which data made it.
+
+    Translations are left out: they change no task, date or rule, so rewording the
+    Chinese must not make every store's plan look as if it came from other data.
+    """
     digest = hashlib.sha256()
+    translations = root / TRANSLATIONS_FOLDER
     for path in sorted(root.rglob("*.toml")):
+        if path.is_relative_to(translations):
+            continue
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

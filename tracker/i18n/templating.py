@@ -1,0 +1,111 @@
+"""The template filters and globals that say things in the page's language (listed in README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import gettext, ngettext
+
+from tracker.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, select_locale
+from tracker.i18n.labels import field_label
+from tracker.i18n.seeds import (
+    gate_reason,
+    model_summary,
+    planned_title,
+    question_text,
+    reason_why,
+    row_title,
+    seed_name,
+    source_text,
+    task_description,
+    task_title,
+    tie_why,
+)
+from tracker.i18n.text import (
+    current_locale,
+    day,
+    iso_date,
+    label,
+    localize,
+    number,
+    relative_due,
+    say_list,
+    when,
+)
+from tracker.playbook.phrases import Phrase
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals."""
+    filters = app.jinja_env.filters
+    filters.update(
+        localize=localize,
+        date=day,
+        iso_date=iso_date,
+        when=when,
+        number=number,
+        relative_due=relative_due,
+        label=label,
+        say_list=say_list,
+        field_label=_field_label,
+        recurrence=recurrence,
+        task_title=task_title,
+        planned_title=planned_title,
+        row_title=row_title,
+        task_description=task_description,
+        gate_reason=gate_reason,
+        source=source_text,
+        model_summary=model_summary,
+        question_text=question_text,
+        reason_why=reason_why,
+        activity_text=activity_text,
+    )
+    for kind in ("phase", "market", "model", "category", "peak", "freight"):
+        filters[f"{kind}_name"] = lambda key, kind=kind: seed_name(kind, key)
+    app.jinja_env.globals.update(
+        tie_why=tie_why,
+        current_locale=current_locale,
+        html_lang=lambda: current_locale().replace("_", "-"),
+        languages=lambda: [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
+        language_next=lambda: request.full_path.rstrip("?"),
+        chosen_locale=select_locale,
+    )
+
+
+def _field_label(name: str | None) -> str:
+    # English messages name the field as the API does ("opened_on: …"), which the
+    # form shows beside the input anyway; other languages use the field's label.
+    if current_locale() == "en":
+        return name or ""
+    return field_label(name)
+
+
+def recurrence(rule: dict[str, Any] | None) -> str:
+    """Say how often a recurring task comes back: "every day", "every 2 weeks"."""
+    if not rule:
+        return ""
+    every, interval = rule.get("every"), int(rule.get("interval") or 1)
+    if interval == 1:  # its own sentence: "every day" is not "every 1 days" in any language
+        once = {
+            "day": gettext("every day"),
+            "week": gettext("every week"),
+            "month": gettext("every month"),
+            "quarter": gettext("every quarter"),
+        }
+        return once.get(every, str(every))
+    forms = {
+        "day": ngettext("every %(num)d day", "every %(num)d days", interval),
+        "week": ngettext("every %(num)d week", "every %(num)d weeks", interval),
+        "month": ngettext("every %(num)d month", "every %(num)d months", interval),
+        "quarter": ngettext("every %(num)d quarter", "every %(num)d quarters", interval),
+    }
+    return forms.get(every, str(every))
+
+
+def activity_text(entry: Any) -> str:
+    """An activity log entry in the current language (said again from its phrase when kept)."""
+    kept = getattr(entry, "phrase", None)
+    if kept:
+        return localize(Phrase.from_json(kept))
+    return entry.message

@@ -1,0 +1,117 @@
+"""Say things in the current language: phrases, dates, instants, numbers, how far a day is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from babel.lists import format_list
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext, ngettext
+
+from tracker.i18n import SOURCE_LOCALE
+from tracker.playbook.phrases import Name, Names, Phrase
+
+# Dates: English pages keep ISO dates (unambiguous for teams on both sides of the
+# Atlantic); other languages use their CLDR medium date ("2026年11月23日").
+DATE_PATTERNS = {"en": "yyyy-MM-dd"}
+DATETIME_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "zh_CN": "y年M月d日 HH:mm"}
+
+
+def current_locale() -> str:
+    """The language being spoken now, as a code like ``zh_CN``."""
+    locale = get_locale()
+    return str(locale) if locale is not None else SOURCE_LOCALE
+
+
+def localize(text: Any) -> str:
+    """Say a Phrase in the current language; any other text is shown as it is."""
+    if not isinstance(text, Phrase):
+        return "" if text is None else str(text)
+    if current_locale() == SOURCE_LOCALE:
+        return str(text)
+    values = {name: _localized_value(value) for name, value in text.values.items()}
+    if text.plural is not None:
+        return ngettext(text.msgid, text.plural, text.count or 0, **values)
+    return gettext(text.msgid, **values) if values else gettext(text.msgid)
+
+
+def _localized_value(value: Any) -> Any:
+    from tracker.i18n.seeds import seed_name
+
+    if isinstance(value, Phrase):
+        return localize(value)
+    if isinstance(value, Name):
+        from tracker.i18n.labels import LABELS
+
+        if value.kind in LABELS:
+            return label(value.key, value.kind)
+        return seed_name(value.kind, value.key, str(value))
+    if isinstance(value, Names):
+        return say_list([_localized_value(item) for item in value.items], style=value.style)
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, date):
+        return day(value)
+    return value
+
+
+def say_list(items: list[Any], *, style: str = "standard") -> str:
+    """Join items the way the language lists things ("A、B和C").
+
+    English pages keep the product's plain comma lists ("A, B, C"); English
+    sentences that need "and" or "or" come from the engine's own wording.
+    """
+    items = [str(item) for item in items]
+    if not items:
+        return ""
+    if current_locale() == SOURCE_LOCALE:
+        return ", ".join(items)
+    return format_list(items, style=style, locale=current_locale())
+
+
+def iso_date(text: str | date | None) -> date | None:
+    """Read an ISO date kept as text (a reminder's payload) back as a date."""
+    if text is None or isinstance(text, date):
+        return text
+    return date.fromisoformat(text)
+
+
+def day(value: date | None) -> str:
+    """A date as the current language writes it."""
+    if value is None:
+        return ""
+    return format_date(value, DATE_PATTERNS.get(current_locale(), "medium"))
+
+
+def when(instant: datetime | None) -> str:
+    """An instant in the reader's own time zone, as their language writes it."""
+    if instant is None:
+        return ""
+    return format_datetime(instant, DATETIME_PATTERNS.get(current_locale(), "medium"))
+
+
+def number(value: float | int | None) -> str:
+    """A number with the language's grouping (1,000)."""
+    return "" if value is None else format_decimal(value)
+
+
+def relative_due(due_on: date, today: date) -> str:
+    """Say how far a due date is from today: 'today', 'in 3 days', '2 days overdue'."""
+    days = (due_on - today).days
+    if days == 0:
+        return gettext("today")
+    if days == 1:
+        return gettext("tomorrow")
+    if days > 0:
+        return ngettext("in %(num)d day", "in %(num)d days", days)
+    return ngettext("%(num)d day overdue", "%(num)d days overdue", -days)
+
+
+def label(code: Any, vocabulary: str) -> str:
+    """Name a code of one of the product's fixed vocabularies (roles, states, kinds…)."""
+    from tracker.i18n.labels import LABELS
+
+    names: Mapping[str, Any] = LABELS.get(vocabulary, {})
+    shown = names.get(code)
+    return str(shown) if shown is not None else ("" if code is None else str(code))
