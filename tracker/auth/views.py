@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext, refresh
+from flask_babel import gettext, ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -22,6 +22,7 @@ from tracker.auth.services import (
 )
 from tracker.db import db, get_by_id
 from tracker.errors import InputError, NotFound
+from tracker.playbook.phrases import phrase
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import add_member, remove_member
 from tracker.web import flash_refusal, safe_next
@@ -52,7 +53,9 @@ def setup() -> Any:
             db.session.commit()
             session.clear()
             login_user(user)
-            flash("Welcome! You are the first manager. Set up your first store.", "success")
+            flash(
+                gettext("Welcome! You are the first manager. Set up your first store."), "success"
+            )
             return redirect(url_for("stores.new_store"))
     return render_template("auth/setup.html", form=form, errors=errors)
 
@@ -74,13 +77,14 @@ def login() -> Any:
             login_user(result.user)
             return redirect(safe_next(request.args.get("next")) or url_for("tasks.my_tasks"))
         if result.wait_seconds:
-            message = (
-                f"Too many failed attempts for this address. "
-                f"Try again in {result.wait_seconds} seconds."
+            message = ngettext(
+                "Too many failed attempts for this address. Try again in %(num)d second.",
+                "Too many failed attempts for this address. Try again in %(num)d seconds.",
+                result.wait_seconds,
             )
             status = 429
         else:
-            message = "That e-mail and password do not match an active account."
+            message = gettext("That e-mail and password do not match an active account.")
             status = 401
     return render_template("auth/login.html", form=form, message=message), status
 
@@ -90,7 +94,7 @@ def login() -> Any:
 def logout() -> Any:
     """Log out."""
     logout_user()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -139,10 +143,10 @@ def revoke(token_id: int) -> Any:
     """Revoke one of the person's own tokens."""
     token = get_by_id(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
-        raise NotFound(f"no token {token_id} of yours")
+        raise NotFound(phrase("no token %(id)s of yours", id=token_id))
     revoke_token(token)
     db.session.commit()
-    flash(f"Token {token.prefix}… revoked.", "info")
+    flash(gettext("Token %(prefix)s… revoked.", prefix=token.prefix), "info")
     return redirect(url_for("auth.account"))
 
 
@@ -167,7 +171,7 @@ def people() -> Any:
             errors = error
         else:
             db.session.commit()
-            flash(f"{user.display_name} can now log in.", "success")
+            flash(gettext("%(person)s can now log in.", person=user.display_name), "success")
             return redirect(url_for("auth.people"))
     users = db.session.scalars(select(User).order_by(User.role, User.name, User.email)).all()
     stores = db.session.scalars(visible_stores(current_user).order_by(Store.name)).all()
@@ -189,21 +193,33 @@ def set_person_store(user_id: int) -> Any:
     require_manager(current_user)
     user = get_by_id(User, user_id)
     if user is None:
-        raise NotFound(f"no person {user_id}")
+        raise NotFound(phrase("no person %(id)s", id=user_id))
     try:
         store_id = int(request.form.get("store_id", ""))
     except ValueError:
-        flash("store_id: choose a store.", "error")
+        flash_refusal(InputError.one("store_id", phrase("choose a store")))
         return redirect(url_for("auth.people"))
     store = get_by_id(Store, store_id)
     if store is None:
-        flash(f"store_id: there is no store {store_id}.", "error")
+        flash_refusal(InputError.one("store_id", phrase("there is no store %(id)s", id=store_id)))
         return redirect(url_for("auth.people"))
     if request.form.get("action") == "remove":
         remove_member(store, user, actor=current_user)
-        flash(f"{user.display_name} no longer works on {store.name}.", "info")
+        flash(
+            gettext(
+                "%(person)s no longer works on %(store)s.",
+                person=user.display_name,
+                store=store.name,
+            ),
+            "info",
+        )
     else:
         add_member(store, user, actor=current_user)
-        flash(f"{user.display_name} now works on {store.name}.", "success")
+        flash(
+            gettext(
+                "%(person)s now works on %(store)s.", person=user.display_name, store=store.name
+            ),
+            "success",
+        )
     db.session.commit()
     return redirect(url_for("auth.people"))

@@ -109,9 +109,18 @@ FIELDS = {
 
 
 def field_label(name: str | None) -> str:
-    """How a page names a form field in a message ("override_x" and "answer_x" included)."""
+    """How a page names a form field in a message ("override_x" and "answer_x" included).
+
+    English messages name the field as the API does ("opened_on: …"), which the form
+    shows beside the input anyway; other languages use the field's label.
+    """
+    from tracker.i18n import SOURCE_LOCALE
+    from tracker.i18n.text import current_locale
+
     if not name:
         return ""
+    if current_locale() == SOURCE_LOCALE:
+        return name
     if name.startswith("override_"):
         return str(_l("Reason to go ahead"))
     if name.startswith("answer_") or name.startswith("answers."):

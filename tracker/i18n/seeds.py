@@ -17,11 +17,13 @@ from flask_babel import gettext
 
 from tracker.extensions import N_
 from tracker.i18n import SOURCE_LOCALE
-from tracker.i18n.text import current_locale, day, number, say_list
+from tracker.i18n.text import current_locale, day, number, say_list, separator
 from tracker.planning import get_catalog
 from tracker.playbook.catalog import Catalog, Entry
 from tracker.playbook.translations import SeedTranslation, split_source
 
+# The source of a task added by hand (tracker/tasks/services.py).
+CUSTOM_SOURCE = "added by hand"
 # What the product adds below a playbook description (plan_sync, hot videos), said again.
 _ADDED_LINES = (
     (
@@ -140,6 +142,21 @@ def planned_title(task: Any, plan: Any) -> str:
     )
 
 
+def entry_title(key: str, english: str, context: Mapping[str, str]) -> str:
+    """Name a playbook entry by its title, its peak and year taken from ``context``."""
+    _, translation = _translation()
+    text = translation.entries.get(key) if translation is not None else None
+    if text is None:
+        return english
+    values = {
+        "peak": seed_name("peak", context["peak"]) if context.get("peak") else "",
+        "year": context.get("year", ""),
+        "market": seed_name("market", context["market"]) if context.get("market") else "",
+        "invitation_categories": "",
+    }
+    return " ".join(text.title.format_map(values).split())
+
+
 def row_title(row: Any, plan: Any) -> str:
     """The title of a task row a profile change would add (the edit page's preview)."""
     values = row.values
@@ -200,6 +217,8 @@ def source_text(source: str | None) -> str:
     _, translation = _translation()
     if translation is None:
         return source
+    if source == CUSTOM_SOURCE:
+        return gettext("added by hand")
     said = []
     for part, citation in zip(source.split("; "), split_source(source), strict=True):
         if citation is None:
@@ -215,7 +234,7 @@ def source_text(source: str | None) -> str:
             said.append(gettext("%(guide)s: %(section)s", **values))
         else:
             said.append(gettext("%(guide)s: %(section)s, item %(item)s", item=item, **values))
-    return gettext("; ").join(said)
+    return separator().join(said)
 
 
 def question_text(question: Any) -> str:

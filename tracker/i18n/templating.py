@@ -31,6 +31,7 @@ from tracker.i18n.text import (
     number,
     relative_due,
     say_list,
+    separator,
     when,
 )
 from tracker.playbook.phrases import Phrase
@@ -48,7 +49,7 @@ def init_app(app: Flask) -> None:
         relative_due=relative_due,
         label=label,
         say_list=say_list,
-        field_label=_field_label,
+        field_label=field_label,
         recurrence=recurrence,
         task_title=task_title,
         planned_title=planned_title,
@@ -65,20 +66,13 @@ def init_app(app: Flask) -> None:
         filters[f"{kind}_name"] = lambda key, kind=kind: seed_name(kind, key)
     app.jinja_env.globals.update(
         tie_why=tie_why,
+        separator=separator,
         current_locale=current_locale,
         html_lang=lambda: current_locale().replace("_", "-"),
         languages=lambda: [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
         language_next=lambda: request.full_path.rstrip("?"),
         chosen_locale=select_locale,
     )
-
-
-def _field_label(name: str | None) -> str:
-    # English messages name the field as the API does ("opened_on: …"), which the
-    # form shows beside the input anyway; other languages use the field's label.
-    if current_locale() == "en":
-        return name or ""
-    return field_label(name)
 
 
 def recurrence(rule: dict[str, Any] | None) -> str:

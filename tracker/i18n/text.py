@@ -37,7 +37,7 @@ def localize(text: Any) -> str:
 
 
 def _localized_value(value: Any) -> Any:
-    from tracker.i18n.seeds import seed_name
+    from tracker.i18n.seeds import entry_title, seed_name
 
     if isinstance(value, Phrase):
         return localize(value)
@@ -46,14 +46,25 @@ def _localized_value(value: Any) -> Any:
 
         if value.kind in LABELS:
             return label(value.key, value.kind)
+        if value.kind == "entry":
+            return entry_title(value.key, str(value), value.context)
         return seed_name(value.kind, value.key, str(value))
     if isinstance(value, Names):
-        return say_list([_localized_value(item) for item in value.items], style=value.style)
+        items = [_localized_value(item) for item in value.items]
+        if value.style == "semicolon":
+            return separator().join(str(item) for item in items)
+        return say_list(items, style=value.style)
     if isinstance(value, datetime):
         return when(value)
     if isinstance(value, date):
         return day(value)
     return value
+
+
+def separator() -> str:
+    """What separates reasons or sources in a line ("; " in English)."""
+    # Translators: separates the items of a list of reasons or of sources.
+    return gettext("; ")
 
 
 def say_list(items: list[Any], *, style: str = "standard") -> str:

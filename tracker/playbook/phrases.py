@@ -27,19 +27,24 @@ class Name(str):
 
     ``kind`` is a kind of seed thing (``phase``, ``market``, ``model``, ``category``,
     ``peak``, ``freight``: said from the seed translations) or one of the product's
-    fixed vocabularies (``role``, ``channel``, ``account``…: ``tracker/i18n/labels.py``).
+    fixed vocabularies (``role``, ``channel``, ``account``…: ``tracker/i18n/labels.py``),
+    or ``entry``: a playbook entry, named by its title, whose ``{peak}`` and ``{year}``
+    come from ``context``.
     """
 
     kind: str
     key: str
+    context: Mapping[str, str]
 
-    def __new__(cls, kind: str, key: str, english: str) -> Name:
+    def __new__(
+        cls, kind: str, key: str, english: str, context: Mapping[str, str] | None = None
+    ) -> Name:
         name = super().__new__(cls, english)
-        name.kind, name.key = kind, key
+        name.kind, name.key, name.context = kind, key, dict(context or {})
         return name
 
     def __reduce__(self) -> Any:
-        return (Name, (self.kind, self.key, str(self)))
+        return (Name, (self.kind, self.key, str(self), self.context))
 
 
 class Names(str):
@@ -132,7 +137,10 @@ def _encode(value: Any) -> Any:
     if isinstance(value, Phrase):
         return {"phrase": value.to_json()}
     if isinstance(value, Name):
-        return {"name": [value.kind, value.key, str(value)]}
+        encoded: dict[str, Any] = {"name": [value.kind, value.key, str(value)]}
+        if value.context:
+            encoded["context"] = dict(value.context)
+        return encoded
     if isinstance(value, Names):
         return {
             "names": [_encode(item) for item in value.items],
@@ -152,7 +160,7 @@ def _decode(value: Any) -> Any:
     if "phrase" in value:
         return Phrase.from_json(value["phrase"])
     if "name" in value:
-        return Name(*value["name"])
+        return Name(*value["name"], value.get("context"))
     if "names" in value:
         items = [_decode(item) for item in value["names"]]
         return Names(items, value["text"], style=value.get("style", "standard"))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
 from tracker.db import UTCDateTime, db, utcnow
+from tracker.playbook.phrases import Name, Names, phrase
 from tracker.stores.models import Store
 
 # ``retired``: no longer applies to the store's profile; ``missed``: an
@@ -73,20 +74,38 @@ class Task(db.Model):
         return self.status == "done"
 
     def lock_reasons(self, today: date, done_keys: Collection[str], followers: int) -> list[str]:
-        """Say what still keeps this task locked on ``today`` (nothing when it is free)."""
+        """Say what still keeps this task locked on ``today`` (nothing when it is free).
+
+        Each reason is a Phrase: English for the API, said again in the reader's language on a page.
+        """
         if self.gate is None or self.status != "open":
             return []
-        reasons = []
+        reasons: list[str] = []
         after = self.gate.get("after")
         if after is not None and today <= date.fromisoformat(after):
-            estimate = " (estimated)" if self.gate.get("after_estimated") else ""
-            reasons.append(f"not before {date.fromisoformat(after) + timedelta(days=1)}{estimate}")
+            opens_on = date.fromisoformat(after) + timedelta(days=1)
+            if self.gate.get("after_estimated"):
+                reasons.append(phrase("not before %(day)s (estimated)", day=opens_on))
+            else:
+                reasons.append(phrase("not before %(day)s", day=opens_on))
         missing = [key for key in self.gate.get("tasks", ()) if key not in done_keys]
         if missing:
-            reasons.append("waiting for: " + ", ".join(missing))
+            # The tasks a gate waits for belong to the same peak as the gated one.
+            context = {
+                "peak": self.peak_key or "",
+                "year": str(self.peak_date.year) if self.peak_date else "",
+            }
+            names = [Name("entry", key, key, context) for key in missing]
+            reasons.append(phrase("waiting for: %(tasks)s", tasks=Names(names, ", ".join(missing))))
         target = self.gate.get("followers_at_least")
         if target is not None and followers < target:
-            reasons.append(f"{followers:,} of {target:,} followers")
+            reasons.append(
+                phrase(
+                    "%(followers)s of %(target)s followers",
+                    followers=f"{followers:,}",
+                    target=f"{target:,}",
+                )
+            )
         return reasons
 
 
@@ -104,7 +123,11 @@ class Activity(db.Model):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(32))
+    # The English text, as the API and older entries show it.
     message: Mapped[str] = mapped_column(Text)
+    # The same message kept as a Phrase (Phrase.to_json), so a page says it in its reader's
+    # language; empty for entries written before the product spoke other languages.
+    phrase: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     store: Mapped[Store] = relationship()
