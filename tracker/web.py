@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, flash, g, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -87,12 +88,17 @@ _CSRF_REASONS = {
 }
 
 
+def field_message(field: str, message: Any) -> str:
+    """Say what is wrong with a field, in the page's language ("opened_on: …")."""
+    return gettext("%(field)s: %(message)s", field=field_label(field), message=localize(message))
+
+
 def flash_refusal(error: InputError | RuleError) -> None:
     """Undo the attempt and say, on the next page, what was refused: each bad field, or the rule."""
     db.session.rollback()
     if isinstance(error, InputError):
         for item in error.errors:
-            flash(f"{field_label(item.field)}: {localize(item.message)}", "error")
+            flash(field_message(item.field, item.message), "error")
     else:
         flash(localize(error.message), "error")
 
@@ -116,7 +122,7 @@ def _bad_input(field: str, message: str) -> Any:
         400,
         "check_what_you_sent",
         _l("Check what you sent"),
-        f"{field_label(field)}: {localize(message)}",
+        field_message(field, message),
     )
 
 

@@ -1,9 +1,10 @@
 """Languages: which one a page speaks, in which time zone, and the template helpers that say it.
 
 English is the source language; ``zh_CN`` (Simplified Chinese) is translated in
-``tracker/translations``. A page speaks, in order: the logged-in person's choice
-(``User.locale``), the language chosen on a logged-out page (a cookie), the
-browser's best match among the supported ones, English. The JSON API and the
+``tracker/translations/zh_Hans_CN`` (the folder is named as Babel spells the
+locale). A page speaks, in order: the logged-in person's choice (``User.locale``),
+the language chosen on a logged-out page (a cookie), the browser's best match
+among the supported ones, English. The JSON API and the
 command line always speak English; reminders speak their recipient's language
 (``recipient_locale`` with ``flask_babel.force_locale``).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
@@ -72,6 +74,15 @@ def browser_locale(tags: Any) -> str:
         if parts[0] == "zh" and ("hans" in parts or not _TRADITIONAL & set(parts)):
             return "zh_CN"
     return SOURCE_LOCALE
+
+
+def catalog_folder(code: str) -> str:
+    """The folder of a language's catalog under tracker/translations: Babel's full name.
+
+    Flask-Babel looks catalogs up by ``str(Locale.parse(code))``, which spells
+    zh_CN with its script, zh_Hans_CN.
+    """
+    return str(Locale.parse(code))
 
 
 def select_timezone() -> str | None:

@@ -8,8 +8,9 @@ from typing import Any
 
 from babel.lists import format_list
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext, ngettext
+from markupsafe import Markup
 
-from tracker.i18n import SOURCE_LOCALE
+from tracker.i18n import SOURCE_LOCALE, SUPPORTED_LOCALES, catalog_folder
 from tracker.playbook.phrases import Name, Names, Phrase
 
 # Dates: English pages keep ISO dates (unambiguous for teams on both sides of the
@@ -19,9 +20,18 @@ DATETIME_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "zh_CN": "y年M月d日 HH:mm"}
 
 
 def current_locale() -> str:
-    """The language being spoken now, as a code like ``zh_CN``."""
+    """The language being spoken now, as one of SUPPORTED_LOCALES (``zh_CN``)."""
     locale = get_locale()
-    return str(locale) if locale is not None else SOURCE_LOCALE
+    if locale is None:
+        return SOURCE_LOCALE
+    name = str(locale)
+    return _CODES.get(name, name)
+
+
+# Babel names zh_CN in full, with its script ("zh_Hans_CN"); we keep the short code
+# people know, and name the catalog folder as Babel does (tracker/translations/zh_Hans_CN),
+# which is where Flask-Babel looks for it.
+_CODES = {catalog_folder(code): code for code in SUPPORTED_LOCALES}
 
 
 def localize(text: Any) -> str:
@@ -32,6 +42,7 @@ def localize(text: Any) -> str:
         return str(text)
     values = {name: _localized_value(value) for name, value in text.values.items()}
     if text.plural is not None:
+        values.pop("num", None)  # ngettext passes the count as num itself
         return ngettext(text.msgid, text.plural, text.count or 0, **values)
     return gettext(text.msgid, **values) if values else gettext(text.msgid)
 
@@ -117,6 +128,16 @@ def relative_due(due_on: date, today: date) -> str:
     if days > 0:
         return ngettext("in %(num)d day", "in %(num)d days", days)
     return ngettext("%(num)d day overdue", "%(num)d days overdue", -days)
+
+
+def parenthesized(text: Any, space: str = "") -> str:
+    """Put text in brackets as the language does: " (3)" in English, "（3）" in Chinese.
+
+    ``space`` goes before the brackets in English only ("United States (US)").
+    """
+    # Markup in, Markup out: text a template already escaped is not escaped twice.
+    said = Markup(gettext("(%(text)s)")) % {"text": text}
+    return (Markup(space) + said) if current_locale() == SOURCE_LOCALE else said
 
 
 def label(code: Any, vocabulary: str) -> str:

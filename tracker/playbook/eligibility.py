@@ -51,7 +51,8 @@ def check_eligibility(profile: StoreProfile, catalog: Catalog) -> list[Warning]:
 
     if offer is None:
         codes = sorted(model.markets)
-        elsewhere = Names(codes, ", ".join(codes))
+        named = [Name("market", code, code) for code in codes]  # English lists the codes
+        elsewhere = Names(named, ", ".join(codes))
         others = [
             other
             for other in catalog.models.values()
