@@ -200,6 +200,21 @@ def test_the_main_pages_in_chinese_have_no_english_left(client, world, login, ms
     assert not problems, "\n".join(problems)
 
 
+def test_a_page_first_seen_in_english_speaks_chinese_to_the_next_reader(
+    client, world, reader, login
+):
+    english = reader("en")
+    login(english)
+    assert '<option value="official">official</option>' in client.get(
+        f"/stores/{world.store.id}"
+    ).get_data(as_text=True)
+    client.post("/logout")
+    login(world.manager)
+    page = client.get(f"/stores/{world.store.id}").get_data(as_text=True)
+    assert '<option value="official">官方</option>' in page
+    assert not english_left(page, [*world.data, english.name])
+
+
 def test_the_wizards_review_and_advice_are_in_chinese(client, world, login):
     login(world.manager)
     form = {

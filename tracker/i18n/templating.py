@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
 from flask_babel import gettext, ngettext
+from jinja2 import pass_context
 
 from tracker.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, select_locale
 from tracker.i18n.labels import field_label
@@ -40,32 +42,32 @@ from tracker.playbook.phrases import Phrase
 
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
-    filters = app.jinja_env.filters
-    filters.update(
-        localize=localize,
-        date=day,
-        iso_date=iso_date,
-        when=when,
-        number=number,
-        relative_due=relative_due,
-        label=label,
-        say_list=say_list,
-        parenthesized=parenthesized,
-        field_label=field_label,
-        recurrence=recurrence,
-        task_title=task_title,
-        planned_title=planned_title,
-        row_title=row_title,
-        task_description=task_description,
-        gate_reason=gate_reason,
-        source=source_text,
-        model_summary=model_summary,
-        question_text=question_text,
-        reason_why=reason_why,
-        activity_text=activity_text,
-    )
+    said = {
+        "localize": localize,
+        "date": day,
+        "iso_date": iso_date,
+        "when": when,
+        "number": number,
+        "relative_due": relative_due,
+        "label": label,
+        "say_list": say_list,
+        "parenthesized": parenthesized,
+        "field_label": field_label,
+        "recurrence": recurrence,
+        "task_title": task_title,
+        "planned_title": planned_title,
+        "row_title": row_title,
+        "task_description": task_description,
+        "gate_reason": gate_reason,
+        "source": source_text,
+        "model_summary": model_summary,
+        "question_text": question_text,
+        "reason_why": reason_why,
+        "activity_text": activity_text,
+    }
     for kind in ("phase", "market", "model", "category", "peak", "freight"):
-        filters[f"{kind}_name"] = lambda key, kind=kind: seed_name(kind, key)
+        said[f"{kind}_name"] = lambda key, kind=kind: seed_name(kind, key)
+    app.jinja_env.filters.update({name: _at_render(fn) for name, fn in said.items()})
     app.jinja_env.globals.update(
         tie_why=tie_why,
         separator=separator,
@@ -75,6 +77,20 @@ def init_app(app: Flask) -> None:
         language_next=lambda: request.full_path.rstrip("?"),
         chosen_locale=select_locale,
     )
+
+
+def _at_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
+    """Keep Jinja from working a filter out once, at compile time, for constant input.
+
+    Jinja folds ``{{ 'official'|label('account') }}`` into the compiled template;
+    these filters depend on the page's language, so each must run when the page does.
+    """
+
+    @pass_context
+    def at_render(_context: Any, *args: Any, **kwargs: Any) -> Any:
+        return filter_(*args, **kwargs)
+
+    return at_render
 
 
 def recurrence(rule: dict[str, Any] | None) -> str:
