@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from flask import g
 from flask_babel import gettext
 
 from tracker.extensions import N_
@@ -35,11 +36,19 @@ _ADDED_LINES = (
 
 
 def _translation() -> tuple[Catalog, SeedTranslation | None]:
-    catalog = get_catalog()
+    """The catalog and its translation into the current language (None in English).
+
+    Kept on ``g`` per language: a plan page asks for it several times a task row.
+    """
     locale = current_locale()
-    if locale == SOURCE_LOCALE:
-        return catalog, None
-    return catalog, catalog.translations.get(locale)
+    found: dict[str, tuple[Catalog, SeedTranslation | None]] = g.setdefault("_seed_texts", {})
+    if locale not in found:
+        catalog = get_catalog()
+        found[locale] = (
+            catalog,
+            None if locale == SOURCE_LOCALE else catalog.translations.get(locale),
+        )
+    return found[locale]
 
 
 def seed_name(kind: str, key: Any, english: str | None = None) -> str:

@@ -9,7 +9,7 @@ from flask import Flask, request
 from flask_babel import gettext, ngettext
 from jinja2 import pass_context
 
-from tracker.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, select_locale
+from tracker.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES
 from tracker.i18n.labels import field_label
 from tracker.i18n.seeds import (
     gate_reason,
@@ -75,7 +75,6 @@ def init_app(app: Flask) -> None:
         html_lang=lambda: current_locale().replace("_", "-"),
         languages=lambda: [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
         language_next=lambda: request.full_path.rstrip("?"),
-        chosen_locale=select_locale,
     )
 
 
