@@ -11,6 +11,7 @@ import gettext
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -27,15 +28,16 @@ _TAG = re.compile(r"</?(?:a|code|strong|em|small|br|span)\b[^>]*>")
 TRANSLATED = [code for code in SUPPORTED_LOCALES if code != SOURCE_LOCALE]
 
 
-def extracted() -> dict[str, tuple[str | tuple[str, str], list[str]]]:
-    """Every message of the code, by its id: the message and where it occurs."""
+def extracted() -> dict[Any, tuple[str | tuple[str, str], list[str]]]:
+    """Every message of the code, by its id (and context): the message and where it occurs."""
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
-    found: dict[str, tuple[str | tuple[str, str], list[str]]] = {}
-    for filename, lineno, message, _, _ in extract_from_dir(
+    found: dict[Any, tuple[str | tuple[str, str], list[str]]] = {}
+    for filename, lineno, message, _, context in extract_from_dir(
         str(ROOT), method_map, options_map, comment_tags=("Translators:",)
     ):
         key = message if isinstance(message, str) else message[0]
+        key = (key, context) if context else key
         if isinstance(message, tuple):
             message = (message[0], message[1])
         entry = found.setdefault(key, (message, []))
@@ -56,6 +58,11 @@ def po_catalog(code: str) -> Catalog:
         return read_po(handle, locale=catalog_folder(code))
 
 
+def _key(message: Any) -> Any:
+    msgid = message.id if isinstance(message.id, str) else message.id[0]
+    return (msgid, message.context) if message.context else msgid
+
+
 def placeholders(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
@@ -71,8 +78,9 @@ def test_the_code_has_messages_to_translate(messages):
 def test_every_message_has_a_translation_with_the_same_placeholders(messages, code):
     catalog = po_catalog(code)
     problems = []
-    for key, (message, where) in sorted(messages.items()):
-        entry = catalog.get(key)
+    for key, (message, where) in sorted(messages.items(), key=lambda item: str(item[0])):
+        msgid, context = key if isinstance(key, tuple) else (key, None)
+        entry = catalog.get(msgid, context=context)
         place = where[0]
         if entry is None:
             problems.append(f"{place}: {key!r} is not in the {code} catalog (run pybabel update)")
@@ -104,18 +112,19 @@ def test_every_message_has_a_translation_with_the_same_placeholders(messages, co
 
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_the_catalog_holds_no_message_the_code_no_longer_says(messages, code):
-    stale = sorted(m.id if isinstance(m.id, str) else m.id[0] for m in po_catalog(code) if m.id)
-    stale = [key for key in stale if key not in messages]
+    stale = [_key(m) for m in po_catalog(code) if m.id]
+    stale = sorted(str(key) for key in stale if key not in messages)
     assert not stale, f"run pybabel update; no longer in the code: {stale}"
 
 
 def test_the_template_lists_what_the_code_says(messages):
     with (ROOT / "messages.pot").open("rb") as handle:
         template = read_po(handle)
-    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
-    assert ids == set(messages), (
+    ids = {_key(m) for m in template if m.id}
+    missing, stale = set(messages) - ids, ids - set(messages)
+    assert not (missing or stale), (
         "messages.pot is out of date: run pybabel extract (README, Languages); "
-        f"missing {sorted(set(messages) - ids)[:10]}, stale {sorted(ids - set(messages))[:10]}"
+        f"missing {sorted(map(str, missing))[:10]}, stale {sorted(map(str, stale))[:10]}"
     )
 
 
@@ -132,6 +141,8 @@ def test_the_compiled_catalog_matches_the_po_file(code):
         if isinstance(entry.id, tuple):
             said = compiled.ngettext(entry.id[0], entry.id[1], 2)
             wanted = entry.string[0]
+        elif entry.context:
+            said, wanted = compiled.pgettext(entry.context, entry.id), entry.string
         else:
             said, wanted = compiled.gettext(entry.id), entry.string
         if said != wanted:

@@ -7,6 +7,7 @@ a code not listed here is shown as it is.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 LABELS = {
     "role": {"manager": _l("Manager"), "member": _l("Member")},
@@ -51,7 +52,8 @@ FIELDS = {
     "email": _l("E-mail"),
     "password": _l("Password"),
     "role": _l("Role"),
-    "name": _l("Name"),
+    # A store's, a product line's or a person's: not the People page's "Name" (姓名).
+    "name": lazy_pgettext("form field", "Name"),
     "timezone": _l("Time zone"),
     "kind": _l("Kind"),
     "target": _l("Address or URL"),
