@@ -21,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(build_config(Path(app.instance_path), config))
 
-    from tracker import database, web
+    from tracker import database, i18n, web
     from tracker.accounts import views as account_views
     from tracker.api import views as api_views
     from tracker.auth import cli as auth_cli
@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.calendar import views as calendar_views
     from tracker.db import db
     from tracker.extensions import csrf, login_manager, migrate
+    from tracker.i18n import views as i18n_views
     from tracker.lives import views as live_views
     from tracker.main import views as main_views
     from tracker.ops import init_app as init_ops
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     database.init_app(app)
+    i18n.init_app(app)
     web.init_app(app)
     init_ops(app)
 
@@ -59,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(stockup_views.bp)
     app.register_blueprint(readiness_views.bp)
     app.register_blueprint(calendar_views.bp)
+    app.register_blueprint(i18n_views.bp)
     app.register_blueprint(api_views.bp)
     csrf.exempt(api_views.bp)
 

@@ -29,8 +29,11 @@ class InputError(ValueError):
 
     def for_field(self, name: str) -> str | None:
         """Return the message for one field, for a form to show beside it."""
-        messages = [error.message for error in self.errors if error.field == name]
-        return "; ".join(messages) or None
+        return "; ".join(self.messages_for(name)) or None
+
+    def messages_for(self, name: str) -> list[str]:
+        """Return each message about one field (a page says each in its language)."""
+        return [error.message for error in self.errors if error.field == name]
 
 
 _WHOLE = re.compile(r"-?[0-9]+")

@@ -145,3 +145,20 @@ def test_work_done_in_the_week_is_counted_per_store(shop, catalog, manager):
     db.session.commit()
     text = reports(manager)[-1].text
     assert f"Tasks done in the last 7 days: {done} in 1 store (Keen US {done})" in text
+
+
+def test_each_manager_reads_it_in_their_own_language(make_user, three_stores, catalog, manager):
+    manager.timezone = "Asia/Shanghai"
+    chinese = make_user(timezone="Asia/Shanghai")
+    chinese.locale = "zh_CN"
+    db.session.commit()
+    assert queue_weekly_reports(catalog, now=SHANGHAI_MONDAY_9) == 2
+    db.session.commit()
+    (english,) = reports(manager)
+    (zh,) = reports(chinese)
+    assert english.subject.startswith("Readiness, week of 2026-10-05: 1 not ready")
+    assert zh.subject.startswith("就绪度周报（2026年10月5日 当周）：1 家未就绪")
+    assert "下一个大促的风险" in zh.text and "10.10" in zh.text
+    assert "AT RISK FOR THE NEXT PEAK" not in zh.text
+    # Both were written from one look at the stores: the same stores are named.
+    assert ("Late TH" in english.text) and ("Late TH" in zh.text)

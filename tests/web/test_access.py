@@ -70,6 +70,8 @@ PUBLIC_ENDPOINTS = frozenset(
         # The calendar feed is public too: its secret address is its only key.
         "calendar.feed",
         "ops.healthz",  # for load balancers and monitoring: no store or person data
+        # The language switcher of the logged-out pages only sets a cookie.
+        "i18n.choose_language",
     }
 )
 # Routes only a manager may use, whatever the store. A new route is treated as one a

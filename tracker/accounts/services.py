@@ -20,6 +20,7 @@ from tracker.auth.models import User
 from tracker.db import db, get_by_id
 from tracker.errors import FieldError, InputError, NotFound, RuleError
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import known_territories, resolve_profile
 from tracker.stores.models import Store, local_today
 from tracker.tasks.activity import log_activity
@@ -47,26 +48,34 @@ def parse_account(raw: Mapping[str, Any], store: Store) -> dict[str, Any]:
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     unknown = sorted(set(raw) - {"handle", "kind", "entity", "bound_on"})
-    errors += [FieldError(name, "is not an account field") for name in unknown]
+    errors += [FieldError(name, phrase("is not an account field")) for name in unknown]
     handle = raw.get("handle")
     if not isinstance(handle, str) or not _HANDLE.match(handle.strip().lstrip("@")):
         errors.append(
             FieldError(
                 "handle",
-                f"expected a TikTok handle of 2 to 24 letters, digits, '.' or '_', got {handle!r}",
+                phrase(
+                    "expected a TikTok handle of 2 to 24 letters, digits, '.' or '_', got %(got)s",
+                    got=repr(handle),
+                ),
             )
         )
     else:
         values["handle"] = handle.strip().lstrip("@")
     kind = raw.get("kind")
     if kind not in ACCOUNT_KINDS:
-        errors.append(FieldError("kind", f"expected official or channel, got {kind!r}"))
+        errors.append(
+            FieldError("kind", phrase("expected official or channel, got %(got)s", got=repr(kind)))
+        )
     else:
         values["kind"] = kind
     entity = raw.get("entity", store.entity)
     if not isinstance(entity, str) or entity.strip().upper() not in known_territories():
         errors.append(
-            FieldError("entity", f"expected a country code like CN or US, got {entity!r}")
+            FieldError(
+                "entity",
+                phrase("expected a country code like CN or US, got %(got)s", got=repr(entity)),
+            )
         )
     else:
         values["entity"] = entity.strip().upper()
@@ -89,25 +98,41 @@ def register_account(
     resolved = resolve_profile(store.profile(), catalog)
     rule = resolved.market.accounts
     ends_on = resolved.inspection_ends_on
-    estimate = " (estimated)" if resolved.inspection_estimated else ""
     during = bound_on <= ends_on
     bound = bound_accounts(store)
     officials = [a for a in bound if a.kind == "official"]
     channels = [a for a in bound if a.kind == "channel"]
     if any(a.handle.lower() == values["handle"].lower() for a in bound):
         raise RuleError(
-            "account_bound", f"@{values['handle']} is already bound to this store", "handle"
+            "account_bound",
+            phrase("@%(handle)s is already bound to this store", handle=values["handle"]),
+            "handle",
         )
     if during:
         allowed = rule.during_inspection_official + rule.during_inspection_channel
         if len(bound) >= allowed or (
             values["kind"] == "channel" and len(channels) >= rule.during_inspection_channel
         ):
+            values_said = {
+                "official": rule.during_inspection_official,
+                "ends_on": ends_on,
+                "from": ends_on + timedelta(days=1),
+            }
             raise RuleError(
                 "inspection_single_account",
-                f"During the inspection period only {rule.during_inspection_official} official "
-                f"account may be bound; it ends on {ends_on.isoformat()}{estimate}, so channel "
-                f"accounts can be bound from {(ends_on + timedelta(days=1)).isoformat()}.",
+                phrase(
+                    "During the inspection period only %(official)s official account may be "
+                    "bound; it ends on %(ends_on)s (estimated), so channel accounts can be bound "
+                    "from %(from)s.",
+                    **values_said,
+                )
+                if resolved.inspection_estimated
+                else phrase(
+                    "During the inspection period only %(official)s official account may be "
+                    "bound; it ends on %(ends_on)s, so channel accounts can be bound from "
+                    "%(from)s.",
+                    **values_said,
+                ),
                 "kind",
             )
     if values["kind"] == "official":
@@ -115,22 +140,30 @@ def register_account(
         if len(officials) >= limit:
             raise RuleError(
                 "official_exists",
-                f"@{officials[0].handle} is already the official account; "
-                "unbind it first to bind another.",
+                phrase(
+                    "@%(handle)s is already the official account; unbind it first to bind another.",
+                    handle=officials[0].handle,
+                ),
                 "kind",
             )
         if values["entity"] != store.entity:
             raise RuleError(
                 "entity_mismatch",
-                f"The official account must belong to the store's own entity "
-                f"({store.entity}), not {values['entity']}.",
+                phrase(
+                    "The official account must belong to the store's own entity (%(entity)s), "
+                    "not %(other)s.",
+                    entity=store.entity,
+                    other=values["entity"],
+                ),
                 "entity",
             )
     elif not during and len(channels) >= rule.after_inspection_channel:
         raise RuleError(
             "channel_limit",
-            f"A store may bind at most {rule.after_inspection_channel} channel "
-            f"accounts; unbind one first.",
+            phrase(
+                "A store may bind at most %(limit)s channel accounts; unbind one first.",
+                limit=rule.after_inspection_channel,
+            ),
             "kind",
         )
     account = Account(store_id=store.id, bound_on=bound_on, created_by=actor, **values)
@@ -139,7 +172,12 @@ def register_account(
         store.id,
         actor,
         "account_bound",
-        f"Bound {values['kind']} account @{values['handle']} on {bound_on.isoformat()}.",
+        phrase(
+            "Bound %(kind)s account @%(handle)s on %(day)s.",
+            kind=Name("account", values["kind"], values["kind"]),
+            handle=values["handle"],
+            day=bound_on,
+        ),
     )
     db.session.flush()
     task = _binding_task(store, values["kind"])
@@ -154,23 +192,32 @@ def unbind_account(store: Store, account_id: int, raw: Mapping[str, Any], actor:
     """Record an account unbound on a day; its binding task reopens when none is left."""
     account = get_by_id(Account, account_id)
     if account is None or account.store_id != store.id:
-        raise NotFound(f"no account {account_id} on this store")
+        raise NotFound(phrase("no account %(id)s on this store", id=account_id))
     if account.unbound_on is not None:
         raise RuleError(
             "account_not_bound",
-            f"@{account.handle} was unbound on {account.unbound_on.isoformat()}",
+            phrase(
+                "@%(handle)s was unbound on %(day)s", handle=account.handle, day=account.unbound_on
+            ),
         )
     unbound_on = local_today(store.zone)
     if raw.get("unbound_on") not in (None, ""):
         unbound_on = parse_date(raw["unbound_on"], "unbound_on")
     if unbound_on < account.bound_on:
-        raise InputError.one("unbound_on", f"is before it was bound ({account.bound_on})")
+        raise InputError.one(
+            "unbound_on", phrase("is before it was bound (%(day)s)", day=account.bound_on)
+        )
     account.unbound_on = unbound_on
     log_activity(
         store.id,
         actor,
         "account_unbound",
-        f"Unbound {account.kind} account @{account.handle} on {unbound_on.isoformat()}.",
+        phrase(
+            "Unbound %(kind)s account @%(handle)s on %(day)s.",
+            kind=Name("account", account.kind, account.kind),
+            handle=account.handle,
+            day=unbound_on,
+        ),
     )
     db.session.flush()
     if not any(a.kind == account.kind for a in bound_accounts(store)):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.accounts.services import register_account, unbind_account
 from tracker.auth.access import store_for
 from tracker.db import db
 from tracker.errors import InputError, RuleError
+from tracker.i18n.text import label
 from tracker.planning import get_catalog
 from tracker.web import flash_refusal
 
@@ -29,7 +31,14 @@ def bind(store_id: int) -> Any:
         flash_refusal(error)
     else:
         db.session.commit()
-        flash(f"@{account.handle} is bound as the store's {account.kind} account.", "success")
+        flash(
+            gettext(
+                "@%(handle)s is bound as the store's %(kind)s account.",
+                handle=account.handle,
+                kind=label(account.kind, "account"),
+            ),
+            "success",
+        )
     return redirect(url_for("stores.plan", store_id=store_id) + "#accounts")
 
 
@@ -41,9 +50,8 @@ def unbind(store_id: int, account_id: int) -> Any:
     try:
         account = unbind_account(store, account_id, request.form, current_user)
     except (InputError, RuleError) as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        flash_refusal(error)
     else:
         db.session.commit()
-        flash(f"@{account.handle} is unbound.", "info")
+        flash(gettext("@%(handle)s is unbound.", handle=account.handle), "info")
     return redirect(url_for("stores.plan", store_id=store_id) + "#accounts")

@@ -7,6 +7,7 @@ from sqlalchemy import Select, exists, select
 from tracker.auth.models import User
 from tracker.db import db, get_by_id
 from tracker.errors import NotAllowed, NotFound
+from tracker.playbook.phrases import phrase
 from tracker.stores.models import Store, StoreMembership
 from tracker.tasks.models import Task
 
@@ -32,9 +33,9 @@ def store_for(user: User, store_id: int) -> Store:
     """Return the store if ``user`` may see it; raise NotFound or NotAllowed."""
     store = get_by_id(Store, store_id)
     if store is None:
-        raise NotFound(f"no store {store_id}")
+        raise NotFound(phrase("no store %(id)s", id=store_id))
     if not can_work_on(user, store_id):
-        raise NotAllowed(f"you are not a member of store {store_id}")
+        raise NotAllowed(phrase("you are not a member of store %(id)s", id=store_id))
     return store
 
 
@@ -42,13 +43,13 @@ def task_for(user: User, task_id: int) -> Task:
     """Return the task if ``user`` may see its store; raise NotFound or NotAllowed."""
     task = get_by_id(Task, task_id)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(phrase("no task %(id)s", id=task_id))
     if not can_work_on(user, task.store_id):
-        raise NotAllowed(f"you are not a member of the store of task {task_id}")
+        raise NotAllowed(phrase("you are not a member of the store of task %(id)s", id=task_id))
     return task
 
 
 def require_manager(user: User) -> None:
     """Refuse anyone but a manager."""
     if not user.is_manager:
-        raise NotAllowed("only a manager may do this")
+        raise NotAllowed(phrase("only a manager may do this"))

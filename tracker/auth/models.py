@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="member")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language the person chose ("en", "zh_CN"); empty: follow the browser.
+    locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Reminder preferences, in the person's own time zone.

@@ -16,7 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token, normalise_email
 from tracker.db import db, utcnow
 from tracker.errors import FieldError, InputError
+from tracker.i18n import SUPPORTED_LOCALES
 from tracker.playbook.catalog import zone_exists
+from tracker.playbook.phrases import phrase
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
@@ -34,7 +36,10 @@ def has_users() -> bool:
 
 def parse_email(raw: Any, field: str = "email") -> str:
     if not isinstance(raw, str) or not _EMAIL.match(raw.strip()) or len(raw.strip()) > 254:
-        raise InputError.one(field, f"expected an e-mail address like ana@example.com, got {raw!r}")
+        raise InputError.one(
+            field,
+            phrase("expected an e-mail address like ana@example.com, got %(got)s", got=repr(raw)),
+        )
     return normalise_email(raw)
 
 
@@ -46,18 +51,29 @@ def create_user(
     try:
         address = parse_email(email)
         if User.by_email(address) is not None:
-            errors.append(FieldError("email", f"{address} already has an account"))
+            errors.append(
+                FieldError("email", phrase("%(address)s already has an account", address=address))
+            )
     except InputError as error:
         errors += error.errors
         address = ""
     if not isinstance(password, str) or not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        errors.append(FieldError("password", f"use {PASSWORD_MIN} to {PASSWORD_MAX} characters"))
+        errors.append(
+            FieldError(
+                "password",
+                phrase("use %(min)s to %(max)s characters", min=PASSWORD_MIN, max=PASSWORD_MAX),
+            )
+        )
     if role not in ROLES:
-        errors.append(FieldError("role", f"expected manager or member, got {role!r}"))
+        errors.append(
+            FieldError("role", phrase("expected manager or member, got %(got)s", got=repr(role)))
+        )
     if not isinstance(name, str) or len(name.strip()) > 120:
-        errors.append(FieldError("name", "expected at most 120 characters"))
+        errors.append(FieldError("name", phrase("expected at most 120 characters")))
     if not isinstance(timezone, str) or not zone_exists(timezone):
-        errors.append(FieldError("timezone", f"unknown IANA time zone {timezone!r}"))
+        errors.append(
+            FieldError("timezone", phrase("unknown IANA time zone %(got)s", got=repr(timezone)))
+        )
     if errors:
         raise InputError(errors)
     user = User(email=address, role=role, name=name.strip(), timezone=timezone)
@@ -65,6 +81,29 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def choose_locale(user: User | None, raw: Any) -> str | None:
+    """Set the language ``user`` reads the product in (empty: follow the browser); flush only.
+
+    Without a person, only check the choice (a logged-out page keeps it in a cookie).
+    """
+    chosen = raw.strip() if isinstance(raw, str) else raw
+    if chosen in (None, ""):
+        chosen = None
+    elif chosen not in SUPPORTED_LOCALES:
+        raise InputError.one(
+            "locale",
+            phrase(
+                "expected one of %(choices)s, or empty to follow the browser; got %(got)s",
+                choices=", ".join(SUPPORTED_LOCALES),
+                got=repr(raw),
+            ),
+        )
+    if user is not None:
+        user.locale = chosen
+        db.session.flush()
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -117,7 +156,7 @@ def _wait_after(failures: int) -> int:
 def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     """Issue an API token; the secret is returned once and only its hash is kept."""
     if not isinstance(name, str) or len(name.strip()) > 80:
-        raise InputError.one("name", "expected at most 80 characters")
+        raise InputError.one("name", phrase("expected at most 80 characters"))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from tracker.auth.forms import LoginForm, PersonForm, TokenForm
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import (
     check_login,
+    choose_locale,
     create_token,
     create_user,
     has_users,
@@ -21,8 +22,10 @@ from tracker.auth.services import (
 )
 from tracker.db import db, get_by_id
 from tracker.errors import InputError, NotFound
+from tracker.playbook.phrases import phrase
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import add_member, remove_member
+from tracker.web import flash_refusal, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -50,7 +53,9 @@ def setup() -> Any:
             db.session.commit()
             session.clear()
             login_user(user)
-            flash("Welcome! You are the first manager. Set up your first store.", "success")
+            flash(
+                gettext("Welcome! You are the first manager. Set up your first store."), "success"
+            )
             return redirect(url_for("stores.new_store"))
     return render_template("auth/setup.html", form=form, errors=errors)
 
@@ -70,27 +75,18 @@ def login() -> Any:
         if result.user is not None:
             session.clear()
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("tasks.my_tasks"))
+            return redirect(safe_next(request.args.get("next")) or url_for("tasks.my_tasks"))
         if result.wait_seconds:
-            message = (
-                f"Too many failed attempts for this address. "
-                f"Try again in {result.wait_seconds} seconds."
+            message = ngettext(
+                "Too many failed attempts for this address. Try again in %(num)d second.",
+                "Too many failed attempts for this address. Try again in %(num)d seconds.",
+                result.wait_seconds,
             )
             status = 429
         else:
-            message = "That e-mail and password do not match an active account."
+            message = gettext("That e-mail and password do not match an active account.")
             status = 401
     return render_template("auth/login.html", form=form, message=message), status
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only follow a ``next`` that stays on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target.replace("\\", "/"))
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.post("/logout")
@@ -98,7 +94,7 @@ def _safe_next(target: str | None) -> str | None:
 def logout() -> Any:
     """Log out."""
     logout_user()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -126,16 +122,31 @@ def account() -> Any:
     )
 
 
+@bp.post("/account/language")
+@login_required
+def set_language() -> Any:
+    """Choose the language of the pages and reminders (empty: follow the browser)."""
+    try:
+        choose_locale(current_user, request.form.get("locale", ""))
+    except InputError as error:
+        flash_refusal(error)
+        return redirect(url_for("auth.account"))
+    db.session.commit()
+    refresh()  # say "saved" in the language just chosen
+    flash(gettext("Language saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke(token_id: int) -> Any:
     """Revoke one of the person's own tokens."""
     token = get_by_id(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
-        raise NotFound(f"no token {token_id} of yours")
+        raise NotFound(phrase("no token %(id)s of yours", id=token_id))
     revoke_token(token)
     db.session.commit()
-    flash(f"Token {token.prefix}… revoked.", "info")
+    flash(gettext("Token %(prefix)s… revoked.", prefix=token.prefix), "info")
     return redirect(url_for("auth.account"))
 
 
@@ -160,7 +171,7 @@ def people() -> Any:
             errors = error
         else:
             db.session.commit()
-            flash(f"{user.display_name} can now log in.", "success")
+            flash(gettext("%(person)s can now log in.", person=user.display_name), "success")
             return redirect(url_for("auth.people"))
     users = db.session.scalars(select(User).order_by(User.role, User.name, User.email)).all()
     stores = db.session.scalars(visible_stores(current_user).order_by(Store.name)).all()
@@ -182,21 +193,33 @@ def set_person_store(user_id: int) -> Any:
     require_manager(current_user)
     user = get_by_id(User, user_id)
     if user is None:
-        raise NotFound(f"no person {user_id}")
+        raise NotFound(phrase("no person %(id)s", id=user_id))
     try:
         store_id = int(request.form.get("store_id", ""))
     except ValueError:
-        flash("store_id: choose a store.", "error")
+        flash_refusal(InputError.one("store_id", phrase("choose a store")))
         return redirect(url_for("auth.people"))
     store = get_by_id(Store, store_id)
     if store is None:
-        flash(f"store_id: there is no store {store_id}.", "error")
+        flash_refusal(InputError.one("store_id", phrase("there is no store %(id)s", id=store_id)))
         return redirect(url_for("auth.people"))
     if request.form.get("action") == "remove":
         remove_member(store, user, actor=current_user)
-        flash(f"{user.display_name} no longer works on {store.name}.", "info")
+        flash(
+            gettext(
+                "%(person)s no longer works on %(store)s.",
+                person=user.display_name,
+                store=store.name,
+            ),
+            "info",
+        )
     else:
         add_member(store, user, actor=current_user)
-        flash(f"{user.display_name} now works on {store.name}.", "success")
+        flash(
+            gettext(
+                "%(person)s now works on %(store)s.", person=user.display_name, store=store.name
+            ),
+            "success",
+        )
     db.session.commit()
     return redirect(url_for("auth.people"))

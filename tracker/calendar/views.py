@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.auth.access import store_for
@@ -72,9 +73,9 @@ def issue_own() -> str:
         "calendar/issued.html",
         urls=_feed_urls(secret),
         replaced=replaced,
-        whose="your tasks",
+        whose=gettext("your tasks"),
         back=url_for("auth.account"),
-        back_label="Back to your account",
+        back_label=gettext("Back to your account"),
         person_feed=True,
         unassigned_default=services.unassigned_by_default(current_user),
     )
@@ -85,9 +86,9 @@ def issue_own() -> str:
 def revoke_own() -> Any:
     """Revoke the person's calendar feed address."""
     if services.revoke_person_feed(current_user):
-        flash("Your calendar feed is revoked: its address no longer answers.", "info")
+        flash(gettext("Your calendar feed is revoked: its address no longer answers."), "info")
     else:
-        flash("You had no calendar feed to revoke.", "info")
+        flash(gettext("You had no calendar feed to revoke."), "info")
     db.session.commit()
     return redirect(url_for("auth.account"))
 
@@ -104,9 +105,9 @@ def issue_store(store_id: int) -> str:
         "calendar/issued.html",
         urls=_feed_urls(secret),
         replaced=replaced,
-        whose=f"the tasks of {store.name}",
+        whose=gettext("the tasks of %(store)s", store=store.name),
         back=url_for("stores.plan", store_id=store.id),
-        back_label=f"Back to {store.name}",
+        back_label=gettext("Back to %(store)s", store=store.name),
         person_feed=False,
     )
 
@@ -118,9 +119,13 @@ def revoke_store(store_id: int) -> Any:
     store = store_for(current_user, store_id)
     if services.revoke_store_feed(store, current_user):
         flash(
-            f"The calendar feed of {store.name} is revoked: its address no longer answers.", "info"
+            gettext(
+                "The calendar feed of %(store)s is revoked: its address no longer answers.",
+                store=store.name,
+            ),
+            "info",
         )
     else:
-        flash(f"{store.name} had no calendar feed to revoke.", "info")
+        flash(gettext("%(store)s had no calendar feed to revoke.", store=store.name), "info")
     db.session.commit()
     return redirect(url_for("stores.plan", store_id=store.id))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth.models import User
@@ -19,6 +20,7 @@ from tracker.errors import FieldError, InputError, RuleError
 from tracker.lives.models import HotVideo
 from tracker.lives.services import DAILY_LIVE_TASK
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store, local_today
 from tracker.tasks.activity import log_activity
@@ -41,12 +43,12 @@ def log_hot_video(
     now = now or utcnow()
     errors: list[FieldError] = []
     unknown = sorted(set(raw) - {"url", "take_over_hours"})
-    errors += [FieldError(name, "is not a hot-video field") for name in unknown]
+    errors += [FieldError(name, phrase("is not a hot-video field")) for name in unknown]
     url = None
     try:
         url = parse_url(raw.get("url"), "url")
         if url is None:
-            errors.append(FieldError("url", "is required: the link to the video"))
+            errors.append(FieldError("url", phrase("is required: the link to the video")))
     except InputError as error:
         errors += error.errors
     hours = raw.get("take_over_hours")
@@ -57,7 +59,12 @@ def log_hot_video(
     ):
         errors.append(
             FieldError(
-                "take_over_hours", f"expected 1 to {MAX_TAKE_OVER_HOURS} hours, got {hours!r}"
+                "take_over_hours",
+                phrase(
+                    "expected 1 to %(max)s hours, got %(got)s",
+                    max=MAX_TAKE_OVER_HOURS,
+                    got=repr(hours),
+                ),
             )
         )
     if errors:
@@ -70,7 +77,7 @@ def log_hot_video(
     if not entries:
         raise RuleError(
             "not_self_operated",
-            "hot-video take-overs are for stores that run their own lives (POP)",
+            phrase("hot-video take-overs are for stores that run their own lives (POP)"),
         )
     video = HotVideo(store_id=store.id, url=url, logged_at=now, created_by_id=actor.id)
     db.session.add(video)
@@ -100,7 +107,7 @@ def log_hot_video(
         )
         db.session.add(task)
         tasks.append(task)
-    log_activity(store.id, actor, "hot_video", f"A video took off: {url}")
+    log_activity(store.id, actor, "hot_video", phrase("A video took off: %(url)s", url=url))
     db.session.flush()
     urgent = tasks[0]
     people = (
@@ -108,13 +115,23 @@ def log_hot_video(
         if team is not None
         else list(db.session.scalars(select(User).where(User.role == "manager", User.active)))
     )
+    by = urgent.due_at.astimezone(zone).strftime("%H:%M")
     queue_now(
         people,
         "hot_video",
         f"hot:{video.id}",
-        f"Go live now: a video is taking off [{store.name}]",
-        f"A video is taking off: {url}\nGo live by "
-        f"{urgent.due_at.astimezone(zone).strftime('%H:%M')} ({store.zone}): /tasks/{urgent.id}",
+        lambda: gettext("Go live now: a video is taking off [%(store)s]", store=store.name),
+        lambda: "\n".join(
+            [
+                gettext("A video is taking off: %(url)s", url=url),
+                gettext(
+                    "Go live by %(time)s (%(zone)s): %(link)s",
+                    time=by,
+                    zone=store.zone,
+                    link=f"/tasks/{urgent.id}",
+                ),
+            ]
+        ),
         store=store,
         tasks=[urgent],
         now=now,

@@ -21,6 +21,7 @@ from tracker.db import db, utcnow
 from tracker.errors import FieldError, InputError, RuleError
 from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog, LiveRule
+from tracker.playbook.phrases import phrase, phrase_plural
 from tracker.stores.models import Store, local_today
 from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
@@ -44,7 +45,7 @@ def parse_live(raw: Mapping[str, Any], store: Store, *, now: datetime | None = N
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     unknown = sorted(set(raw) - {"started_at", "minutes", "note", "gmv"})
-    errors += [FieldError(name, "is not a live field") for name in unknown]
+    errors += [FieldError(name, phrase("is not a live field")) for name in unknown]
     started = raw.get("started_at")
     try:
         if not isinstance(started, str):
@@ -54,28 +55,36 @@ def parse_live(raw: Mapping[str, Any], store: Store, *, now: datetime | None = N
             moment = moment.replace(tzinfo=ZoneInfo(store.zone))
         values["started_at"] = moment.astimezone(UTC)
         if values["started_at"] > (now or utcnow()) + timedelta(minutes=5):
-            errors.append(FieldError("started_at", "is in the future"))
+            errors.append(FieldError("started_at", phrase("is in the future")))
         elif values["started_at"].year < 2000:
-            errors.append(FieldError("started_at", "is too far in the past"))
+            errors.append(FieldError("started_at", phrase("is too far in the past")))
     except (ValueError, OverflowError):
         errors.append(
             FieldError(
                 "started_at",
-                f"expected a date and time like 2026-11-23T20:00:00+08:00, got {started!r}",
+                phrase(
+                    "expected a date and time like 2026-11-23T20:00:00+08:00, got %(got)s",
+                    got=repr(started),
+                ),
             )
         )
     minutes = raw.get("minutes")
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
         errors.append(
             FieldError(
-                "minutes", f"expected whole minutes from 1 to {MAX_MINUTES}, got {minutes!r}"
+                "minutes",
+                phrase(
+                    "expected whole minutes from 1 to %(max)s, got %(got)s",
+                    max=MAX_MINUTES,
+                    got=repr(minutes),
+                ),
             )
         )
     else:
         values["minutes"] = minutes
     note = raw.get("note", "")
     if not isinstance(note, str) or len(note) > 500:
-        errors.append(FieldError("note", "expected text of at most 500 characters"))
+        errors.append(FieldError("note", phrase("expected text of at most 500 characters")))
     else:
         values["note"] = note.strip()
     gmv = raw.get("gmv")
@@ -86,7 +95,11 @@ def parse_live(raw: Mapping[str, Any], store: Store, *, now: datetime | None = N
             or not math.isfinite(gmv)
             or not 0 <= gmv < 10**12
         ):
-            errors.append(FieldError("gmv", f"expected an amount of 0 or more, got {gmv!r}"))
+            errors.append(
+                FieldError(
+                    "gmv", phrase("expected an amount of 0 or more, got %(got)s", got=repr(gmv))
+                )
+            )
         else:
             values["gmv"] = round(float(gmv), 2)
     if errors:
@@ -110,7 +123,15 @@ def log_live(
     db.session.add(live)
     day = live.started_at.astimezone(ZoneInfo(store.zone)).date()
     log_activity(
-        store.id, actor, "live_logged", f"Live on {day.isoformat()}: {live.minutes} minutes."
+        store.id,
+        actor,
+        "live_logged",
+        phrase_plural(
+            "Live on %(day)s: %(num)d minute.",
+            "Live on %(day)s: %(num)d minutes.",
+            live.minutes,
+            day=day,
+        ),
     )
     db.session.flush()
     if live.minutes >= live_rule(store, catalog).min_minutes:

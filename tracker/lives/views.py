@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from tracker.auth.access import store_for
 from tracker.db import db
 from tracker.errors import InputError, RuleError, whole_number_or_text
+from tracker.i18n.seeds import task_title
 from tracker.lives.hot_videos import log_hot_video
 from tracker.lives.services import log_live
 from tracker.planning import get_catalog
@@ -40,7 +42,12 @@ def log(store_id: int) -> Any:
         flash_refusal(error)
     else:
         db.session.commit()
-        flash(f"Live of {live.minutes} minutes logged.", "success")
+        flash(
+            ngettext(
+                "Live of %(num)d minute logged.", "Live of %(num)d minutes logged.", live.minutes
+            ),
+            "success",
+        )
     return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
 
 
@@ -57,5 +64,11 @@ def hot_video(store_id: int) -> Any:
         flash_refusal(error)
         return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
     db.session.commit()
-    flash(f"“{tasks[0].title}” is due within hours; the live team has been told.", "success")
+    flash(
+        gettext(
+            "“%(title)s” is due within hours; the live team has been told.",
+            title=task_title(tasks[0]),
+        ),
+        "success",
+    )
     return redirect(url_for("tasks.detail", task_id=tasks[0].id))

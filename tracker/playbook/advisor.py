@@ -16,6 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from tracker.playbook.phrases import Name, Names, phrase
 from tracker.playbook.seeds import SeedError, StrictBool, load_with, read_toml
 
 # The two operating models the advisor chooses between, in the order scores are shown.
@@ -75,8 +76,10 @@ class Question:
     def expected(self) -> str:
         """Describe, for an error message, what a valid answer looks like."""
         if self.kind == "count":
-            return f"a whole number from {self.minimum} to {self.maximum}"
-        return "true or false"
+            return phrase(
+                "a whole number from %(min)s to %(max)s", min=self.minimum, max=self.maximum
+            )
+        return phrase("true or false")
 
     def check(self, value: object) -> bool | int:
         """Return ``value`` if it answers this question, else raise an AnswerError."""
@@ -90,7 +93,10 @@ class Question:
                 and self.minimum <= value <= self.maximum
             )
         if not valid:
-            raise AnswerError(self.key, f"expected {self.expected}, got {_shown(value)}")
+            raise AnswerError(
+                self.key,
+                phrase("expected %(what)s, got %(got)s", what=self.expected, got=_shown(value)),
+            )
         return value  # type: ignore[return-value]
 
     def outcome_for(self, value: object) -> Outcome:
@@ -100,7 +106,7 @@ class Question:
             if outcome.covers(value, self.minimum, self.maximum):
                 return outcome
         # Unreachable for rules that passed load_advisor_rules: coverage is checked there.
-        raise AnswerError(self.key, f"no outcome scores {_shown(value)}")
+        raise AnswerError(self.key, phrase("no outcome scores %(got)s", got=_shown(value)))
 
 
 @dataclass(frozen=True)
@@ -392,14 +398,18 @@ def load_advisor_rules(path: Path) -> AdvisorRules:
 def parse_answers(raw: object, rules: AdvisorRules) -> dict[str, bool | int]:
     """Check answers decoded from JSON and return the known ones; null means unknown."""
     if not isinstance(raw, Mapping):
-        raise AnswerError(None, f"expected a JSON object of answers, got {_shown(raw)}")
+        raise AnswerError(
+            None, phrase("expected a JSON object of answers, got %(got)s", got=_shown(raw))
+        )
     answers: dict[str, bool | int] = {}
     for key, value in raw.items():
         try:
             question = rules.question(key)
         except KeyError:
             known = ", ".join(rules.answer_keys)
-            raise AnswerError(str(key), f"unknown answer; the known answers are {known}") from None
+            raise AnswerError(
+                str(key), phrase("unknown answer; the known answers are %(known)s", known=known)
+            ) from None
         # A null answer is an unknown one: it weighs nothing, like a missing key.
         if value is not None:
             answers[key] = question.check(value)
@@ -411,7 +421,9 @@ def advise(answers: Mapping[str, bool | int], rules: AdvisorRules) -> Advice:
     unknown = [key for key in answers if key not in rules.answer_keys]
     if unknown:
         known = ", ".join(rules.answer_keys)
-        raise AnswerError(unknown[0], f"unknown answer; the known answers are {known}")
+        raise AnswerError(
+            unknown[0], phrase("unknown answer; the known answers are %(known)s", known=known)
+        )
     scores = dict.fromkeys(MODELS, 0)
     reasons = []
     for question in rules.questions:
@@ -448,18 +460,30 @@ def market_note(
     recommended = advice.recommended
     if market in offered_in.get(recommended, ()):
         return None
-    place = market_names.get(market, market)
-    chosen = model_names.get(recommended, recommended)
+    place = Name("market", market, market_names.get(market, market))
+    chosen = Name("model", recommended, model_names.get(recommended, recommended))
     alternatives = [model for model in MODELS if model != recommended]
     offered = [model for model in alternatives if market in offered_in.get(model, ())]
+
+    def named(models: list[str], joiner: str, style: str) -> Names:
+        items = [Name("model", model, model_names.get(model, model)) for model in models]
+        return Names(items, joiner.join(items), style=style)
+
     if offered:
-        names = " or ".join(model_names.get(model, model) for model in offered)
-        return (
-            f"{chosen} is not offered in {place} according to the guides; "
-            f"{names} is, so consider it for this market."
+        return phrase(
+            "%(chosen)s is not offered in %(market)s according to the guides; "
+            "%(others)s is, so consider it for this market.",
+            chosen=chosen,
+            market=place,
+            others=named(offered, " or ", "or"),
         )
-    names = " nor ".join(model_names.get(model, model) for model in alternatives)
-    return f"{chosen} is not offered in {place} according to the guides, and neither is {names}."
+    return phrase(
+        "%(chosen)s is not offered in %(market)s according to the guides, "
+        "and neither is %(others)s.",
+        chosen=chosen,
+        market=place,
+        others=named(alternatives, " nor ", "or"),
+    )
 
 
 def _shown(value: object) -> str:

@@ -7,6 +7,7 @@ at load, with the file, the entry and what is wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import string
@@ -30,6 +31,7 @@ from tracker.playbook.advisor import AdvisorRules, load_advisor_rules
 from tracker.playbook.peaks import PeakRule, load_peak_rules
 from tracker.playbook.readiness import ReadinessRule, load_readiness_rule
 from tracker.playbook.seeds import SeedError, StrictBool, display_path, load_with, read_toml
+from tracker.playbook.translations import SeedTranslation, load_translations
 
 MODELS = ("pop", "full_managed")
 STORE_TYPES = ("local", "cross_border")
@@ -45,6 +47,8 @@ TRIGGERS = ("hot_video",)
 CONDITIONS = ("invitation_category",)
 EVERY = ("day", "week", "month", "quarter")
 STOCK_UP_PEAKS = "stock_up"
+# Translations of the seeds' words, one file per language (tracker/playbook/translations.py).
+TRANSLATIONS_FOLDER = "i18n"
 
 
 # --- the catalog's values ---------------------------------------------------
@@ -238,6 +242,8 @@ class Catalog:
     advisor: AdvisorRules
     entries: tuple[Entry, ...]
     readiness: ReadinessRule
+    # locale ("zh_CN") -> the seeds' words in that language
+    translations: Mapping[str, SeedTranslation] = dataclasses.field(default_factory=dict)
 
     def entry(self, key: str) -> Entry:
         return self._entries_by_key[key]
@@ -518,7 +524,7 @@ def _load_catalog(root: Path) -> Catalog:
     advisor = load_advisor_rules(root / "advisor.toml")
     entries = _load_playbooks(root / "playbooks", phases, markets, categories, peaks)
     readiness = load_readiness_rule(root / "readiness.toml", phases)
-    return Catalog(
+    catalog = Catalog(
         root=root,
         version=_version_of(root),
         phases=phases,
@@ -531,6 +537,8 @@ def _load_catalog(root: Path) -> Catalog:
         entries=entries,
         readiness=readiness,
     )
+    translations = load_translations(root / TRANSLATIONS_FOLDER, catalog)
+    return dataclasses.replace(catalog, translations=translations)
 
 
 # Seed files that score or present plans but never change one: not part of the version.
@@ -538,10 +546,15 @@ _NOT_PLAN_DATA = frozenset({"readiness.toml"})
 
 
 def _version_of(root: Path) -> str:
-    """Name the seed data by its content, so a task can say which data made it."""
+    """Name the seed data by its content, so a task can say which data made it.
+
+    Translations are left out: they change no task, date or rule, so rewording the
+    Chinese must not make every store's plan look as if it came from other data.
+    """
     digest = hashlib.sha256()
+    translations = root / TRANSLATIONS_FOLDER
     for path in sorted(root.rglob("*.toml")):
-        if path.relative_to(root).as_posix() in _NOT_PLAN_DATA:
+        if path.is_relative_to(translations) or path.relative_to(root).as_posix() in _NOT_PLAN_DATA:
             continue
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())

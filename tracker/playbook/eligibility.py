@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import Name, Names, phrase, phrase_plural
 from tracker.playbook.profile import StoreProfile, derive_store_type
 
 
@@ -43,22 +44,41 @@ def check_eligibility(profile: StoreProfile, catalog: Catalog) -> list[Warning]:
     """List every way the profile departs from what the guides list."""
     model = catalog.models[profile.model]
     market = catalog.markets[profile.market]
+    model_name = Name("model", model.key, model.name)
+    market_name = Name("market", market.code, market.name)
     warnings: list[Warning] = []
     offer = model.offer_for(profile.market)
 
     if offer is None:
-        elsewhere = ", ".join(sorted(model.markets))
+        codes = sorted(model.markets)
+        named = [Name("market", code, code) for code in codes]  # English lists the codes
+        elsewhere = Names(named, ", ".join(codes))
         others = [
-            other.name
+            other
             for other in catalog.models.values()
             if other.key != model.key and profile.market in other.markets
         ]
-        alternative = f" {others[0]} is." if others else ""
+        if others:
+            message = phrase(
+                "The guides do not list %(model)s in %(market)s (they list it in %(elsewhere)s). "
+                "%(other)s is. A manager can override this on purpose.",
+                model=model_name,
+                market=market_name,
+                elsewhere=elsewhere,
+                other=Name("model", others[0].key, others[0].name),
+            )
+        else:
+            message = phrase(
+                "The guides do not list %(model)s in %(market)s (they list it in %(elsewhere)s). "
+                "A manager can override this on purpose.",
+                model=model_name,
+                market=market_name,
+                elsewhere=elsewhere,
+            )
         warnings.append(
             Warning(
                 "model_not_offered_in_market",
-                f"The guides do not list {model.name} in {market.name} (they list it in "
-                f"{elsewhere}).{alternative} A manager can override this on purpose.",
+                message,
                 field="market",
                 source=model.sourced.source,
             )
@@ -66,14 +86,20 @@ def check_eligibility(profile: StoreProfile, catalog: Catalog) -> list[Warning]:
     else:
         invited = invitation_categories(profile, catalog)
         if invited:
-            names = _names(invited, catalog)
             warnings.append(
                 Warning(
                     "invitation_category",
-                    f"{names} {'is' if len(invited) == 1 else 'are'} invitation-only for "
-                    f"{model.name} in {market.name}: apply to the platform before listing "
-                    f"{'it' if len(invited) == 1 else 'them'}. "
-                    "The plan has a task for the application.",
+                    phrase_plural(
+                        "%(categories)s is invitation-only for %(model)s in %(market)s: apply to "
+                        "the platform before listing it. The plan has a task for the application.",
+                        "%(categories)s are invitation-only for %(model)s in %(market)s: apply to "
+                        "the platform before listing them. The plan has a task for the "
+                        "application.",
+                        len(invited),
+                        categories=_names(invited, catalog),
+                        model=model_name,
+                        market=market_name,
+                    ),
                     field="categories",
                     source=offer.sourced.source,
                 )
@@ -87,14 +113,21 @@ def check_eligibility(profile: StoreProfile, catalog: Catalog) -> list[Warning]:
             warnings.append(
                 Warning(
                     "category_not_listed",
-                    f"The guides do not list {_names(unlisted, catalog)} for {model.name} in "
-                    f"{market.name}; check with the platform before relying on "
-                    f"{'it' if len(unlisted) == 1 else 'them'}.",
+                    phrase_plural(
+                        "The guides do not list %(categories)s for %(model)s in %(market)s; "
+                        "check with the platform before relying on it.",
+                        "The guides do not list %(categories)s for %(model)s in %(market)s; "
+                        "check with the platform before relying on them.",
+                        len(unlisted),
+                        categories=_names(unlisted, catalog),
+                        model=model_name,
+                        market=market_name,
+                    ),
                     field="categories",
                     source=offer.sourced.source,
                 )
             )
-        entity_warning = _check_entity(profile, offer, model.name, market.name)
+        entity_warning = _check_entity(profile, offer, model_name, market_name)
         if entity_warning:
             warnings.append(entity_warning)
 
@@ -103,57 +136,98 @@ def check_eligibility(profile: StoreProfile, catalog: Catalog) -> list[Warning]:
         warnings.append(
             Warning(
                 "store_type_mismatch",
-                f"A store with a {profile.entity} business licence selling in {market.name} is "
-                f"usually {expected.replace('_', '-')}, but this one is set up as "
-                f"{profile.store_type.replace('_', '-')}; "
-                "the plan follows the store type you chose.",
+                phrase(
+                    "A store with a %(entity)s business licence selling in %(market)s is usually "
+                    "%(expected)s, but this one is set up as %(chosen)s; the plan follows the "
+                    "store type you chose.",
+                    entity=profile.entity,
+                    market=market_name,
+                    expected=_store_type(expected),
+                    chosen=_store_type(profile.store_type),
+                ),
                 field="store_type",
             )
         )
     return warnings
 
 
-def _check_entity(profile: StoreProfile, offer: Any, model: str, market: str) -> Warning | None:
+def _store_type(key: str) -> Name:
+    return Name("store_type", key, key.replace("_", "-"))
+
+
+def _check_entity(profile: StoreProfile, offer: Any, model: Name, market: Name) -> Warning | None:
     if offer.entities is None and offer.share_entity is None:
         return None
     if offer.entities and profile.entity in offer.entities:
         return None
-    allowed = " or ".join(sorted(offer.entities or ()))
-    rule = f"a business licence from {allowed}" if allowed else "a qualifying business licence"
-    if offer.share_entity is not None:
-        rule += (
-            f", or a {offer.share_entity} entity in which Chinese shareholders hold more than "
-            f"{offer.share_more_than_percent:g}%"
+    allowed = sorted(offer.entities or ())
+    entities = Names(allowed, " or ".join(allowed), style="or")
+    share = {"share_entity": offer.share_entity, "percent": f"{offer.share_more_than_percent:g}"}
+    if offer.share_entity is None:
+        rule = (
+            phrase("a business licence from %(entities)s", entities=entities)
+            if allowed
+            else phrase("a qualifying business licence")
+        )
+    elif allowed:
+        rule = phrase(
+            "a business licence from %(entities)s, or a %(share_entity)s entity in which "
+            "Chinese shareholders hold more than %(percent)s%%",
+            entities=entities,
+            **share,
+        )
+    else:
+        rule = phrase(
+            "a qualifying business licence, or a %(share_entity)s entity in which Chinese "
+            "shareholders hold more than %(percent)s%%",
+            **share,
         )
     if profile.entity == offer.share_entity:
-        share = profile.chinese_share_percent
-        if share is None:
+        held = profile.chinese_share_percent
+        if held is None:
             return Warning(
                 "entity_share_unknown",
-                f"{model} in {market} needs {rule}. Enter the share held by Chinese "
-                "shareholders to confirm the store qualifies.",
+                phrase(
+                    "%(model)s in %(market)s needs %(rule)s. Enter the share held by Chinese "
+                    "shareholders to confirm the store qualifies.",
+                    model=model,
+                    market=market,
+                    rule=rule,
+                ),
                 field="chinese_share_percent",
                 source=offer.sourced.source,
             )
-        if share > offer.share_more_than_percent:
+        if held > offer.share_more_than_percent:
             return None
         return Warning(
             "entity_not_eligible",
-            f"{model} in {market} needs {rule}; this entity's Chinese shareholders hold "
-            f"{share:g}%.",
+            phrase(
+                "%(model)s in %(market)s needs %(rule)s; this entity's Chinese shareholders "
+                "hold %(share)s%%.",
+                model=model,
+                market=market,
+                rule=rule,
+                share=f"{held:g}",
+            ),
             field="chinese_share_percent",
             source=offer.sourced.source,
         )
     return Warning(
         "entity_not_eligible",
-        f"{model} in {market} needs {rule}; this store's licence is from {profile.entity}.",
+        phrase(
+            "%(model)s in %(market)s needs %(rule)s; this store's licence is from %(entity)s.",
+            model=model,
+            market=market,
+            rule=rule,
+            entity=profile.entity,
+        ),
         field="entity",
         source=offer.sourced.source,
     )
 
 
-def _names(categories: list[str] | tuple[str, ...], catalog: Catalog) -> str:
-    names = [catalog.categories[c] for c in categories]
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " and " + names[-1]
+def _names(categories: list[str] | tuple[str, ...], catalog: Catalog) -> Names:
+    """Categories by name: "A, B and C" in English, the reader's own list on a page."""
+    names = [Name("category", c, catalog.categories[c]) for c in categories]
+    english = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return Names(names, english)

@@ -24,6 +24,7 @@ from tracker.playbook.catalog import (
 )
 from tracker.playbook.eligibility import Warning, check_eligibility, invitation_categories
 from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, peaks_between
+from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import ResolvedProfile, StoreProfile, resolve_profile
 from tracker.playbook.stockup import Shutdown, StockUpDeadlines, stock_up_deadlines
 
@@ -261,9 +262,15 @@ def generate_plan(
         warnings.append(
             Warning(
                 "peak_deadline_before_opening",
-                f"{peak_names[peak_key]} {peak_date.year}: {len(keys)} task(s) left out because "
-                f"they, or a step they cannot go without, fall before the store opens on "
-                f"{profile.opened_on.isoformat()} ({', '.join(keys)}).",
+                phrase(
+                    "%(peak)s %(year)s: %(count)s task(s) left out because they, or a step they "
+                    "cannot go without, fall before the store opens on %(day)s (%(keys)s).",
+                    peak=Name("peak", peak_key, peak_names[peak_key]),
+                    year=str(peak_date.year),
+                    count=len(keys),
+                    day=profile.opened_on,
+                    keys=", ".join(keys),
+                ),
                 field="opened_on",
             )
         )

@@ -17,12 +17,12 @@ from marshmallow import (
     fields,
     post_load,
     pre_load,
-    validate,
     validates_schema,
 )
 
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market, zone_exists
 from tracker.playbook.peaks import SUPPORTED_YEARS
+from tracker.playbook.phrases import Phrase, phrase
 from tracker.playbook.seeds import describe_errors
 
 # Plans look a year either side of their dates, so keep that margin inside
@@ -97,14 +97,37 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-_DATE_ERRORS = {"invalid": "expected a date as YYYY-MM-DD, got {input!r}"}
+class _Date(fields.Date):
+    """A YYYY-MM-DD date; a bad one is refused with a phrase a page can translate."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError:
+            raise ValidationError(
+                phrase("expected a date as YYYY-MM-DD, got %(got)s", got=repr(value))
+            ) from None
+
+
 _int = functools.partial(fields.Integer, strict=True, allow_none=True, load_default=None)
 
 
-def _between(low: int, high: int | None = None) -> validate.Range:
-    if high is None:
-        return validate.Range(min=low, error="expected {min} or more, got {input}")
-    return validate.Range(low, high, error="expected {min} to {max}, got {input}")
+def _between(low: int, high: int | None = None) -> Any:
+    """Check a number is in range, refusing it with a phrase a page can translate."""
+
+    def check(value: Any) -> None:
+        if value is None:
+            return
+        if high is None and value < low:
+            raise ValidationError(
+                phrase("expected %(min)s or more, got %(got)s", min=low, got=value)
+            )
+        if high is not None and not low <= value <= high:
+            raise ValidationError(
+                phrase("expected %(min)s to %(max)s, got %(got)s", min=low, max=high, got=value)
+            )
+
+    return check
 
 
 class _ProfileSchema(Schema):
@@ -115,10 +138,8 @@ class _ProfileSchema(Schema):
     store_type = fields.String(allow_none=True, load_default=None)
     entity = fields.String(load_default="CN")
     categories = fields.List(fields.String(), load_default=list)
-    opened_on = fields.Date(required=True, error_messages=_DATE_ERRORS)
-    inspection_ends_on = fields.Date(
-        allow_none=True, load_default=None, error_messages=_DATE_ERRORS
-    )
+    opened_on = _Date(required=True)
+    inspection_ends_on = _Date(allow_none=True, load_default=None)
     chinese_share_percent = fields.Float(
         allow_none=True, load_default=None, validate=_between(0, 100)
     )
@@ -157,50 +178,88 @@ class _ProfileSchema(Schema):
         catalog = self.catalog
         errors: dict[str, list[str]] = {}
 
-        def refuse(name: str, message: str) -> None:
+        def refuse(name: str, message: Phrase) -> None:
             errors.setdefault(name, []).append(message)
 
         model = data.get("model")
         if model is not None and model not in MODELS:
-            refuse("model", f"unknown model '{model}' (choose {' or '.join(MODELS)})")
+            refuse(
+                "model",
+                phrase(
+                    "unknown model '%(got)s' (choose %(known)s)",
+                    got=model,
+                    known=" or ".join(MODELS),
+                ),
+            )
         market = data.get("market")
         if market is not None and market not in catalog.markets:
-            refuse("market", f"unknown market '{market}' (known: {', '.join(catalog.markets)})")
+            refuse(
+                "market",
+                phrase(
+                    "unknown market '%(got)s' (known: %(known)s)",
+                    got=market,
+                    known=", ".join(catalog.markets),
+                ),
+            )
         store_type = data.get("store_type")
         if store_type is not None and store_type not in STORE_TYPES:
             refuse(
-                "store_type", f"unknown store type '{store_type}' (choose local or cross_border)"
+                "store_type",
+                phrase(
+                    "unknown store type '%(got)s' (choose local or cross_border)", got=store_type
+                ),
             )
         entity = data.get("entity")
         if entity is not None and entity not in known_territories():
-            refuse("entity", f"'{entity}' is not an ISO 3166 country code like CN, HK or US")
+            refuse(
+                "entity",
+                phrase("'%(got)s' is not an ISO 3166 country code like CN, HK or US", got=entity),
+            )
         for category in data.get("categories") or ():
             if category not in catalog.categories:
                 refuse(
                     "categories",
-                    f"unknown category '{category}' (known: {', '.join(catalog.categories)})",
+                    phrase(
+                        "unknown category '%(got)s' (known: %(known)s)",
+                        got=category,
+                        known=", ".join(catalog.categories),
+                    ),
                 )
         if len(set(data.get("categories") or ())) != len(data.get("categories") or ()):
-            refuse("categories", "a category is listed twice")
+            refuse("categories", phrase("a category is listed twice"))
         opened, ends = data.get("opened_on"), data.get("inspection_ends_on")
         for name, day in (("opened_on", opened), ("inspection_ends_on", ends)):
             if day is not None and day.year not in PLANNABLE_YEARS:
                 refuse(
                     name,
-                    f"{day.isoformat()} is outside the years the peak calendar covers "
-                    f"({PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]})",
+                    phrase(
+                        "%(day)s is outside the years the peak calendar covers "
+                        "(%(first)s–%(last)s)",
+                        day=day,
+                        first=str(PLANNABLE_YEARS.start),
+                        last=str(PLANNABLE_YEARS[-1]),
+                    ),
                 )
         if opened and ends and ends < opened:
-            refuse("inspection_ends_on", f"is before the store opened ({opened.isoformat()})")
+            refuse("inspection_ends_on", phrase("is before the store opened (%(day)s)", day=opened))
         zone = data.get("timezone")
         if zone is not None and not zone_exists(zone):
-            refuse("timezone", f"unknown IANA time zone '{zone}', e.g. America/New_York")
+            refuse(
+                "timezone",
+                phrase("unknown IANA time zone '%(got)s', e.g. America/New_York", got=zone),
+            )
         mode = data.get("freight_mode")
         if mode is not None and market in catalog.markets:
             modes = catalog.markets[market].freight
             if mode not in modes:
                 refuse(
-                    "freight_mode", f"no '{mode}' freight for {market} (known: {', '.join(modes)})"
+                    "freight_mode",
+                    phrase(
+                        "no '%(got)s' freight for %(market)s (known: %(known)s)",
+                        got=mode,
+                        market=market,
+                        known=", ".join(modes),
+                    ),
                 )
         if errors:
             raise ValidationError(errors)

@@ -16,11 +16,11 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from tracker.playbook.phrases import Phrase, phrase, phrase_plural
 from tracker.playbook.seeds import SeedError, load_with, read_toml
 
 # Best first; a store's status is the worst of its scopes'.
 STATUSES = ("ready", "at_risk", "not_ready")
-STATUS_NAMES = {"ready": "ready", "at_risk": "at risk", "not_ready": "not ready"}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -51,36 +51,53 @@ class ReadinessRule:
     report_weekday: int = 0
     report_at: time = time(9, 0)
 
-    def statements(self) -> list[tuple[str, str]]:
+    def statements(self) -> list[tuple[str, Phrase]]:
         """The rule in words, status by status, as the pages show it."""
         return [
             (
                 "not_ready",
-                "a critical task is overdue, or a stock-up deadline (order, ship or arrive by) "
-                f"has passed undone, or less than {self.not_ready.below_percent}% is done with "
-                f"{self.not_ready.within_days} days or fewer left",
+                phrase(
+                    "a critical task is overdue, or a stock-up deadline (order, ship or arrive "
+                    "by) has passed undone, or less than %(percent)d%% is done with %(days)d "
+                    "days or fewer left",
+                    percent=self.not_ready.below_percent,
+                    days=self.not_ready.within_days,
+                ),
             ),
             (
                 "at_risk",
-                f"any task is overdue, or less than {self.at_risk.below_percent}% is done "
-                f"with {self.at_risk.within_days} days or fewer left",
+                phrase(
+                    "any task is overdue, or less than %(percent)d%% is done with %(days)d "
+                    "days or fewer left",
+                    percent=self.at_risk.below_percent,
+                    days=self.at_risk.within_days,
+                ),
             ),
-            ("ready", "otherwise: nothing overdue and enough done for the days left"),
+            ("ready", phrase("otherwise: nothing overdue and enough done for the days left")),
         ]
 
-    def counting(self) -> list[str]:
+    def counting(self) -> list[Phrase]:
         """What the percentages count, in words."""
         return [
-            "Onboarding counts the tasks of the before-launch and onboarding phases; "
-            "a peak counts its own tasks due on or before its date (campaign work and "
-            "the stock-up deadlines).",
-            f"Percent done is weighted: a critical task counts {self.critical_weight}, "
-            "any other task 1. Retired tasks and missed occurrences do not count.",
-            "Days left: onboarding to its last due date; a peak to its warm-up start while "
-            "that is ahead, then to the peak's date.",
-            "A store's status is the worst of its onboarding and its coming peaks. Overdue "
-            "work of other phases (growth, routine) is in the overdue count but does not "
-            "change the status.",
+            phrase(
+                "Onboarding counts the tasks of the before-launch and onboarding phases; a "
+                "peak counts its own tasks due on or before its date (campaign work and the "
+                "stock-up deadlines)."
+            ),
+            phrase(
+                "Percent done is weighted: a critical task counts %(weight)d, any other task "
+                "1. Retired tasks and missed occurrences do not count.",
+                weight=self.critical_weight,
+            ),
+            phrase(
+                "Days left: onboarding to its last due date; a peak to its warm-up start "
+                "while that is ahead, then to the peak's date."
+            ),
+            phrase(
+                "A store's status is the worst of its onboarding and its coming peaks. "
+                "Overdue work of other phases (growth, routine) is in the overdue count but "
+                "does not change the status."
+            ),
         ]
 
 
@@ -109,23 +126,43 @@ class Tally:
 class Assessment:
     status: str
     percent: int
-    reasons: tuple[str, ...]
+    reasons: tuple[Phrase, ...]
 
 
 def assess(tally: Tally, rule: ReadinessRule) -> Assessment:
     """Apply the rule to one scope's counts: the status and every reason behind it."""
     percent = tally.percent
-    not_ready: list[str] = []
-    at_risk: list[str] = []
+    not_ready: list[Phrase] = []
+    at_risk: list[Phrase] = []
     if tally.critical_overdue:
-        not_ready.append(_count(tally.critical_overdue, "critical task") + " overdue")
+        not_ready.append(
+            phrase_plural(
+                "%(num)d critical task overdue",
+                "%(num)d critical tasks overdue",
+                tally.critical_overdue,
+            )
+        )
     if tally.stock_up_overdue:
-        not_ready.append(_count(tally.stock_up_overdue, "stock-up deadline") + " passed undone")
+        not_ready.append(
+            phrase_plural(
+                "%(num)d stock-up deadline passed undone",
+                "%(num)d stock-up deadlines passed undone",
+                tally.stock_up_overdue,
+            )
+        )
     if rule.not_ready.holds(percent, tally.days_left):
         not_ready.append(_short_of(percent, tally.days_left, rule.not_ready))
     other_overdue = tally.overdue - tally.critical_overdue - tally.stock_up_overdue
-    if other_overdue > 0:
-        at_risk.append(_count(other_overdue, "other task" if not_ready else "task") + " overdue")
+    if other_overdue > 0 and not_ready:
+        at_risk.append(
+            phrase_plural(
+                "%(num)d other task overdue", "%(num)d other tasks overdue", other_overdue
+            )
+        )
+    elif other_overdue > 0:
+        at_risk.append(
+            phrase_plural("%(num)d task overdue", "%(num)d tasks overdue", other_overdue)
+        )
     if not not_ready and rule.at_risk.holds(percent, tally.days_left):
         at_risk.append(_short_of(percent, tally.days_left, rule.at_risk))
     if not_ready:
@@ -140,18 +177,24 @@ def worst(*statuses: str) -> str:
     return max(statuses, key=STATUSES.index, default="ready")
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
-
-
-def _short_of(percent: int, days_left: int | None, threshold: Threshold) -> str:
+def _short_of(percent: int, days_left: int | None, threshold: Threshold) -> Phrase:
     if days_left is not None and days_left < 0:
-        left = "its last day passed"
-    else:
-        left = f"{_count(days_left or 0, 'day')} left"
-    return (
-        f"{percent}% done with {left} (under {threshold.below_percent}% with "
-        f"{threshold.within_days} days or fewer left)"
+        return phrase(
+            "%(percent)d%% done with its last day passed (under %(below)d%% with %(within)d "
+            "days or fewer left)",
+            percent=percent,
+            below=threshold.below_percent,
+            within=threshold.within_days,
+        )
+    return phrase_plural(
+        "%(percent)d%% done with %(num)d day left (under %(below)d%% with %(within)d days "
+        "or fewer left)",
+        "%(percent)d%% done with %(num)d days left (under %(below)d%% with %(within)d days "
+        "or fewer left)",
+        days_left or 0,
+        percent=percent,
+        below=threshold.below_percent,
+        within=threshold.within_days,
     )
 
 

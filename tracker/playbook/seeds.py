@@ -9,6 +9,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
+from tracker.playbook.phrases import Phrase, phrase
+
 
 class SeedError(Exception):
     """A seed file that cannot be used: which file, which entry, what is wrong."""
@@ -67,10 +69,13 @@ def load_with(schema: Schema, raw: Any, path: Path, entry: str | None = None) ->
 
 
 def describe_errors(messages: Any, prefix: str = "") -> str:
-    """Flatten marshmallow's nested error messages into one line: ``field 'a.b': problem``."""
+    """Flatten marshmallow's nested error messages into one line: ``field 'a.b': problem``.
+
+    One problem is returned as it is, so a Phrase stays one and a page can translate it.
+    """
     problems: list[str] = []
     _flatten(messages, prefix, problems)
-    return "; ".join(problems)
+    return problems[0] if len(problems) == 1 else "; ".join(problems)
 
 
 def _flatten(messages: Any, prefix: str, out: list[str]) -> None:
@@ -85,13 +90,23 @@ def _flatten(messages: Any, prefix: str, out: list[str]) -> None:
         for inner in messages:
             _flatten(inner, prefix, out)
     else:
-        text = str(messages).rstrip(".")
+        text = messages if isinstance(messages, Phrase) else str(messages).rstrip(".")
         text = _FRIENDLIER.get(text, text)
-        out.append(f"field '{prefix}': {text}" if prefix else text)
+        out.append(
+            phrase("field '%(field)s': %(problem)s", field=prefix, problem=text) if prefix else text
+        )
 
 
+# Marshmallow's own messages, said more plainly (and as phrases a page can translate).
 _FRIENDLIER = {
-    "Unknown field": "unknown field",
-    "Missing data for required field": "missing (it is required)",
-    "Field may not be null": "may not be empty",
+    "Unknown field": phrase("unknown field"),
+    "Missing data for required field": phrase("missing (it is required)"),
+    "Field may not be null": phrase("may not be empty"),
+    "Not a valid integer": phrase("Not a valid integer"),
+    "Not a valid number": phrase("Not a valid number"),
+    "Not a valid string": phrase("Not a valid string"),
+    "Not a valid list": phrase("Not a valid list"),
+    "Not a valid boolean": phrase("Not a valid boolean"),
+    "Not a valid date": phrase("Not a valid date"),
+    "Invalid input type": phrase("Invalid input type"),
 }

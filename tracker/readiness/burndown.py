@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from tracker.db import db
+from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.readiness.queries import LIVE_STATUSES
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
@@ -30,7 +31,7 @@ class Marker:
     """A labelled vertical line: today, or a coming peak."""
 
     x: float
-    label: str
+    label: Phrase
     kind: str
 
 
@@ -54,14 +55,17 @@ class Burndown:
     bottom_y: float = HEIGHT - BOTTOM
 
     @property
-    def summary(self) -> str:
-        return (
-            f"By {self.today.isoformat()}, {self.planned_by_today} of {self.total} tasks were "
-            f"due and {self.done_by_today} are done."
+    def summary(self) -> Phrase:
+        return phrase(
+            "By %(day)s, %(due)d of %(total)d tasks were due and %(done)d are done.",
+            day=self.today,
+            due=self.planned_by_today,
+            total=self.total,
+            done=self.done_by_today,
         )
 
 
-def burndown(store: Store, today: date, peaks: list[tuple[date, str]]) -> Burndown | None:
+def burndown(store: Store, today: date, peaks: list[tuple[date, Name]]) -> Burndown | None:
     """Work out the chart for a store on ``today``; None when it has no dated one-off work."""
     rows = db.session.execute(
         select(Task.due_on, Task.status, Task.completed_at, Task.recurrence).where(
@@ -99,9 +103,10 @@ def burndown(store: Store, today: date, peaks: list[tuple[date, str]]) -> Burndo
         points.append(f"{x(until)},{y(running)}")
         return " ".join(points)
 
-    markers = [Marker(x(today), f"today {today.strftime('%m-%d')}", "today")]
+    # Month and day only: the axis is short, and the year is on its ends.
+    markers = [Marker(x(today), phrase("today %(day)s", day=today.strftime("%m-%d")), "today")]
     markers += [
-        Marker(x(on), f"{name} {on.strftime('%m-%d')}", "peak")
+        Marker(x(on), phrase("%(peak)s %(day)s", peak=name, day=on.strftime("%m-%d")), "peak")
         for on, name in peaks
         if start <= on <= end
     ]

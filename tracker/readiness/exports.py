@@ -1,4 +1,8 @@
-"""CSV downloads of the portfolio and of one store's open work."""
+"""CSV downloads of the portfolio and of one store's open work.
+
+The column names and codes (status, model key) stay as they are, for the spreadsheets
+and scripts that read them; the words a person reads are in the page's language.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from typing import Any
 
 from flask import Response
 
-from tracker.playbook.catalog import Catalog
+from tracker.i18n.seeds import seed_name, task_title
+from tracker.i18n.text import localize, separator
 from tracker.readiness.queries import StoreReadiness
 from tracker.readiness.work import WorkGroup
 
@@ -41,7 +46,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def portfolio_rows(rows: Sequence[StoreReadiness], catalog: Catalog) -> Iterable[list[Any]]:
+def portfolio_rows(rows: Sequence[StoreReadiness]) -> Iterable[list[Any]]:
     """One line per store, the page's columns spelled out."""
     yield [
         "store_id",
@@ -71,23 +76,26 @@ def portfolio_rows(rows: Sequence[StoreReadiness], catalog: Catalog) -> Iterable
         yield [
             store.id,
             store.name,
-            catalog.models[store.model].name,
+            seed_name("model", store.model),
             store.market,
             store.store_type,
             row.status,
-            "; ".join(row.reasons),
+            separator().join(localize(reason) for reason in row.reasons),
             row.onboarding.tally.done,
             row.onboarding.tally.total,
             row.onboarding.percent,
             row.onboarding.status,
-            peak.name if peak else None,
+            seed_name("peak", peak.key) if peak else None,
             peak.date.isoformat() if peak else None,
             (peak.date - row.today).days if peak else None,
             peak.percent if peak else None,
             peak.status if peak else None,
             row.overdue,
             len(row.blocked),
-            "; ".join(f"{b.title}: {', '.join(b.locked_because)}" for b in row.blocked),
+            separator().join(
+                f"{task_title(b)}: {separator().join(map(localize, b.locked_because))}"
+                for b in row.blocked
+            ),
             row.last_activity_at.isoformat() if row.last_activity_at else None,
             row.today.isoformat(),
         ]
@@ -113,14 +121,14 @@ def open_work_rows(groups: Sequence[WorkGroup], today: date) -> Iterable[list[An
         for task, reasons in group.entries:
             yield [
                 task.id,
-                group.title,
+                localize(group.title),
                 task.key,
-                task.title,
+                task_title(task),
                 task.phase,
                 task.due_on.isoformat(),
                 max(0, (today - task.due_on).days),
                 "locked" if reasons else "open",
-                "; ".join(reasons),
+                separator().join(localize(reason) for reason in reasons),
                 task.critical,
                 task.assignee.email if task.assignee else None,
                 task.source,

@@ -9,6 +9,7 @@ from typing import Any
 from tracker.auth.models import User
 from tracker.errors import FieldError, InputError
 from tracker.playbook.catalog import MODELS, Catalog
+from tracker.playbook.phrases import phrase
 from tracker.playbook.readiness import STATUSES
 from tracker.readiness.queries import StoreReadiness, portfolio
 
@@ -73,7 +74,16 @@ def parse_filters(args: Mapping[str, str], catalog: Catalog) -> Filters:
         if not value:
             return None
         if value not in known:
-            errors.append(FieldError(name, f"unknown value {raw!r} (known: {', '.join(known)})"))
+            errors.append(
+                FieldError(
+                    name,
+                    phrase(
+                        "unknown value %(got)s (known: %(known)s)",
+                        got=repr(raw),
+                        known=", ".join(known),
+                    ),
+                )
+            )
             return None
         return value
 

@@ -20,6 +20,7 @@ from tracker.auth.models import User
 from tracker.db import db, utcnow
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak, peaks_between
+from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Activity, Task, done_mark, gate_lock_reasons
@@ -56,14 +57,26 @@ class PeakScope(Scope):
 
 @dataclass(frozen=True)
 class BlockedTask:
-    """An open task past its due date that its gate still keeps locked."""
+    """An open task past its due date that its gate still keeps locked.
+
+    It has what the pages need to name a task in the reader's language (``task_title``,
+    ``gate_reason``): its key, origin, peak and store.
+    """
 
     id: int
     key: str
     title: str
     due_on: date
-    locked_because: tuple[str, ...]
-    gate_reason: str
+    locked_because: tuple[Phrase, ...]
+    gate: dict[str, Any]
+    origin: str
+    peak_key: str | None
+    peak_date: date | None
+    store: Store
+
+    @property
+    def gate_reason(self) -> str:
+        return self.gate.get("reason", "")
 
 
 @dataclass
@@ -88,11 +101,18 @@ class StoreReadiness:
         return worst(self.onboarding.status, *(peak.status for peak in self.peaks))
 
     @property
-    def reasons(self) -> list[str]:
+    def reasons(self) -> list[Phrase]:
         """Why the store is not ready, scope by scope."""
-        out = [f"Onboarding: {reason}" for reason in self.onboarding.assessment.reasons]
+        out = [
+            phrase("Onboarding: %(reason)s", reason=reason)
+            for reason in self.onboarding.assessment.reasons
+        ]
         for peak in self.peaks:
-            out += [f"{peak.name}: {reason}" for reason in peak.assessment.reasons]
+            name = Name("peak", peak.key, peak.name)
+            out += [
+                phrase("%(peak)s: %(reason)s", peak=name, reason=reason)
+                for reason in peak.assessment.reasons
+            ]
         return out
 
 
@@ -279,8 +299,10 @@ def _blocked(
             Task.id,
             Task.store_id,
             Task.key,
+            Task.origin,
             Task.slot,
             Task.peak_key,
+            Task.peak_date,
             Task.title,
             Task.due_on,
             Task.gate,
@@ -314,16 +336,22 @@ def _blocked(
             done[store.id],
             store.followers,
             slot=row.slot if row.peak_key else "",
+            peak_key=row.peak_key,
+            peak_date=row.peak_date,
         )
         if reasons:
             blocked[store.id].append(
                 BlockedTask(
-                    row.id,
-                    row.key,
-                    row.title,
-                    row.due_on,
-                    tuple(reasons),
-                    row.gate.get("reason", ""),
+                    id=row.id,
+                    key=row.key,
+                    title=row.title,
+                    due_on=row.due_on,
+                    locked_because=tuple(reasons),
+                    gate=row.gate,
+                    origin=row.origin,
+                    peak_key=row.peak_key,
+                    peak_date=row.peak_date,
+                    store=store,
                 )
             )
     return blocked

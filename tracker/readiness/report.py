@@ -15,14 +15,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.access import visible_stores
 from tracker.auth.models import User
 from tracker.db import db, utcnow
+from tracker.i18n import recipient_locale
+from tracker.i18n.seeds import seed_name, task_title
+from tracker.i18n.text import day, label, localize, relative_due, say_list, separator
 from tracker.playbook.catalog import Catalog
-from tracker.playbook.readiness import STATUS_NAMES
 from tracker.readiness.models import ReadinessSnapshot
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.reminders.models import Reminder
@@ -37,23 +40,27 @@ SLIPPED_TITLES = 3
 
 
 @dataclass(frozen=True)
-class Report:
+class Week:
+    """What a week's report says, gathered once and written in each reader's language."""
+
     week_of: date
-    subject: str
-    text: str
-    rows: Sequence[StoreReadiness]  # the readiness it was written from
+    now: datetime
+    rows: Sequence[StoreReadiness]
+    previous: dict[int, ReadinessSnapshot]  # last week's readiness, by store
+    done: dict[int, int]  # tasks ticked off in the last 7 days, by store
+    slipped: dict[int, list[Task]]  # open work that came due in the last 7 days, by store
 
 
 def report_week(person: User, catalog: Catalog, now: datetime) -> tuple[date, datetime]:
     """The week (its first day) whose report is the latest one due to ``person``, and when."""
     rule = catalog.readiness
     local = now.astimezone(ZoneInfo(person.timezone)).date()
-    day = local - timedelta(days=(local.weekday() - rule.report_weekday) % 7)
-    send_at = local_instant(day, rule.report_at, person.timezone)
+    first = local - timedelta(days=(local.weekday() - rule.report_weekday) % 7)
+    send_at = local_instant(first, rule.report_at, person.timezone)
     if send_at > now:
-        day -= timedelta(days=7)
-        send_at = local_instant(day, rule.report_at, person.timezone)
-    return day, send_at
+        first -= timedelta(days=7)
+        send_at = local_instant(first, rule.report_at, person.timezone)
+    return first, send_at
 
 
 def queue_weekly_reports(catalog: Catalog, *, now: datetime | None = None) -> int:
@@ -81,87 +88,129 @@ def queue_weekly_reports(catalog: Catalog, *, now: datetime | None = None) -> in
         people = [p for p in people if f"{keys[p.id]}:inbox" not in queued_already]
         if not people:
             continue
-        report = build_report(people[0], catalog, week_of, now=now)
-        drafts = [
-            Draft(p, "weekly_report", keys[p.id], now, report.subject, report.text, None, [])
-            for p in people
-        ]
+        week = gather_week(people[0], catalog, week_of, now=now)
+        drafts = []
+        for person in people:
+            with force_locale(recipient_locale(person)):
+                subject, text = write_report(week)
+            drafts.append(
+                Draft(person, "weekly_report", keys[person.id], now, subject, text, None, [])
+            )
         queued += insert_drafts(drafts, now)
-        keep_snapshots(report.rows, week_of, now)
+        keep_snapshots(week.rows, week_of, now)
     return queued
 
 
-def build_report(
+def gather_week(
     viewer: User, catalog: Catalog, week_of: date, *, now: datetime | None = None
-) -> Report:
-    """Write the report of ``week_of`` as ``viewer`` sees the stores, against last week's."""
+) -> Week:
+    """Gather the report of ``week_of`` as ``viewer`` sees the stores, and last week's."""
     now = now or utcnow()
     rows = portfolio(viewer, catalog, now=now)
     ids = visible_stores(viewer).with_only_columns(Store.id)
-    previous = _snapshots(week_of - timedelta(days=7))
-    counts = status_counts(rows)
-    lines = [
-        f"{len(rows)} store{'s' if len(rows) != 1 else ''}: {counts['ready']} ready, "
-        f"{counts['at_risk']} at risk, {counts['not_ready']} not ready.",
-        "",
-        "WHAT CHANGED SINCE LAST WEEK",
-        *_changes(rows, ids, previous, now),
-        "",
-        "WHAT SLIPPED (came due in the last 7 days and still open)",
-        *_slipped(rows, ids),
-        "",
-        "AT RISK FOR THE NEXT PEAK",
-        *_at_risk(rows),
-        "",
-        "The rule and every store: /readiness",
-    ]
-    subject = (
-        f"Readiness, week of {week_of.isoformat()}: {counts['not_ready']} not ready, "
-        f"{counts['at_risk']} at risk, {counts['ready']} ready"
+    names = {row.store.id for row in rows}
+    return Week(
+        week_of=week_of,
+        now=now,
+        rows=rows,
+        previous=_snapshots(week_of - timedelta(days=7)),
+        done={i: n for i, n in _done_this_week(ids, now).items() if i in names},
+        slipped=_slipped_tasks(rows, ids),
     )
-    return Report(week_of, subject, "\n".join(lines), rows)
 
 
-def _changes(
-    rows: Sequence[StoreReadiness],
-    ids: Select[Any],
-    previous: dict[int, ReadinessSnapshot],
-    now: datetime,
-) -> list[str]:
+def write_report(week: Week) -> tuple[str, str]:
+    """The report's subject and text, in the current language."""
+    counts = status_counts(week.rows)
+    lines = [
+        ngettext(
+            "%(num)d store: %(ready)d ready, %(at_risk)d at risk, %(not_ready)d not ready.",
+            "%(num)d stores: %(ready)d ready, %(at_risk)d at risk, %(not_ready)d not ready.",
+            len(week.rows),
+            **counts,
+        ),
+        "",
+        gettext("WHAT CHANGED SINCE LAST WEEK"),
+        *_changes(week),
+        "",
+        gettext("WHAT SLIPPED (came due in the last 7 days and still open)"),
+        *_slipped(week),
+        "",
+        gettext("AT RISK FOR THE NEXT PEAK"),
+        *_at_risk(week.rows),
+        "",
+        gettext("The rule and every store: %(link)s", link="/readiness"),
+    ]
+    subject = gettext(
+        "Readiness, week of %(day)s: %(not_ready)d not ready, %(at_risk)d at risk, %(ready)d ready",
+        day=day(week.week_of),
+        **counts,
+    )
+    return subject, "\n".join(lines)
+
+
+def _changes(week: Week) -> list[str]:
     lines = []
-    for row in rows:
-        before = previous.get(row.store.id)
-        if before is None and row.store.created_at >= now - timedelta(days=7):
-            lines.append(f"  {row.store.name}: new this week ({STATUS_NAMES[row.status]})")
+    for row in week.rows:
+        before = week.previous.get(row.store.id)
+        if before is None and row.store.created_at >= week.now - timedelta(days=7):
+            lines.append(
+                "  "
+                + gettext(
+                    "%(store)s: new this week (%(status)s)",
+                    store=row.store.name,
+                    status=label(row.status, "readiness"),
+                )
+            )
         elif before is not None and before.status != row.status:
             lines.append(
-                f"  {row.store.name}: {STATUS_NAMES[before.status]} → {STATUS_NAMES[row.status]}"
+                "  "
+                + gettext(
+                    "%(store)s: %(before)s → %(now)s",
+                    store=row.store.name,
+                    before=label(before.status, "readiness"),
+                    now=label(row.status, "readiness"),
+                )
             )
     lines = _capped(lines)
-    names = {row.store.id: row.store.name for row in rows}
-    done = {i: n for i, n in _done_this_week(ids, now).items() if i in names}
-    if done:
-        busiest = sorted(done.items(), key=lambda item: (-item[1], names[item[0]]))
-        listed = ", ".join(f"{names[i]} {n}" for i, n in busiest[:SECTION_LIMIT])
-        more = " …" if len(busiest) > SECTION_LIMIT else ""
+    if week.done:
+        names = {row.store.id: row.store.name for row in week.rows}
+        busiest = sorted(week.done.items(), key=lambda item: (-item[1], names[item[0]]))
+        listed = say_list([f"{names[i]} {n}" for i, n in busiest[:SECTION_LIMIT]])
+        if len(busiest) > SECTION_LIMIT:
+            listed += " …"
         lines.append(
-            f"  Tasks done in the last 7 days: {sum(done.values())} in {len(done)} "
-            f"store{'s' if len(done) != 1 else ''} ({listed}{more})"
+            "  "
+            + ngettext(
+                "Tasks done in the last 7 days: %(done)d in %(num)d store (%(stores)s)",
+                "Tasks done in the last 7 days: %(done)d in %(num)d stores (%(stores)s)",
+                len(week.done),
+                done=sum(week.done.values()),
+                stores=listed,
+            )
         )
-    return lines or ["  Nothing changed status and no task was ticked off."]
+    return lines or ["  " + gettext("Nothing changed status and no task was ticked off.")]
 
 
-def _slipped(rows: Sequence[StoreReadiness], ids: Select[Any]) -> list[str]:
-    slipped = _slipped_tasks(rows, ids)
+def _slipped(week: Week) -> list[str]:
     lines = []
-    for row in rows:
-        tasks = slipped.get(row.store.id)
+    for row in week.rows:
+        tasks = week.slipped.get(row.store.id)
         if not tasks:
             continue
-        named = "; ".join(f"{t.title} ({t.due_on.isoformat()})" for t in tasks[:SLIPPED_TITLES])
-        more = f"; and {len(tasks) - SLIPPED_TITLES} more" if len(tasks) > SLIPPED_TITLES else ""
-        lines.append(f"  {row.store.name}: {len(tasks)} — {named}{more}")
-    return _capped(lines) or ["  Nothing: all work that came due was done."]
+        named = separator().join(
+            gettext("%(task)s (%(day)s)", task=task_title(t), day=day(t.due_on))
+            for t in tasks[:SLIPPED_TITLES]
+        )
+        if len(tasks) > SLIPPED_TITLES:
+            named += separator() + gettext("and %(num)d more", num=len(tasks) - SLIPPED_TITLES)
+        lines.append(
+            "  "
+            + gettext(
+                "%(store)s: %(num)d — %(tasks)s", store=row.store.name, num=len(tasks), tasks=named
+            )
+        )
+    return _capped(lines) or ["  " + gettext("Nothing: all work that came due was done.")]
 
 
 def _at_risk(rows: Sequence[StoreReadiness]) -> list[str]:
@@ -172,19 +221,30 @@ def _at_risk(rows: Sequence[StoreReadiness]) -> list[str]:
     lines = []
     for row in troubled:
         peak = row.next_peak
-        days = (peak.date - row.today).days
         lines.append(
-            f"  {row.store.name} — {peak.name} {peak.date.isoformat()} (in {days} days): "
-            f"{peak.percent}% done, {STATUS_NAMES[peak.status]}: "
-            + "; ".join(peak.assessment.reasons)
+            "  "
+            + gettext(
+                "%(store)s — %(peak)s %(day)s (%(when)s): %(percent)d%% done, %(status)s: "
+                "%(reasons)s",
+                store=row.store.name,
+                peak=seed_name("peak", peak.key, peak.name),
+                day=day(peak.date),
+                when=relative_due(peak.date, row.today),
+                percent=peak.percent,
+                status=label(peak.status, "readiness"),
+                reasons=separator().join(localize(r) for r in peak.assessment.reasons),
+            )
         )
-    return _capped(lines) or ["  None: every store is ready for its next peak."]
+    return _capped(lines) or ["  " + gettext("None: every store is ready for its next peak.")]
 
 
 def _capped(lines: list[str]) -> list[str]:
     if len(lines) <= SECTION_LIMIT:
         return lines
-    return [*lines[:SECTION_LIMIT], f"  …and {len(lines) - SECTION_LIMIT} more"]
+    return [
+        *lines[:SECTION_LIMIT],
+        "  " + gettext("…and %(num)d more", num=len(lines) - SECTION_LIMIT),
+    ]
 
 
 def _done_this_week(ids: Select[Any], now: datetime) -> dict[int, int]:

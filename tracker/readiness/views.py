@@ -14,7 +14,8 @@ from tracker.errors import InputError
 from tracker.lives.services import cadence
 from tracker.planning import get_catalog
 from tracker.playbook.catalog import Catalog
-from tracker.playbook.readiness import STATUS_NAMES, STATUSES
+from tracker.playbook.phrases import Name
+from tracker.playbook.readiness import STATUSES
 from tracker.readiness import exports
 from tracker.readiness.burndown import burndown
 from tracker.readiness.filters import Filters, parse_filters
@@ -23,11 +24,6 @@ from tracker.readiness.work import open_work
 from tracker.stores.views import catch_up_plan
 
 bp = Blueprint("readiness", __name__)
-
-
-@bp.app_template_filter("status_name")
-def _status_name(status: str) -> str:
-    return STATUS_NAMES.get(status, status)
 
 
 @bp.get("/readiness")
@@ -64,9 +60,7 @@ def portfolio_csv() -> Any:
     except InputError as error:
         return _bad_filter(error)
     rows = filters.listed(current_user, catalog)
-    return exports.csv_response(
-        exports.portfolio_rows(rows, catalog), f"readiness-{_stamp(rows)}.csv"
-    )
+    return exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv")
 
 
 @bp.get("/stores/<int:store_id>/readiness")
@@ -76,7 +70,8 @@ def store_page(store_id: int) -> str:
     catalog = get_catalog()
     readiness = _one(store_id, catalog)
     store = readiness.store
-    chart = burndown(store, readiness.today, [(p.date, p.name) for p in readiness.peaks])
+    peaks = [(p.date, Name("peak", p.key, p.name)) for p in readiness.peaks]
+    chart = burndown(store, readiness.today, peaks)
     return render_template(
         "readiness/store.html",
         row=readiness,

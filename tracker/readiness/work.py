@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.db import db
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.readiness.queries import PeakScope, Scope, StoreReadiness
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys
@@ -20,7 +21,7 @@ class WorkGroup:
 
     kind: str  # "phase", "peak" or "other"
     anchor: str  # the page's id for the group
-    title: str
+    title: Phrase | Name
     scope: Scope | None = None
     entries: list[tuple[Task, list[str]]] = field(default_factory=list)
 
@@ -41,17 +42,23 @@ def open_work(readiness: StoreReadiness, catalog: Catalog) -> list[WorkGroup]:
     done = done_keys(store.id)
     phases = {
         phase: WorkGroup(
-            "phase", f"phase-{phase}", catalog.phases[phase].name, readiness.onboarding
+            "phase",
+            f"phase-{phase}",
+            Name("phase", phase, catalog.phases[phase].name),
+            readiness.onboarding,
         )
         for phase in catalog.readiness.onboarding_phases
     }
     peaks = {
         (peak.key, peak.date): WorkGroup(
-            "peak", f"peak-{peak.key}-{peak.date}", f"{peak.name} {peak.date.isoformat()}", peak
+            "peak",
+            f"peak-{peak.key}-{peak.date}",
+            phrase("%(peak)s %(date)s", peak=Name("peak", peak.key, peak.name), date=peak.date),
+            peak,
         )
         for peak in readiness.peaks
     }
-    other = WorkGroup("other", "other-overdue", "Other overdue work")
+    other = WorkGroup("other", "other-overdue", phrase("Other overdue work"))
     for task in tasks:
         entry = (task, task.lock_reasons(today, done, store.followers))
         if task.phase in phases:

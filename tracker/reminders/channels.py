@@ -28,6 +28,8 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
 
 import requests
 
+from tracker.playbook.phrases import Name, phrase
+
 CHANNEL_KINDS = ("email", "webhook", "slack", "feishu", "wecom", "dingtalk")
 HTTP_KINDS = frozenset(CHANNEL_KINDS) - {"email"}
 
@@ -161,23 +163,33 @@ def mask_secret(value: str) -> str:
 
 def describe_target(target: Target) -> str:
     """Name a target for logs and pages, with every credential in it masked."""
+    kind = Name("channel", target.kind, target.kind)
     if target.kind not in HTTP_KINDS:
-        return f"{target.kind} {target.address}"
-    described = f"{target.kind} {_mask_url(target.kind, target.address)}"
-    return f"{described} (signed)" if target.secret else described
+        return phrase("%(kind)s %(address)s", kind=kind, address=target.address)
+    address = _mask_url(target.kind, target.address)
+    if target.secret:
+        return phrase("%(kind)s %(address)s (signed)", kind=kind, address=address)
+    return phrase("%(kind)s %(address)s", kind=kind, address=address)
 
 
 def check_target(target: Target) -> str | None:
     """Say what is wrong with a target before it is saved, or None when it can be used."""
     if target.kind not in CHANNEL_KINDS:
-        return f"unknown channel kind {target.kind!r}; use one of {', '.join(CHANNEL_KINDS)}"
+        return phrase(
+            "unknown channel kind %(got)s; use one of %(known)s",
+            got=repr(target.kind),
+            known=", ".join(CHANNEL_KINDS),
+        )
     if target.kind == "email":
         if not re.fullmatch(r"[^@\s]+@[^@\s]+", target.address):
-            return "an e-mail channel needs an address like name@example.com"
+            return phrase("an e-mail channel needs an address like name@example.com")
         return None
     parts = urlsplit(target.address)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return f"a {target.kind} channel needs an http(s) URL"
+        return phrase(
+            "a %(kind)s channel needs an http(s) URL",
+            kind=Name("channel", target.kind, target.kind),
+        )
     return None
 
 

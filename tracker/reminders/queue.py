@@ -3,22 +3,30 @@
 Each reminder's key names the person, the task (or the day, for a digest),
 the kind and the channel, and the outbox refuses a key it already holds, so
 any number of schedulers may run this at the same moment.
+
+A reminder is written once, when it is queued, in its recipient's language
+(``recipient_locale``, under ``flask_babel.force_locale``); the scheduler has no
+request, so each person's words are chosen here, not by a browser.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.models import User
 from tracker.db import db, utcnow
+from tracker.i18n import recipient_locale
+from tracker.i18n.seeds import task_title
+from tracker.i18n.text import day
 from tracker.playbook.catalog import Catalog
 from tracker.reminders.models import Channel, Reminder
 from tracker.stores.models import Store, local_today
@@ -108,11 +116,12 @@ def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
     drafts: list[Draft] = []
     for person in people:
         today = local_today(person.timezone, now)
-        if person.digest:
-            drafts += _digest(person, today, work[person.id])
-        else:
-            drafts += _singles(person, today, work[person.id], stock_up_keys)
-        drafts += _stock_up(person, stock_up[person.id])
+        with force_locale(recipient_locale(person)):
+            if person.digest:
+                drafts += _digest(person, today, work[person.id])
+            else:
+                drafts += _singles(person, today, work[person.id], stock_up_keys)
+            drafts += _stock_up(person, stock_up[person.id])
     drafts += _no_live_yet(catalog, tasks, by_id, managers, now)
     due = [d for d in drafts if d.send_at <= now < d.send_at + STALE_AFTER]
     return insert_drafts(due, now)
@@ -136,18 +145,19 @@ def _no_live_yet(
         rule = catalog.markets[task.store.market].lives
         assignee = by_id.get(task.assignee_id) if task.assignee_id else None
         for person in [assignee] if assignee is not None else managers:
-            drafts.append(
-                Draft(
-                    person,
-                    "no_live_today",
-                    f"nolive:{person.id}:{task.id}",
-                    local_instant(task.due_on, rule.remind_at, task.store.zone),
-                    f"No live yet today [{task.store.name}]",
-                    _no_live_text(task, rule.min_minutes),
-                    task.store,
-                    [task],
+            with force_locale(recipient_locale(person)):
+                drafts.append(
+                    Draft(
+                        person,
+                        "no_live_today",
+                        f"nolive:{person.id}:{task.id}",
+                        local_instant(task.due_on, rule.remind_at, task.store.zone),
+                        gettext("No live yet today [%(store)s]", store=task.store.name),
+                        _no_live_text(task, rule.min_minutes),
+                        task.store,
+                        [task],
+                    )
                 )
-            )
     return drafts
 
 
@@ -166,7 +176,12 @@ def _singles(
                     "overdue",
                     f"overdue:{person.id}:{task.id}:{today.isoformat()}",
                     local_instant(today, person.remind_at, person.timezone),
-                    f"Overdue by {days} day{'s' if days != 1 else ''}: {task.title}",
+                    ngettext(
+                        "Overdue by %(num)d day: %(title)s",
+                        "Overdue by %(num)d days: %(title)s",
+                        days,
+                        title=task_title(task),
+                    ),
                     [task],
                 )
             )
@@ -181,7 +196,12 @@ def _singles(
                         "due_soon",
                         f"due:{person.id}:{task.id}:{days}",
                         local_instant(today, person.remind_at, person.timezone),
-                        f"Due in {days} day{'s' if days != 1 else ''}: {task.title}",
+                        ngettext(
+                            "Due in %(num)d day: %(title)s",
+                            "Due in %(num)d days: %(title)s",
+                            days,
+                            title=task_title(task),
+                        ),
                         [task],
                     )
                 )
@@ -199,7 +219,12 @@ def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
                     "stock_up",
                     f"stockup:{person.id}:{task.id}:{days}",
                     local_instant(day, person.remind_at, person.timezone),
-                    f"Stock-up deadline in {days} day{'s' if days != 1 else ''}: {task.title}",
+                    ngettext(
+                        "Stock-up deadline in %(num)d day: %(title)s",
+                        "Stock-up deadline in %(num)d days: %(title)s",
+                        days,
+                        title=task_title(task),
+                    ),
                     [task],
                 )
             )
@@ -213,11 +238,21 @@ def _digest(person: User, today: date, tasks: Sequence[Task]) -> list[Draft]:
     if not (overdue or due_today or week):
         return []
     lines = []
-    for title, group in (("Overdue", overdue), ("Due today", due_today), ("This week", week)):
+    headings = (
+        (gettext("Overdue (%(count)s):", count=len(overdue)), overdue),
+        (gettext("Due today (%(count)s):", count=len(due_today)), due_today),
+        (gettext("This week (%(count)s):", count=len(week)), week),
+    )
+    for heading, group in headings:
         if group:
-            lines.append(f"{title} ({len(group)}):")
-            lines += [f"  {t.due_on.isoformat()}  {t.title} [{t.store.name}]" for t in group]
-    subject = f"Your tasks: {len(overdue)} overdue, {len(due_today)} today, {len(week)} this week"
+            lines.append(heading)
+            lines += [f"  {day(t.due_on)}  {task_title(t)} [{t.store.name}]" for t in group]
+    subject = gettext(
+        "Your tasks: %(overdue)s overdue, %(today)s today, %(week)s this week",
+        overdue=len(overdue),
+        today=len(due_today),
+        week=len(week),
+    )
     return [
         Draft(
             person,
@@ -239,13 +274,20 @@ def _draft(
     text = "\n".join(
         [
             subject,
-            f"Store: {task.store.name}",
-            f"Due on {task.due_on.isoformat()} ({task.store.zone})",
-            f"Open it: /tasks/{task.id}",
+            gettext("Store: %(store)s", store=task.store.name),
+            gettext("Due on %(day)s (%(zone)s)", day=day(task.due_on), zone=task.store.zone),
+            gettext("Open it: %(link)s", link=f"/tasks/{task.id}"),
         ]
     )
     return Draft(
-        person, kind, key, send_at, f"{subject} [{task.store.name}]", text, task.store, tasks
+        person,
+        kind,
+        key,
+        send_at,
+        gettext("%(subject)s [%(store)s]", subject=subject, store=task.store.name),
+        text,
+        task.store,
+        tasks,
     )
 
 
@@ -253,20 +295,35 @@ def queue_now(
     people: Iterable[User],
     kind: str,
     key: str,
-    subject: str,
-    text: str,
+    subject: str | Callable[[], str],
+    text: str | Callable[[], str],
     *,
     store: Store | None,
     tasks: Sequence[Task],
     now: datetime | None = None,
 ) -> int:
-    """Queue an event's reminder for each person at once (after their quiet hours)."""
+    """Queue an event's reminder for each person at once (after their quiet hours).
+
+    ``subject`` and ``text`` may be functions: each is called in its recipient's language.
+    """
     now = now or utcnow()
-    drafts = [
-        Draft(p, kind, f"{key}:{p.id}", now, subject, text, store, tasks)
-        for p in people
-        if p.active
-    ]
+    drafts = []
+    for person in people:
+        if not person.active:
+            continue
+        with force_locale(recipient_locale(person)):
+            drafts.append(
+                Draft(
+                    person,
+                    kind,
+                    f"{key}:{person.id}",
+                    now,
+                    subject() if callable(subject) else subject,
+                    text() if callable(text) else text,
+                    store,
+                    tasks,
+                )
+            )
     return insert_drafts(drafts, now)
 
 
@@ -283,18 +340,19 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
     rows: list[dict[str, Any]] = []
     for draft in drafts:
         send_after = after_quiet_hours(max(draft.send_at, now), draft.person)
-        payload = {
-            "store": {"id": draft.store.id, "name": draft.store.name} if draft.store else None,
-            "tasks": [
-                {
-                    "id": t.id,
-                    "title": t.title,
-                    "due_on": t.due_on.isoformat(),
-                    "store": {"id": t.store_id, "name": t.store.name},
-                }
-                for t in draft.tasks
-            ],
-        }
+        with force_locale(recipient_locale(draft.person)):
+            payload = {
+                "store": {"id": draft.store.id, "name": draft.store.name} if draft.store else None,
+                "tasks": [
+                    {
+                        "id": t.id,
+                        "title": task_title(t),
+                        "due_on": t.due_on.isoformat(),
+                        "store": {"id": t.store_id, "name": t.store.name},
+                    }
+                    for t in draft.tasks
+                ],
+            }
         for channel in [None, *channels[draft.person.id]]:
             rows.append(
                 {
@@ -330,8 +388,16 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
 
 def _no_live_text(task: Task, min_minutes: int) -> str:
     store = task.store
-    return (
-        f"{store.name} has not been live today ({task.due_on.isoformat()}, {store.zone}); "
-        f"a live of {min_minutes} minutes or more keeps the daily cadence.\n"
-        f"Log it when done: /stores/{store.id}#lives"
+    return "\n".join(
+        [
+            gettext(
+                "%(store)s has not been live today (%(day)s, %(zone)s); a live of %(minutes)s "
+                "minutes or more keeps the daily cadence.",
+                store=store.name,
+                day=day(task.due_on),
+                zone=store.zone,
+                minutes=min_minutes,
+            ),
+            gettext("Log it when done: %(link)s", link=f"/stores/{store.id}#lives"),
+        ]
     )

@@ -13,6 +13,7 @@ from tracker.auth.models import User
 from tracker.db import db, utcnow
 from tracker.errors import FieldError, InputError
 from tracker.playbook.catalog import zone_exists
+from tracker.playbook.phrases import phrase
 from tracker.reminders.channels import SmtpSettings, Target, check_target
 from tracker.reminders.dispatch import DispatchSettings
 from tracker.reminders.models import CHANNEL_KINDS, Channel, Reminder
@@ -38,14 +39,27 @@ def add_channel(user: User, kind: Any, target: Any, secret: Any = None) -> Chann
     errors: list[FieldError] = []
     if kind not in CHANNEL_KINDS:
         errors.append(
-            FieldError("kind", f"expected one of {', '.join(CHANNEL_KINDS)}, got {kind!r}")
+            FieldError(
+                "kind",
+                phrase(
+                    "expected one of %(known)s, got %(got)s",
+                    known=", ".join(CHANNEL_KINDS),
+                    got=repr(kind),
+                ),
+            )
         )
     if not isinstance(target, str) or not target.strip() or len(target.strip()) > 500:
         errors.append(
-            FieldError("target", "expected an e-mail address or URL (500 characters at most)")
+            FieldError(
+                "target", phrase("expected an e-mail address or URL (500 characters at most)")
+            )
         )
     if secret is not None and (not isinstance(secret, str) or len(secret) > SECRET_MAX):
-        errors.append(FieldError("secret", f"expected text of at most {SECRET_MAX} characters"))
+        errors.append(
+            FieldError(
+                "secret", phrase("expected text of at most %(limit)s characters", limit=SECRET_MAX)
+            )
+        )
     if not errors:
         problem = check_target(Target(kind, target.strip(), secret or None))
         if problem:
@@ -79,13 +93,20 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
         try:
             values[name] = time.fromisoformat(str(value).strip())
         except ValueError:
-            errors.append(FieldError(name, f"expected a time as HH:MM, got {value!r}"))
+            errors.append(
+                FieldError(name, phrase("expected a time as HH:MM, got %(got)s", got=repr(value)))
+            )
 
     if "timezone" in raw:
         if isinstance(raw["timezone"], str) and zone_exists(raw["timezone"].strip()):
             values["timezone"] = raw["timezone"].strip()
         else:
-            errors.append(FieldError("timezone", f"unknown IANA time zone {raw['timezone']!r}"))
+            errors.append(
+                FieldError(
+                    "timezone",
+                    phrase("unknown IANA time zone %(got)s", got=repr(raw["timezone"])),
+                )
+            )
     if "remind_days_before" in raw:
         days = raw["remind_days_before"]
         if isinstance(days, str):
@@ -98,7 +119,10 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
             errors.append(
                 FieldError(
                     "remind_days_before",
-                    f"expected whole numbers of days from 0 to {MAX_DAYS_BEFORE}, like 3, 1",
+                    phrase(
+                        "expected whole numbers of days from 0 to %(max)s, like 3, 1",
+                        max=MAX_DAYS_BEFORE,
+                    ),
                 )
             )
         else:
@@ -113,12 +137,12 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
         if isinstance(raw["digest"], bool):
             values["digest"] = raw["digest"]
         else:
-            errors.append(FieldError("digest", "expected true or false"))
+            errors.append(FieldError("digest", phrase("expected true or false")))
     if errors:
         raise InputError(errors)
     quiet = (values.get("quiet_from", user.quiet_from), values.get("quiet_until", user.quiet_until))
     if (quiet[0] is None) != (quiet[1] is None):
-        raise InputError.one("quiet_until", "give both ends of the quiet hours, or neither")
+        raise InputError.one("quiet_until", phrase("give both ends of the quiet hours, or neither"))
     for name, value in values.items():
         setattr(user, name, value)
     db.session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -12,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from tracker.auth.access import require_manager
 from tracker.db import db, get_by_id
 from tracker.errors import InputError, NotFound
+from tracker.playbook.phrases import phrase
 from tracker.reminders.channels import Target, describe_target
 from tracker.reminders.dispatch import retry_reminder
 from tracker.reminders.models import CHANNEL_KINDS, Channel, Reminder
@@ -72,7 +74,7 @@ def settings() -> Any:
             errors = error
         else:
             db.session.commit()
-            flash("Reminder settings saved.", "success")
+            flash(gettext("Reminder settings saved."), "success")
             return redirect(url_for("reminders.settings"))
     return _render_settings(errors=errors, form=form), 400 if errors else 200
 
@@ -109,7 +111,7 @@ def new_channel() -> Any:
             channel_form={k: v for k, v in form.items() if k != "secret"},
         ), 400
     db.session.commit()
-    flash("Channel added.", "success")
+    flash(gettext("Channel added."), "success")
     return redirect(url_for("reminders.settings"))
 
 
@@ -119,10 +121,10 @@ def drop_channel(channel_id: int) -> Any:
     """Switch one of the person's own channels off."""
     channel = get_by_id(Channel, channel_id)
     if channel is None or channel.user_id != current_user.id:
-        raise NotFound(f"no channel {channel_id} of yours")
+        raise NotFound(phrase("no channel %(id)s of yours", id=channel_id))
     remove_channel(channel)
     db.session.commit()
-    flash("Channel removed.", "info")
+    flash(gettext("Channel removed."), "info")
     return redirect(url_for("reminders.settings"))
 
 
@@ -156,8 +158,8 @@ def retry(reminder_id: int) -> Any:
     require_manager(current_user)
     reminder = get_by_id(Reminder, reminder_id)
     if reminder is None:
-        raise NotFound(f"no reminder {reminder_id}")
+        raise NotFound(phrase("no reminder %(id)s", id=reminder_id))
     retry_reminder(reminder)
     db.session.commit()
-    flash("It will be sent again at the next tick.", "success")
+    flash(gettext("It will be sent again at the next tick."), "success")
     return redirect(url_for("reminders.outbox"))

@@ -6,14 +6,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth.models import User
 from tracker.db import db, utcnow
+from tracker.i18n.seeds import seed_name
+from tracker.i18n.text import day, localize, number
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
 from tracker.stockup.models import ProductLine
-from tracker.stockup.services import StockUpPlan, plan_stock_up, save_line
+from tracker.stockup.services import LinePeakPlan, StockUpPlan, plan_stock_up, save_line
 from tracker.stores.models import Store, local_today
 from tracker.tasks.plan_sync import sync_plan
 
@@ -30,7 +34,13 @@ def change_product_line(
     """Add or change a line; the stock-up tasks follow, each move logged with the reason."""
     line, change = save_line(store, raw, catalog, actor, line_id=line_id)
     today = local_today(store.zone, now)
-    sync_plan(store, catalog, today, actor=actor, reason=f"stock-up planner: {change}")
+    sync_plan(
+        store,
+        catalog,
+        today,
+        actor=actor,
+        reason=phrase("stock-up planner: %(change)s", change=change),
+    )
     plan = plan_stock_up(store, catalog, today)
     warn_late_stock_ups(store, plan, now=now)
     return line, plan
@@ -44,17 +54,36 @@ def warn_late_stock_ups(store: Store, plan: StockUpPlan, *, now: datetime | None
     managers = list(db.session.scalars(select(User).where(User.role == "manager", User.active)))
     queued = 0
     for row in late:
-        advice = row.air_instead or "It cannot arrive in time by any freight: plan less for it."
         queued += queue_now(
             managers,
             "stock_up_late",
             f"late:{row.line.id}:{row.peak.key}:{row.peak.date.isoformat()}",
-            f"Too late to order {row.line.name} for {row.peak.name} by "
-            f"{row.freight_mode} [{store.name}]",
-            f"The order-by date for {row.line.name} ({row.quantity:,} units) was "
-            f"{row.order_by.isoformat()}. {advice}",
+            lambda row=row: gettext(
+                "Too late to order %(line)s for %(peak)s by %(freight)s [%(store)s]",
+                line=row.line.name,
+                peak=seed_name("peak", row.peak.key, row.peak.name),
+                freight=seed_name("freight", row.freight_mode),
+                store=store.name,
+            ),
+            lambda row=row: _late_text(row),
             store=store,
             tasks=[],
             now=now or utcnow(),
         )
     return queued
+
+
+def _late_text(row: LinePeakPlan) -> str:
+    """What a late stock-up reminder says, in the language it is being written in."""
+    advice = (
+        localize(row.air_instead)
+        if row.air_instead
+        else gettext("It cannot arrive in time by any freight: plan less for it.")
+    )
+    return gettext(
+        "The order-by date for %(line)s (%(quantity)s units) was %(day)s. %(advice)s",
+        line=row.line.name,
+        quantity=number(row.quantity),
+        day=day(row.order_by),
+        advice=advice,
+    )

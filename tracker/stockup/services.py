@@ -23,6 +23,7 @@ from tracker.db import db, get_by_id
 from tracker.errors import FieldError, InputError, NotFound
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak
+from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import StoreProfile, resolve_profile
 from tracker.playbook.stockup import StockUpDeadlines
@@ -191,9 +192,12 @@ def _line_peak(
         air_ship_by = arrive_by - timedelta(days=freight["air"].max_days)
         air_order_by = air_ship_by - timedelta(days=deadlines.production_days)
         if air_order_by >= today:
-            air_instead = (
-                f"Ship by air instead: order by {air_order_by.isoformat()}, ship by "
-                f"{air_ship_by.isoformat()} to arrive by {arrive_by.isoformat()}."
+            air_instead = phrase(
+                "Ship by air instead: order by %(order_by)s, ship by %(ship_by)s to arrive by "
+                "%(arrive_by)s.",
+                order_by=air_order_by,
+                ship_by=air_ship_by,
+                arrive_by=arrive_by,
             )
     return LinePeakPlan(
         line,
@@ -238,19 +242,27 @@ def parse_line(
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     unknown = sorted(set(raw) - set(LINE_FIELDS))
-    errors += [FieldError(name, "is not a product-line field") for name in unknown]
+    errors += [FieldError(name, phrase("is not a product-line field")) for name in unknown]
 
     def whole(name: str, low: int, high: int, optional: bool) -> None:
         if name not in raw:
             if not optional and not partial:
-                errors.append(FieldError(name, "is required"))
+                errors.append(FieldError(name, phrase("is required")))
             return
         value = raw[name]
         if value is None and optional:
             values[name] = None
         elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             errors.append(
-                FieldError(name, f"expected a whole number from {low} to {high}, got {value!r}")
+                FieldError(
+                    name,
+                    phrase(
+                        "expected a whole number from %(low)s to %(high)s, got %(got)s",
+                        low=low,
+                        high=high,
+                        got=repr(value),
+                    ),
+                )
             )
         else:
             values[name] = value
@@ -258,7 +270,7 @@ def parse_line(
     if "name" in raw or not partial:
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120:
-            errors.append(FieldError("name", "expected a name of 1 to 120 characters"))
+            errors.append(FieldError("name", phrase("expected a name of 1 to 120 characters")))
         else:
             values["name"] = " ".join(name.split())
     whole("current_stock", 0, 100_000_000, optional=False)
@@ -270,7 +282,10 @@ def parse_line(
             or not (math.isfinite(sales) and 0 <= sales <= 10_000_000)
         ):
             errors.append(
-                FieldError("daily_sales", f"expected units a day, 0 or more, got {sales!r}")
+                FieldError(
+                    "daily_sales",
+                    phrase("expected units a day, 0 or more, got %(got)s", got=repr(sales)),
+                )
             )
         else:
             values["daily_sales"] = float(sales)
@@ -284,7 +299,12 @@ def parse_line(
             errors.append(
                 FieldError(
                     "freight_mode",
-                    f"no '{mode}' freight for {store.market} (known: {', '.join(modes)})",
+                    phrase(
+                        "no '%(got)s' freight for %(market)s (known: %(known)s)",
+                        got=mode,
+                        market=store.market,
+                        known=", ".join(modes),
+                    ),
                 )
             )
         else:
@@ -297,7 +317,9 @@ def parse_line(
             for key, v in uplift.items()
         ):
             errors.append(
-                FieldError("uplift_percent", 'expected {"<peak key>": percent 0 to 1000, ...}')
+                FieldError(
+                    "uplift_percent", phrase('expected {"<peak key>": percent 0 to 1000, ...}')
+                )
             )
         else:
             values["uplift_percent"] = uplift
@@ -318,21 +340,30 @@ def save_line(
     values = parse_line(raw, store, catalog, partial=line_id is not None)
     taken = {line.name: line.id for line in product_lines(store)}
     if "name" in values and taken.get(values["name"], line_id) != line_id:
-        raise InputError.one("name", f"the store already has a line called '{values['name']}'")
+        raise InputError.one(
+            "name", phrase("the store already has a line called '%(name)s'", name=values["name"])
+        )
     if line_id is None:
         line = ProductLine(store_id=store.id, uplift_percent={}, **values)
         db.session.add(line)
-        change = f"product line '{line.name}' added"
+        change = phrase("product line '%(line)s' added", line=line.name)
     else:
         line = get_by_id(ProductLine, line_id)
         if line is None or line.store_id != store.id:
-            raise NotFound(f"no product line {line_id} on this store")
+            raise NotFound(phrase("no product line %(id)s on this store", id=line_id))
         changed = [
             f"{k} {getattr(line, k)!r} → {v!r}" for k, v in values.items() if getattr(line, k) != v
         ]
         for name, value in values.items():
             setattr(line, name, value)
-        change = f"product line '{line.name}': " + (", ".join(changed) or "no change")
-    log_activity(store.id, actor, "stock_up_changed", f"Stock-up planner: {change}.")
+        if changed:
+            change = phrase(
+                "product line '%(line)s': %(changes)s", line=line.name, changes=", ".join(changed)
+            )
+        else:
+            change = phrase("product line '%(line)s': no change", line=line.name)
+    log_activity(
+        store.id, actor, "stock_up_changed", phrase("Stock-up planner: %(change)s.", change=change)
+    )
     db.session.flush()
     return line, change

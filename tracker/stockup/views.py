@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.auth.access import store_for
@@ -76,5 +77,7 @@ def save(store_id: int) -> Any:
             form=form,
         ), 400
     db.session.commit()
-    flash(f"Saved {line.name}; the plan's stock-up dates follow it.", "success")
+    flash(
+        gettext("Saved %(line)s; the plan's stock-up dates follow it.", line=line.name), "success"
+    )
     return redirect(url_for("stockup.page", store_id=store.id))

@@ -15,6 +15,7 @@ from tracker.db import db
 from tracker.errors import FieldError, InputError
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import Warning, check_eligibility
+from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import ProfileError, StoreProfile, parse_profile, resolve_profile
 from tracker.stores.models import (
     PROFILE_FIELDS,
@@ -59,12 +60,17 @@ class StoreInput:
 def parse_name(raw: Any) -> str:
     """Check a store's name: required, at most 120 characters."""
     if not isinstance(raw, str):
-        raise InputError.one("name", "expected text")
+        raise InputError.one("name", phrase("expected text"))
     name = " ".join(raw.split())
     if not name:
-        raise InputError.one("name", "is required")
+        raise InputError.one("name", phrase("is required"))
     if len(name) > NAME_MAX:
-        raise InputError.one("name", f"is {len(name)} characters long; at most {NAME_MAX}")
+        raise InputError.one(
+            "name",
+            phrase(
+                "is %(length)s characters long; at most %(limit)s", length=len(name), limit=NAME_MAX
+            ),
+        )
     return name
 
 
@@ -74,7 +80,7 @@ def parse_store_input(
     """Check a new store (or, with ``current``, changes to one), reporting every bad field."""
     errors: list[FieldError] = []
     unknown = sorted(set(raw) - set(PROFILE_FIELDS) - set(SETTINGS) - {"name"})
-    errors += [FieldError(name, "is not a store field") for name in unknown]
+    errors += [FieldError(name, phrase("is not a store field")) for name in unknown]
     name = current.name if current is not None else ""
     if current is None or "name" in raw:
         try:
@@ -83,7 +89,7 @@ def parse_store_input(
             errors += error.errors
     fields = {key: value for key, value in raw.items() if key in PROFILE_FIELDS}
     for key in sorted(NOT_NULL & {k for k, v in fields.items() if v is None}):
-        errors.append(FieldError(key, "cannot be null; leave it out to keep the default"))
+        errors.append(FieldError(key, phrase("cannot be null; leave it out to keep the default")))
         del fields[key]
     if current is not None:
         merged = {key: value for key, value in current.profile_json().items() if value is not None}
@@ -104,7 +110,8 @@ def parse_store_input(
             isinstance(target, bool) or not isinstance(target, int) or not 1 <= target <= 21
         ):
             raise InputError.one(
-                "live_target_per_week", f"expected 1 to 21 lives a week, or null, got {target!r}"
+                "live_target_per_week",
+                phrase("expected 1 to 21 lives a week, or null, got %(got)s", got=repr(target)),
             )
         settings["live_target_per_week"] = target
     return StoreInput(name, profile, tuple(check_eligibility(profile, catalog)), settings)
@@ -115,15 +122,19 @@ def parse_overrides(raw: Any, warnings: tuple[Warning, ...]) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, list):
-        raise InputError.one("overrides", 'expected a list of {"code", "reason"} objects')
+        raise InputError.one("overrides", phrase('expected a list of {"code", "reason"} objects'))
     codes = {warning.code for warning in warnings}
     overrides: dict[str, str] = {}
     for item in raw:
         if not isinstance(item, Mapping) or set(item) != {"code", "reason"}:
-            raise InputError.one("overrides", 'each override is {"code": ..., "reason": ...}')
+            raise InputError.one(
+                "overrides", phrase('each override is {"code": ..., "reason": ...}')
+            )
         code, reason = item["code"], item["reason"]
         if code not in codes:
-            raise InputError.one("overrides", f"there is no warning '{code}' to override")
+            raise InputError.one(
+                "overrides", phrase("there is no warning '%(code)s' to override", code=code)
+            )
         overrides[code] = parse_override_reason(reason, code)
     return overrides
 
@@ -132,9 +143,13 @@ def parse_override_reason(raw: Any, code: str) -> str:
     """An override needs a reason a colleague can read later."""
     reason = " ".join(raw.split()) if isinstance(raw, str) else ""
     if not reason:
-        raise InputError.one(f"override_{code}", "say why you go ahead despite this warning")
+        raise InputError.one(
+            f"override_{code}", phrase("say why you go ahead despite this warning")
+        )
     if len(reason) > REASON_MAX:
-        raise InputError.one(f"override_{code}", f"at most {REASON_MAX} characters")
+        raise InputError.one(
+            f"override_{code}", phrase("at most %(limit)s characters", limit=REASON_MAX)
+        )
     return reason
 
 
@@ -160,12 +175,22 @@ def create_store(
     _set_profile(store, profile)
     db.session.add(store)
     db.session.flush()
-    log_activity(store.id, actor, "store_created", f"Store created: {_describe(profile, catalog)}.")
+    log_activity(
+        store.id,
+        actor,
+        "store_created",
+        phrase("Store created: %(profile)s.", profile=_describe(profile, catalog)),
+    )
     for code, reason in (overrides or {}).items():
         db.session.add(EligibilityOverride(store=store, code=code, reason=reason, user=actor))
-        log_activity(store.id, actor, "override", f"Went ahead despite '{code}': {reason}")
+        log_activity(
+            store.id,
+            actor,
+            "override",
+            phrase("Went ahead despite '%(code)s': %(reason)s", code=code, reason=reason),
+        )
     changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
-    apply_plan_changes(store, changes, actor=actor, reason="store created")
+    apply_plan_changes(store, changes, actor=actor, reason=phrase("store created"))
     check_gates([store.id])  # note which tasks start locked
     return store, changes
 
@@ -197,8 +222,17 @@ def update_store(
     changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]
     if changed:
         described = ", ".join(f"{name} {before[name]!r} → {after[name]!r}" for name in changed)
-        log_activity(store.id, actor, "profile_changed", f"Profile changed: {described}.")
-    reason = "profile changed: " + ", ".join(changed) if changed else "plan refreshed"
+        log_activity(
+            store.id,
+            actor,
+            "profile_changed",
+            phrase("Profile changed: %(changes)s.", changes=described),
+        )
+    reason = (
+        phrase("profile changed: %(fields)s", fields=", ".join(changed))
+        if changed
+        else phrase("plan refreshed")
+    )
     apply_plan_changes(store, changes, actor=actor, reason=reason)
     check_gates([store.id])  # e.g. followers reached the target: the ads task unlocks now
     return changes
@@ -215,7 +249,12 @@ def add_member(store: Store, user: User, *, actor: User | None) -> bool:
     if db.session.get(StoreMembership, (store.id, user.id)) is not None:
         return False
     db.session.add(StoreMembership(store=store, user=user))
-    log_activity(store.id, actor, "member_added", f"{user.display_name} joined the store.")
+    log_activity(
+        store.id,
+        actor,
+        "member_added",
+        phrase("%(person)s joined the store.", person=user.display_name),
+    )
     db.session.flush()
     return True
 
@@ -231,7 +270,12 @@ def remove_member(store: Store, user: User, *, actor: User | None) -> bool:
         .where(Task.store_id == store.id, Task.assignee_id == user.id, Task.status == "open")
         .values(assignee_id=None)
     )
-    log_activity(store.id, actor, "member_removed", f"{user.display_name} left the store.")
+    log_activity(
+        store.id,
+        actor,
+        "member_removed",
+        phrase("%(person)s left the store.", person=user.display_name),
+    )
     db.session.flush()
     return True
 
@@ -261,7 +305,10 @@ def _set_profile(store: Store, profile: StoreProfile) -> None:
 
 
 def _describe(profile: StoreProfile, catalog: Catalog) -> str:
-    return (
-        f"{catalog.models[profile.model].name}, {catalog.markets[profile.market].name}, "
-        f"{profile.store_type.replace('_', '-')}, licence {profile.entity}"
+    return phrase(
+        "%(model)s, %(market)s, %(store_type)s, licence %(entity)s",
+        model=Name("model", profile.model, catalog.models[profile.model].name),
+        market=Name("market", profile.market, catalog.markets[profile.market].name),
+        store_type=Name("store_type", profile.store_type, profile.store_type.replace("_", "-")),
+        entity=profile.entity,
     )

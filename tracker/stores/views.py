@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,11 +16,14 @@ from tracker.accounts.services import bound_accounts
 from tracker.auth.access import require_manager, store_for, visible_stores
 from tracker.db import db
 from tracker.errors import FieldError, InputError, whole_number_or_text
+from tracker.i18n.seeds import task_title
+from tracker.i18n.text import number
 from tracker.lives.services import cadence
 from tracker.planning import get_catalog, market_note_for
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
+from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
@@ -116,7 +120,15 @@ def new_store() -> Any:
         advisor_answers=answers or None,
     )
     db.session.commit()
-    flash(f"{store.name} is set up with {changes.summary()['added']} tasks.", "success")
+    flash(
+        ngettext(
+            "%(store)s is set up with %(num)d task.",
+            "%(store)s is set up with %(num)d tasks.",
+            changes.summary()["added"],
+            store=store.name,
+        ),
+        "success",
+    )
     return redirect(url_for("stores.plan", store_id=store.id))
 
 
@@ -146,7 +158,8 @@ def _checked_overrides(form: Any, store_input: services.StoreInput) -> dict[str,
     for code in sorted(codes & services.WARNINGS_NEEDING_OVERRIDE - set(chosen)):
         errors.append(
             FieldError(
-                f"override_{code}", "tick “go ahead anyway” and say why, or change the profile"
+                f"override_{code}",
+                phrase("tick “go ahead anyway” and say why, or change the profile"),
             )
         )
     for code, reason in chosen.items():
@@ -229,12 +242,19 @@ def _ad_gate(tasks: Sequence[Task], done: set[str], store: Store) -> list[tuple[
     ads = next((t for t in tasks if t.key == ADS_TASK and t.status == "open" and t.gate), None)
     if ads is None:
         return None
-    titles = {t.key: t.title for t in tasks}
+    titles = {t.key: task_title(t) for t in tasks}
     conditions = [(titles.get(key, key), key in done) for key in ads.gate.get("tasks", ())]
     target = ads.gate.get("followers_at_least")
     if target is not None:
         conditions.append(
-            (f"{store.followers:,} of {target:,} followers", store.followers >= target)
+            (
+                gettext(
+                    "%(followers)s of %(target)s followers",
+                    followers=number(store.followers),
+                    target=number(target),
+                ),
+                store.followers >= target,
+            )
         )
     return conditions
 
@@ -276,8 +296,14 @@ def edit(store_id: int) -> Any:
     db.session.commit()
     summary = changes.summary()
     flash(
-        f"Profile saved. Plan: {summary['added']} added, {summary['moved']} moved, "
-        f"{summary['retired']} retired; {summary['done_untouched']} done tasks untouched.",
+        gettext(
+            "Profile saved. Plan: %(added)s added, %(moved)s moved, %(retired)s retired; "
+            "%(done)s done tasks untouched.",
+            added=summary["added"],
+            moved=summary["moved"],
+            retired=summary["retired"],
+            done=summary["done_untouched"],
+        ),
         "success",
     )
     return redirect(url_for("stores.plan", store_id=store.id))
@@ -294,11 +320,13 @@ def followers(store_id: int) -> Any:
     try:
         store_input = services.parse_store_input({"followers": value}, catalog, current=store)
     except InputError as error:
-        flash(f"followers: {error.for_field('followers') or error}", "error")
+        flash_refusal(
+            InputError([e for e in error.errors if e.field == "followers"] or error.errors)
+        )
         return redirect(url_for("stores.plan", store_id=store.id))
     services.update_store(store, store_input, catalog, actor=current_user)
     db.session.commit()
-    flash(f"Followers set to {store.followers:,}.", "success")
+    flash(gettext("Followers set to %(followers)s.", followers=number(store.followers)), "success")
     return redirect(url_for("stores.plan", store_id=store.id))
 
 
@@ -319,7 +347,7 @@ def add_task(store_id: int) -> Any:
         flash_refusal(error)
         return redirect(url_for("stores.plan", store_id=store.id) + "#add-task")
     db.session.commit()
-    flash(f"Added “{task.title}”.", "success")
+    flash(gettext("Added “%(title)s”.", title=task.title), "success")
     return redirect(url_for("stores.plan", store_id=store.id))
 
 

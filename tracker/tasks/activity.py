@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from tracker.auth.models import User
 from tracker.db import db
+from tracker.playbook.phrases import Phrase
 from tracker.tasks.models import Activity, Task
 
 
 def log_activity(
     store_id: int, actor: User | None, kind: str, message: str, *, task: Task | None = None
 ) -> None:
-    """Add an entry (``actor`` None: the system did it); it is saved with the unit of work."""
-    db.session.add(Activity(store_id=store_id, task=task, user=actor, kind=kind, message=message))
+    """Add an entry (``actor`` None: the system did it); it is saved with the unit of work.
+
+    A Phrase message is kept as one too, so each reader sees the entry in their language.
+    """
+    kept = message.to_json() if isinstance(message, Phrase) else None
+    db.session.add(
+        Activity(
+            store_id=store_id, task=task, user=actor, kind=kind, message=str(message), phrase=kept
+        )
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth.models import User
 from tracker.db import db, utcnow
+from tracker.i18n.seeds import gate_reason, task_title
+from tracker.i18n.text import day
 from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store, local_today
 from tracker.tasks.models import Task
@@ -41,21 +44,14 @@ def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None 
                         db.session.scalars(select(User).where(User.role == "manager", User.active))
                     )
                 people = managers
-            subject = f"Unlocked: {task.title} [{store.name}]"
-            text = "\n".join(
-                [
-                    f"You can do this now: {task.title}",
-                    f"Store: {store.name}",
-                    f"What held it: {task.gate.get('reason', '')}" if task.gate else "",
-                    f"Due on {task.due_on.isoformat()} · open it: /tasks/{task.id}",
-                ]
-            )
             opened += queue_now(
                 people,
                 "gate_open",
                 f"gate:{task.id}:{task.slot}",
-                subject,
-                text,
+                lambda task=task, store=store: gettext(
+                    "Unlocked: %(title)s [%(store)s]", title=task_title(task), store=store.name
+                ),
+                lambda task=task, store=store: _unlocked_text(task, store),
                 store=store,
                 tasks=[task],
                 now=now,
@@ -63,3 +59,17 @@ def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None 
         task.was_locked = locked
     db.session.flush()
     return opened
+
+
+def _unlocked_text(task: Task, store: Store) -> str:
+    """What a gate-open reminder says, in the language it is being written in."""
+    return "\n".join(
+        [
+            gettext("You can do this now: %(title)s", title=task_title(task)),
+            gettext("Store: %(store)s", store=store.name),
+            gettext("What held it: %(reason)s", reason=gate_reason(task)) if task.gate else "",
+            gettext(
+                "Due on %(day)s · open it: %(link)s", day=day(task.due_on), link=f"/tasks/{task.id}"
+            ),
+        ]
+    )

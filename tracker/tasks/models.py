@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
 from tracker.db import UTCDateTime, db, utcnow
+from tracker.playbook.phrases import Name, Names, phrase
 from tracker.stores.models import Store
 
 # ``retired``: no longer applies to the store's profile; ``missed``: an
@@ -74,11 +75,21 @@ class Task(db.Model):
         return self.status == "done"
 
     def lock_reasons(self, today: date, done_keys: Collection[str], followers: int) -> list[str]:
-        """Say what still keeps this task locked on ``today`` (nothing when it is free)."""
+        """Say what still keeps this task locked on ``today`` (nothing when it is free).
+
+        Each reason is a Phrase: English for the API, said again in the reader's language on a page.
+        """
         if self.gate is None or self.status != "open":
             return []
-        slot = self.slot if self.peak_key else ""
-        return gate_lock_reasons(self.gate, today, done_keys, followers, slot=slot)
+        return gate_lock_reasons(
+            self.gate,
+            today,
+            done_keys,
+            followers,
+            slot=self.slot if self.peak_key else "",
+            peak_key=self.peak_key,
+            peak_date=self.peak_date,
+        )
 
 
 def done_mark(key: str, slot: str, peak_key: str | None) -> str:
@@ -96,27 +107,44 @@ def gate_lock_reasons(
     followers: int,
     *,
     slot: str = "",
+    peak_key: str | None = None,
+    peak_date: date | None = None,
 ) -> list[str]:
-    """Say which of an open task's gate conditions still hold on ``today``.
+    """Say which of an open task's gate conditions still hold on ``today``, as Phrases.
 
     ``done_keys`` holds :func:`done_mark` values; ``slot`` is the peak slot of the
-    gated task, whose gate waits for work of the same peak.
+    gated task, whose gate waits for work of the same peak (``peak_key``, ``peak_date``).
     """
-    reasons = []
+    reasons: list[str] = []
     after = gate.get("after")
     if after is not None and today <= date.fromisoformat(after):
-        estimate = " (estimated)" if gate.get("after_estimated") else ""
-        reasons.append(f"not before {date.fromisoformat(after) + timedelta(days=1)}{estimate}")
+        opens_on = date.fromisoformat(after) + timedelta(days=1)
+        if gate.get("after_estimated"):
+            reasons.append(phrase("not before %(day)s (estimated)", day=opens_on))
+        else:
+            reasons.append(phrase("not before %(day)s", day=opens_on))
     missing = [
         key
         for key in gate.get("tasks", ())
         if key not in done_keys and f"{key}@{slot}" not in done_keys
     ]
     if missing:
-        reasons.append("waiting for: " + ", ".join(missing))
+        # The tasks a gate waits for belong to the same peak as the gated one.
+        context = {
+            "peak": peak_key or "",
+            "year": str(peak_date.year) if peak_date else "",
+        }
+        names = [Name("entry", key, key, context) for key in missing]
+        reasons.append(phrase("waiting for: %(tasks)s", tasks=Names(names, ", ".join(missing))))
     target = gate.get("followers_at_least")
     if target is not None and followers < target:
-        reasons.append(f"{followers:,} of {target:,} followers")
+        reasons.append(
+            phrase(
+                "%(followers)s of %(target)s followers",
+                followers=f"{followers:,}",
+                target=f"{target:,}",
+            )
+        )
     return reasons
 
 
@@ -134,7 +162,11 @@ class Activity(db.Model):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(32))
+    # The English text, as the API and older entries show it.
     message: Mapped[str] = mapped_column(Text)
+    # The same message kept as a Phrase (Phrase.to_json), so a page says it in its reader's
+    # language; empty for entries written before the product spoke other languages.
+    phrase: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     store: Mapped[Store] = relationship()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tracker.auth.models import User
 from tracker.db import db
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import Plan, PlannedTask, generate_plan
 from tracker.playbook.profile import StoreProfile
 from tracker.stockup.services import stock_up_overrides
@@ -143,6 +144,7 @@ def _with_stock_up_plan(
             quantities = "; ".join(override["quantities"])
             values = values | {
                 "due_on": due_on,
+                # Said again on a page in the reader's language (tracker/i18n/seeds.py).
                 "description": f"{values['description']}\n\nStock-up planner: {quantities}.",
             }
         adjusted.append(PlannedRow(row.key, row.slot, values))
@@ -225,7 +227,7 @@ def apply_plan_changes(
     for task, row in changes.revived:
         _set(task, row, version)
         task.status = "open"
-        _log(store, task, actor, "revived", f"Applies again ({reason}).")
+        _log(store, task, actor, "revived", phrase("Applies again (%(reason)s).", reason=reason))
     for move in changes.changed:
         _set(move.task, move.row, version)
         if move.date_moved:
@@ -234,12 +236,18 @@ def apply_plan_changes(
                 move.task,
                 actor,
                 "due_moved",
-                f"Due date moved from {move.due_before.isoformat()} to "
-                f"{move.row.values['due_on'].isoformat()} ({reason}).",
+                phrase(
+                    "Due date moved from %(before)s to %(after)s (%(reason)s).",
+                    before=move.due_before,
+                    after=move.row.values["due_on"],
+                    reason=reason,
+                ),
             )
     for task in changes.retired:
         task.status = "retired"
-        _log(store, task, actor, "retired", f"No longer applies ({reason}).")
+        _log(
+            store, task, actor, "retired", phrase("No longer applies (%(reason)s).", reason=reason)
+        )
     for task in changes.missed:
         task.status = "missed"
     store.playbook_version = version
@@ -297,4 +305,4 @@ def roll_forward(
     today = local_today(store.zone, now)
     if store.plan_synced_on is not None and store.plan_synced_on >= today:
         return None
-    return sync_plan(store, catalog, today, reason="daily roll forward")
+    return sync_plan(store, catalog, today, reason=phrase("daily roll forward"))

@@ -21,6 +21,7 @@ from tracker.errors import (
     whole_number_or_text,
 )
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import Name, Names, phrase
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.stores.models import Store, local_today
 from tracker.tasks.activity import log_activity
@@ -48,7 +49,7 @@ def _locked_for_update(task_id: int) -> Task:
         .execution_options(populate_existing=True)
     )
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(phrase("no task %(id)s", id=task_id))
     return task
 
 
@@ -58,14 +59,23 @@ def complete_task(task_id: int, actor: User, *, now: datetime | None = None) -> 
     if task.status == "done":
         return task, False
     if task.status != "open":
-        raise RuleError("task_not_open", f"this task is {task.status} and cannot be ticked off")
+        raise RuleError(
+            "task_not_open",
+            phrase("this task is %(status)s and cannot be ticked off", status=_status(task)),
+        )
     reasons = lock_reasons(task, now=now)
     if reasons:
-        raise RuleError("task_locked", "This task is locked: " + "; ".join(reasons) + ".")
+        raise RuleError(
+            "task_locked",
+            phrase(
+                "This task is locked: %(reasons)s.",
+                reasons=Names(reasons, "; ".join(reasons), style="semicolon"),
+            ),
+        )
     task.status = "done"
     task.completed_at = now or utcnow()
     task.completed_by = actor
-    _log(task, actor, "completed", "Ticked off.")
+    _log(task, actor, "completed", phrase("Ticked off."))
     db.session.flush()
     check_gates([task.store_id], now=now)  # this may have been what another task waited for
     return task, True
@@ -77,11 +87,13 @@ def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tu
     if task.status == "open":
         return task, False
     if task.status != "done":
-        raise RuleError("task_not_done", f"this task is {task.status}, not done")
+        raise RuleError(
+            "task_not_done", phrase("this task is %(status)s, not done", status=_status(task))
+        )
     task.status = "open"
     task.completed_at = None
     task.completed_by = None
-    _log(task, actor, "reopened", "Reopened.")
+    _log(task, actor, "reopened", phrase("Reopened."))
     db.session.flush()
     check_gates([task.store_id], now=now)
     return task, True
@@ -94,16 +106,17 @@ def assign_task(task: Task, assignee_id: Any, actor: User) -> Task:
     for themselves or hand it back.
     """
     if not actor.is_manager and task.assignee_id not in (None, actor.id):
-        raise NotAllowed("this task is someone else's: ask a manager to hand it over")
+        raise NotAllowed(phrase("this task is someone else's: ask a manager to hand it over"))
     if assignee_id in (None, ""):
         assignee = None
     else:
         assignee = _person(assignee_id, "assignee_id")
         if not actor.is_manager and assignee.id != actor.id:
-            raise NotAllowed("a member may only take a task for themselves")
+            raise NotAllowed(phrase("a member may only take a task for themselves"))
         if not can_work_on(assignee, task.store_id):
             raise InputError.one(
-                "assignee_id", f"{assignee.display_name} does not work on this store"
+                "assignee_id",
+                phrase("%(person)s does not work on this store", person=assignee.display_name),
             )
     if task.assignee_id == (assignee.id if assignee else None):
         return task
@@ -112,7 +125,9 @@ def assign_task(task: Task, assignee_id: Any, actor: User) -> Task:
         task,
         actor,
         "assigned",
-        f"Assigned to {assignee.display_name}." if assignee else "Unassigned.",
+        phrase("Assigned to %(person)s.", person=assignee.display_name)
+        if assignee
+        else phrase("Unassigned."),
     )
     db.session.flush()
     return task
@@ -137,14 +152,21 @@ def record_note(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
         raise InputError(errors)
     if note != task.note:
         task.note = note
-        _log(task, actor, "note", f"Note: {note}" if note else "Note cleared.")
+        _log(
+            task,
+            actor,
+            "note",
+            phrase("Note: %(note)s", note=note) if note else phrase("Note cleared."),
+        )
     if evidence_url != task.evidence_url:
         task.evidence_url = evidence_url
         _log(
             task,
             actor,
             "evidence",
-            f"Evidence: {evidence_url}" if evidence_url else "Evidence link removed.",
+            phrase("Evidence: %(url)s", url=evidence_url)
+            if evidence_url
+            else phrase("Evidence link removed."),
         )
     db.session.flush()
     return task
@@ -167,22 +189,32 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     phase = raw.get("phase") or "routine"
     if not isinstance(phase, str) or phase not in catalog.phases:
         errors.append(
-            FieldError("phase", f"unknown phase '{phase}' (known: {', '.join(catalog.phases)})")
+            FieldError(
+                "phase",
+                phrase(
+                    "unknown phase '%(got)s' (known: %(known)s)",
+                    got=phase,
+                    known=", ".join(catalog.phases),
+                ),
+            )
         )
     critical = raw.get("critical", False)
     if not isinstance(critical, bool):
-        errors.append(FieldError("critical", "expected true or false"))
+        errors.append(FieldError("critical", phrase("expected true or false")))
     assignee = None
     if raw.get("assignee_id") not in (None, ""):
         assignee = check(_person, raw["assignee_id"], "assignee_id")
         if assignee is not None and not actor.is_manager and assignee.id != actor.id:
-            raise NotAllowed("a member may only take a task for themselves")
+            raise NotAllowed(phrase("a member may only take a task for themselves"))
         if assignee is not None and not can_work_on(assignee, store.id):
             errors.append(
-                FieldError("assignee_id", f"{assignee.display_name} does not work on this store")
+                FieldError(
+                    "assignee_id",
+                    phrase("%(person)s does not work on this store", person=assignee.display_name),
+                )
             )
     unknown = set(raw) - {"title", "description", "due_on", "phase", "critical", "assignee_id"}
-    errors += [FieldError(name, "is not a task field") for name in sorted(unknown)]
+    errors += [FieldError(name, phrase("is not a task field")) for name in sorted(unknown)]
     if errors:
         raise InputError(errors)
     task = Task(
@@ -201,7 +233,7 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     db.session.add(task)
     db.session.flush()
     task.key = f"custom.{task.id}"
-    _log(task, actor, "created", f"Added by hand: {title}.")
+    _log(task, actor, "created", phrase("Added by hand: %(title)s.", title=title))
     db.session.flush()
     return task
 
@@ -209,14 +241,22 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
 def parse_date(raw: Any, field: str) -> date:
     """Read a YYYY-MM-DD date within the years plans cover."""
     if not isinstance(raw, str) or not raw.strip():
-        raise InputError.one(field, "expected a date as YYYY-MM-DD")
+        raise InputError.one(field, phrase("expected a date as YYYY-MM-DD"))
     try:
         day = date.fromisoformat(raw.strip())
     except ValueError:
-        raise InputError.one(field, f"expected a date as YYYY-MM-DD, got {raw!r}") from None
+        raise InputError.one(
+            field, phrase("expected a date as YYYY-MM-DD, got %(got)s", got=repr(raw))
+        ) from None
     if day.year not in PLANNABLE_YEARS:
         raise InputError.one(
-            field, f"{day.isoformat()} is outside {PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]}"
+            field,
+            phrase(
+                "%(day)s is outside %(first)s–%(last)s",
+                day=day,
+                first=str(PLANNABLE_YEARS.start),
+                last=str(PLANNABLE_YEARS[-1]),
+            ),
         )
     return day
 
@@ -226,13 +266,15 @@ def parse_url(raw: Any, field: str) -> str | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if not isinstance(raw, str):
-        raise InputError.one(field, "expected a link as text")
+        raise InputError.one(field, phrase("expected a link as text"))
     url = raw.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError.one(field, f"expected a link starting with https://, got {url!r}")
+        raise InputError.one(
+            field, phrase("expected a link starting with https://, got %(got)s", got=repr(url))
+        )
     if len(url) > URL_MAX:
-        raise InputError.one(field, f"is {len(url)} characters long; at most {URL_MAX}")
+        raise InputError.one(field, _too_long(len(url), URL_MAX))
     return url
 
 
@@ -240,12 +282,12 @@ def _text(raw: Any, field: str, limit: int, required: bool = False) -> str:
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
-        raise InputError.one(field, "expected text")
+        raise InputError.one(field, phrase("expected text"))
     text = raw.strip()
     if required and not text:
-        raise InputError.one(field, "is required")
+        raise InputError.one(field, phrase("is required"))
     if len(text) > limit:
-        raise InputError.one(field, f"is {len(text)} characters long; at most {limit}")
+        raise InputError.one(field, _too_long(len(text), limit))
     return text
 
 
@@ -255,11 +297,21 @@ def _person(raw: Any, field: str) -> User:
     elif isinstance(raw, str) and isinstance(whole_number_or_text(raw), int):
         user_id = int(raw.strip())
     else:
-        raise InputError.one(field, f"expected a person's id (a whole number), got {raw!r}")
+        raise InputError.one(
+            field, phrase("expected a person's id (a whole number), got %(got)s", got=repr(raw))
+        )
     user = get_by_id(User, user_id)
     if user is None or not user.active:
-        raise InputError.one(field, f"no active person with id {user_id}")
+        raise InputError.one(field, phrase("no active person with id %(id)s", id=user_id))
     return user
+
+
+def _too_long(length: int, limit: int) -> str:
+    return phrase("is %(length)s characters long; at most %(limit)s", length=length, limit=limit)
+
+
+def _status(task: Task) -> Name:
+    return Name("status", task.status, task.status)
 
 
 def _log(task: Task, actor: User | None, kind: str, message: str) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,11 +15,13 @@ from sqlalchemy.orm import selectinload
 from tracker.auth.access import task_for, visible_stores
 from tracker.db import db
 from tracker.errors import InputError, RuleError
+from tracker.i18n.text import localize
 from tracker.stores.models import Store, local_today
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
 from tracker.tasks.models import Activity, Task
 from tracker.tasks.queries import done_keys, done_keys_by_store
+from tracker.web import flash_refusal
 
 bp = Blueprint("tasks", __name__)
 
@@ -118,7 +121,7 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
             show_store=request.args.get("show_store") == "1",
         )
     if error:
-        flash(error, "error")
+        flash(localize(error), "error")
     back = url_for("tasks.my_tasks") if request.args.get("show_store") == "1" else None
     return redirect(back or url_for("stores.plan", store_id=task.store_id))
 
@@ -156,11 +159,10 @@ def assign(task_id: int) -> Any:
     try:
         services.assign_task(task, request.form.get("assignee_id", ""), current_user)
     except InputError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        flash_refusal(error)
         return redirect(url_for("tasks.detail", task_id=task.id))
     db.session.commit()
-    flash("Saved who does it.", "success")
+    flash(gettext("Saved who does it."), "success")
     return redirect(url_for("tasks.detail", task_id=task.id))
 
 
@@ -179,5 +181,5 @@ def note(task_id: int) -> Any:
         db.session.rollback()
         return _render_detail(task_for(current_user, task_id), error, raw), 400
     db.session.commit()
-    flash("Note saved.", "success")
+    flash(gettext("Note saved."), "success")
     return redirect(url_for("tasks.detail", task_id=task.id))

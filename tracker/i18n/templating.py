@@ -1,0 +1,122 @@
+"""The template filters and globals that say things in the page's language (listed in README)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import gettext, ngettext
+from jinja2 import pass_context
+
+from tracker.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES
+from tracker.i18n.labels import field_label
+from tracker.i18n.seeds import (
+    gate_reason,
+    model_summary,
+    planned_title,
+    question_text,
+    reason_why,
+    row_title,
+    seed_name,
+    source_text,
+    task_description,
+    task_title,
+    tie_why,
+)
+from tracker.i18n.text import (
+    current_locale,
+    day,
+    iso_date,
+    label,
+    localize,
+    number,
+    parenthesized,
+    relative_due,
+    say_list,
+    separator,
+    when,
+)
+from tracker.playbook.phrases import Phrase
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals."""
+    said = {
+        "localize": localize,
+        "date": day,
+        "iso_date": iso_date,
+        "when": when,
+        "number": number,
+        "relative_due": relative_due,
+        "label": label,
+        "say_list": say_list,
+        "parenthesized": parenthesized,
+        "field_label": field_label,
+        "recurrence": recurrence,
+        "task_title": task_title,
+        "planned_title": planned_title,
+        "row_title": row_title,
+        "task_description": task_description,
+        "gate_reason": gate_reason,
+        "source": source_text,
+        "model_summary": model_summary,
+        "question_text": question_text,
+        "reason_why": reason_why,
+        "activity_text": activity_text,
+    }
+    for kind in ("phase", "market", "model", "category", "peak", "freight"):
+        said[f"{kind}_name"] = lambda key, kind=kind: seed_name(kind, key)
+    app.jinja_env.filters.update({name: _at_render(fn) for name, fn in said.items()})
+    app.jinja_env.globals.update(
+        tie_why=tie_why,
+        separator=separator,
+        current_locale=current_locale,
+        html_lang=lambda: current_locale().replace("_", "-"),
+        languages=lambda: [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
+        language_next=lambda: request.full_path.rstrip("?"),
+    )
+
+
+def _at_render(filter_: Callable[..., Any]) -> Callable[..., Any]:
+    """Keep Jinja from working a filter out once, at compile time, for constant input.
+
+    Jinja folds ``{{ 'official'|label('account') }}`` into the compiled template;
+    these filters depend on the page's language, so each must run when the page does.
+    """
+
+    @pass_context
+    def at_render(_context: Any, *args: Any, **kwargs: Any) -> Any:
+        return filter_(*args, **kwargs)
+
+    return at_render
+
+
+def recurrence(rule: dict[str, Any] | None) -> str:
+    """Say how often a recurring task comes back: "every day", "every 2 weeks"."""
+    if not rule:
+        return ""
+    every, interval = rule.get("every"), int(rule.get("interval") or 1)
+    if interval == 1:  # its own sentence: "every day" is not "every 1 days" in any language
+        once = {
+            "day": gettext("every day"),
+            "week": gettext("every week"),
+            "month": gettext("every month"),
+            "quarter": gettext("every quarter"),
+        }
+        return once.get(every, str(every))
+    forms = {
+        "day": ngettext("every %(num)d day", "every %(num)d days", interval),
+        "week": ngettext("every %(num)d week", "every %(num)d weeks", interval),
+        "month": ngettext("every %(num)d month", "every %(num)d months", interval),
+        "quarter": ngettext("every %(num)d quarter", "every %(num)d quarters", interval),
+    }
+    return forms.get(every, str(every))
+
+
+def activity_text(entry: Any) -> str:
+    """An activity log entry in the current language (said again from its phrase when kept)."""
+    kept = getattr(entry, "phrase", None)
+    if kept:
+        return localize(Phrase.from_json(kept))
+    return entry.message

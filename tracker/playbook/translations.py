@@ -1,0 +1,358 @@
+"""Translations of the seeds' own words: playbook entries, names, advisor questions, guides.
+
+Each language has one file, ``seeds/i18n/<locale>.toml`` (``zh_CN.toml``), keyed by
+the seeds' own keys. It is checked at load like every seed file: a translation of
+something the seeds do not have, a table or field the format does not know, or a
+text whose ``{placeholders}`` differ from the English one is refused with the file,
+the entry and what is wrong. A missing translation is not an error here (the page
+falls back to English); ``SeedTranslation.missing`` lists them and a test keeps the
+list empty for every shipped language.
+
+The engine keeps planning in English; these texts are only read when a page or a
+reminder says something in another language.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babel import Locale, UnknownLocaleError
+
+from tracker.playbook.seeds import SeedError, read_toml
+
+if TYPE_CHECKING:
+    from tracker.playbook.catalog import Catalog
+
+# Names a page shows: each table holds key = "name" for one kind of seed thing.
+NAME_TABLES = {
+    "phases": "phase",
+    "markets": "market",
+    "categories": "category",
+    "peaks": "peak",
+    "freight": "freight",
+}
+_TOP_LEVEL = frozenset({*NAME_TABLES, "models", "tasks", "advisor", "guides"})
+
+
+@dataclass(frozen=True)
+class EntryText:
+    """One playbook entry in another language (placeholders as in the English entry)."""
+
+    title: str
+    description: str
+    gate_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class GuideText:
+    """A guide's name and its section headings in another language."""
+
+    name: str
+    sections: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class SeedTranslation:
+    """Everything the seeds say, in one language."""
+
+    locale: str
+    path: Path
+    # kind ("phase", "market", …, "model") -> key -> name
+    names: Mapping[str, Mapping[str, str]]
+    model_summaries: Mapping[str, str]
+    entries: Mapping[str, EntryText]
+    questions: Mapping[str, str]
+    # question key -> one text per outcome, in the order of advisor.toml
+    reasons: Mapping[str, tuple[str, ...]]
+    tie_why: str | None
+    guides: Mapping[str, GuideText] = field(default_factory=dict)
+
+    def name(self, kind: str, key: str) -> str | None:
+        """The translated name of a seed thing (``kind`` in the singular: "market")."""
+        return self.names.get(kind, {}).get(key)
+
+    def missing(self, catalog: Catalog) -> list[str]:
+        """List what the seeds say that this language does not, as ``table.key[.field]``."""
+        known = _named(catalog)
+        out = [
+            f"{table}.{key}"
+            for table, kind in NAME_TABLES.items()
+            for key in sorted(known[kind])
+            if self.name(kind, key) is None
+        ]
+        for key in catalog.models:
+            if self.name("model", key) is None:
+                out.append(f"models.{key}.name")
+            if key not in self.model_summaries:
+                out.append(f"models.{key}.summary")
+        for entry in catalog.entries:
+            text = self.entries.get(entry.key)
+            if text is None:
+                out.append(f"tasks.{entry.key}")
+            elif entry.gate is not None and text.gate_reason is None:
+                out.append(f"tasks.{entry.key}.gate_reason")
+        for question in catalog.advisor.questions:
+            if question.key not in self.questions:
+                out.append(f"advisor.questions.{question.key}.question")
+            if question.key not in self.reasons:
+                out.append(f"advisor.questions.{question.key}.why")
+        if self.tie_why is None:
+            out.append("advisor.tie.why")
+        for guide, sections in _cited(catalog).items():
+            text = self.guides.get(guide)
+            if text is None:
+                out.append(f"guides.{guide}")
+                continue
+            out += [f"guides.{guide}.sections.{s!r}" for s in sorted(sections - set(text.sections))]
+        return out
+
+
+def load_translations(folder: Path, catalog: Catalog) -> dict[str, SeedTranslation]:
+    """Load every ``<locale>.toml`` under ``folder`` (none: no translations), checked."""
+    if not folder.is_dir():
+        return {}
+    return {
+        translation.locale: translation
+        for translation in (_load(path, catalog) for path in sorted(folder.glob("*.toml")))
+    }
+
+
+def _load(path: Path, catalog: Catalog) -> SeedTranslation:
+    locale = path.stem
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        raise SeedError(
+            path, f"'{locale}' is not a locale (name the file like zh_CN.toml)"
+        ) from None
+    raw = read_toml(path)
+    _only(path, None, raw, _TOP_LEVEL)
+
+    names: dict[str, dict[str, str]] = {}
+    known = _named(catalog)
+    for table, kind in NAME_TABLES.items():
+        names[kind] = _texts(path, table, raw.get(table, {}), known[kind])
+
+    names["model"], summaries = {}, {}
+    models = _table(path, None, "models", raw.get("models", {}))
+    for key, item in models.items():
+        where = f"models.{key}"
+        if key not in catalog.models:
+            raise SeedError(path, "no such model in models.toml", where)
+        item = _table(path, where, None, item)
+        _only(path, where, item, {"name", "summary"})
+        if "name" in item:
+            names["model"][key] = _text(path, where, "name", item["name"])
+        if "summary" in item:
+            summaries[key] = _text(path, where, "summary", item["summary"])
+
+    entries: dict[str, EntryText] = {}
+    for key, item in _table(path, None, "tasks", raw.get("tasks", {})).items():
+        entries[key] = _entry(path, key, item, catalog)
+
+    questions, reasons, tie_why = _advisor(path, raw.get("advisor", {}), catalog)
+    guides = _guides(path, raw.get("guides", {}), catalog)
+    return SeedTranslation(
+        locale=locale,
+        path=path,
+        names=names,
+        model_summaries=summaries,
+        entries=entries,
+        questions=questions,
+        reasons=reasons,
+        tie_why=tie_why,
+        guides=guides,
+    )
+
+
+def _named(catalog: Catalog) -> dict[str, set[str]]:
+    """The keys of each kind of seed thing a page names."""
+    return {
+        "phase": set(catalog.phases),
+        "market": set(catalog.markets),
+        "category": set(catalog.categories),
+        "peak": set(catalog.peaks),
+        "freight": {mode for market in catalog.markets.values() for mode in market.freight},
+    }
+
+
+def _cited(catalog: Catalog) -> dict[str, set[str]]:
+    """The guides the seeds cite and, for each, the section headings cited."""
+    sources = [entry.source for entry in catalog.entries]
+    for model in catalog.models.values():
+        sources.append(model.sourced.source)
+        sources += [offer.sourced.source for offer in model.offers]
+    for question in catalog.advisor.questions:
+        sources += [outcome.source for outcome in question.outcomes]
+    sources.append(catalog.advisor.tie.source)
+    cited: dict[str, set[str]] = {}
+    for source in sources:
+        for citation in split_source(source):
+            if citation is not None:
+                cited.setdefault(citation[0], set()).add(citation[1])
+    return cited
+
+
+def split_source(source: str) -> list[tuple[str, str, str | None] | None]:
+    """Read a source as citations ``(guide, section, item)``; None for free text.
+
+    Sources look like ``guide-file: Section heading, 2``, several joined by "; ".
+    """
+    out: list[tuple[str, str, str | None] | None] = []
+    for part in source.split("; "):
+        guide, colon, rest = part.partition(": ")
+        if not colon or not guide or not all(c.islower() or c.isdigit() or c == "-" for c in guide):
+            out.append(None)
+            continue
+        section, comma, item = rest.rpartition(", ")
+        if comma and item.isdigit():
+            out.append((guide, section, item))
+        else:
+            out.append((guide, rest, None))
+    return out
+
+
+def _entry(path: Path, key: str, item: Any, catalog: Catalog) -> EntryText:
+    where = f"tasks.{key}"
+    try:
+        english = catalog.entry(key)
+    except KeyError:
+        raise SeedError(path, "no playbook entry has this key", where) from None
+    item = _table(path, where, None, item)
+    _only(path, where, item, {"title", "description", "gate_reason"})
+    for name in ("title", "description"):
+        if name not in item:
+            raise SeedError(
+                path, f"field '{name}': missing (translate both title and description)", where
+            )
+    title = _text(path, where, "title", item["title"])
+    description = " ".join(_text(path, where, "description", item["description"]).split())
+    _same_placeholders(path, where, "title", title, english.title)
+    _same_placeholders(path, where, "description", description, english.description)
+    gate_reason = None
+    if "gate_reason" in item:
+        if english.gate is None:
+            raise SeedError(path, "field 'gate_reason': the entry has no gate", where)
+        gate_reason = _text(path, where, "gate_reason", item["gate_reason"])
+        _same_placeholders(path, where, "gate_reason", gate_reason, english.gate.reason)
+    return EntryText(title, description, gate_reason)
+
+
+def _advisor(
+    path: Path, raw: Any, catalog: Catalog
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]], str | None]:
+    raw = _table(path, None, "advisor", raw)
+    _only(path, "advisor", raw, {"questions", "tie"})
+    questions: dict[str, str] = {}
+    reasons: dict[str, tuple[str, ...]] = {}
+    rules = catalog.advisor
+    for key, item in _table(path, "advisor", "questions", raw.get("questions", {})).items():
+        where = f"advisor.questions.{key}"
+        try:
+            question = rules.question(key)
+        except KeyError:
+            raise SeedError(path, "no such question in advisor.toml", where) from None
+        item = _table(path, where, None, item)
+        _only(path, where, item, {"question", "why"})
+        if "question" in item:
+            questions[key] = _text(path, where, "question", item["question"])
+        if "why" in item:
+            why = item["why"]
+            if not isinstance(why, list) or len(why) != len(question.outcomes):
+                raise SeedError(
+                    path,
+                    f"field 'why': expected a list of {len(question.outcomes)} texts, one per "
+                    "outcome in the order of advisor.toml",
+                    where,
+                )
+            reasons[key] = tuple(_text(path, where, "why", text) for text in why)
+    tie_why = None
+    if "tie" in raw:
+        tie = _table(path, "advisor", "tie", raw["tie"])
+        _only(path, "advisor.tie", tie, {"why"})
+        if "why" in tie:
+            tie_why = _text(path, "advisor.tie", "why", tie["why"])
+    return questions, reasons, tie_why
+
+
+def _guides(path: Path, raw: Any, catalog: Catalog) -> dict[str, GuideText]:
+    cited = _cited(catalog)
+    guides: dict[str, GuideText] = {}
+    for stem, item in _table(path, None, "guides", raw).items():
+        where = f"guides.{stem}"
+        if stem not in cited:
+            raise SeedError(
+                path, f"no seed cites this guide (cited: {', '.join(sorted(cited))})", where
+            )
+        item = _table(path, where, None, item)
+        _only(path, where, item, {"name", "sections"})
+        if "name" not in item:
+            raise SeedError(path, "field 'name': missing", where)
+        sections = _table(path, where, "sections", item.get("sections", {}))
+        for heading, text in sections.items():
+            if heading not in cited[stem]:
+                raise SeedError(
+                    path, f"field 'sections': no seed cites the section {heading!r}", where
+                )
+            _text(path, where, f"sections.{heading!r}", text)
+        guides[stem] = GuideText(_text(path, where, "name", item["name"]), dict(sections))
+    return guides
+
+
+def _texts(path: Path, table: str, raw: Any, known: set[str]) -> dict[str, str]:
+    raw = _table(path, None, table, raw)
+    for key in raw:
+        if key not in known:
+            raise SeedError(
+                path, f"unknown key (the seeds have: {', '.join(sorted(known))})", f"{table}.{key}"
+            )
+    return {key: _text(path, f"{table}.{key}", None, value) for key, value in raw.items()}
+
+
+def _table(path: Path, where: str | None, name: str | None, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        label = f"field '{name}': " if name else ""
+        raise SeedError(path, f"{label}expected a table", where if where else name)
+    return raw
+
+
+def _only(
+    path: Path, where: str | None, raw: Mapping[str, Any], allowed: frozenset[str] | set[str]
+) -> None:
+    for name in raw:
+        if name not in allowed:
+            raise SeedError(
+                path, f"unknown field '{name}' (known: {', '.join(sorted(allowed))})", where
+            )
+
+
+def _text(path: Path, where: str, name: str | None, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        label = f"field '{name}': " if name else ""
+        raise SeedError(path, f"{label}expected non-empty text", where)
+    return value
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a seed text fills in."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _same_placeholders(path: Path, where: str, name: str, text: str, english: str) -> None:
+    try:
+        found = placeholders(text)
+    except ValueError as error:
+        raise SeedError(path, f"field '{name}': {error}", where) from None
+    wanted = placeholders(english)
+    if found != wanted:
+        show = lambda names: ", ".join("{" + n + "}" for n in sorted(names)) or "none"  # noqa: E731
+        raise SeedError(
+            path,
+            f"field '{name}': placeholders {show(found)} differ from the English text's "
+            f"({show(wanted)})",
+            where,
+        )
