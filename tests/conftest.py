@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
+from tests.api.response_check import install_response_check
 from tracker import create_app
 from tracker.auth.models import User
 from tracker.auth.services import create_token, create_user
@@ -160,6 +161,7 @@ class FreshRequestClient(FlaskClient):
 def _test_app(config: dict[str, Any]) -> Any:
     app = create_app(config)
     app.test_client_class = FreshRequestClient
+    install_response_check(app)  # every API answer a test sees must match the OpenAPI description
     return app
 
 

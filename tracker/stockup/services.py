@@ -43,6 +43,12 @@ LINE_FIELDS = (
     "lead_time_days",
     "production_days",
 )
+# Bounds (inclusive) of a line's figures: the check below and the API's description share them.
+LINE_NAME_MAX = 120
+CURRENT_STOCK_MAX = 100_000_000
+DAILY_SALES_MAX = 10_000_000
+DAY_LIMITS = {"safety_days": 365, "lead_time_days": 180, "production_days": 365}
+UPLIFT_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -257,26 +263,25 @@ def parse_line(
 
     if "name" in raw or not partial:
         name = raw.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120:
-            errors.append(FieldError("name", "expected a name of 1 to 120 characters"))
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > LINE_NAME_MAX:
+            errors.append(FieldError("name", f"expected a name of 1 to {LINE_NAME_MAX} characters"))
         else:
             values["name"] = " ".join(name.split())
-    whole("current_stock", 0, 100_000_000, optional=False)
+    whole("current_stock", 0, CURRENT_STOCK_MAX, optional=False)
     if "daily_sales" in raw or not partial:
         sales = raw.get("daily_sales")
         if (
             isinstance(sales, bool)
             or not isinstance(sales, int | float)
-            or not (math.isfinite(sales) and 0 <= sales <= 10_000_000)
+            or not (math.isfinite(sales) and 0 <= sales <= DAILY_SALES_MAX)
         ):
             errors.append(
                 FieldError("daily_sales", f"expected units a day, 0 or more, got {sales!r}")
             )
         else:
             values["daily_sales"] = float(sales)
-    whole("safety_days", 0, 365, optional=True)
-    whole("lead_time_days", 0, 180, optional=True)
-    whole("production_days", 0, 365, optional=True)
+    for figure, most in DAY_LIMITS.items():
+        whole(figure, 0, most, optional=True)
     if "freight_mode" in raw:
         mode = raw["freight_mode"]
         modes = catalog.markets[store.market].freight
@@ -293,11 +298,16 @@ def parse_line(
         uplift = raw["uplift_percent"]
         peaks = set(catalog.peaks)
         if not isinstance(uplift, dict) or any(
-            key not in peaks or isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000
+            key not in peaks
+            or isinstance(v, bool)
+            or not isinstance(v, int)
+            or not 0 <= v <= UPLIFT_MAX
             for key, v in uplift.items()
         ):
             errors.append(
-                FieldError("uplift_percent", 'expected {"<peak key>": percent 0 to 1000, ...}')
+                FieldError(
+                    "uplift_percent", f'expected {{"<peak key>": percent 0 to {UPLIFT_MAX}, ...}}'
+                )
             )
         else:
             values["uplift_percent"] = uplift

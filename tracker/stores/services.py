@@ -32,6 +32,7 @@ NAME_MAX = 120
 MEMBER_FIELDS = frozenset({"followers", "live_target_per_week"})
 # Store settings beside the profile, changed with the same PATCH.
 SETTINGS = ("live_target_per_week",)
+LIVE_TARGET_MAX = 21
 REASON_MAX = 500
 # Warnings that say the guides do not support the store as described: the
 # set-up wizard asks a manager to override these on purpose before creating it.
@@ -101,10 +102,13 @@ def parse_store_input(
     if "live_target_per_week" in raw:
         target = raw["live_target_per_week"]
         if target is not None and (
-            isinstance(target, bool) or not isinstance(target, int) or not 1 <= target <= 21
+            isinstance(target, bool)
+            or not isinstance(target, int)
+            or not 1 <= target <= LIVE_TARGET_MAX
         ):
             raise InputError.one(
-                "live_target_per_week", f"expected 1 to 21 lives a week, or null, got {target!r}"
+                "live_target_per_week",
+                f"expected 1 to {LIVE_TARGET_MAX} lives a week, or null, got {target!r}",
             )
         settings["live_target_per_week"] = target
     return StoreInput(name, profile, tuple(check_eligibility(profile, catalog)), settings)
