@@ -125,6 +125,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
         return
     url = request.getfixturevalue("postgres_database")
+    empty_postgres(url)
+    yield url
+
+
+_wiping_engines: dict[str, Any] = {}
+
+
+def empty_postgres(url: str) -> None:
+    """Delete every row of the PostgreSQL test database and restart its ids."""
     engine = _wiping_engines.get(url)
     if engine is None:
         engine = _wiping_engines[url] = create_engine(url)
@@ -137,10 +146,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         ).all()
         for sequence in sequences:
             connection.execute(text(f'alter sequence "{sequence}" restart with 1'))
-    yield url
-
-
-_wiping_engines: dict[str, Any] = {}
 
 
 class FreshRequestClient(FlaskClient):

@@ -53,8 +53,11 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(405)
-    def wrong_method(error: Any) -> tuple[str, int]:
-        return _error_page(405, "Not possible here", "This address does not accept that request.")
+    def wrong_method(error: Any) -> Any:
+        page = _error_page(405, "Not possible here", "This address does not accept that request.")
+        # RFC 9110: a 405 lists the methods the address does accept.
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or ()))
+        return (*page, {"Allow": allowed}) if allowed else page
 
 
 def flash_refusal(error: InputError | RuleError) -> None:

@@ -276,6 +276,23 @@ def test_creating_a_store_from_a_body_that_is_not_a_json_object_answers_400(as_m
     assert store_count() == 0
 
 
+def test_an_override_whose_code_is_not_text_answers_400_not_500(as_manager):
+    # Found by the API fuzzer: a code that is an object or a list answered 500.
+    for code in ({}, ["model_not_offered_in_market"], 7):
+        body = store_body(market="UK", overrides=[{"code": code, "reason": "Invited"}])
+        assert_error(as_manager.post("/api/v1/stores", json=body), 400, "invalid", "overrides")
+    assert store_count() == 0
+
+
+def test_a_method_an_address_does_not_take_answers_405_saying_which_it_does(as_manager, store):
+    # RFC 9110 wants the Allow header on a 405; the fuzzer checks for it.
+    response = as_manager.delete(f"/api/v1/stores/{store.id}")
+    error = assert_error(response, 405)
+    assert error["message"]
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "PATCH"}
+    assert store_count() == 1
+
+
 def test_a_body_sent_as_form_data_answers_400_not_500(as_manager):
     response = as_manager.post("/api/v1/stores", data={"name": "Form store"})
     assert_error(response, 400, field="body")
@@ -657,7 +674,8 @@ def test_a_task_added_by_hand_survives_a_plan_change(as_manager, store):
 BAD_CUSTOM_TASK: dict[str, list[Any]] = {
     "title": [None, "", "   ", 12, "x" * 301],
     "due_on": [None, "next week", "2026-02-30", "2300-01-01", 20261201],
-    "phase": ["someday", 3],
+    # {}, [], 0 and false once passed for "routine" (the fuzzer found it): only null or "" do.
+    "phase": ["someday", 3, {}, [], 0, False],
     "critical": ["yes", 1, None],
     "assignee_id": [999_999, "abc", True, [2], "outsider"],
     "description": [5, ["a"], "x" * 5001],

@@ -222,4 +222,3 @@ def _error_schema(codes: tuple[str, ...]) -> dict[str, Any]:
             },
         ]
     }
-

@@ -280,7 +280,8 @@ class ProductLineSavedOut(ProductLineOut):
 _YEARS = f"{PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]}"
 # Python's str.split() whitespace is wider than a regex's: the check still refuses blank text.
 _NOT_BLANK = r"\S"
-_LINK = r"^\s*https?://[^/\s?#]+"
+# The scheme is read whatever its case, as urlsplit does.
+_LINK = r"^\s*[hH][tT][tT][pP][sS]?://[^/\s?#]+"
 
 
 def _day(description: str = "", **kwargs: Any) -> fields.Date:
@@ -296,8 +297,35 @@ def _whole(low: int, high: int | None = None, **kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(low, high), **kwargs)
 
 
-def _person_id() -> fields.Integer:
-    return _whole(1, allow_none=True, metadata={"description": "a person's id; null for nobody"})
+# Forms send text, and the services read it as the API does: a person's id may come as
+# digits, and an empty string leaves out an optional date, link or person.
+_BLANK = {"type": "string", "maxLength": 0}
+
+
+def _person_id() -> fields.Raw:
+    return fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "a person's id (a whole number, or its digits); null or empty: nobody",
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": r"^\s*[0-9]+\s*$"},
+                _BLANK,
+                {"type": "null"},
+            ],
+        },
+    )
+
+
+def _day_or_blank(description: str) -> fields.String:
+    """An optional date: YYYY-MM-DD, or null or an empty string for the default."""
+    return fields.String(
+        allow_none=True,
+        metadata={
+            "description": f"YYYY-MM-DD, in {_YEARS}; {description}",
+            "anyOf": [{"format": "date"}, {"maxLength": 0}],
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -340,7 +368,10 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
     return {
         "StoreNew": _schema(
             "StoreNew",
-            {**store, "overrides": fields.List(fields.Nested(_override_schema()))},
+            {
+                **store,
+                "overrides": fields.List(fields.Nested(_override_schema()), allow_none=True),
+            },
             "A store's name and profile. The profile's cross-field rules (an inspection end on "
             "or after opening, a freight mode the market offers) are checked on arrival.",
         ),
@@ -378,8 +409,10 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
                 "note": _text(TEXT_MAX, allow_none=True),
                 "evidence_url": fields.String(
                     allow_none=True,
-                    validate=validate.Length(max=URL_MAX),
-                    metadata={"pattern": _LINK, "description": "an http(s) link; null removes it"},
+                    metadata={
+                        "description": "an http(s) link; null or blank removes it",
+                        "anyOf": [{"pattern": _LINK, "maxLength": URL_MAX}, {"pattern": r"^\s*$"}],
+                    },
                 ),
             },
             "Who does the task, its note and its evidence link.",
@@ -387,18 +420,16 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
         "AccountNew": _schema(
             "AccountNew",
             {
-                "handle": fields.String(
-                    required=True, metadata={"pattern": HANDLE_PATTERN.replace("^", "^@?", 1)}
-                ),
+                "handle": fields.String(required=True, metadata={"pattern": _handle_pattern()}),
                 "kind": fields.String(required=True, validate=validate.OneOf(ACCOUNT_KINDS)),
                 "entity": _entity(metadata={"description": "the store's entity when left out"}),
-                "bound_on": _day("today in the store's zone when left out", allow_none=True),
+                "bound_on": _day_or_blank("today in the store's zone when left out"),
             },
             "A TikTok account to bind under the market's 1 + 4 rule.",
         ),
         "AccountUnbind": _schema(
             "AccountUnbind",
-            {"unbound_on": _day("today when left out; not before it was bound", allow_none=True)},
+            {"unbound_on": _day_or_blank("today when left out; not before it was bound")},
             "When the account was unbound.",
         ),
         "LiveNew": _schema(
@@ -485,6 +516,11 @@ def _store_fields(
         **declared,
         "live_target_per_week": _whole(1, LIVE_TARGET_MAX, allow_none=True),
     }
+
+
+def _handle_pattern() -> str:
+    """The handle as sent: spaces around it and leading "@"s are dropped before the check."""
+    return r"^\s*@*" + HANDLE_PATTERN.removeprefix("^").removesuffix("$") + r"\s*$"
 
 
 def _entity(**kwargs: Any) -> fields.String:

@@ -285,7 +285,7 @@ def parse_line(
     if "freight_mode" in raw:
         mode = raw["freight_mode"]
         modes = catalog.markets[store.market].freight
-        if mode is not None and mode not in modes:
+        if mode is not None and (not isinstance(mode, str) or mode not in modes):
             errors.append(
                 FieldError(
                     "freight_mode",
@@ -330,7 +330,7 @@ def save_line(
     if "name" in values and taken.get(values["name"], line_id) != line_id:
         raise InputError.one("name", f"the store already has a line called '{values['name']}'")
     if line_id is None:
-        line = ProductLine(store_id=store.id, uplift_percent={}, **values)
+        line = ProductLine(store_id=store.id, **({"uplift_percent": {}} | values))
         db.session.add(line)
         change = f"product line '{line.name}' added"
     else:

@@ -126,7 +126,7 @@ def parse_overrides(raw: Any, warnings: tuple[Warning, ...]) -> dict[str, str]:
         if not isinstance(item, Mapping) or set(item) != {"code", "reason"}:
             raise InputError.one("overrides", 'each override is {"code": ..., "reason": ...}')
         code, reason = item["code"], item["reason"]
-        if code not in codes:
+        if not isinstance(code, str) or code not in codes:
             raise InputError.one("overrides", f"there is no warning '{code}' to override")
         overrides[code] = parse_override_reason(reason, code)
     return overrides

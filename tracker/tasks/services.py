@@ -164,7 +164,9 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     title = check(_text, raw.get("title"), "title", TITLE_MAX, True)
     description = check(_text, raw.get("description", ""), "description", TEXT_MAX)
     due_on = check(parse_date, raw.get("due_on"), "due_on")
-    phase = raw.get("phase") or "routine"
+    phase = raw.get("phase")
+    if phase in (None, ""):  # left out, or the form's empty choice
+        phase = "routine"
     if not isinstance(phase, str) or phase not in catalog.phases:
         errors.append(
             FieldError("phase", f"unknown phase '{phase}' (known: {', '.join(catalog.phases)})")
