@@ -12,6 +12,7 @@ counted in the terminal summary ("API fuzzing").
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -44,11 +45,12 @@ from tracker.tasks.services import add_custom_task, complete_task
 # Fuzzing cases per operation (positive and negative), after the coverage phase's
 # boundary cases. Sized to keep the four runs (two databases, two callers) near two
 # minutes on two slow cores.
-MAX_EXAMPLES = 20
+# TRACKER_FUZZ_EXAMPLES sets it for a longer hunt (e.g. 500).
+MAX_EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "20"))
 # Creating or changing a store generates its plan (~45 ms); the coverage phase would
 # try each of its ~600 time zones and ~250 country codes, so these two get fuzzing only.
 STORE_OPERATIONS = ["create_store", "update_store"]
-STORE_EXAMPLES = 60
+STORE_EXAMPLES = 3 * MAX_EXAMPLES
 SEED = 20261123
 
 # Dates around the plannable years, most of them inside: hypothesis' own dates span
@@ -87,7 +89,14 @@ schema = schemathesis.openapi.from_wsgi(
     config=schemathesis.Config.from_dict(
         {
             "seed": SEED,
-            "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"},
+            "generation": {
+                "mode": "all",
+                "max-examples": MAX_EXAMPLES,
+                "database": "none",
+                # The caller's real token is sent with each case; the ignored_auth check
+                # still tries every operation without one and with a wrong one.
+                "with-security-parameters": False,
+            },
             "phases": {"examples": {"enabled": False}, "stateful": {"enabled": False}},
             "operations": [
                 {
@@ -128,6 +137,8 @@ class Seeded:
 
     tokens: dict[str, str]
     ids: dict[str, list[int]]
+    # Per store, the ids of its own accounts and product lines.
+    owned: dict[int, dict[str, list[int]]]
 
 
 @dataclass
@@ -139,14 +150,19 @@ class Target:
     tallies: dict[str, Tally]
 
     def steer(self, case: schemathesis.Case) -> None:
-        """Send two ids in three to real rows; the rest stay as drawn (mostly missing)."""
-        for name, value in (case.path_parameters or {}).items():
-            real = self.seeded.ids.get(name)
+        """Send three ids in four to real rows (an account or line of that store); the rest
+        stay as drawn, mostly missing."""
+        parameters = case.path_parameters or {}
+        for name in sorted(parameters, key=lambda n: n != "store_id"):  # the store first
+            value = parameters[name]
+            real = self.seeded.ids.get(name, [])
+            if name != "store_id":
+                real = self.seeded.owned.get(parameters.get("store_id"), {}).get(name, real)
             # Only ids the description calls valid: an invalid one stays for its 404.
             if real and isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-                pick = zlib.crc32(f"{name}:{value}".encode()) % (len(real) * 3 // 2 + 1)
+                pick = zlib.crc32(f"{name}:{value}".encode()) % (len(real) * 4 // 3 + 1)
                 if pick < len(real):
-                    case.path_parameters[name] = real[pick]
+                    parameters[name] = real[pick]
 
 
 def _seed(catalog: Catalog) -> Seeded:
@@ -195,10 +211,17 @@ def _seed(catalog: Catalog) -> Seeded:
         "account_id": [a.id for a in accounts],
         "line_id": [line.id for line in lines],
     }
+    owned = {
+        store.id: {
+            "account_id": [a.id for a in accounts if a.store_id == store.id],
+            "line_id": [line.id for line in lines if line.store_id == store.id],
+        }
+        for store in stores
+    }
     _, manager_token = create_token(manager, "fuzz")
     _, member_token = create_token(member, "fuzz")
     db.session.commit()
-    return Seeded({"manager": manager_token, "member": member_token}, ids)
+    return Seeded({"manager": manager_token, "member": member_token}, ids, owned)
 
 
 @pytest.fixture(

@@ -194,6 +194,19 @@ def test_a_new_line_keeps_the_uplift_it_is_created_with(shop, api_as, catalog):
     assert rows[("Gloss", peak)] > rows[("Blush", peak)]
 
 
+def test_a_trickle_of_sales_never_runs_out_instead_of_answering_500(shop, api_as):
+    # Found by the API fuzzer: stock lasting past year 9999 overflowed the date (a 500).
+    store, manager = shop
+    api = api_as(manager)
+    for sales in (8e-41, 5e-324, 0.0001):
+        body = {"name": f"Slow {sales}", "current_stock": 100_000_000, "daily_sales": sales}
+        answer = api.post(f"/api/v1/stores/{store.id}/product-lines", json=body)
+        assert answer.status_code == 201, answer.get_data(as_text=True)[:300]
+        assert all(row["stock_out_on"] is None for row in answer.json["stock_up"])
+    shown = api.get(f"/api/v1/stores/{store.id}/stock-up").json
+    assert {w["days_of_cover"] for w in shown["overstock_warnings"]} == {36_500}
+
+
 def test_the_planner_page_shows_each_line_and_peak(shop, client, login, catalog):
     store, manager = shop
     change_product_line(

@@ -246,6 +246,20 @@ def test_creating_a_store_with_a_bad_field_answers_400_naming_it(as_manager, fie
     assert task_count() == 0
 
 
+def test_text_limits_count_the_text_as_sent_spaces_included(as_manager, store):
+    # The description's maxLength is a client's to check: the spaces trimmed off count too.
+    padded = " " + "x" * 120
+    assert_error(
+        as_manager.post("/api/v1/stores", json=store_body(name=padded)), 400, "invalid", "name"
+    )
+    body = {"title": "x" * 300 + " ", "due_on": days(2)}
+    answer = as_manager.post(f"/api/v1/stores/{store.id}/tasks", json=body)
+    assert_error(answer, 400, "invalid", "title")
+    assert (
+        as_manager.post("/api/v1/stores", json=store_body(name=" " + "x" * 119)).status_code == 201
+    )
+
+
 def test_creating_a_store_with_an_unknown_field_answers_400_naming_it(as_manager):
     for field in ("colour", "id", "zone", "playbook_version", "Market"):
         response = as_manager.post("/api/v1/stores", json=store_body(**{field: "x"}))
@@ -596,6 +610,9 @@ BAD_TASK_PATCH: dict[str, list[Any]] = {
         "https://",
         42,
         "https://example.com/" + "a" * 500,
+        "  https://example.com/" + "a" * 479,  # 501: 500 at most, spaces included
+        "https://[::1/shot.png",  # once a 500: urlsplit raised on the unclosed "["
+        "https://exam\tple.com/shot.png",
     ],
     "note": [7, ["a"], "x" * 5001],
     "assignee_id": [999_999, "someone", True, [1], {"id": 1}, "outsider"],

@@ -85,6 +85,17 @@ def openapi_spec(app: Flask) -> dict[str, Any]:
     return spec
 
 
+_ERRORS = {
+    400: "Bad input: the field at fault and every problem found (`errors`).",
+    401: "No token, or a token that is unknown or revoked.",
+    403: "The caller may not see or change this.",
+    404: "No such store, task, account or product line.",
+}
+_ERROR_RESPONSES = {400: "BadInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
+# The code each error status answers with.
+_ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+
+
 def _schema_name(schema: Any) -> str:
     """Name components after their class: ``StoreOut`` is ``Store``, ``TaskNew`` stays."""
     return resolve_schema_cls(schema).__name__.removesuffix("Out")
@@ -136,17 +147,6 @@ def build_spec(app: Flask) -> dict[str, Any]:
         }
         spec.path(view=view, app=app, operations=described)
     return spec.to_dict()
-
-
-_ERRORS = {
-    400: "Bad input: the field at fault and every problem found (`errors`).",
-    401: "No token, or a token that is unknown or revoked.",
-    403: "The caller may not see or change this.",
-    404: "No such store, task, account or product line.",
-}
-_ERROR_RESPONSES = {400: "BadInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
-# The code each error status answers with.
-_ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
 
 
 def _json(schema: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import available_timezones
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, missing, validate
 
 from tracker.accounts.models import ACCOUNT_KINDS
 from tracker.accounts.services import HANDLE_PATTERN
@@ -280,8 +280,13 @@ class ProductLineSavedOut(ProductLineOut):
 _YEARS = f"{PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]}"
 # Python's str.split() whitespace is wider than a regex's: the check still refuses blank text.
 _NOT_BLANK = r"\S"
+# What Python's str.strip() takes off, which is a little more than a regex's \s.
+_SPACE = r"[\s\x1c-\x1f\x85]"
 # The scheme is read whatever its case, as urlsplit does.
-_LINK = r"^\s*[hH][tT][tT][pP][sS]?://[^/\s?#]+"
+# No space or control character inside it; a host after the "//".
+_LINK = (
+    rf"^{_SPACE}*[hH][tT][tT][pP][sS]?://[^/?#\s\x00-\x1f\x7f\x85][^\s\x00-\x1f\x7f\x85]*{_SPACE}*$"
+)
 
 
 def _day(description: str = "", **kwargs: Any) -> fields.Date:
@@ -309,7 +314,7 @@ def _person_id() -> fields.Raw:
             "description": "a person's id (a whole number, or its digits); null or empty: nobody",
             "anyOf": [
                 {"type": "integer", "minimum": 1},
-                {"type": "string", "pattern": r"^\s*[0-9]+\s*$"},
+                {"type": "string", "pattern": rf"^{_SPACE}*[0-9]+{_SPACE}*$"},
                 _BLANK,
                 {"type": "null"},
             ],
@@ -393,9 +398,9 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
                 "description": _text(TEXT_MAX, allow_none=True),
                 "due_on": _day(required=True),
                 "phase": fields.String(
-                    validate=validate.OneOf(list(catalog.phases)),
+                    validate=validate.OneOf([*catalog.phases, ""]),
                     allow_none=True,
-                    metadata={"description": "routine when left out"},
+                    metadata={"description": "routine when left out, null or empty"},
                 ),
                 "critical": fields.Boolean(),
                 "assignee_id": _person_id(),
@@ -411,7 +416,10 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
                     allow_none=True,
                     metadata={
                         "description": "an http(s) link; null or blank removes it",
-                        "anyOf": [{"pattern": _LINK, "maxLength": URL_MAX}, {"pattern": r"^\s*$"}],
+                        "anyOf": [
+                            {"pattern": _LINK, "maxLength": URL_MAX},
+                            {"pattern": rf"^{_SPACE}*$"},
+                        ],
                     },
                 ),
             },
@@ -520,7 +528,7 @@ def _store_fields(
 
 def _handle_pattern() -> str:
     """The handle as sent: spaces around it and leading "@"s are dropped before the check."""
-    return r"^\s*@*" + HANDLE_PATTERN.removeprefix("^").removesuffix("$") + r"\s*$"
+    return rf"^{_SPACE}*@*" + HANDLE_PATTERN.removeprefix("^").removesuffix("$") + rf"{_SPACE}*$"
 
 
 def _entity(**kwargs: Any) -> fields.String:
@@ -545,8 +553,10 @@ def _override_schema() -> type[Schema]:
 
 
 def _optional(field: fields.Field) -> fields.Field:
+    """The field for a change: left out keeps the current value, so it has no default."""
     clone = copy.deepcopy(field)
     clone.required = False
+    clone.load_default = missing
     return clone
 
 

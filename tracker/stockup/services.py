@@ -32,6 +32,8 @@ from tracker.tasks.activity import log_activity
 
 # Peaks further ahead than this are not planned yet (as for the plan's peak work).
 PLANNER_HORIZON_DAYS = 120
+# Stock that lasts longer than this (a century) is treated as never running out.
+STOCK_LASTS_DAYS = 36_500
 ANCHORS = ("order_by", "ship_by", "arrive_by")
 LINE_FIELDS = (
     "name",
@@ -142,8 +144,10 @@ def plan_stock_up(
         stock_out_on = None
         if line.daily_sales > 0:
             usable_days = (line.current_stock - line.daily_sales * safety) / line.daily_sales
-            stock_out_on = today + timedelta(days=math.floor(usable_days))
-            cover = line.current_stock / line.daily_sales
+            # A trickle of sales (0.0001 a day) makes stock last past any date a plan looks at.
+            if usable_days < STOCK_LASTS_DAYS:
+                stock_out_on = today + timedelta(days=math.floor(usable_days))
+            cover = min(line.current_stock / line.daily_sales, STOCK_LASTS_DAYS)
             if resolved.profile.store_type == "cross_border" and cover > defaults.overstock_days:
                 overstocked.append((line, int(cover)))
         for deadlines in plan.stock_up:
@@ -263,7 +267,7 @@ def parse_line(
 
     if "name" in raw or not partial:
         name = raw.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > LINE_NAME_MAX:
+        if not isinstance(name, str) or not name.strip() or len(name) > LINE_NAME_MAX:
             errors.append(FieldError("name", f"expected a name of 1 to {LINE_NAME_MAX} characters"))
         else:
             values["name"] = " ".join(name.split())

@@ -64,8 +64,9 @@ def parse_name(raw: Any) -> str:
     name = " ".join(raw.split())
     if not name:
         raise InputError.one("name", "is required")
-    if len(name) > NAME_MAX:
-        raise InputError.one("name", f"is {len(name)} characters long; at most {NAME_MAX}")
+    # Counted as sent, spaces included, so the limit is the one a client can check.
+    if len(raw) > NAME_MAX:
+        raise InputError.one("name", f"is {len(raw)} characters long; at most {NAME_MAX}")
     return name
 
 
@@ -137,7 +138,7 @@ def parse_override_reason(raw: Any, code: str) -> str:
     reason = " ".join(raw.split()) if isinstance(raw, str) else ""
     if not reason:
         raise InputError.one(f"override_{code}", "say why you go ahead despite this warning")
-    if len(reason) > REASON_MAX:
+    if len(raw) > REASON_MAX:  # counted as sent
         raise InputError.one(f"override_{code}", f"at most {REASON_MAX} characters")
     return reason
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -230,11 +231,18 @@ def parse_url(raw: Any, field: str) -> str | None:
     if not isinstance(raw, str):
         raise InputError.one(field, "expected a link as text")
     url = raw.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    # urlsplit quietly drops tabs, newlines and leading control characters: refuse them here.
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in url):
+        raise InputError.one(field, "expected a link without spaces or control characters")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError.one(field, f"expected a link starting with https://, got {url!r}")
-    if len(url) > URL_MAX:
-        raise InputError.one(field, f"is {len(url)} characters long; at most {URL_MAX}")
+    # Counted as sent, spaces included, so the limit is the one a client can check.
+    if len(raw) > URL_MAX:
+        raise InputError.one(field, f"is {len(raw)} characters long; at most {URL_MAX}")
     return url
 
 
@@ -246,8 +254,8 @@ def _text(raw: Any, field: str, limit: int, required: bool = False) -> str:
     text = raw.strip()
     if required and not text:
         raise InputError.one(field, "is required")
-    if len(text) > limit:
-        raise InputError.one(field, f"is {len(text)} characters long; at most {limit}")
+    if len(raw) > limit:  # counted as sent, spaces included
+        raise InputError.one(field, f"is {len(raw)} characters long; at most {limit}")
     return text
 
 
