@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
+from tests.api.response_check import install_response_check
 from tracker import create_app
 from tracker.auth.models import User
 from tracker.auth.services import create_token, create_user
@@ -124,6 +125,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
         return
     url = request.getfixturevalue("postgres_database")
+    empty_postgres(url)
+    yield url
+
+
+_wiping_engines: dict[str, Any] = {}
+
+
+def empty_postgres(url: str) -> None:
+    """Delete every row of the PostgreSQL test database and restart its ids."""
     engine = _wiping_engines.get(url)
     if engine is None:
         engine = _wiping_engines[url] = create_engine(url)
@@ -136,10 +146,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         ).all()
         for sequence in sequences:
             connection.execute(text(f'alter sequence "{sequence}" restart with 1'))
-    yield url
-
-
-_wiping_engines: dict[str, Any] = {}
 
 
 class FreshRequestClient(FlaskClient):
@@ -160,6 +166,7 @@ class FreshRequestClient(FlaskClient):
 def _test_app(config: dict[str, Any]) -> Any:
     app = create_app(config)
     app.test_client_class = FreshRequestClient
+    install_response_check(app)  # every API answer a test sees must match the OpenAPI description
     return app
 
 

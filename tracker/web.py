@@ -67,13 +67,16 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(405)
-    def wrong_method(error: Any) -> tuple[str, int]:
-        return _error_page(
+    def wrong_method(error: Any) -> Any:
+        page = _error_page(
             405,
             "not_possible_here",
             _l("Not possible here"),
             _l("This address does not accept that request."),
         )
+        # RFC 9110: a 405 lists the methods the address does accept.
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or ()))
+        return (*page, {"Allow": allowed}) if allowed else page
 
 
 # Flask-WTF's reasons for refusing a form, said as phrases a page can translate.

@@ -83,6 +83,11 @@ def test_the_take_over_window_is_editable(shop):
     [
         ({"url": "not a link"}, "url"),
         ({}, "url"),
+        # Found by the API fuzzer: 500 characters at most counts the link as sent.
+        ({"url": "\n" * 20 + "https://t.co/" + "a" * 480}, "url"),
+        # urlsplit drops tabs and newlines, and chokes on an unclosed IPv6 "[" (a 500).
+        ({"url": "https://www.tik\ntok.com/@sunny"}, "url"),
+        ({"url": "https://[::1/video"}, "url"),
         ({"url": VIDEO, "take_over_hours": 0}, "take_over_hours"),
         ({"url": VIDEO, "views": 1}, "views"),
     ],

@@ -150,6 +150,15 @@ def test_a_cross_border_line_with_months_of_stock_warns_of_slow_turnover(shop, c
             {"name": "A", "current_stock": 1, "daily_sales": 1, "freight_mode": "rail"},
             "freight_mode",
         ),
+        # Found by the API fuzzer: a freight mode that is not text answered 500.
+        (
+            {"name": "A", "current_stock": 1, "daily_sales": 1, "freight_mode": {"sea": 1}},
+            "freight_mode",
+        ),
+        (
+            {"name": "A", "current_stock": 1, "daily_sales": 1, "freight_mode": ["sea"]},
+            "freight_mode",
+        ),
         (
             {"name": "A", "current_stock": 1, "daily_sales": 1, "lead_time_days": 999},
             "lead_time_days",
@@ -167,6 +176,35 @@ def test_a_bad_product_line_is_refused_by_field(shop, api_as, body, field):
     assert answer.status_code == 400 and answer.json["error"]["field"] == field
     listing = api_as(manager).get(f"/api/v1/stores/{store.id}/stock-up").json
     assert listing["lines"] == []
+
+
+def test_a_new_line_keeps_the_uplift_it_is_created_with(shop, api_as, catalog):
+    # Found by the API fuzzer: any uplift_percent sent with a new line answered 500.
+    store, manager = shop
+    api = api_as(manager)
+    body = {"name": "Blush", "current_stock": 50, "daily_sales": 5, "uplift_percent": {}}
+    plain = api.post(f"/api/v1/stores/{store.id}/product-lines", json=body)
+    assert plain.status_code == 201, plain.get_data(as_text=True)[:300]
+    peak = plain.json["stock_up"][0]["peak"]  # the API plans from the real today
+    body = body | {"name": "Gloss", "uplift_percent": {peak: 400}}
+    boosted = api.post(f"/api/v1/stores/{store.id}/product-lines", json=body)
+    assert boosted.status_code == 201, boosted.get_data(as_text=True)[:300]
+    assert boosted.json["uplift_percent"] == {peak: 400}
+    rows = {(r["line"], r["peak"]): r["quantity"] for r in boosted.json["stock_up"]}
+    assert rows[("Gloss", peak)] > rows[("Blush", peak)]
+
+
+def test_a_trickle_of_sales_never_runs_out_instead_of_answering_500(shop, api_as):
+    # Found by the API fuzzer: stock lasting past year 9999 overflowed the date (a 500).
+    store, manager = shop
+    api = api_as(manager)
+    for sales in (8e-41, 5e-324, 0.0001):
+        body = {"name": f"Slow {sales}", "current_stock": 100_000_000, "daily_sales": sales}
+        answer = api.post(f"/api/v1/stores/{store.id}/product-lines", json=body)
+        assert answer.status_code == 201, answer.get_data(as_text=True)[:300]
+        assert all(row["stock_out_on"] is None for row in answer.json["stock_up"])
+    shown = api.get(f"/api/v1/stores/{store.id}/stock-up").json
+    assert {w["days_of_cover"] for w in shown["overstock_warnings"]} == {36_500}
 
 
 def test_the_planner_page_shows_each_line_and_peak(shop, client, login, catalog):

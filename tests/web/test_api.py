@@ -246,6 +246,20 @@ def test_creating_a_store_with_a_bad_field_answers_400_naming_it(as_manager, fie
     assert task_count() == 0
 
 
+def test_text_limits_count_the_text_as_sent_spaces_included(as_manager, store):
+    # The description's maxLength is a client's to check: the spaces trimmed off count too.
+    padded = " " + "x" * 120
+    assert_error(
+        as_manager.post("/api/v1/stores", json=store_body(name=padded)), 400, "invalid", "name"
+    )
+    body = {"title": "x" * 300 + " ", "due_on": days(2)}
+    answer = as_manager.post(f"/api/v1/stores/{store.id}/tasks", json=body)
+    assert_error(answer, 400, "invalid", "title")
+    assert (
+        as_manager.post("/api/v1/stores", json=store_body(name=" " + "x" * 119)).status_code == 201
+    )
+
+
 def test_creating_a_store_with_an_unknown_field_answers_400_naming_it(as_manager):
     for field in ("colour", "id", "zone", "playbook_version", "Market"):
         response = as_manager.post("/api/v1/stores", json=store_body(**{field: "x"}))
@@ -274,6 +288,23 @@ def test_creating_a_store_from_a_body_that_is_not_a_json_object_answers_400(as_m
         assert response.status_code == 400, payload
         assert response.get_json()["error"]["field"] == "body", payload
     assert store_count() == 0
+
+
+def test_an_override_whose_code_is_not_text_answers_400_not_500(as_manager):
+    # Found by the API fuzzer: a code that is an object or a list answered 500.
+    for code in ({}, ["model_not_offered_in_market"], 7):
+        body = store_body(market="UK", overrides=[{"code": code, "reason": "Invited"}])
+        assert_error(as_manager.post("/api/v1/stores", json=body), 400, "invalid", "overrides")
+    assert store_count() == 0
+
+
+def test_a_method_an_address_does_not_take_answers_405_saying_which_it_does(as_manager, store):
+    # RFC 9110 wants the Allow header on a 405; the fuzzer checks for it.
+    response = as_manager.delete(f"/api/v1/stores/{store.id}")
+    error = assert_error(response, 405)
+    assert error["message"]
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "PATCH"}
+    assert store_count() == 1
 
 
 def test_a_body_sent_as_form_data_answers_400_not_500(as_manager):
@@ -579,6 +610,9 @@ BAD_TASK_PATCH: dict[str, list[Any]] = {
         "https://",
         42,
         "https://example.com/" + "a" * 500,
+        "  https://example.com/" + "a" * 479,  # 501: 500 at most, spaces included
+        "https://[::1/shot.png",  # once a 500: urlsplit raised on the unclosed "["
+        "https://exam\tple.com/shot.png",
     ],
     "note": [7, ["a"], "x" * 5001],
     "assignee_id": [999_999, "someone", True, [1], {"id": 1}, "outsider"],
@@ -657,7 +691,8 @@ def test_a_task_added_by_hand_survives_a_plan_change(as_manager, store):
 BAD_CUSTOM_TASK: dict[str, list[Any]] = {
     "title": [None, "", "   ", 12, "x" * 301],
     "due_on": [None, "next week", "2026-02-30", "2300-01-01", 20261201],
-    "phase": ["someday", 3],
+    # {}, [], 0 and false once passed for "routine" (the fuzzer found it): only null or "" do.
+    "phase": ["someday", 3, {}, [], 0, False],
     "critical": ["yes", 1, None],
     "assignee_id": [999_999, "abc", True, [2], "outsider"],
     "description": [5, ["a"], "x" * 5001],

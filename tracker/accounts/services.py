@@ -27,7 +27,9 @@ from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, parse_date, reopen_task
 
-_HANDLE = re.compile(r"^[A-Za-z0-9._]{2,24}$")
+# A handle as TikTok writes it (the leading "@" and spaces around it are dropped before the check).
+HANDLE_PATTERN = r"^[A-Za-z0-9._]{2,24}$"
+_HANDLE = re.compile(HANDLE_PATTERN)
 # The plan's binding task for each kind of account.
 BINDING_TASKS = {"official": "accounts.bind_official", "channel": "accounts.bind_channel"}
 

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from tracker.accounts.services import bound_accounts, register_account, unbind_account
 from tracker.api.errors import error_response, input_error_response
+from tracker.api.openapi import documented, openapi_spec
+from tracker.api.schemas import (
+    AccountOut,
+    ActivityOut,
+    CadenceOut,
+    HotVideoTaskOut,
+    LiveOut,
+    ProductLineSavedOut,
+    ReadinessOut,
+    StockUpOut,
+    StoreChangedOut,
+    StoreOut,
+    TaskOut,
+)
 from tracker.api.serialize import (
     account_json,
     activity_json,
@@ -38,11 +52,22 @@ from tracker.tasks import services as task_services
 from tracker.tasks.models import Activity, Task
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Answered without a token: the description, for fuzzers and client generators.
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_description"})
+ACCOUNT_REFUSALS = (
+    "inspection_single_account",
+    "channel_limit",
+    "official_exists",
+    "entity_mismatch",
+    "account_bound",
+)
 
 
 @bp.before_request
 def authenticate() -> Any:
     """Find the caller from the bearer token; answer 401 without one."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
@@ -118,7 +143,15 @@ def _field_with_nul(value: Any, field: str | None = None) -> str | None:
     return None
 
 
+@bp.get("/openapi.json")
+@documented(response={"type": "object"}, public=True, tag="description")
+def openapi_description() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_spec(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
 @bp.get("/stores")
+@documented(response=StoreOut(many=True), tag="stores")
 def list_stores() -> Response:
     """List the stores the caller may see."""
     stores = db.session.scalars(
@@ -130,6 +163,7 @@ def list_stores() -> Response:
 
 
 @bp.post("/stores")
+@documented(response=StoreOut, status=201, body="StoreNew", manager_only=True, tag="stores")
 def create_store() -> Any:
     """Create a store from its profile and generate its plan (managers only)."""
     require_manager(g.api_user)
@@ -146,12 +180,14 @@ def create_store() -> Any:
 
 
 @bp.get("/stores/<int:store_id>")
+@documented(response=StoreOut, tag="stores")
 def get_store(store_id: int) -> Response:
     """Show one store with its profile and warnings."""
     return jsonify(store_json(store_for(g.api_user, store_id), get_catalog()))
 
 
 @bp.patch("/stores/<int:store_id>")
+@documented(response=StoreChangedOut, body="StoreChange", tag="stores")
 def update_store(store_id: int) -> Response:
     """Change profile fields or followers and regenerate the plan; done tasks stay as they are."""
     store = store_for(g.api_user, store_id)
@@ -165,6 +201,7 @@ def update_store(store_id: int) -> Response:
 
 
 @bp.get("/stores/<int:store_id>/tasks")
+@documented(response=TaskOut(many=True), tag="tasks")
 def list_tasks(store_id: int) -> Response:
     """List the store's open, locked and done tasks by due date."""
     store = store_for(g.api_user, store_id)
@@ -178,6 +215,7 @@ def list_tasks(store_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/tasks")
+@documented(response=TaskOut, status=201, body="TaskNew", tag="tasks")
 def add_task(store_id: int) -> Any:
     """Add a task by hand to the store's plan."""
     store = store_for(g.api_user, store_id)
@@ -187,6 +225,7 @@ def add_task(store_id: int) -> Any:
 
 
 @bp.get("/stores/<int:store_id>/activity")
+@documented(response=ActivityOut(many=True), tag="stores")
 def store_activity(store_id: int) -> Response:
     """List the store's latest activity, newest first."""
     store = store_for(g.api_user, store_id)
@@ -201,6 +240,7 @@ def store_activity(store_id: int) -> Response:
 
 
 @bp.get("/stores/<int:store_id>/accounts")
+@documented(response=AccountOut(many=True), tag="accounts")
 def list_accounts(store_id: int) -> Response:
     """List the accounts bound to the store now."""
     store = store_for(g.api_user, store_id)
@@ -208,6 +248,13 @@ def list_accounts(store_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/accounts")
+@documented(
+    response=AccountOut,
+    status=201,
+    body="AccountNew",
+    refusals=ACCOUNT_REFUSALS,
+    tag="accounts",
+)
 def bind_account(store_id: int) -> Any:
     """Bind an account; the 1 + 4 rule answers 409 with its code when it refuses."""
     store = store_for(g.api_user, store_id)
@@ -217,6 +264,13 @@ def bind_account(store_id: int) -> Any:
 
 
 @bp.post("/stores/<int:store_id>/accounts/<int:account_id>/unbind")
+@documented(
+    response=AccountOut,
+    body="AccountUnbind",
+    body_required=False,
+    refusals=("account_not_bound",),
+    tag="accounts",
+)
 def unbind_account_endpoint(store_id: int, account_id: int) -> Response:
     """Record that an account was unbound (``unbound_on`` optional)."""
     store = store_for(g.api_user, store_id)
@@ -226,6 +280,9 @@ def unbind_account_endpoint(store_id: int, account_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/lives")
+@documented(
+    response=LiveOut, status=201, body="LiveNew", refusals=("not_self_operated",), tag="lives"
+)
 def log_live(store_id: int) -> Any:
     """Log a live stream; one long enough ticks that day's live task."""
     store = store_for(g.api_user, store_id)
@@ -235,6 +292,7 @@ def log_live(store_id: int) -> Any:
 
 
 @bp.get("/stores/<int:store_id>/lives")
+@documented(response=LiveOut(many=True), tag="lives")
 def list_lives(store_id: int) -> Response:
     """List the store's latest lives, newest first."""
     store = store_for(g.api_user, store_id)
@@ -248,6 +306,13 @@ def list_lives(store_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/hot-videos")
+@documented(
+    response=HotVideoTaskOut,
+    status=201,
+    body="HotVideoNew",
+    refusals=("not_self_operated",),
+    tag="lives",
+)
 def log_hot_video(store_id: int) -> Any:
     """Log a video that took off: 201 with the urgent take-over task it created."""
     store = store_for(g.api_user, store_id)
@@ -263,6 +328,7 @@ def log_hot_video(store_id: int) -> Any:
 
 
 @bp.get("/stores/<int:store_id>/stock-up")
+@documented(response=StockUpOut, tag="stock-up")
 def get_stock_up(store_id: int) -> Response:
     """Each product line's stock-up for each coming peak, and overstock warnings."""
     store = store_for(g.api_user, store_id)
@@ -272,6 +338,7 @@ def get_stock_up(store_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/product-lines")
+@documented(response=ProductLineSavedOut, status=201, body="ProductLineNew", tag="stock-up")
 def add_product_line(store_id: int) -> Any:
     """Add a product line; the plan's stock-up tasks follow it."""
     store = store_for(g.api_user, store_id)
@@ -281,6 +348,7 @@ def add_product_line(store_id: int) -> Any:
 
 
 @bp.patch("/stores/<int:store_id>/product-lines/<int:line_id>")
+@documented(response=ProductLineSavedOut, body="ProductLineChange", tag="stock-up")
 def change_line(store_id: int, line_id: int) -> Response:
     """Change a product line (stock, daily sales, lead time…); stock-up tasks move with it."""
     store = store_for(g.api_user, store_id)
@@ -290,6 +358,7 @@ def change_line(store_id: int, line_id: int) -> Response:
 
 
 @bp.get("/stores/<int:store_id>/cadence")
+@documented(response=CadenceOut, tag="lives")
 def get_cadence(store_id: int) -> Response:
     """The live cadence: target per week, lives in the last 7 and 30 days, the streak."""
     store = store_for(g.api_user, store_id)
@@ -297,12 +366,14 @@ def get_cadence(store_id: int) -> Response:
 
 
 @bp.get("/tasks/<int:task_id>")
+@documented(response=TaskOut, tag="tasks")
 def get_task(task_id: int) -> Response:
     """Show one task."""
     return jsonify(task_json(task_for(g.api_user, task_id)))
 
 
 @bp.patch("/tasks/<int:task_id>")
+@documented(response=TaskOut, body="TaskChange", tag="tasks")
 def update_task(task_id: int) -> Response:
     """Assign the task, or set its note and evidence link."""
     task = task_for(g.api_user, task_id)
@@ -318,6 +389,7 @@ def update_task(task_id: int) -> Response:
 
 
 @bp.post("/tasks/<int:task_id>/complete")
+@documented(response=TaskOut, refusals=("task_locked", "task_not_open"), tag="tasks")
 def complete_task(task_id: int) -> Response:
     """Tick a task off; a locked task answers 409 task_locked."""
     task_for(g.api_user, task_id)
@@ -327,6 +399,7 @@ def complete_task(task_id: int) -> Response:
 
 
 @bp.post("/tasks/<int:task_id>/reopen")
+@documented(response=TaskOut, refusals=("task_not_done",), tag="tasks")
 def reopen_task(task_id: int) -> Response:
     """Untick a done task."""
     task_for(g.api_user, task_id)
@@ -336,6 +409,7 @@ def reopen_task(task_id: int) -> Response:
 
 
 @bp.get("/tasks/<int:task_id>/activity")
+@documented(response=ActivityOut(many=True), tag="tasks")
 def task_activity(task_id: int) -> Response:
     """List everything done to one task, newest first."""
     task = task_for(g.api_user, task_id)
@@ -349,6 +423,7 @@ def task_activity(task_id: int) -> Response:
 
 
 @bp.get("/readiness")
+@documented(response=ReadinessOut(many=True), query="ReadinessQuery", tag="readiness")
 def readiness() -> Response:
     """Each store the caller may see with its readiness (filter by market, model, status)."""
     catalog = get_catalog()

@@ -29,6 +29,9 @@ from tracker.tasks.services import complete_task
 
 DAILY_LIVE_TASK = "live.daily"
 MAX_MINUTES = 24 * 60
+NOTE_MAX = 500
+# Below what the gmv column (14 digits, 2 after the point) can hold.
+GMV_LIMIT = 10**12
 
 
 def live_rule(store: Store, catalog: Catalog) -> LiveRule:
@@ -83,8 +86,12 @@ def parse_live(raw: Mapping[str, Any], store: Store, *, now: datetime | None = N
     else:
         values["minutes"] = minutes
     note = raw.get("note", "")
-    if not isinstance(note, str) or len(note) > 500:
-        errors.append(FieldError("note", phrase("expected text of at most 500 characters")))
+    if not isinstance(note, str) or len(note) > NOTE_MAX:
+        errors.append(
+            FieldError(
+                "note", phrase("expected text of at most %(limit)s characters", limit=NOTE_MAX)
+            )
+        )
     else:
         values["note"] = note.strip()
     gmv = raw.get("gmv")
@@ -93,7 +100,7 @@ def parse_live(raw: Mapping[str, Any], store: Store, *, now: datetime | None = N
             isinstance(gmv, bool)
             or not isinstance(gmv, int | float)
             or not math.isfinite(gmv)
-            or not 0 <= gmv < 10**12
+            or not 0 <= gmv < GMV_LIMIT
         ):
             errors.append(
                 FieldError(

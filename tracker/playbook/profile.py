@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -271,6 +272,11 @@ class _ProfileSchema(Schema):
             market = self.catalog.markets[data["market"]]
             data["store_type"] = derive_store_type(data["entity"], market.country)
         return StoreProfile(**data)
+
+
+def profile_input_fields() -> dict[str, fields.Field]:
+    """Copy the parser's own fields (types, ranges, defaults), for the API's description of them."""
+    return {name: copy.deepcopy(field) for name, field in _ProfileSchema._declared_fields.items()}
 
 
 def parse_profile(

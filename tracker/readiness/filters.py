@@ -68,9 +68,9 @@ def parse_filters(args: Mapping[str, str], catalog: Catalog) -> Filters:
     """Read the filters, naming each one that is not a known value."""
     errors: list[FieldError] = []
 
-    def choice(name: str, known: Any, *, upper: bool = False) -> str | None:
-        raw = (args.get(name) or "").strip()
-        value = raw.upper() if upper else raw.lower()  # market codes are upper case
+    def choice(name: str, known: Any) -> str | None:
+        # Exactly as the page's links and the API's description spell them; empty is "all".
+        value = raw = args.get(name) or ""
         if not value:
             return None
         if value not in known:
@@ -89,7 +89,7 @@ def parse_filters(args: Mapping[str, str], catalog: Catalog) -> Filters:
 
     sort = choice("sort", list(SORT_KEYS))
     filters = Filters(
-        market=choice("market", list(catalog.markets), upper=True),
+        market=choice("market", list(catalog.markets)),
         model=choice("model", MODELS),
         status=choice("status", STATUSES),
         sort=sort or DEFAULT_SORT,

@@ -33,6 +33,8 @@ from tracker.tasks.activity import log_activity
 
 # Peaks further ahead than this are not planned yet (as for the plan's peak work).
 PLANNER_HORIZON_DAYS = 120
+# Stock that lasts longer than this (a century) is treated as never running out.
+STOCK_LASTS_DAYS = 36_500
 ANCHORS = ("order_by", "ship_by", "arrive_by")
 LINE_FIELDS = (
     "name",
@@ -44,6 +46,12 @@ LINE_FIELDS = (
     "lead_time_days",
     "production_days",
 )
+# Bounds (inclusive) of a line's figures: the check below and the API's description share them.
+LINE_NAME_MAX = 120
+CURRENT_STOCK_MAX = 100_000_000
+DAILY_SALES_MAX = 10_000_000
+DAY_LIMITS = {"safety_days": 365, "lead_time_days": 180, "production_days": 365}
+UPLIFT_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -137,8 +145,10 @@ def plan_stock_up(
         stock_out_on = None
         if line.daily_sales > 0:
             usable_days = (line.current_stock - line.daily_sales * safety) / line.daily_sales
-            stock_out_on = today + timedelta(days=math.floor(usable_days))
-            cover = line.current_stock / line.daily_sales
+            # A trickle of sales (0.0001 a day) makes stock last past any date a plan looks at.
+            if usable_days < STOCK_LASTS_DAYS:
+                stock_out_on = today + timedelta(days=math.floor(usable_days))
+            cover = min(line.current_stock / line.daily_sales, STOCK_LASTS_DAYS)
             if resolved.profile.store_type == "cross_border" and cover > defaults.overstock_days:
                 overstocked.append((line, int(cover)))
         for deadlines in plan.stock_up:
@@ -269,17 +279,22 @@ def parse_line(
 
     if "name" in raw or not partial:
         name = raw.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120:
-            errors.append(FieldError("name", phrase("expected a name of 1 to 120 characters")))
+        if not isinstance(name, str) or not name.strip() or len(name) > LINE_NAME_MAX:
+            errors.append(
+                FieldError(
+                    "name",
+                    phrase("expected a name of 1 to %(limit)s characters", limit=LINE_NAME_MAX),
+                )
+            )
         else:
             values["name"] = " ".join(name.split())
-    whole("current_stock", 0, 100_000_000, optional=False)
+    whole("current_stock", 0, CURRENT_STOCK_MAX, optional=False)
     if "daily_sales" in raw or not partial:
         sales = raw.get("daily_sales")
         if (
             isinstance(sales, bool)
             or not isinstance(sales, int | float)
-            or not (math.isfinite(sales) and 0 <= sales <= 10_000_000)
+            or not (math.isfinite(sales) and 0 <= sales <= DAILY_SALES_MAX)
         ):
             errors.append(
                 FieldError(
@@ -289,13 +304,12 @@ def parse_line(
             )
         else:
             values["daily_sales"] = float(sales)
-    whole("safety_days", 0, 365, optional=True)
-    whole("lead_time_days", 0, 180, optional=True)
-    whole("production_days", 0, 365, optional=True)
+    for figure, most in DAY_LIMITS.items():
+        whole(figure, 0, most, optional=True)
     if "freight_mode" in raw:
         mode = raw["freight_mode"]
         modes = catalog.markets[store.market].freight
-        if mode is not None and mode not in modes:
+        if mode is not None and (not isinstance(mode, str) or mode not in modes):
             errors.append(
                 FieldError(
                     "freight_mode",
@@ -313,12 +327,16 @@ def parse_line(
         uplift = raw["uplift_percent"]
         peaks = set(catalog.peaks)
         if not isinstance(uplift, dict) or any(
-            key not in peaks or isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000
+            key not in peaks
+            or isinstance(v, bool)
+            or not isinstance(v, int)
+            or not 0 <= v <= UPLIFT_MAX
             for key, v in uplift.items()
         ):
             errors.append(
                 FieldError(
-                    "uplift_percent", phrase('expected {"<peak key>": percent 0 to 1000, ...}')
+                    "uplift_percent",
+                    phrase('expected {"<peak key>": percent 0 to %(most)s, ...}', most=UPLIFT_MAX),
                 )
             )
         else:
@@ -344,7 +362,7 @@ def save_line(
             "name", phrase("the store already has a line called '%(name)s'", name=values["name"])
         )
     if line_id is None:
-        line = ProductLine(store_id=store.id, uplift_percent={}, **values)
+        line = ProductLine(store_id=store.id, **({"uplift_percent": {}} | values))
         db.session.add(line)
         change = phrase("product line '%(line)s' added", line=line.name)
     else:

@@ -33,6 +33,7 @@ NAME_MAX = 120
 MEMBER_FIELDS = frozenset({"followers", "live_target_per_week"})
 # Store settings beside the profile, changed with the same PATCH.
 SETTINGS = ("live_target_per_week",)
+LIVE_TARGET_MAX = 21
 REASON_MAX = 500
 # Warnings that say the guides do not support the store as described: the
 # set-up wizard asks a manager to override these on purpose before creating it.
@@ -64,11 +65,12 @@ def parse_name(raw: Any) -> str:
     name = " ".join(raw.split())
     if not name:
         raise InputError.one("name", phrase("is required"))
-    if len(name) > NAME_MAX:
+    # Counted as sent, spaces included, so the limit is the one a client can check.
+    if len(raw) > NAME_MAX:
         raise InputError.one(
             "name",
             phrase(
-                "is %(length)s characters long; at most %(limit)s", length=len(name), limit=NAME_MAX
+                "is %(length)s characters long; at most %(limit)s", length=len(raw), limit=NAME_MAX
             ),
         )
     return name
@@ -107,11 +109,17 @@ def parse_store_input(
     if "live_target_per_week" in raw:
         target = raw["live_target_per_week"]
         if target is not None and (
-            isinstance(target, bool) or not isinstance(target, int) or not 1 <= target <= 21
+            isinstance(target, bool)
+            or not isinstance(target, int)
+            or not 1 <= target <= LIVE_TARGET_MAX
         ):
             raise InputError.one(
                 "live_target_per_week",
-                phrase("expected 1 to 21 lives a week, or null, got %(got)s", got=repr(target)),
+                phrase(
+                    "expected 1 to %(most)s lives a week, or null, got %(got)s",
+                    most=LIVE_TARGET_MAX,
+                    got=repr(target),
+                ),
             )
         settings["live_target_per_week"] = target
     return StoreInput(name, profile, tuple(check_eligibility(profile, catalog)), settings)
@@ -131,7 +139,7 @@ def parse_overrides(raw: Any, warnings: tuple[Warning, ...]) -> dict[str, str]:
                 "overrides", phrase('each override is {"code": ..., "reason": ...}')
             )
         code, reason = item["code"], item["reason"]
-        if code not in codes:
+        if not isinstance(code, str) or code not in codes:
             raise InputError.one(
                 "overrides", phrase("there is no warning '%(code)s' to override", code=code)
             )
@@ -146,7 +154,7 @@ def parse_override_reason(raw: Any, code: str) -> str:
         raise InputError.one(
             f"override_{code}", phrase("say why you go ahead despite this warning")
         )
-    if len(reason) > REASON_MAX:
+    if len(raw) > REASON_MAX:  # counted as sent
         raise InputError.one(
             f"override_{code}", phrase("at most %(limit)s characters", limit=REASON_MAX)
         )

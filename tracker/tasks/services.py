@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -186,7 +187,9 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     title = check(_text, raw.get("title"), "title", TITLE_MAX, True)
     description = check(_text, raw.get("description", ""), "description", TEXT_MAX)
     due_on = check(parse_date, raw.get("due_on"), "due_on")
-    phase = raw.get("phase") or "routine"
+    phase = raw.get("phase")
+    if phase in (None, ""):  # left out, or the form's empty choice
+        phase = "routine"
     if not isinstance(phase, str) or phase not in catalog.phases:
         errors.append(
             FieldError(
@@ -268,13 +271,20 @@ def parse_url(raw: Any, field: str) -> str | None:
     if not isinstance(raw, str):
         raise InputError.one(field, phrase("expected a link as text"))
     url = raw.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    # urlsplit quietly drops tabs, newlines and leading control characters: refuse them here.
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in url):
+        raise InputError.one(field, phrase("expected a link without spaces or control characters"))
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError.one(
             field, phrase("expected a link starting with https://, got %(got)s", got=repr(url))
         )
-    if len(url) > URL_MAX:
-        raise InputError.one(field, _too_long(len(url), URL_MAX))
+    # Counted as sent, spaces included, so the limit is the one a client can check.
+    if len(raw) > URL_MAX:
+        raise InputError.one(field, _too_long(len(raw), URL_MAX))
     return url
 
 
@@ -286,8 +296,8 @@ def _text(raw: Any, field: str, limit: int, required: bool = False) -> str:
     text = raw.strip()
     if required and not text:
         raise InputError.one(field, phrase("is required"))
-    if len(text) > limit:
-        raise InputError.one(field, _too_long(len(text), limit))
+    if len(raw) > limit:  # counted as sent, spaces included
+        raise InputError.one(field, _too_long(len(raw), limit))
     return text
 
 
