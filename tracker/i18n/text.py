@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -105,7 +106,17 @@ def day(value: date | None) -> str:
     """A date as the current language writes it."""
     if value is None:
         return ""
-    return format_date(value, DATE_PATTERNS.get(current_locale(), "medium"))
+    return _day(value, current_locale())
+
+
+# A page says the same few dates, counts and codes many times a row: what they read as
+# depends only on the language (the catalogs do not change while the app runs).
+_SAID = functools.lru_cache(maxsize=8192)
+
+
+@_SAID
+def _day(value: date, locale: str) -> str:
+    return format_date(value, DATE_PATTERNS.get(locale, "medium"))
 
 
 def when(instant: datetime | None) -> str:
@@ -117,12 +128,21 @@ def when(instant: datetime | None) -> str:
 
 def number(value: float | int | None) -> str:
     """A number with the language's grouping (1,000)."""
-    return "" if value is None else format_decimal(value)
+    return "" if value is None else _number(value, current_locale())
+
+
+@_SAID
+def _number(value: float | int, locale: str) -> str:
+    return format_decimal(value)
 
 
 def relative_due(due_on: date, today: date) -> str:
     """Say how far a due date is from today: 'today', 'in 3 days', '2 days overdue'."""
-    days = (due_on - today).days
+    return _days_away((due_on - today).days, current_locale())
+
+
+@_SAID
+def _days_away(days: int, locale: str) -> str:
     if days == 0:
         return gettext("today")
     if days == 1:
@@ -144,6 +164,17 @@ def parenthesized(text: Any, space: str = "") -> str:
 
 def label(code: Any, vocabulary: str) -> str:
     """Name a code of one of the product's fixed vocabularies (roles, states, kinds…)."""
+    if not isinstance(code, str):
+        return _label(code, vocabulary)
+    return _cached_label(code, vocabulary, current_locale())
+
+
+@_SAID
+def _cached_label(code: str, vocabulary: str, locale: str) -> str:
+    return _label(code, vocabulary)
+
+
+def _label(code: Any, vocabulary: str) -> str:
     from tracker.i18n.labels import LABELS
 
     names: Mapping[str, Any] = LABELS.get(vocabulary, {})
