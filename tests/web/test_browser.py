@@ -253,4 +253,12 @@ def test_choosing_chinese_on_the_account_page_turns_the_plan_page_chinese(
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.is_file() and screenshot.stat().st_size > 10_000
     print(f"\nplan page in Chinese: {screenshot}")  # pytest -s shows where to look
+
+    # The manager's readiness review speaks Chinese too, its rule included.
+    page.get_by_role("link", name="就绪度", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("就绪度")
+    expect(page.locator("details.rule summary")).to_have_text("就绪度如何评定")
+    expect(page.locator("table.portfolio thead")).to_contain_text("下一个大促")
+    page.screenshot(path=str(tmp_path / "readiness-zh_CN.png"), full_page=True)
+    print(f"readiness in Chinese: {tmp_path / 'readiness-zh_CN.png'}")
     page.context.close()
