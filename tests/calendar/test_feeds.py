@@ -482,3 +482,27 @@ def test_the_feed_forms_need_a_csrf_token(csrf_app, make_user, make_store):
     token = _CSRF.search(client.get("/account").get_data(as_text=True)).group(1)
     assert client.post("/account/calendar", data={"csrf_token": token}).status_code == 200
     assert calendar_services.live_feed(user=manager) is not None
+
+
+def test_a_feed_speaks_its_owners_language(client, make_user, make_store, catalog):
+    reader = make_user(name="Mei")
+    reader.locale = "zh_CN"
+    english = make_user(name="Ann")
+    store = open_store(make_store, english, name="Sunny Beauty US")
+    db.session.commit()
+    _, mine = calendar_services.issue_person_feed(reader)
+    _, theirs = calendar_services.issue_store_feed(store, english)
+    db.session.commit()
+
+    chinese, other_parser = fetch(client, mine, "?unassigned=1")
+    summaries = [str(e["SUMMARY"]) for e in chinese.walk("VEVENT")]
+    assert "绑定 TikTok 官方账号 · Sunny Beauty US" in summaries
+    assert any(s.startswith("大促：") for s in summaries)
+    assert str(chinese["X-WR-CALNAME"]) == "Mei：任务"
+    described = next(e.description for e in other_parser.events if e.uid.startswith("task-"))
+    assert "店铺：Sunny Beauty US（美国）" in described
+    # A store's feed speaks the language of the manager who made it: English here.
+    plain, _ = fetch(client, theirs)
+    assert "Bind the official TikTok account · Sunny Beauty US" in [
+        str(e["SUMMARY"]) for e in plain.walk("VEVENT")
+    ]

@@ -156,12 +156,22 @@ def test_the_portfolio_csv_has_the_columns_and_keeps_typed_text_as_text(
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     header = rows[0]
-    assert header[:6] == ["store_id", "name", "model", "market", "store_type", "status"]
+    assert header[:7] == [
+        "store_id",
+        "name",
+        "model",
+        "model_name",
+        "market",
+        "store_type",
+        "status",
+    ]
     by_name = {row[1]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert by_name['\'=HYPERLINK("http://evil")']["market"] == "US"  # a formula stays text
     slow = by_name["Slow US"]
     assert slow["status"] == "at_risk" and slow["overdue"] == "1"
-    assert slow["next_peak"] == "Black Friday" and slow["days_to_next_peak"] == "57"
+    assert slow["next_peak"] == "black_friday" and slow["next_peak_name"] == "Black Friday"
+    assert slow["days_to_next_peak"] == "57"
+    assert slow["model"] == "pop" and slow["model_name"] == "Self-operated (POP)"
     filtered = client.get("/readiness.csv?market=TH").get_data(as_text=True)
     assert "Late TH" in filtered and "Slow US" not in filtered
 

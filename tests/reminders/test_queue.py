@@ -221,3 +221,20 @@ def test_queueing_says_how_many_rows_it_added_on_both_databases(app, errand, cat
     rows = db.session.scalar(select(func.count()).select_from(Reminder))
     assert queued == rows > 0  # what `tracker reminders dispatch` prints as "Queued N"
     assert queue_reminders(catalog, now=moment) == 0  # nothing twice
+
+
+def test_queueing_costs_the_same_statements_for_one_store_and_five(
+    app, make_user, make_store, catalog, count_queries
+):
+    manager = make_user()
+    make_store(actor=manager, name="First")
+    moment = _utc(2026, 12, 1, 20)
+    with count_queries() as one:
+        queue_reminders(catalog, now=moment)
+    db.session.rollback()
+    for number in range(4):
+        make_store(actor=manager, name=f"More {number}")
+    with count_queries() as five:
+        queue_reminders(catalog, now=moment)
+    db.session.rollback()
+    assert one.count == five.count, (one.statements, five.statements)

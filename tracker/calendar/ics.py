@@ -1,13 +1,19 @@
-"""Turn a feed's contents into an iCalendar (RFC 5545) document with the icalendar library."""
+"""Turn a feed's contents into an iCalendar (RFC 5545) document with the icalendar library.
+
+The words are in the current language (the feed's owner's, set by the view).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from icalendar import Calendar, Event, vDuration
 
 from tracker.calendar.services import FeedContents, FeedTask, PeakDay, WarmupDay
+from tracker.i18n.seeds import seed_name, source_text, task_description, task_title
+from tracker.i18n.text import day, localize, say_list, separator
 from tracker.playbook.catalog import Catalog
 from tracker.tasks.models import Task
 
@@ -42,8 +48,10 @@ def feed_calendar(
     calendar.add("x-wr-calname", contents.name)
     calendar.add(
         "x-wr-caldesc",
-        "Open tasks, peaks and warm-up starts from tracker. Due dates are all-day, "
-        "in each store's own time zone.",
+        gettext(
+            "Open tasks, peaks and warm-up starts from tracker. Due dates are all-day, "
+            "in each store's own time zone."
+        ),
     )
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
@@ -73,11 +81,10 @@ def _task_event(item: FeedTask, catalog: Catalog, host: str, link: str, stamp: d
         # ``due_on`` is already the date in the store's zone: an all-day event on it.
         event.add("dtstart", task.due_on)
         event.add("dtend", task.due_on + ONE_DAY)
-    event.add("summary", f"{task.title} · {store.name}")
+    event.add("summary", f"{task_title(task)} · {store.name}")
     event.add("description", _task_description(item, catalog, link))
     event.add("url", link)
-    phase = catalog.phases.get(task.phase)
-    event.add("categories", [phase.name if phase else task.phase])
+    event.add("categories", [seed_name("phase", task.phase)])
     event.add("created", task.created_at.replace(microsecond=0))
     event.add("last-modified", task.updated_at.replace(microsecond=0))
     if task.critical:
@@ -88,67 +95,87 @@ def _task_event(item: FeedTask, catalog: Catalog, host: str, link: str, stamp: d
 
 def _task_description(item: FeedTask, catalog: Catalog, link: str) -> str:
     task, store = item.task, item.store
-    market = catalog.markets.get(store.market)
-    lines = [f"Store: {store.name} ({market.name if market else store.market})"]
+    lines = [
+        gettext(
+            "Store: %(store)s (%(market)s)",
+            store=store.name,
+            market=seed_name("market", store.market),
+        )
+    ]
     if task.due_at is not None:
-        lines.append(f"Due by {task.due_at:%Y-%m-%d %H:%M} UTC")
+        lines.append(gettext("Due by %(when)s UTC", when=f"{task.due_at:%Y-%m-%d %H:%M}"))
     else:
-        lines.append(f"Due on {task.due_on.isoformat()} ({store.zone})")
+        lines.append(gettext("Due on %(day)s (%(zone)s)", day=day(task.due_on), zone=store.zone))
     if task.critical:
-        lines.append("Critical")
+        lines.append(gettext("Critical"))
     if item.locked_because:
-        lines.append("Locked: " + "; ".join(item.locked_because))
-    who = task.assignee.display_name if task.assignee is not None else "nobody yet"
-    lines.append(f"Who: {who}")
-    if task.description:
-        lines += ["", task.description]
+        locked = separator().join(localize(reason) for reason in item.locked_because)
+        lines.append(gettext("Locked: %(why)s", why=locked))
+    who = task.assignee.display_name if task.assignee is not None else gettext("nobody yet")
+    lines.append(gettext("Who: %(who)s", who=who))
+    description = task_description(task)
+    if description:
+        lines += ["", description]
     if task.source:
-        lines += ["", f"Why: {task.source}"]
+        lines += ["", gettext("Why: %(source)s", source=source_text(task.source))]
     lines += ["", link]
     return "\n".join(lines)
 
 
-def _market_name(catalog: Catalog, code: str) -> str:
-    market = catalog.markets.get(code)
-    return market.name if market else code
-
-
 def _peak_event(peak_day: PeakDay, catalog: Catalog, host: str, stamp: datetime) -> Event:
-    peak, market = peak_day.peak, _market_name(catalog, peak_day.market)
+    peak, market = peak_day.peak, seed_name("market", peak_day.market)
+    name = seed_name("peak", peak.key, peak.name)
     event = Event()
     event.add("uid", f"peak-{peak_day.market}-{peak.key}-{peak.date.isoformat()}@{host}")
     event.add("dtstamp", stamp)
     event.add("dtstart", peak.date)
     event.add("dtend", peak.date + ONE_DAY)
-    event.add("summary", f"Peak: {peak.name} ({market})")
+    event.add("summary", gettext("Peak: %(peak)s (%(market)s)", peak=name, market=market))
     lines = [
-        f"{peak.name}, a peak in {market}, for: {', '.join(peak_day.stores)}.",
-        f"Warm-up from {peak.warmup_starts_on.isoformat()}.",
+        gettext(
+            "%(peak)s, a peak in %(market)s, for: %(stores)s.",
+            peak=name,
+            market=market,
+            stores=say_list(list(peak_day.stores)),
+        ),
+        gettext("Warm-up from %(day)s.", day=day(peak.warmup_starts_on)),
     ]
     if peak.supply_side:
-        lines.append("A supply-side peak: factories and forwarders close around it.")
+        lines.append(gettext("A supply-side peak: factories and forwarders close around it."))
     elif peak.stock_up:
-        lines.append("Stock should be in the warehouse by the warm-up start.")
+        lines.append(gettext("Stock should be in the warehouse by the warm-up start."))
     event.add("description", "\n".join(lines))
-    event.add("categories", ["Peak"])
+    event.add("categories", [gettext("Peak")])
     event.add("transp", "TRANSPARENT")
     return event
 
 
 def _warmup_event(warmup: WarmupDay, catalog: Catalog, host: str, stamp: datetime) -> Event:
-    market = _market_name(catalog, warmup.market)
-    names = ", ".join(dict.fromkeys(peak.name for peak in warmup.peaks))
+    market = seed_name("market", warmup.market)
+    names = say_list(list(dict.fromkeys(seed_name("peak", p.key, p.name) for p in warmup.peaks)))
     event = Event()
     event.add("uid", f"warmup-{warmup.market}-{warmup.day.isoformat()}@{host}")
     event.add("dtstamp", stamp)
     event.add("dtstart", warmup.day)
     event.add("dtend", warmup.day + ONE_DAY)
-    event.add("summary", f"Warm-up starts: {names} ({market})")
-    peaks = ", ".join(f"{peak.name} on {peak.date.isoformat()}" for peak in warmup.peaks)
+    event.add(
+        "summary", gettext("Warm-up starts: %(peaks)s (%(market)s)", peaks=names, market=market)
+    )
+    peaks = say_list(
+        [
+            gettext("%(peak)s on %(day)s", peak=seed_name("peak", p.key, p.name), day=day(p.date))
+            for p in warmup.peaks
+        ]
+    )
     event.add(
         "description",
-        f"The warm-up for {peaks} starts in {market}, for: {', '.join(warmup.stores)}.",
+        gettext(
+            "The warm-up for %(peaks)s starts in %(market)s, for: %(stores)s.",
+            peaks=peaks,
+            market=market,
+            stores=say_list(list(warmup.stores)),
+        ),
     )
-    event.add("categories", ["Peak"])
+    event.add("categories", [gettext("Peak")])
     event.add("transp", "TRANSPARENT")
     return event

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -104,7 +105,11 @@ def feed_for_secret(secret: str, *, now: datetime | None = None) -> CalendarFeed
     feed = db.session.scalar(
         select(CalendarFeed)
         .where(CalendarFeed.token_hash == hash_token(secret))
-        .options(joinedload(CalendarFeed.user), joinedload(CalendarFeed.store))
+        .options(
+            joinedload(CalendarFeed.user),
+            joinedload(CalendarFeed.store),
+            joinedload(CalendarFeed.created_by),
+        )
     )
     if feed is None or feed.revoked_at is not None:
         return None
@@ -186,12 +191,12 @@ def feed_contents(
         owner = Task.assignee_id == user.id
         if include_unassigned:
             owner = owner | Task.assignee_id.is_(None)
-        name = f"{user.display_name}: tasks"
+        name = gettext("%(who)s: tasks", who=user.display_name)
     else:
         assert feed.store is not None
         stores = [feed.store]
         owner = None
-        name = f"{feed.store.name}: tasks"
+        name = gettext("%(who)s: tasks", who=feed.store.name)
     contents = FeedContents(name=name)
     if not stores:
         return contents

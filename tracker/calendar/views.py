@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
 
 from tracker.auth.access import store_for
@@ -13,6 +13,7 @@ from tracker.calendar import services
 from tracker.calendar.ics import feed_calendar
 from tracker.calendar.models import CalendarFeed
 from tracker.db import db, utcnow
+from tracker.i18n import recipient_locale
 from tracker.planning import get_catalog
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
@@ -37,13 +38,16 @@ def feed(token: str) -> Response:
     unassigned = request.args.get("unassigned")
     now = utcnow()
     catalog = get_catalog()
-    contents = services.feed_contents(
-        found,
-        catalog,
-        include_unassigned=None if unassigned is None else unassigned != "0",
-        now=now,
-    )
-    body = feed_calendar(contents, catalog, host=request.host, task_url=_task_url, now=now)
+    # A calendar app has no language to ask for: the feed speaks its owner's (a store's
+    # feed, the language of the manager who made it).
+    with force_locale(recipient_locale(found.user or found.created_by)):
+        contents = services.feed_contents(
+            found,
+            catalog,
+            include_unassigned=None if unassigned is None else unassigned != "0",
+            now=now,
+        )
+        body = feed_calendar(contents, catalog, host=request.host, task_url=_task_url, now=now)
     # Commit the last use only now: a commit expires the rows the calendar was made from.
     db.session.commit()
     return Response(body, 200, content_type="text/calendar; charset=utf-8", headers=_PRIVATE)

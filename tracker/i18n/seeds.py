@@ -266,6 +266,14 @@ def reason_why(reason: Any) -> str:
     return reason.why
 
 
+def readiness_source() -> str:
+    """Where the readiness rule's thresholds come from, in the current language."""
+    catalog, translation = _translation()
+    if translation is not None and translation.readiness_source:
+        return translation.readiness_source
+    return catalog.readiness.source
+
+
 def tie_why() -> str:
     """Why the advisor leans one way when the scores are equal."""
     catalog, translation = _translation()

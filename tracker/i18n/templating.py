@@ -16,6 +16,7 @@ from tracker.i18n.seeds import (
     model_summary,
     planned_title,
     question_text,
+    readiness_source,
     reason_why,
     row_title,
     seed_name,
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update({name: _at_render(fn) for name, fn in said.items()})
     app.jinja_env.globals.update(
         tie_why=tie_why,
+        readiness_source=readiness_source,
         separator=separator,
         current_locale=current_locale,
         html_lang=lambda: current_locale().replace("_", "-"),

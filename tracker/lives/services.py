@@ -124,7 +124,9 @@ def log_live(
 ) -> LiveSession:
     """Record a live; a long enough one ticks that day's live task by itself."""
     if store.model != "pop":
-        raise RuleError("not_self_operated", "lives are logged for self-operated (POP) stores")
+        raise RuleError(
+            "not_self_operated", phrase("lives are logged for self-operated (POP) stores")
+        )
     values = parse_live(raw, store, now=now)
     live = LiveSession(store_id=store.id, created_by=actor, **values)
     db.session.add(live)

@@ -35,7 +35,7 @@ NAME_TABLES = {
     "peaks": "peak",
     "freight": "freight",
 }
-_TOP_LEVEL = frozenset({*NAME_TABLES, "models", "tasks", "advisor", "guides"})
+_TOP_LEVEL = frozenset({*NAME_TABLES, "models", "tasks", "advisor", "guides", "readiness"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ class SeedTranslation:
     reasons: Mapping[str, tuple[str, ...]]
     tie_why: str | None
     guides: Mapping[str, GuideText] = field(default_factory=dict)
+    # Where the readiness rule's thresholds come from (seeds/readiness.toml's source).
+    readiness_source: str | None = None
 
     def name(self, kind: str, key: str) -> str | None:
         """The translated name of a seed thing (``kind`` in the singular: "market")."""
@@ -102,6 +104,8 @@ class SeedTranslation:
                 out.append(f"advisor.questions.{question.key}.why")
         if self.tie_why is None:
             out.append("advisor.tie.why")
+        if self.readiness_source is None:
+            out.append("readiness.source")
         for guide, sections in _cited(catalog).items():
             text = self.guides.get(guide)
             if text is None:
@@ -156,6 +160,11 @@ def _load(path: Path, catalog: Catalog) -> SeedTranslation:
 
     questions, reasons, tie_why = _advisor(path, raw.get("advisor", {}), catalog)
     guides = _guides(path, raw.get("guides", {}), catalog)
+    readiness = _table(path, None, "readiness", raw.get("readiness", {}))
+    _only(path, "readiness", readiness, {"source"})
+    readiness_source = (
+        _text(path, "readiness", "source", readiness["source"]) if "source" in readiness else None
+    )
     return SeedTranslation(
         locale=locale,
         path=path,
@@ -166,6 +175,7 @@ def _load(path: Path, catalog: Catalog) -> SeedTranslation:
         reasons=reasons,
         tie_why=tie_why,
         guides=guides,
+        readiness_source=readiness_source,
     )
 
 

@@ -1,7 +1,8 @@
 """CSV downloads of the portfolio and of one store's open work.
 
-The column names and codes (status, model key) stay as they are, for the spreadsheets
-and scripts that read them; the words a person reads are in the page's language.
+Column names and codes (status, model, market, peak) stay as they are, for the
+spreadsheets and scripts that read them; the words a person reads (names, reasons,
+titles, sources) are in the page's language, each in a column of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from flask import Response
 
-from tracker.i18n.seeds import seed_name, task_title
+from tracker.i18n.seeds import seed_name, source_text, task_title
 from tracker.i18n.text import localize, separator
 from tracker.readiness.queries import StoreReadiness
 from tracker.readiness.work import WorkGroup
@@ -52,6 +53,7 @@ def portfolio_rows(rows: Sequence[StoreReadiness]) -> Iterable[list[Any]]:
         "store_id",
         "name",
         "model",
+        "model_name",
         "market",
         "store_type",
         "status",
@@ -61,6 +63,7 @@ def portfolio_rows(rows: Sequence[StoreReadiness]) -> Iterable[list[Any]]:
         "onboarding_percent",
         "onboarding_status",
         "next_peak",
+        "next_peak_name",
         "next_peak_date",
         "days_to_next_peak",
         "next_peak_percent",
@@ -76,6 +79,7 @@ def portfolio_rows(rows: Sequence[StoreReadiness]) -> Iterable[list[Any]]:
         yield [
             store.id,
             store.name,
+            store.model,
             seed_name("model", store.model),
             store.market,
             store.store_type,
@@ -85,6 +89,7 @@ def portfolio_rows(rows: Sequence[StoreReadiness]) -> Iterable[list[Any]]:
             row.onboarding.tally.total,
             row.onboarding.percent,
             row.onboarding.status,
+            peak.key if peak else None,
             seed_name("peak", peak.key) if peak else None,
             peak.date.isoformat() if peak else None,
             (peak.date - row.today).days if peak else None,
@@ -131,5 +136,5 @@ def open_work_rows(groups: Sequence[WorkGroup], today: date) -> Iterable[list[An
                 separator().join(localize(reason) for reason in reasons),
                 task.critical,
                 task.assignee.email if task.assignee else None,
-                task.source,
+                source_text(task.source),
             ]

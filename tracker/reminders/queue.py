@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import contains_eager
 
 from tracker.auth.models import User
 from tracker.db import db, utcnow
@@ -97,6 +98,7 @@ def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
     tasks = db.session.scalars(
         select(Task)
         .join(Store, Store.id == Task.store_id)
+        .options(contains_eager(Task.store))  # each reminder names its store
         .where(Task.status == "open", Task.due_on <= latest)
         .order_by(Task.due_on, Task.id)
     ).all()

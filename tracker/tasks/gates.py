@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
 from tracker.db import db, utcnow
@@ -21,7 +22,11 @@ from tracker.tasks.queries import done_keys_by_store
 def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:
     """Record each gated task's lock; queue a reminder for each that just opened. Flush only."""
     now = now or utcnow()
-    query = select(Task).where(Task.status == "open", Task.gate.is_not(None))
+    query = (
+        select(Task)
+        .where(Task.status == "open", Task.gate.is_not(None))
+        .options(selectinload(Task.store), selectinload(Task.assignee))
+    )
     if store_ids is not None:
         query = query.where(Task.store_id.in_(list(store_ids)))
     gated = db.session.scalars(query).all()
