@@ -340,3 +340,13 @@ def test_error_pages_are_in_chinese(client, world, login):
     page = client.get("/stores/99999", headers=ZH).get_data(as_text=True)
     assert "未找到" in page and "没有店铺 99999" in page
     assert not english_left(page, world.data)
+
+
+def test_a_bad_readiness_filter_is_said_in_chinese(client, world, login):
+    login(world.manager)
+    page = client.get("/readiness?market=XX&status=fine")
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert "请检查筛选条件" in text and "市场：未知的值 'XX'" in html.unescape(text)
+    # The values it may take are codes, as the address spells them.
+    assert not english_left(text, [*world.data, "fine", "ready", "at_risk", "not_ready"])

@@ -108,6 +108,10 @@ FIELDS = {
     "profile": _l("Profile"),
     "answers": _l("Answers"),
     "locale": _l("Language"),
+    # The readiness portfolio's filters.
+    "status": _l("Status"),
+    "sort": _l("Sort by"),
+    "order": _l("Order"),
 }
 
 

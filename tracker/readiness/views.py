@@ -6,11 +6,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.auth.access import store_for
 from tracker.db import utcnow
 from tracker.errors import InputError
+from tracker.i18n.text import separator
 from tracker.lives.services import cadence
 from tracker.planning import get_catalog
 from tracker.playbook.catalog import Catalog
@@ -22,8 +24,17 @@ from tracker.readiness.filters import Filters, parse_filters
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.readiness.work import open_work
 from tracker.stores.views import catch_up_plan
+from tracker.web import field_message
 
 bp = Blueprint("readiness", __name__)
+
+
+@bp.errorhandler(InputError)
+def bad_filter(error: InputError) -> tuple[str, int]:
+    """Say which filter of the address is wrong and what it may be, in the reader's language."""
+    message = separator().join(field_message(e.field, e.message) for e in error.errors)
+    page = render_template("error.html", title=gettext("Check the filter"), message=message)
+    return page, 400
 
 
 @bp.get("/readiness")
@@ -31,10 +42,7 @@ bp = Blueprint("readiness", __name__)
 def portfolio_page() -> Any:
     """Show every store the person may see with its readiness, sorted and filtered."""
     catalog = get_catalog()
-    try:
-        filters = parse_filters(request.args, catalog)
-    except InputError as error:
-        return _bad_filter(error)
+    filters = parse_filters(request.args, catalog)  # a bad one: the page below
     rows = filters.listed(current_user, catalog)
     return render_template(
         "readiness/portfolio.html",
@@ -55,10 +63,7 @@ def portfolio_page() -> Any:
 def portfolio_csv() -> Any:
     """Download the portfolio as CSV, with the page's filters and order."""
     catalog = get_catalog()
-    try:
-        filters = parse_filters(request.args, catalog)
-    except InputError as error:
-        return _bad_filter(error)
+    filters = parse_filters(request.args, catalog)  # a bad one: the page below
     rows = filters.listed(current_user, catalog)
     return exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv")
 
@@ -103,11 +108,6 @@ def _one(store_id: int, catalog: Catalog) -> StoreReadiness:
     store = store_for(current_user, store_id)
     catch_up_plan(store, catalog)  # as the plan page does: the same open work on both
     return portfolio(current_user, catalog, store_ids=[store.id])[0]
-
-
-def _bad_filter(error: InputError) -> tuple[str, int]:
-    message = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
-    return render_template("error.html", title="Check the filter", message=message, status=400), 400
 
 
 def _stamp(rows: list[StoreReadiness]) -> str:
