@@ -11,7 +11,6 @@ JSON. The database, the sink and the process handling come from
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -24,14 +23,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES_URL
+from tests import fault_scenario
 
 pytestmark = [pytest.mark.postgresql]
 
@@ -48,35 +46,13 @@ SETTINGS = {
 }
 
 
-def _fault_helpers() -> ModuleType:
-    """The fault benchmark's helpers (loaded once, shared with tests/reminders/test_fault.py)."""
-    if "reminder_fault" in sys.modules:
-        return sys.modules["reminder_fault"]
-    spec = importlib.util.spec_from_file_location(
-        "reminder_fault", ROOT / "benchmarks" / "reminder_fault.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-fault = _fault_helpers()
+fault = fault_scenario.load()
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A scratch PostgreSQL database brought up with `tracker db upgrade`, and a folder."""
-    problem = fault.postgres_problem(POSTGRES_URL)
-    if problem:
-        if os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required but unreachable: {problem}")
-        pytest.skip(problem)
-    folder = tmp_path_factory.mktemp("deployment")
-    with fault.scratch_database(POSTGRES_URL) as url:
-        fault.upgrade_schema(url, folder)
-        yield url, folder
+    yield from fault_scenario.scratch_database(tmp_path_factory, "deployment")
 
 
 def _seed(database_url: str, webhook_url: str) -> dict[str, Any]:

@@ -63,6 +63,13 @@ def onboarding_task(store: Store, *, critical: bool) -> Task:
     ).first()
 
 
+def peak_task(store: Store, key: str, peak: str) -> Task:
+    """The store's task of one playbook entry for one peak."""
+    return db.session.scalar(
+        select(Task).where(Task.store_id == store.id, Task.key == key, Task.peak_key == peak)
+    )
+
+
 @pytest.fixture
 def manager(make_user) -> User:
     """The manager who sets the stores up."""

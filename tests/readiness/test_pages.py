@@ -219,16 +219,16 @@ def test_the_burndown_counts_done_against_planned(shop, manager):
     assert (chart.total, chart.planned_by_today, chart.done_by_today) == (44, 20, 11)
     assert chart.summary == "By 2026-10-01, 20 of 44 tasks were due and 11 are done."
     assert [m.label for m in chart.markers] == ["today 10-01", "Black Friday 11-27"]
-    # The done line ends at today; the planned line runs to the last due date, at the right.
-    today_x = chart.markers[0].x
-    assert chart.done_points.split()[-1] == f"{today_x},{_y(chart, 11)}"
-    assert chart.planned_points.split()[-1] == f"{chart.width - 16.0},{_y(chart, 44)}"
-
-
-def _y(chart, count: int) -> float:
-    """The height of ``count`` tasks: the top line at the total, the axis at nought."""
-    top, bottom = 14, chart.bottom_y
-    return round(top + (1 - count / chart.total) * (bottom - top), 1)
+    # The done line ends at today, a quarter of the way up (11 of 44); the planned line
+    # runs to the last due date, at the right, on the chart's top grid line (44).
+    ticks = dict((value, y) for y, value in chart.y_ticks)
+    assert sorted(ticks) == [0, 22, 44]
+    done_x, done_y = map(float, chart.done_points.split()[-1].split(","))
+    planned_x, planned_y = map(float, chart.planned_points.split()[-1].split(","))
+    assert done_x == chart.markers[0].x
+    assert ticks[22] < done_y < ticks[0]
+    assert abs((ticks[0] - done_y) / (ticks[0] - ticks[44]) - 11 / 44) < 0.01
+    assert (planned_x, planned_y) == (chart.width - 16, ticks[44])
 
 
 def test_the_burndown_of_a_store_not_open_yet_starts_today(shop, manager):

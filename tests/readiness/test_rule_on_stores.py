@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-
-from tests.readiness.conftest import NOW, OPENED, TODAY, onboarding_task, tick_up_to
+from tests.readiness.conftest import NOW, OPENED, TODAY, onboarding_task, peak_task, tick_up_to
 from tracker.db import db
 from tracker.readiness.queries import portfolio
 from tracker.stores.services import add_member
-from tracker.tasks.models import Task
 
 
 def by_name(user, catalog, **kwargs):
@@ -60,11 +57,7 @@ def test_three_stores_ready_at_risk_and_not_ready(shop, manager, catalog):
 def test_a_passed_stock_up_deadline_makes_the_peak_not_ready(shop, manager, catalog):
     # Opened in June, the store has Black Friday's stock-up deadlines in its plan.
     store = shop("Stocked US", opened_on="2026-06-01")
-    ship = db.session.scalar(
-        select(Task).where(
-            Task.store_id == store.id, Task.key == "stockup.ship", Task.peak_key == "black_friday"
-        )
-    )
+    ship = peak_task(store, "stockup.ship", "black_friday")
     assert ship.due_on < TODAY
     tick_up_to(store, manager, date(2026, 11, 27), leave=[ship.id])
 
@@ -79,11 +72,7 @@ def test_a_passed_stock_up_deadline_makes_the_peak_not_ready(shop, manager, cata
 
 def test_a_later_peak_s_passed_deadline_makes_the_store_not_ready(shop, manager, catalog):
     store = shop("Later US", opened_on="2026-06-01")
-    forecast = db.session.scalar(
-        select(Task).where(
-            Task.store_id == store.id, Task.key == "stockup.forecast", Task.peak_key == "christmas"
-        )
-    )
+    forecast = peak_task(store, "stockup.forecast", "christmas")
     assert forecast.due_on < TODAY
     tick_up_to(store, manager, date(2026, 12, 25), leave=[forecast.id])
     row = by_name(manager, catalog)["Later US"]
@@ -116,13 +105,7 @@ def test_a_store_opened_today_with_nothing_due_yet_is_ready(shop, manager, catal
 def test_blocked_means_locked_past_due_with_the_locks_reason(shop, manager, catalog):
     store = shop("Gated US")
     # The campaign prices wait for the registration; leave the registration undone.
-    register = db.session.scalar(
-        select(Task).where(
-            Task.store_id == store.id,
-            Task.key == "campaign.register",
-            Task.peak_key == "black_friday",
-        )
-    )
+    register = peak_task(store, "campaign.register", "black_friday")
     tick_up_to(store, manager, date(2026, 11, 27), leave=[register.id])
     later = datetime(2026, 10, 30, 19, tzinfo=UTC)  # after the prices were due (10-28)
     row = {r.store.name: r for r in portfolio(manager, catalog, now=later)}["Gated US"]

@@ -8,52 +8,31 @@ and a local webhook sink that notes each request's ``Idempotency-Key``. The scen
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import POSTGRES_URL
+from tests import fault_scenario
 
 pytestmark = [pytest.mark.postgresql]
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "reminder_fault.py"
 REMINDERS = 5000
 KILLS = 10
 FLAKY_REMINDERS = 300
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("reminder_fault", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-fault = _load_script()
+fault = fault_scenario.load()
 _reports: dict[str, dict[str, Any]] = {}
 
 
 @pytest.fixture(scope="module")
 def fault_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A scratch PostgreSQL database at the current schema, and a folder for process logs."""
-    problem = fault.postgres_problem(POSTGRES_URL)
-    if problem:
-        if os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required but unreachable: {problem}")
-        pytest.skip(problem)
-    folder = tmp_path_factory.mktemp("fault")
-    with fault.scratch_database(POSTGRES_URL) as url:
-        fault.upgrade_schema(url, folder)
-        yield url, folder
+    yield from fault_scenario.scratch_database(tmp_path_factory, "fault")
 
 
 def _record(report: Any) -> None:
