@@ -100,7 +100,9 @@ def world(app, reader, make_store, catalog) -> World:
     )
     complete_task(tasks["positioning.store_style"].id, ana)
     register_account(store, {"handle": "sunny.beauty", "kind": "official"}, catalog, ana)
-    started = datetime.combine(local_today(store.zone), time(10), ZoneInfo(store.zone))
+    # Yesterday 10:00 in the store's zone: in the past whatever the time of day now.
+    yesterday = local_today(store.zone) - timedelta(days=1)
+    started = datetime.combine(yesterday, time(10), ZoneInfo(store.zone))
     log_live(store, {"started_at": started.isoformat(), "minutes": 90}, catalog, ana)
     change_product_line(
         store, {"name": "Lipstick", "current_stock": 40, "daily_sales": 30.0}, catalog, ana

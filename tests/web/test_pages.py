@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import PASSWORD
 from tracker.auth.models import User
 from tracker.db import db
-from tracker.stores.models import EligibilityOverride, Store
+from tracker.stores.models import EligibilityOverride, Store, local_today
 from tracker.tasks.models import Activity, Task
 
 STORE_FORM = {
@@ -159,7 +160,9 @@ def test_ticking_with_htmx_returns_the_row_done_and_logs_who(client, make_user, 
 
 def test_a_locked_task_cannot_be_ticked_and_says_why(client, make_user, make_store, login):
     manager = make_user()
-    store = make_store(actor=manager)
+    # Opened yesterday: channel accounts stay locked until the inspection period ends.
+    opened = local_today("America/Los_Angeles") - timedelta(days=1)
+    store = make_store(actor=manager, opened_on=opened.isoformat())
     login(manager)
     task = db.session.scalars(
         select(Task).where(Task.store_id == store.id, Task.key.like("accounts.bind_channel%"))
