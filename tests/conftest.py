@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -10,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import g, has_app_context
-from flask.testing import FlaskClient
+from flask import has_app_context
+from flask.testing import FlaskCliRunner, FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
@@ -148,59 +149,81 @@ def empty_postgres(url: str) -> None:
             connection.execute(text(f'alter sequence "{sequence}" restart with 1'))
 
 
-class FreshRequestClient(FlaskClient):
-    """A test client whose every request starts with an empty ``g``.
+def _in_a_context_of_its_own(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``call`` as a server thread would: with no app context, so it pushes its own.
 
-    The fixtures keep an app context open so tests can use the database, and
-    Flask reuses it for requests; clearing ``g`` keeps one request's logged-in
-    person (Flask-Login caches it there) from leaking into the next.
+    A request (or CLI command) then gets a database session of its own, exactly as in
+    production, and a view that forgets to commit loses its changes. Afterwards the test's
+    own session forgets what it had loaded, so the test reads back what was committed.
     """
+    result = contextvars.Context().run(call, *args, **kwargs)
+    if has_app_context():
+        db.session.expire_all()
+    return result
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request (each redirect too) has its own app context."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        if has_app_context():
-            for name in list(g):
-                g.pop(name)
-        return super().open(*args, **kwargs)
+        return _in_a_context_of_its_own(super().open, *args, **kwargs)
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    """A CLI runner whose every command has its own app context and session."""
+
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:
+        return _in_a_context_of_its_own(super().invoke, *args, **kwargs)
 
 
 def _test_app(config: dict[str, Any]) -> Any:
     app = create_app(config)
-    app.test_client_class = FreshRequestClient
+    app.test_client_class = IsolatedClient
+    app.test_cli_runner_class = IsolatedCliRunner
     install_response_check(app)  # every API answer a test sees must match the OpenAPI description
     return app
+
+
+def _app_with_schema(config: dict[str, Any], database_url: str) -> Iterator[Any]:
+    """Build a test app, give SQLite its schema, and leave the app context before yielding."""
+    app = _test_app({**config, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Any]:
     """Give each test a fresh app on a fresh database, both SQLite and PostgreSQL."""
-    app = _test_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-        }
+    yield from _app_with_schema(
+        {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}, database_url
     )
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
 def csrf_app(database_url: str) -> Iterator[Any]:
     """An app with CSRF protection on, as in production."""
-    app = _test_app(
-        {"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database_url}
-    )
+    yield from _app_with_schema({"TESTING": True, "SECRET_KEY": "test"}, database_url)
+
+
+@pytest.fixture(autouse=True)
+def test_session(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Give the test's own code an app context and session, apart from every request's.
+
+    The test sets data up and reads it back through this session; requests and CLI
+    commands never share it (see ``IsolatedClient``), so a missing commit fails a test.
+    """
+    names = [name for name in ("app", "csrf_app") if name in request.fixturenames]
+    if not names:
+        yield
+        return
+    app = request.getfixturevalue(names[0])
     with app.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        yield app
+        yield
         db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -145,3 +145,6 @@ def test_the_store_page_lists_accounts_and_binds_one(shop, client, login, make_u
         follow_redirects=True,
     )
     assert "@sunny" in answer.get_data(as_text=True)
+    # Kept: the register read afresh lists it, not just the message that said so.
+    bound = db.session.scalars(select(Account.handle).where(Account.store_id == store.id)).all()
+    assert bound == ["sunny"]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker.db import db
+from tracker.lives.models import LiveSession
 from tracker.lives.services import cadence, log_live
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import queue_reminders
@@ -160,3 +161,22 @@ def test_no_evening_nudge_once_the_day_has_its_live(shop, catalog):
     evening = datetime(today.year, today.month, today.day, 18, 5, tzinfo=ZoneInfo(ZONE))
     queue_reminders(catalog, now=evening.astimezone(UTC))
     assert not db.session.scalars(select(Reminder).where(Reminder.kind == "no_live_today")).all()
+
+
+def test_a_live_logged_on_the_store_page_is_kept_and_ticks_the_days_task(shop, client, login):
+    store, _, today = shop
+    login(store.created_by)
+    started = datetime.fromisoformat(_at(today, 9)).astimezone(ZoneInfo(ZONE))
+    answer = client.post(
+        f"/stores/{store.id}/lives",
+        data={"started_at": started.strftime("%Y-%m-%dT%H:%M"), "minutes": "75"},
+    )
+    assert answer.status_code == 302
+    lives = db.session.scalars(select(LiveSession).where(LiveSession.store_id == store.id)).all()
+    assert [live.minutes for live in lives] == [75]
+    task = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id, Task.key == "live.daily", Task.slot == today.isoformat()
+        )
+    ).one()
+    assert task.status == "done"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tracker.db import db
 from tracker.reminders.models import Reminder
 from tracker.stockup.changes import change_product_line
+from tracker.stockup.models import ProductLine
 from tracker.stockup.services import plan_stock_up
 from tracker.stores.services import parse_store_input, update_store
 from tracker.tasks.models import Activity, Task
@@ -244,3 +245,34 @@ def test_the_daily_tick_warns_of_a_late_order_nobody_touched(make_user, make_sto
     run_tick(app, name="test", now=datetime(2026, 8, 25, 19, tzinfo=UTC))
     told = db.session.scalars(select(Reminder).where(Reminder.kind == "stock_up_late")).all()
     assert {r.user_id for r in told} == {manager.id}
+
+
+def test_a_line_added_and_changed_on_the_page_is_kept(shop, client, login):
+    store, manager = shop
+    login(manager)
+    added = client.post(
+        f"/stores/{store.id}/stock-up",
+        data={"name": "Blush", "current_stock": "300", "daily_sales": "4"},
+    )
+    assert added.status_code == 302
+    line = db.session.scalars(select(ProductLine).where(ProductLine.store_id == store.id)).one()
+    assert (line.name, line.current_stock, line.daily_sales) == ("Blush", 300, 4)
+    changed = client.post(
+        f"/stores/{store.id}/stock-up",
+        data={"line_id": str(line.id), "current_stock": "120"},
+    )
+    assert changed.status_code == 302
+    assert db.session.get(ProductLine, line.id).current_stock == 120
+
+
+def test_a_line_changed_through_the_api_is_kept(shop, api_as):
+    store, manager = shop
+    api = api_as(manager)
+    body = {"name": "Blush", "current_stock": 300, "daily_sales": 4}
+    line_id = api.post(f"/api/v1/stores/{store.id}/product-lines", json=body).json["id"]
+    answer = api.patch(
+        f"/api/v1/stores/{store.id}/product-lines/{line_id}", json={"daily_sales": 9}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    shown = api.get(f"/api/v1/stores/{store.id}/stock-up").json
+    assert [(line["name"], line["daily_sales"]) for line in shown["lines"]] == [("Blush", 9)]

@@ -126,29 +126,35 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
     return redirect(back or url_for("stores.plan", store_id=task.store_id))
 
 
-def _tick(task_id: int, change: Callable[..., tuple[Task, bool]]) -> Any:
+def _tick(task_id: int, change: Callable[..., tuple[Task, bool]]) -> tuple[Task, str | None]:
+    """Apply a tick or untick; a refusal rolls back and comes back as its message."""
     task_for(current_user, task_id)
     try:
         task, _ = change(task_id, current_user)
     except RuleError as error:
         db.session.rollback()
-        return _row_or_back(task_for(current_user, task_id), error.message)
-    db.session.commit()
-    return _row_or_back(task)
+        return task_for(current_user, task_id), error.message
+    return task, None
 
 
 @bp.post("/tasks/<int:task_id>/complete")
 @login_required
 def complete(task_id: int) -> Any:
     """Tick the task off."""
-    return _tick(task_id, services.complete_task)
+    task, refusal = _tick(task_id, services.complete_task)
+    if refusal is None:
+        db.session.commit()
+    return _row_or_back(task, refusal)
 
 
 @bp.post("/tasks/<int:task_id>/reopen")
 @login_required
 def reopen(task_id: int) -> Any:
     """Untick the task."""
-    return _tick(task_id, services.reopen_task)
+    task, refusal = _tick(task_id, services.reopen_task)
+    if refusal is None:
+        db.session.commit()
+    return _row_or_back(task, refusal)
 
 
 @bp.post("/tasks/<int:task_id>/assign")
