@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import has_app_context
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash

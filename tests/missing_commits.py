@@ -42,6 +42,7 @@ class Mutant:
 
 WEB = "tests/web/test_pages.py"
 API = "tests/web/test_api.py"
+# fmt: off
 MUTANTS = (
     Mutant("ticking (page)", "tracker.tasks.views", "complete", (WEB,)),
     Mutant("unticking (page)", "tracker.tasks.views", "reopen", (WEB,)),
@@ -59,9 +60,13 @@ MUTANTS = (
     Mutant("profile edit (API)", "tracker.api.views", "update_store", (API,)),
     Mutant("account binding (API)", "tracker.api.views", "bind_account", ("tests/accounts", API)),
     Mutant("live logging (API)", "tracker.api.views", "log_live", ("tests/lives", API)),
-    Mutant("product-line saving (API)", "tracker.api.views", "add_product_line", ("tests/stockup", API)),
+    Mutant(
+        "product-line saving (API)", "tracker.api.views", "add_product_line",
+        ("tests/stockup", API),
+    ),
     Mutant("product-line change (API)", "tracker.api.views", "change_line", ("tests/stockup", API)),
 )
+# fmt: on
 
 
 # --- the plugin: load a copy of one module with one function's commits dropped ----------
