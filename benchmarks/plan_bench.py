@@ -19,13 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tracker.playbook.catalog import load_catalog  # noqa: E402
+from tracker.playbook.loader import load_catalog  # noqa: E402
 from tracker.playbook.plan import generate_plan  # noqa: E402
 from tracker.playbook.profile import StoreProfile, derive_store_type  # noqa: E402
 
 PARSE_SNIPPET = (
     "import time, sys; from pathlib import Path; "
-    "from tracker.playbook.catalog import load_catalog; "
+    "from tracker.playbook.loader import load_catalog; "
     "start = time.perf_counter(); load_catalog(Path(sys.argv[1])); "
     "print(time.perf_counter() - start)"
 )

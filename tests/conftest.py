@@ -22,7 +22,8 @@ from tracker import create_app
 from tracker.auth.models import User
 from tracker.auth.services import create_token, create_user
 from tracker.db import db
-from tracker.playbook.catalog import Catalog, load_catalog
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.loader import load_catalog
 from tracker.playbook.plan import Plan, generate_plan
 from tracker.playbook.profile import StoreProfile, parse_profile
 from tracker.stores.models import Store

@@ -34,7 +34,8 @@ from tracker.api.openapi import PREFIX
 from tracker.auth.services import create_token, create_user
 from tracker.db import db
 from tracker.lives.services import log_live
-from tracker.playbook.catalog import Catalog, load_catalog
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.loader import load_catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.stockup.changes import change_product_line
 from tracker.stores.models import local_today

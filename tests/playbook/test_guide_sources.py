@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.playbook.catalog import load_catalog
+from tracker.playbook.loader import load_catalog
 from tracker.playbook.seeds import SeedError
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

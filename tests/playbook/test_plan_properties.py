@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SEEDS
-from tracker.playbook.catalog import load_catalog
+from tracker.playbook.loader import load_catalog
 from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import StoreProfile, derive_store_type
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.playbook.catalog import load_catalog
+from tracker.playbook.loader import load_catalog
 from tracker.playbook.readiness import Tally, assess, worst
 from tracker.playbook.seeds import SeedError
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker.playbook.catalog import load_catalog
+from tracker.playbook.loader import load_catalog
 from tracker.playbook.seeds import SeedError
+from tracker.playbook.translations import missing_translations
 
 REAL_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ZH = Path("i18n") / "zh_CN.toml"
@@ -48,7 +49,7 @@ def test_simplified_chinese_says_every_seed_word():
     translation = catalog.translations["zh_CN"]
     # Every entry's title and description, every gate reason, every name a page shows,
     # both models, every advisor question and reason, every guide and section cited.
-    assert translation.missing(catalog) == []
+    assert missing_translations(translation, catalog) == []
     assert len(translation.entries) == len(catalog.entries)
     assert translation.name("peak", "black_friday") == "黑色星期五"
     assert translation.entries["campaign.register"].title == "报名{year}年{peak}活动"
@@ -58,7 +59,7 @@ def test_a_missing_translation_is_listed_by_entry(seeds):
     edit(seeds, r'^\[tasks\."live\.daily"\]\ntitle = .*\ndescription = .*\n', "")
     edit(seeds, r"^black_friday = .*\n", "")
     catalog = load_catalog(seeds)
-    assert catalog.translations["zh_CN"].missing(catalog) == [
+    assert missing_translations(catalog.translations["zh_CN"], catalog) == [
         "peaks.black_friday",
         "tasks.live.daily",
     ]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tracker.playbook.catalog import load_catalog
+from tracker.playbook.loader import load_catalog
 from tracker.playbook.seeds import SeedError
 
 REAL_SEEDS = Path(__file__).resolve().parents[2] / "seeds"

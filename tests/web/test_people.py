@@ -26,7 +26,7 @@ from tracker.auth.models import ApiToken, User
 from tracker.auth.services import check_login, create_token, create_user
 from tracker.db import db, utcnow
 from tracker.errors import InputError
-from tracker.playbook.catalog import load_catalog
+from tracker.playbook.loader import load_catalog
 from tracker.stores.services import add_member, create_store, parse_store_input
 
 TRACKER = Path(sys.executable).with_name("tracker")

@@ -23,7 +23,7 @@ from flask import Flask
 from marshmallow import Schema
 
 from tracker.api.schemas import ErrorOut, request_schemas
-from tracker.playbook.catalog import load_catalog
+from tracker.playbook.loader import load_catalog
 
 PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"

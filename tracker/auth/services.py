@@ -17,8 +17,8 @@ from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token
 from tracker.db import db, utcnow
 from tracker.errors import FieldError, InputError
 from tracker.i18n import SUPPORTED_LOCALES
-from tracker.playbook.catalog import zone_exists
 from tracker.playbook.phrases import phrase
+from tracker.playbook.zones import zone_exists
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200

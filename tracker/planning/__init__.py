@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from tracker.playbook.advisor import Advice, market_note
-from tracker.playbook.catalog import Catalog, load_catalog
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.loader import load_catalog
 
 
 def get_catalog() -> Catalog:

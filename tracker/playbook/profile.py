@@ -21,10 +21,11 @@ from marshmallow import (
     validates_schema,
 )
 
-from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market, zone_exists
+from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market
 from tracker.playbook.peaks import SUPPORTED_YEARS
 from tracker.playbook.phrases import Phrase, phrase
 from tracker.playbook.seeds import describe_errors
+from tracker.playbook.zones import zone_exists
 
 # Plans look a year either side of their dates, so keep that margin inside
 # the years the peak calendar can compute.

@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
+from tracker.playbook.catalog import Catalog, EntryText, GuideText, SeedTranslation
 from tracker.playbook.seeds import SeedError, read_toml
-
-if TYPE_CHECKING:
-    from tracker.playbook.catalog import Catalog
 
 # Names a page shows: each table holds key = "name" for one kind of seed thing.
 NAME_TABLES = {
@@ -38,81 +35,42 @@ NAME_TABLES = {
 _TOP_LEVEL = frozenset({*NAME_TABLES, "models", "tasks", "advisor", "guides", "readiness"})
 
 
-@dataclass(frozen=True)
-class EntryText:
-    """One playbook entry in another language (placeholders as in the English entry)."""
-
-    title: str
-    description: str
-    gate_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class GuideText:
-    """A guide's name and its section headings in another language."""
-
-    name: str
-    sections: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class SeedTranslation:
-    """Everything the seeds say, in one language."""
-
-    locale: str
-    path: Path
-    # kind ("phase", "market", …, "model") -> key -> name
-    names: Mapping[str, Mapping[str, str]]
-    model_summaries: Mapping[str, str]
-    entries: Mapping[str, EntryText]
-    questions: Mapping[str, str]
-    # question key -> one text per outcome, in the order of advisor.toml
-    reasons: Mapping[str, tuple[str, ...]]
-    tie_why: str | None
-    guides: Mapping[str, GuideText] = field(default_factory=dict)
-    # Where the readiness rule's thresholds come from (seeds/readiness.toml's source).
-    readiness_source: str | None = None
-
-    def name(self, kind: str, key: str) -> str | None:
-        """The translated name of a seed thing (``kind`` in the singular: "market")."""
-        return self.names.get(kind, {}).get(key)
-
-    def missing(self, catalog: Catalog) -> list[str]:
-        """List what the seeds say that this language does not, as ``table.key[.field]``."""
-        known = _named(catalog)
-        out = [
-            f"{table}.{key}"
-            for table, kind in NAME_TABLES.items()
-            for key in sorted(known[kind])
-            if self.name(kind, key) is None
-        ]
-        for key in catalog.models:
-            if self.name("model", key) is None:
-                out.append(f"models.{key}.name")
-            if key not in self.model_summaries:
-                out.append(f"models.{key}.summary")
-        for entry in catalog.entries:
-            text = self.entries.get(entry.key)
-            if text is None:
-                out.append(f"tasks.{entry.key}")
-            elif entry.gate is not None and text.gate_reason is None:
-                out.append(f"tasks.{entry.key}.gate_reason")
-        for question in catalog.advisor.questions:
-            if question.key not in self.questions:
-                out.append(f"advisor.questions.{question.key}.question")
-            if question.key not in self.reasons:
-                out.append(f"advisor.questions.{question.key}.why")
-        if self.tie_why is None:
-            out.append("advisor.tie.why")
-        if self.readiness_source is None:
-            out.append("readiness.source")
-        for guide, sections in _cited(catalog).items():
-            text = self.guides.get(guide)
-            if text is None:
-                out.append(f"guides.{guide}")
-                continue
-            out += [f"guides.{guide}.sections.{s!r}" for s in sorted(sections - set(text.sections))]
-        return out
+def missing_translations(translation: SeedTranslation, catalog: Catalog) -> list[str]:
+    """List what the seeds say that ``translation`` does not, as ``table.key[.field]``."""
+    known = _named(catalog)
+    out = [
+        f"{table}.{key}"
+        for table, kind in NAME_TABLES.items()
+        for key in sorted(known[kind])
+        if translation.name(kind, key) is None
+    ]
+    for key in catalog.models:
+        if translation.name("model", key) is None:
+            out.append(f"models.{key}.name")
+        if key not in translation.model_summaries:
+            out.append(f"models.{key}.summary")
+    for entry in catalog.entries:
+        text = translation.entries.get(entry.key)
+        if text is None:
+            out.append(f"tasks.{entry.key}")
+        elif entry.gate is not None and text.gate_reason is None:
+            out.append(f"tasks.{entry.key}.gate_reason")
+    for question in catalog.advisor.questions:
+        if question.key not in translation.questions:
+            out.append(f"advisor.questions.{question.key}.question")
+        if question.key not in translation.reasons:
+            out.append(f"advisor.questions.{question.key}.why")
+    if translation.tie_why is None:
+        out.append("advisor.tie.why")
+    if translation.readiness_source is None:
+        out.append("readiness.source")
+    for guide, sections in _cited(catalog).items():
+        text = translation.guides.get(guide)
+        if text is None:
+            out.append(f"guides.{guide}")
+            continue
+        out += [f"guides.{guide}.sections.{s!r}" for s in sorted(sections - set(text.sections))]
+    return out
 
 
 def load_translations(folder: Path, catalog: Catalog) -> dict[str, SeedTranslation]:

@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 from tracker.auth.models import User
 from tracker.db import db, utcnow
 from tracker.errors import FieldError, InputError
-from tracker.playbook.catalog import zone_exists
 from tracker.playbook.phrases import phrase
+from tracker.playbook.zones import zone_exists
 from tracker.reminders.channels import SmtpSettings, Target, check_target
 from tracker.reminders.dispatch import DispatchSettings
 from tracker.reminders.models import CHANNEL_KINDS, Channel, Reminder
