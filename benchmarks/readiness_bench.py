@@ -33,7 +33,7 @@ from web_bench import (  # noqa: E402
 
 from tracker.auth.models import User  # noqa: E402
 from tracker.auth.services import create_token  # noqa: E402
-from tracker.db import db  # noqa: E402
+from tracker.extensions import db  # noqa: E402
 
 
 def main() -> None:

@@ -158,7 +158,8 @@ def seed_reminders(database_url: str, webhook_url: str, count: int, prefix: str)
     from tracker import create_app
     from tracker.auth.models import User
     from tracker.auth.services import create_user
-    from tracker.db import db, utcnow
+    from tracker.clock import utcnow
+    from tracker.extensions import db
     from tracker.reminders.models import Reminder
     from tracker.reminders.services import add_channel
 

@@ -35,10 +35,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.auth.models import User  # noqa: E402
 from tracker.auth.services import create_user  # noqa: E402
-from tracker.db import db  # noqa: E402
+from tracker.catalog import get_catalog  # noqa: E402
+from tracker.clock import local_today  # noqa: E402
 from tracker.errors import RuleError  # noqa: E402
-from tracker.planning import get_catalog  # noqa: E402
-from tracker.stores.models import Store, local_today  # noqa: E402
+from tracker.extensions import db  # noqa: E402
+from tracker.stores.models import Store  # noqa: E402
 from tracker.stores.services import add_member, create_store, parse_store_input  # noqa: E402
 from tracker.tasks.models import Task  # noqa: E402
 from tracker.tasks.services import assign_task, complete_task, lock_reasons  # noqa: E402

@@ -17,7 +17,7 @@ logger = logging.getLogger("alembic.env")
 
 def render_item(type_, obj, autogen_context):
     """Write our UTC column type as the plain DateTime it stores."""
-    from tracker.db import UTCDateTime
+    from tracker.columns import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -21,7 +21,7 @@ from tests.api.response_check import install_response_check
 from tracker import create_app
 from tracker.auth.models import User
 from tracker.auth.services import create_token, create_user
-from tracker.db import db
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.loader import load_catalog
 from tracker.playbook.plan import Plan, generate_plan

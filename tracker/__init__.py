@@ -21,19 +21,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(build_config(Path(app.instance_path), config))
 
-    from tracker import database, i18n, web
+    from tracker import i18n, schema, web
     from tracker.accounts import views as account_views
     from tracker.api import views as api_views
     from tracker.auth import cli as auth_cli
     from tracker.auth import views as auth_views
     from tracker.calendar import views as calendar_views
-    from tracker.db import db
-    from tracker.extensions import csrf, login_manager, migrate
+    from tracker.cli import playbook as planning_cli
+    from tracker.extensions import csrf, db, login_manager, migrate
     from tracker.i18n import views as i18n_views
     from tracker.lives import views as live_views
     from tracker.main import views as main_views
     from tracker.ops import init_app as init_ops
-    from tracker.planning import cli as planning_cli
     from tracker.readiness import views as readiness_views
     from tracker.reminders import cli as reminder_cli
     from tracker.reminders import views as reminder_views
@@ -46,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    database.init_app(app)
+    schema.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     init_ops(app)

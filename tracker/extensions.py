@@ -1,11 +1,14 @@
-"""Flask extensions, created once here and bound to each app in ``create_app``."""
+"""Flask extensions, the database handle included, created once here and bound in ``create_app``."""
 
 from __future__ import annotations
 
 from flask_babel import Babel, gettext
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
 
 
 def N_(text: str) -> str:
@@ -13,6 +16,21 @@ def N_(text: str) -> str:
     return text
 
 
+# Name constraints the same way on every database, so migrations can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = N_("Please log in to see this page.")

@@ -14,9 +14,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from tracker.auth.models import User
-from tracker.db import db, get_by_id
+from tracker.columns import get_by_id
 from tracker.errors import InputError, NotAllowed, NotFound, RuleError
-from tracker.extensions import login_manager
+from tracker.extensions import db, login_manager
 from tracker.i18n.labels import field_label
 from tracker.i18n.text import localize
 from tracker.playbook.phrases import phrase

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from tracker.accounts.models import Account
-from tracker.db import db
-from tracker.stores.models import local_today
+from tracker.clock import local_today
+from tracker.extensions import db
 from tracker.tasks.models import Task
 
 ZONE = "America/Los_Angeles"  # the US market's zone

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from tracker import create_app
 from tracker.api import openapi
 from tracker.api.openapi import PREFIX, openapi_spec
-from tracker.db import db
+from tracker.extensions import db
 
 
 @pytest.fixture(scope="module")

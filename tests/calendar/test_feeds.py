@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from tracker.calendar import services as calendar_services
 from tracker.calendar.models import CalendarFeed
-from tracker.db import db, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
 from tracker.lives.hot_videos import log_hot_video
 from tracker.playbook.peaks import peaks_between
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.stores.services import remove_member
 from tracker.tasks.models import Task
 from tracker.tasks.services import add_custom_task, complete_task

@@ -24,13 +24,14 @@ from sqlalchemy import select
 
 from tracker.accounts.services import register_account
 from tracker.auth.models import User
-from tracker.db import db
+from tracker.clock import local_today
+from tracker.extensions import db
 from tracker.lives.services import log_live
 from tracker.reminders.dispatch import DispatchSettings, dispatch_due
 from tracker.reminders.queue import queue_reminders
 from tracker.reminders.services import add_channel
 from tracker.stockup.changes import change_product_line
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.services import assign_task, complete_task, record_note
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from tracker.db import db
+from tracker.extensions import db
 from tracker.lives.hot_videos import log_hot_video
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import queue_reminders

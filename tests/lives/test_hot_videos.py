@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tracker.db import db
+from tracker.clock import local_today
+from tracker.extensions import db
 from tracker.reminders.models import Reminder
-from tracker.stores.models import local_today
 from tracker.tasks.models import Task
 
 VIDEO = "https://www.tiktok.com/@sunny/video/7312345678901234567"

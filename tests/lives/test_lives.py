@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tracker.db import db
+from tracker.clock import local_today
+from tracker.extensions import db
 from tracker.lives.models import LiveSession
 from tracker.lives.services import cadence, log_live
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import queue_reminders
-from tracker.stores.models import local_today
 from tracker.tasks.models import Task
 
 ZONE = "America/Los_Angeles"

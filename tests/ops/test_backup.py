@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tracker import create_app
-from tracker.db import db
+from tracker.extensions import db
 from tracker.ops.backup import backup_sqlite
 
 ROWS_PER_TRANSACTION = 25

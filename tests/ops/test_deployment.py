@@ -59,7 +59,7 @@ def _seed(database_url: str, webhook_url: str) -> dict[str, Any]:
     """A manager with a webhook channel to the sink and an API token, through the services."""
     from tracker import create_app
     from tracker.auth.services import create_token, create_user
-    from tracker.db import db
+    from tracker.extensions import db
     from tracker.reminders.services import add_channel
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url})

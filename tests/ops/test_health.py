@@ -6,7 +6,8 @@ import logging
 from datetime import timedelta
 
 from tracker import create_app
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.extensions import db
 from tracker.reminders.models import SchedulerTick
 
 

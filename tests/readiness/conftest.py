@@ -10,8 +10,8 @@ import time_machine
 from sqlalchemy import select
 
 from tracker.auth.models import User
-from tracker.db import db
 from tracker.errors import RuleError
+from tracker.extensions import db
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task

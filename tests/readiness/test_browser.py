@@ -15,8 +15,8 @@ from tests.web.test_browser import (  # noqa: F401 - the live server and browser
     live_server,
 )
 from tracker.auth.models import User
-from tracker.db import db
-from tracker.planning import get_catalog
+from tracker.catalog import get_catalog
+from tracker.extensions import db
 from tracker.stores.services import create_store, parse_store_input
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.readiness.conftest import tick_up_to
-from tracker.db import db
+from tracker.extensions import db
 from tracker.readiness.burndown import burndown
 from tracker.stores.services import add_member
 from tracker.tasks.models import Task

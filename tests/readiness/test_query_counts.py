@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 
 from tests.readiness.conftest import onboarding_task, tick_up_to
 from tracker.auth.services import create_token
-from tracker.db import db
+from tracker.extensions import db
 from tracker.stores.models import Store
 from tracker.tasks.models import Activity, Task
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from tests.readiness.conftest import NOW, OPENED, TODAY, onboarding_task, peak_task, tick_up_to
-from tracker.db import db
+from tracker.extensions import db
 from tracker.readiness.queries import portfolio
 from tracker.stores.services import add_member
 

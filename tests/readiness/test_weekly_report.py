@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tests.readiness.conftest import tick_up_to
 from tests.reminders.conftest import sink  # noqa: F401 - the webhook receiver fixture
-from tracker.db import db
+from tracker.extensions import db
 from tracker.readiness.models import ReadinessSnapshot
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchSettings, dispatch_due

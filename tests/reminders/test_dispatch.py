@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.extensions import db
 from tracker.reminders.dispatch import DispatchSettings, claim_due_reminders, dispatch_due
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import queue_now

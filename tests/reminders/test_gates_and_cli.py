@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tracker.db import db
+from tracker.extensions import db
 from tracker.reminders.models import Reminder
 from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Task

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker.auth.models import User
-from tracker.db import db
+from tracker.extensions import db
 from tracker.reminders.models import Channel
 
 

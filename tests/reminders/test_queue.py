@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from tracker.db import db
+from tracker.extensions import db
 from tracker.playbook.catalog import STOCK_UP_ANCHORS
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import queue_now, queue_reminders

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from tracker.db import db
+from tracker.extensions import db
 from tracker.reminders.models import Reminder
 from tracker.stockup.changes import change_product_line
 from tracker.stockup.models import ProductLine

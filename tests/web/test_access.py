@@ -36,11 +36,12 @@ from tracker.calendar.services import (
     revoke_person_feed,
     revoke_store_feed,
 )
-from tracker.db import db, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
 from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.services import add_channel
 from tracker.stockup.models import ProductLine
-from tracker.stores.models import EligibilityOverride, Store, StoreMembership, local_today
+from tracker.stores.models import EligibilityOverride, Store, StoreMembership
 from tracker.tasks import services as task_services
 from tracker.tasks.models import Activity, Task
 

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.auth.services import create_token, revoke_token
-from tracker.db import db
-from tracker.stores.models import Store, local_today
+from tracker.clock import local_today
+from tracker.extensions import db
+from tracker.stores.models import Store
 from tracker.tasks.models import Task
 
 US_ZONE = "America/Los_Angeles"

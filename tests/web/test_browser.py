@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
 from tracker import create_app
-from tracker.db import db
+from tracker.extensions import db
 
 pytestmark = pytest.mark.browser
 

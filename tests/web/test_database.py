@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import POSTGRES_URL
 from tracker import create_app
 from tracker.auth.services import create_token
-from tracker.db import db
+from tracker.extensions import db
 from tracker.tasks.models import Activity, Task
 
 
@@ -85,7 +85,7 @@ def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
 
 
 def test_run_brings_the_embedded_database_up_to_date_by_itself(tmp_path):
-    from tracker.database import ensure_schema
+    from tracker.schema import ensure_schema
 
     app = create_app(
         {

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tracker.auth.models import User
-from tracker.db import db
+from tracker.extensions import db
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 

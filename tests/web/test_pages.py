@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tracker.auth.models import User
-from tracker.db import db
-from tracker.stores.models import EligibilityOverride, Store, local_today
+from tracker.clock import local_today
+from tracker.extensions import db
+from tracker.stores.models import EligibilityOverride, Store
 from tracker.tasks.models import Activity, Task
 
 STORE_FORM = {

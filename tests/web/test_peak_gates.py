@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from tracker.db import db
 from tracker.errors import RuleError
+from tracker.extensions import db
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, lock_reasons
 

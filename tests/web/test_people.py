@@ -24,8 +24,9 @@ from sqlalchemy import create_engine, select, text
 from tracker import create_app
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import check_login, create_token, create_user
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
 from tracker.errors import InputError
+from tracker.extensions import db
 from tracker.playbook.loader import load_catalog
 from tracker.stores.services import add_member, create_store, parse_store_input
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tracker.db import db
+from tracker.extensions import db
 from tracker.stores.models import Store
 from tracker.stores.services import parse_store_input, preview_store_update, update_store
 from tracker.tasks.models import Activity, Task

@@ -14,9 +14,10 @@ from sqlalchemy import func, select, update
 from tests.conftest import PASSWORD
 from tracker.auth.models import User
 from tracker.auth.services import create_token
-from tracker.db import db
+from tracker.clock import local_today
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.services import add_custom_task, assign_task, complete_task
 

@@ -8,7 +8,9 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.columns import UTCDateTime
+from tracker.extensions import db
 
 ACCOUNT_KINDS = ("official", "channel")
 

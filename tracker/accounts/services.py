@@ -17,12 +17,14 @@ from sqlalchemy import select
 
 from tracker.accounts.models import ACCOUNT_KINDS, Account
 from tracker.auth.models import User
-from tracker.db import db, get_by_id
+from tracker.clock import local_today
+from tracker.columns import get_by_id
 from tracker.errors import FieldError, InputError, NotFound, RuleError
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import known_territories, resolve_profile
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, parse_date, reopen_task

@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 
 from tracker.accounts.services import register_account, unbind_account
 from tracker.auth.access import store_for
-from tracker.db import db
+from tracker.catalog import get_catalog
 from tracker.errors import InputError, RuleError
+from tracker.extensions import db
 from tracker.i18n.text import label
-from tracker.planning import get_catalog
 from tracker.web import flash_refusal
 
 bp = Blueprint("accounts", __name__)

@@ -7,12 +7,13 @@ from datetime import date
 from typing import Any
 
 from tracker.accounts.models import Account
+from tracker.clock import local_today
 from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
 from tracker.readiness.queries import PeakScope, Scope, StoreReadiness
 from tracker.stockup.models import ProductLine
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.models import Activity, Task
 from tracker.tasks.queries import done_keys
 

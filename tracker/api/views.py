@@ -37,17 +37,18 @@ from tracker.api.serialize import (
 )
 from tracker.auth.access import require_manager, store_for, task_for, visible_stores
 from tracker.auth.services import user_for_token
-from tracker.db import db
+from tracker.catalog import get_catalog
+from tracker.clock import local_today
 from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
+from tracker.extensions import db
 from tracker.lives import hot_videos
 from tracker.lives import services as live_services
 from tracker.lives.models import LiveSession
-from tracker.planning import get_catalog
 from tracker.readiness.filters import parse_filters
 from tracker.stockup.changes import change_product_line
 from tracker.stockup.services import plan_stock_up, product_lines
 from tracker.stores import services as store_services
-from tracker.stores.models import EligibilityOverride, Store, local_today
+from tracker.stores.models import EligibilityOverride, Store
 from tracker.tasks import services as task_services
 from tracker.tasks.models import Activity, Task
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Select, exists, select
 
 from tracker.auth.models import User
-from tracker.db import db, get_by_id
+from tracker.columns import get_by_id
 from tracker.errors import NotAllowed, NotFound
+from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.stores.models import Store, StoreMembership
 from tracker.tasks.models import Task

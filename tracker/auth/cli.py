@@ -8,10 +8,11 @@ from flask.cli import AppGroup
 
 from tracker.auth.models import User
 from tracker.auth.services import create_token, create_user
-from tracker.database import ensure_schema
-from tracker.db import db, get_by_id
+from tracker.cli.playbook import BadArgument
+from tracker.columns import get_by_id
 from tracker.errors import InputError
-from tracker.planning.cli import BadArgument
+from tracker.extensions import db
+from tracker.schema import ensure_schema
 from tracker.stores.models import Store
 from tracker.stores.services import add_member
 

@@ -10,7 +10,9 @@ from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.columns import UTCDateTime
+from tracker.extensions import db
 
 ROLES = ("manager", "member")
 

@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token, normalise_email
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
 from tracker.errors import FieldError, InputError
+from tracker.extensions import db
 from tracker.i18n import SUPPORTED_LOCALES
 from tracker.playbook.phrases import phrase
 from tracker.playbook.zones import zone_exists

@@ -20,8 +20,9 @@ from tracker.auth.services import (
     has_users,
     revoke_token,
 )
-from tracker.db import db, get_by_id
+from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound
+from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import add_member, remove_member

@@ -8,7 +8,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.columns import UTCDateTime
+from tracker.extensions import db
 from tracker.stores.models import Store
 
 

@@ -12,9 +12,10 @@ from tracker.auth.access import store_for
 from tracker.calendar import services
 from tracker.calendar.ics import feed_calendar
 from tracker.calendar.models import CalendarFeed
-from tracker.db import db, utcnow
+from tracker.catalog import get_catalog
+from tracker.clock import utcnow
+from tracker.extensions import db
 from tracker.i18n import recipient_locale
-from tracker.planning import get_catalog
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 

@@ -8,8 +8,8 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from tracker.auth.services import choose_locale
-from tracker.db import db
 from tracker.errors import InputError
+from tracker.extensions import db
 from tracker.i18n import LOCALE_COOKIE
 from tracker.web import flash_refusal, safe_next
 

@@ -15,14 +15,15 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth.models import User
-from tracker.db import db, utcnow
+from tracker.clock import local_today, utcnow
 from tracker.errors import FieldError, InputError, RuleError
+from tracker.extensions import db
 from tracker.lives.models import HotVideo
 from tracker.lives.services import DAILY_LIVE_TASK
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
 from tracker.tasks.services import parse_url

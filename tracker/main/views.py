@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.auth.services import has_users
-from tracker.planning import get_catalog
+from tracker.catalog import get_catalog
 
 bp = Blueprint("main", __name__)
 

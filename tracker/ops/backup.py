@@ -14,8 +14,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import URL
 
-from tracker.db import db, utcnow
-from tracker.planning.cli import BadArgument
+from tracker.cli.playbook import BadArgument
+from tracker.clock import utcnow
+from tracker.extensions import db
 
 # Nothing was written: this database is backed up with its own tool (pg_dump).
 EXIT_USE_PG_DUMP = 3

@@ -18,7 +18,8 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.extensions import db
 from tracker.reminders.models import SchedulerTick
 
 bp = Blueprint("ops", __name__)

@@ -55,7 +55,7 @@ def check_app() -> None:
     The workers are forked from this process afterwards and find the parsed seeds in memory.
     """
     from tracker import create_app
-    from tracker.planning import get_catalog
+    from tracker.catalog import get_catalog
     from tracker.playbook.seeds import SeedError
 
     try:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tracker.db import db
+from tracker.extensions import db
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.readiness.queries import LIVE_STATUSES
 from tracker.stores.models import Store

@@ -17,12 +17,13 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 
 from tracker.auth.access import visible_stores
 from tracker.auth.models import User
-from tracker.db import db, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.models import Activity, Task, done_mark, gate_lock_reasons
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.

@@ -21,7 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.access import visible_stores
 from tracker.auth.models import User
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.extensions import db
 from tracker.i18n import recipient_locale
 from tracker.i18n.seeds import seed_name, task_title
 from tracker.i18n.text import day, label, localize, relative_due, say_list, separator

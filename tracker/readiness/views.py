@@ -10,11 +10,11 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.auth.access import store_for
-from tracker.db import utcnow
+from tracker.catalog import get_catalog
+from tracker.clock import utcnow
 from tracker.errors import InputError
 from tracker.i18n.text import separator
 from tracker.lives.services import cadence
-from tracker.planning import get_catalog
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name
 from tracker.playbook.readiness import STATUSES

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.db import db
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.readiness.queries import PeakScope, Scope, StoreReadiness

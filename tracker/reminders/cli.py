@@ -11,11 +11,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from tracker.auth.models import User
-from tracker.database import ensure_schema
-from tracker.db import db
+from tracker.catalog import get_catalog
+from tracker.cli.playbook import BadArgument
 from tracker.errors import InputError
-from tracker.planning import get_catalog
-from tracker.planning.cli import BadArgument
+from tracker.extensions import db
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.channels import Target, describe_target
 from tracker.reminders.dispatch import dispatch_due
@@ -23,6 +22,7 @@ from tracker.reminders.models import CHANNEL_KINDS
 from tracker.reminders.queue import queue_reminders
 from tracker.reminders.scheduler import build_scheduler, process_name
 from tracker.reminders.services import add_channel, dispatch_settings
+from tracker.schema import ensure_schema
 from tracker.tasks.gates import check_gates
 
 channel_group = AppGroup("channel", help="Where a person's reminders go.")

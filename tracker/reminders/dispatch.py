@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.extensions import db
 from tracker.reminders.channels import DeliveryError, Message, SmtpSettings, Target, deliver
 from tracker.reminders.models import Reminder
 from tracker.reminders.ratelimit import RateLimiter

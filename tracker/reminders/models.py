@@ -9,7 +9,9 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.columns import UTCDateTime
+from tracker.extensions import db
 
 CHANNEL_KINDS = ("email", "webhook", "slack", "feishu", "wecom", "dingtalk")
 # pending → sending (leased) → sent; a failure goes to failed (retried later) and,

@@ -24,13 +24,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
 from tracker.auth.models import User
-from tracker.db import db, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
 from tracker.i18n import recipient_locale
 from tracker.i18n.seeds import task_title
 from tracker.i18n.text import day
 from tracker.playbook.catalog import Catalog
 from tracker.reminders.models import Channel, Reminder
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.models import Task
 
 # The recurring task a day's live ticks off.

@@ -20,8 +20,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
-from tracker.db import db, utcnow
-from tracker.planning import get_catalog
+from tracker.catalog import get_catalog
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchReport, dispatch_due
 from tracker.reminders.models import SchedulerTick
@@ -29,7 +30,7 @@ from tracker.reminders.queue import queue_reminders
 from tracker.reminders.services import dispatch_settings
 from tracker.stockup.changes import warn_late_stock_ups
 from tracker.stockup.services import plan_stock_up
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
 from tracker.tasks.plan_sync import roll_forward, stores_behind
 

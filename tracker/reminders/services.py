@@ -10,8 +10,9 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from tracker.auth.models import User
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
 from tracker.errors import FieldError, InputError
+from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.playbook.zones import zone_exists
 from tracker.reminders.channels import SmtpSettings, Target, check_target

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.access import require_manager
-from tracker.db import db, get_by_id
+from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound
+from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.reminders.channels import Target, describe_target
 from tracker.reminders.dispatch import retry_reminder

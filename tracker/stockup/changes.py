@@ -10,7 +10,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth.models import User
-from tracker.db import db, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
 from tracker.i18n.seeds import seed_name
 from tracker.i18n.text import day, localize, number
 from tracker.playbook.catalog import Catalog
@@ -18,7 +19,7 @@ from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
 from tracker.stockup.models import ProductLine
 from tracker.stockup.services import LinePeakPlan, StockUpPlan, plan_stock_up, save_line
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.plan_sync import sync_plan
 
 

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.columns import UTCDateTime
+from tracker.extensions import db
 
 
 class ProductLine(db.Model):

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import select
 
 from tracker.auth.models import User
-from tracker.db import db, get_by_id
+from tracker.columns import get_by_id
 from tracker.errors import FieldError, InputError, NotFound
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak
 from tracker.playbook.phrases import phrase

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.columns import UTCDateTime
+from tracker.extensions import db
 from tracker.playbook.profile import StoreProfile
 
 # Profile fields kept as columns, in the names of the CLI flags and the API.
@@ -123,8 +124,3 @@ class EligibilityOverride(db.Model):
 
     store: Mapped[Store] = relationship(back_populates="overrides")
     user: Mapped[User | None] = relationship()
-
-
-def local_today(zone: str, now: datetime | None = None) -> date:
-    """Return the date it is now in ``zone`` (the IANA name)."""
-    return (now or utcnow()).astimezone(ZoneInfo(zone)).date()

@@ -11,19 +11,14 @@ from sqlalchemy import select, update
 
 from tracker.auth.access import require_manager
 from tracker.auth.models import User
-from tracker.db import db
+from tracker.clock import local_today
 from tracker.errors import FieldError, InputError
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import Warning, check_eligibility
 from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import ProfileError, StoreProfile, parse_profile, resolve_profile
-from tracker.stores.models import (
-    PROFILE_FIELDS,
-    EligibilityOverride,
-    Store,
-    StoreMembership,
-    local_today,
-)
+from tracker.stores.models import PROFILE_FIELDS, EligibilityOverride, Store, StoreMembership
 from tracker.tasks.activity import log_activity
 from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Task

@@ -14,12 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts.services import bound_accounts
 from tracker.auth.access import require_manager, store_for, visible_stores
-from tracker.db import db
+from tracker.catalog import get_catalog, market_note_for
+from tracker.clock import local_today
 from tracker.errors import FieldError, InputError, whole_number_or_text
+from tracker.extensions import db
 from tracker.i18n.seeds import task_title
 from tracker.i18n.text import number
 from tracker.lives.services import cadence
-from tracker.planning import get_catalog, market_note_for
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
@@ -28,7 +29,7 @@ from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
 from tracker.stores.forms import advisor_answers, overrides_from, store_fields
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.models import Activity, Task, done_mark
 from tracker.tasks.plan_sync import roll_forward
 from tracker.tasks.services import add_custom_task

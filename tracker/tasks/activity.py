@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tracker.auth.models import User
-from tracker.db import db
+from tracker.extensions import db
 from tracker.playbook.phrases import Phrase
 from tracker.tasks.models import Activity, Task
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from tracker.database import ensure_schema
-from tracker.db import db
-from tracker.planning import get_catalog
-from tracker.planning.cli import plan_group
+from tracker.catalog import get_catalog
+from tracker.cli.playbook import plan_group
+from tracker.extensions import db
+from tracker.schema import ensure_schema
 from tracker.tasks.plan_sync import roll_forward, stores_behind
 
 

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
-from tracker.db import db, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
 from tracker.i18n.seeds import gate_reason, task_title
 from tracker.i18n.text import day
 from tracker.reminders.queue import queue_now
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys_by_store
 

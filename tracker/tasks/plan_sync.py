@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import select
 
 from tracker.auth.models import User
-from tracker.db import db
+from tracker.clock import local_today
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import Plan, PlannedTask, generate_plan
 from tracker.playbook.profile import StoreProfile
 from tracker.stockup.services import stock_up_overrides
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from tracker.db import db
+from tracker.extensions import db
 from tracker.tasks.models import Task, done_mark
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from tracker.auth.access import can_work_on
 from tracker.auth.models import User
-from tracker.db import db, get_by_id, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.columns import get_by_id
 from tracker.errors import (
     FieldError,
     InputError,
@@ -21,10 +22,11 @@ from tracker.errors import (
     RuleError,
     whole_number_or_text,
 )
+from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, Names, phrase
 from tracker.playbook.profile import PLANNABLE_YEARS
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.tasks.activity import log_activity
 from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Task

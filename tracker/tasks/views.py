@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.access import task_for, visible_stores
-from tracker.db import db
+from tracker.clock import local_today
 from tracker.errors import InputError, RuleError
+from tracker.extensions import db
 from tracker.i18n.text import localize
-from tracker.stores.models import Store, local_today
+from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
 from tracker.tasks.models import Activity, Task

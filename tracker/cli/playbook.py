@@ -12,8 +12,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from tracker.planning import get_catalog, market_note_for
-from tracker.planning.render import render_advice_table, render_peaks_table, render_plan_table
+from tracker.catalog import get_catalog, market_note_for
+from tracker.cli.render import render_advice_table, render_peaks_table, render_plan_table
 from tracker.playbook.advisor import AnswerError, advise, parse_answers
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import SUPPORTED_YEARS, peaks_in_year

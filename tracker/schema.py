@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from tracker.db import db
+from tracker.extensions import db
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Plans inside the web app: the catalog the app plans from, and the plan commands."""
+"""The catalog the running app plans from, loaded once per process from its seeds folder."""
 
 from __future__ import annotations
 

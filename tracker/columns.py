@@ -1,39 +1,18 @@
-"""The database handle and the column types every model shares."""
+"""Column types and row look-ups that every model shares."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, TypeDecorator
 
-# Name constraints the same way on every database, so migrations can refer to them.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-db = SQLAlchemy(model_class=Base)
+from tracker.extensions import db
 
 _M = TypeVar("_M")
 
 # The largest id an INTEGER primary key holds; anything larger cannot exist.
 MAX_ID = 2**31 - 1
-
-
-def utcnow() -> datetime:
-    """Return the current instant, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

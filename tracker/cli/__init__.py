@@ -19,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 
 from tracker import create_app
 from tracker.config import ConfigError
-from tracker.database import SchemaNotCurrent, ensure_schema
 from tracker.ops.logs import configure_logging
 from tracker.playbook.seeds import SeedError
+from tracker.schema import SchemaNotCurrent, ensure_schema
 
 cli = FlaskGroup(
     name="tracker",
