@@ -1,8 +1,11 @@
-"""Errors services raise for bad input or a refused action; views turn them into pages or JSON."""
+"""Errors services raise for bad input or a refused action, and the one JSON shape they take."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from flask import Response, jsonify
 
 from tracker.playbook.profile import FieldError
 
@@ -12,6 +15,8 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "RuleError",
+    "error_response",
+    "input_error_response",
     "whole_number_or_text",
 ]
 
@@ -62,3 +67,28 @@ class NotFound(LookupError):
 
 class NotAllowed(PermissionError):
     """The person may not see or change this."""
+
+
+# --- the API's one error shape: {"error": {"code", "message", "field"?}} ---------------
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, **extra: Any
+) -> tuple[Response, int]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    body.update(extra)
+    return jsonify({"error": body}), status
+
+
+def input_error_response(error: InputError) -> tuple[Response, int]:
+    """Answer 400 naming the first bad field, with every problem listed."""
+    first = error.errors[0]
+    return error_response(
+        400,
+        "invalid",
+        "; ".join(str(e) for e in error.errors),
+        first.field,
+        errors=[{"field": e.field, "message": e.message} for e in error.errors],
+    )

@@ -16,8 +16,8 @@ import pytest
 from pythonjsonlogger.json import JsonFormatter
 
 from tracker import create_app
-from tracker.cli import main
 from tracker.config import ConfigError
+from tracker.console import main
 from tracker.ops.logs import logging_config
 
 TRACKER = Path(sys.executable).with_name("tracker")

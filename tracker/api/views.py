@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from tracker.accounts.services import bound_accounts, register_account, unbind_account
-from tracker.api.errors import error_response, input_error_response
 from tracker.api.openapi import documented, openapi_spec
 from tracker.api.schemas import (
     AccountOut,
@@ -39,7 +38,15 @@ from tracker.auth.access import require_manager, store_for, task_for, visible_st
 from tracker.auth.services import user_for_token
 from tracker.catalog import get_catalog
 from tracker.clock import local_today
-from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError
+from tracker.errors import (
+    FieldError,
+    InputError,
+    NotAllowed,
+    NotFound,
+    RuleError,
+    error_response,
+    input_error_response,
+)
 from tracker.extensions import db
 from tracker.lives import hot_videos
 from tracker.lives import services as live_services

@@ -1,86 +1,23 @@
-"""The ``tracker`` console script: a Flask CLI group over ``create_app``.
-
-Every bad argument ends as one line on stderr and exit status 2, never a
-traceback: click's usage errors, our own validation and configuration errors
-alike.
-"""
+"""The ``tracker`` commands beside Flask's own, each group in the module named for it."""
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Sequence
-from typing import Any
-
-import click
-from flask import current_app
-from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
-from sqlalchemy.exc import OperationalError
-
-from tracker import create_app
-from tracker.config import ConfigError
-from tracker.ops.logs import configure_logging
-from tracker.playbook.seeds import SeedError
-from tracker.schema import SchemaNotCurrent, ensure_schema
-
-cli = FlaskGroup(
-    name="tracker",
-    create_app=create_app,
-    add_default_commands=False,
-    help="Operations checklist and task tracker for TikTok Shop sellers.",
-)
+from flask import Flask
 
 
-@click.pass_context
-@with_appcontext
-def _run(ctx: click.Context, **options: Any) -> None:
-    ensure_schema()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    # The embedded default ticks in this process; the reloader's parent only watches files.
-    reloader_parent = options.get("reload") and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
-    if app.config["TRACKER_SCHEDULER"] == "on" and not reloader_parent:
-        from tracker.reminders.scheduler import build_scheduler
+def init_app(app: Flask) -> None:
+    """Attach every command group to the app's CLI."""
+    from tracker.cli import plans, playbook, reminders, users
 
-        build_scheduler(app, blocking=False).start()
-    ctx.invoke(run_command, **options)
-
-
-cli.add_command(
-    click.Command(
-        "run",
-        callback=_run,
-        params=run_command.params,
-        help="Bring the embedded database to the current schema, start the in-process scheduler "
-        "(unless TRACKER_SCHEDULER=off), then serve the app.",
-    )
-)
-cli.add_command(shell_command)
-cli.add_command(routes_command)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Run the CLI, turning every bad-input error into one line and exit 2."""
-    try:
-        configure_logging()
-        result = cli.main(args=argv, prog_name="tracker", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as error:
-        click.echo(f"Error: {_one_line(error.format_message())}", err=True)
-        sys.exit(error.exit_code)
-    except (ConfigError, SeedError) as error:
-        click.echo(f"Error: {_one_line(str(error))}", err=True)
-        sys.exit(2)
-    except SchemaNotCurrent as error:
-        click.echo(f"Error: {_one_line(str(error))}", err=True)
-        sys.exit(1)
-    except OperationalError as error:
-        message = str(error.orig) if error.orig is not None else str(error)
-        click.echo(f"Error: cannot use the database: {_one_line(message)}", err=True)
-        sys.exit(1)
-    sys.exit(result if isinstance(result, int) else 0)
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    playbook.plan_group.add_command(plans.refresh_command)
+    for group in (
+        playbook.plan_group,
+        playbook.peaks_command,
+        playbook.advise_command,
+        users.user_group,
+        users.token_group,
+        reminders.channel_group,
+        reminders.reminders_group,
+        reminders.scheduler_command,
+    ):
+        app.cli.add_command(group)

@@ -9,7 +9,6 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 
 from tracker.catalog import get_catalog, market_note_for
@@ -50,13 +49,6 @@ def _market_code(catalog: Catalog, value: str) -> str:
         known = ", ".join(catalog.markets)
         raise BadArgument(f"--market: unknown market {value!r} (known: {known})")
     return code
-
-
-def register(app: Flask) -> None:
-    """Attach the planning commands to the app's CLI."""
-    app.cli.add_command(plan_group)
-    app.cli.add_command(peaks_command)
-    app.cli.add_command(advise_command)
 
 
 def _catalog() -> Catalog:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import click
 
 from tracker.catalog import get_catalog
-from tracker.cli.playbook import plan_group
 from tracker.extensions import db
 from tracker.schema import ensure_schema
 from tracker.tasks.plan_sync import roll_forward, stores_behind
 
 
-@plan_group.command("refresh")
+@click.command("refresh")
 def refresh_command() -> None:
     """Bring every store's tasks up to its own today: new occurrences, new peak work."""
     ensure_schema()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 
 from tracker.auth.models import User
@@ -92,9 +91,3 @@ def create_token_command(email: str, name: str) -> None:
     db.session.commit()
     click.echo(f"Token for {user.email} (shown once; keep it safe):")
     click.echo(secret)
-
-
-def register(app: Flask) -> None:
-    """Attach the people commands to the app's CLI."""
-    app.cli.add_command(user_group)
-    app.cli.add_command(token_group)

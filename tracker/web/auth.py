@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from tracker.auth.access import require_manager, visible_stores
-from tracker.auth.forms import LoginForm, PersonForm, TokenForm
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import (
     check_login,
@@ -27,6 +26,7 @@ from tracker.playbook.phrases import phrase
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import add_member, remove_member
 from tracker.web import flash_refusal, safe_next
+from tracker.web.auth_forms import LoginForm, PersonForm, TokenForm
 
 bp = Blueprint("auth", __name__)
 

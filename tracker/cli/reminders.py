@@ -7,7 +7,7 @@ import signal
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from tracker.auth.models import User
@@ -90,10 +90,3 @@ def scheduler_command() -> None:
     )
     scheduler.start()
     log.info("scheduler %s stopped", process_name(), extra={"scheduler": process_name()})
-
-
-def register(app: Flask) -> None:
-    """Attach the reminder commands to the app's CLI."""
-    app.cli.add_command(channel_group)
-    app.cli.add_command(reminders_group)
-    app.cli.add_command(scheduler_command)

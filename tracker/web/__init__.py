@@ -1,4 +1,4 @@
-"""What every page shares: the logged-in person, date wording, and error pages."""
+"""The pages: one blueprint per area, and what every page shares (the person, error pages)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,25 @@ from tracker.playbook.phrases import phrase
 
 
 def init_app(app: Flask) -> None:
-    """Register the template helpers and the error pages."""
+    """Register the pages, the template helpers and the error pages."""
+    from tracker.web import (
+        accounts,
+        auth,
+        calendar,
+        home,
+        language,
+        lives,
+        readiness,
+        reminders,
+        stockup,
+        stores,
+        tasks,
+    )
+
+    for area in (home, auth, stores, tasks, reminders, accounts, lives, stockup, readiness):
+        app.register_blueprint(area.bp)
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(language.bp)
     app.jinja_env.globals["current_year"] = lambda: date.today().year
     app.jinja_env.globals["unread_reminders"] = _unread_reminders
     app.jinja_env.globals["tz"] = ZoneInfo
@@ -118,7 +136,7 @@ def safe_next(target: str | None) -> str | None:
 
 def _bad_input(field: str, message: str) -> Any:
     if request.path.startswith("/api/"):
-        from tracker.api.errors import error_response
+        from tracker.errors import error_response
 
         return error_response(400, "invalid", f"{field}: {message}", field)
     return _error_page(
@@ -146,7 +164,7 @@ def _message(error: Any, default: Any) -> Any:
 
 def _error_page(status: int, code: str, title: Any, message: Any) -> tuple[str, int]:
     if request.path.startswith("/api/"):  # the API answers its own errors as JSON, in English
-        from tracker.api.errors import error_response
+        from tracker.errors import error_response
 
         return error_response(status, code, str(message))  # type: ignore[return-value]
     return render_template(

@@ -28,12 +28,12 @@ from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
-from tracker.stores.forms import advisor_answers, overrides_from, store_fields
 from tracker.stores.models import Store
 from tracker.tasks.models import Activity, Task, done_mark
 from tracker.tasks.plan_sync import roll_forward
 from tracker.tasks.services import add_custom_task
 from tracker.web import flash_refusal
+from tracker.web.store_forms import advisor_answers, overrides_from, store_fields
 
 bp = Blueprint("stores", __name__, url_prefix="/stores")
 # The paid-ads task, whose gate conditions the store page lists one by one.

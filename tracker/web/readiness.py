@@ -23,8 +23,8 @@ from tracker.readiness.burndown import burndown
 from tracker.readiness.filters import Filters, parse_filters
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.readiness.work import open_work
-from tracker.stores.views import catch_up_plan
 from tracker.web import field_message
+from tracker.web.stores import catch_up_plan
 
 bp = Blueprint("readiness", __name__)
 
