@@ -19,7 +19,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from tracker.i18n import SOURCE_LOCALE, SUPPORTED_LOCALES, catalog_folder
+from tracker.i18n.locales import SOURCE_LOCALE, SUPPORTED_LOCALES, catalog_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "tracker" / "translations"

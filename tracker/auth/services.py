@@ -17,7 +17,7 @@ from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token
 from tracker.clock import utcnow
 from tracker.errors import FieldError, InputError
 from tracker.extensions import db
-from tracker.i18n import SUPPORTED_LOCALES
+from tracker.i18n.locales import SUPPORTED_LOCALES
 from tracker.playbook.phrases import phrase
 from tracker.playbook.zones import zone_exists
 

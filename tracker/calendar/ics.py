@@ -12,8 +12,9 @@ from flask_babel import gettext
 from icalendar import Calendar, Event, vDuration
 
 from tracker.calendar.services import FeedContents, FeedTask, PeakDay, WarmupDay
+from tracker.i18n.format import day, say_list, separator
 from tracker.i18n.seeds import seed_name, source_text, task_description, task_title
-from tracker.i18n.text import day, localize, say_list, separator
+from tracker.i18n.text import localize
 from tracker.playbook.catalog import Catalog
 from tracker.tasks.models import Task
 

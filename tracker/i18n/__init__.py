@@ -13,17 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel import Locale
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from tracker.extensions import babel
+from tracker.i18n.locales import LOCALE_COOKIE, SOURCE_LOCALE, SUPPORTED_LOCALES
 
-SOURCE_LOCALE = "en"
-SUPPORTED_LOCALES = ("en", "zh_CN")
-# Each language named in itself, as a switcher shows it (never translated).
-LANGUAGE_NAMES = {"en": "English", "zh_CN": "中文"}
-LOCALE_COOKIE = "tracker_locale"
 # Chinese written in traditional characters: Simplified is not the reader's script.
 _TRADITIONAL = frozenset({"hant", "tw", "hk", "mo"})
 
@@ -74,15 +69,6 @@ def browser_locale(tags: Any) -> str:
         if parts[0] == "zh" and ("hans" in parts or not _TRADITIONAL & set(parts)):
             return "zh_CN"
     return SOURCE_LOCALE
-
-
-def catalog_folder(code: str) -> str:
-    """The folder of a language's catalog under tracker/translations: Babel's full name.
-
-    Flask-Babel looks catalogs up by ``str(Locale.parse(code))``, which spells
-    zh_CN with its script, zh_Hans_CN.
-    """
-    return str(Locale.parse(code))
 
 
 def select_timezone() -> str | None:

@@ -6,8 +6,14 @@ a code not listed here is shown as it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
+
+from tracker.i18n.format import SAID
+from tracker.i18n.locales import SOURCE_LOCALE, current_locale
 
 LABELS = {
     "role": {"manager": _l("Manager"), "member": _l("Member")},
@@ -121,9 +127,6 @@ def field_label(name: str | None) -> str:
     English messages name the field as the API does ("opened_on: …"), which the form
     shows beside the input anyway; other languages use the field's label.
     """
-    from tracker.i18n import SOURCE_LOCALE
-    from tracker.i18n.text import current_locale
-
     if not name:
         return ""
     if current_locale() == SOURCE_LOCALE:
@@ -134,3 +137,21 @@ def field_label(name: str | None) -> str:
         return str(_l("Answer"))
     shown = FIELDS.get(name)
     return str(shown) if shown is not None else name
+
+
+def label(code: Any, vocabulary: str) -> str:
+    """Name a code of one of the product's fixed vocabularies (roles, states, kinds…)."""
+    if not isinstance(code, str):
+        return _label(code, vocabulary)
+    return _cached_label(code, vocabulary, current_locale())
+
+
+@SAID
+def _cached_label(code: str, vocabulary: str, locale: str) -> str:
+    return _label(code, vocabulary)
+
+
+def _label(code: Any, vocabulary: str) -> str:
+    names: Mapping[str, Any] = LABELS.get(vocabulary, {})
+    shown = names.get(code)
+    return str(shown) if shown is not None else ("" if code is None else str(code))

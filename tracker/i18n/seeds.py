@@ -18,8 +18,8 @@ from flask_babel import gettext
 
 from tracker.catalog import get_catalog
 from tracker.extensions import N_
-from tracker.i18n import SOURCE_LOCALE
-from tracker.i18n.text import current_locale, day, number, say_list, separator
+from tracker.i18n.format import day, number, say_list, separator
+from tracker.i18n.locales import SOURCE_LOCALE, current_locale
 from tracker.playbook.catalog import Catalog, Entry
 from tracker.playbook.translations import SeedTranslation, split_source
 

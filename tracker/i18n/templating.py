@@ -9,8 +9,18 @@ from flask import Flask, request
 from flask_babel import gettext, ngettext
 from jinja2 import pass_context
 
-from tracker.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES
-from tracker.i18n.labels import field_label
+from tracker.i18n.format import (
+    day,
+    iso_date,
+    number,
+    parenthesized,
+    relative_due,
+    say_list,
+    separator,
+    when,
+)
+from tracker.i18n.labels import field_label, label
+from tracker.i18n.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_locale
 from tracker.i18n.seeds import (
     gate_reason,
     model_summary,
@@ -25,19 +35,7 @@ from tracker.i18n.seeds import (
     task_title,
     tie_why,
 )
-from tracker.i18n.text import (
-    current_locale,
-    day,
-    iso_date,
-    label,
-    localize,
-    number,
-    parenthesized,
-    relative_due,
-    say_list,
-    separator,
-    when,
-)
+from tracker.i18n.text import localize
 from tracker.playbook.phrases import Phrase
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from flask import Response
 
+from tracker.i18n.format import separator
 from tracker.i18n.seeds import seed_name, source_text, task_title
-from tracker.i18n.text import localize, separator
+from tracker.i18n.text import localize
 from tracker.readiness.queries import StoreReadiness
 from tracker.readiness.work import WorkGroup
 

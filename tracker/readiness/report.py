@@ -24,8 +24,10 @@ from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.i18n import recipient_locale
+from tracker.i18n.format import day, relative_due, say_list, separator
+from tracker.i18n.labels import label
 from tracker.i18n.seeds import seed_name, task_title
-from tracker.i18n.text import day, label, localize, relative_due, say_list, separator
+from tracker.i18n.text import localize
 from tracker.playbook.catalog import Catalog
 from tracker.readiness.models import ReadinessSnapshot
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts

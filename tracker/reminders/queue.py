@@ -27,8 +27,8 @@ from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.i18n import recipient_locale
+from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
-from tracker.i18n.text import day
 from tracker.playbook.catalog import Catalog
 from tracker.reminders.models import Channel, Reminder
 from tracker.stores.models import Store

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
+from tracker.i18n.format import day, number
 from tracker.i18n.seeds import seed_name
-from tracker.i18n.text import day, localize, number
+from tracker.i18n.text import localize
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now

@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
+from tracker.i18n.format import day
 from tracker.i18n.seeds import gate_reason, task_title
-from tracker.i18n.text import day
 from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store
 from tracker.tasks.models import Task

@@ -13,7 +13,7 @@ from tracker.auth.access import store_for
 from tracker.catalog import get_catalog
 from tracker.errors import InputError, RuleError
 from tracker.extensions import db
-from tracker.i18n.text import label
+from tracker.i18n.labels import label
 from tracker.web import flash_refusal
 
 bp = Blueprint("accounts", __name__)

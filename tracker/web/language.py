@@ -10,7 +10,7 @@ from flask_login import current_user
 from tracker.auth.services import choose_locale
 from tracker.errors import InputError
 from tracker.extensions import db
-from tracker.i18n import LOCALE_COOKIE
+from tracker.i18n.locales import LOCALE_COOKIE
 from tracker.web import flash_refusal, safe_next
 
 bp = Blueprint("i18n", __name__)

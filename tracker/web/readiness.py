@@ -13,7 +13,7 @@ from tracker.auth.access import store_for
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.errors import InputError
-from tracker.i18n.text import separator
+from tracker.i18n.format import separator
 from tracker.lives.services import cadence
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name

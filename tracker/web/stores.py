@@ -18,8 +18,8 @@ from tracker.catalog import get_catalog, market_note_for
 from tracker.clock import local_today
 from tracker.errors import FieldError, InputError, whole_number_or_text
 from tracker.extensions import db
+from tracker.i18n.format import number
 from tracker.i18n.seeds import task_title
-from tracker.i18n.text import number
 from tracker.lives.services import cadence
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.catalog import Catalog
