@@ -39,8 +39,9 @@ from tracker.catalog import get_catalog  # noqa: E402
 from tracker.clock import local_today  # noqa: E402
 from tracker.errors import RuleError  # noqa: E402
 from tracker.extensions import db  # noqa: E402
+from tracker.plans.stores import create_store  # noqa: E402
 from tracker.stores.models import Store  # noqa: E402
-from tracker.stores.services import add_member, create_store, parse_store_input  # noqa: E402
+from tracker.stores.services import add_member, parse_store_input  # noqa: E402
 from tracker.tasks.models import Task  # noqa: E402
 from tracker.tasks.services import assign_task, complete_task, lock_reasons  # noqa: E402
 

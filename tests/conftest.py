@@ -22,12 +22,13 @@ from tracker import create_app
 from tracker.auth.models import User
 from tracker.auth.services import create_token, create_user
 from tracker.extensions import db
+from tracker.plans.stores import create_store
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.loader import load_catalog
 from tracker.playbook.plan import Plan, generate_plan
 from tracker.playbook.profile import StoreProfile, parse_profile
 from tracker.stores.models import Store
-from tracker.stores.services import add_member, create_store, parse_store_input
+from tracker.stores.services import add_member, parse_store_input
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 POSTGRES_URL = os.environ.get(

@@ -39,7 +39,7 @@ def _run(ctx: click.Context, **options: Any) -> None:
     # The embedded default ticks in this process; the reloader's parent only watches files.
     reloader_parent = options.get("reload") and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
     if app.config["TRACKER_SCHEDULER"] == "on" and not reloader_parent:
-        from tracker.reminders.scheduler import build_scheduler
+        from tracker.scheduler.tick import build_scheduler
 
         build_scheduler(app, blocking=False).start()
     ctx.invoke(run_command, **options)

@@ -35,11 +35,12 @@ from tracker.auth.services import create_token, create_user
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.lives.services import log_live
+from tracker.plans.stock_up import change_product_line
+from tracker.plans.stores import create_store
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.loader import load_catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
-from tracker.stockup.changes import change_product_line
-from tracker.stores.services import add_member, create_store, parse_store_input
+from tracker.stores.services import add_member, parse_store_input
 from tracker.tasks.models import Task
 from tracker.tasks.services import add_custom_task, complete_task
 

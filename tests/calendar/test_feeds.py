@@ -24,9 +24,8 @@ from tracker.extensions import db
 from tracker.lives.hot_videos import log_hot_video
 from tracker.playbook.peaks import peaks_between
 from tracker.stores.models import Store
-from tracker.stores.services import remove_member
 from tracker.tasks.models import Task
-from tracker.tasks.services import add_custom_task, complete_task
+from tracker.tasks.services import add_custom_task, complete_task, remove_member
 
 # Fourteen hours ahead of UTC: for most of the day its date is not UTC's.
 FAR_ZONE = "Pacific/Kiritimati"

@@ -27,12 +27,12 @@ from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.lives.services import log_live
+from tracker.plans.stock_up import change_product_line
 from tracker.reminders.dispatch import DispatchSettings, dispatch_due
-from tracker.reminders.queue import queue_reminders
 from tracker.reminders.services import add_channel
-from tracker.stockup.changes import change_product_line
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
+from tracker.tasks.reminders import queue_reminders
 from tracker.tasks.services import assign_task, complete_task, record_note
 
 ROOT = Path(__file__).resolve().parents[2]

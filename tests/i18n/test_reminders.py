@@ -15,9 +15,9 @@ from sqlalchemy import select
 from tracker.extensions import db
 from tracker.lives.hot_videos import log_hot_video
 from tracker.reminders.models import Reminder
-from tracker.reminders.queue import queue_reminders
 from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Task
+from tracker.tasks.reminders import queue_reminders
 
 OPENED = date(2026, 11, 2)
 

@@ -13,8 +13,8 @@ from tracker.extensions import db
 from tracker.lives.models import LiveSession
 from tracker.lives.services import cadence, log_live
 from tracker.reminders.models import Reminder
-from tracker.reminders.queue import queue_reminders
 from tracker.tasks.models import Task
+from tracker.tasks.reminders import queue_reminders
 
 ZONE = "America/Los_Angeles"
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from tracker import create_app
 from tracker.clock import utcnow
 from tracker.extensions import db
-from tracker.reminders.models import SchedulerTick
+from tracker.scheduler.models import SchedulerTick
 
 
 def _tick(name: str, ago: timedelta) -> None:

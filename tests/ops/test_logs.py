@@ -196,7 +196,7 @@ def test_a_scheduler_process_logs_json_lines_only_from_its_first_migration_on(tm
     assert {"time", "level", "logger", "process", "message"} <= set(records[0])
     messages = [r["message"] for r in records]
     assert any(m.startswith("scheduler ") and "ticking every 0.2 s" in m for m in messages)
-    ticks = [r for r in records if r["logger"] == "tracker.reminders.scheduler"]
+    ticks = [r for r in records if r["logger"] == "tracker.scheduler.tick"]
     assert len(ticks) >= 2 and ticks[0]["level"] == "DEBUG"
     assert {"claimed", "sent", "failed", "duration_ms", "scheduler"} <= set(ticks[0])
     assert messages[-1].endswith("stopped")

@@ -17,7 +17,8 @@ from tests.web.test_browser import (  # noqa: F401 - the live server and browser
 from tracker.auth.models import User
 from tracker.catalog import get_catalog
 from tracker.extensions import db
-from tracker.stores.services import create_store, parse_store_input
+from tracker.plans.stores import create_store
+from tracker.stores.services import parse_store_input
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from tests.readiness.conftest import onboarding_task, tick_up_to
+from tracker.activity.models import Activity
 from tracker.auth.services import create_token
 from tracker.extensions import db
 from tracker.stores.models import Store
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.models import Task
 
 MARKETS = (("US", "pop"), ("UK", "full_managed"), ("TH", "pop"), ("SA", "full_managed"))
 # A fixed cost (login, the person, the inbox count, then the readiness queries),

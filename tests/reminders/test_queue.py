@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.playbook.catalog import STOCK_UP_ANCHORS
 from tracker.reminders.models import Reminder
-from tracker.reminders.queue import queue_now, queue_reminders
+from tracker.reminders.queue import queue_now
 from tracker.reminders.services import add_channel, update_preferences
 from tracker.tasks.models import Task
+from tracker.tasks.reminders import queue_reminders
 from tracker.tasks.services import add_custom_task
 
 

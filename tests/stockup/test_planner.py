@@ -7,13 +7,15 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from tracker.activity.models import Activity
 from tracker.extensions import db
+from tracker.plans.stock_up import change_product_line
+from tracker.plans.stores import update_store
 from tracker.reminders.models import Reminder
-from tracker.stockup.changes import change_product_line
 from tracker.stockup.models import ProductLine
 from tracker.stockup.services import plan_stock_up
-from tracker.stores.services import parse_store_input, update_store
-from tracker.tasks.models import Activity, Task
+from tracker.stores.services import parse_store_input
+from tracker.tasks.models import Task
 
 TODAY = date(2026, 7, 1)
 NOON = datetime(2026, 7, 1, 19, tzinfo=UTC)  # noon in California
@@ -229,7 +231,7 @@ def test_the_planner_page_shows_each_line_and_peak(shop, client, login, catalog)
 
 
 def test_the_daily_tick_warns_of_a_late_order_nobody_touched(make_user, make_store, catalog, app):
-    from tracker.reminders.scheduler import run_tick
+    from tracker.scheduler.tick import run_tick
 
     manager = make_user()
     store = make_store(actor=manager, opened_on="2026-06-01", today=TODAY)

@@ -27,6 +27,7 @@ from werkzeug.routing import Rule
 from tests.conftest import PASSWORD
 from tracker.accounts.models import Account
 from tracker.accounts.services import register_account
+from tracker.activity.models import Activity
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import create_token
 from tracker.calendar.models import CalendarFeed
@@ -43,7 +44,7 @@ from tracker.reminders.services import add_channel
 from tracker.stockup.models import ProductLine
 from tracker.stores.models import EligibilityOverride, Store, StoreMembership
 from tracker.tasks import services as task_services
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.models import Task
 
 US_ZONE = "America/Los_Angeles"
 SECRET = "Bravo"  # every name and text of store B contains it; nothing else does

@@ -15,9 +15,10 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import POSTGRES_URL
 from tracker import create_app
+from tracker.activity.models import Activity
 from tracker.auth.services import create_token
 from tracker.extensions import db
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.models import Task
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
@@ -64,7 +65,8 @@ def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     with app.app_context():
         from tracker.auth.services import create_user
-        from tracker.stores.services import create_store, parse_store_input
+        from tracker.plans.stores import create_store
+        from tracker.stores.services import parse_store_input
 
         manager = create_user(email="m@example.com", password="a long secret", role="manager")
         raw = {"name": "Old", "model": "pop", "market": "US", "opened_on": "2026-11-02"}

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
+from tracker.activity.models import Activity
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.stores.models import EligibilityOverride, Store
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.models import Task
 
 STORE_FORM = {
     "name": "Sunny Beauty US",

@@ -27,8 +27,9 @@ from tracker.auth.services import check_login, create_token, create_user
 from tracker.clock import utcnow
 from tracker.errors import InputError
 from tracker.extensions import db
+from tracker.plans.stores import create_store
 from tracker.playbook.loader import load_catalog
-from tracker.stores.services import add_member, create_store, parse_store_input
+from tracker.stores.services import add_member, parse_store_input
 
 TRACKER = Path(sys.executable).with_name("tracker")
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tracker.activity.models import Activity
 from tracker.extensions import db
+from tracker.plans.stores import preview_store_update, update_store
+from tracker.plans.sync import sync_plan
 from tracker.stores.models import Store
-from tracker.stores.services import parse_store_input, preview_store_update, update_store
-from tracker.tasks.models import Activity, Task
-from tracker.tasks.plan_sync import sync_plan
+from tracker.stores.services import parse_store_input
+from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, record_note
 
 TODAY = date(2026, 11, 5)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tracker.accounts.models import ACCOUNT_KINDS, Account
+from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.columns import get_by_id
@@ -25,7 +26,6 @@ from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import known_territories, resolve_profile
 from tracker.stores.models import Store
-from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task, parse_date, reopen_task
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from tracker.accounts.models import Account
+from tracker.activity.models import Activity
 from tracker.clock import local_today
 from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog
@@ -14,7 +15,7 @@ from tracker.playbook.eligibility import check_eligibility
 from tracker.readiness.queries import PeakScope, Scope, StoreReadiness
 from tracker.stockup.models import ProductLine
 from tracker.stores.models import Store
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from tracker.accounts.services import bound_accounts, register_account, unbind_account
+from tracker.activity.models import Activity
 from tracker.api.openapi import documented, openapi_spec
 from tracker.api.schemas import (
     AccountOut,
@@ -34,7 +35,7 @@ from tracker.api.serialize import (
     task_json,
     tasks_json,
 )
-from tracker.auth.access import require_manager, store_for, task_for, visible_stores
+from tracker.auth.access import require_manager
 from tracker.auth.services import user_for_token
 from tracker.catalog import get_catalog
 from tracker.clock import local_today
@@ -51,13 +52,16 @@ from tracker.extensions import db
 from tracker.lives import hot_videos
 from tracker.lives import services as live_services
 from tracker.lives.models import LiveSession
+from tracker.plans import stores as plan_stores
+from tracker.plans.stock_up import change_product_line
 from tracker.readiness.filters import parse_filters
-from tracker.stockup.changes import change_product_line
 from tracker.stockup.services import plan_stock_up, product_lines
 from tracker.stores import services as store_services
+from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import EligibilityOverride, Store
 from tracker.tasks import services as task_services
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.access import task_for
+from tracker.tasks.models import Task
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Answered without a token: the description, for fuzzers and client generators.
@@ -180,9 +184,7 @@ def create_store() -> Any:
     catalog = get_catalog()
     store_input = store_services.parse_store_input(body, catalog)
     overrides = store_services.parse_overrides(overrides_raw, store_input.warnings)
-    store, _ = store_services.create_store(
-        store_input, catalog, actor=g.api_user, overrides=overrides
-    )
+    store, _ = plan_stores.create_store(store_input, catalog, actor=g.api_user, overrides=overrides)
     db.session.commit()
     return jsonify(store_json(store, catalog)), 201
 
@@ -203,7 +205,7 @@ def update_store(store_id: int) -> Response:
     store_services.require_may_change(g.api_user, body)
     catalog = get_catalog()
     store_input = store_services.parse_store_input(body, catalog, current=store)
-    changes = store_services.update_store(store, store_input, catalog, actor=g.api_user)
+    changes = plan_stores.update_store(store, store_input, catalog, actor=g.api_user)
     db.session.commit()
     return jsonify(store_json(store, catalog) | {"plan_changes": changes.summary()})
 

@@ -1,53 +1,10 @@
-"""Who may see and change which store: the one place the rule lives."""
+"""What a person's role allows."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, select
-
 from tracker.auth.models import User
-from tracker.columns import get_by_id
-from tracker.errors import NotAllowed, NotFound
-from tracker.extensions import db
+from tracker.errors import NotAllowed
 from tracker.playbook.phrases import phrase
-from tracker.stores.models import Store, StoreMembership
-from tracker.tasks.models import Task
-
-
-def visible_stores(user: User) -> Select[tuple[Store]]:
-    """Select the stores ``user`` may see: all for a manager, their own for a member."""
-    query = select(Store)
-    if not user.is_manager:
-        query = query.where(
-            exists().where(StoreMembership.store_id == Store.id, StoreMembership.user_id == user.id)
-        )
-    return query
-
-
-def can_work_on(user: User, store_id: int) -> bool:
-    """Tell whether ``user`` may see and work on the store."""
-    if user.is_manager:
-        return user.active
-    return user.active and db.session.get(StoreMembership, (store_id, user.id)) is not None
-
-
-def store_for(user: User, store_id: int) -> Store:
-    """Return the store if ``user`` may see it; raise NotFound or NotAllowed."""
-    store = get_by_id(Store, store_id)
-    if store is None:
-        raise NotFound(phrase("no store %(id)s", id=store_id))
-    if not can_work_on(user, store_id):
-        raise NotAllowed(phrase("you are not a member of store %(id)s", id=store_id))
-    return store
-
-
-def task_for(user: User, task_id: int) -> Task:
-    """Return the task if ``user`` may see its store; raise NotFound or NotAllowed."""
-    task = get_by_id(Task, task_id)
-    if task is None:
-        raise NotFound(phrase("no task %(id)s", id=task_id))
-    if not can_work_on(user, task.store_id):
-        raise NotAllowed(phrase("you are not a member of the store of task %(id)s", id=task_id))
-    return task
 
 
 def require_manager(user: User) -> None:

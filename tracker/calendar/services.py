@@ -11,13 +11,14 @@ from flask_babel import gettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.auth.access import require_manager, visible_stores
+from tracker.auth.access import require_manager
 from tracker.auth.models import User, hash_token
 from tracker.calendar.models import CalendarFeed
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, peaks_between
+from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys_by_store

@@ -6,8 +6,8 @@ import click
 
 from tracker.catalog import get_catalog
 from tracker.extensions import db
+from tracker.plans.sync import roll_forward, stores_behind
 from tracker.schema import ensure_schema
-from tracker.tasks.plan_sync import roll_forward, stores_behind
 
 
 @click.command("refresh")

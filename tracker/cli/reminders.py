@@ -19,11 +19,11 @@ from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.channels import Target, describe_target
 from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.models import CHANNEL_KINDS
-from tracker.reminders.queue import queue_reminders
-from tracker.reminders.scheduler import build_scheduler, process_name
 from tracker.reminders.services import add_channel, dispatch_settings
+from tracker.scheduler.tick import build_scheduler, process_name
 from tracker.schema import ensure_schema
 from tracker.tasks.gates import check_gates
+from tracker.tasks.reminders import queue_reminders
 
 channel_group = AppGroup("channel", help="Where a person's reminders go.")
 reminders_group = AppGroup("reminders", help="Queue and deliver reminders.")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext
 from sqlalchemy import select
 
+from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.errors import FieldError, InputError, RuleError
@@ -24,7 +25,6 @@ from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store
-from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
 from tracker.tasks.services import parse_url
 

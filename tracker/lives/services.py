@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.errors import FieldError, InputError, RuleError
@@ -24,7 +25,6 @@ from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog, LiveRule
 from tracker.playbook.phrases import phrase, phrase_plural
 from tracker.stores.models import Store
-from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.clock import utcnow
 from tracker.extensions import db
-from tracker.reminders.models import SchedulerTick
+from tracker.scheduler.models import SchedulerTick
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 
-from tracker.auth.access import visible_stores
+from tracker.activity.models import Activity
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
@@ -23,8 +23,9 @@ from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
+from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
-from tracker.tasks.models import Activity, Task, done_mark, gate_lock_reasons
+from tracker.tasks.models import Task, done_mark, gate_lock_reasons
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.
 LIVE_STATUSES = ("open", "done")

@@ -19,7 +19,6 @@ from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tracker.auth.access import visible_stores
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.extensions import db
@@ -33,6 +32,7 @@ from tracker.readiness.models import ReadinessSnapshot
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
+from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 

@@ -73,12 +73,3 @@ class Reminder(db.Model):
 
     user: Mapped[User] = relationship()
     channel: Mapped[Channel | None] = relationship()
-
-
-class SchedulerTick(db.Model):
-    """When each scheduler process last ticked, for the health check and the UI."""
-
-    __tablename__ = "scheduler_ticks"
-
-    name: Mapped[str] = mapped_column(String(120), primary_key=True)
-    ticked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

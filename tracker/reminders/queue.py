@@ -1,12 +1,16 @@
-"""Work out which reminders are due and put them in the outbox, once each.
+"""The outbox: put a message for people in their inbox and on their channels, once each.
 
-Each reminder's key names the person, the task (or the day, for a digest),
-the kind and the channel, and the outbox refuses a key it already holds, so
-any number of schedulers may run this at the same moment.
+Each message's key names the person, what it is about and the channel, and the
+outbox refuses a key it already holds, so any number of schedulers may queue
+the same message at the same moment.
 
-A reminder is written once, when it is queued, in its recipient's language
+A message is written once, when it is queued, in its recipient's language
 (``recipient_locale``, under ``flask_babel.force_locale``); the scheduler has no
 request, so each person's words are chosen here, not by a browser.
+
+The outbox knows people and channels, not the work it reminds of: what a message is
+about is given as any store (``id``, ``name``) and tasks (``id``, ``due_on``, ``store``
+and what their titles are made from) the caller has.
 """
 
 from __future__ import annotations
@@ -15,34 +19,45 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import contains_eager
 
 from tracker.auth.models import User
-from tracker.clock import local_today, utcnow
+from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.i18n import recipient_locale
-from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
-from tracker.playbook.catalog import Catalog
 from tracker.reminders.models import Channel, Reminder
-from tracker.stores.models import Store
-from tracker.tasks.models import Task
 
-# The recurring task a day's live ticks off.
-DAILY_LIVE_TASK = "live.daily"
-# Stock-up deadlines are reminded further ahead than other work.
-STOCK_UP_DAYS_BEFORE = (14, 7, 1)
 # A reminder whose moment passed longer ago than this (the scheduler was down)
 # is not sent late: by then the next one says it better.
 STALE_AFTER = timedelta(hours=18)
-# "This week" in a digest.
-DIGEST_DAYS = 7
+
+
+class StoreLike(Protocol):
+    """The store a message is about."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+
+
+class TaskLike(Protocol):
+    """A task a message is about (its title is said in the recipient's language)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def store_id(self) -> int: ...
+    @property
+    def due_on(self) -> date: ...
+    @property
+    def store(self) -> StoreLike: ...
 
 
 def local_instant(day: date, at: time, zone: str) -> datetime:
@@ -81,217 +96,8 @@ class Draft:
     send_at: datetime
     subject: str
     text: str
-    store: Store | None
-    tasks: Sequence[Task]
-
-
-def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
-    """Queue every reminder whose moment has come; return how many new rows were queued."""
-    now = now or utcnow()
-    people = db.session.scalars(select(User).where(User.active)).all()
-    if not people:
-        return 0
-    managers = [person for person in people if person.is_manager]
-    by_id = {person.id: person for person in people}
-    latest = max(local_today(p.timezone, now) for p in people) + timedelta(
-        days=max(STOCK_UP_DAYS_BEFORE + tuple(d for p in people for d in p.remind_days_before))
-    )
-    tasks = db.session.scalars(
-        select(Task)
-        .join(Store, Store.id == Task.store_id)
-        .options(contains_eager(Task.store))  # each reminder names its store
-        .where(Task.status == "open", Task.due_on <= latest)
-        .order_by(Task.due_on, Task.id)
-    ).all()
-    stock_up_keys = catalog.stock_up_keys
-
-    work: dict[int, list[Task]] = defaultdict(list)
-    stock_up: dict[int, list[Task]] = defaultdict(list)
-    for task in tasks:
-        assignee = by_id.get(task.assignee_id) if task.assignee_id else None
-        recipients = [assignee] if assignee is not None else managers
-        for person in recipients:
-            work[person.id].append(task)
-        if task.key in stock_up_keys:
-            for person in {*managers, *([assignee] if assignee else [])}:
-                stock_up[person.id].append(task)
-
-    drafts: list[Draft] = []
-    for person in people:
-        today = local_today(person.timezone, now)
-        with force_locale(recipient_locale(person)):
-            if person.digest:
-                drafts += _digest(person, today, work[person.id])
-            else:
-                drafts += _singles(person, today, work[person.id], stock_up_keys)
-            drafts += _stock_up(person, stock_up[person.id])
-    drafts += _no_live_yet(catalog, tasks, by_id, managers, now)
-    due = [d for d in drafts if d.send_at <= now < d.send_at + STALE_AFTER]
-    return insert_drafts(due, now)
-
-
-def _no_live_yet(
-    catalog: Catalog,
-    tasks: Sequence[Task],
-    by_id: dict[int, User],
-    managers: list[User],
-    now: datetime,
-) -> list[Draft]:
-    """Warn the live team, in the evening of the store's day, that there has been no live yet.
-
-    Today's "go live" occurrence is still open exactly when no live long enough was logged.
-    """
-    drafts = []
-    for task in tasks:
-        if task.key != DAILY_LIVE_TASK or task.due_on != local_today(task.store.zone, now):
-            continue
-        rule = catalog.markets[task.store.market].lives
-        assignee = by_id.get(task.assignee_id) if task.assignee_id else None
-        for person in [assignee] if assignee is not None else managers:
-            with force_locale(recipient_locale(person)):
-                drafts.append(
-                    Draft(
-                        person,
-                        "no_live_today",
-                        f"nolive:{person.id}:{task.id}",
-                        local_instant(task.due_on, rule.remind_at, task.store.zone),
-                        gettext("No live yet today [%(store)s]", store=task.store.name),
-                        _no_live_text(task, rule.min_minutes),
-                        task.store,
-                        [task],
-                    )
-                )
-    return drafts
-
-
-def _singles(
-    person: User, today: date, tasks: Iterable[Task], stock_up_keys: frozenset[str]
-) -> list[Draft]:
-    drafts = []
-    for task in tasks:
-        if task.recurrence is not None and task.recurrence.get("every") == "day":
-            continue  # daily work has its own evening reminder, not one per occurrence
-        if task.due_on < today:
-            days = (today - task.due_on).days
-            drafts.append(
-                _draft(
-                    person,
-                    "overdue",
-                    f"overdue:{person.id}:{task.id}:{today.isoformat()}",
-                    local_instant(today, person.remind_at, person.timezone),
-                    ngettext(
-                        "Overdue by %(num)d day: %(title)s",
-                        "Overdue by %(num)d days: %(title)s",
-                        days,
-                        title=task_title(task),
-                    ),
-                    [task],
-                )
-            )
-            continue
-        if task.key in stock_up_keys:
-            continue  # reminded on the stock-up schedule instead
-        for days in person.remind_days_before:
-            if (task.due_on - today).days == days:
-                drafts.append(
-                    _draft(
-                        person,
-                        "due_soon",
-                        f"due:{person.id}:{task.id}:{days}",
-                        local_instant(today, person.remind_at, person.timezone),
-                        ngettext(
-                            "Due in %(num)d day: %(title)s",
-                            "Due in %(num)d days: %(title)s",
-                            days,
-                            title=task_title(task),
-                        ),
-                        [task],
-                    )
-                )
-    return drafts
-
-
-def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
-    drafts = []
-    for task in tasks:
-        for days in STOCK_UP_DAYS_BEFORE:
-            day = task.due_on - timedelta(days=days)
-            drafts.append(
-                _draft(
-                    person,
-                    "stock_up",
-                    f"stockup:{person.id}:{task.id}:{days}",
-                    local_instant(day, person.remind_at, person.timezone),
-                    ngettext(
-                        "Stock-up deadline in %(num)d day: %(title)s",
-                        "Stock-up deadline in %(num)d days: %(title)s",
-                        days,
-                        title=task_title(task),
-                    ),
-                    [task],
-                )
-            )
-    return drafts
-
-
-def _digest(person: User, today: date, tasks: Sequence[Task]) -> list[Draft]:
-    overdue = [t for t in tasks if t.due_on < today]
-    due_today = [t for t in tasks if t.due_on == today]
-    week = [t for t in tasks if today < t.due_on <= today + timedelta(days=DIGEST_DAYS)]
-    if not (overdue or due_today or week):
-        return []
-    lines = []
-    headings = (
-        (gettext("Overdue (%(count)s):", count=len(overdue)), overdue),
-        (gettext("Due today (%(count)s):", count=len(due_today)), due_today),
-        (gettext("This week (%(count)s):", count=len(week)), week),
-    )
-    for heading, group in headings:
-        if group:
-            lines.append(heading)
-            lines += [f"  {day(t.due_on)}  {task_title(t)} [{t.store.name}]" for t in group]
-    subject = gettext(
-        "Your tasks: %(overdue)s overdue, %(today)s today, %(week)s this week",
-        overdue=len(overdue),
-        today=len(due_today),
-        week=len(week),
-    )
-    return [
-        Draft(
-            person,
-            "digest",
-            f"digest:{person.id}:{today.isoformat()}",
-            local_instant(today, person.digest_at, person.timezone),
-            subject,
-            "\n".join(lines),
-            None,
-            [*overdue, *due_today, *week],
-        )
-    ]
-
-
-def _draft(
-    person: User, kind: str, key: str, send_at: datetime, subject: str, tasks: list[Task]
-) -> Draft:
-    task = tasks[0]
-    text = "\n".join(
-        [
-            subject,
-            gettext("Store: %(store)s", store=task.store.name),
-            gettext("Due on %(day)s (%(zone)s)", day=day(task.due_on), zone=task.store.zone),
-            gettext("Open it: %(link)s", link=f"/tasks/{task.id}"),
-        ]
-    )
-    return Draft(
-        person,
-        kind,
-        key,
-        send_at,
-        gettext("%(subject)s [%(store)s]", subject=subject, store=task.store.name),
-        text,
-        task.store,
-        tasks,
-    )
+    store: StoreLike | None
+    tasks: Sequence[TaskLike]
 
 
 def queue_now(
@@ -301,8 +107,8 @@ def queue_now(
     subject: str | Callable[[], str],
     text: str | Callable[[], str],
     *,
-    store: Store | None,
-    tasks: Sequence[Task],
+    store: StoreLike | None,
+    tasks: Sequence[TaskLike],
     now: datetime | None = None,
 ) -> int:
     """Queue an event's reminder for each person at once (after their quiet hours).
@@ -387,20 +193,3 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
         )
         queued += len(db.session.execute(statement).all())
     return queued
-
-
-def _no_live_text(task: Task, min_minutes: int) -> str:
-    store = task.store
-    return "\n".join(
-        [
-            gettext(
-                "%(store)s has not been live today (%(day)s, %(zone)s); a live of %(minutes)s "
-                "minutes or more keeps the daily cadence.",
-                store=store.name,
-                day=day(task.due_on),
-                zone=store.zone,
-                minutes=min_minutes,
-            ),
-            gettext("Log it when done: %(link)s", link=f"/stores/{store.id}#lives"),
-        ]
-    )

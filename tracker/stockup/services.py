@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.columns import get_by_id
 from tracker.errors import FieldError, InputError, NotFound
@@ -30,7 +31,6 @@ from tracker.playbook.profile import StoreProfile, resolve_profile
 from tracker.playbook.stockup import StockUpDeadlines
 from tracker.stockup.models import ProductLine
 from tracker.stores.models import Store
-from tracker.tasks.activity import log_activity
 
 # Peaks further ahead than this are not planned yet (as for the plan's peak work).
 PLANNER_HORIZON_DAYS = 120

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from tracker.activity.services import log_activity
 from tracker.auth.access import require_manager
 from tracker.auth.models import User
-from tracker.clock import local_today
 from tracker.errors import FieldError, InputError
 from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import Warning, check_eligibility
 from tracker.playbook.phrases import Name, phrase
-from tracker.playbook.profile import ProfileError, StoreProfile, parse_profile, resolve_profile
-from tracker.stores.models import PROFILE_FIELDS, EligibilityOverride, Store, StoreMembership
-from tracker.tasks.activity import log_activity
-from tracker.tasks.gates import check_gates
-from tracker.tasks.models import Task
-from tracker.tasks.plan_sync import PlanChanges, apply_plan_changes, plan_changes
+from tracker.playbook.profile import ProfileError, StoreProfile, parse_profile
+from tracker.stores.models import PROFILE_FIELDS, Store, StoreMembership
 
 NAME_MAX = 120
 MEMBER_FIELDS = frozenset({"followers", "live_target_per_week"})
@@ -156,91 +151,6 @@ def parse_override_reason(raw: Any, code: str) -> str:
     return reason
 
 
-def create_store(
-    store_input: StoreInput,
-    catalog: Catalog,
-    *,
-    actor: User | None,
-    overrides: Mapping[str, str] | None = None,
-    advisor_answers: Mapping[str, Any] | None = None,
-    today: date | None = None,
-) -> tuple[Store, PlanChanges]:
-    """Create a store and generate its plan; record any eligibility warning overridden."""
-    profile = store_input.profile
-    resolved = resolve_profile(profile, catalog)
-    store = Store(
-        name=store_input.name,
-        zone=resolved.timezone,
-        playbook_version=catalog.version,
-        advisor_answers=dict(advisor_answers) if advisor_answers else None,
-        created_by=actor,
-    )
-    _set_profile(store, profile)
-    db.session.add(store)
-    db.session.flush()
-    log_activity(
-        store.id,
-        actor,
-        "store_created",
-        phrase("Store created: %(profile)s.", profile=_describe(profile, catalog)),
-    )
-    for code, reason in (overrides or {}).items():
-        db.session.add(EligibilityOverride(store=store, code=code, reason=reason, user=actor))
-        log_activity(
-            store.id,
-            actor,
-            "override",
-            phrase("Went ahead despite '%(code)s': %(reason)s", code=code, reason=reason),
-        )
-    changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
-    apply_plan_changes(store, changes, actor=actor, reason=phrase("store created"))
-    check_gates([store.id])  # note which tasks start locked
-    return store, changes
-
-
-def preview_store_update(
-    store: Store, store_input: StoreInput, catalog: Catalog, *, today: date | None = None
-) -> PlanChanges:
-    """Say what applying the new profile would do to the plan, changing nothing."""
-    timezone = resolve_profile(store_input.profile, catalog).timezone
-    return plan_changes(store, store_input.profile, catalog, today or local_today(timezone))
-
-
-def update_store(
-    store: Store,
-    store_input: StoreInput,
-    catalog: Catalog,
-    *,
-    actor: User | None,
-    today: date | None = None,
-) -> PlanChanges:
-    """Apply a new name and profile and regenerate the plan; done tasks are never touched."""
-    before = store.profile_json()
-    changes = preview_store_update(store, store_input, catalog, today=today)
-    store.name = store_input.name
-    for name, value in store_input.settings.items():
-        setattr(store, name, value)
-    _set_profile(store, store_input.profile)
-    after = store.profile_json()
-    changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]
-    if changed:
-        described = ", ".join(f"{name} {before[name]!r} → {after[name]!r}" for name in changed)
-        log_activity(
-            store.id,
-            actor,
-            "profile_changed",
-            phrase("Profile changed: %(changes)s.", changes=described),
-        )
-    reason = (
-        phrase("profile changed: %(fields)s", fields=", ".join(changed))
-        if changed
-        else phrase("plan refreshed")
-    )
-    apply_plan_changes(store, changes, actor=actor, reason=reason)
-    check_gates([store.id])  # e.g. followers reached the target: the ads task unlocks now
-    return changes
-
-
 def require_may_change(actor: User, fields: Mapping[str, Any]) -> None:
     """Anyone on a store may record its follower count; everything else is a manager's."""
     if set(fields) - MEMBER_FIELDS:
@@ -257,27 +167,6 @@ def add_member(store: Store, user: User, *, actor: User | None) -> bool:
         actor,
         "member_added",
         phrase("%(person)s joined the store.", person=user.display_name),
-    )
-    db.session.flush()
-    return True
-
-
-def remove_member(store: Store, user: User, *, actor: User | None) -> bool:
-    """Take ``user`` off ``store``; their assigned open tasks go back to the managers."""
-    membership = db.session.get(StoreMembership, (store.id, user.id))
-    if membership is None:
-        return False
-    db.session.delete(membership)
-    db.session.execute(
-        update(Task)
-        .where(Task.store_id == store.id, Task.assignee_id == user.id, Task.status == "open")
-        .values(assignee_id=None)
-    )
-    log_activity(
-        store.id,
-        actor,
-        "member_removed",
-        phrase("%(person)s left the store.", person=user.display_name),
     )
     db.session.flush()
     return True
@@ -301,13 +190,13 @@ def assignable_people(store: Store, actor: User) -> list[User]:
     return people if actor.is_manager else [p for p in people if p.id == actor.id]
 
 
-def _set_profile(store: Store, profile: StoreProfile) -> None:
+def set_profile(store: Store, profile: StoreProfile) -> None:
     for name in PROFILE_FIELDS:
         value = getattr(profile, name)
         setattr(store, name, list(value) if name == "categories" else value)
 
 
-def _describe(profile: StoreProfile, catalog: Catalog) -> str:
+def describe_profile(profile: StoreProfile, catalog: Catalog) -> str:
     return phrase(
         "%(model)s, %(market)s, %(store_type)s, licence %(entity)s",
         model=Name("model", profile.model, catalog.models[profile.model].name),

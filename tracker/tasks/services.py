@@ -8,9 +8,9 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from tracker.auth.access import can_work_on
+from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.columns import get_by_id
@@ -26,8 +26,8 @@ from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, Names, phrase
 from tracker.playbook.profile import PLANNABLE_YEARS
-from tracker.stores.models import Store
-from tracker.tasks.activity import log_activity
+from tracker.stores.access import can_work_on
+from tracker.stores.models import Store, StoreMembership
 from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys
@@ -328,3 +328,24 @@ def _status(task: Task) -> Name:
 
 def _log(task: Task, actor: User | None, kind: str, message: str) -> None:
     log_activity(task.store_id, actor, kind, message, task=task)
+
+
+def remove_member(store: Store, user: User, *, actor: User | None) -> bool:
+    """Take ``user`` off ``store``; their assigned open tasks go back to the managers."""
+    membership = db.session.get(StoreMembership, (store.id, user.id))
+    if membership is None:
+        return False
+    db.session.delete(membership)
+    db.session.execute(
+        update(Task)
+        .where(Task.store_id == store.id, Task.assignee_id == user.id, Task.status == "open")
+        .values(assignee_id=None)
+    )
+    log_activity(
+        store.id,
+        actor,
+        "member_removed",
+        phrase("%(person)s left the store.", person=user.display_name),
+    )
+    db.session.flush()
+    return True

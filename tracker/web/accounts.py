@@ -9,11 +9,11 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.accounts.services import register_account, unbind_account
-from tracker.auth.access import store_for
 from tracker.catalog import get_catalog
 from tracker.errors import InputError, RuleError
 from tracker.extensions import db
 from tracker.i18n.labels import label
+from tracker.stores.access import store_for
 from tracker.web import flash_refusal
 
 bp = Blueprint("accounts", __name__)

@@ -9,7 +9,7 @@ from flask_babel import gettext, ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from tracker.auth.access import require_manager, visible_stores
+from tracker.auth.access import require_manager
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import (
     check_login,
@@ -23,8 +23,10 @@ from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
+from tracker.stores.access import visible_stores
 from tracker.stores.models import Store, StoreMembership
-from tracker.stores.services import add_member, remove_member
+from tracker.stores.services import add_member
+from tracker.tasks.services import remove_member
 from tracker.web import flash_refusal, safe_next
 from tracker.web.auth_forms import LoginForm, PersonForm, TokenForm
 

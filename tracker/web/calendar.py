@@ -8,7 +8,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
 
-from tracker.auth.access import store_for
 from tracker.calendar import services
 from tracker.calendar.ics import feed_calendar
 from tracker.calendar.models import CalendarFeed
@@ -16,6 +15,7 @@ from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.i18n import recipient_locale
+from tracker.stores.access import store_for
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 

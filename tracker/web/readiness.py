@@ -9,7 +9,6 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from tracker.auth.access import store_for
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.errors import InputError
@@ -23,6 +22,7 @@ from tracker.readiness.burndown import burndown
 from tracker.readiness.filters import Filters, parse_filters
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.readiness.work import open_work
+from tracker.stores.access import store_for
 from tracker.web import field_message
 from tracker.web.stores import catch_up_plan
 

@@ -8,13 +8,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from tracker.auth.access import store_for
 from tracker.catalog import get_catalog
 from tracker.clock import local_today
 from tracker.errors import InputError, whole_number_or_text
 from tracker.extensions import db
-from tracker.stockup.changes import change_product_line
+from tracker.plans.stock_up import change_product_line
 from tracker.stockup.services import plan_stock_up, product_lines
+from tracker.stores.access import store_for
 
 bp = Blueprint("stockup", __name__)
 _WHOLE = ("current_stock", "safety_days", "lead_time_days", "production_days")

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.services import bound_accounts
-from tracker.auth.access import require_manager, store_for, visible_stores
+from tracker.activity.models import Activity
+from tracker.auth.access import require_manager
 from tracker.catalog import get_catalog, market_note_for
 from tracker.clock import local_today
 from tracker.errors import FieldError, InputError, whole_number_or_text
@@ -21,6 +22,8 @@ from tracker.extensions import db
 from tracker.i18n.format import number
 from tracker.i18n.seeds import task_title
 from tracker.lives.services import cadence
+from tracker.plans import stores as plan_stores
+from tracker.plans.sync import roll_forward
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
@@ -28,9 +31,9 @@ from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
+from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import Store
-from tracker.tasks.models import Activity, Task, done_mark
-from tracker.tasks.plan_sync import roll_forward
+from tracker.tasks.models import Task, done_mark
 from tracker.tasks.services import add_custom_task
 from tracker.web import flash_refusal
 from tracker.web.store_forms import advisor_answers, overrides_from, store_fields
@@ -113,7 +116,7 @@ def new_store() -> Any:
     except InputError as error:
         context["errors"] = error
         return render_template("stores/new.html", **context), 400
-    store, changes = services.create_store(
+    store, changes = plan_stores.create_store(
         store_input,
         catalog,
         actor=current_user,
@@ -282,7 +285,7 @@ def edit(store_id: int) -> Any:
             "stores/edit.html", store=store, catalog=catalog, form=form, errors=error, changes=None
         ), 400
     if form.get("action") != "apply":
-        changes = services.preview_store_update(store, store_input, catalog)
+        changes = plan_stores.preview_store_update(store, store_input, catalog)
         db.session.rollback()
         return render_template(
             "stores/edit.html",
@@ -293,7 +296,7 @@ def edit(store_id: int) -> Any:
             changes=changes,
             store_input=store_input,
         )
-    changes = services.update_store(store, store_input, catalog, actor=current_user)
+    changes = plan_stores.update_store(store, store_input, catalog, actor=current_user)
     db.session.commit()
     summary = changes.summary()
     flash(
@@ -325,7 +328,7 @@ def followers(store_id: int) -> Any:
             InputError([e for e in error.errors if e.field == "followers"] or error.errors)
         )
         return redirect(url_for("stores.plan", store_id=store.id))
-    services.update_store(store, store_input, catalog, actor=current_user)
+    plan_stores.update_store(store, store_input, catalog, actor=current_user)
     db.session.commit()
     flash(gettext("Followers set to %(followers)s.", followers=number(store.followers)), "success")
     return redirect(url_for("stores.plan", store_id=store.id))

@@ -12,15 +12,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.auth.access import task_for, visible_stores
+from tracker.activity.models import Activity
 from tracker.clock import local_today
 from tracker.errors import InputError, RuleError
 from tracker.extensions import db
 from tracker.i18n.text import localize
+from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
-from tracker.tasks.models import Activity, Task
+from tracker.tasks.access import task_for
+from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys, done_keys_by_store
 from tracker.web import flash_refusal
 

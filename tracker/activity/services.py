@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from tracker.activity.models import Activity
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.playbook.phrases import Phrase
-from tracker.tasks.models import Activity, Task
 
 
 def log_activity(
-    store_id: int, actor: User | None, kind: str, message: str, *, task: Task | None = None
+    store_id: int, actor: User | None, kind: str, message: str, *, task: object | None = None
 ) -> None:
     """Add an entry (``actor`` None: the system did it); it is saved with the unit of work.
+
+    ``task`` is the Task the entry is about, flushed or not (the log sits below tasks).
 
     A Phrase message is kept as one too, so each reader sees the entry in their language.
     """

@@ -15,13 +15,13 @@ from tracker.extensions import db
 from tracker.i18n.format import day, number
 from tracker.i18n.seeds import seed_name
 from tracker.i18n.text import localize
+from tracker.plans.sync import sync_plan
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
 from tracker.stockup.models import ProductLine
 from tracker.stockup.services import LinePeakPlan, StockUpPlan, plan_stock_up, save_line
 from tracker.stores.models import Store
-from tracker.tasks.plan_sync import sync_plan
 
 
 def change_product_line(

@@ -23,16 +23,16 @@ from sqlalchemy.exc import IntegrityError
 from tracker.catalog import get_catalog
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
+from tracker.plans.stock_up import warn_late_stock_ups
+from tracker.plans.sync import roll_forward, stores_behind
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchReport, dispatch_due
-from tracker.reminders.models import SchedulerTick
-from tracker.reminders.queue import queue_reminders
 from tracker.reminders.services import dispatch_settings
-from tracker.stockup.changes import warn_late_stock_ups
+from tracker.scheduler.models import SchedulerTick
 from tracker.stockup.services import plan_stock_up
 from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
-from tracker.tasks.plan_sync import roll_forward, stores_behind
+from tracker.tasks.reminders import queue_reminders
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "tracker.tick"

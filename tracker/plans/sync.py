@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
@@ -23,7 +24,6 @@ from tracker.playbook.plan import Plan, PlannedTask, generate_plan
 from tracker.playbook.profile import StoreProfile
 from tracker.stockup.services import stock_up_overrides
 from tracker.stores.models import Store
-from tracker.tasks.activity import log_activity
 from tracker.tasks.models import Task
 
 # Peak work is planned this far ahead; dated one-off work is planned in full.

@@ -1,0 +1,104 @@
+"""Creating a store with its plan, and changing its profile with a preview of the plan's changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from tracker.activity.services import log_activity
+from tracker.auth.models import User
+from tracker.clock import local_today
+from tracker.extensions import db
+from tracker.plans.sync import PlanChanges, apply_plan_changes, plan_changes
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import phrase
+from tracker.playbook.profile import resolve_profile
+from tracker.stores.models import PROFILE_FIELDS, EligibilityOverride, Store
+from tracker.stores.services import StoreInput, describe_profile, set_profile
+from tracker.tasks.gates import check_gates
+
+
+def create_store(
+    store_input: StoreInput,
+    catalog: Catalog,
+    *,
+    actor: User | None,
+    overrides: Mapping[str, str] | None = None,
+    advisor_answers: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> tuple[Store, PlanChanges]:
+    """Create a store and generate its plan; record any eligibility warning overridden."""
+    profile = store_input.profile
+    resolved = resolve_profile(profile, catalog)
+    store = Store(
+        name=store_input.name,
+        zone=resolved.timezone,
+        playbook_version=catalog.version,
+        advisor_answers=dict(advisor_answers) if advisor_answers else None,
+        created_by=actor,
+    )
+    set_profile(store, profile)
+    db.session.add(store)
+    db.session.flush()
+    log_activity(
+        store.id,
+        actor,
+        "store_created",
+        phrase("Store created: %(profile)s.", profile=describe_profile(profile, catalog)),
+    )
+    for code, reason in (overrides or {}).items():
+        db.session.add(EligibilityOverride(store=store, code=code, reason=reason, user=actor))
+        log_activity(
+            store.id,
+            actor,
+            "override",
+            phrase("Went ahead despite '%(code)s': %(reason)s", code=code, reason=reason),
+        )
+    changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
+    apply_plan_changes(store, changes, actor=actor, reason=phrase("store created"))
+    check_gates([store.id])  # note which tasks start locked
+    return store, changes
+
+
+def preview_store_update(
+    store: Store, store_input: StoreInput, catalog: Catalog, *, today: date | None = None
+) -> PlanChanges:
+    """Say what applying the new profile would do to the plan, changing nothing."""
+    timezone = resolve_profile(store_input.profile, catalog).timezone
+    return plan_changes(store, store_input.profile, catalog, today or local_today(timezone))
+
+
+def update_store(
+    store: Store,
+    store_input: StoreInput,
+    catalog: Catalog,
+    *,
+    actor: User | None,
+    today: date | None = None,
+) -> PlanChanges:
+    """Apply a new name and profile and regenerate the plan; done tasks are never touched."""
+    before = store.profile_json()
+    changes = preview_store_update(store, store_input, catalog, today=today)
+    store.name = store_input.name
+    for name, value in store_input.settings.items():
+        setattr(store, name, value)
+    set_profile(store, store_input.profile)
+    after = store.profile_json()
+    changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]
+    if changed:
+        described = ", ".join(f"{name} {before[name]!r} → {after[name]!r}" for name in changed)
+        log_activity(
+            store.id,
+            actor,
+            "profile_changed",
+            phrase("Profile changed: %(changes)s.", changes=described),
+        )
+    reason = (
+        phrase("profile changed: %(fields)s", fields=", ".join(changed))
+        if changed
+        else phrase("plan refreshed")
+    )
+    apply_plan_changes(store, changes, actor=actor, reason=reason)
+    check_gates([store.id])  # e.g. followers reached the target: the ads task unlocks now
+    return changes

@@ -1,0 +1,39 @@
+"""Who may see and change which store: the one place the rule lives."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, select
+
+from tracker.auth.models import User
+from tracker.columns import get_by_id
+from tracker.errors import NotAllowed, NotFound
+from tracker.extensions import db
+from tracker.playbook.phrases import phrase
+from tracker.stores.models import Store, StoreMembership
+
+
+def visible_stores(user: User) -> Select[tuple[Store]]:
+    """Select the stores ``user`` may see: all for a manager, their own for a member."""
+    query = select(Store)
+    if not user.is_manager:
+        query = query.where(
+            exists().where(StoreMembership.store_id == Store.id, StoreMembership.user_id == user.id)
+        )
+    return query
+
+
+def can_work_on(user: User, store_id: int) -> bool:
+    """Tell whether ``user`` may see and work on the store."""
+    if user.is_manager:
+        return user.active
+    return user.active and db.session.get(StoreMembership, (store_id, user.id)) is not None
+
+
+def store_for(user: User, store_id: int) -> Store:
+    """Return the store if ``user`` may see it; raise NotFound or NotAllowed."""
+    store = get_by_id(Store, store_id)
+    if store is None:
+        raise NotFound(phrase("no store %(id)s", id=store_id))
+    if not can_work_on(user, store_id):
+        raise NotAllowed(phrase("you are not a member of store %(id)s", id=store_id))
+    return store

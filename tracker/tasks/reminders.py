@@ -1,0 +1,260 @@
+"""Work out which reminders of due work are due and put them in the outbox, once each.
+
+A task reminds its assignee; an unassigned task reminds the store's managers. Each
+reminder's key names the person, the task (or the day, for a digest) and the kind,
+so any number of schedulers may run this at the same moment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from flask_babel import force_locale, gettext, ngettext
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from tracker.auth.models import User
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
+from tracker.i18n import recipient_locale
+from tracker.i18n.format import day
+from tracker.i18n.seeds import task_title
+from tracker.playbook.catalog import Catalog
+from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
+from tracker.stores.models import Store
+from tracker.tasks.models import Task
+
+# The recurring task a day's live ticks off.
+DAILY_LIVE_TASK = "live.daily"
+# Stock-up deadlines are reminded further ahead than other work.
+STOCK_UP_DAYS_BEFORE = (14, 7, 1)
+# "This week" in a digest.
+DIGEST_DAYS = 7
+
+
+def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
+    """Queue every reminder whose moment has come; return how many new rows were queued."""
+    now = now or utcnow()
+    people = db.session.scalars(select(User).where(User.active)).all()
+    if not people:
+        return 0
+    managers = [person for person in people if person.is_manager]
+    by_id = {person.id: person for person in people}
+    latest = max(local_today(p.timezone, now) for p in people) + timedelta(
+        days=max(STOCK_UP_DAYS_BEFORE + tuple(d for p in people for d in p.remind_days_before))
+    )
+    tasks = db.session.scalars(
+        select(Task)
+        .join(Store, Store.id == Task.store_id)
+        .options(contains_eager(Task.store))  # each reminder names its store
+        .where(Task.status == "open", Task.due_on <= latest)
+        .order_by(Task.due_on, Task.id)
+    ).all()
+    stock_up_keys = catalog.stock_up_keys
+
+    work: dict[int, list[Task]] = defaultdict(list)
+    stock_up: dict[int, list[Task]] = defaultdict(list)
+    for task in tasks:
+        assignee = by_id.get(task.assignee_id) if task.assignee_id else None
+        recipients = [assignee] if assignee is not None else managers
+        for person in recipients:
+            work[person.id].append(task)
+        if task.key in stock_up_keys:
+            for person in {*managers, *([assignee] if assignee else [])}:
+                stock_up[person.id].append(task)
+
+    drafts: list[Draft] = []
+    for person in people:
+        today = local_today(person.timezone, now)
+        with force_locale(recipient_locale(person)):
+            if person.digest:
+                drafts += _digest(person, today, work[person.id])
+            else:
+                drafts += _singles(person, today, work[person.id], stock_up_keys)
+            drafts += _stock_up(person, stock_up[person.id])
+    drafts += _no_live_yet(catalog, tasks, by_id, managers, now)
+    due = [d for d in drafts if d.send_at <= now < d.send_at + STALE_AFTER]
+    return insert_drafts(due, now)
+
+
+def _no_live_yet(
+    catalog: Catalog,
+    tasks: Sequence[Task],
+    by_id: dict[int, User],
+    managers: list[User],
+    now: datetime,
+) -> list[Draft]:
+    """Warn the live team, in the evening of the store's day, that there has been no live yet.
+
+    Today's "go live" occurrence is still open exactly when no live long enough was logged.
+    """
+    drafts = []
+    for task in tasks:
+        if task.key != DAILY_LIVE_TASK or task.due_on != local_today(task.store.zone, now):
+            continue
+        rule = catalog.markets[task.store.market].lives
+        assignee = by_id.get(task.assignee_id) if task.assignee_id else None
+        for person in [assignee] if assignee is not None else managers:
+            with force_locale(recipient_locale(person)):
+                drafts.append(
+                    Draft(
+                        person,
+                        "no_live_today",
+                        f"nolive:{person.id}:{task.id}",
+                        local_instant(task.due_on, rule.remind_at, task.store.zone),
+                        gettext("No live yet today [%(store)s]", store=task.store.name),
+                        _no_live_text(task, rule.min_minutes),
+                        task.store,
+                        [task],
+                    )
+                )
+    return drafts
+
+
+def _singles(
+    person: User, today: date, tasks: Iterable[Task], stock_up_keys: frozenset[str]
+) -> list[Draft]:
+    drafts = []
+    for task in tasks:
+        if task.recurrence is not None and task.recurrence.get("every") == "day":
+            continue  # daily work has its own evening reminder, not one per occurrence
+        if task.due_on < today:
+            days = (today - task.due_on).days
+            drafts.append(
+                _draft(
+                    person,
+                    "overdue",
+                    f"overdue:{person.id}:{task.id}:{today.isoformat()}",
+                    local_instant(today, person.remind_at, person.timezone),
+                    ngettext(
+                        "Overdue by %(num)d day: %(title)s",
+                        "Overdue by %(num)d days: %(title)s",
+                        days,
+                        title=task_title(task),
+                    ),
+                    [task],
+                )
+            )
+            continue
+        if task.key in stock_up_keys:
+            continue  # reminded on the stock-up schedule instead
+        for days in person.remind_days_before:
+            if (task.due_on - today).days == days:
+                drafts.append(
+                    _draft(
+                        person,
+                        "due_soon",
+                        f"due:{person.id}:{task.id}:{days}",
+                        local_instant(today, person.remind_at, person.timezone),
+                        ngettext(
+                            "Due in %(num)d day: %(title)s",
+                            "Due in %(num)d days: %(title)s",
+                            days,
+                            title=task_title(task),
+                        ),
+                        [task],
+                    )
+                )
+    return drafts
+
+
+def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
+    drafts = []
+    for task in tasks:
+        for days in STOCK_UP_DAYS_BEFORE:
+            day = task.due_on - timedelta(days=days)
+            drafts.append(
+                _draft(
+                    person,
+                    "stock_up",
+                    f"stockup:{person.id}:{task.id}:{days}",
+                    local_instant(day, person.remind_at, person.timezone),
+                    ngettext(
+                        "Stock-up deadline in %(num)d day: %(title)s",
+                        "Stock-up deadline in %(num)d days: %(title)s",
+                        days,
+                        title=task_title(task),
+                    ),
+                    [task],
+                )
+            )
+    return drafts
+
+
+def _digest(person: User, today: date, tasks: Sequence[Task]) -> list[Draft]:
+    overdue = [t for t in tasks if t.due_on < today]
+    due_today = [t for t in tasks if t.due_on == today]
+    week = [t for t in tasks if today < t.due_on <= today + timedelta(days=DIGEST_DAYS)]
+    if not (overdue or due_today or week):
+        return []
+    lines = []
+    headings = (
+        (gettext("Overdue (%(count)s):", count=len(overdue)), overdue),
+        (gettext("Due today (%(count)s):", count=len(due_today)), due_today),
+        (gettext("This week (%(count)s):", count=len(week)), week),
+    )
+    for heading, group in headings:
+        if group:
+            lines.append(heading)
+            lines += [f"  {day(t.due_on)}  {task_title(t)} [{t.store.name}]" for t in group]
+    subject = gettext(
+        "Your tasks: %(overdue)s overdue, %(today)s today, %(week)s this week",
+        overdue=len(overdue),
+        today=len(due_today),
+        week=len(week),
+    )
+    return [
+        Draft(
+            person,
+            "digest",
+            f"digest:{person.id}:{today.isoformat()}",
+            local_instant(today, person.digest_at, person.timezone),
+            subject,
+            "\n".join(lines),
+            None,
+            [*overdue, *due_today, *week],
+        )
+    ]
+
+
+def _draft(
+    person: User, kind: str, key: str, send_at: datetime, subject: str, tasks: list[Task]
+) -> Draft:
+    task = tasks[0]
+    text = "\n".join(
+        [
+            subject,
+            gettext("Store: %(store)s", store=task.store.name),
+            gettext("Due on %(day)s (%(zone)s)", day=day(task.due_on), zone=task.store.zone),
+            gettext("Open it: %(link)s", link=f"/tasks/{task.id}"),
+        ]
+    )
+    return Draft(
+        person,
+        kind,
+        key,
+        send_at,
+        gettext("%(subject)s [%(store)s]", subject=subject, store=task.store.name),
+        text,
+        task.store,
+        tasks,
+    )
+
+
+def _no_live_text(task: Task, min_minutes: int) -> str:
+    store = task.store
+    return "\n".join(
+        [
+            gettext(
+                "%(store)s has not been live today (%(day)s, %(zone)s); a live of %(minutes)s "
+                "minutes or more keeps the daily cadence.",
+                store=store.name,
+                day=day(task.due_on),
+                zone=store.zone,
+                minutes=min_minutes,
+            ),
+            gettext("Log it when done: %(link)s", link=f"/stores/{store.id}#lives"),
+        ]
+    )
