@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from tracker.config import ConfigError
-from tracker.ops.serving import check_app, gunicorn_settings
+from tracker.console import check_app
+from tracker.ops.serving import gunicorn_settings
 
 os.environ.setdefault("TRACKER_SCHEDULER", "off")
 try:

@@ -1,4 +1,5 @@
-"""The ``tracker`` console script: a Flask CLI group over ``create_app``.
+"""Entry points: the ``tracker`` console script (a Flask CLI group over ``create_app``), and
+the start-up check gunicorn runs.
 
 Every bad argument ends as one line on stderr and exit status 2, never a
 traceback: click's usage errors, our own validation and configuration errors
@@ -84,3 +85,18 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _one_line(message: str) -> str:
     return " ".join(message.split())
+
+
+def check_app() -> None:
+    """Build the app and read the seeds once, so that a bad setting or seed stops the start here.
+
+    The workers are forked from this process afterwards and find the parsed seeds in memory.
+    """
+    from tracker.catalog import get_catalog
+
+    try:
+        app = create_app()
+        with app.app_context():
+            get_catalog()
+    except SeedError as error:
+        raise ConfigError(str(error)) from None

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from tracker import create_app
+from tracker.cli.backup import backup_sqlite
 from tracker.extensions import db
-from tracker.ops.backup import backup_sqlite
 
 ROWS_PER_TRANSACTION = 25
 

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from tracker.cli import plans, playbook, reminders, users
+    from tracker.cli import backup, plans, playbook, reminders, users
 
     playbook.plan_group.add_command(plans.refresh_command)
     for group in (
@@ -19,5 +19,6 @@ def init_app(app: Flask) -> None:
         reminders.channel_group,
         reminders.reminders_group,
         reminders.scheduler_command,
+        backup.backup_command,
     ):
         app.cli.add_command(group)

@@ -1,4 +1,4 @@
-"""Running the app for real: the health check, the logs, backups and the gunicorn settings."""
+"""Running the app for real: the health check, the logs and the gunicorn settings."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def init_app(app: Flask) -> None:
-    """Add the health check, the request log, the backup command and the proxy headers."""
-    from tracker.ops import backup, health, logs
+    """Add the health check, the request log and the proxy headers."""
+    from tracker.ops import health, logs
 
     app.register_blueprint(health.bp)
     logs.init_app(app)
-    app.cli.add_command(backup.backup_command)
     proxies = app.config["TRACKER_TRUSTED_PROXIES"]
     if proxies:
         # Only the client address and the scheme: a proxy that does not set X-Forwarded-Host

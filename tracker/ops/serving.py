@@ -47,20 +47,3 @@ def _count(environ: Mapping[str, str], name: str, default: int, low: int, high: 
     if not low <= value <= high:
         raise ConfigError(f"{name} must be from {low} to {high}, got {raw!r}")
     return value
-
-
-def check_app() -> None:
-    """Build the app and read the seeds once, so that a bad setting or seed stops the start here.
-
-    The workers are forked from this process afterwards and find the parsed seeds in memory.
-    """
-    from tracker import create_app
-    from tracker.catalog import get_catalog
-    from tracker.playbook.seeds import SeedError
-
-    try:
-        app = create_app()
-        with app.app_context():
-            get_catalog()
-    except SeedError as error:
-        raise ConfigError(str(error)) from None
