@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel, gettext
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -31,6 +33,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# Every model derives from this. At run time it is ``db.Model`` (Base with Flask-SQLAlchemy's
+# table and bind handling); type checkers cannot follow a class attribute as a base class
+# (python/mypy#8603), so to them it is the declarative base it is made from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = N_("Please log in to see this page.")

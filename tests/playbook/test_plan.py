@@ -196,7 +196,7 @@ def test_ads_stay_locked_until_positioning_tags_and_followers(plan_for, catalog)
     assert not ads.gate.is_open(today, followers=target - 1, done=done)
     assert not ads.gate.is_open(today, followers=target, done=done - {"positioning.store_style"})
     assert ads.gate.unmet(today, followers=target - 1, done=done) == [
-        f"{target - 1} of {target} followers"
+        f"{target - 1:,} of {target:,} followers"
     ]
 
 

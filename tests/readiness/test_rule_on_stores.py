@@ -35,7 +35,7 @@ def test_three_stores_ready_at_risk_and_not_ready(shop, manager, catalog):
     assert onboarding.weight_total - onboarding.weight_done == 2
     assert 80 <= row.onboarding.percent < 100
     assert row.next_peak.key == "black_friday"
-    assert row.next_peak.date == date(2026, 11, 27)
+    assert row.next_peak.falls_on == date(2026, 11, 27)
     assert row.next_peak.warmup_starts_on == date(2026, 11, 11)
     assert row.next_peak.tally.days_left == 41  # to the warm-up start
     assert row.next_peak.percent == 100

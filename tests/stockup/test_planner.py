@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from tracker.activity.models import Activity
@@ -278,3 +279,29 @@ def test_a_line_changed_through_the_api_is_kept(shop, api_as):
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     shown = api.get(f"/api/v1/stores/{store.id}/stock-up").json
     assert [(line["name"], line["daily_sales"]) for line in shown["lines"]] == [("Blush", 9)]
+
+
+def test_a_plan_page_seen_first_does_not_swallow_the_late_order_warning(
+    make_user, make_store, catalog, app, client, login
+):
+    # The page rolls the plan forward before the day's tick; the tick must still warn that day.
+    from tracker.scheduler.tick import run_tick
+
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-06-01", today=TODAY)
+    change_product_line(
+        store,
+        {"name": "Lipstick", "current_stock": 5000, "daily_sales": 5},
+        catalog,
+        manager,
+        now=NOON,
+    )
+    db.session.commit()
+    late_day = datetime(2026, 8, 25, 19, tzinfo=UTC)
+    with time_machine.travel(late_day, tick=False):
+        login(manager)
+        assert client.get(f"/stores/{store.id}").status_code == 200
+        run_tick(app, name="test", now=late_day)
+    told = db.session.scalars(select(Reminder).where(Reminder.kind == "stock_up_late")).all()
+    assert {r.user_id for r in told} == {manager.id}
+    assert {r.created_at.date() for r in told} == {late_day.date()}

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 ACCOUNT_KINDS = ("official", "channel")
 
 
-class Account(db.Model):
+class Account(Model):
     """A TikTok account bound to a store: the official one or a channel (marketing) account."""
 
     __tablename__ = "accounts"

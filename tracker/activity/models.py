@@ -11,10 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class Activity(db.Model):
+class Activity(Model):
     """One entry of a store's activity log, about the store or one of its tasks."""
 
     __tablename__ = "activities"

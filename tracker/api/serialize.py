@@ -184,7 +184,7 @@ def _scope_json(scope: Scope) -> dict[str, Any]:
 def _peak_json(peak: PeakScope) -> dict[str, Any]:
     return {
         "key": peak.key,
-        "date": peak.date.isoformat(),
+        "date": peak.falls_on.isoformat(),
         "name": peak.name,
         "warmup_starts_on": peak.warmup_starts_on.isoformat() if peak.warmup_starts_on else None,
         **_scope_json(peak),

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model, db
 
 ROLES = ("manager", "member")
 
@@ -76,7 +76,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its hash is kept."""
 
     __tablename__ = "api_tokens"
@@ -93,7 +93,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Failed logins per e-mail address, to slow down guessing."""
 
     __tablename__ = "login_throttles"

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.stores.models import Store
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """The secret address of one person's or one store's calendar feed.
 
     Exactly one of ``user_id`` and ``store_id`` is set. Regenerating revokes the

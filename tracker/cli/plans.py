@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.catalog import get_catalog
-from tracker.extensions import db
-from tracker.plans.sync import roll_forward, stores_behind
+from tracker.scheduler.tick import roll_plans_forward
 from tracker.schema import ensure_schema
 
 
@@ -14,18 +13,9 @@ from tracker.schema import ensure_schema
 def refresh_command() -> None:
     """Bring every store's tasks up to its own today: new occurrences, new peak work."""
     ensure_schema()
-    catalog = get_catalog()
-    totals = dict.fromkeys(("stores", "added", "moved", "retired", "missed"), 0)
-    for store_id in stores_behind():
-        changes = roll_forward(store_id, catalog)
-        db.session.commit()
-        if changes is None:
-            continue
-        totals["stores"] += 1
-        for name, count in changes.summary().items():
-            if name in totals:
-                totals[name] += count
+    report = roll_plans_forward(get_catalog())
+    totals = {name: report.totals.get(name, 0) for name in ("added", "moved", "retired", "missed")}
     click.echo(
-        f"Refreshed {totals['stores']} store(s): {totals['added']} task(s) added, "
+        f"Refreshed {report.stores} store(s): {totals['added']} task(s) added, "
         f"{totals['moved']} moved, {totals['retired']} retired, {totals['missed']} missed."
     )

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class LiveSession(db.Model):
+class LiveSession(Model):
     """One live stream: when it started, how long it ran, and what it sold."""
 
     __tablename__ = "live_sessions"
@@ -31,7 +31,7 @@ class LiveSession(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class HotVideo(db.Model):
+class HotVideo(Model):
     """A video that took off."""
 
     __tablename__ = "hot_videos"

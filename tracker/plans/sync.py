@@ -20,7 +20,7 @@ from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
-from tracker.playbook.plan import Plan, PlannedTask, generate_plan
+from tracker.playbook.plan import Plan, PlannedTask, generate_plan, peak_slot
 from tracker.playbook.profile import StoreProfile
 from tracker.stockup.services import stock_up_overrides
 from tracker.stores.models import Store
@@ -102,7 +102,7 @@ def planned_rows(plan: Plan, today: date) -> list[PlannedRow]:
             for day in task.occurrences(today, window_ends_on):
                 rows.append(_row(task, day.isoformat(), day))
         elif task.peak is not None:
-            rows.append(_row(task, f"{task.peak.key}:{task.peak.date.isoformat()}", task.due_on))
+            rows.append(_row(task, peak_slot(task.peak.key, task.peak.date), task.due_on))
         else:
             rows.append(_row(task, "", task.due_on))
     return rows

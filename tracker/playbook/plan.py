@@ -7,7 +7,7 @@ give the same plan, and every key is the playbook entry's key.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from tracker.playbook.catalog import (
 )
 from tracker.playbook.eligibility import Warning, check_eligibility, invitation_categories
 from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, peaks_between
-from tracker.playbook.phrases import Name, phrase
+from tracker.playbook.phrases import Name, Names, Phrase, phrase
 from tracker.playbook.profile import ResolvedProfile, StoreProfile, resolve_profile
 from tracker.playbook.stockup import Shutdown, StockUpDeadlines, stock_up_deadlines
 
@@ -44,30 +44,74 @@ class Gate:
     tasks: tuple[str, ...] = ()
     followers_at_least: int | None = None
 
-    def is_open(
-        self, today: date, *, followers: int = 0, done: frozenset[str] = frozenset()
-    ) -> bool:
-        """Tell whether every condition holds on ``today``."""
-        return (
-            (self.after is None or today > self.after)
-            and all(key in done for key in self.tasks)
-            and (self.followers_at_least is None or followers >= self.followers_at_least)
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Gate:
+        """Read a gate back from its JSON form (as a stored task keeps it)."""
+        after = raw.get("after")
+        return cls(
+            reason=raw.get("reason", ""),
+            after=date.fromisoformat(after) if after else None,
+            after_estimated=bool(raw.get("after_estimated")),
+            tasks=tuple(raw.get("tasks", ())),
+            followers_at_least=raw.get("followers_at_least"),
         )
 
     def unmet(
-        self, today: date, *, followers: int = 0, done: frozenset[str] = frozenset()
-    ) -> list[str]:
-        """Say, condition by condition, what still keeps the task locked."""
-        reasons = []
+        self,
+        today: date,
+        *,
+        done: Collection[str] = frozenset(),
+        followers: int = 0,
+        peak_key: str | None = None,
+        peak_date: date | None = None,
+    ) -> list[Phrase]:
+        """Say, condition by condition, what still keeps the task locked on ``today``.
+
+        ``done`` holds :func:`done_mark` values. The tasks a gate on peak work waits
+        for are those of the same peak (``peak_key`` on ``peak_date``): registering for
+        Christmas does not open Black Friday's campaign work.
+        """
+        reasons: list[Phrase] = []
         if self.after is not None and today <= self.after:
-            estimate = " (estimated)" if self.after_estimated else ""
-            reasons.append(f"after {self.after.isoformat()}{estimate}")
-        missing = [key for key in self.tasks if key not in done]
+            opens_on = self.after + timedelta(days=1)
+            if self.after_estimated:
+                reasons.append(phrase("not before %(day)s (estimated)", day=opens_on))
+            else:
+                reasons.append(phrase("not before %(day)s", day=opens_on))
+        slot = peak_slot(peak_key, peak_date)
+        missing = [
+            key for key in self.tasks if key not in done and done_mark(key, slot) not in done
+        ]
         if missing:
-            reasons.append("when done: " + ", ".join(missing))
+            context = (
+                {"peak": peak_key, "year": str(peak_date.year)} if peak_key and peak_date else {}
+            )
+            names = [Name("entry", key, key, context) for key in missing]
+            reasons.append(phrase("waiting for: %(tasks)s", tasks=Names(names, ", ".join(missing))))
         if self.followers_at_least is not None and followers < self.followers_at_least:
-            reasons.append(f"{followers} of {self.followers_at_least} followers")
+            reasons.append(
+                phrase(
+                    "%(followers)s of %(target)s followers",
+                    followers=f"{followers:,}",
+                    target=f"{self.followers_at_least:,}",
+                )
+            )
         return reasons
+
+    def is_open(
+        self,
+        today: date,
+        *,
+        done: Collection[str] = frozenset(),
+        followers: int = 0,
+        peak_key: str | None = None,
+        peak_date: date | None = None,
+    ) -> bool:
+        """Tell whether every condition holds on ``today``."""
+        unmet = self.unmet(
+            today, done=done, followers=followers, peak_key=peak_key, peak_date=peak_date
+        )
+        return not unmet
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"reason": self.reason}
@@ -80,6 +124,16 @@ class Gate:
         if self.followers_at_least is not None:
             out["followers_at_least"] = self.followers_at_least
         return out
+
+
+def peak_slot(peak_key: str | None, peak_date: date | None) -> str:
+    """The slot that tells one peak's work from another's: ``key:date`` (empty: no peak)."""
+    return f"{peak_key}:{peak_date.isoformat()}" if peak_key and peak_date else ""
+
+
+def done_mark(key: str, slot: str = "") -> str:
+    """What a done task satisfies in a gate: its key; for peak work, its key for that peak only."""
+    return f"{key}@{slot}" if slot else key
 
 
 @dataclass(frozen=True)

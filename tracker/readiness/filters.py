@@ -20,7 +20,7 @@ SORT_KEYS: dict[str, Callable[[StoreReadiness], Any]] = {
     "market": lambda row: row.store.market,
     "status": lambda row: STATUSES.index(row.status),
     "onboarding": lambda row: row.onboarding.percent,
-    "peak": lambda row: row.next_peak.date if row.next_peak else None,
+    "peak": lambda row: row.next_peak.falls_on if row.next_peak else None,
     "peak_percent": lambda row: row.next_peak.percent if row.next_peak else None,
     "overdue": lambda row: row.overdue,
     "blocked": lambda row: len(row.blocked),

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class ReadinessSnapshot(db.Model):
+class ReadinessSnapshot(Model):
     """A store's readiness in the week of ``week_of`` (a Monday), as first reported."""
 
     __tablename__ = "readiness_snapshots"

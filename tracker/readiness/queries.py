@@ -22,10 +22,11 @@ from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
+from tracker.playbook.plan import Gate, done_mark, peak_slot
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
 from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
-from tracker.tasks.models import Task, done_mark, gate_lock_reasons
+from tracker.tasks.models import Task
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.
 LIVE_STATUSES = ("open", "done")
@@ -53,7 +54,7 @@ class PeakScope(Scope):
 
     key: str = ""
     name: str = ""
-    date: date = date.min
+    falls_on: date = date.min
     warmup_starts_on: date | None = None
 
 
@@ -237,7 +238,7 @@ def portfolio(
                     assess(peak_tally, rule),
                     key=peak_row.peak_key,
                     name=peak.name if peak else calendar.name(peak_row.peak_key),
-                    date=peak_row.peak_date,
+                    falls_on=peak_row.peak_date,
                     warmup_starts_on=warmup,
                 )
             )
@@ -321,23 +322,21 @@ def _blocked(
     # The keys the stored gates wait for (a plan made from older seeds keeps its own).
     gate_keys = sorted({key for row in candidates for key in row.gate.get("tasks", ())})
     done: dict[int, set[str]] = defaultdict(set)
-    for store_id, key, slot, peak_key in db.session.execute(
-        select(Task.store_id, Task.key, Task.slot, Task.peak_key).where(
+    for store_id, key, peak_key, peak_date in db.session.execute(
+        select(Task.store_id, Task.key, Task.peak_key, Task.peak_date).where(
             Task.store_id.in_(ids), Task.status == "done", Task.key.in_(gate_keys)
         )
     ):
-        done[store_id].add(done_mark(key, slot, peak_key))
+        done[store_id].add(done_mark(key, peak_slot(peak_key, peak_date)))
     blocked: dict[int, list[BlockedTask]] = defaultdict(list)
     for row in candidates:
         store = stores.get(row.store_id)
         if store is None:
             continue  # set up since the list of stores was read: it is not on this page
-        reasons = gate_lock_reasons(
-            row.gate,
+        reasons = Gate.from_json(row.gate).unmet(
             todays[store.zone],
-            done[store.id],
-            store.followers,
-            slot=row.slot if row.peak_key else "",
+            done=done[store.id],
+            followers=store.followers,
             peak_key=row.peak_key,
             peak_date=row.peak_date,
         )

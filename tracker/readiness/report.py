@@ -219,7 +219,7 @@ def _slipped(week: Week) -> list[str]:
 def _at_risk(rows: Sequence[StoreReadiness]) -> list[str]:
     troubled = sorted(
         (row for row in rows if row.next_peak and row.next_peak.status != "ready"),
-        key=lambda row: (row.next_peak.date - row.today, row.store.name.casefold()),
+        key=lambda row: (row.next_peak.falls_on - row.today, row.store.name.casefold()),
     )
     lines = []
     for row in troubled:
@@ -231,8 +231,8 @@ def _at_risk(rows: Sequence[StoreReadiness]) -> list[str]:
                 "%(reasons)s",
                 store=row.store.name,
                 peak=seed_name("peak", peak.key, peak.name),
-                day=day(peak.date),
-                when=relative_due(peak.date, row.today),
+                day=day(peak.falls_on),
+                when=relative_due(peak.falls_on, row.today),
                 percent=peak.percent,
                 status=label(peak.status, "readiness"),
                 reasons=separator().join(localize(r) for r in peak.assessment.reasons),
@@ -306,7 +306,7 @@ def keep_snapshots(rows: Sequence[StoreReadiness], week_of: date, now: datetime)
             "status": row.status,
             "onboarding_percent": row.onboarding.percent,
             "next_peak_key": row.next_peak.key if row.next_peak else None,
-            "next_peak_date": row.next_peak.date if row.next_peak else None,
+            "next_peak_date": row.next_peak.falls_on if row.next_peak else None,
             "next_peak_percent": row.next_peak.percent if row.next_peak else None,
             "next_peak_status": row.next_peak.status if row.next_peak else None,
             "created_at": now,

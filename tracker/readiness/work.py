@@ -50,10 +50,10 @@ def open_work(readiness: StoreReadiness, catalog: Catalog) -> list[WorkGroup]:
         for phase in catalog.readiness.onboarding_phases
     }
     peaks = {
-        (peak.key, peak.date): WorkGroup(
+        (peak.key, peak.falls_on): WorkGroup(
             "peak",
-            f"peak-{peak.key}-{peak.date}",
-            phrase("%(peak)s %(date)s", peak=Name("peak", peak.key, peak.name), date=peak.date),
+            f"peak-{peak.key}-{peak.falls_on}",
+            phrase("%(peak)s %(date)s", peak=Name("peak", peak.key, peak.name), date=peak.falls_on),
             peak,
         )
         for peak in readiness.peaks

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 CHANNEL_KINDS = ("email", "webhook", "slack", "feishu", "wecom", "dingtalk")
 # pending → sending (leased) → sent; a failure goes to failed (retried later) and,
@@ -19,7 +19,7 @@ CHANNEL_KINDS = ("email", "webhook", "slack", "feishu", "wecom", "dingtalk")
 STATES = ("pending", "sending", "sent", "failed", "dead")
 
 
-class Channel(db.Model):
+class Channel(Model):
     """Where a person's reminders go besides the in-app inbox."""
 
     __tablename__ = "channels"
@@ -36,7 +36,7 @@ class Channel(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     """One reminder to one person over one channel (none: the in-app inbox).
 
     ``key`` is unique, so the same reminder can never be queued twice, and it

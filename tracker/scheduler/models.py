@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class SchedulerTick(db.Model):
+class SchedulerTick(Model):
     """When each scheduler process last ticked, for the health check and the UI."""
 
     __tablename__ = "scheduler_ticks"

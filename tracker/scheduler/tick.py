@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,16 +22,15 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from tracker.catalog import get_catalog
-from tracker.clock import local_today, utcnow
+from tracker.clock import utcnow
 from tracker.extensions import db
-from tracker.plans.stock_up import warn_late_stock_ups
-from tracker.plans.sync import roll_forward, stores_behind
+from tracker.plans.forward import roll_store_forward
+from tracker.plans.sync import stores_behind
+from tracker.playbook.catalog import Catalog
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchReport, dispatch_due
 from tracker.reminders.services import dispatch_settings
 from tracker.scheduler.models import SchedulerTick
-from tracker.stockup.services import plan_stock_up
-from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
 from tracker.tasks.reminders import queue_reminders
 
@@ -48,17 +48,8 @@ def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchR
         db.session.merge(SchedulerTick(name=name, ticked_at=moment))
         db.session.commit()
         catalog = get_catalog()
-        for store_id in stores_behind(now=moment):
-            try:
-                if roll_forward(store_id, catalog, now=moment) is not None:
-                    # Once a day per store (the day it rolls forward): has an order-by passed?
-                    store = db.session.get(Store, store_id)
-                    today = local_today(store.zone, moment)
-                    warn_late_stock_ups(store, plan_stock_up(store, catalog, today), now=moment)
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()  # another process rolled it forward at the same moment
-        check_gates(now=moment)
+        roll_plans_forward(catalog, now=moment)
+        check_gates(now=moment)  # a gate that opens on a date opens on every store's day
         queue_reminders(catalog, now=moment)
         queue_weekly_reports(catalog, now=moment)
         db.session.commit()
@@ -126,3 +117,29 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         next_run_time=utcnow(),
     )
     return scheduler
+
+
+@dataclass
+class RollReport:
+    """What rolling every store's plan forward did, store by store summed."""
+
+    stores: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+def roll_plans_forward(catalog: Catalog, *, now: datetime | None = None) -> RollReport:
+    """Roll every store that is behind its own today forward, committing store by store."""
+    report = RollReport()
+    for store_id in stores_behind(now=now):
+        try:
+            changes = roll_store_forward(store_id, catalog, now=now)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another process rolled it forward at the same moment
+            continue
+        if changes is None:
+            continue
+        report.stores += 1
+        for name, count in changes.summary().items():
+            report.totals[name] = report.totals.get(name, 0) + count
+    return report

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class ProductLine(db.Model):
+class ProductLine(Model):
     """One product line: stock, sales, and (optionally) its own freight and production figures."""
 
     __tablename__ = "product_lines"

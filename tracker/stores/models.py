@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.playbook.profile import StoreProfile
 
 # Profile fields kept as columns, in the names of the CLI flags and the API.
@@ -35,7 +35,7 @@ PROFILE_FIELDS = (
 )
 
 
-class Store(db.Model):
+class Store(Model):
     """A TikTok Shop store: its profile decides its plan."""
 
     __tablename__ = "stores"
@@ -92,7 +92,7 @@ class Store(db.Model):
         return out
 
 
-class StoreMembership(db.Model):
+class StoreMembership(Model):
     """A member who works on a store."""
 
     __tablename__ = "store_memberships"
@@ -109,7 +109,7 @@ class StoreMembership(db.Model):
     user: Mapped[User] = relationship()
 
 
-class EligibilityOverride(db.Model):
+class EligibilityOverride(Model):
     """A manager's deliberate decision to go ahead despite an eligibility warning."""
 
     __tablename__ = "eligibility_overrides"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -13,8 +13,8 @@ from tracker.activity.models import Activity
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
-from tracker.extensions import db
-from tracker.playbook.phrases import Name, Names, phrase
+from tracker.extensions import Model
+from tracker.playbook.plan import Gate, done_mark, peak_slot
 from tracker.stores.models import Store
 
 # ``retired``: no longer applies to the store's profile; ``missed``: an
@@ -23,7 +23,7 @@ STATUSES = ("open", "done", "retired", "missed")
 ORIGINS = ("playbook", "custom", "trigger")
 
 
-class Task(db.Model):
+class Task(Model):
     """One piece of work: a playbook task, one occurrence of a recurring one, or a custom task.
 
     ``(store_id, key, slot)`` identifies a task across plan regenerations: the
@@ -82,72 +82,22 @@ class Task(db.Model):
     def lock_reasons(self, today: date, done_keys: Collection[str], followers: int) -> list[str]:
         """Say what still keeps this task locked on ``today`` (nothing when it is free).
 
-        Each reason is a Phrase: English for the API, said again in the reader's language on a page.
+        Each reason is a Phrase: English for the API, said again in the reader's language on
+        a page. The rule is the engine's (``Gate.unmet``).
         """
         if self.gate is None or self.status != "open":
             return []
-        return gate_lock_reasons(
-            self.gate,
-            today,
-            done_keys,
-            followers,
-            slot=self.slot if self.peak_key else "",
-            peak_key=self.peak_key,
-            peak_date=self.peak_date,
-        )
-
-
-def done_mark(key: str, slot: str, peak_key: str | None) -> str:
-    """What a done task satisfies in a gate: its key; for peak work, its key for that peak only.
-
-    Registering for Christmas does not open Black Friday's campaign work.
-    """
-    return f"{key}@{slot}" if peak_key else key
-
-
-def gate_lock_reasons(
-    gate: dict[str, Any],
-    today: date,
-    done_keys: Collection[str],
-    followers: int,
-    *,
-    slot: str = "",
-    peak_key: str | None = None,
-    peak_date: date | None = None,
-) -> list[str]:
-    """Say which of an open task's gate conditions still hold on ``today``, as Phrases.
-
-    ``done_keys`` holds :func:`done_mark` values; ``slot`` is the peak slot of the
-    gated task, whose gate waits for work of the same peak (``peak_key``, ``peak_date``).
-    """
-    reasons: list[str] = []
-    after = gate.get("after")
-    if after is not None and today <= date.fromisoformat(after):
-        opens_on = date.fromisoformat(after) + timedelta(days=1)
-        if gate.get("after_estimated"):
-            reasons.append(phrase("not before %(day)s (estimated)", day=opens_on))
-        else:
-            reasons.append(phrase("not before %(day)s", day=opens_on))
-    missing = [
-        key
-        for key in gate.get("tasks", ())
-        if key not in done_keys and f"{key}@{slot}" not in done_keys
-    ]
-    if missing:
-        # The tasks a gate waits for belong to the same peak as the gated one.
-        context = {
-            "peak": peak_key or "",
-            "year": str(peak_date.year) if peak_date else "",
-        }
-        names = [Name("entry", key, key, context) for key in missing]
-        reasons.append(phrase("waiting for: %(tasks)s", tasks=Names(names, ", ".join(missing))))
-    target = gate.get("followers_at_least")
-    if target is not None and followers < target:
-        reasons.append(
-            phrase(
-                "%(followers)s of %(target)s followers",
-                followers=f"{followers:,}",
-                target=f"{target:,}",
+        return list(
+            Gate.from_json(self.gate).unmet(
+                today,
+                done=done_keys,
+                followers=followers,
+                peak_key=self.peak_key,
+                peak_date=self.peak_date,
             )
         )
-    return reasons
+
+    @property
+    def done_mark(self) -> str:
+        """What this task satisfies in a gate once done (see the engine's ``done_mark``)."""
+        return done_mark(self.key, peak_slot(self.peak_key, self.peak_date))

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.tasks.models import Task, done_mark
+from tracker.playbook.plan import done_mark, peak_slot
+from tracker.tasks.models import Task
 
 
 def done_keys_by_store(store_ids: Iterable[int]) -> dict[int, set[str]]:
@@ -16,12 +17,12 @@ def done_keys_by_store(store_ids: Iterable[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {store_id: set() for store_id in ids}
     if not ids:
         return found
-    for store_id, key, slot, peak_key in db.session.execute(
-        select(Task.store_id, Task.key, Task.slot, Task.peak_key).where(
+    for store_id, key, peak_key, peak_date in db.session.execute(
+        select(Task.store_id, Task.key, Task.peak_key, Task.peak_date).where(
             Task.store_id.in_(ids), Task.status == "done"
         )
     ):
-        found[store_id].add(done_mark(key, slot, peak_key))
+        found[store_id].add(done_mark(key, peak_slot(peak_key, peak_date)))
     return found
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from tracker.accounts.services import register_account, unbind_account
 from tracker.catalog import get_catalog
@@ -14,7 +14,8 @@ from tracker.errors import InputError, RuleError
 from tracker.extensions import db
 from tracker.i18n.labels import label
 from tracker.stores.access import store_for
-from tracker.web import flash_refusal
+from tracker.web.feedback import flash_refusal
+from tracker.web.session import current_user
 
 bp = Blueprint("accounts", __name__)
 

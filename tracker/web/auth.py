@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext, ngettext, refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 from sqlalchemy import select
 
 from tracker.auth.access import require_manager
@@ -27,8 +27,9 @@ from tracker.stores.access import visible_stores
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import add_member
 from tracker.tasks.services import remove_member
-from tracker.web import flash_refusal, safe_next
 from tracker.web.auth_forms import LoginForm, PersonForm, TokenForm
+from tracker.web.feedback import flash_refusal, safe_next
+from tracker.web.session import current_user
 
 bp = Blueprint("auth", __name__)
 

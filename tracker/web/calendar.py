@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from tracker.calendar import services
 from tracker.calendar.ics import feed_calendar
@@ -18,6 +18,7 @@ from tracker.i18n import recipient_locale
 from tracker.stores.access import store_for
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
+from tracker.web.session import current_user
 
 bp = Blueprint("calendar", __name__)
 

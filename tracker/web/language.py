@@ -11,7 +11,7 @@ from tracker.auth.services import choose_locale
 from tracker.errors import InputError
 from tracker.extensions import db
 from tracker.i18n.locales import LOCALE_COOKIE
-from tracker.web import flash_refusal, safe_next
+from tracker.web.feedback import flash_refusal, safe_next
 
 bp = Blueprint("i18n", __name__)
 # A year: the choice outlives the session, as a logged-in person's does.

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext, ngettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from tracker.catalog import get_catalog
 from tracker.errors import InputError, RuleError, whole_number_or_text
@@ -15,7 +15,8 @@ from tracker.i18n.seeds import task_title
 from tracker.lives.hot_videos import log_hot_video
 from tracker.lives.services import log_live
 from tracker.stores.access import store_for
-from tracker.web import flash_refusal
+from tracker.web.feedback import flash_refusal
+from tracker.web.session import current_user
 
 bp = Blueprint("lives", __name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
@@ -23,7 +23,8 @@ from tracker.readiness.filters import Filters, parse_filters
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.readiness.work import open_work
 from tracker.stores.access import store_for
-from tracker.web import field_message
+from tracker.web.feedback import field_message
+from tracker.web.session import current_user
 from tracker.web.stores import catch_up_plan
 
 bp = Blueprint("readiness", __name__)
@@ -75,7 +76,7 @@ def store_page(store_id: int) -> str:
     catalog = get_catalog()
     readiness = _one(store_id, catalog)
     store = readiness.store
-    peaks = [(p.date, Name("peak", p.key, p.name)) for p in readiness.peaks]
+    peaks = [(p.falls_on, Name("peak", p.key, p.name)) for p in readiness.peaks]
     chart = burndown(store, readiness.today, peaks)
     return render_template(
         "readiness/store.html",

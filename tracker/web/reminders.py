@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -24,6 +24,7 @@ from tracker.reminders.services import (
     remove_channel,
     update_preferences,
 )
+from tracker.web.session import current_user
 
 bp = Blueprint("reminders", __name__)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from tracker.catalog import get_catalog
 from tracker.clock import local_today
@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.plans.stock_up import change_product_line
 from tracker.stockup.services import plan_stock_up, product_lines
 from tracker.stores.access import store_for
+from tracker.web.session import current_user
 
 bp = Blueprint("stockup", __name__)
 _WHOLE = ("current_stock", "safety_days", "lead_time_days", "production_days")

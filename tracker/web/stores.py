@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -23,7 +23,7 @@ from tracker.i18n.format import number
 from tracker.i18n.seeds import task_title
 from tracker.lives.services import cadence
 from tracker.plans import stores as plan_stores
-from tracker.plans.sync import roll_forward
+from tracker.plans.forward import is_behind, roll_store_forward
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
@@ -33,9 +33,10 @@ from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
 from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import Store
-from tracker.tasks.models import Task, done_mark
+from tracker.tasks.models import Task
 from tracker.tasks.services import add_custom_task
-from tracker.web import flash_refusal
+from tracker.web.feedback import flash_refusal
+from tracker.web.session import current_user
 from tracker.web.store_forms import advisor_answers, overrides_from, store_fields
 
 bp = Blueprint("stores", __name__, url_prefix="/stores")
@@ -192,7 +193,7 @@ def plan(store_id: int) -> Any:
         .options(selectinload(Task.assignee), selectinload(Task.completed_by))
         .order_by(Task.due_on, Task.id)
     ).all()
-    done = {done_mark(t.key, t.slot, t.peak_key) for t in tasks if t.status == "done"}
+    done = {t.done_mark for t in tasks if t.status == "done"}
     phases: dict[str, list[tuple[Task, list[str]]]] = {key: [] for key in catalog.phases}
     later: dict[str, list[tuple[Task, list[str]]]] = {}
     upcoming_shown: set[str] = set()
@@ -229,13 +230,13 @@ def plan(store_id: int) -> Any:
 def catch_up_plan(store: Store, catalog: Catalog) -> None:
     """Roll the plan forward to the store's today if nobody has yet, and commit.
 
-    The scheduler does this daily; a page opened first does not wait for it: recurring
-    work moves on and new peak work comes into view.
+    The scheduler does this daily; a page opened first does not wait for it, and does
+    exactly what the scheduler would (``roll_store_forward``).
     """
-    if store.plan_synced_on is not None and store.plan_synced_on >= local_today(store.zone):
+    if not is_behind(store):
         return
     try:
-        roll_forward(store.id, catalog)
+        roll_store_forward(store.id, catalog)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # SQLite: another request rolled it forward at the same moment

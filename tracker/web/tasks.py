@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,7 +24,8 @@ from tracker.tasks import services
 from tracker.tasks.access import task_for
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys, done_keys_by_store
-from tracker.web import flash_refusal
+from tracker.web.feedback import flash_refusal
+from tracker.web.session import current_user
 
 bp = Blueprint("tasks", __name__)
 

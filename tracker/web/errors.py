@@ -1,0 +1,105 @@
+"""Error pages: what went wrong, in the reader's language; JSON for the API's addresses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from tracker.errors import NotAllowed, NotFound, error_response
+from tracker.i18n.text import localize
+from tracker.playbook.phrases import phrase
+from tracker.web.feedback import field_message
+
+
+def init_app(app: Flask) -> None:
+    """Register the error pages and refuse NUL characters in any field."""
+
+    @app.before_request
+    def refuse_nul_characters() -> Any:
+        """No text field may hold a NUL character (PostgreSQL cannot store one)."""
+        for source in (request.args, request.form):
+            for name, value in source.items(multi=True):
+                if "\x00" in value:
+                    return _bad_input(name, phrase("contains a NUL character"))
+        return None
+
+    @app.errorhandler(NotFound)
+    @app.errorhandler(404)
+    def not_found(error: Any) -> tuple[str, int]:
+        return _error_page(
+            404,
+            "not_found",
+            _l("Not found"),
+            _message(error, _l("There is nothing at this address.")),
+        )
+
+    @app.errorhandler(NotAllowed)
+    @app.errorhandler(403)
+    def not_allowed(error: Any) -> tuple[str, int]:
+        return _error_page(
+            403, "not_allowed", _l("Not allowed"), _message(error, _l("You may not see this page."))
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> tuple[str, int]:
+        return _error_page(
+            400,
+            "the_form_expired",
+            _l("The form expired"),
+            phrase(
+                "Reload the page and send the form again. %(why)s",
+                why=_CSRF_REASONS.get(error.description, error.description),
+            ),
+        )
+
+    @app.errorhandler(405)
+    def wrong_method(error: Any) -> Any:
+        page = _error_page(
+            405,
+            "not_possible_here",
+            _l("Not possible here"),
+            _l("This address does not accept that request."),
+        )
+        # RFC 9110: a 405 lists the methods the address does accept.
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or ()))
+        return (*page, {"Allow": allowed}) if allowed else page
+
+
+# Flask-WTF's reasons for refusing a form, said as phrases a page can translate.
+_CSRF_REASONS = {
+    "The CSRF token is missing.": phrase("The CSRF token is missing."),
+    "The CSRF token has expired.": phrase("The CSRF token has expired."),
+    "The CSRF token is invalid.": phrase("The CSRF token is invalid."),
+    "The CSRF tokens do not match.": phrase("The CSRF tokens do not match."),
+    "The CSRF session token is missing.": phrase("The CSRF session token is missing."),
+    "The referrer header is missing.": phrase("The referrer header is missing."),
+    "The referrer does not match the host.": phrase("The referrer does not match the host."),
+}
+
+
+def _bad_input(field: str, message: str) -> Any:
+    if request.path.startswith("/api/"):
+        return error_response(400, "invalid", f"{field}: {message}", field)
+    return _error_page(
+        400,
+        "check_what_you_sent",
+        _l("Check what you sent"),
+        field_message(field, message),
+    )
+
+
+def _message(error: Any, default: Any) -> Any:
+    if isinstance(error, NotFound | NotAllowed) and error.args:
+        return error.args[0]  # the Phrase itself: str(error) would keep only its English
+    return default
+
+
+def _error_page(status: int, code: str, title: Any, message: Any) -> tuple[str, int]:
+    if request.path.startswith("/api/"):  # the API answers its own errors as JSON, in English
+        return error_response(status, code, str(message))  # type: ignore[return-value]
+    return render_template(
+        "error.html", title=str(title), message=localize(message), status=status
+    ), status

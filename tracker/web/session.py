@@ -1,0 +1,42 @@
+"""Who is reading: the logged-in person, typed, and what every page shows about them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import cast
+from zoneinfo import ZoneInfo
+
+import flask_login
+from flask import Flask, g
+
+from tracker.auth.models import User
+from tracker.columns import get_by_id
+from tracker.extensions import login_manager
+from tracker.reminders.services import unread_count
+
+# The logged-in person (a proxy, as Flask-Login's): pages only run behind @login_required,
+# so to them it is always a User.
+current_user = cast(User, flask_login.current_user)
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the year, the reader's unread count and time zones."""
+    app.jinja_env.globals["current_year"] = lambda: date.today().year
+    app.jinja_env.globals["unread_reminders"] = _unread_reminders
+    app.jinja_env.globals["tz"] = ZoneInfo
+
+
+def _unread_reminders() -> int:
+    """The logged-in person's unread inbox count, worked out once per request."""
+    if "unread_reminders" not in g:
+        g.unread_reminders = unread_count(current_user) if current_user.is_authenticated else 0
+    return g.unread_reminders
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        user = get_by_id(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
