@@ -32,7 +32,3 @@ class Account(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     created_by: Mapped[User | None] = relationship()
-
-    @property
-    def is_bound(self) -> bool:
-        return self.unbound_on is None

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,7 +17,7 @@ from tracker.extensions import Model, db
 ROLES = ("manager", "member")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """Someone who logs in: a manager sees every store, a member only their own."""
 
     __tablename__ = "users"
@@ -65,6 +65,11 @@ class User(UserMixin, db.Model):
     @staticmethod
     def by_email(email: str) -> User | None:
         return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+    @classmethod
+    def active_managers(cls) -> Select[User]:
+        """Select every active manager, oldest account first."""
+        return select(cls).where(cls.role == "manager", cls.active).order_by(cls.id)
 
 
 def normalise_email(email: str) -> str:

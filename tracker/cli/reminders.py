@@ -16,9 +16,8 @@ from tracker.cli.playbook import BadArgument
 from tracker.errors import InputError
 from tracker.extensions import db
 from tracker.readiness.report import queue_weekly_reports
-from tracker.reminders.channels import Target, describe_target
+from tracker.reminders.channels import CHANNEL_KINDS, Target, describe_target
 from tracker.reminders.dispatch import dispatch_due
-from tracker.reminders.models import CHANNEL_KINDS
 from tracker.reminders.services import add_channel, dispatch_settings
 from tracker.scheduler.tick import build_scheduler, process_name
 from tracker.schema import ensure_schema

@@ -20,12 +20,12 @@ from tracker.clock import local_today, utcnow
 from tracker.errors import FieldError, InputError, RuleError
 from tracker.extensions import db
 from tracker.lives.models import HotVideo
-from tracker.lives.services import DAILY_LIVE_TASK
-from tracker.playbook.catalog import Catalog
+from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
 from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
+from tracker.tasks.recipients import active_managers
 from tracker.tasks.services import parse_url
 
 TRIGGER = "hot_video"
@@ -111,11 +111,7 @@ def log_hot_video(
     log_activity(store.id, actor, "hot_video", phrase("A video took off: %(url)s", url=url))
     db.session.flush()
     urgent = tasks[0]
-    people = (
-        [team]
-        if team is not None
-        else list(db.session.scalars(select(User).where(User.role == "manager", User.active)))
-    )
+    people = [team] if team is not None else active_managers()
     by = urgent.due_at.astimezone(zone).strftime("%H:%M")
     queue_now(
         people,

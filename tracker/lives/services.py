@@ -22,13 +22,12 @@ from tracker.clock import local_today, utcnow
 from tracker.errors import FieldError, InputError, RuleError
 from tracker.extensions import db
 from tracker.lives.models import LiveSession
-from tracker.playbook.catalog import Catalog, LiveRule
+from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog, LiveRule
 from tracker.playbook.phrases import phrase, phrase_plural
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task
 
-DAILY_LIVE_TASK = "live.daily"
 MAX_MINUTES = 24 * 60
 NOTE_MAX = 500
 # Below what the gmv column (14 digits, 2 after the point) can hold.

@@ -7,11 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import select
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
-from tracker.extensions import db
 from tracker.i18n.format import day, number
 from tracker.i18n.seeds import seed_name
 from tracker.i18n.text import localize
@@ -22,6 +20,7 @@ from tracker.reminders.queue import queue_now
 from tracker.stockup.models import ProductLine
 from tracker.stockup.services import LinePeakPlan, StockUpPlan, plan_stock_up, save_line
 from tracker.stores.models import Store
+from tracker.tasks.recipients import active_managers
 
 
 def change_product_line(
@@ -53,7 +52,7 @@ def warn_late_stock_ups(store: Store, plan: StockUpPlan, *, now: datetime | None
     late = [row for row in plan.rows if "order_by" in row.late]
     if not late:
         return 0
-    managers = list(db.session.scalars(select(User).where(User.role == "manager", User.active)))
+    managers = active_managers()
     queued = 0
     for row in late:
         queued += queue_now(

@@ -33,6 +33,8 @@ TRIGGERS = ("hot_video",)
 CONDITIONS = ("invitation_category",)
 EVERY = ("day", "week", "month", "quarter")
 STOCK_UP_PEAKS = "stock_up"
+# The recurring playbook task a day's live ticks off (seeds/playbooks/pop.toml).
+DAILY_LIVE_TASK = "live.daily"
 # Translations of the seeds' words, one file per language (tracker/playbook/translations.py).
 TRANSLATIONS_FOLDER = "i18n"
 

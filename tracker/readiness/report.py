@@ -69,9 +69,7 @@ def report_week(person: User, catalog: Catalog, now: datetime) -> tuple[date, da
 def queue_weekly_reports(catalog: Catalog, *, now: datetime | None = None) -> int:
     """Queue the week's report for each manager whose moment has come; return rows queued."""
     now = now or utcnow()
-    managers = db.session.scalars(
-        select(User).where(User.role == "manager", User.active).order_by(User.id)
-    ).all()
+    managers = db.session.scalars(User.active_managers()).all()
     due: dict[date, list[User]] = defaultdict(list)
     keys = {}
     for person in managers:

@@ -5,18 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
 from tracker.extensions import Model
-
-CHANNEL_KINDS = ("email", "webhook", "slack", "feishu", "wecom", "dingtalk")
-# pending → sending (leased) → sent; a failure goes to failed (retried later) and,
-# after the last attempt, to dead, where a manager can retry it by hand.
-STATES = ("pending", "sending", "sent", "failed", "dead")
 
 
 class Channel(Model):
@@ -61,6 +56,8 @@ class Reminder(Model):
     subject: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # pending → sending (leased) → sent; a failure goes to failed (retried later) and,
+    # after the last attempt, to dead, where a manager can retry it by hand.
     state: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -73,3 +70,8 @@ class Reminder(Model):
 
     user: Mapped[User] = relationship()
     channel: Mapped[Channel | None] = relationship()
+
+    @classmethod
+    def in_inbox_of(cls, user_id: int) -> ColumnElement[bool]:
+        """Where a person's in-app inbox is: their reminders on no channel, once sent."""
+        return and_(cls.user_id == user_id, cls.channel_id.is_(None), cls.state == "sent")

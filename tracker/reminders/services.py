@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from typing import Any
 
@@ -15,9 +15,9 @@ from tracker.errors import FieldError, InputError
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.playbook.zones import zone_exists
-from tracker.reminders.channels import SmtpSettings, Target, check_target
+from tracker.reminders.channels import CHANNEL_KINDS, SmtpSettings, Target, check_target
 from tracker.reminders.dispatch import DispatchSettings
-from tracker.reminders.models import CHANNEL_KINDS, Channel, Reminder
+from tracker.reminders.models import Channel, Reminder
 
 SECRET_MAX = 200
 MAX_DAYS_BEFORE = 60
@@ -150,19 +150,24 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
     return user
 
 
+INBOX_LIMIT = 200
+
+
+def inbox(user: User, *, limit: int = INBOX_LIMIT) -> Sequence[Reminder]:
+    """The person's in-app reminders, newest first."""
+    return db.session.scalars(
+        select(Reminder)
+        .where(Reminder.in_inbox_of(user.id))
+        .order_by(Reminder.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def unread_count(user: User) -> int:
     """Count the person's unread inbox reminders."""
+    query = select(func.count()).select_from(Reminder)
     return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Reminder)
-            .where(
-                Reminder.user_id == user.id,
-                Reminder.channel_id.is_(None),
-                Reminder.state == "sent",
-                Reminder.read_at.is_(None),
-            )
-        )
+        db.session.scalar(query.where(Reminder.in_inbox_of(user.id), Reminder.read_at.is_(None)))
         or 0
     )
 
@@ -171,12 +176,7 @@ def mark_inbox_read(user: User, *, now: datetime | None = None) -> int:
     """Mark every unread inbox reminder of the person as read."""
     result = db.session.execute(
         update(Reminder)
-        .where(
-            Reminder.user_id == user.id,
-            Reminder.channel_id.is_(None),
-            Reminder.state == "sent",
-            Reminder.read_at.is_(None),
-        )
+        .where(Reminder.in_inbox_of(user.id), Reminder.read_at.is_(None))
         .values(read_at=now or utcnow())
     )
     return result.rowcount or 0

@@ -137,6 +137,34 @@ def parse_overrides(raw: Any, warnings: tuple[Warning, ...]) -> dict[str, str]:
     return overrides
 
 
+def require_overrides(store_input: StoreInput, chosen: Mapping[str, str]) -> dict[str, str]:
+    """Refuse to go ahead until every warning that needs it is overridden, each with a reason.
+
+    ``chosen`` maps warning codes to the reasons given; overrides of warnings that went away
+    with a profile change are dropped. Return the overrides to record.
+    """
+    errors: list[FieldError] = []
+    overrides: dict[str, str] = {}
+    codes = {warning.code for warning in store_input.warnings}
+    for code in sorted(codes & WARNINGS_NEEDING_OVERRIDE - set(chosen)):
+        errors.append(
+            FieldError(
+                f"override_{code}",
+                phrase("tick “go ahead anyway” and say why, or change the profile"),
+            )
+        )
+    for code, reason in chosen.items():
+        if code not in codes:
+            continue  # the warning went away with a profile change
+        try:
+            overrides[code] = parse_override_reason(reason, code)
+        except InputError as error:
+            errors += error.errors
+    if errors:
+        raise InputError(errors)
+    return overrides
+
+
 def parse_override_reason(raw: Any, code: str) -> str:
     """An override needs a reason a colleague can read later."""
     reason = " ".join(raw.split()) if isinstance(raw, str) else ""

@@ -18,6 +18,7 @@ from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys_by_store
+from tracker.tasks.recipients import active_managers, people_to_remind
 
 
 def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:
@@ -42,14 +43,9 @@ def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None 
             task.lock_reasons(local_today(store.zone, now), done[store.id], store.followers)
         )
         if task.was_locked and not locked:
-            if task.assignee is not None and task.assignee.active:
-                people = [task.assignee]
-            else:
-                if managers is None:
-                    managers = list(
-                        db.session.scalars(select(User).where(User.role == "manager", User.active))
-                    )
-                people = managers
+            if managers is None:
+                managers = active_managers()
+            people = people_to_remind(task.assignee, managers)
             opened += queue_now(
                 people,
                 "gate_open",

@@ -1,13 +1,18 @@
-"""Reads about tasks that several areas share."""
+"""Reads about tasks that several areas share, and what "this week" means."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from tracker.auth.models import User
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.playbook.plan import done_mark, peak_slot
+from tracker.stores.access import visible_stores
 from tracker.tasks.models import Task
 
 
@@ -29,3 +34,43 @@ def done_keys_by_store(store_ids: Iterable[int]) -> dict[int, set[str]]:
 def done_keys(store_id: int) -> set[str]:
     """What is done in one store, as gates read it."""
     return done_keys_by_store([store_id])[store_id]
+
+
+# "This week": the seven days after today, on My tasks and in the daily digest alike.
+WEEK_DAYS = 7
+# My tasks is a to-do list, not a report: past this many rows, the stores' pages are the way.
+MY_TASKS_LIMIT = 300
+
+
+def due_bucket(due_on: date, today: date) -> str | None:
+    """Where a due date falls from ``today``: overdue, today, this week, or later (None)."""
+    days = (due_on - today).days
+    if days < 0:
+        return "overdue"
+    if days == 0:
+        return "today"
+    return "week" if days <= WEEK_DAYS else None
+
+
+def my_open_tasks(
+    person: User, *, include_unassigned: bool, limit: int = MY_TASKS_LIMIT
+) -> Sequence[Task]:
+    """The person's open tasks due by the end of this week in any store's day, soonest first.
+
+    With ``include_unassigned``, the work nobody has taken in their stores too. One row
+    more than ``limit`` comes back when there is more, so a page can say it stopped.
+    """
+    store_ids = select(visible_stores(person).subquery().c.id)
+    owner = Task.assignee_id == person.id
+    if include_unassigned:
+        owner = owner | Task.assignee_id.is_(None)
+    # Every store's "today" is within a day of UTC's, so fetch one day extra; the caller
+    # sorts each task into its bucket on its own store's day (``due_bucket``).
+    latest = local_today("UTC") + timedelta(days=WEEK_DAYS + 1)
+    return db.session.scalars(
+        select(Task)
+        .where(Task.store_id.in_(store_ids), Task.status == "open", Task.due_on <= latest, owner)
+        .options(selectinload(Task.store), selectinload(Task.assignee))
+        .order_by(Task.due_on, Task.store_id, Task.id)
+        .limit(limit + 1)
+    ).all()

@@ -21,17 +21,15 @@ from tracker.extensions import db
 from tracker.i18n import recipient_locale
 from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
-from tracker.playbook.catalog import Catalog
+from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
 from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
+from tracker.tasks.queries import due_bucket
+from tracker.tasks.recipients import people_to_remind
 
-# The recurring task a day's live ticks off.
-DAILY_LIVE_TASK = "live.daily"
 # Stock-up deadlines are reminded further ahead than other work.
 STOCK_UP_DAYS_BEFORE = (14, 7, 1)
-# "This week" in a digest.
-DIGEST_DAYS = 7
 
 
 def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
@@ -58,8 +56,7 @@ def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
     stock_up: dict[int, list[Task]] = defaultdict(list)
     for task in tasks:
         assignee = by_id.get(task.assignee_id) if task.assignee_id else None
-        recipients = [assignee] if assignee is not None else managers
-        for person in recipients:
+        for person in people_to_remind(assignee, managers):
             work[person.id].append(task)
         if task.key in stock_up_keys:
             for person in {*managers, *([assignee] if assignee else [])}:
@@ -96,7 +93,7 @@ def _no_live_yet(
             continue
         rule = catalog.markets[task.store.market].lives
         assignee = by_id.get(task.assignee_id) if task.assignee_id else None
-        for person in [assignee] if assignee is not None else managers:
+        for person in people_to_remind(assignee, managers):
             with force_locale(recipient_locale(person)):
                 drafts.append(
                     Draft(
@@ -184,9 +181,9 @@ def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
 
 
 def _digest(person: User, today: date, tasks: Sequence[Task]) -> list[Draft]:
-    overdue = [t for t in tasks if t.due_on < today]
-    due_today = [t for t in tasks if t.due_on == today]
-    week = [t for t in tasks if today < t.due_on <= today + timedelta(days=DIGEST_DAYS)]
+    overdue = [t for t in tasks if due_bucket(t.due_on, today) == "overdue"]
+    due_today = [t for t in tasks if due_bucket(t.due_on, today) == "today"]
+    week = [t for t in tasks if due_bucket(t.due_on, today) == "week"]
     if not (overdue or due_today or week):
         return []
     lines = []

@@ -15,14 +15,17 @@ from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
-from tracker.reminders.channels import Target, describe_target
+from tracker.reminders.channels import CHANNEL_KINDS, Target, describe_target
 from tracker.reminders.dispatch import retry_reminder
-from tracker.reminders.models import CHANNEL_KINDS, Channel, Reminder
+from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.services import (
     add_channel,
     mark_inbox_read,
     remove_channel,
     update_preferences,
+)
+from tracker.reminders.services import (
+    inbox as inbox_of,
 )
 from tracker.web.session import current_user
 
@@ -33,16 +36,7 @@ bp = Blueprint("reminders", __name__)
 @login_required
 def inbox() -> str:
     """Show the person's in-app reminders, newest first, and mark them read."""
-    entries = db.session.scalars(
-        select(Reminder)
-        .where(
-            Reminder.user_id == current_user.id,
-            Reminder.channel_id.is_(None),
-            Reminder.state == "sent",
-        )
-        .order_by(Reminder.id.desc())
-        .limit(200)
-    ).all()
+    entries = inbox_of(current_user)
     unread = {entry.id for entry in entries if entry.read_at is None}
     mark_inbox_read(current_user)
     db.session.commit()

@@ -17,7 +17,7 @@ from tracker.activity.models import Activity
 from tracker.auth.access import require_manager
 from tracker.catalog import get_catalog, market_note_for
 from tracker.clock import local_today
-from tracker.errors import FieldError, InputError, whole_number_or_text
+from tracker.errors import InputError, whole_number_or_text
 from tracker.extensions import db
 from tracker.i18n.format import number
 from tracker.i18n.seeds import task_title
@@ -27,7 +27,6 @@ from tracker.plans.forward import is_behind, roll_store_forward
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
-from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
@@ -113,7 +112,7 @@ def new_store() -> Any:
         return render_template("stores/new.html", **context)
 
     try:
-        overrides = _checked_overrides(form, store_input)
+        overrides = services.require_overrides(store_input, overrides_from(form))
     except InputError as error:
         context["errors"] = error
         return render_template("stores/new.html", **context), 400
@@ -152,31 +151,6 @@ def _review(store_input: services.StoreInput, catalog: Any) -> dict[str, Any]:
         "by_phase": by_phase,
         "first_tasks": plan.tasks[:8],
     }
-
-
-def _checked_overrides(form: Any, store_input: services.StoreInput) -> dict[str, str]:
-    """Every warning that needs it must be overridden, each with a reason."""
-    chosen = overrides_from(form)
-    errors: list[FieldError] = []
-    overrides: dict[str, str] = {}
-    codes = {warning.code for warning in store_input.warnings}
-    for code in sorted(codes & services.WARNINGS_NEEDING_OVERRIDE - set(chosen)):
-        errors.append(
-            FieldError(
-                f"override_{code}",
-                phrase("tick “go ahead anyway” and say why, or change the profile"),
-            )
-        )
-    for code, reason in chosen.items():
-        if code not in codes:
-            continue  # the warning went away with a profile change
-        try:
-            overrides[code] = services.parse_override_reason(reason, code)
-        except InputError as error:
-            errors += error.errors
-    if errors:
-        raise InputError(errors)
-    return overrides
 
 
 @bp.get("/<int:store_id>")

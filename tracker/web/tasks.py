@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,22 +16,22 @@ from tracker.clock import local_today
 from tracker.errors import InputError, RuleError
 from tracker.extensions import db
 from tracker.i18n.text import localize
-from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
 from tracker.tasks.access import task_for
 from tracker.tasks.models import Task
-from tracker.tasks.queries import done_keys, done_keys_by_store
+from tracker.tasks.queries import (
+    MY_TASKS_LIMIT,
+    done_keys,
+    done_keys_by_store,
+    due_bucket,
+    my_open_tasks,
+)
 from tracker.web.feedback import flash_refusal
 from tracker.web.session import current_user
 
 bp = Blueprint("tasks", __name__)
-
-# "This week" on My tasks: the next seven days after today.
-WEEK_DAYS = 7
-# My tasks is a to-do list, not a report: past this many rows, the stores' pages are the way.
-MY_TASKS_LIMIT = 300
 
 
 @bp.get("/my-tasks")
@@ -43,34 +42,17 @@ def my_tasks() -> str:
     # opt-in for them and the default for members.
     default = "0" if current_user.is_manager else "1"
     show_unassigned = request.args.get("unassigned", default) != "0"
-    store_ids = select(visible_stores(current_user).subquery().c.id)
-    owner = Task.assignee_id == current_user.id
-    if show_unassigned:
-        owner = owner | Task.assignee_id.is_(None)
-    # Every store's "today" is within a day of UTC's, so fetch one day extra and sort out below.
-    latest = local_today("UTC") + timedelta(days=WEEK_DAYS + 1)
-    tasks = db.session.scalars(
-        select(Task)
-        .where(Task.store_id.in_(store_ids), Task.status == "open", Task.due_on <= latest, owner)
-        .options(selectinload(Task.store), selectinload(Task.assignee))
-        .order_by(Task.due_on, Task.store_id, Task.id)
-        .limit(MY_TASKS_LIMIT + 1)
-    ).all()
+    tasks = my_open_tasks(current_user, include_unassigned=show_unassigned)
     truncated = len(tasks) > MY_TASKS_LIMIT
     tasks = tasks[:MY_TASKS_LIMIT]
     done = done_keys_by_store({task.store_id for task in tasks})
     groups: dict[str, list[tuple[Task, list[str], Any]]] = {"overdue": [], "today": [], "week": []}
     for task in tasks:
         today = local_today(task.store.zone)
-        days = (task.due_on - today).days
-        reasons = task.lock_reasons(today, done.get(task.store_id, set()), task.store.followers)
-        entry = (task, reasons, today)
-        if days < 0:
-            groups["overdue"].append(entry)
-        elif days == 0:
-            groups["today"].append(entry)
-        elif days <= WEEK_DAYS:
-            groups["week"].append(entry)
+        bucket = due_bucket(task.due_on, today)
+        if bucket is not None:
+            reasons = task.lock_reasons(today, done.get(task.store_id, set()), task.store.followers)
+            groups[bucket].append((task, reasons, today))
     return render_template(
         "tasks/my.html",
         groups=groups,

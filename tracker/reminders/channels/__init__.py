@@ -1,0 +1,78 @@
+"""Deliver one reminder message over one channel: e-mail, a generic webhook or a chat robot.
+
+Plain Python: no Flask, no database. `deliver` returns on success and raises `DeliveryError`
+otherwise; the error says whether trying again later can help (`retryable`) and how long to
+wait when the service said so (`retry_after`). Nothing this module raises, logs or returns
+carries a channel's secret: signing secrets, webhook keys in a URL's query or path and signed
+query strings are masked or left out, and errors from HTTP and SMTP libraries are not chained
+(their text and tracebacks can quote the full URL).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import requests
+
+from tracker.reminders.channels import dingtalk, feishu, mail, slack, webhook, wecom
+from tracker.reminders.channels.base import (
+    CHANNEL_KINDS,
+    HTTP_KINDS,
+    DeliveryError,
+    Message,
+    Target,
+    check_target,
+    describe_target,
+    mask_secret,
+)
+from tracker.reminders.channels.http import HttpPost
+from tracker.reminders.channels.mail import SmtpSettings
+
+__all__ = [
+    "CHANNEL_KINDS",
+    "HTTP_KINDS",
+    "DeliveryError",
+    "Message",
+    "SmtpSettings",
+    "Target",
+    "check_target",
+    "deliver",
+    "describe_target",
+    "mask_secret",
+]
+
+# One sender per HTTP kind; e-mail goes through SMTP instead.
+HTTP_SENDERS: dict[str, Callable[[HttpPost, Target, Message], None]] = {
+    "webhook": webhook.send,
+    "slack": slack.send,
+    "feishu": feishu.send,
+    "wecom": wecom.send,
+    "dingtalk": dingtalk.send,
+}
+
+
+def deliver(
+    target: Target,
+    message: Message,
+    *,
+    smtp: SmtpSettings | None,
+    timeout: float = 10.0,
+    session: requests.Session | None = None,
+    now: Callable[[], float] = time.time,
+) -> None:
+    """Send; return normally on success; raise DeliveryError otherwise."""
+    if target.kind == "email":
+        mail.send(target, message, smtp=smtp, timeout=timeout, now=now)
+        return
+    send = HTTP_SENDERS.get(target.kind)
+    if send is None:
+        raise DeliveryError(f"unknown channel kind {target.kind!r}", retryable=False)
+    problem = check_target(target)
+    if problem:
+        raise DeliveryError(problem, retryable=False)
+    http = HttpPost(target, session=session, timeout=timeout, now=now)
+    try:
+        send(http, target, message)
+    finally:
+        http.close()

@@ -1,0 +1,194 @@
+"""POST a message to a chat robot or webhook, turning every failure into a DeliveryError."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote_plus, urlsplit
+
+import requests
+
+from tracker.reminders.channels.base import (
+    SECRET_QUERY_KEYS,
+    DeliveryError,
+    Target,
+    mask_secret,
+    url_secrets,
+)
+
+# How long each service keeps refusing once its limit is hit: WeCom and Feishu count per minute;
+# DingTalk throttles a robot for ten minutes after more than 20 messages in one minute.
+RATE_LIMIT_PAUSE_SECONDS = {"feishu": 60.0, "wecom": 60.0, "dingtalk": 600.0}
+
+RETRYABLE_HTTP_STATUSES = frozenset({408, 409, 425, 429})
+BODY_EXCERPT_CHARS = 200
+USER_AGENT = "tracker-reminders/1"
+
+
+class HttpPost:
+    """POST to one target's URL, turning transport failures into DeliveryError."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        session: requests.Session | None,
+        timeout: float,
+        now: Callable[[], float],
+    ) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.now = now
+        self._own_session = session is None
+        self.session = session if session is not None else requests.Session()
+        self.secrets = url_secrets(target)
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
+
+    def post(
+        self,
+        body: bytes,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        for name, value in (params or {}).items():
+            if name.lower() in SECRET_QUERY_KEYS:
+                self.secrets.extend([value, quote_plus(value)])
+        all_headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        all_headers.update(headers or {})
+        host = urlsplit(self.target.address).netloc.rpartition("@")[2]
+        try:
+            response = self.session.post(
+                self.target.address,
+                data=body,
+                headers=all_headers,
+                params=params,
+                timeout=self.timeout,
+                # A redirected POST turns into a GET on the way; report it instead.
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            raise DeliveryError(
+                f"no answer from {host} within {self.timeout:g} s", retryable=True
+            ) from None  # the library's error quotes the full URL
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+            raise DeliveryError(
+                f"the URL cannot be used ({type(exc).__name__})", retryable=False
+            ) from None
+        except requests.RequestException as exc:
+            raise DeliveryError(
+                f"could not reach {host}: {os_reason(exc)}", retryable=True
+            ) from None
+        if 300 <= response.status_code < 400:
+            raise DeliveryError(
+                f"HTTP {response.status_code}: the service redirects; update the channel's URL",
+                retryable=False,
+                status=response.status_code,
+            )
+        return response
+
+    def scrub(self, text: str) -> str:
+        """Mask every credential of this target that a service's answer might echo."""
+        for secret in sorted(set(self.secrets), key=len, reverse=True):
+            if secret:
+                text = text.replace(secret, mask_secret(secret))
+        return text
+
+    def excerpt(self, response: requests.Response) -> str:
+        text = " ".join(response.text.split())
+        if len(text) > BODY_EXCERPT_CHARS:
+            text = text[:BODY_EXCERPT_CHARS] + "…"
+        return self.scrub(text)
+
+    def status_error(self, response: requests.Response, service: str) -> DeliveryError:
+        """Classify a non-2xx answer: 408/409/425/429 and 5xx are worth retrying, other 4xx not."""
+        status = response.status_code
+        excerpt = self.excerpt(response)
+        detail = f"{service} answered HTTP {status}" + (f": {excerpt}" if excerpt else "")
+        return DeliveryError(
+            detail,
+            retryable=status >= 500 or status in RETRYABLE_HTTP_STATUSES,
+            retry_after=retry_after_seconds(response.headers.get("Retry-After"), self.now),
+            status=status,
+        )
+
+    def json_answer(self, response: requests.Response, service: str) -> dict:
+        """The JSON object a robot answers with; anything else is an error."""
+        if not 200 <= response.status_code < 300:
+            # Some robots answer errors as 4xx with their usual JSON body: keep its code.
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = None
+            if response.status_code < 500 and response.status_code != 429:
+                code = first_int(answer, "code", "errcode") if isinstance(answer, dict) else None
+                if code not in {None, 0}:
+                    return answer
+            raise self.status_error(response, service)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise DeliveryError(
+                f"{service} answered HTTP {response.status_code} without a JSON object: "
+                f"{self.excerpt(response)}",
+                retryable=False,
+                status=response.status_code,
+            )
+        return answer
+
+    def answer_without_code(self, answer: Mapping[str, Any], service: str) -> DeliveryError:
+        shown = self.scrub(json.dumps(answer, ensure_ascii=False)[:BODY_EXCERPT_CHARS])
+        return DeliveryError(f"{service} answered without a result code: {shown}", retryable=False)
+
+
+def json_bytes(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, default=json_default).encode()
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def first_int(answer: Mapping[str, Any], *keys: str) -> int | None:
+    for key in keys:
+        value = answer.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            return int(value)
+    return None
+
+
+def retry_after_seconds(value: str | None, now: Callable[[], float]) -> float | None:
+    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now())
+
+
+def os_reason(exc: BaseException) -> str:
+    """The operating system's reason behind a requests error, without the URL it quotes."""
+    match = re.search(r"\[Errno -?\d+\] ([^'\"\)\]]+)", str(exc))
+    return match.group(1).strip() if match else type(exc).__name__
