@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import CursorResult, DateTime, Result, TypeDecorator
 
 from tracker.extensions import db
 
@@ -46,3 +46,8 @@ def get_by_id(model: type[_M], ident: int) -> _M | None:
     if not 0 < ident <= MAX_ID:
         return None
     return db.session.get(model, ident)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (its result is a cursor result)."""
+    return cast(CursorResult[Any], result).rowcount

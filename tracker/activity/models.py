@@ -36,3 +36,6 @@ class Activity(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User | None] = relationship()
+    # The task the entry is about. Tasks sit above the log, so the class is named here, not
+    # imported (``tracker.tasks.models.Task``), and typed loosely.
+    task: Mapped[Any] = relationship("Task")

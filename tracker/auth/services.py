@@ -32,7 +32,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def has_users() -> bool:
     """Tell whether anyone has been created yet (the first-run page is for when not)."""
-    return db.session.scalar(select(func.count()).select_from(User)) > 0
+    return (db.session.scalar(select(func.count()).select_from(User)) or 0) > 0
 
 
 def parse_email(raw: Any, field: str = "email") -> str:
@@ -137,6 +137,8 @@ def check_login(email: str, password: str, *, now: datetime | None = None) -> Lo
         except IntegrityError:
             pass  # a failed login for the same address at the same moment made the row
         throttle = db.session.get(LoginThrottle, address)
+        if throttle is None:  # made and gone again at once: nothing to count against
+            return LoginResult(None)
     throttle.failures += 1
     throttle.last_failed_at = now
     db.session.flush()

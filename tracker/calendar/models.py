@@ -43,9 +43,7 @@ class CalendarFeed(Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     @staticmethod
-    def live_of(
-        *, user_id: int | None = None, store_id: int | None = None
-    ) -> Select[tuple[CalendarFeed]]:
+    def live_of(*, user_id: int | None = None, store_id: int | None = None) -> Select[CalendarFeed]:
         """Select the owner's feeds that are not revoked, newest first."""
         owner = (
             CalendarFeed.user_id == user_id

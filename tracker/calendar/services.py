@@ -55,7 +55,7 @@ def _new_feed(*, user: User | None, store: Store | None, actor: User) -> tuple[C
     return feed, secret
 
 
-def _revoke_live(query: Select[tuple[CalendarFeed]], now: datetime) -> int:
+def _revoke_live(query: Select[CalendarFeed], now: datetime) -> int:
     feeds = db.session.scalars(query).all()
     for feed in feeds:
         feed.revoked_at = now

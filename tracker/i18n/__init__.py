@@ -52,8 +52,9 @@ def select_locale() -> str | None:
         return None
     if request.path.startswith("/api/"):
         return SOURCE_LOCALE
-    if current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
-        return current_user.locale
+    person = _reader()
+    if person is not None and person.locale in SUPPORTED_LOCALES:
+        return str(person.locale)
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in SUPPORTED_LOCALES:
         return chosen
@@ -73,9 +74,14 @@ def browser_locale(tags: Any) -> str:
 
 def select_timezone() -> str | None:
     """Show instants in the logged-in person's own zone (UTC otherwise)."""
-    if has_request_context() and current_user.is_authenticated:
-        return current_user.timezone
-    return None
+    person = _reader() if has_request_context() else None
+    return str(person.timezone) if person is not None else None
+
+
+def _reader() -> Any:
+    """The logged-in person of this request (a User), or None for a visitor."""
+    person: Any = current_user
+    return person if person.is_authenticated else None
 
 
 def recipient_locale(person: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from babel.lists import format_list
 from flask_babel import format_date, format_datetime, format_decimal, gettext, ngettext
@@ -24,6 +24,10 @@ def separator() -> str:
     return gettext("; ")
 
 
+# The list styles phrases use, as Babel names them.
+_LIST_STYLES: dict[str, Literal["standard", "or"]] = {"standard": "standard", "or": "or"}
+
+
 def say_list(items: list[Any], *, style: str = "standard") -> str:
     """Join items the way the language lists things ("A、B和C").
 
@@ -35,7 +39,7 @@ def say_list(items: list[Any], *, style: str = "standard") -> str:
         return ""
     if current_locale() == SOURCE_LOCALE:
         return ", ".join(items)
-    return format_list(items, style=style, locale=current_locale())
+    return format_list(items, style=_LIST_STYLES.get(style, "standard"), locale=current_locale())
 
 
 def iso_date(text: str | date | None) -> date | None:

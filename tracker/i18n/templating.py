@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +42,7 @@ from tracker.playbook.phrases import Phrase
 
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
-    said = {
+    said: dict[str, Callable[..., Any]] = {
         "localize": localize,
         "date": day,
         "iso_date": iso_date,
@@ -65,7 +66,7 @@ def init_app(app: Flask) -> None:
         "activity_text": activity_text,
     }
     for kind in ("phase", "market", "model", "category", "peak", "freight"):
-        said[f"{kind}_name"] = lambda key, kind=kind: seed_name(kind, key)
+        said[f"{kind}_name"] = functools.partial(_seed_name_of, kind)
     app.jinja_env.filters.update({name: _at_render(fn) for name, fn in said.items()})
     app.jinja_env.globals.update(
         tie_why=tie_why,
@@ -104,14 +105,14 @@ def recurrence(rule: dict[str, Any] | None) -> str:
             "month": gettext("every month"),
             "quarter": gettext("every quarter"),
         }
-        return once.get(every, str(every))
+        return once.get(str(every), str(every))
     forms = {
         "day": ngettext("every %(num)d day", "every %(num)d days", interval),
         "week": ngettext("every %(num)d week", "every %(num)d weeks", interval),
         "month": ngettext("every %(num)d month", "every %(num)d months", interval),
         "quarter": ngettext("every %(num)d quarter", "every %(num)d quarters", interval),
     }
-    return forms.get(every, str(every))
+    return forms.get(str(every), str(every))
 
 
 def activity_text(entry: Any) -> str:
@@ -120,3 +121,7 @@ def activity_text(entry: Any) -> str:
     if kept:
         return localize(Phrase.from_json(kept))
     return entry.message
+
+
+def _seed_name_of(kind: str, key: Any) -> str:
+    return seed_name(kind, key)

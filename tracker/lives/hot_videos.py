@@ -112,6 +112,7 @@ def log_hot_video(
     db.session.flush()
     urgent = tasks[0]
     people = [team] if team is not None else active_managers()
+    assert urgent.due_at is not None  # a take-over live is due at an instant
     by = urgent.due_at.astimezone(zone).strftime("%H:%M")
     queue_now(
         people,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -59,19 +60,24 @@ def warn_late_stock_ups(store: Store, plan: StockUpPlan, *, now: datetime | None
             managers,
             "stock_up_late",
             f"late:{row.line.id}:{row.peak.key}:{row.peak.date.isoformat()}",
-            lambda row=row: gettext(
-                "Too late to order %(line)s for %(peak)s by %(freight)s [%(store)s]",
-                line=row.line.name,
-                peak=seed_name("peak", row.peak.key, row.peak.name),
-                freight=seed_name("freight", row.freight_mode),
-                store=store.name,
-            ),
-            lambda row=row: _late_text(row),
+            functools.partial(_late_subject, row, store),
+            functools.partial(_late_text, row),
             store=store,
             tasks=[],
             now=now or utcnow(),
         )
     return queued
+
+
+def _late_subject(row: LinePeakPlan, store: Store) -> str:
+    """What a late stock-up reminder's subject says, in the language it is being written in."""
+    return gettext(
+        "Too late to order %(line)s for %(peak)s by %(freight)s [%(store)s]",
+        line=row.line.name,
+        peak=seed_name("peak", row.peak.key, row.peak.name),
+        freight=seed_name("freight", row.freight_mode),
+        store=store.name,
+    )
 
 
 def _late_text(row: LinePeakPlan) -> str:

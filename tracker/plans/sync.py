@@ -140,7 +140,7 @@ def _with_stock_up_plan(
         values = row.values
         override = overrides.get((values["peak_key"], values["peak_date"]))
         entry = catalog.entry(row.key) if override else None
-        if entry is not None and entry.due.anchor in override:
+        if override is not None and entry is not None and entry.due.anchor in override:
             due_on = override[entry.due.anchor] + timedelta(days=entry.due.days)
             quantities = "; ".join(override["quantities"])
             values = values | {

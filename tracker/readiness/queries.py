@@ -207,15 +207,17 @@ def portfolio(
     results = []
     for store in stores:
         store_today = todays[store.zone]
-        row = by_store.get(store.id)
+        totals = by_store.get(store.id)
         onboarding_tally = Tally(
-            total=int(row.total) if row else 0,
-            done=int(row.done) if row else 0,
-            weight_total=int(row.weight_total) if row else 0,
-            weight_done=int(row.weight_done) if row else 0,
-            overdue=int(row.overdue) if row else 0,
-            critical_overdue=int(row.critical_overdue) if row else 0,
-            days_left=(row.last_due_on - store_today).days if row and row.last_due_on else None,
+            total=int(totals.total) if totals else 0,
+            done=int(totals.done) if totals else 0,
+            weight_total=int(totals.weight_total) if totals else 0,
+            weight_done=int(totals.weight_done) if totals else 0,
+            overdue=int(totals.overdue) if totals else 0,
+            critical_overdue=int(totals.critical_overdue) if totals else 0,
+            days_left=(totals.last_due_on - store_today).days
+            if totals and totals.last_due_on
+            else None,
         )
         peaks = []
         for peak_row in peak_rows.get(store.id, ()):
@@ -248,7 +250,7 @@ def portfolio(
                 today=store_today,
                 onboarding=Scope(onboarding_tally, assess(onboarding_tally, rule)),
                 peaks=peaks,
-                overdue=int(row.all_overdue) if row else 0,
+                overdue=int(totals.all_overdue) if totals else 0,
                 blocked=blocked.get(store.id, []),
                 last_activity_at=last_activity.get(store.id),
             )

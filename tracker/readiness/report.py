@@ -216,12 +216,15 @@ def _slipped(week: Week) -> list[str]:
 
 def _at_risk(rows: Sequence[StoreReadiness]) -> list[str]:
     troubled = sorted(
-        (row for row in rows if row.next_peak and row.next_peak.status != "ready"),
-        key=lambda row: (row.next_peak.falls_on - row.today, row.store.name.casefold()),
+        (
+            (row, row.next_peak)
+            for row in rows
+            if row.next_peak is not None and row.next_peak.status != "ready"
+        ),
+        key=lambda pair: (pair[1].falls_on - pair[0].today, pair[0].store.name.casefold()),
     )
     lines = []
-    for row in troubled:
-        peak = row.next_peak
+    for row, peak in troubled:
         lines.append(
             "  "
             + gettext(

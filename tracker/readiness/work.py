@@ -63,7 +63,12 @@ def open_work(readiness: StoreReadiness, catalog: Catalog) -> list[WorkGroup]:
         entry = (task, task.lock_reasons(today, done, store.followers))
         if task.phase in phases:
             phases[task.phase].entries.append(entry)
-        elif (task.peak_key, task.peak_date) in peaks and task.due_on <= task.peak_date:
+        elif (
+            task.peak_key is not None
+            and task.peak_date is not None
+            and (task.peak_key, task.peak_date) in peaks
+            and task.due_on <= task.peak_date
+        ):
             peaks[(task.peak_key, task.peak_date)].entries.append(entry)
         elif task.due_on < today:
             other.entries.append(entry)

@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import utcnow
+from tracker.columns import rows_changed
 from tracker.extensions import db
 from tracker.reminders.channels import DeliveryError, Message, SmtpSettings, Target, deliver
 from tracker.reminders.models import Reminder
@@ -92,7 +93,7 @@ def claim_due_reminders(
             won = db.session.execute(
                 update(Reminder).where(Reminder.id == reminder_id, _due(now)).values(**lease)
             )
-            if won.rowcount == 1:
+            if rows_changed(won) == 1:
                 ids.append(reminder_id)
     db.session.commit()
     return token, ids
@@ -168,7 +169,7 @@ def _deliver_one(
             .values(lease_until=now() + timedelta(seconds=settings.lease_seconds))
         )
         db.session.commit()
-        if renewed.rowcount != 1:
+        if rows_changed(renewed) != 1:
             report.lost_leases += 1
             return
         try:
@@ -213,7 +214,7 @@ def _finish(
         .values(**values)
     )
     db.session.commit()
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         report.lost_leases += 1
         return
     state = values.get("state")

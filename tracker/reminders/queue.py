@@ -142,10 +142,10 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
         return 0
     person_ids = {d.person.id for d in drafts}
     channels: dict[int, list[Channel]] = defaultdict(list)
-    for channel in db.session.scalars(
+    for active in db.session.scalars(
         select(Channel).where(Channel.user_id.in_(person_ids), Channel.active)
     ):
-        channels[channel.user_id].append(channel)
+        channels[active.user_id].append(active)
     rows: list[dict[str, Any]] = []
     for draft in drafts:
         send_after = after_quiet_hours(max(draft.send_at, now), draft.person)
@@ -162,7 +162,7 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
                     for t in draft.tasks
                 ],
             }
-        for channel in [None, *channels[draft.person.id]]:
+        for channel in (None, *channels[draft.person.id]):
             rows.append(
                 {
                     "key": f"{draft.key}:{channel.id if channel else 'inbox'}",
@@ -185,11 +185,11 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
     queued = 0
     for start in range(0, len(rows), 500):
         statement = (
-            insert(Reminder.__table__)
+            insert(Reminder)
             .values(rows[start : start + 500])
             .on_conflict_do_nothing(index_elements=["key"])
             # Count what was inserted from RETURNING: psycopg reports no rowcount here.
-            .returning(Reminder.__table__.c.id)
+            .returning(Reminder.id)
         )
         queued += len(db.session.execute(statement).all())
     return queued

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
+from tracker.columns import rows_changed
 from tracker.errors import FieldError, InputError
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
@@ -179,4 +180,4 @@ def mark_inbox_read(user: User, *, now: datetime | None = None) -> int:
         .where(Reminder.in_inbox_of(user.id), Reminder.read_at.is_(None))
         .values(read_at=now or utcnow())
     )
-    return result.rowcount or 0
+    return rows_changed(result)

@@ -367,9 +367,10 @@ def save_line(
         db.session.add(line)
         change = phrase("product line '%(line)s' added", line=line.name)
     else:
-        line = get_by_id(ProductLine, line_id)
-        if line is None or line.store_id != store.id:
+        found = get_by_id(ProductLine, line_id)
+        if found is None or found.store_id != store.id:
             raise NotFound(phrase("no product line %(id)s on this store", id=line_id))
+        line = found
         changed = [
             f"{k} {getattr(line, k)!r} → {v!r}" for k, v in values.items() if getattr(line, k) != v
         ]

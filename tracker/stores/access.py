@@ -12,7 +12,7 @@ from tracker.playbook.phrases import phrase
 from tracker.stores.models import Store, StoreMembership
 
 
-def visible_stores(user: User) -> Select[tuple[Store]]:
+def visible_stores(user: User) -> Select[Store]:
     """Select the stores ``user`` may see: all for a manager, their own for a member."""
     query = select(Store)
     if not user.is_manager:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -50,10 +51,8 @@ def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None 
                 people,
                 "gate_open",
                 f"gate:{task.id}:{task.slot}",
-                lambda task=task, store=store: gettext(
-                    "Unlocked: %(title)s [%(store)s]", title=task_title(task), store=store.name
-                ),
-                lambda task=task, store=store: _unlocked_text(task, store),
+                functools.partial(_unlocked_subject, task, store),
+                functools.partial(_unlocked_text, task, store),
                 store=store,
                 tasks=[task],
                 now=now,
@@ -61,6 +60,11 @@ def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None 
         task.was_locked = locked
     db.session.flush()
     return opened
+
+
+def _unlocked_subject(task: Task, store: Store) -> str:
+    """What a gate-open reminder's subject says, in the language it is being written in."""
+    return gettext("Unlocked: %(title)s [%(store)s]", title=task_title(task), store=store.name)
 
 
 def _unlocked_text(task: Task, store: Store) -> str:

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.activity.models import Activity
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
@@ -72,8 +71,6 @@ class Task(Model):
     store: Mapped[Store] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
-    # Each log entry about this task; an entry reads its task back as ``entry.task``.
-    activities: Mapped[list[Activity]] = relationship(backref="task", passive_deletes=True)
 
     @property
     def is_done(self) -> bool:

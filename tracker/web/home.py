@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user
 
 from tracker.auth.services import has_users
 from tracker.catalog import get_catalog
+from tracker.web.session import current_user
 
 bp = Blueprint("main", __name__)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, request, url_for
-from flask_login import current_user
 
 from tracker.auth.services import choose_locale
 from tracker.errors import InputError
 from tracker.extensions import db
 from tracker.i18n.locales import LOCALE_COOKIE
 from tracker.web.feedback import flash_refusal, safe_next
+from tracker.web.session import current_user
 
 bp = Blueprint("i18n", __name__)
 # A year: the choice outlives the session, as a logged-in person's does.

@@ -219,7 +219,7 @@ def catch_up_plan(store: Store, catalog: Catalog) -> None:
 def _ad_gate(tasks: Sequence[Task], done: set[str], store: Store) -> list[tuple[str, bool]] | None:
     """Each condition of the paid-ads task's gate, met or not, for the store page."""
     ads = next((t for t in tasks if t.key == ADS_TASK and t.status == "open" and t.gate), None)
-    if ads is None:
+    if ads is None or ads.gate is None:
         return None
     titles = {t.key: task_title(t) for t in tasks}
     conditions = [(titles.get(key, key), key in done) for key in ads.gate.get("tasks", ())]
@@ -314,7 +314,7 @@ def followers(store_id: int) -> Any:
 def add_task(store_id: int) -> Any:
     """Add a task by hand."""
     store = store_for(current_user, store_id)
-    raw = {
+    raw: dict[str, Any] = {
         k: v
         for k, v in request.form.items()
         if k in ("title", "description", "due_on", "phase", "assignee_id")
