@@ -43,7 +43,7 @@ from tracker.plans.stores import create_store  # noqa: E402
 from tracker.stores.models import Store  # noqa: E402
 from tracker.stores.services import add_member, parse_store_input  # noqa: E402
 from tracker.tasks.models import Task  # noqa: E402
-from tracker.tasks.services import assign_task, complete_task, lock_reasons  # noqa: E402
+from tracker.tasks.services import change_task, complete_task, lock_reasons  # noqa: E402
 
 MARKETS = ("US", "UK", "SA", "SG", "TH", "VN", "MY", "PH")
 MODELS = ("pop", "full_managed")
@@ -152,7 +152,7 @@ def build_stores(app: Flask, count: int, member_stores: int, rng: random.Random)
                 .order_by(Task.due_on, Task.id)
             ).all()
             for task in tasks[::2]:
-                assign_task(task, member.id, manager)
+                change_task(task, {"assignee_id": member.id}, manager)
             db.session.commit()
 
         task_id = _free_task_id(store_ids)

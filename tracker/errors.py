@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from flask import Response, jsonify
+from marshmallow import Schema, ValidationError
 
-from tracker.playbook.profile import FieldError
+from tracker.playbook.fields import FieldError, field_errors
 
 __all__ = [
     "FieldError",
@@ -17,6 +18,7 @@ __all__ = [
     "RuleError",
     "error_response",
     "input_error_response",
+    "load_input",
     "whole_number_or_text",
 ]
 
@@ -39,6 +41,14 @@ class InputError(ValueError):
     def messages_for(self, name: str) -> list[str]:
         """Return each message about one field (a page says each in its language)."""
         return [error.message for error in self.errors if error.field == name]
+
+
+def load_input(schema: Schema, raw: Any) -> Any:
+    """Check input from outside with its schema; raise InputError naming every bad field."""
+    try:
+        return schema.load(raw)
+    except ValidationError as error:
+        raise InputError(field_errors(error.messages)) from None
 
 
 _WHOLE = re.compile(r"-?[0-9]+")

@@ -33,7 +33,7 @@ from tracker.reminders.services import add_channel
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.reminders import queue_reminders
-from tracker.tasks.services import assign_task, complete_task, record_note
+from tracker.tasks.services import change_task, complete_task
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
@@ -95,8 +95,8 @@ def world(app, reader, make_store, catalog) -> World:
     )
     tasks = {t.key: t for t in db.session.scalars(select(Task).where(Task.store_id == store.id))}
     task = tasks["pop.list_products"]
-    assign_task(task, str(ana.id), ana)
-    record_note(
+    change_task(task, {"assignee_id": str(ana.id)}, ana)
+    change_task(
         task, {"note": "Lipstick range first", "evidence_url": "https://example.com/s"}, ana
     )
     complete_task(tasks["positioning.store_style"].id, ana)

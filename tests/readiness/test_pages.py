@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.readiness.burndown import burndown
 from tracker.stores.services import add_member
 from tracker.tasks.models import Task
-from tracker.tasks.services import assign_task
+from tracker.tasks.services import change_task
 
 pytestmark = pytest.mark.usefixtures("on_the_fixed_day")
 
@@ -186,7 +186,7 @@ def test_the_store_page_lists_what_stands_between_it_and_ready(
         .where(Task.store_id == store.id, Task.phase == "onboarding", Task.status == "open")
         .order_by(Task.due_on, Task.id)
     ).all()
-    assign_task(open_onboarding[0], member.id, manager)
+    change_task(open_onboarding[0], {"assignee_id": member.id}, manager)
     db.session.commit()
     login(manager)
     response = client.get(f"/stores/{store.id}/readiness")

@@ -191,7 +191,7 @@ def world(make_user, make_store, catalog) -> World:
     a_done = custom(store_a, "Alpha finished errand")
     b_open = custom(store_b, "Bravo secret launch checklist", assignee_id=outsider.id)
     b_done = custom(store_b, "Bravo secret done task")
-    task_services.record_note(
+    task_services.change_task(
         b_open,
         {"note": "Bravo private note", "evidence_url": "https://example.com/bravo-evidence"},
         manager,

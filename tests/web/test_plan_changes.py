@@ -19,7 +19,7 @@ from tracker.plans.sync import sync_plan
 from tracker.stores.models import Store
 from tracker.stores.services import parse_store_input
 from tracker.tasks.models import Task
-from tracker.tasks.services import complete_task, record_note
+from tracker.tasks.services import change_task, complete_task
 
 TODAY = date(2026, 11, 5)
 OPENED_ON = date(2026, 11, 2)  # a US store: inspection estimated to end 30 days later
@@ -237,7 +237,7 @@ def test_a_preview_says_what_would_change_and_changes_nothing(thai_jewelry_store
 
 def test_done_task_history_survives_a_plan_change(store, catalog, manager):
     matrix = the_task(store, "accounts.plan_matrix_audiences")
-    record_note(matrix, {"note": "Three accounts: skincare, make-up, men"}, manager)
+    change_task(matrix, {"note": "Three accounts: skincare, make-up, men"}, manager)
     complete_task(matrix.id, manager)
     db.session.commit()
     done_due_on, completed_at = matrix.due_on, matrix.completed_at

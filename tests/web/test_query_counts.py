@@ -19,7 +19,7 @@ from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
-from tracker.tasks.services import add_custom_task, assign_task, complete_task
+from tracker.tasks.services import add_custom_task, change_task, complete_task
 
 SMALL, LARGE = 20, 400
 # Each store keeps at least this many tasks added by hand, to assign and tick off.
@@ -77,7 +77,7 @@ def _build(
         task = add_custom_task(store, raw, catalog, manager)
         assignee = people[number % len(people)]
         if assignee is not None:
-            assign_task(task, assignee.id, manager)
+            change_task(task, {"assignee_id": assignee.id}, manager)
         custom.append(task)
     # Some work is done already, by the helper and by the manager.
     for task in custom[1:8:4]:

@@ -8,30 +8,27 @@ one official and up to four channel accounts.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from tracker.accounts.models import ACCOUNT_KINDS, Account
+from tracker.accounts.models import Account
+from tracker.accounts.schemas import AccountNew, AccountUnbind
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.columns import get_by_id
-from tracker.errors import FieldError, InputError, NotFound, RuleError
+from tracker.errors import InputError, NotFound, RuleError, load_input
 from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, phrase
-from tracker.playbook.profile import known_territories, resolve_profile
+from tracker.playbook.profile import resolve_profile
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
-from tracker.tasks.services import complete_task, parse_date, reopen_task
+from tracker.tasks.services import complete_task, reopen_task
 
-# A handle as TikTok writes it (the leading "@" and spaces around it are dropped before the check).
-HANDLE_PATTERN = r"^[A-Za-z0-9._]{2,24}$"
-_HANDLE = re.compile(HANDLE_PATTERN)
 # The plan's binding task for each kind of account.
 BINDING_TASKS = {"official": "accounts.bind_official", "channel": "accounts.bind_channel"}
 
@@ -47,57 +44,12 @@ def bound_accounts(store: Store) -> list[Account]:
     )
 
 
-def parse_account(raw: Mapping[str, Any], store: Store) -> dict[str, Any]:
-    """Check an account from outside: handle, kind, entity and (optionally) the day it was bound."""
-    errors: list[FieldError] = []
-    values: dict[str, Any] = {}
-    unknown = sorted(set(raw) - {"handle", "kind", "entity", "bound_on"})
-    errors += [FieldError(name, phrase("is not an account field")) for name in unknown]
-    handle = raw.get("handle")
-    if not isinstance(handle, str) or not _HANDLE.match(handle.strip().lstrip("@")):
-        errors.append(
-            FieldError(
-                "handle",
-                phrase(
-                    "expected a TikTok handle of 2 to 24 letters, digits, '.' or '_', got %(got)s",
-                    got=repr(handle),
-                ),
-            )
-        )
-    else:
-        values["handle"] = handle.strip().lstrip("@")
-    kind = raw.get("kind")
-    if kind not in ACCOUNT_KINDS:
-        errors.append(
-            FieldError("kind", phrase("expected official or channel, got %(got)s", got=repr(kind)))
-        )
-    else:
-        values["kind"] = kind
-    entity = raw.get("entity", store.entity)
-    if not isinstance(entity, str) or entity.strip().upper() not in known_territories():
-        errors.append(
-            FieldError(
-                "entity",
-                phrase("expected a country code like CN or US, got %(got)s", got=repr(entity)),
-            )
-        )
-    else:
-        values["entity"] = entity.strip().upper()
-    if raw.get("bound_on") not in (None, ""):
-        try:
-            values["bound_on"] = parse_date(raw["bound_on"], "bound_on")
-        except InputError as error:
-            errors += error.errors
-    if errors:
-        raise InputError(errors)
-    return values
-
-
 def register_account(
     store: Store, raw: Mapping[str, Any], catalog: Catalog, actor: User
 ) -> Account:
     """Bind an account if the market's rule allows it; its binding task completes by itself."""
-    values = parse_account(raw, store)
+    values = load_input(AccountNew(), raw)
+    values.setdefault("entity", store.entity)
     bound_on: date = values.pop("bound_on", None) or local_today(store.zone)
     resolved = resolve_profile(store.profile(), catalog)
     rule = resolved.market.accounts
@@ -204,9 +156,7 @@ def unbind_account(store: Store, account_id: int, raw: Mapping[str, Any], actor:
                 "@%(handle)s was unbound on %(day)s", handle=account.handle, day=account.unbound_on
             ),
         )
-    unbound_on = local_today(store.zone)
-    if raw.get("unbound_on") not in (None, ""):
-        unbound_on = parse_date(raw["unbound_on"], "unbound_on")
+    unbound_on = load_input(AccountUnbind(), raw).get("unbound_on") or local_today(store.zone)
     if unbound_on < account.bound_on:
         raise InputError.one(
             "unbound_on", phrase("is before it was bound (%(day)s)", day=account.bound_on)

@@ -23,6 +23,7 @@ from flask import Flask
 from marshmallow import Schema
 
 from tracker.api.schemas import ErrorOut, request_schemas
+from tracker.playbook.fields import OptionalDay
 from tracker.playbook.loader import load_catalog
 
 PREFIX = "/api/v1"
@@ -101,18 +102,21 @@ _ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not
 
 def _schema_name(schema: Any) -> str:
     """Name components after their class: ``StoreOut`` is ``Store``, ``TaskNew`` stays."""
-    return resolve_schema_cls(schema).__name__.removesuffix("Out")
+    resolved = resolve_schema_cls(schema)
+    schema_class = resolved[0] if isinstance(resolved, list) else resolved
+    return schema_class.__name__.removesuffix("Out")
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
     """Describe every documented view under /api/v1 of ``app``."""
     catalog = load_catalog(app.config["TRACKER_SEEDS_DIR"])
     bodies = request_schemas(catalog)
+    marshmallow = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
         title="tracker API",
         version=version("tracker"),
         openapi_version="3.1.0",
-        plugins=[FlaskPlugin(), MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        plugins=[FlaskPlugin(), marshmallow],
         info={
             "description": (
                 "Stores, their task plans, accounts, lives and stock-up, for TikTok Shop "
@@ -122,6 +126,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
         },
         security=[{SECURITY_SCHEME: []}],
     )
+    # A date that may be left out as an empty string is text: a date, or nothing.
+    marshmallow.map_to_openapi_type(OptionalDay, "string", None)
     spec.components.security_scheme(
         SECURITY_SCHEME,
         {

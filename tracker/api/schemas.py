@@ -18,23 +18,16 @@ from zoneinfo import available_timezones
 from marshmallow import Schema, fields, missing, validate
 
 from tracker.accounts.models import ACCOUNT_KINDS
-from tracker.accounts.services import HANDLE_PATTERN
-from tracker.lives.hot_videos import MAX_TAKE_OVER_HOURS
-from tracker.lives.services import GMV_LIMIT, MAX_MINUTES, NOTE_MAX
+from tracker.accounts.schemas import AccountNew, AccountUnbind
+from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS, known_territories, profile_input_fields
 from tracker.playbook.readiness import STATUSES as STATUSES_OF_READINESS
-from tracker.readiness.filters import ORDERS, SORT_KEYS
-from tracker.stockup.services import (
-    CURRENT_STOCK_MAX,
-    DAILY_SALES_MAX,
-    DAY_LIMITS,
-    LINE_NAME_MAX,
-    UPLIFT_MAX,
-)
+from tracker.readiness.filters import readiness_query
+from tracker.stockup.schemas import product_line_change, product_line_new
 from tracker.stores.services import LIVE_TARGET_MAX, NAME_MAX, REASON_MAX
 from tracker.tasks.models import ORIGINS, STATUSES
-from tracker.tasks.services import TEXT_MAX, TITLE_MAX, URL_MAX
+from tracker.tasks.schemas import TaskChange, task_new
 
 # --- responses ---------------------------------------------------------------------------------
 
@@ -398,39 +391,24 @@ def _day_or_blank(description: str) -> fields.String:
 class RequestBody:
     """A request body's schema and what the description says about it."""
 
-    schema: type[Schema]
+    schema: Schema
     description: str
 
 
 def _schema(name: str, declared: dict[str, fields.Field], description: str) -> RequestBody:
-    return RequestBody(Schema.from_dict(declared, name=name), description)
+    return RequestBody(Schema.from_dict(declared, name=name)(), description)
+
+
+def _described(schema: Schema, description: str | None = None) -> RequestBody:
+    text = description or (type(schema).__doc__ or "").strip().splitlines()[0]
+    return RequestBody(schema, text)
 
 
 def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
-    """Build the request bodies' schemas for ``catalog``, keyed by their component name."""
+    """The request bodies, keyed by component name: the very schemas the services load with."""
     markets = list(catalog.markets)
     freight_modes = sorted({mode for market in catalog.markets.values() for mode in market.freight})
     store = _store_fields(catalog, markets, freight_modes)
-    peaks = {
-        key: _whole(0, UPLIFT_MAX, metadata={"description": f"extra sales in % during {key}"})
-        for key in catalog.peaks
-    }
-    uplift = Schema.from_dict(peaks, name="UpliftPercentIn")
-    line = {
-        "name": fields.String(
-            validate=validate.Length(1, LINE_NAME_MAX), metadata={"pattern": _NOT_BLANK}
-        ),
-        "current_stock": _whole(0, CURRENT_STOCK_MAX),
-        "daily_sales": fields.Float(validate=validate.Range(0, DAILY_SALES_MAX)),
-        **{name: _whole(0, most, allow_none=True) for name, most in DAY_LIMITS.items()},
-        "uplift_percent": fields.Nested(uplift),
-        "freight_mode": fields.String(
-            validate=validate.OneOf(freight_modes),
-            allow_none=True,
-            metadata={"description": "one of the store's market's freight modes"},
-        ),
-    }
-    line_required = {"name", "current_stock", "daily_sales"}
     return {
         "StoreNew": _schema(
             "StoreNew",
@@ -448,118 +426,15 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
             "(anyone on the store). null for a figure means not known; null is refused for "
             "model, market, entity, categories, opened_on and followers.",
         ),
-        "TaskNew": _schema(
-            "TaskNew",
-            {
-                "title": fields.String(
-                    required=True,
-                    validate=validate.Length(1, TITLE_MAX),
-                    metadata={"pattern": _NOT_BLANK},
-                ),
-                "description": _text(TEXT_MAX, allow_none=True),
-                "due_on": _day(required=True),
-                "phase": fields.String(
-                    validate=validate.OneOf([*catalog.phases, ""]),
-                    allow_none=True,
-                    metadata={"description": "routine when left out, null or empty"},
-                ),
-                "critical": fields.Boolean(),
-                "assignee_id": _person_id(),
-            },
-            "A task added by hand to the store's plan.",
-        ),
-        "TaskChange": _schema(
-            "TaskChange",
-            {
-                "assignee_id": _person_id(),
-                "note": _text(TEXT_MAX, allow_none=True),
-                "evidence_url": fields.String(
-                    allow_none=True,
-                    metadata={
-                        "description": "an http(s) link; null or blank removes it",
-                        "anyOf": [
-                            {"pattern": _LINK, "maxLength": URL_MAX},
-                            {"pattern": rf"^{_SPACE}*$"},
-                        ],
-                    },
-                ),
-            },
-            "Who does the task, its note and its evidence link.",
-        ),
-        "AccountNew": _schema(
-            "AccountNew",
-            {
-                "handle": fields.String(required=True, metadata={"pattern": _handle_pattern()}),
-                "kind": fields.String(required=True, validate=validate.OneOf(ACCOUNT_KINDS)),
-                "entity": _entity(metadata={"description": "the store's entity when left out"}),
-                "bound_on": _day_or_blank("today in the store's zone when left out"),
-            },
-            "A TikTok account to bind under the market's 1 + 4 rule.",
-        ),
-        "AccountUnbind": _schema(
-            "AccountUnbind",
-            {"unbound_on": _day_or_blank("today when left out; not before it was bound")},
-            "When the account was unbound.",
-        ),
-        "LiveNew": _schema(
-            "LiveNew",
-            {
-                "started_at": fields.DateTime(
-                    required=True,
-                    metadata={
-                        "description": "ISO 8601, from 2000 to now; a time without an offset "
-                        "is the store's own"
-                    },
-                ),
-                "minutes": _whole(1, MAX_MINUTES, required=True),
-                "note": _text(NOTE_MAX),
-                "gmv": fields.Float(
-                    allow_none=True,
-                    validate=validate.Range(0, GMV_LIMIT, max_inclusive=False),
-                ),
-            },
-            "A live stream the store ran.",
-        ),
-        "HotVideoNew": _schema(
-            "HotVideoNew",
-            {
-                "url": fields.String(
-                    required=True,
-                    validate=validate.Length(max=URL_MAX),
-                    metadata={"pattern": _LINK},
-                ),
-                "take_over_hours": _whole(1, MAX_TAKE_OVER_HOURS, allow_none=True),
-            },
-            "A video that took off.",
-        ),
-        "ProductLineNew": _schema(
-            "ProductLineNew",
-            {
-                name: _required(field) if name in line_required else field
-                for name, field in line.items()
-            },
-            "A product line and the figures its stock-up is worked from.",
-        ),
-        "ProductLineChange": _schema(
-            "ProductLineChange", line, "Figures of a product line to change."
-        ),
-        "ReadinessQuery": _schema(
-            "ReadinessQuery",
-            {
-                name: fields.String(
-                    validate=validate.OneOf(["", *choices]),
-                    metadata={"description": "empty or left out: " + unset},
-                )
-                for name, choices, unset in (
-                    ("market", markets, "every market"),
-                    ("model", MODELS, "both models"),
-                    ("status", STATUSES_OF_READINESS, "any status"),
-                    ("sort", list(SORT_KEYS), "status, the worst first"),
-                    ("order", ORDERS, "asc, or desc when sorting by status by default"),
-                )
-            },
-            "Which stores, in what order (the worst first by default).",
-        ),
+        "TaskNew": _described(task_new(catalog), task_new.__doc__),
+        "TaskChange": _described(TaskChange()),
+        "AccountNew": _described(AccountNew()),
+        "AccountUnbind": _described(AccountUnbind()),
+        "LiveNew": _described(LiveNew()),
+        "HotVideoNew": _described(HotVideoNew()),
+        "ProductLineNew": _described(product_line_new(catalog), product_line_new.__doc__),
+        "ProductLineChange": _described(product_line_change(catalog), product_line_change.__doc__),
+        "ReadinessQuery": _described(readiness_query(catalog), readiness_query.__doc__),
     }
 
 
@@ -602,11 +477,6 @@ def _store_fields(
         **declared,
         "live_target_per_week": _whole(1, LIVE_TARGET_MAX, allow_none=True),
     }
-
-
-def _handle_pattern() -> str:
-    """The handle as sent: spaces around it and leading "@"s are dropped before the check."""
-    return rf"^{_SPACE}*@*" + HANDLE_PATTERN.removeprefix("^").removesuffix("$") + rf"{_SPACE}*$"
 
 
 def _entity(**kwargs: Any) -> fields.String:

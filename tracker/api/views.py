@@ -387,13 +387,7 @@ def get_task(task_id: int) -> Response:
 def update_task(task_id: int) -> Response:
     """Assign the task, or set its note and evidence link."""
     task = task_for(g.api_user, task_id)
-    body = _body()
-    unknown = sorted(set(body) - {"assignee_id", "note", "evidence_url"})
-    if unknown:
-        raise InputError([FieldError(name, "is not a field you can change") for name in unknown])
-    if "assignee_id" in body:
-        task_services.assign_task(task, body["assignee_id"], g.api_user)
-    task_services.record_note(task, body, g.api_user)
+    task_services.change_task(task, _body(), g.api_user)
     db.session.commit()
     return jsonify(task_json(task))
 

@@ -17,19 +17,18 @@ from sqlalchemy import select
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
-from tracker.errors import FieldError, InputError, RuleError
+from tracker.errors import RuleError, load_input
 from tracker.extensions import db
 from tracker.lives.models import HotVideo
+from tracker.lives.schemas import HotVideoNew
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
 from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.recipients import active_managers
-from tracker.tasks.services import parse_url
 
 TRIGGER = "hot_video"
-MAX_TAKE_OVER_HOURS = 24
 
 
 def log_hot_video(
@@ -42,34 +41,8 @@ def log_hot_video(
 ) -> tuple[HotVideo, list[Task]]:
     """Record the video and create its triggered tasks; the take-over task comes first."""
     now = now or utcnow()
-    errors: list[FieldError] = []
-    unknown = sorted(set(raw) - {"url", "take_over_hours"})
-    errors += [FieldError(name, phrase("is not a hot-video field")) for name in unknown]
-    url = None
-    try:
-        url = parse_url(raw.get("url"), "url")
-        if url is None:
-            errors.append(FieldError("url", phrase("is required: the link to the video")))
-    except InputError as error:
-        errors += error.errors
-    hours = raw.get("take_over_hours")
-    if hours is not None and (
-        isinstance(hours, bool)
-        or not isinstance(hours, int)
-        or not 1 <= hours <= MAX_TAKE_OVER_HOURS
-    ):
-        errors.append(
-            FieldError(
-                "take_over_hours",
-                phrase(
-                    "expected 1 to %(max)s hours, got %(got)s",
-                    max=MAX_TAKE_OVER_HOURS,
-                    got=repr(hours),
-                ),
-            )
-        )
-    if errors:
-        raise InputError(errors)
+    values = load_input(HotVideoNew(), raw)
+    url, hours = values["url"], values.get("take_over_hours")
     entries = [
         e
         for e in catalog.entries

@@ -7,7 +7,6 @@ it, in the store's own zone; logging one ticks that day's "go live" task.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,19 +18,15 @@ from sqlalchemy import select
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
-from tracker.errors import FieldError, InputError, RuleError
+from tracker.errors import InputError, RuleError, load_input
 from tracker.extensions import db
 from tracker.lives.models import LiveSession
+from tracker.lives.schemas import LiveNew
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog, LiveRule
 from tracker.playbook.phrases import phrase, phrase_plural
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.services import complete_task
-
-MAX_MINUTES = 24 * 60
-NOTE_MAX = 500
-# Below what the gmv column (14 digits, 2 after the point) can hold.
-GMV_LIMIT = 10**12
 
 
 def live_rule(store: Store, catalog: Catalog) -> LiveRule:
@@ -43,74 +38,19 @@ def target_per_week(store: Store, catalog: Catalog) -> int:
     return store.live_target_per_week or live_rule(store, catalog).target_per_week
 
 
-def parse_live(raw: Mapping[str, Any], store: Store, *, now: datetime | None = None) -> dict:
-    """Check a live from outside: started_at (ISO 8601), minutes, and optional note and GMV."""
-    errors: list[FieldError] = []
-    values: dict[str, Any] = {}
-    unknown = sorted(set(raw) - {"started_at", "minutes", "note", "gmv"})
-    errors += [FieldError(name, phrase("is not a live field")) for name in unknown]
-    started = raw.get("started_at")
-    try:
-        if not isinstance(started, str):
-            raise ValueError
-        moment = datetime.fromisoformat(started.strip().replace("Z", "+00:00"))
-        if moment.tzinfo is None:  # a wall-clock time is the store's own
-            moment = moment.replace(tzinfo=ZoneInfo(store.zone))
-        values["started_at"] = moment.astimezone(UTC)
-        if values["started_at"] > (now or utcnow()) + timedelta(minutes=5):
-            errors.append(FieldError("started_at", phrase("is in the future")))
-        elif values["started_at"].year < 2000:
-            errors.append(FieldError("started_at", phrase("is too far in the past")))
-    except (ValueError, OverflowError):
-        errors.append(
-            FieldError(
-                "started_at",
-                phrase(
-                    "expected a date and time like 2026-11-23T20:00:00+08:00, got %(got)s",
-                    got=repr(started),
-                ),
-            )
-        )
-    minutes = raw.get("minutes")
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
-        errors.append(
-            FieldError(
-                "minutes",
-                phrase(
-                    "expected whole minutes from 1 to %(max)s, got %(got)s",
-                    max=MAX_MINUTES,
-                    got=repr(minutes),
-                ),
-            )
-        )
-    else:
-        values["minutes"] = minutes
-    note = raw.get("note", "")
-    if not isinstance(note, str) or len(note) > NOTE_MAX:
-        errors.append(
-            FieldError(
-                "note", phrase("expected text of at most %(limit)s characters", limit=NOTE_MAX)
-            )
-        )
-    else:
-        values["note"] = note.strip()
-    gmv = raw.get("gmv")
-    if gmv is not None:
-        if (
-            isinstance(gmv, bool)
-            or not isinstance(gmv, int | float)
-            or not math.isfinite(gmv)
-            or not 0 <= gmv < GMV_LIMIT
-        ):
-            errors.append(
-                FieldError(
-                    "gmv", phrase("expected an amount of 0 or more, got %(got)s", got=repr(gmv))
-                )
-            )
-        else:
-            values["gmv"] = round(float(gmv), 2)
-    if errors:
-        raise InputError(errors)
+def _checked_live(raw: Mapping[str, Any], store: Store, now: datetime | None) -> dict[str, Any]:
+    """Load a live through its schema, then read its start in the store's zone and check it."""
+    values = load_input(LiveNew(), raw)
+    moment: datetime = values["started_at"]
+    if moment.tzinfo is None:  # a wall-clock time is the store's own
+        moment = moment.replace(tzinfo=ZoneInfo(store.zone))
+    values["started_at"] = moment = moment.astimezone(UTC)
+    if moment > (now or utcnow()) + timedelta(minutes=5):
+        raise InputError.one("started_at", phrase("is in the future"))
+    if moment.year < 2000:
+        raise InputError.one("started_at", phrase("is too far in the past"))
+    if values.get("gmv") is not None:
+        values["gmv"] = round(values["gmv"], 2)
     return values
 
 
@@ -127,7 +67,7 @@ def log_live(
         raise RuleError(
             "not_self_operated", phrase("lives are logged for self-operated (POP) stores")
         )
-    values = parse_live(raw, store, now=now)
+    values = _checked_live(raw, store, now)
     live = LiveSession(store_id=store.id, created_by=actor, **values)
     db.session.add(live)
     day = live.started_at.astimezone(ZoneInfo(store.zone)).date()

@@ -22,9 +22,9 @@ from marshmallow import (
 )
 
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market
+from tracker.playbook.fields import FieldError, field_errors
 from tracker.playbook.peaks import SUPPORTED_YEARS
 from tracker.playbook.phrases import Phrase, phrase
-from tracker.playbook.seeds import describe_errors
 from tracker.playbook.zones import zone_exists
 
 # Plans look a year either side of their dates, so keep that margin inside
@@ -33,17 +33,6 @@ from tracker.playbook.zones import zone_exists
 # 32-bit database integer.
 MAX_FOLLOWERS = 2_000_000_000
 PLANNABLE_YEARS = range(SUPPORTED_YEARS.start + 1, SUPPORTED_YEARS.stop - 2)
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One thing wrong with one input field, as a person should read it."""
-
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
 
 
 class ProfileError(ValueError):
@@ -287,26 +276,7 @@ def parse_profile(
     try:
         return _ProfileSchema(catalog, partial_unknown=ignore_unknown).load(raw)
     except ValidationError as error:
-        raise ProfileError(_field_errors(error.messages)) from None
-
-
-def _field_errors(messages: Any) -> list[FieldError]:
-    if not isinstance(messages, Mapping):
-        return [FieldError("profile", describe_errors(messages))]
-    errors = []
-    for name, inner in messages.items():
-        if name == "_schema":
-            errors.append(FieldError("profile", describe_errors(inner)))
-            continue
-        # Nested list errors come keyed by index: keep only the messages.
-        if isinstance(inner, Mapping):
-            inner = [message for value in inner.values() for message in _as_list(value)]
-        errors.append(FieldError(str(name), describe_errors(inner)))
-    return errors
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+        raise ProfileError(field_errors(error.messages, whole="profile")) from None
 
 
 @dataclass(frozen=True)

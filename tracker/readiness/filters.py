@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tracker.auth.models import User
-from tracker.errors import FieldError, InputError
+from tracker.errors import load_input
 from tracker.playbook.catalog import MODELS, Catalog
-from tracker.playbook.phrases import phrase
+from tracker.playbook.fields import Choice, Input, extended, per_catalog
+from tracker.playbook.phrases import Phrase, phrase
 from tracker.playbook.readiness import STATUSES
 from tracker.readiness.queries import StoreReadiness, portfolio
 
@@ -64,38 +65,58 @@ class Filters:
         return {name: value for name, value in args.items() if value}
 
 
-def parse_filters(args: Mapping[str, str], catalog: Catalog) -> Filters:
-    """Read the filters, naming each one that is not a known value."""
-    errors: list[FieldError] = []
+def _unknown_value(got: str, known: str) -> Phrase:
+    return phrase("unknown value %(got)s (known: %(known)s)", got=got, known=known)
 
-    def choice(name: str, known: Any) -> str | None:
-        # Exactly as the page's links and the API's description spell them; empty is "all".
-        value = raw = args.get(name) or ""
-        if not value:
-            return None
-        if value not in known:
-            errors.append(
-                FieldError(
-                    name,
-                    phrase(
-                        "unknown value %(got)s (known: %(known)s)",
-                        got=repr(raw),
-                        known=", ".join(known),
-                    ),
-                )
-            )
-            return None
-        return value
 
-    sort = choice("sort", list(SORT_KEYS))
-    filters = Filters(
-        market=choice("market", list(catalog.markets)),
-        model=choice("model", MODELS),
-        status=choice("status", STATUSES),
+def _exact(text: str) -> str:
+    return text  # exactly as the page's links and the API's description spell them
+
+
+def _filter(choices: Iterable[str], unset: str) -> Choice:
+    return Choice(
+        choices,
+        refuse=_unknown_value,
+        normalise=_exact,
+        metadata={"description": f"left out: {unset}"},
+    )
+
+
+@per_catalog
+def readiness_query(catalog: Catalog) -> type[Input]:
+    """Which stores the portfolio lists, in what order (the worst first by default)."""
+    return extended(
+        Input,
+        {
+            "market": _filter(catalog.markets, "every market"),
+            "model": _filter(MODELS, "both models"),
+            "status": _filter(STATUSES, "any status"),
+            "sort": _filter(SORT_KEYS, "status, the worst first"),
+            "order": _filter(ORDERS, "asc, or desc when sorting by status by default"),
+        },
+        name="ReadinessQuery",
+    )
+
+
+def parse_filters(args: Mapping[str, str], catalog: Catalog, *, form: bool = False) -> Filters:
+    """Read the filters, naming each one that is not a known value.
+
+    A page's filter ``form`` sends a choice left blank as an empty value, meaning "all".
+    """
+    schema = readiness_query(catalog)
+    # Other query arguments (a page's ``print``) are the page's own, not filters.
+    given = {
+        name: value
+        for name, value in args.items()
+        if name in schema.fields and not (form and value == "")
+    }
+    values = load_input(schema, given)
+    sort = values.get("sort")
+    return Filters(
+        market=values.get("market"),
+        model=values.get("model"),
+        status=values.get("status"),
         sort=sort or DEFAULT_SORT,
         # A column chosen without a direction sorts up, like any table.
-        order=choice("order", ORDERS) or ("asc" if sort else DEFAULT_ORDER),
+        order=values.get("order") or ("asc" if sort else DEFAULT_ORDER),
     )
-    if errors:
-        raise InputError(errors)
-    return filters

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.columns import get_by_id
-from tracker.errors import FieldError, InputError, NotFound
+from tracker.errors import InputError, NotFound, load_input
 from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak
@@ -30,6 +30,7 @@ from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import StoreProfile, resolve_profile
 from tracker.playbook.stockup import StockUpDeadlines
 from tracker.stockup.models import ProductLine
+from tracker.stockup.schemas import product_line_change, product_line_new
 from tracker.stores.models import Store
 
 # Peaks further ahead than this are not planned yet (as for the plan's peak work).
@@ -37,22 +38,6 @@ PLANNER_HORIZON_DAYS = 120
 # Stock that lasts longer than this (a century) is treated as never running out.
 STOCK_LASTS_DAYS = 36_500
 ANCHORS = ("order_by", "ship_by", "arrive_by")
-LINE_FIELDS = (
-    "name",
-    "current_stock",
-    "daily_sales",
-    "safety_days",
-    "uplift_percent",
-    "freight_mode",
-    "lead_time_days",
-    "production_days",
-)
-# Bounds (inclusive) of a line's figures: the check below and the API's description share them.
-LINE_NAME_MAX = 120
-CURRENT_STOCK_MAX = 100_000_000
-DAILY_SALES_MAX = 10_000_000
-DAY_LIMITS = {"safety_days": 365, "lead_time_days": 180, "production_days": 365}
-UPLIFT_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -242,108 +227,26 @@ def stock_up_overrides(
     return out
 
 
-def parse_line(
-    raw: Mapping[str, Any],
-    store: Store,
-    catalog: Catalog,
-    *,
-    partial: bool = False,
+def _checked_line(
+    raw: Mapping[str, Any], store: Store, catalog: Catalog, *, new: bool
 ) -> dict[str, Any]:
-    """Check a product line from outside, naming every bad field."""
-    errors: list[FieldError] = []
-    values: dict[str, Any] = {}
-    unknown = sorted(set(raw) - set(LINE_FIELDS))
-    errors += [FieldError(name, phrase("is not a product-line field")) for name in unknown]
-
-    def whole(name: str, low: int, high: int, optional: bool) -> None:
-        if name not in raw:
-            if not optional and not partial:
-                errors.append(FieldError(name, phrase("is required")))
-            return
-        value = raw[name]
-        if value is None and optional:
-            values[name] = None
-        elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            errors.append(
-                FieldError(
-                    name,
-                    phrase(
-                        "expected a whole number from %(low)s to %(high)s, got %(got)s",
-                        low=low,
-                        high=high,
-                        got=repr(value),
-                    ),
-                )
-            )
-        else:
-            values[name] = value
-
-    if "name" in raw or not partial:
-        name = raw.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > LINE_NAME_MAX:
-            errors.append(
-                FieldError(
-                    "name",
-                    phrase("expected a name of 1 to %(limit)s characters", limit=LINE_NAME_MAX),
-                )
-            )
-        else:
-            values["name"] = " ".join(name.split())
-    whole("current_stock", 0, CURRENT_STOCK_MAX, optional=False)
-    if "daily_sales" in raw or not partial:
-        sales = raw.get("daily_sales")
-        if (
-            isinstance(sales, bool)
-            or not isinstance(sales, int | float)
-            or not (math.isfinite(sales) and 0 <= sales <= DAILY_SALES_MAX)
-        ):
-            errors.append(
-                FieldError(
-                    "daily_sales",
-                    phrase("expected units a day, 0 or more, got %(got)s", got=repr(sales)),
-                )
-            )
-        else:
-            values["daily_sales"] = float(sales)
-    for figure, most in DAY_LIMITS.items():
-        whole(figure, 0, most, optional=True)
-    if "freight_mode" in raw:
-        mode = raw["freight_mode"]
-        modes = catalog.markets[store.market].freight
-        if mode is not None and (not isinstance(mode, str) or mode not in modes):
-            errors.append(
-                FieldError(
-                    "freight_mode",
-                    phrase(
-                        "no '%(got)s' freight for %(market)s (known: %(known)s)",
-                        got=mode,
-                        market=store.market,
-                        known=", ".join(modes),
-                    ),
-                )
-            )
-        else:
-            values["freight_mode"] = mode
-    if "uplift_percent" in raw:
-        uplift = raw["uplift_percent"]
-        peaks = set(catalog.peaks)
-        if not isinstance(uplift, dict) or any(
-            key not in peaks
-            or isinstance(v, bool)
-            or not isinstance(v, int)
-            or not 0 <= v <= UPLIFT_MAX
-            for key, v in uplift.items()
-        ):
-            errors.append(
-                FieldError(
-                    "uplift_percent",
-                    phrase('expected {"<peak key>": percent 0 to %(most)s, ...}', most=UPLIFT_MAX),
-                )
-            )
-        else:
-            values["uplift_percent"] = uplift
-    if errors:
-        raise InputError(errors)
+    """Load a line through its schema; its freight mode must be one the store's market has."""
+    schema = product_line_new(catalog) if new else product_line_change(catalog)
+    values = load_input(schema, raw)
+    if "name" in values:
+        values["name"] = " ".join(values["name"].split())
+    mode = values.get("freight_mode")
+    modes = catalog.markets[store.market].freight
+    if mode is not None and mode not in modes:
+        raise InputError.one(
+            "freight_mode",
+            phrase(
+                "no '%(got)s' freight for %(market)s (known: %(known)s)",
+                got=mode,
+                market=store.market,
+                known=", ".join(modes),
+            ),
+        )
     return values
 
 
@@ -356,7 +259,7 @@ def save_line(
     line_id: int | None = None,
 ) -> tuple[ProductLine, str]:
     """Add or change a product line; return it and what changed, in words. Flush only."""
-    values = parse_line(raw, store, catalog, partial=line_id is not None)
+    values = _checked_line(raw, store, catalog, new=line_id is None)
     taken = {line.name: line.id for line in product_lines(store)}
     if "name" in values and taken.get(values["name"], line_id) != line_id:
         raise InputError.one(

@@ -43,7 +43,7 @@ def bad_filter(error: InputError) -> tuple[str, int]:
 def portfolio_page() -> Any:
     """Show every store the person may see with its readiness, sorted and filtered."""
     catalog = get_catalog()
-    filters = parse_filters(request.args, catalog)  # a bad one: the page below
+    filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
     rows = filters.listed(current_user, catalog)
     return render_template(
         "readiness/portfolio.html",
@@ -64,7 +64,7 @@ def portfolio_page() -> Any:
 def portfolio_csv() -> Any:
     """Download the portfolio as CSV, with the page's filters and order."""
     catalog = get_catalog()
-    filters = parse_filters(request.args, catalog)  # a bad one: the page below
+    filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
     rows = filters.listed(current_user, catalog)
     return exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv")
 

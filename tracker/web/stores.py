@@ -314,10 +314,11 @@ def followers(store_id: int) -> Any:
 def add_task(store_id: int) -> Any:
     """Add a task by hand."""
     store = store_for(current_user, store_id)
+    # A form leaves a choice out as an empty string: the default then applies.
     raw: dict[str, Any] = {
         k: v
         for k, v in request.form.items()
-        if k in ("title", "description", "due_on", "phase", "assignee_id")
+        if k in ("title", "description", "due_on", "phase", "assignee_id") and v != ""
     }
     raw["critical"] = request.form.get("critical") == "on"
     try:

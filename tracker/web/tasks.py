@@ -149,7 +149,9 @@ def assign(task_id: int) -> Any:
     """Give the task to someone on the store, or to nobody."""
     task = task_for(current_user, task_id)
     try:
-        services.assign_task(task, request.form.get("assignee_id", ""), current_user)
+        services.change_task(
+            task, {"assignee_id": request.form.get("assignee_id", "")}, current_user
+        )
     except InputError as error:
         flash_refusal(error)
         return redirect(url_for("tasks.detail", task_id=task.id))
@@ -168,7 +170,7 @@ def note(task_id: int) -> Any:
         "evidence_url": request.form.get("evidence_url", ""),
     }
     try:
-        services.record_note(task, raw, current_user)
+        services.change_task(task, raw, current_user)
     except InputError as error:
         db.session.rollback()
         return _render_detail(task_for(current_user, task_id), error, raw), 400
