@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -20,7 +21,10 @@ MAX_TRUSTED_PROXIES = 5
 # A scheduler whose last tick is older than this many ticks (and at least the floor) is stale.
 STALE_TICKS = 3
 STALE_FLOOR_SECONDS = 120
+# Where people reach the app: the base of every absolute link (reminders, e-mail, feeds).
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEPLOYMENT_SETTINGS = (
+    "TRACKER_BASE_URL",
     "TRACKER_LOG_FORMAT",
     "TRACKER_LOG_LEVEL",
     "TRACKER_TRUSTED_PROXIES",
@@ -77,6 +81,7 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     for name, (default, low, high) in NUMBERS.items():
         settings[name] = _number(name, settings.get(name, default), low, high)
     settings["TRACKER_LOG_FORMAT"], settings["TRACKER_LOG_LEVEL"] = log_settings(settings)
+    settings["TRACKER_BASE_URL"] = base_url(settings.get("TRACKER_BASE_URL") or DEFAULT_BASE_URL)
     settings["TRACKER_TRUSTED_PROXIES"] = _whole_number(
         "TRACKER_TRUSTED_PROXIES", settings.get("TRACKER_TRUSTED_PROXIES", 0), MAX_TRUSTED_PROXIES
     )
@@ -94,6 +99,27 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret_key(instance_path)
     return settings
+
+
+def base_url(raw: Any) -> str:
+    """Check TRACKER_BASE_URL: an http(s) address with a host, no query; kept without a final /."""
+    text = str(raw).strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"TRACKER_BASE_URL must be the app's public address like https://tracker.example.com, "
+            f"got {raw!r}"
+        )
+    return text.rstrip("/")
 
 
 def _instance_secret_key(instance_path: Path) -> str:

@@ -8,6 +8,7 @@ alike.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -57,6 +58,18 @@ cli.add_command(
 )
 cli.add_command(shell_command)
 cli.add_command(routes_command)
+
+
+@click.command("openapi")
+@with_appcontext
+def openapi_command() -> None:
+    """Print the API's OpenAPI description (JSON), as GET /api/v1/openapi.json answers it."""
+    from tracker.api.openapi import openapi_spec
+
+    click.echo(json.dumps(openapi_spec(current_app._get_current_object()), indent=1))  # type: ignore[attr-defined]
+
+
+cli.add_command(openapi_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

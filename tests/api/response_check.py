@@ -49,6 +49,9 @@ def check_response(app: Flask, rule: str | None, response: Response) -> None:
     assert schema is not None, f"{where} with no schema described"
     pointer = _pointer(spec, path, request.method.lower(), str(response.status_code))
     _validate(app, spec, pointer, body, where)
+    codes = described.get("x-error-codes")
+    if codes is not None:
+        assert body["error"]["code"] in codes, f"{where} with code {body['error']['code']!r}"
 
 
 def _validate(app: Flask, spec: dict[str, Any], pointer: str, body: Any, where: str) -> None:

@@ -13,7 +13,6 @@ import copy
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from zoneinfo import available_timezones
 
 from marshmallow import Schema, fields, missing, validate
 
@@ -23,6 +22,7 @@ from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS, known_territories, profile_input_fields
 from tracker.playbook.readiness import STATUSES as STATUSES_OF_READINESS
+from tracker.playbook.zones import canonical_zones
 from tracker.readiness.filters import readiness_query
 from tracker.stockup.schemas import product_line_change, product_line_new
 from tracker.stores.services import LIVE_TARGET_MAX, NAME_MAX, REASON_MAX
@@ -457,7 +457,7 @@ def _store_fields(
     )
     declared["timezone"] = fields.String(
         allow_none=True,
-        validate=validate.OneOf(sorted(available_timezones())),
+        validate=validate.OneOf(canonical_zones()),
         metadata={"description": "an IANA time zone; the market's when left out"},
     )
     declared["freight_mode"] = fields.String(

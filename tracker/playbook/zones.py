@@ -1,15 +1,32 @@
-"""Time zone names the engine accepts."""
+"""Time zone names the product accepts: the IANA zones people pick, one per region, and UTC.
+
+The list is the IANA database's own ``zone.tab`` (shipped in the ``tzdata`` package): every
+zone there has a CLDR name Babel can show. Links and legacy names (``US/Pacific``,
+``GMT0``, ``posix/…``, ``Factory``) are not offered: they say nothing a canonical name
+does not, several of them spell the same zone, and pages cannot name them all.
+"""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import functools
+from importlib import resources
+
+UTC_NAME = "UTC"
+
+
+@functools.cache
+def canonical_zones() -> tuple[str, ...]:
+    """Every zone a person or a store may be in, sorted."""
+    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("utf-8")
+    zones = {line.split("\t")[2] for line in table.splitlines() if line and line[0] != "#"}
+    return tuple(sorted(zones | {UTC_NAME}))
+
+
+@functools.cache
+def _known() -> frozenset[str]:
+    return frozenset(canonical_zones())
 
 
 def zone_exists(name: str) -> bool:
-    """Tell whether ``name`` is an IANA time zone this machine knows."""
-    try:
-        ZoneInfo(name)
-    # A region such as "Asia" is a folder of tzdata, which surfaces as an OSError.
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
+    """Tell whether ``name`` is a zone the product accepts (see ``canonical_zones``)."""
+    return name in _known()
