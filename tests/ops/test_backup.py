@@ -8,6 +8,7 @@ import stat
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def sqlite_app(tmp_path: Path) -> Iterator[Any]:
 
 
 def _count(path: Path) -> int:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         return connection.execute("select count(*) from scheduler_ticks").fetchone()[0]
 
 
@@ -73,7 +74,7 @@ def test_a_backup_taken_while_the_app_writes_is_a_consistent_copy(sqlite_app, tm
             stop.wait(0.01)
         for number in range(6):
             copy = backup_sqlite(database, tmp_path / f"copy-{number}.sqlite3")
-            with sqlite3.connect(copy) as connection:
+            with closing(sqlite3.connect(copy)) as connection:
                 assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
             counts.append(_count(copy))
             # Let the writer commit again before the next copy.
@@ -102,7 +103,7 @@ def test_the_command_writes_a_timestamped_copy_in_backups_readable_by_the_owner_
     stamp = datetime.strptime(path.name, "tracker-%Y%m%dT%H%M%SZ.sqlite3").replace(tzinfo=UTC)
     assert abs((datetime.now(UTC) - stamp).total_seconds()) < 60
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         tables = {row[0] for row in connection.execute("select name from sqlite_master")}
     assert {"users", "tasks", "reminders"} <= tables
 
