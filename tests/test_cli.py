@@ -213,9 +213,34 @@ def test_a_chinese_licence_selling_in_the_us_is_a_cross_border_store(us_plan):
 
 
 def test_a_us_licence_selling_in_the_us_is_a_local_store(run):
-    plan = ok_json(run(*US_PLAN, "--entity", "US", "--format", "json"))
+    plan = ok_json(run(*US_PLAN, "--entity", "US", "--chinese-share", "0", "--format", "json"))
     assert plan["store"]["entity"] == "US"
     assert plan["store"]["store_type"] == "local"
+    # TikTok Shop US is mostly local sellers: no eligibility warning for them.
+    assert plan["warnings"] == []
+
+
+def test_a_us_entity_mostly_chinese_held_is_a_cross_border_store_with_sea_freight(run):
+    plan = ok_json(run(*US_PLAN, "--entity", "US", "--chinese-share", "60", "--format", "json"))
+    assert plan["store"]["store_type"] == "cross_border"
+    assert plan["store"]["freight_mode"] == "sea"
+    assert "store_type_mismatch" not in warning_codes(plan)
+    assert "entity_not_eligible" not in warning_codes(plan)
+    assert by_key(plan, "xb.state_delivery_times")
+    chosen = ok_json(
+        run(
+            *US_PLAN,
+            "--entity",
+            "US",
+            "--chinese-share",
+            "60",
+            "--store-type",
+            "cross_border",
+            "--format",
+            "json",
+        )
+    )
+    assert "store_type_mismatch" not in warning_codes(chosen)
 
 
 def test_the_same_profile_prints_the_same_plan_twice(run, us_plan_result, us_plan):
@@ -426,6 +451,50 @@ def test_ramadan_2027_starts_on_8_february_in_saudi_arabia(run):
     ).items()
 
 
+NEW_PEAKS_2027 = {
+    "ID": {"ramadan": "2027-02-08", "hari_raya": "2027-03-10", "double_3": "2027-03-03"},
+    "MY": {
+        "ramadan": "2027-02-08",
+        "hari_raya": "2027-03-10",
+        "cny_sales": "2027-02-06",
+        "double_7": "2027-07-07",
+    },
+    "VN": {"tet": "2027-02-06", "double_6": "2027-06-06"},
+    "SG": {"cny_sales": "2027-02-06", "double_1": "2027-01-01"},
+}
+
+
+@pytest.mark.parametrize("market", sorted(NEW_PEAKS_2027))
+def test_peaks_lists_each_markets_own_festivals(run_shared, market):
+    peaks = ok_json(run_shared("peaks", "--market", market, "--year", "2027", "--format", "json"))
+    dates = {peak["key"]: peak["date"] for peak in peaks}
+    assert NEW_PEAKS_2027[market].items() <= dates.items()
+    assert [peak["date"] for peak in peaks] == sorted(peak["date"] for peak in peaks)
+    table = ok_text(run_shared("peaks", "--market", market, "--year", "2027"))
+    assert all(day in table for day in NEW_PEAKS_2027[market].values())
+
+
+def test_an_indonesian_store_gets_its_plan(run):
+    plan = ok_json(
+        run(
+            "plan", "preview", "--model", "pop", "--market", "ID", "--entity", "ID",
+            "--category", "apparel", "--opened-on", "2026-12-01", "--today", "2026-12-01",
+            "--format", "json",
+        )
+    )  # fmt: skip
+    assert plan["store"]["store_type"] == "local"
+    assert plan["store"]["timezone"] == "Asia/Jakarta"
+    assert set(warning_codes(plan)) <= {"peak_deadline_before_opening"}
+    assert {"ramadan", "hari_raya"} <= {task["peak"] for task in plan["tasks"]}
+    cross_border = ok_json(
+        run(
+            "plan", "preview", "--model", "pop", "--market", "ID", "--entity", "CN",
+            "--opened-on", "2026-12-01", "--today", "2026-12-01", "--format", "json",
+        )
+    )  # fmt: skip
+    assert "entity_not_eligible" in warning_codes(cross_border)
+
+
 def test_peaks_table_names_each_peak_with_its_date(run, us_peaks_2026):
     table = ok_text(run("peaks", "--market", "US", "--year", "2026"))
     for peak in us_peaks_2026:
@@ -480,6 +549,31 @@ def test_advise_adds_no_note_when_the_market_offers_the_recommended_model(run):
     advice = ok_json(run("advise", "--answers", "-", "--market", "US", input=json.dumps(NEWCOMER)))
     assert advice["recommended"] == "full_managed"
     assert not advice.get("market_note")
+
+
+def test_advise_with_no_answers_recommends_nothing_and_names_the_deciding_questions(run):
+    advice = ok_json(run("advise", "--answers", "-", "--market", "TH", input="{}"))
+    assert advice["recommended"] is None
+    assert advice["scores"] == {"pop": 0, "full_managed": 0}
+    assert advice["reasons"] == []
+    assert "market_note" not in advice
+    assert advice["deciding_questions"][:2] == ["abilities", "financial_backing"]
+    table = ok_text(run("advise", "--answers", "-", "--format", "table", input="{}"))
+    assert "abilities" in table
+
+
+def test_advise_never_lets_wishes_outweigh_missing_abilities(run):
+    answers = {
+        "abilities": 0,
+        "financial_backing": False,
+        "brand_goal": True,
+        "content_capacity": True,
+    }
+    advice = ok_json(run("advise", "--answers", "-", input=json.dumps(answers)))
+    assert advice["recommended"] == "full_managed"
+    assert advice["scores"]["full_managed"] > advice["scores"]["pop"]
+    brand = next(reason for reason in advice["reasons"] if reason["answer"] == "brand_goal")
+    assert brand["favours"] == "pop" and brand["weight"] == 0 and brand["note"]
 
 
 # --- bad arguments -----------------------------------------------------------------------------

@@ -98,8 +98,9 @@ def test_a_second_official_account_after_inspection_is_refused(shop):
 
 
 def test_unbinding_reopens_the_binding_task_and_frees_the_place(shop):
-    store, api, _ = shop
-    bound = _bind(api, store, handle="sunny", kind="official", entity="CN").json
+    store, api, today = shop
+    yesterday = (today - timedelta(days=1)).isoformat()
+    bound = _bind(api, store, handle="sunny", kind="official", entity="CN", bound_on=yesterday).json
     gone = api.post(f"/api/v1/stores/{store.id}/accounts/{bound['id']}/unbind", json={})
     assert gone.status_code == 200 and gone.json["unbound_on"] is not None
     task = db.session.scalars(
@@ -148,3 +149,36 @@ def test_the_store_page_lists_accounts_and_binds_one(shop, client, login, make_u
     # Kept: the register read afresh lists it, not just the message that said so.
     bound = db.session.scalars(select(Account.handle).where(Account.store_id == store.id)).all()
     assert bound == ["sunny"]
+
+
+def test_an_official_account_from_another_region_is_refused(shop):
+    store, api, _ = shop
+    answer = _bind(api, store, handle="sunny_uk", kind="official", entity="CN", region="GB")
+    assert answer.status_code == 409
+    assert answer.json["error"]["code"] == "region_mismatch"
+    assert "US" in answer.json["error"]["message"] and "GB" in answer.json["error"]["message"]
+    assert _bind(api, store, handle="sunny", kind="official", region="US").status_code == 201
+
+
+def test_an_official_account_is_unlinked_only_a_day_after_linking_and_three_times_at_most(shop):
+    store, api, today = shop
+
+    def unbind(account_id, on):
+        return api.post(
+            f"/api/v1/stores/{store.id}/accounts/{account_id}/unbind",
+            json={"unbound_on": on.isoformat()},
+        )
+
+    first = _bind(api, store, handle="sunny", kind="official", bound_on=today.isoformat()).json
+    too_soon = unbind(first["id"], today)
+    assert too_soon.status_code == 409 and too_soon.json["error"]["code"] == "unlink_too_soon"
+    day = today
+    account = first
+    for n in range(3):
+        day += timedelta(days=2)
+        assert unbind(account["id"], day).status_code == 200
+        account = _bind(
+            api, store, handle=f"sunny_{n}", kind="official", bound_on=(day).isoformat()
+        ).json
+    fourth = unbind(account["id"], day + timedelta(days=2))
+    assert fourth.status_code == 409 and fourth.json["error"]["code"] == "unlink_limit"

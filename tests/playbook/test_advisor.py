@@ -89,6 +89,7 @@ def test_weak_abilities_and_new_to_cross_border_recommend_full_managed(rules):
     assert not advice.tie
     assert [reason.answer for reason in advice.reasons] == ["abilities", "new_to_cross_border"]
     assert {reason.favours for reason in advice.reasons} == {"full_managed"}
+    assert all(reason.weight > 0 for reason in advice.reasons)
 
 
 def test_a_brand_builder_is_recommended_pop_for_every_reason(rules):
@@ -97,6 +98,7 @@ def test_a_brand_builder_is_recommended_pop_for_every_reason(rules):
     assert advice.recommended == "pop"
     assert advice.scores["full_managed"] == 0
     assert [reason.favours for reason in advice.reasons] == ["pop"] * len(BRAND_BUILDER)
+    assert advice.deciding_questions == ()
 
 
 def test_a_supply_focused_newcomer_is_recommended_full_managed_for_every_reason(rules):
@@ -105,6 +107,97 @@ def test_a_supply_focused_newcomer_is_recommended_full_managed_for_every_reason(
     assert advice.recommended == "full_managed"
     assert advice.scores["pop"] == 0
     assert [reason.favours for reason in advice.reasons] == ["full_managed"] * len(SUPPLY_NEWCOMER)
+
+
+# The guide's "How to choose?, 1": self-operation suits a team that masters the supply chain
+# *and* has money behind it; without those, full management. Wishes choose between the
+# models a team can run; they never outweigh missing abilities.
+
+
+def test_wishes_never_outweigh_missing_abilities(rules):
+    answers = {
+        "abilities": 0,
+        "financial_backing": False,
+        "brand_goal": True,
+        "content_capacity": True,
+    }
+    advice = advise(parse_answers(answers, rules), rules)
+
+    assert advice.recommended == "full_managed"
+    assert advice.scores["pop"] == 0
+    wishes = {r.answer: r for r in advice.reasons if r.favours == "pop"}
+    assert set(wishes) == {"brand_goal", "content_capacity"}
+    for reason in wishes.values():
+        assert reason.weight == 0
+        assert "does not count" in reason.note
+
+
+@pytest.mark.parametrize(
+    "needs",
+    [{"abilities": 2, "financial_backing": True}, {"abilities": 5, "financial_backing": False}],
+)
+def test_without_the_abilities_or_the_money_no_wish_makes_it_pop(rules, needs):
+    every_wish = {
+        "brand_goal": True,
+        "values_interaction": True,
+        "bulk_sales": False,
+        "accepts_higher_cost": True,
+        "new_to_cross_border": False,
+        "content_capacity": True,
+    }
+    advice = advise(parse_answers(needs | every_wish, rules), rules)
+
+    assert advice.recommended == "full_managed"
+    assert advice.deciding_questions == ()
+
+
+def test_wishes_choose_between_models_the_team_can_run(rules):
+    able = {"abilities": 5, "financial_backing": True}
+    volume = advise(
+        parse_answers(
+            able | {"bulk_sales": True, "accepts_higher_cost": False, "content_capacity": False},
+            rules,
+        ),
+        rules,
+    )
+    brand = advise(
+        parse_answers(able | {"brand_goal": True, "content_capacity": True}, rules), rules
+    )
+
+    assert volume.recommended == "full_managed"
+    assert brand.recommended == "pop"
+
+
+def test_new_to_cross_border_counts_only_together_with_missing_abilities(rules):
+    weak = advise({"abilities": 1, "new_to_cross_border": True}, rules)
+    able = advise({"abilities": 5, "financial_backing": True, "new_to_cross_border": True}, rules)
+    alone = advise({"new_to_cross_border": True}, rules)
+
+    assert weak.reasons[-1].weight > 0 and weak.reasons[-1].favours == "full_managed"
+    assert able.recommended == "pop"
+    assert able.reasons[-1].answer == "new_to_cross_border"
+    assert able.reasons[-1].weight == 0 and able.reasons[-1].note
+    assert alone.recommended is None
+
+
+def test_no_answer_recommends_nothing_and_names_the_deciding_questions(rules):
+    advice = advise({}, rules)
+
+    assert advice.recommended is None
+    assert not advice.tie
+    assert advice.scores == {"pop": 0, "full_managed": 0}
+    assert advice.deciding_questions[:2] == ("abilities", "financial_backing")
+    assert set(advice.deciding_questions) == set(rules.answer_keys)
+    shown = advice.to_json()
+    assert shown["recommended"] is None
+    assert shown["deciding_questions"][:2] == ["abilities", "financial_backing"]
+
+
+def test_wishes_without_the_abilities_answered_say_which_questions_decide(rules):
+    advice = advise({"brand_goal": True, "content_capacity": True}, rules)
+
+    assert advice.recommended == "pop"
+    assert advice.deciding_questions[:2] == ("abilities", "financial_backing")
 
 
 def test_every_answer_explains_itself(rules):
@@ -116,7 +209,7 @@ def test_every_answer_explains_itself(rules):
             (reason,) = advice.reasons
             assert reason.answer == key
             assert reason.why.strip() and reason.source.strip()
-            assert reason.weight > 0
+            assert reason.weight > 0 or reason.note, (key, value)
             assert advice.scores[reason.favours] == reason.weight
 
 
@@ -164,40 +257,19 @@ def test_a_null_answer_is_left_out_of_the_answers(rules):
     assert parse_answers({"abilities": None, "brand_goal": False}, rules) == {"brand_goal": False}
 
 
-def test_no_answers_is_a_tie_that_goes_to_the_lower_risk_start(rules):
-    advice = advise({}, rules)
-
-    assert advice.tie
-    assert advice.recommended == rules.tie.favours == "full_managed"
-    assert rules.tie.why.strip()
-
-
 def test_equal_scores_are_a_tie_that_goes_to_full_managed(rules):
-    # Find two single answers of equal weight pulling opposite ways.
-    singles = [
-        (key, value, advise({key: value}, rules).reasons[0])
-        for key in rules.answer_keys
-        for value in possible_answers(rules, key)
-    ]
-    pair = next(
-        (
-            {pop_key: pop_value, fm_key: fm_value}
-            for pop_key, pop_value, pop in singles
-            for fm_key, fm_value, fm in singles
-            if pop_key != fm_key
-            and pop.favours == "pop"
-            and fm.favours == "full_managed"
-            and pop.weight == fm.weight
-        ),
-        None,
-    )
-    assert pair is not None, "no two answers of equal weight pull opposite ways"
+    @given(answer_sets(rules))
+    def check(answers):
+        advice = advise(answers, rules)
+        level = advice.scores["pop"] == advice.scores["full_managed"] > 0
+        assert advice.tie == level
+        if level:
+            assert advice.recommended == rules.tie.favours == "full_managed"
 
-    advice = advise(pair, rules)
-
-    assert advice.tie
-    assert advice.scores["pop"] == advice.scores["full_managed"] > 0
-    assert advice.recommended == "full_managed"
+    check()
+    # A team that can run either, pulled both ways as hard.
+    able = {"abilities": 4, "financial_backing": True, "bulk_sales": True}
+    assert advise(able, rules).tie
 
 
 def test_scores_are_the_sum_of_the_reasons_and_the_higher_score_wins(rules):
@@ -208,9 +280,22 @@ def test_scores_are_the_sum_of_the_reasons_and_the_higher_score_wins(rules):
         for model, score in advice.scores.items():
             assert score == sum(r.weight for r in advice.reasons if r.favours == model)
         assert len(advice.reasons) == len(answers)
-        if not advice.tie:
+        if sum(advice.scores.values()) == 0:
+            assert advice.recommended is None
+        elif not advice.tie:
             loser = "pop" if advice.recommended == "full_managed" else "full_managed"
             assert advice.scores[advice.recommended] > advice.scores[loser]
+
+    check()
+
+
+def test_a_team_without_the_abilities_or_money_is_never_told_pop(rules):
+    @given(answer_sets(rules))
+    def check(answers):
+        advice = advise(answers, rules)
+        lacking = answers.get("abilities", 5) < 4 or answers.get("financial_backing") is False
+        if lacking:
+            assert advice.recommended == "full_managed"
 
     check()
 
@@ -231,7 +316,7 @@ def test_advice_json_has_the_promised_shape(rules):
 
     shown = json.loads(json.dumps(advice.to_json()))
 
-    assert set(shown) == {"recommended", "scores", "reasons", "tie"}
+    assert set(shown) == {"recommended", "scores", "reasons", "tie", "deciding_questions"}
     assert shown["recommended"] == "full_managed"
     assert set(shown["scores"]) == {"pop", "full_managed"}
     assert shown["tie"] is False
@@ -240,11 +325,23 @@ def test_advice_json_has_the_promised_shape(rules):
         assert set(reason) == {"answer", "favours", "why", "source", "weight"}
 
 
+def test_a_reason_that_does_not_count_says_why_in_its_json(rules):
+    advice = advise({"abilities": 0, "brand_goal": True}, rules)
+
+    brand = advice.to_json()["reasons"][1]
+    assert brand["weight"] == 0
+    assert "does not count" in brand["note"]
+
+
 def test_advice_json_carries_a_market_note_only_when_given(rules):
     advice = advise({}, rules)
 
     assert "market_note" not in advice.to_json()
     assert advice.to_json(market_note="Not offered here.")["market_note"] == "Not offered here."
+
+
+def test_no_market_note_without_a_recommendation(rules):
+    assert market_note(advise({}, rules), "TH", OFFERED_IN, MARKET_NAMES, MODEL_NAMES) is None
 
 
 # --- answers a seller sends ---------------------------------------------------
@@ -427,6 +524,13 @@ def write_seed(tmp_path: Path, raw: dict[str, Any]) -> Path:
     if "tie" in raw:
         lines.append("[tie]")
         scalars(raw["tie"])
+    if "pop_needs" in raw:
+        lines.append("[pop_needs]")
+        scalars(raw["pop_needs"])
+        lines.append("[pop_needs.answers]")
+        for key, condition in raw["pop_needs"].get("answers", {}).items():
+            inline = ", ".join(f"{name} = {json.dumps(value)}" for name, value in condition.items())
+            lines.append(f"{key} = {{ {inline} }}")
     path = tmp_path / "seeds" / "advisor.toml"
     path.parent.mkdir(exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -607,6 +711,23 @@ def test_a_promised_answer_cannot_be_dropped(tmp_path, seed):
     message = refusal(tmp_path, seed)
 
     assert message.startswith("seeds/advisor.toml: entry 'content_capacity': missing")
+
+
+def test_what_pop_needs_must_name_a_question_of_the_right_kind(tmp_path, seed):
+    seed["pop_needs"]["answers"]["financial_backing"] = {"at_least": 1}
+    assert refusal(tmp_path, seed) == (
+        "seeds/advisor.toml: entry 'pop_needs': field 'answers.financial_backing': "
+        "a yes/no question takes `when = true|false`"
+    )
+    seed["pop_needs"]["answers"] = {"budget": {"when": True}}
+    assert "no question 'budget'" in refusal(tmp_path, seed)
+
+
+def test_an_outcome_that_may_not_count_must_say_why(tmp_path, seed):
+    del seed["questions"]["new_to_cross_border"]["outcomes"][0]["why_not_counted"]
+    message = refusal(tmp_path, seed)
+    assert message.startswith("seeds/advisor.toml: entry 'new_to_cross_border'")
+    assert "needs `why_not_counted`" in message
 
 
 def test_a_tie_for_an_unknown_model_is_refused(tmp_path, seed):

@@ -12,23 +12,52 @@ def _codes(profile, catalog):
     return [w.code for w in check_eligibility(profile, catalog)]
 
 
-@pytest.mark.parametrize("entity, share", [("CN", None), ("HK", None), ("US", 26), ("US", 60)])
-def test_us_pop_accepts_chinese_licences_and_us_entities_over_a_quarter_chinese(
-    make_profile, catalog, entity, share
-):
+@pytest.mark.parametrize(
+    "entity, share", [("CN", None), ("HK", None), ("US", 26), ("US", 60), ("US", 0), ("US", 25)]
+)
+def test_us_pop_accepts_chinese_licences_and_every_us_entity(make_profile, catalog, entity, share):
     profile = make_profile(entity=entity, chinese_share_percent=share)
     assert not {"entity_not_eligible", "entity_share_unknown"} & set(_codes(profile, catalog))
 
 
-def test_us_entity_with_a_quarter_or_less_chinese_shares_is_not_eligible(make_profile, catalog):
-    profile = make_profile(entity="US", chinese_share_percent=25)
-    (warning,) = [w for w in check_eligibility(profile, catalog) if w.code == "entity_not_eligible"]
-    assert "more than 25%" in warning.message and "25%" in warning.message
+def test_a_us_entity_more_than_a_quarter_chinese_held_is_a_cross_border_store(
+    make_profile, catalog
+):
+    # The guide calls these "cross-border merchants with U.S. entities".
+    profile = make_profile(entity="US", chinese_share_percent=60)
+    assert profile.store_type == "cross_border"
+    assert check_eligibility(profile, catalog) == []
+    chosen = make_profile(entity="US", chinese_share_percent=60, store_type="cross_border")
+    assert "store_type_mismatch" not in _codes(chosen, catalog)
+
+
+def test_a_us_entity_a_quarter_or_less_chinese_held_is_a_local_store_with_no_warning(
+    make_profile, catalog
+):
+    for share in (0, 25):
+        profile = make_profile(entity="US", chinese_share_percent=share)
+        assert profile.store_type == "local"
+        assert check_eligibility(profile, catalog) == []
+
+
+def test_local_sellers_in_their_own_market_get_no_eligibility_warning(make_profile, catalog):
+    for market, entity in [("US", "US"), ("TH", "TH"), ("MY", "MY"), ("PH", "PH")]:
+        profile = make_profile(market=market, entity=entity, categories=["home"])
+        if market == "US":
+            profile = make_profile(entity="US", chinese_share_percent=0, categories=["home"])
+        assert profile.store_type == "local"
+        assert not [w.code for w in check_eligibility(profile, catalog)], market
+
+
+def test_a_us_entity_without_a_share_is_asked_for_it_to_settle_the_store_type(
+    make_profile, catalog
+):
+    profile = make_profile(entity="US")
+    assert profile.store_type == "local"
+    (warning,) = check_eligibility(profile, catalog)
+    assert warning.code == "entity_share_unknown"
+    assert "cross-border" in warning.message and "more than 25%" in warning.message
     assert warning.field == "chinese_share_percent"
-
-
-def test_us_entity_without_a_share_is_asked_for_it(make_profile, catalog):
-    assert "entity_share_unknown" in _codes(make_profile(entity="US"), catalog)
 
 
 def test_a_licence_from_elsewhere_is_not_eligible_for_us_pop(make_profile, catalog):
@@ -53,7 +82,7 @@ def test_a_category_the_guides_do_not_list_is_flagged(make_profile, catalog):
 
 
 def test_store_type_follows_the_licence_unless_chosen(make_profile, catalog):
-    assert make_profile(entity="US", chinese_share_percent=40).store_type == "local"
+    assert make_profile(entity="US", chinese_share_percent=20).store_type == "local"
     assert make_profile(entity="CN").store_type == "cross_border"
     chosen = make_profile(entity="CN", store_type="local")
     assert chosen.store_type == "local"

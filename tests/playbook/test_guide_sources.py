@@ -22,12 +22,19 @@ self-operation model, 1"``. It is checked against the text files in
   "3. Product selection…"), so "Logistics and supply chain strategy, 3" must not
   be satisfied by the next section's own number.
 
-Only guide citations are checked: every playbook entry's ``source``, the model
-and offer sources of ``models.toml`` that have the guide format (a hyphenated
-guide stem before ``": "``; notes such as ``"assumption: …"`` are not
-citations), and the advisor's outcome and tie-break sources. The sources in
-markets.toml, peaks.toml and supply.toml are notes on public material, not
-guide citations, and are left alone.
+A source may join several parts with ``"; "``: guide citations and notes naming a
+public page (or a DOMAIN.md entry) with its date, or labelled ``"assumption: …"``.
+Only the guide citations are checked against the guides: every part of a playbook
+entry's ``source`` that has the guide format (a hyphenated guide stem before
+``": "``), the model and offer sources of ``models.toml`` in that format, and the
+advisor's outcome and tie-break sources. Every other part of an entry's source
+must give a date (a year at least) or say it is an assumption, so a reader can
+judge how old the figure is.
+
+A citation must also *say* what the entry says: the cited section (or, with an
+item number, that item) contains at least one key word of the entry's title
+(:func:`key_words`), compared stem to stem. A task about campaign performance
+scores cannot cite a section about account positioning.
 """
 
 from __future__ import annotations
@@ -109,6 +116,92 @@ def problem_with(source: str) -> str | None:
     return None
 
 
+GUIDE_PART = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+: ")
+# Words that say nothing about what a task is: grammar, and the words every task shares.
+_STOP_WORDS = """
+    a an and are as at be before by can do each every first for from get give how in into is
+    it its keep make more new next no not of on one or out own set so than that the their them
+    then this to up what when which who why with without you your yours
+    check plan tiktok shop store stores seller sellers merchant merchants platform
+    product products
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s", "e", "y")
+
+
+def stem(word: str) -> str:
+    """Cut one common English ending, so "listing", "lists" and "list" compare equal."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z][a-z0-9]*", re.sub(r"\{[^}]*\}", " ", text.lower()))
+
+
+def key_words(title: str) -> set[str]:
+    """The stems of a title's words that say what the task is about."""
+    return {stem(word) for word in words_of(title) if word not in STOP_WORDS and len(word) > 2}
+
+
+# Short forms a title uses for the guide's word.
+ABBREVIATIONS = {"ads": "advertis"}
+
+
+def _same(word: str, other: str) -> bool:
+    """Two stems name the same thing: equal, or one starts the other and is 5 letters or more."""
+    short, long = sorted((word, other), key=len)
+    return short == long or (len(short) >= 5 and long.startswith(short))
+
+
+def section_text(stem_name: str, heading: str, item: str | None) -> str:
+    """Return the text of a guide's section (every occurrence), or of one of its items."""
+    lines = guide_lines(stem_name) or ()
+    found: list[str] = []
+    for start, line in enumerate(lines):
+        if NUMBERED.sub("", line, count=1) != heading:
+            continue
+        inside = item is None
+        previous = 0
+        body = False
+        for line in lines[start + 1 :]:
+            if is_heading_like(line):
+                if body:
+                    break
+                continue  # a sub-heading such as "Definition" right under the heading
+            body = body or bool(line)
+            numbered = NUMBERED.match(line)
+            if numbered is not None:
+                number = int(numbered["number"])
+                if number not in (previous + 1, 1):
+                    break
+                previous = number
+                if item is not None:
+                    inside = number == int(item)
+            if inside:
+                found.append(line)
+    return "\n".join(found)
+
+
+def says_it(source: str, title: str) -> str | None:
+    """Say what is wrong when a guide citation shares no key word with the title."""
+    cited = CITATION.match(source)
+    if cited is None:
+        return None
+    text = {stem(word) for word in words_of(section_text(*cited.group("guide", "heading", "item")))}
+    wanted = {ABBREVIATIONS.get(word, word) for word in key_words(title)}
+    if any(_same(word, found) for word in wanted for found in text):
+        return None
+    return f"{source!r} says none of {sorted(key_words(title))}"
+
+
+def guide_parts(source: str) -> list[str]:
+    return [part for part in source.split("; ") if GUIDE_PART.match(part)]
+
+
 def cited_sources() -> list:
     """List every guide citation of the shipped seeds, one pytest param each."""
     try:
@@ -116,7 +209,11 @@ def cited_sources() -> list:
     except SeedError as error:
         # Refusing here would stop the whole test run at collection.
         return [pytest.param(None, f"the seeds do not load: {error}", id="seeds")]
-    params = [pytest.param(entry.key, entry.source, id=entry.key) for entry in catalog.entries]
+    params = [
+        pytest.param(entry.key, part, id=f"{entry.key}#{index}")
+        for entry in catalog.entries
+        for index, part in enumerate(guide_parts(entry.source), start=1)
+    ]
     for key, model in catalog.models.items():
         sourced = [(f"model.{key}", model.sourced.source)]
         sourced += [
@@ -145,6 +242,54 @@ def test_every_citation_names_a_real_guide_heading_and_item(where, source):
         pytest.fail(source)
     problem = problem_with(source)
     assert problem is None, f"{where}: {problem}"
+
+
+def entries():
+    try:
+        return load_catalog(SEEDS).entries
+    except SeedError:
+        return ()
+
+
+ENTRIES = entries()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[entry.key for entry in ENTRIES])
+def test_every_cited_guide_section_says_what_the_task_is_about(entry):
+    problems = [
+        problem for part in guide_parts(entry.source) if (problem := says_it(part, entry.title))
+    ]
+    assert problems == [], f"{entry.key}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[entry.key for entry in ENTRIES])
+def test_every_other_source_of_a_task_is_dated_or_labelled_an_assumption(entry):
+    others = [part for part in entry.source.split("; ") if not GUIDE_PART.match(part)]
+    undated = [
+        part
+        for part in others
+        if not re.search(r"\b20[0-9]{2}\b", part)
+        and not part.startswith(("assumption", "DOMAIN.md"))
+    ]
+    assert undated == [], f"{entry.key}: a source part with no date: {undated}"
+    assert guide_parts(entry.source) or others, f"{entry.key} has no source"
+
+
+def test_the_key_word_check_refuses_a_section_that_does_not_say_it():
+    score = "Check the shop performance score for {peak} {year}"
+    pop = "self-operated-vs-fully-managed: What is TikTok Shop self-operated mode (POP mode)"
+    assert says_it(pop, score)
+    assert says_it("local-vs-cross-border: Logistics and supply chain strategy", score)
+    lives = "self-operated-vs-fully-managed: Operation strategy of self-operation model, 2"
+    assert says_it(lives, "Go live today") is None
+    # The item alone counts, not its neighbours: item 1 is about accounts, not lives.
+    accounts = "self-operated-vs-fully-managed: Operation strategy of self-operation model, 1"
+    assert says_it(accounts, "Go live today")
+    assert says_it(accounts, "Bind up to four channel accounts") is None
+    # "ads" is the guide's "advertising"; a sub-heading ("Definition") does not end a section.
+    ads = "self-operated-vs-fully-managed: Operation strategy of self-operation model, 3"
+    assert says_it(ads, "Launch paid ads (GMV Max)") is None
+    assert says_it(pop, "List the first products with complete details") is None
 
 
 def test_citations_of_every_kind_are_checked():

@@ -21,6 +21,7 @@ def profiles(draw) -> StoreProfile:
     entity = draw(st.sampled_from(sorted({"CN", "HK", "US", "GB", market})))
     opened_on = draw(st.dates(date(2020, 1, 1), date(2035, 12, 31)))
     inspection = draw(st.none() | st.integers(0, 180))
+    share = draw(st.none() | st.floats(0, 100))
     return StoreProfile(
         model=draw(st.sampled_from(["pop", "full_managed"])),
         market=market,
@@ -29,7 +30,7 @@ def profiles(draw) -> StoreProfile:
                 [
                     "local",
                     "cross_border",
-                    derive_store_type(entity, CATALOG.markets[market].country),
+                    derive_store_type(entity, CATALOG.markets[market], share),
                 ]
             )
         ),
@@ -37,7 +38,7 @@ def profiles(draw) -> StoreProfile:
         opened_on=opened_on,
         categories=tuple(draw(st.sets(st.sampled_from(sorted(CATALOG.categories)), max_size=4))),
         inspection_ends_on=None if inspection is None else opened_on + timedelta(days=inspection),
-        chinese_share_percent=draw(st.none() | st.floats(0, 100)),
+        chinese_share_percent=share,
         followers=draw(st.integers(0, 100_000)),
         freight_mode=draw(st.none() | st.sampled_from(["sea", "air"])),
         production_days=draw(st.none() | st.integers(0, 120)),

@@ -15,7 +15,7 @@ import pytest
 
 from tracker.playbook.loader import load_catalog
 from tracker.playbook.seeds import SeedError
-from tracker.playbook.translations import missing_translations
+from tracker.playbook.translations import missing_translations, split_source
 
 REAL_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ZH = Path("i18n") / "zh_CN.toml"
@@ -134,3 +134,25 @@ def test_a_file_not_named_after_a_locale_is_refused(seeds):
     assert refusal(seeds) == (
         "seeds/i18n/chinese.toml: 'chinese' is not a locale (name the file like zh_CN.toml)"
     )
+
+
+def test_only_hyphenated_guide_names_are_read_as_guide_citations():
+    source = (
+        "self-operated-vs-fully-managed: Operation strategy of self-operation model, 1; "
+        'TikTok Shop Seller Center US, "Campaign FAQs", 2025-06-23; assumption: two weeks'
+    )
+    assert split_source(source) == [
+        ("self-operated-vs-fully-managed", "Operation strategy of self-operation model", "1"),
+        None,
+        None,
+    ]
+
+
+def test_a_source_that_is_not_a_guide_is_translated_like_the_rest(seeds):
+    catalog = load_catalog(REAL_SEEDS)
+    translation = catalog.translations["zh_CN"]
+    faqs = 'TikTok Shop Seller Center US, "Campaign FAQs", 2025-06-23'
+    assert translation.sources[faqs].startswith("TikTok Shop 美国卖家中心")
+    edit(seeds, r"^'TikTok Shop Seller Center US, \"Campaign FAQs\", 2025-06-23' = .*\n", "")
+    edit(seeds, r"^\[sources\]\n", '[sources]\n"a page nobody cites, 2025" = "无人引用的页面"\n')
+    assert "no seed cites this source" in refusal(seeds)

@@ -372,7 +372,23 @@ def test_a_stock_up_deadline_on_a_peak_without_stock_up_is_refused(seeds):
 
     assert message == (
         "seeds/playbooks/peaks.toml: entry 'stockup.place_order': "
-        "stock-up deadlines exist only for stock-up peaks, not 'cyber_monday'"
+        "stock-up deadlines exist only for stock-up and supply-side peaks, not 'cyber_monday'"
+    )
+
+
+def test_a_supply_side_warm_up_that_disagrees_with_the_factory_closure_is_refused(seeds):
+    edit_text(
+        seeds / "peaks.toml",
+        r"(\[peak\.chinese_new_year\][^\[]*?)warmup = \{ days_before = 7 \}",
+        r"\1warmup = { days_before = 14 }",
+    )
+
+    message = refusal(seeds)
+
+    assert message == (
+        "seeds/peaks.toml: entry 'chinese_new_year': field 'warmup': a supply-side peak's "
+        "warm-up starts when factories close, 7 days before "
+        "(supply.toml chinese_new_year.factories_closed_from)"
     )
 
 
@@ -455,12 +471,14 @@ def test_a_model_without_a_summary_is_refused(seeds):
 
 
 def test_a_share_that_is_not_a_number_is_refused(seeds):
-    edit_text(seeds / "models.toml", r"more_than_percent = 25", 'more_than_percent = "lots"')
+    edit_text(seeds / "markets.toml", r"more_than_percent = 25", 'more_than_percent = "lots"')
 
     message = refusal(seeds)
 
-    assert message.startswith("seeds/models.toml: entry 'pop': field 'offer.")
-    assert "entity_with_chinese_share.more_than_percent': Not a valid number" in message
+    assert message == (
+        "seeds/markets.toml: entry 'US': field "
+        "'cross_border_if_chinese_held.more_than_percent': Not a valid number"
+    )
 
 
 def test_supply_without_production_days_is_refused(seeds):
@@ -469,3 +487,26 @@ def test_supply_without_production_days_is_refused(seeds):
     message = refusal(seeds)
 
     assert message == "seeds/supply.toml: field 'production_days': missing (it is required)"
+
+
+def test_follows_is_for_peak_work_and_must_name_an_entry(seeds):
+    change_entry(seeds, "pop.toml", "pop.list_products", follows=["pop.set_up_logistics"])
+    assert refusal(seeds) == (
+        "seeds/playbooks/pop.toml: entry 'pop.list_products': fields 'follows' and "
+        "'while_ahead' are for peak work (a due date from a peak)"
+    )
+
+
+def test_follows_naming_no_entry_is_refused(seeds):
+    change_entry(seeds, "peaks.toml", "campaign.review_results", follows=["campaign.nope"])
+    assert refusal(seeds) == (
+        "seeds/playbooks/peaks.toml: entry 'campaign.review_results': "
+        "field 'follows': 'campaign.nope' names no playbook entry"
+    )
+
+
+def test_a_source_longer_than_a_task_row_keeps_is_refused(seeds):
+    change_entry(seeds, "pop.toml", "pop.list_products", source="x, 2025; " * 40)
+    message = refusal(seeds)
+    assert message.startswith("seeds/playbooks/pop.toml: entry 'pop.list_products': field 'source'")
+    assert "300" in message

@@ -97,7 +97,8 @@ def on_the_fixed_day() -> Iterator[None]:
 @pytest.fixture
 def three_stores(shop, manager) -> dict[str, Store]:
     """Ready (US), at risk (US) and not ready (Thailand), as of the fixed day."""
-    ready, slow = shop("Ready US"), shop("Slow US")
+    # With the US inspection's 500 orders: channel accounts are bound when its days end.
+    ready, slow = shop("Ready US", orders_to_date=500), shop("Slow US", orders_to_date=500)
     late = shop("Late TH", market="TH", categories=["home"])
     tick_up_to(ready, manager, date(2026, 11, 27))
     tick_up_to(slow, manager, date(2026, 11, 27), leave=[onboarding_task(slow, critical=False).id])

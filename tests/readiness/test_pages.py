@@ -125,7 +125,7 @@ def test_the_api_answers_the_contracts_rows(manager, three_stores, api_as):
     assert ready["next_peak"]["date"] == "2026-11-27"
     assert ready["next_peak"]["percent"] == 100
     onboarding = ready["onboarding"]
-    assert onboarding["done"] == onboarding["total"] - 1
+    assert onboarding["done"] == onboarding["total"] and onboarding["percent"] == 100
     assert rows["Slow US"]["status"] == "at_risk"
     assert rows["Slow US"]["reasons"] == ["Onboarding: 1 task overdue"]
     assert rows["Late TH"]["status"] == "not_ready"
@@ -212,23 +212,24 @@ def test_the_burndown_counts_done_against_planned(shop, manager):
     store = shop("Chart US")
     tick_up_to(store, manager, date(2026, 9, 10))
     chart = burndown(store, date(2026, 10, 1), [(date(2026, 11, 27), "Black Friday")])
-    # Counted by hand from the plan of a US POP store opened on 09-01: 44 one-off tasks
-    # from 09-03 to Chinese New Year's shipping on 2027-01-29; 20 due by 10-01, of which
-    # the 11 due by 09-10 were ticked off. The daily live and the clips are not drawn.
-    assert (chart.start, chart.end) == (date(2026, 9, 1), date(2027, 1, 29))
-    assert (chart.total, chart.planned_by_today, chart.done_by_today) == (44, 20, 11)
-    assert chart.summary == "By 2026-10-01, 20 of 44 tasks were due and 11 are done."
+    # Counted by hand from the plan of a US POP store opened on 09-01: 48 one-off tasks
+    # from the qualifications on 09-02 to the Christmas review on 2027-01-01; 22 due by
+    # 10-01, of which the 13 due by 09-10 were ticked off. The daily and weekly routines
+    # are not drawn.
+    assert (chart.start, chart.end) == (date(2026, 9, 1), date(2027, 1, 1))
+    assert (chart.total, chart.planned_by_today, chart.done_by_today) == (48, 22, 13)
+    assert chart.summary == "By 2026-10-01, 22 of 48 tasks were due and 13 are done."
     assert [m.label for m in chart.markers] == ["today 10-01", "Black Friday 11-27"]
-    # The done line ends at today, a quarter of the way up (11 of 44); the planned line
-    # runs to the last due date, at the right, on the chart's top grid line (44).
+    # The done line ends at today, over a quarter of the way up (13 of 48); the planned
+    # line runs to the last due date, at the right, on the chart's top grid line (48).
     ticks = dict((value, y) for y, value in chart.y_ticks)
-    assert sorted(ticks) == [0, 22, 44]
+    assert sorted(ticks) == [0, 24, 48]
     done_x, done_y = map(float, chart.done_points.split()[-1].split(","))
     planned_x, planned_y = map(float, chart.planned_points.split()[-1].split(","))
     assert done_x == chart.markers[0].x
-    assert ticks[22] < done_y < ticks[0]
-    assert abs((ticks[0] - done_y) / (ticks[0] - ticks[44]) - 11 / 44) < 0.01
-    assert (planned_x, planned_y) == (chart.width - 16, ticks[44])
+    assert ticks[24] < done_y < ticks[0]
+    assert abs((ticks[0] - done_y) / (ticks[0] - ticks[48]) - 13 / 48) < 0.01
+    assert (planned_x, planned_y) == (chart.width - 16, ticks[48])
 
 
 def test_the_burndown_of_a_store_not_open_yet_starts_today(shop, manager):

@@ -28,8 +28,8 @@ def test_three_stores_ready_at_risk_and_not_ready(shop, manager, catalog):
     assert row.today == TODAY
     assert row.status == "ready", row.reasons
     assert row.reasons == []
-    # Binding channel accounts waits for the inspection period to end, so onboarding
-    # is not quite complete; a critical task weighs double in the share.
+    # Binding channel accounts waits for the inspection's 500 orders, so onboarding is
+    # not quite complete; a critical task weighs double in the share.
     onboarding = row.onboarding.tally
     assert onboarding.done == onboarding.total - 1
     assert onboarding.weight_total - onboarding.weight_done == 2
@@ -55,8 +55,9 @@ def test_three_stores_ready_at_risk_and_not_ready(shop, manager, catalog):
 
 
 def test_a_passed_stock_up_deadline_makes_the_peak_not_ready(shop, manager, catalog):
-    # Opened in June, the store has Black Friday's stock-up deadlines in its plan.
-    store = shop("Stocked US", opened_on="2026-06-01")
+    # Opened in June, the store has Black Friday's stock-up deadlines in its plan (and the
+    # inspection's 500 orders, so binding channel accounts is not overdue).
+    store = shop("Stocked US", opened_on="2026-06-01", orders_to_date=500)
     ship = peak_task(store, "stockup.ship", "black_friday")
     assert ship.due_on < TODAY
     tick_up_to(store, manager, date(2026, 11, 27), leave=[ship.id])
@@ -71,7 +72,7 @@ def test_a_passed_stock_up_deadline_makes_the_peak_not_ready(shop, manager, cata
 
 
 def test_a_later_peak_s_passed_deadline_makes_the_store_not_ready(shop, manager, catalog):
-    store = shop("Later US", opened_on="2026-06-01")
+    store = shop("Later US", opened_on="2026-06-01", orders_to_date=500)
     forecast = peak_task(store, "stockup.forecast", "christmas")
     assert forecast.due_on < TODAY
     tick_up_to(store, manager, date(2026, 12, 25), leave=[forecast.id])

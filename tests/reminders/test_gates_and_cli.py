@@ -53,7 +53,13 @@ def test_channel_accounts_unlock_the_day_after_inspection_in_the_stores_zone(
     app, make_user, make_store
 ):
     manager = make_user()
-    store = make_store(actor=manager, opened_on="2026-11-02", inspection_ends_on="2026-12-01")
+    # With the US inspection's 500 orders, only its end date holds the channel gate.
+    store = make_store(
+        actor=manager,
+        opened_on="2026-11-02",
+        inspection_ends_on="2026-12-01",
+        orders_to_date=500,
+    )
     channel = db.session.scalars(
         select(Task).where(Task.store_id == store.id, Task.key.like("accounts.bind_channel%"))
     ).first()

@@ -390,8 +390,9 @@ def test_store_tasks_carry_id_key_title_phase_due_status_and_gate(as_manager, st
     channel = by_key["accounts.bind_channel"]
     assert channel["status"] == "locked"
     assert channel["gate"]["reason"]
-    # The inspection end is not known yet: it is estimated as opened_on + 30 days.
-    assert channel["gate"]["after"] == days(20)
+    # The inspection end is not known yet: its last day is estimated as opened_on + 29 days
+    # (30 calendar days, the opening day the first).
+    assert channel["gate"]["after"] == days(19)
     assert by_key["ads.launch"]["status"] == "locked"
 
 
@@ -459,12 +460,29 @@ def test_ads_unlock_when_positioning_is_done_and_followers_reach_the_target(
     assert one_task(as_manager, store.id, "ads.launch")["status"] == "open"
 
 
+def test_channel_accounts_wait_for_the_inspection_days_and_orders(
+    as_manager, as_member, make_store, manager, member
+):
+    # Opened 40 days ago: the 30 days are over, but a US cross-border store needs 500 orders.
+    store = make_store(actor=manager, members=(member,), opened_on=days(-40))
+    channel = one_task(as_manager, store.id, "accounts.bind_channel")
+    assert channel["status"] == "locked"
+    assert channel["gate"]["orders_at_least"] == 500
+    assert channel["locked_because"] == ["0 of 500 orders"]
+    response = as_member.patch(f"/api/v1/stores/{store.id}", json={"orders_to_date": 499})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["orders_to_date"] == 499
+    assert one_task(as_manager, store.id, "accounts.bind_channel")["status"] == "locked"
+    as_member.patch(f"/api/v1/stores/{store.id}", json={"orders_to_date": 500})
+    assert one_task(as_manager, store.id, "accounts.bind_channel")["status"] == "open"
+
+
 # --- changing a store ---------------------------------------------------------------------------
 
 
 def test_setting_the_inspection_end_moves_open_tasks_but_not_done_ones(as_manager, store):
     matrix = one_task(as_manager, store.id, "accounts.plan_matrix_audiences")
-    assert matrix["due_on"] == days(30)
+    assert matrix["due_on"] == days(29)
     matrix = complete(as_manager, matrix["id"])
 
     response = as_manager.patch(f"/api/v1/stores/{store.id}", json={"inspection_ends_on": days(40)})
@@ -479,7 +497,7 @@ def test_setting_the_inspection_end_moves_open_tasks_but_not_done_ones(as_manage
     assert by_key["accounts.unify_inbox"]["due_on"] == days(50)
     done = by_key["accounts.plan_matrix_audiences"]
     assert done["status"] == "done"
-    assert done["due_on"] == days(30)
+    assert done["due_on"] == days(29)
     assert done["completed_at"] == matrix["completed_at"]
 
 
@@ -503,6 +521,17 @@ def test_changing_the_market_derives_the_store_type_again(as_manager, make_store
     response = as_manager.patch(f"/api/v1/stores/{local.id}", json={"market": "UK"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["store_type"] == "cross_border"
+
+
+def test_a_us_entity_found_mostly_chinese_held_becomes_cross_border(
+    as_manager, make_store, manager
+):
+    store = make_store(actor=manager, entity="US", chinese_share_percent=0, opened_on=days(-10))
+    assert store.store_type == "local"
+    response = as_manager.patch(f"/api/v1/stores/{store.id}", json={"chinese_share_percent": 60})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["store_type"] == "cross_border"
+    assert one_task(as_manager, store.id, "xb.state_delivery_times")
 
 
 def test_removing_a_category_retires_its_tasks_from_the_list(as_manager, make_store, manager):

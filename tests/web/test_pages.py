@@ -110,6 +110,26 @@ def test_help_me_choose_shows_the_advisor_reasons(client, make_user, login):
     assert "self-operated-vs-fully-managed" in text  # each reason cites its guide
 
 
+def test_help_me_choose_without_answers_recommends_nothing_and_names_the_questions(
+    client, make_user, login
+):
+    login(make_user())
+    page = client.post("/stores/new", data=STORE_FORM | {"model": "", "action": "advise"})
+    assert page.status_code == 200
+    text = _text(page)
+    assert "No recommendation yet" in text and "We recommend" not in text
+    assert "Questions that would decide:" in text
+    assert "How many of these does your team already master" in text
+
+
+def test_a_wish_that_does_not_count_says_why(client, make_user, login):
+    login(make_user())
+    answers = {"answer_abilities": "0", "answer_brand_goal": "yes", "action": "advise"}
+    text = _text(client.post("/stores/new", data=STORE_FORM | {"model": ""} | answers))
+    assert "We recommend: Fully managed" in text
+    assert "It does not count yet" in text
+
+
 def test_a_warning_that_blocks_needs_an_override_with_a_reason(client, make_user, login):
     manager = make_user()
     login(manager)

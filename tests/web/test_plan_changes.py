@@ -23,7 +23,8 @@ from tracker.tasks.services import change_task, complete_task
 
 TODAY = date(2026, 11, 5)
 OPENED_ON = date(2026, 11, 2)  # a US store: inspection estimated to end 30 days later
-ESTIMATED_INSPECTION_END = date(2026, 12, 2)
+# The last day of 30 calendar days from 2 November, the opening day the first.
+ESTIMATED_INSPECTION_END = date(2026, 12, 1)
 WINDOW_DAYS = 14
 
 
@@ -35,7 +36,10 @@ def manager(make_user):
 @pytest.fixture
 def store(make_store, manager):
     """A self-operated US store opened on 2 November, as it is on 5 November."""
-    return make_store(actor=manager, today=TODAY, opened_on=OPENED_ON.isoformat())
+    # With the orders the US inspection counts, so its end date alone holds the channel gate.
+    return make_store(
+        actor=manager, today=TODAY, opened_on=OPENED_ON.isoformat(), orders_to_date=500
+    )
 
 
 @pytest.fixture
@@ -118,7 +122,7 @@ def test_setting_the_real_inspection_end_moves_open_gated_tasks(store, catalog, 
         if entry.kind == "due_moved"
     ]
     assert len(moved) == 1
-    assert "2026-12-05" in moved[0].message and "2026-12-23" in moved[0].message
+    assert "2026-12-04" in moved[0].message and "2026-12-23" in moved[0].message
     # Work that does not hang on the inspection end keeps its date.
     assert the_task(store, "accounts.bind_official").due_on == OPENED_ON + timedelta(days=3)
 

@@ -60,6 +60,16 @@ class AccountNew(Input):
         normalise=_upper,
         metadata={"description": "the business licence's country; the store's when left out"},
     )
+    region = Choice(
+        sorted(known_territories()),
+        refuse=_not_a_country,
+        normalise=_upper,
+        allow_none=True,
+        metadata={
+            "description": "the account's registered region; an official account's must be "
+            "the shop's (the platform refuses another)"
+        },
+    )
     bound_on = OptionalDay(
         PLANNABLE_YEARS,
         metadata={"description": "today in the store's zone when left out"},

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.accounts.models import Account
 from tracker.accounts.schemas import AccountNew, AccountUnbind
@@ -22,6 +22,7 @@ from tracker.clock import local_today
 from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound, RuleError, load_input
 from tracker.extensions import db
+from tracker.playbook.accounts import official_account_refusal, unlink_refusal
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import resolve_profile
@@ -51,6 +52,7 @@ def register_account(
     values = load_input(AccountNew(), raw)
     values.setdefault("entity", store.entity)
     bound_on: date = values.pop("bound_on", None) or local_today(store.zone)
+    region = values.pop("region", None)
     resolved = resolve_profile(store.profile(), catalog)
     rule = resolved.market.accounts
     ends_on = resolved.inspection_ends_on
@@ -102,6 +104,15 @@ def register_account(
                 ),
                 "kind",
             )
+        refusal = (
+            official_account_refusal(
+                rule, shop_region=resolved.market.country, account_region=region
+            )
+            if region is not None
+            else None
+        )
+        if refusal is not None:
+            raise RuleError(refusal.code, refusal.message, refusal.field)
         if values["entity"] != store.entity:
             raise RuleError(
                 "entity_mismatch",
@@ -144,8 +155,11 @@ def register_account(
     return account
 
 
-def unbind_account(store: Store, account_id: int, raw: Mapping[str, Any], actor: User) -> Account:
-    """Record an account unbound on a day; its binding task reopens when none is left."""
+def unbind_account(
+    store: Store, account_id: int, raw: Mapping[str, Any], catalog: Catalog, actor: User
+) -> Account:
+    """Record an account unbound on a day, as the platform allows; its task reopens when none is
+    left."""
     account = get_by_id(Account, account_id)
     if account is None or account.store_id != store.id:
         raise NotFound(phrase("no account %(id)s on this store", id=account_id))
@@ -161,6 +175,24 @@ def unbind_account(store: Store, account_id: int, raw: Mapping[str, Any], actor:
         raise InputError.one(
             "unbound_on", phrase("is before it was bound (%(day)s)", day=account.bound_on)
         )
+    unlinked = db.session.scalar(
+        select(func.count())
+        .select_from(Account)
+        .where(
+            Account.store_id == store.id,
+            Account.kind == "official",
+            Account.unbound_on.is_not(None),
+        )
+    )
+    refusal = unlink_refusal(
+        resolve_profile(store.profile(), catalog).market.accounts,
+        kind=account.kind,
+        bound_on=account.bound_on,
+        on=unbound_on,
+        unlinked=unlinked or 0,
+    )
+    if refusal is not None:
+        raise RuleError(refusal.code, refusal.message, refusal.field)
     account.unbound_on = unbound_on
     log_activity(
         store.id,

@@ -96,6 +96,7 @@ def _profile_out() -> dict[str, fields.Field]:
         "production_days": _nullable(_int),
         "inbound_buffer_days": _nullable(_int),
         "inspection_days": _nullable(_int),
+        "orders_to_date": _nullable(_int),
     }
 
 
@@ -142,6 +143,8 @@ class GateOut(Schema):
     after_estimated = fields.Boolean()
     tasks = fields.List(fields.String())
     followers_at_least = fields.Integer()
+    orders_at_least = fields.Integer()
+    orders_to_date = fields.Integer()
 
 
 class RecurrenceOut(Schema):
@@ -422,8 +425,9 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
         "StoreChange": _schema(
             "StoreChange",
             {name: _optional(field) for name, field in store.items()},
-            "Profile fields to change (managers), or followers and live_target_per_week "
-            "(anyone on the store). null for a figure means not known; null is refused for "
+            "Profile fields to change (managers), or followers, orders_to_date and "
+            "live_target_per_week (anyone on the store). null for a figure means not known; "
+            "null is refused for "
             "model, market, entity, categories, opened_on and followers.",
         ),
         "TaskNew": _described(task_new(catalog), task_new.__doc__),

@@ -72,6 +72,7 @@ ACCOUNT_REFUSALS = (
     "official_exists",
     "entity_mismatch",
     "account_bound",
+    "region_mismatch",
 )
 
 
@@ -278,13 +279,13 @@ def bind_account(store_id: int) -> Any:
     response=AccountOut,
     body="AccountUnbind",
     body_required=False,
-    refusals=("account_not_bound",),
+    refusals=("account_not_bound", "unlink_too_soon", "unlink_limit"),
     tag="accounts",
 )
 def unbind_account_endpoint(store_id: int, account_id: int) -> Response:
     """Record that an account was unbound (``unbound_on`` optional)."""
     store = store_for(g.api_user, store_id)
-    account = unbind_account(store, account_id, _body(optional=True), g.api_user)
+    account = unbind_account(store, account_id, _body(optional=True), get_catalog(), g.api_user)
     db.session.commit()
     return jsonify(account_json(account))
 

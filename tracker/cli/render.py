@@ -124,7 +124,14 @@ def render_advice_table(advice: dict[str, Any], catalog: Catalog) -> str:
     """Show the recommendation, the scores and each answer's reason."""
     names = {key: model.name for key, model in catalog.models.items()}
     scores = ", ".join(f"{names[k]} {v}" for k, v in advice["scores"].items())
-    lines = [f"Recommended: {names[advice['recommended']]}  ({scores})"]
+    recommended = advice["recommended"]
+    lines = [f"Recommended: {names[recommended] if recommended else 'nothing yet'}  ({scores})"]
+    if advice.get("deciding_questions"):
+        lines += _wrapped(
+            "Questions that would decide: " + ", ".join(advice["deciding_questions"]),
+            indent="",
+            hang="  ",
+        )
     if advice.get("market_note"):
         lines += _wrapped(f"Note: {advice['market_note']}", indent="", hang="  ")
     if advice.get("tie_break"):
@@ -136,4 +143,6 @@ def render_advice_table(advice: dict[str, Any], catalog: Catalog) -> str:
             indent="  ",
             hang="      ",
         )
+        if reason.get("note"):
+            lines += _wrapped(f"({reason['note']})", indent="      ", hang="      ")
     return "\n".join(lines)

@@ -94,6 +94,7 @@ FIELDS = {
     "production_days": _l("Production time"),
     "inbound_buffer_days": _l("Inbound buffer"),
     "inspection_days": _l("Inspection period length"),
+    "orders_to_date": _l("Orders to date"),
     "live_target_per_week": _l("Lives a week"),
     "overrides": _l("Overrides"),
     "started_at": _l("Started"),

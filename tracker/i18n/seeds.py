@@ -231,7 +231,7 @@ def source_text(source: str | None) -> str:
     said = []
     for part, citation in zip(source.split("; "), split_source(source), strict=True):
         if citation is None:
-            said.append(part)
+            said.append(translation.sources.get(part, part))
             continue
         guide, section, item = citation
         text = translation.guides.get(guide)
@@ -264,6 +264,18 @@ def reason_why(reason: Any) -> str:
         if outcome.why == reason.why:
             return text
     return reason.why
+
+
+def reason_note(reason: Any) -> str:
+    """Why an answer weighs nothing here, in the current language ("" when it counts)."""
+    if not reason.note:
+        return ""
+    catalog, translation = _translation()
+    if translation is None:
+        return str(reason.note)
+    if reason.note == catalog.advisor.pop_needs.why_not_counted and translation.pop_needs_why:
+        return translation.pop_needs_why
+    return translation.not_counted.get(reason.answer, reason.note)
 
 
 def readiness_source() -> str:

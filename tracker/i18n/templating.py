@@ -28,6 +28,7 @@ from tracker.i18n.seeds import (
     planned_title,
     question_text,
     readiness_source,
+    reason_note,
     reason_why,
     row_title,
     seed_name,
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
         "model_summary": model_summary,
         "question_text": question_text,
         "reason_why": reason_why,
+        "reason_note": reason_note,
         "activity_text": activity_text,
     }
     for kind in ("phase", "market", "model", "category", "peak", "freight"):

@@ -25,7 +25,7 @@ def localize(text: Any) -> str:
     values = {name: _localized_value(value) for name, value in text.values.items()}
     if text.plural is not None:
         values.pop("num", None)  # ngettext passes the count as num itself
-        return ngettext(text.msgid, text.plural, text.count or 0, **values)
+        return ngettext(text.msgid, text.plural, text.how_many or 0, **values)
     return gettext(text.msgid, **values) if values else gettext(text.msgid)
 
 

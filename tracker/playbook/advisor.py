@@ -3,6 +3,13 @@
 The questionnaire and its weights live in ``seeds/advisor.toml``; this module
 validates that file, checks a seller's answers against it and turns them into
 a recommendation whose every point is explained by an answer.
+
+It follows the guide's logic rather than a plain vote: self-operation needs the
+abilities and the money behind it (``[pop_needs]``). When an answer shows them
+missing, nothing that favours POP counts, so wishes (a brand, contact with
+buyers, content) choose only between the models a team can run. Some answers
+count only together with missing abilities (being new abroad). With no answer
+that weighs anything there is no recommendation, only the questions that decide.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ PROMISED_ANSWERS = (
 )
 
 ANSWER_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# When an outcome counts: always, or only when POP's needs are known to be missing.
+COUNTS = ("always", "without_pop_needs")
 # "<guide>: <section heading>" optionally followed by ", <item number>".
 SOURCE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*: \S.*?(?:, [1-9][0-9]*)?$")
 
@@ -51,6 +60,9 @@ class Outcome:
     when: bool | None = None
     at_least: int | None = None
     at_most: int | None = None
+    counts: str = "always"
+    # Said beside the reason when it weighs nothing for that reason.
+    why_not_counted: str | None = None
 
     def covers(self, value: bool | int, minimum: int | None, maximum: int | None) -> bool:
         """Say whether this outcome is the one for ``value``."""
@@ -58,7 +70,7 @@ class Outcome:
             return value is self.when
         low = self.at_least if self.at_least is not None else minimum
         high = self.at_most if self.at_most is not None else maximum
-        return low <= value <= high
+        return (low is None or low <= value) and (high is None or value <= high)
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,8 @@ class Question:
             valid = (
                 isinstance(value, int)
                 and not isinstance(value, bool)
-                and self.minimum <= value <= self.maximum
+                and (self.minimum is None or self.minimum <= value)
+                and (self.maximum is None or value <= self.maximum)
             )
         if not valid:
             raise AnswerError(
@@ -110,6 +123,38 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """What one answer must be for self-operation to be within the team's reach."""
+
+    when: bool | None = None
+    at_least: int | None = None
+    at_most: int | None = None
+
+    def holds(self, value: bool | int) -> bool:
+        if self.when is not None:
+            return value is self.when
+        low = self.at_least if self.at_least is not None else value
+        high = self.at_most if self.at_most is not None else value
+        return bool(low <= value <= high)
+
+
+@dataclass(frozen=True)
+class PopNeeds:
+    """What the guide makes self-operation conditional on, and what a wish says without it."""
+
+    conditions: Mapping[str, Condition]
+    why_not_counted: str
+    source: str
+
+    def missing(self, answers: Mapping[str, bool | int]) -> bool:
+        """Tell whether an answer shows a need missing (an unanswered one is not missing)."""
+        return any(
+            key in answers and not condition.holds(answers[key])
+            for key, condition in self.conditions.items()
+        )
+
+
+@dataclass(frozen=True)
 class TieBreak:
     """Which model wins when both scores are equal, and why."""
 
@@ -124,6 +169,7 @@ class AdvisorRules:
 
     questions: tuple[Question, ...]
     tie: TieBreak
+    pop_needs: PopNeeds
 
     @property
     def answer_keys(self) -> tuple[str, ...]:
@@ -147,26 +193,33 @@ class Reason:
     why: str
     source: str
     weight: int
+    # Why the answer weighs nothing here, when it does not.
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Serialise as the reason object of ``tracker advise``."""
-        return {
+        out: dict[str, Any] = {
             "answer": self.answer,
             "favours": self.favours,
             "why": self.why,
             "source": self.source,
             "weight": self.weight,
         }
+        if self.note is not None:
+            out["note"] = self.note
+        return out
 
 
 @dataclass(frozen=True)
 class Advice:
-    """The recommended model, each model's score and the reasons behind them."""
+    """The recommended model (None when no answer weighs anything), scores and reasons."""
 
-    recommended: str
+    recommended: str | None
     scores: dict[str, int]
     reasons: tuple[Reason, ...]
     tie: bool
+    # Unanswered questions whose answer could change the recommendation, in asking order.
+    deciding_questions: tuple[str, ...] = ()
 
     def to_json(self, market_note: str | None = None) -> dict[str, Any]:
         """Serialise as the object ``tracker advise`` prints."""
@@ -175,6 +228,7 @@ class Advice:
             "scores": {model: self.scores[model] for model in MODELS},
             "reasons": [reason.to_json() for reason in self.reasons],
             "tie": self.tie,
+            "deciding_questions": list(self.deciding_questions),
         }
         if market_note is not None:
             shown["market_note"] = market_note
@@ -227,6 +281,18 @@ class OutcomeSchema(Schema):
     )
     why = fields.String(required=True, validate=_not_blank)
     source = fields.String(required=True, validate=_source)
+    counts = fields.String(
+        validate=validate.OneOf(COUNTS, error="must be one of {choices}, got {input!r}")
+    )
+    why_not_counted = fields.String(validate=_not_blank)
+
+    @validates_schema
+    def _says_why_it_may_not_count(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("counts", "always") != "always" and "why_not_counted" not in data:
+            raise ValidationError(
+                "an outcome that does not always count needs `why_not_counted`",
+                "why_not_counted",
+            )
 
 
 class QuestionSchema(Schema):
@@ -351,8 +417,34 @@ class TieSchema(Schema):
     source = fields.String(required=True, validate=_source)
 
 
+class ConditionSchema(Schema):
+    """What one answer must be: `when = true|false`, or at_least / at_most for a count."""
+
+    when = StrictBool()
+    at_least = _whole_number()
+    at_most = _whole_number()
+
+    @validates_schema
+    def _one_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("when" in data) == ("at_least" in data or "at_most" in data):
+            raise ValidationError("give `when`, or at_least and/or at_most")
+
+
+class PopNeedsSchema(Schema):
+    """What self-operation needs, by answer, and what a POP reason says without it."""
+
+    answers = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ConditionSchema),
+        required=True,
+        validate=validate.Length(min=1, error="must name at least one answer"),
+    )
+    why_not_counted = fields.String(required=True, validate=_not_blank)
+    source = fields.String(required=True, validate=_source)
+
+
 class AdvisorFileSchema(Schema):
-    """The file's top level: the questions by answer key, then the tie-break."""
+    """The file's top level: the questions by answer key, the tie-break, what POP needs."""
 
     questions = fields.Dict(
         keys=fields.String(
@@ -365,6 +457,7 @@ class AdvisorFileSchema(Schema):
         validate=validate.Length(min=1, error="must ask at least one question"),
     )
     tie = fields.Dict(required=True)
+    pop_needs = fields.Dict(required=True)
 
 
 def load_advisor_rules(path: Path) -> AdvisorRules:
@@ -389,7 +482,24 @@ def load_advisor_rules(path: Path) -> AdvisorRules:
                 path, "missing: `tracker advise` promises to understand this answer", entry=key
             )
     tie = TieBreak(**load_with(TieSchema(), raw["tie"], path, entry="tie"))
-    return AdvisorRules(questions=tuple(questions), tie=tie)
+    needs = load_with(PopNeedsSchema(), raw["pop_needs"], path, entry="pop_needs")
+    conditions: dict[str, Condition] = {}
+    by_key = {question.key: question for question in questions}
+    for key, condition in needs["answers"].items():
+        question = by_key.get(key)
+        if question is None:
+            raise SeedError(path, f"field 'answers': no question '{key}'", entry="pop_needs")
+        if (question.kind == "bool") != ("when" in condition):
+            raise SeedError(
+                path,
+                f"field 'answers.{key}': a {'yes/no' if question.kind == 'bool' else 'count'} "
+                "question takes "
+                + ("`when = true|false`" if question.kind == "bool" else "at_least / at_most"),
+                entry="pop_needs",
+            )
+        conditions[key] = Condition(**condition)
+    pop_needs = PopNeeds(conditions, needs["why_not_counted"], needs["source"])
+    return AdvisorRules(questions=tuple(questions), tie=tie, pop_needs=pop_needs)
 
 
 # --- answers and advice -----------------------------------------------------
@@ -417,13 +527,25 @@ def parse_answers(raw: object, rules: AdvisorRules) -> dict[str, bool | int]:
 
 
 def advise(answers: Mapping[str, bool | int], rules: AdvisorRules) -> Advice:
-    """Score the answers and recommend the model with the higher score."""
+    """Recommend a model the team can run, with every answer's reason and weight."""
     unknown = [key for key in answers if key not in rules.answer_keys]
     if unknown:
         known = ", ".join(rules.answer_keys)
         raise AnswerError(
             unknown[0], phrase("unknown answer; the known answers are %(known)s", known=known)
         )
+    advice = _weigh(answers, rules)
+    return Advice(
+        recommended=advice.recommended,
+        scores=advice.scores,
+        reasons=advice.reasons,
+        tie=advice.tie,
+        deciding_questions=_deciding(answers, rules, advice.recommended),
+    )
+
+
+def _weigh(answers: Mapping[str, bool | int], rules: AdvisorRules) -> Advice:
+    needs_missing = rules.pop_needs.missing(answers)
     scores = dict.fromkeys(MODELS, 0)
     reasons = []
     for question in rules.questions:
@@ -431,21 +553,51 @@ def advise(answers: Mapping[str, bool | int], rules: AdvisorRules) -> Advice:
         if value is None:
             continue
         outcome = question.outcome_for(value)
-        scores[outcome.favours] += outcome.weight
+        weight, note = outcome.weight, None
+        if needs_missing and outcome.favours == "pop":
+            # Without the abilities or the money, no wish makes self-operation the advice.
+            weight, note = 0, rules.pop_needs.why_not_counted
+        elif outcome.counts == "without_pop_needs" and not needs_missing:
+            weight, note = 0, outcome.why_not_counted
+        scores[outcome.favours] += weight
         reasons.append(
             Reason(
                 answer=question.key,
                 favours=outcome.favours,
                 why=outcome.why,
                 source=outcome.source,
-                weight=outcome.weight,
+                weight=weight,
+                note=note,
             )
         )
+    if not any(scores.values()):
+        return Advice(recommended=None, scores=scores, reasons=tuple(reasons), tie=False)
     best = max(scores.values())
     leaders = [model for model in MODELS if scores[model] == best]
     tie = len(leaders) > 1
     recommended = rules.tie.favours if tie else leaders[0]
     return Advice(recommended=recommended, scores=scores, reasons=tuple(reasons), tie=tie)
+
+
+def _deciding(
+    answers: Mapping[str, bool | int], rules: AdvisorRules, recommended: str | None
+) -> tuple[str, ...]:
+    """List the unanswered questions one of whose answers would change the recommendation."""
+    return tuple(
+        question.key
+        for question in rules.questions
+        if question.key not in answers
+        and any(
+            _weigh({**answers, question.key: value}, rules).recommended != recommended
+            for value in _possible(question)
+        )
+    )
+
+
+def _possible(question: Question) -> list[bool | int]:
+    if question.kind == "bool":
+        return [True, False]
+    return list(range(question.minimum or 0, (question.maximum or 0) + 1))
 
 
 def market_note(
@@ -458,7 +610,7 @@ def market_note(
     """Say when the guides do not offer the recommended model in ``market``; else None."""
     market = market.strip().upper()
     recommended = advice.recommended
-    if market in offered_in.get(recommended, ()):
+    if recommended is None or market in offered_in.get(recommended, ()):
         return None
     place = Name("market", market, market_names.get(market, market))
     chosen = Name("model", recommended, model_names.get(recommended, recommended))

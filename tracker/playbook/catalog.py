@@ -22,7 +22,8 @@ from tracker.playbook.readiness import ReadinessRule
 MODELS = ("pop", "full_managed")
 STORE_TYPES = ("local", "cross_border")
 STORE_ANCHORS = ("opened_on", "inspection_ends_on")
-PEAK_ANCHORS = ("peak", "warmup")
+# A peak's day, its warm-up start, and the last day of its campaign or season.
+PEAK_ANCHORS = ("peak", "warmup", "end")
 STOCK_UP_ANCHORS = ("order_by", "ship_by", "arrive_by")
 EVENT_ANCHOR = "event"
 ANCHORS = (*STORE_ANCHORS, *PEAK_ANCHORS, *STOCK_UP_ANCHORS, EVENT_ANCHOR)
@@ -67,6 +68,12 @@ class AccountRule:
     after_inspection_official: int
     after_inspection_channel: int
     sourced: Sourced
+    # The official account's region must be the shop's.
+    official_region_must_match: bool = True
+    # An account can be unlinked only this long after it was linked.
+    unlink_after_hours: int = 0
+    # How many times the official account may be unlinked (None: no limit known).
+    official_unlinks_max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,23 @@ class LiveRule:
     min_minutes: int
     # When, in the store's zone, to warn that a day is about to pass without a live.
     remind_at: time
+    sourced: Sourced
+
+
+@dataclass(frozen=True)
+class ChineseHeldRule:
+    """A licence from the market's own country is cross-border when Chinese shareholders
+    hold more than this share (the guide's "cross-border merchants with U.S. entities")."""
+
+    more_than_percent: float
+    sourced: Sourced
+
+
+@dataclass(frozen=True)
+class ProbationRule:
+    """A new store's daily order cap while on probation, by store type (its first tier)."""
+
+    daily_orders: Mapping[str, int]
     sourced: Sourced
 
 
@@ -93,6 +117,10 @@ class Market:
     accounts: AccountRule
     follower_target: int
     lives: LiveRule
+    chinese_held: ChineseHeldRule | None = None
+    # Graduating from the inspection also takes this many orders (cross-border stores).
+    inspection_cross_border_orders: int | None = None
+    probation: ProbationRule | None = None
 
 
 @dataclass(frozen=True)
@@ -103,8 +131,6 @@ class Offer:
     categories: frozenset[str]
     invitation_categories: frozenset[str]
     entities: frozenset[str] | None
-    share_entity: str | None
-    share_more_than_percent: float | None
     sourced: Sourced
 
 
@@ -146,6 +172,20 @@ class PlannerDefaults:
 
 
 @dataclass(frozen=True)
+class FullManagedSupply:
+    """How a fully managed store's stock travels: to the platform's receiving warehouse,
+    then on with the platform's own freight."""
+
+    # The name a plan gives the seller's leg (not a market freight mode).
+    freight_mode: str
+    # China domestic transit to the platform's receiving warehouse.
+    transit_days: int
+    # The market freight mode whose longest time stands for the platform's own leg.
+    platform_freight_mode: str
+    sourced: Sourced
+
+
+@dataclass(frozen=True)
 class SupplyDefaults:
     default_freight_mode: Mapping[str, str]
     production_days: int
@@ -154,6 +194,7 @@ class SupplyDefaults:
     chinese_new_year: CnyShutdown
     sourced: Sourced
     planner: PlannerDefaults
+    full_managed: FullManagedSupply
 
 
 @dataclass(frozen=True)
@@ -185,6 +226,8 @@ class GateRule:
     tasks: tuple[str, ...]
     follower_target: bool
     reason: str
+    # Also wait for the inspection's order count, where the market has one.
+    orders_target: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,6 +251,13 @@ class Entry:
     depends_on: tuple[str, ...] = ()
     gate: GateRule | None = None
     trigger: str | None = None
+    # Peak work that exists only when these entries of the same peak are in the plan:
+    # no review of a campaign the store never registered for.
+    follows: tuple[str, ...] = ()
+    # A check that still matters when its date falls before the store opens: due on the
+    # opening day instead, as long as this date of its peak ("warmup", "ship_by", ...)
+    # is still ahead.
+    while_ahead: str | None = None
     file: str = ""
 
     @property
@@ -252,6 +302,13 @@ class SeedTranslation:
     guides: Mapping[str, GuideText] = field(default_factory=dict)
     # Where the readiness rule's thresholds come from (seeds/readiness.toml's source).
     readiness_source: str | None = None
+    # A source's parts that are not guide citations (a public page, an assumption), said
+    # in this language, keyed by the English part exactly as the seeds write it.
+    sources: Mapping[str, str] = field(default_factory=dict)
+    # Why an answer weighs nothing: the advisor's [pop_needs] text, and per question the
+    # text of its outcome that counts only without them.
+    pop_needs_why: str | None = None
+    not_counted: Mapping[str, str] = field(default_factory=dict)
 
     def name(self, kind: str, key: str) -> str | None:
         """The translated name of a seed thing (``kind`` in the singular: "market")."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.playbook.catalog import Catalog
+from tracker.playbook.catalog import Catalog, Market
 from tracker.playbook.phrases import Name, Names, phrase, phrase_plural
 from tracker.playbook.profile import StoreProfile, derive_store_type
 
@@ -131,7 +131,10 @@ def check_eligibility(profile: StoreProfile, catalog: Catalog) -> list[Warning]:
         if entity_warning:
             warnings.append(entity_warning)
 
-    expected = derive_store_type(profile.entity, market.country)
+    share_warning = _check_share(profile, market, market_name)
+    if share_warning:
+        warnings.append(share_warning)
+    expected = derive_store_type(profile.entity, market, profile.chinese_share_percent)
     if profile.store_type != expected:
         warnings.append(
             Warning(
@@ -156,73 +159,44 @@ def _store_type(key: str) -> Name:
 
 
 def _check_entity(profile: StoreProfile, offer: Any, model: Name, market: Name) -> Warning | None:
-    if offer.entities is None and offer.share_entity is None:
+    if offer.entities is None or profile.entity in offer.entities:
         return None
-    if offer.entities and profile.entity in offer.entities:
-        return None
-    allowed = sorted(offer.entities or ())
+    allowed = sorted(offer.entities)
     entities = Names(allowed, " or ".join(allowed), style="or")
-    share = {"share_entity": offer.share_entity, "percent": f"{offer.share_more_than_percent:g}"}
-    if offer.share_entity is None:
-        rule = (
-            phrase("a business licence from %(entities)s", entities=entities)
-            if allowed
-            else phrase("a qualifying business licence")
-        )
-    elif allowed:
-        rule = phrase(
-            "a business licence from %(entities)s, or a %(share_entity)s entity in which "
-            "Chinese shareholders hold more than %(percent)s%%",
-            entities=entities,
-            **share,
-        )
-    else:
-        rule = phrase(
-            "a qualifying business licence, or a %(share_entity)s entity in which Chinese "
-            "shareholders hold more than %(percent)s%%",
-            **share,
-        )
-    if profile.entity == offer.share_entity:
-        held = profile.chinese_share_percent
-        if held is None:
-            return Warning(
-                "entity_share_unknown",
-                phrase(
-                    "%(model)s in %(market)s needs %(rule)s. Enter the share held by Chinese "
-                    "shareholders to confirm the store qualifies.",
-                    model=model,
-                    market=market,
-                    rule=rule,
-                ),
-                field="chinese_share_percent",
-                source=offer.sourced.source,
-            )
-        if held > offer.share_more_than_percent:
-            return None
-        return Warning(
-            "entity_not_eligible",
-            phrase(
-                "%(model)s in %(market)s needs %(rule)s; this entity's Chinese shareholders "
-                "hold %(share)s%%.",
-                model=model,
-                market=market,
-                rule=rule,
-                share=f"{held:g}",
-            ),
-            field="chinese_share_percent",
-            source=offer.sourced.source,
-        )
     return Warning(
         "entity_not_eligible",
         phrase(
-            "%(model)s in %(market)s needs %(rule)s; this store's licence is from %(entity)s.",
+            "%(model)s in %(market)s needs a business licence from %(entities)s; this store's "
+            "licence is from %(entity)s.",
             model=model,
             market=market,
-            rule=rule,
+            entities=entities,
             entity=profile.entity,
         ),
         field="entity",
         source=offer.sourced.source,
+    )
+
+
+def _check_share(profile: StoreProfile, market: Market, market_name: Name) -> Warning | None:
+    """Ask for the Chinese share when it decides the derived store type and is not given."""
+    held = market.chinese_held
+    if held is None or profile.entity != market.country:
+        return None
+    if profile.chinese_share_percent is not None:
+        return None
+    return Warning(
+        "entity_share_unknown",
+        phrase(
+            "A %(entity)s entity in which Chinese shareholders hold more than %(percent)s%% "
+            "sells in %(market)s as a cross-border store. Enter the share held by Chinese "
+            "shareholders; until then the plan is for a local store.",
+            entity=profile.entity,
+            percent=f"{held.more_than_percent:g}",
+            market=market_name,
+        ),
+        field="chinese_share_percent",
+        source=held.sourced.source,
     )
 
 

@@ -19,6 +19,7 @@ from tracker.playbook.catalog import (
     EVENT_ANCHOR,
     EVERY,
     MODELS,
+    PEAK_ANCHORS,
     STOCK_UP_ANCHORS,
     STOCK_UP_PEAKS,
     STORE_ANCHORS,
@@ -33,6 +34,8 @@ from tracker.playbook.catalog import (
 )
 from tracker.playbook.peaks import PeakRule
 from tracker.playbook.seeds import SeedError, StrictBool, display_path, load_with, read_toml
+
+SOURCE_MAX = 300
 
 
 class _PeaksField(fields.Field):
@@ -69,6 +72,7 @@ class _GateSchema(Schema):
     after = fields.String(validate=validate.OneOf(STORE_ANCHORS), load_default=None)
     tasks = fields.List(fields.String(), load_default=list)
     follower_target = StrictBool(load_default=False)
+    orders_target = StrictBool(load_default=False)
     reason = fields.String(required=True, validate=validate.Length(min=1))
 
     @validates_schema
@@ -79,7 +83,11 @@ class _GateSchema(Schema):
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> GateRule:
         return GateRule(
-            data["after"], tuple(data["tasks"]), data["follower_target"], data["reason"]
+            data["after"],
+            tuple(data["tasks"]),
+            data["follower_target"],
+            data["reason"],
+            data["orders_target"],
         )
 
 
@@ -103,7 +111,8 @@ class _EntrySchema(Schema):
     description = fields.String(required=True, validate=_NOT_BLANK)
     phase = fields.String(required=True)
     critical = StrictBool(required=True)
-    source = fields.String(required=True, validate=validate.Length(min=1))
+    # A planned task keeps its source beside it, in up to 300 characters.
+    source = fields.String(required=True, validate=validate.Length(min=1, max=SOURCE_MAX))
     due = fields.Nested(_DueSchema, required=True)
     models = _set_of(MODELS)
     store_types = _set_of(STORE_TYPES)
@@ -115,6 +124,8 @@ class _EntrySchema(Schema):
     depends_on = fields.List(fields.String(), load_default=list)
     gate = fields.Nested(_GateSchema)
     trigger = fields.String(validate=validate.OneOf(TRIGGERS))
+    follows = fields.List(fields.String(), validate=validate.Length(min=1))
+    while_ahead = fields.String(validate=validate.OneOf((*PEAK_ANCHORS, *STOCK_UP_ANCHORS)))
 
 
 class _PlaybookFileSchema(Schema):
@@ -181,6 +192,8 @@ def _entry(path: Path, item: dict[str, Any]) -> Entry:
         depends_on=tuple(item["depends_on"]),
         gate=item.get("gate"),
         trigger=item.get("trigger"),
+        follows=tuple(item.get("follows", ())),
+        while_ahead=item.get("while_ahead"),
         file=str(path),
     )
 
@@ -208,17 +221,21 @@ def _check_entry(
     anchor = entry.due.anchor
     if entry.peak_anchored != (entry.peaks is not None):
         refuse(
-            "a due date from a peak ('peak', 'warmup', 'order_by', 'ship_by', 'arrive_by') "
-            "and field 'peaks' go together"
+            "a due date from a peak ("
+            + ", ".join(f"'{a}'" for a in (*PEAK_ANCHORS, *STOCK_UP_ANCHORS))
+            + ") and field 'peaks' go together"
         )
     if isinstance(entry.peaks, tuple):
         for key in entry.peaks:
             if key not in peaks:
                 refuse(f"field 'peaks': unknown peak '{key}' (known: {', '.join(peaks)})")
     if anchor in STOCK_UP_ANCHORS and isinstance(entry.peaks, tuple):
-        plain = [key for key in entry.peaks if not peaks[key].stock_up]
+        plain = [key for key in entry.peaks if not (peaks[key].stock_up or peaks[key].supply_side)]
         if plain:
-            refuse(f"stock-up deadlines exist only for stock-up peaks, not '{plain[0]}'")
+            refuse(
+                f"stock-up deadlines exist only for stock-up and supply-side peaks, not "
+                f"'{plain[0]}'"
+            )
     if (anchor == EVENT_ANCHOR) != (entry.trigger is not None):
         refuse("field 'trigger' and a due date from the 'event' go together")
     if anchor == EVENT_ANCHOR and entry.due.days < 0:
@@ -231,6 +248,10 @@ def _check_entry(
         refuse("only a 'pre_launch' task may fall due before its anchor date")
     if entry.key in entry.depends_on:
         refuse("field 'depends_on': a task cannot depend on itself")
+    if (entry.follows or entry.while_ahead) and entry.peaks is None:
+        refuse("fields 'follows' and 'while_ahead' are for peak work (a due date from a peak)")
+    if entry.key in entry.follows:
+        refuse("field 'follows': a task cannot follow itself")
 
     allowed = set(_TITLE_FIELDS)
     if entry.peaks is None:
@@ -262,6 +283,7 @@ def _check_references(entries: Mapping[str, Entry]) -> None:
     for entry in entries.values():
         named = [("depends_on", key) for key in entry.depends_on]
         named += [("gate.tasks", key) for key in (entry.gate.tasks if entry.gate else ())]
+        named += [("follows", key) for key in entry.follows]
         for field, key in named:
             if key not in entries:
                 raise SeedError(
@@ -277,6 +299,7 @@ def _check_references(entries: Mapping[str, Entry]) -> None:
 
 def _find_cycle(entries: Mapping[str, Entry]) -> list[str] | None:
     """Return one dependency cycle (depends_on and gate tasks together), if any."""
+    # `follows` is not an order of work (a check may come before what it goes with).
     edges = {
         key: (*entry.depends_on, *(entry.gate.tasks if entry.gate else ()))
         for key, entry in entries.items()

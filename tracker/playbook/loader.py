@@ -29,21 +29,24 @@ from tracker.playbook.catalog import (
     TRANSLATIONS_FOLDER,
     AccountRule,
     Catalog,
+    ChineseHeldRule,
     CnyShutdown,
     FreightMode,
+    FullManagedSupply,
     LiveRule,
     Market,
     Offer,
     OperatingModel,
     Phase,
     PlannerDefaults,
+    ProbationRule,
     Sourced,
     SupplyDefaults,
 )
 from tracker.playbook.entries import known_values, load_playbooks
-from tracker.playbook.peaks import load_peak_rules
+from tracker.playbook.peaks import DaysBefore, PeakRule, load_peak_rules
 from tracker.playbook.readiness import load_readiness_rule
-from tracker.playbook.seeds import SeedError, load_with, read_toml
+from tracker.playbook.seeds import SeedError, StrictBool, load_with, read_toml
 from tracker.playbook.translations import load_translations
 from tracker.playbook.zones import zone_exists
 
@@ -61,6 +64,16 @@ def _sourced(data: Mapping[str, Any]) -> Sourced:
 
 class _InspectionSchema(_SourcedSchema):
     days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=365))
+    cross_border_orders = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class _ProbationSchema(_SourcedSchema):
+    daily_orders = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(STORE_TYPES)),
+        values=fields.Integer(strict=True, validate=validate.Range(min=1)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
 
 
 class _FreightSchema(_SourcedSchema):
@@ -83,6 +96,11 @@ class _AccountsSchema(_SourcedSchema):
     during_inspection_channel = _count()
     after_inspection_official = _count()
     after_inspection_channel = _count()
+    official_region_must_match = StrictBool(load_default=True)
+    unlink_after_hours = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(0, 24 * 30)
+    )
+    official_unlinks_max = fields.Integer(strict=True, validate=validate.Range(min=0))
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> AccountRule:
@@ -107,6 +125,10 @@ class _LivesSchema(_SourcedSchema):
         return LiveRule(**data, sourced=sourced)
 
 
+class _ChineseHeldSchema(_SourcedSchema):
+    more_than_percent = fields.Float(required=True, validate=validate.Range(0, 100))
+
+
 class _MarketSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1))
     country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$", error="two capital letters"))
@@ -116,6 +138,8 @@ class _MarketSchema(Schema):
     accounts = fields.Nested(_AccountsSchema)
     ads = fields.Nested(_AdsSchema)
     lives = fields.Nested(_LivesSchema)
+    cross_border_if_chinese_held = fields.Nested(_ChineseHeldSchema)
+    probation = fields.Nested(_ProbationSchema)
 
     @validates_schema
     def _check_zone(self, data: Mapping[str, Any], **_: Any) -> None:
@@ -134,17 +158,11 @@ class _MarketsFileSchema(Schema):
     market = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
 
 
-class _ShareSchema(Schema):
-    entity = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
-    more_than_percent = fields.Float(required=True, validate=validate.Range(0, 100))
-
-
 class _OfferSchema(_SourcedSchema):
     markets = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     categories = fields.List(fields.String(), required=True)
     invitation_categories = fields.List(fields.String(), load_default=list)
     entities = fields.List(fields.String())
-    entity_with_chinese_share = fields.Nested(_ShareSchema)
 
 
 class _ModelSchema(_SourcedSchema):
@@ -185,6 +203,12 @@ class _PlannerSchema(_SourcedSchema):
     overstock_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 3650))
 
 
+class _FullManagedSupplySchema(_SourcedSchema):
+    freight_mode = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]*$"))
+    transit_days = fields.Integer(required=True, strict=True, validate=validate.Range(0, 60))
+    platform_freight_mode = fields.String(required=True)
+
+
 class _SupplySchema(_SourcedSchema):
     default_freight_mode = fields.Dict(
         keys=fields.String(validate=validate.OneOf(STORE_TYPES)),
@@ -196,6 +220,7 @@ class _SupplySchema(_SourcedSchema):
     inbound_request_expires_days = _days()
     chinese_new_year = fields.Nested(_CnySchema, required=True)
     planner = fields.Nested(_PlannerSchema, required=True)
+    full_managed = fields.Nested(_FullManagedSupplySchema, required=True)
 
 
 class _PhaseSchema(Schema):
@@ -227,6 +252,8 @@ def _load_catalog(root: Path) -> Catalog:
     advisor = load_advisor_rules(root / "advisor.toml")
     entries = load_playbooks(root / "playbooks", phases, markets, categories, peaks)
     readiness = load_readiness_rule(root / "readiness.toml", phases)
+    _check_platform_freight(root / "supply.toml", supply, markets, models)
+    _check_supply_side_warmups(root / "peaks.toml", peaks, supply)
     catalog = Catalog(
         root=root,
         version=_version_of(root),
@@ -262,6 +289,39 @@ def _version_of(root: Path) -> str:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _check_platform_freight(
+    path: Path,
+    supply: SupplyDefaults,
+    markets: Mapping[str, Market],
+    models: Mapping[str, OperatingModel],
+) -> None:
+    mode = supply.full_managed.platform_freight_mode
+    lacking = sorted(
+        code for code in models["full_managed"].markets if mode not in markets[code].freight
+    )
+    if lacking:
+        raise SeedError(
+            path,
+            f"field 'full_managed.platform_freight_mode': markets {', '.join(lacking)} offer "
+            f"full management but have no '{mode}' freight in markets.toml",
+        )
+
+
+def _check_supply_side_warmups(
+    path: Path, peaks: Mapping[str, PeakRule], supply: SupplyDefaults
+) -> None:
+    """A supply-side peak's warm-up is the day factories close (supply.toml): the same day."""
+    closes = -supply.chinese_new_year.factories_closed_from
+    for rule in peaks.values():
+        if rule.supply_side and rule.warmup != DaysBefore(closes):
+            raise SeedError(
+                path,
+                f"field 'warmup': a supply-side peak's warm-up starts when factories close, "
+                f"{closes} days before (supply.toml chinese_new_year.factories_closed_from)",
+                rule.key,
+            )
 
 
 def _load_phases(path: Path) -> dict[str, Phase]:
@@ -300,10 +360,23 @@ def _load_markets(path: Path) -> dict[str, Market]:
             accounts=item.get("accounts", default_accounts),
             follower_target=item.get("ads", default_ads)["follower_target"],
             lives=item.get("lives", default_lives),
+            chinese_held=_chinese_held(item.get("cross_border_if_chinese_held")),
+            inspection_cross_border_orders=item["inspection"].get("cross_border_orders"),
+            probation=(
+                ProbationRule(item["probation"]["daily_orders"], _sourced(item["probation"]))
+                if "probation" in item
+                else None
+            ),
         )
     if not markets:
         raise SeedError(path, "no [market.XX] table")
     return markets
+
+
+def _chinese_held(item: Mapping[str, Any] | None) -> ChineseHeldRule | None:
+    if item is None:
+        return None
+    return ChineseHeldRule(float(item["more_than_percent"]), _sourced(item))
 
 
 def _load_models(
@@ -334,14 +407,11 @@ def _offer(
     known_values(path, model, "markets", item["markets"], markets)
     known_values(path, model, "categories", item["categories"], categories)
     known_values(path, model, "invitation_categories", item["invitation_categories"], categories)
-    share = item.get("entity_with_chinese_share")
     return Offer(
         markets=frozenset(item["markets"]),
         categories=frozenset(item["categories"]),
         invitation_categories=frozenset(item["invitation_categories"]),
         entities=frozenset(item["entities"]) if "entities" in item else None,
-        share_entity=share["entity"] if share else None,
-        share_more_than_percent=float(share["more_than_percent"]) if share else None,
         sourced=_sourced(item),
     )
 
@@ -361,6 +431,13 @@ def _load_supply(path: Path, markets: Mapping[str, Market]) -> SupplyDefaults:
             )
     cny = item["chinese_new_year"]
     planner = item["planner"]
+    fm = item["full_managed"]
+    if fm["freight_mode"] in {mode for market in markets.values() for mode in market.freight}:
+        raise SeedError(
+            path,
+            f"field 'full_managed.freight_mode': '{fm['freight_mode']}' is a market freight "
+            "mode; name the platform's leg apart",
+        )
     return SupplyDefaults(
         default_freight_mode=item["default_freight_mode"],
         production_days=item["production_days"],
@@ -379,5 +456,8 @@ def _load_supply(path: Path, markets: Mapping[str, Market]) -> SupplyDefaults:
             planner["peak_uplift_percent"],
             planner["overstock_days"],
             _sourced(planner),
+        ),
+        full_managed=FullManagedSupply(
+            fm["freight_mode"], fm["transit_days"], fm["platform_freight_mode"], _sourced(fm)
         ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -48,11 +49,25 @@ _MAX_SHIFT_DAYS = 365
 
 @dataclass(frozen=True)
 class HolidayDate:
-    """A public holiday as the `holidays` library names it, shifted by some days."""
+    """A public holiday as the `holidays` library names it, shifted by some days.
+
+    ``exact``: the name must be the holiday's whole name (the library's "(estimated)"
+    mark aside), so "Eid al-Fitr" is not its eve, second day or extra day off.
+    """
 
     country: str
     named: str
     days_after: int = 0
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class NthWeekday:
+    """The nth weekday of a month, e.g. the second Monday of July."""
+
+    month: int
+    weekday: int  # Monday = 0
+    nth: int
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,8 @@ class RelativeDate:
     days_after: int = 0
 
 
-DateRule = HolidayDate | FixedDate | HijriDate | LunarNewYear | RelativeDate
+DateRule = HolidayDate | FixedDate | HijriDate | LunarNewYear | RelativeDate | NthWeekday
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,15 @@ WarmupRule = DaysBefore | SameAs
 
 
 @dataclass(frozen=True)
+class EndsAfter:
+    """A campaign that runs on for some days after its peak day, or until another peak
+    (the first one on or after this peak's date, so Ramadan ends at its own Eid)."""
+
+    days_after: int = 0
+    peak: str | None = None
+
+
+@dataclass(frozen=True)
 class PeakRule:
     key: str
     name: str
@@ -111,7 +136,8 @@ class PeakRule:
     supply_side: bool
     store_types: frozenset[str]
     source: str
-    checked_on: date
+    checked_on: dt.date  # (dt.: the field ``date`` above shadows the type in this class)
+    ends: EndsAfter | None = None
 
     def concerns(self, market: str, store_type: str | None = None) -> bool:
         """Tell whether this peak belongs in the calendar of that market (and store type)."""
@@ -123,20 +149,29 @@ class PeakRule:
 class Peak:
     key: str
     name: str
-    date: date
-    warmup_starts_on: date
+    date: dt.date
+    warmup_starts_on: dt.date  # (dt.: the field ``date`` shadows the type in this class)
     stock_up: bool
     supply_side: bool
     store_types: frozenset[str] = STORE_TYPES
+    # The last day of its campaign or season; the peak's own date unless the rule says.
+    ends_on: dt.date | None = None
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.ends_on or self.date
 
     def to_json(self) -> dict[str, str]:
-        """Return the peak as `tracker peaks` prints it."""
-        return {
+        """Return the peak as `tracker peaks` prints it (and when it ends, if not that day)."""
+        out = {
             "key": self.key,
             "name": self.name,
             "date": self.date.isoformat(),
             "warmup_starts_on": self.warmup_starts_on.isoformat(),
         }
+        if self.last_day != self.date:
+            out["ends_on"] = self.last_day.isoformat()
+        return out
 
 
 # --- Schemas --------------------------------------------------------------------------------
@@ -150,6 +185,7 @@ class _HolidaySchema(Schema):
     holiday = fields.String(required=True)
     named = fields.String(required=True)
     days_after = _days()
+    exact = StrictBool(load_default=False)
 
     @validates_schema
     def _known_to_library(self, data: dict[str, Any], **_: Any) -> None:
@@ -161,7 +197,7 @@ class _HolidaySchema(Schema):
                 f"'{country}' is not a country the holidays library knows", "holiday"
             ) from None
         this_year = date.today().year
-        if not _holiday_dates(country, named, this_year):
+        if not _holiday_dates(country, named, this_year, data.get("exact", False)):
             raise ValidationError(
                 f"{country} has no holiday named '{named}…' in {this_year}", "named"
             )
@@ -174,7 +210,17 @@ class _HolidaySchema(Schema):
 
     @post_load
     def _build(self, data: dict[str, Any], **_: Any) -> HolidayDate:
-        return HolidayDate(data["holiday"], data["named"], data["days_after"])
+        return HolidayDate(data["holiday"], data["named"], data["days_after"], data["exact"])
+
+
+class _NthWeekdaySchema(Schema):
+    weekday = fields.String(required=True, validate=validate.OneOf(WEEKDAYS))
+    nth = fields.Integer(strict=True, required=True, validate=validate.Range(1, 4))
+    of_month = fields.Integer(strict=True, required=True, validate=validate.Range(1, 12))
+
+    @post_load
+    def _build(self, data: dict[str, Any], **_: Any) -> NthWeekday:
+        return NthWeekday(data["of_month"], WEEKDAYS.index(data["weekday"]), data["nth"])
 
 
 class _FixedSchema(Schema):
@@ -238,6 +284,15 @@ class _SameAsSchema(Schema):
         return SameAs(data["same_as"])
 
 
+class _EndsSchema(Schema):
+    days_after = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 60))
+    peak = fields.String()
+
+    @post_load
+    def _build(self, data: dict[str, Any], **_: Any) -> EndsAfter:
+        return EndsAfter(data["days_after"], data.get("peak"))
+
+
 class _OneOf(fields.Field):
     """An inline table in exactly one of several shapes, each told apart by one key."""
 
@@ -277,10 +332,12 @@ class _PeakSchema(Schema):
             "hijri_month": _HijriSchema,
             "lunar_new_year": _LunarNewYearSchema,
             "peak": _RelativeSchema,
+            "weekday": _NthWeekdaySchema,
         },
         required=True,
     )
     warmup = _OneOf({"days_before": _DaysBeforeSchema, "same_as": _SameAsSchema}, required=True)
+    ends = fields.Nested(_EndsSchema)
     stock_up = StrictBool(required=True)
     supply_side = StrictBool(load_default=False)
     store_types = fields.List(
@@ -332,6 +389,9 @@ def load_peak_rules(path: Path, known_markets: Collection[str]) -> dict[str, Pea
                 path, f"field 'date': {shift} days from its anchor date is more than a year", key
             )
         _follow(rules, key, path, "warmup.same_as", lambda r: getattr(r.warmup, "peak", None))
+        ends = rules[key].ends
+        if ends is not None and ends.peak is not None and ends.peak not in rules:
+            raise SeedError(path, f"field 'ends.peak': there is no peak '{ends.peak}'", key)
     return rules
 
 
@@ -407,20 +467,46 @@ def _occurrences(rules: Mapping[str, PeakRule], rule: PeakRule, anchor_year: int
             stock_up=rule.stock_up,
             supply_side=rule.supply_side,
             store_types=rule.store_types,
+            ends_on=_ends_on(rules, rule, anchor_year, day),
         )
         for day in _dates(rules, rule.date, anchor_year)
     ]
+
+
+def _ends_on(
+    rules: Mapping[str, PeakRule], rule: PeakRule, anchor_year: int, peak_date: date
+) -> date | None:
+    ends = rule.ends
+    if ends is None:
+        return None
+    start = peak_date
+    if ends.peak is not None:
+        other = rules[ends.peak].date
+        later = [
+            day
+            for year in (anchor_year, anchor_year + 1)
+            if year in _COMPUTABLE_YEARS
+            for day in _dates(rules, other, year)
+            if day >= peak_date
+        ]
+        if not later:
+            return None
+        start = min(later)
+    return start + timedelta(days=ends.days_after)
 
 
 def _dates(rules: Mapping[str, PeakRule], rule: DateRule, anchor_year: int) -> list[date]:
     match rule:
         case FixedDate(month, day):
             return [date(anchor_year, month, day)]
-        case HolidayDate(country, named, days_after):
+        case HolidayDate(country, named, days_after, exact):
             return [
                 day + timedelta(days_after)
-                for day in _holiday_dates(country, named, anchor_year)[:1]
+                for day in _holiday_dates(country, named, anchor_year, exact)[:1]
             ]
+        case NthWeekday(month, weekday, nth):
+            first = date(anchor_year, month, 1)
+            return [first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))]
         case LunarNewYear():
             return list(_holiday_dates(*_LUNAR_NEW_YEAR, anchor_year)[:1])
         case HijriDate(month, day):
@@ -449,11 +535,22 @@ def _warmup_starts_on(
     raise TypeError(f"not a warm-up rule: {rule.warmup!r}")
 
 
+_ESTIMATED = " (estimated)"
+
+
 @lru_cache(maxsize=4096)
-def _holiday_dates(country: str, named: str, year: int) -> tuple[date, ...]:
+def _holiday_dates(country: str, named: str, year: int, exact: bool = False) -> tuple[date, ...]:
     """Return the dates of a named holiday in a year, earliest first (observed days follow)."""
     calendar = holidays.country_holidays(country, years=year, language="en_US")
-    return tuple(sorted(calendar.get_named(named, lookup="startswith")))
+    if not exact:
+        return tuple(sorted(calendar.get_named(named, lookup="startswith")))
+    return tuple(
+        sorted(
+            day
+            for day, names in calendar.items()
+            if any(name.removesuffix(_ESTIMATED) == named for name in names.split("; "))
+        )
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -71,7 +71,7 @@ class Phrase(str):
 
     msgid: str
     plural: str | None
-    count: int | None
+    how_many: int | None  # (not ``count``: that is str.count)
     values: Mapping[str, Any]
 
     def __new__(
@@ -89,17 +89,17 @@ class Phrase(str):
         # As flask_babel.gettext does: no values, no formatting (a bare "%" stays).
         text = template % {k: english(v) for k, v in values.items()} if values else template
         said = super().__new__(cls, text)
-        said.msgid, said.plural, said.count, said.values = msgid, plural, count, values
+        said.msgid, said.plural, said.how_many, said.values = msgid, plural, count, values
         return said
 
     def __reduce__(self) -> Any:
-        return (_phrase, (self.msgid, dict(self.values), self.plural, self.count))
+        return (_phrase, (self.msgid, dict(self.values), self.plural, self.how_many))
 
     def to_json(self) -> dict[str, Any]:
         """Keep the phrase as JSON, to be said again later in any language (``from_json``)."""
         out: dict[str, Any] = {"msgid": self.msgid}
         if self.plural is not None:
-            out["plural"], out["count"] = self.plural, self.count
+            out["plural"], out["count"] = self.plural, self.how_many
         values = {k: _encode(v) for k, v in self.values.items() if k != "num" or not self.plural}
         if values:
             out["values"] = values
@@ -160,7 +160,8 @@ def _decode(value: Any) -> Any:
     if "phrase" in value:
         return Phrase.from_json(value["phrase"])
     if "name" in value:
-        return Name(*value["name"], value.get("context"))
+        kind, key, english = value["name"]
+        return Name(kind, key, english, value.get("context"))
     if "names" in value:
         items = [_decode(item) for item in value["names"]]
         return Names(items, value["text"], style=value.get("style", "standard"))

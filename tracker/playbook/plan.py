@@ -26,7 +26,12 @@ from tracker.playbook.eligibility import Warning, check_eligibility, invitation_
 from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, peaks_between
 from tracker.playbook.phrases import Name, Names, Phrase, phrase
 from tracker.playbook.profile import ResolvedProfile, StoreProfile, resolve_profile
-from tracker.playbook.stockup import Shutdown, StockUpDeadlines, stock_up_deadlines
+from tracker.playbook.stockup import (
+    Shutdown,
+    StockUpDeadlines,
+    daily_order_limit,
+    stock_up_deadlines,
+)
 
 DEFAULT_HORIZON_DAYS = 120
 # Peak-anchored work starts long before the peak (ordering stock can be months
@@ -43,6 +48,10 @@ class Gate:
     after_estimated: bool = False
     tasks: tuple[str, ...] = ()
     followers_at_least: int | None = None
+    # The inspection's order count, and the store's orders when the plan was made
+    # (the plan is made again when they change).
+    orders_at_least: int | None = None
+    orders_to_date: int = 0
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Gate:
@@ -54,6 +63,8 @@ class Gate:
             after_estimated=bool(raw.get("after_estimated")),
             tasks=tuple(raw.get("tasks", ())),
             followers_at_least=raw.get("followers_at_least"),
+            orders_at_least=raw.get("orders_at_least"),
+            orders_to_date=raw.get("orders_to_date", 0),
         )
 
     def unmet(
@@ -62,6 +73,7 @@ class Gate:
         *,
         done: Collection[str] = frozenset(),
         followers: int = 0,
+        orders: int | None = None,
         peak_key: str | None = None,
         peak_date: date | None = None,
     ) -> list[Phrase]:
@@ -69,7 +81,8 @@ class Gate:
 
         ``done`` holds :func:`done_mark` values. The tasks a gate on peak work waits
         for are those of the same peak (``peak_key`` on ``peak_date``): registering for
-        Christmas does not open Black Friday's campaign work.
+        Christmas does not open Black Friday's campaign work. ``orders`` is the store's
+        order count now; left out, the count the gate was made with.
         """
         reasons: list[Phrase] = []
         if self.after is not None and today <= self.after:
@@ -96,6 +109,17 @@ class Gate:
                     target=f"{self.followers_at_least:,}",
                 )
             )
+        # The inspection's order count: a stored gate keeps the store's orders as of its last
+        # plan, which is made again whenever they change.
+        orders = self.orders_to_date if orders is None else orders
+        if self.orders_at_least is not None and orders < self.orders_at_least:
+            reasons.append(
+                phrase(
+                    "%(orders)s of %(target)s orders",
+                    orders=f"{orders:,}",
+                    target=f"{self.orders_at_least:,}",
+                )
+            )
         return reasons
 
     def is_open(
@@ -104,12 +128,18 @@ class Gate:
         *,
         done: Collection[str] = frozenset(),
         followers: int = 0,
+        orders: int | None = None,
         peak_key: str | None = None,
         peak_date: date | None = None,
     ) -> bool:
         """Tell whether every condition holds on ``today``."""
         unmet = self.unmet(
-            today, done=done, followers=followers, peak_key=peak_key, peak_date=peak_date
+            today,
+            done=done,
+            followers=followers,
+            orders=orders,
+            peak_key=peak_key,
+            peak_date=peak_date,
         )
         return not unmet
 
@@ -123,6 +153,9 @@ class Gate:
             out["tasks"] = list(self.tasks)
         if self.followers_at_least is not None:
             out["followers_at_least"] = self.followers_at_least
+        if self.orders_at_least is not None:
+            out["orders_at_least"] = self.orders_at_least
+            out["orders_to_date"] = self.orders_to_date
         return out
 
 
@@ -219,6 +252,7 @@ class Plan:
                 "freight_mode": store.freight_mode,
                 "lead_time_days": store.lead_time_days,
                 "production_days": store.production_days,
+                "platform_freight_days": store.platform_freight_days,
             },
             "today": self.today.isoformat(),
             "horizon_ends_on": self.horizon_ends_on.isoformat(),
@@ -267,6 +301,12 @@ def generate_plan(
                 due_on = _peak_due(entry, peak, deadlines)
                 if due_on is None or due_on > horizon_ends_on:
                     continue
+                if due_on < profile.opened_on and _still_ahead(
+                    entry, peak, deadlines, profile.opened_on
+                ):
+                    due_on = profile.opened_on  # a check that still matters: do it now
+                    if due_on > horizon_ends_on:
+                        continue
                 if due_on < profile.opened_on:
                     missed.setdefault((peak.key, peak.date), []).append(entry.key)
                     continue
@@ -310,7 +350,24 @@ def generate_plan(
             )
         )
 
-    tasks = _without_lost_prerequisites(tasks, missed)
+    follows = {entry.key: entry.follows for entry in applicable}
+    tasks = _without_lost_prerequisites(tasks, missed, follows)
+    expires = catalog.supply.inbound_request_expires_days
+    if profile.model == "pop" and store.lead_time_days > expires:
+        warnings.append(
+            Warning(
+                "inbound_request_expires",
+                phrase(
+                    "Freight takes %(days)s days, and the platform warehouse closes an inbound "
+                    "request when nothing arrives within %(expires)s days: create the request "
+                    "once the goods are under way, or ship faster.",
+                    days=store.lead_time_days,
+                    expires=expires,
+                ),
+                field="lead_time_days",
+                source=catalog.supply.sourced.source,
+            )
+        )
     peak_names = {peak.key: peak.name for peak in peaks}
     for (peak_key, peak_date), keys in missed.items():
         warnings.append(
@@ -344,7 +401,8 @@ def generate_plan(
         horizon_ends_on=horizon_ends_on,
         warnings=tuple(warnings),
         tasks=tuple(tasks),
-        stock_up=tuple(d for d in stock_up if d.order_by <= horizon_ends_on),
+        # The stock-up plan is for sales peaks; spring stock is dated by its own tasks.
+        stock_up=tuple(d for d in stock_up if d.peak.stock_up and d.order_by <= horizon_ends_on),
         peaks=tuple(p for p in peaks if p.date <= horizon_ends_on),
         playbook_version=catalog.version,
         phase_names={key: phase.name for key, phase in catalog.phases.items()},
@@ -352,13 +410,16 @@ def generate_plan(
 
 
 def _without_lost_prerequisites(
-    tasks: list[PlannedTask], missed: dict[tuple[str, date], list[str]]
+    tasks: list[PlannedTask],
+    missed: dict[tuple[str, date], list[str]],
+    follows: Mapping[str, tuple[str, ...]],
 ) -> list[PlannedTask]:
-    """Leave out peak work gated on a task of the same peak that fell before opening.
+    """Leave out peak work that goes with a task of the same peak that fell before opening.
 
-    Scheduling the key lives of a campaign the store could not register for
-    helps nobody. Only gates cascade (they say "cannot be done before");
-    a plain dependency is an order of work, not a prerequisite.
+    Scheduling the key lives of a campaign the store could not register for, or
+    reviewing it, helps nobody; nor does checking the arrival of stock that was
+    never shipped. Gates cascade (they say "cannot be done before"), and so does
+    ``follows``; a plain dependency is an order of work, not a prerequisite.
     """
     changed = True
     while changed:
@@ -366,7 +427,8 @@ def _without_lost_prerequisites(
         kept = []
         for task in tasks:
             lost = missed.get((task.peak.key, task.peak.date), []) if task.peak else []
-            if task.gate and any(key in lost for key in task.gate.tasks):
+            prerequisites = (*(task.gate.tasks if task.gate else ()), *follows.get(task.key, ()))
+            if any(key in lost for key in prerequisites):
                 lost.append(task.key)
                 changed = True
             else:
@@ -428,8 +490,9 @@ def _gate(entry: Entry, store: ResolvedProfile, applicable_keys: frozenset[str])
     elif rule.after == "opened_on":
         after, estimated = store.profile.opened_on, False
     followers = store.follower_target if rule.follower_target else None
+    orders = store.inspection_orders if rule.orders_target else None
     tasks = tuple(key for key in rule.tasks if key in applicable_keys)
-    if after is None and not tasks and followers is None:
+    if after is None and not tasks and followers is None and orders is None:
         return None
     reason = rule.reason.format_map(
         {
@@ -437,7 +500,21 @@ def _gate(entry: Entry, store: ResolvedProfile, applicable_keys: frozenset[str])
             "followers_at_least": f"{followers:,}" if followers is not None else "",
         }
     )
-    return Gate(reason, after, bool(estimated), tasks, followers)
+    if orders is not None:
+        # Where the market counts orders too, the reason says both conditions.
+        reason += " " + phrase(
+            "The inspection also ends only once the store has had %(orders)s orders.",
+            orders=f"{orders:,}",
+        )
+    return Gate(
+        reason,
+        after,
+        bool(estimated),
+        tasks,
+        followers,
+        orders,
+        store.profile.orders_to_date or 0,
+    )
 
 
 def _peaks_for(
@@ -468,10 +545,29 @@ def _peaks_of(entry: Entry, peaks: list[Peak]) -> Iterator[Peak]:
     return (peak for peak in peaks if peak.key in (entry.peaks or ()))
 
 
+def _still_ahead(
+    entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None, opened_on: date
+) -> bool:
+    """Tell whether what a check is about (its ``while_ahead`` date) is on or after opening."""
+    if entry.while_ahead is None:
+        return False
+    if entry.while_ahead in PEAK_ANCHORS:
+        day = _peak_day(peak, entry.while_ahead)
+    elif deadlines is not None:
+        day = deadlines.deadline(entry.while_ahead)
+    else:
+        return False
+    return day >= opened_on
+
+
+def _peak_day(peak: Peak, anchor: str) -> date:
+    return {"peak": peak.date, "warmup": peak.warmup_starts_on, "end": peak.last_day}[anchor]
+
+
 def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> date | None:
     anchor = entry.due.anchor
     if anchor in PEAK_ANCHORS:
-        base = peak.date if anchor == "peak" else peak.warmup_starts_on
+        base = _peak_day(peak, anchor)
     elif anchor in STOCK_UP_ANCHORS and deadlines is not None:
         base = deadlines.deadline(anchor)
     else:
@@ -482,6 +578,11 @@ def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> d
 def _stock_up_for(
     catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]
 ) -> list[StockUpDeadlines]:
+    """Deadlines for stock-up peaks and, for spring stock, for supply-side ones.
+
+    A supply-side peak's warm-up is the day factories close: what must be on sale
+    through the closure is in the market warehouse by then, like any peak's stock.
+    """
     shutdowns = _shutdowns(catalog, store, peaks)
     return [
         stock_up_deadlines(
@@ -491,9 +592,11 @@ def _stock_up_for(
             production_days=store.production_days,
             inbound_buffer_days=store.inbound_buffer_days,
             shutdowns=shutdowns,
+            platform_freight_days=store.platform_freight_days,
+            daily_order_limit=daily_order_limit(store, peak.warmup_starts_on),
         )
         for peak in peaks
-        if peak.stock_up
+        if peak.stock_up or peak.supply_side
     ]
 
 
@@ -504,7 +607,7 @@ def _shutdowns(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> l
         for rule in catalog.peaks.values()
         if rule.supply_side and rule.concerns(store.profile.market, store.profile.store_type)
     ]
-    if not supply_peaks or not any(peak.stock_up for peak in peaks):
+    if not supply_peaks or not any(peak.stock_up or peak.supply_side for peak in peaks):
         return []
     earliest = min(peak.date for peak in peaks) - timedelta(days=365)
     latest = max(peak.date for peak in peaks)

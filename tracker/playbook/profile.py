@@ -32,6 +32,7 @@ from tracker.playbook.zones import zone_exists
 # Far beyond any account (the largest have a few hundred million), and within a
 # 32-bit database integer.
 MAX_FOLLOWERS = 2_000_000_000
+MAX_ORDERS = 2_000_000_000
 PLANNABLE_YEARS = range(SUPPORTED_YEARS.start + 1, SUPPORTED_YEARS.stop - 2)
 
 
@@ -63,11 +64,19 @@ class StoreProfile:
     production_days: int | None = None
     inbound_buffer_days: int | None = None
     inspection_days: int | None = None
+    # Orders the store has had so far (typed in, or imported): the inspection may count them.
+    orders_to_date: int | None = None
 
 
-def derive_store_type(entity: str, country: str) -> str:
-    """A store is local when its licence is from the market's own country (ISO 3166)."""
-    return "local" if entity == country else "cross_border"
+def derive_store_type(entity: str, market: Market, chinese_share_percent: float | None) -> str:
+    """Tell local from cross-border: a licence from the market's own country (ISO 3166) is
+    local, unless the market counts an entity mostly Chinese-held as cross-border (the US)."""
+    if entity != market.country:
+        return "cross_border"
+    held = market.chinese_held
+    if held is not None and (chinese_share_percent or 0) > held.more_than_percent:
+        return "cross_border"
+    return "local"
 
 
 @functools.cache
@@ -75,7 +84,7 @@ def known_territories() -> frozenset[str]:
     """Two-letter ISO 3166 codes Babel (CLDR) knows: where a business licence can be from."""
     return frozenset(
         code
-        for code in Locale("en").territories
+        for code in map(str, Locale("en").territories)
         if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
     )
 
@@ -142,6 +151,7 @@ class _ProfileSchema(Schema):
     production_days = _int(validate=_between(0, 365))
     inbound_buffer_days = _int(validate=_between(0, 90))
     inspection_days = _int(validate=_between(1, 365))
+    orders_to_date = _int(validate=_between(0, MAX_ORDERS))
 
     def __init__(self, catalog: Catalog, *, partial_unknown: bool = False) -> None:
         super().__init__(unknown=EXCLUDE if partial_unknown else RAISE)
@@ -240,7 +250,7 @@ class _ProfileSchema(Schema):
                 phrase("unknown IANA time zone '%(got)s', e.g. America/New_York", got=zone),
             )
         mode = data.get("freight_mode")
-        if mode is not None and market in catalog.markets:
+        if mode is not None and market is not None and market in catalog.markets:
             modes = catalog.markets[market].freight
             if mode not in modes:
                 refuse(
@@ -260,7 +270,9 @@ class _ProfileSchema(Schema):
         data["categories"] = tuple(data["categories"])
         if data["store_type"] is None:
             market = self.catalog.markets[data["market"]]
-            data["store_type"] = derive_store_type(data["entity"], market.country)
+            data["store_type"] = derive_store_type(
+                data["entity"], market, data["chinese_share_percent"]
+            )
         return StoreProfile(**data)
 
 
@@ -293,6 +305,13 @@ class ResolvedProfile:
     lead_time_days: int
     production_days: int
     inbound_buffer_days: int
+    # The inspection's order count for this store, when its market has one for its type.
+    inspection_orders: int | None = None
+    # The daily order cap while on probation (the market's first tier for the store type).
+    probation_daily_orders: int | None = None
+    # Fully managed: the platform's own freight from its receiving warehouse to the market,
+    # between the seller's delivery and the stock being in the market (0 for POP).
+    platform_freight_days: int = 0
 
 
 def resolve_profile(profile: StoreProfile, catalog: Catalog) -> ResolvedProfile:
@@ -302,11 +321,22 @@ def resolve_profile(profile: StoreProfile, catalog: Catalog) -> ResolvedProfile:
     if profile.inspection_ends_on is not None:
         inspection_ends_on, estimated = profile.inspection_ends_on, False
     else:
+        # "At least N calendar days", the opening day being the first: the period's last
+        # day is N - 1 days after opening, and the store graduates N days after it.
         days = profile.inspection_days or market.inspection_days
-        inspection_ends_on, estimated = profile.opened_on + timedelta(days=days), True
-    freight_mode = profile.freight_mode or supply.default_freight_mode[profile.store_type]
-    if freight_mode not in market.freight:
-        freight_mode = next(iter(market.freight))
+        inspection_ends_on, estimated = profile.opened_on + timedelta(days=days - 1), True
+    platform_freight_days = 0
+    if profile.model == "full_managed":
+        # The seller delivers to the platform's receiving warehouse; the platform ships on.
+        fm = supply.full_managed
+        freight_mode, seller_leg_days = fm.freight_mode, fm.transit_days
+        platform = market.freight.get(fm.platform_freight_mode)
+        platform_freight_days = platform.max_days if platform is not None else 0
+    else:
+        freight_mode = profile.freight_mode or supply.default_freight_mode[profile.store_type]
+        if freight_mode not in market.freight:
+            freight_mode = next(iter(market.freight))
+        seller_leg_days = market.freight[freight_mode].max_days
     return ResolvedProfile(
         profile=profile,
         market=market,
@@ -320,9 +350,7 @@ def resolve_profile(profile: StoreProfile, catalog: Catalog) -> ResolvedProfile:
         ),
         freight_mode=freight_mode,
         lead_time_days=(
-            profile.lead_time_days
-            if profile.lead_time_days is not None
-            else market.freight[freight_mode].max_days
+            profile.lead_time_days if profile.lead_time_days is not None else seller_leg_days
         ),
         production_days=(
             profile.production_days
@@ -333,5 +361,12 @@ def resolve_profile(profile: StoreProfile, catalog: Catalog) -> ResolvedProfile:
             profile.inbound_buffer_days
             if profile.inbound_buffer_days is not None
             else supply.inbound_buffer_days
+        ),
+        platform_freight_days=platform_freight_days,
+        inspection_orders=(
+            market.inspection_cross_border_orders if profile.store_type == "cross_border" else None
+        ),
+        probation_daily_orders=(
+            market.probation.daily_orders.get(profile.store_type) if market.probation else None
         ),
     )

@@ -4,6 +4,11 @@ In stock by the warm-up start; arrive by that minus the inbound buffer; ship
 by that minus the freight lead time; order by that minus production time,
 where days the factories are closed for Chinese New Year do not count. A
 ship-by date that lands while forwarders are closed moves before they close.
+
+A fully managed store delivers to the platform's receiving warehouse, and the
+platform ships on: its arrive-by is that warehouse's receiving deadline, the
+platform's own freight earlier than the stock must be in the market, and its
+lead time is the transit to that warehouse.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from tracker.playbook.catalog import CnyShutdown
 from tracker.playbook.peaks import Peak
+from tracker.playbook.profile import ResolvedProfile
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,10 @@ class StockUpDeadlines:
     production_days: int
     inbound_buffer_days: int
     adjustments: tuple[str, ...] = ()
+    platform_freight_days: int = 0
+    # While the store is still on probation when the warm-up opens, its daily order cap:
+    # no forecast for the peak should count on more orders a day than that.
+    daily_order_limit: int | None = None
 
     def deadline(self, name: str) -> date:
         """Return one deadline by its name: ``order_by``, ``ship_by`` or ``arrive_by``."""
@@ -58,6 +68,10 @@ class StockUpDeadlines:
             "inbound_buffer_days": self.inbound_buffer_days,
             "adjustments": list(self.adjustments),
         }
+        if self.platform_freight_days:
+            out["platform_freight_days"] = self.platform_freight_days
+        if self.daily_order_limit is not None:
+            out["daily_order_limit"] = self.daily_order_limit
         if today is not None:
             out["late"] = list(self.late(today))
         return out
@@ -91,12 +105,14 @@ def stock_up_deadlines(
     production_days: int,
     inbound_buffer_days: int,
     shutdowns: Iterable[Shutdown] = (),
+    platform_freight_days: int = 0,
+    daily_order_limit: int | None = None,
 ) -> StockUpDeadlines:
     """Compute order-by, ship-by and arrive-by for one peak, Chinese New Year included."""
     shutdowns = tuple(shutdowns)
     adjustments: list[str] = []
     in_stock_by = peak.warmup_starts_on
-    arrive_by = in_stock_by - timedelta(days=inbound_buffer_days)
+    arrive_by = in_stock_by - timedelta(days=inbound_buffer_days + platform_freight_days)
     ship_by = arrive_by - timedelta(days=lead_time_days)
 
     for shutdown in shutdowns:
@@ -128,7 +144,31 @@ def stock_up_deadlines(
         production_days=production_days,
         inbound_buffer_days=inbound_buffer_days,
         adjustments=tuple(adjustments),
+        platform_freight_days=platform_freight_days,
+        daily_order_limit=daily_order_limit,
     )
+
+
+def daily_order_limit(store: ResolvedProfile, day: date) -> int | None:
+    """The store's daily order cap on ``day`` if it is still on probation then, else None.
+
+    On probation: up to the last day of the inspection, and for as long as the
+    orders the inspection counts are short (as known now). The cap is the market's
+    first tier for the store type; None where the market publishes none.
+    """
+    short_of_orders = (
+        store.inspection_orders is not None
+        and (store.profile.orders_to_date or 0) < store.inspection_orders
+    )
+    if day > store.inspection_ends_on and not short_of_orders:
+        return None
+    return store.probation_daily_orders
+
+
+def peak_daily_sales(daily_sales: float, uplift_percent: float, limit: int | None) -> float:
+    """Forecast a peak day's sales: usual sales plus the uplift, never above the daily cap."""
+    peak = daily_sales * (1 + uplift_percent / 100)
+    return peak if limit is None else min(peak, float(limit))
 
 
 def _count_back_working_days(

@@ -14,6 +14,7 @@ reminder says something in another language.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,7 +33,11 @@ NAME_TABLES = {
     "peaks": "peak",
     "freight": "freight",
 }
-_TOP_LEVEL = frozenset({*NAME_TABLES, "models", "tasks", "advisor", "guides", "readiness"})
+# A guide file's stem, as cited: hyphenated lower-case words ("local-vs-cross-border").
+_GUIDE_STEM = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+_TOP_LEVEL = frozenset(
+    {*NAME_TABLES, "models", "tasks", "advisor", "guides", "readiness", "sources"}
+)
 
 
 def missing_translations(translation: SeedTranslation, catalog: Catalog) -> list[str]:
@@ -62,14 +67,23 @@ def missing_translations(translation: SeedTranslation, catalog: Catalog) -> list
             out.append(f"advisor.questions.{question.key}.why")
     if translation.tie_why is None:
         out.append("advisor.tie.why")
+    if translation.pop_needs_why is None:
+        out.append("advisor.pop_needs.why_not_counted")
+    for question in catalog.advisor.questions:
+        if _not_counted(question) is not None and question.key not in translation.not_counted:
+            out.append(f"advisor.questions.{question.key}.why_not_counted")
     if translation.readiness_source is None:
         out.append("readiness.source")
+    out += [
+        f"sources.{part!r}" for part in sorted(_notes(catalog)) if part not in translation.sources
+    ]
     for guide, sections in _cited(catalog).items():
-        text = translation.guides.get(guide)
-        if text is None:
+        guide_text = translation.guides.get(guide)
+        if guide_text is None:
             out.append(f"guides.{guide}")
             continue
-        out += [f"guides.{guide}.sections.{s!r}" for s in sorted(sections - set(text.sections))]
+        missing = sorted(sections - set(guide_text.sections))
+        out += [f"guides.{guide}.sections.{s!r}" for s in missing]
     return out
 
 
@@ -116,8 +130,11 @@ def _load(path: Path, catalog: Catalog) -> SeedTranslation:
     for key, item in _table(path, None, "tasks", raw.get("tasks", {})).items():
         entries[key] = _entry(path, key, item, catalog)
 
-    questions, reasons, tie_why = _advisor(path, raw.get("advisor", {}), catalog)
+    questions, reasons, tie_why, pop_needs_why, not_counted = _advisor(
+        path, raw.get("advisor", {}), catalog
+    )
     guides = _guides(path, raw.get("guides", {}), catalog)
+    sources = _sources(path, raw.get("sources", {}), catalog)
     readiness = _table(path, None, "readiness", raw.get("readiness", {}))
     _only(path, "readiness", readiness, {"source"})
     readiness_source = (
@@ -134,7 +151,15 @@ def _load(path: Path, catalog: Catalog) -> SeedTranslation:
         tie_why=tie_why,
         guides=guides,
         readiness_source=readiness_source,
+        sources=sources,
+        pop_needs_why=pop_needs_why,
+        not_counted=not_counted,
     )
+
+
+def _not_counted(question: Any) -> str | None:
+    """The English text of the question's outcome that may weigh nothing, if it has one."""
+    return next((o.why_not_counted for o in question.outcomes if o.why_not_counted), None)
 
 
 def _named(catalog: Catalog) -> dict[str, set[str]]:
@@ -144,12 +169,13 @@ def _named(catalog: Catalog) -> dict[str, set[str]]:
         "market": set(catalog.markets),
         "category": set(catalog.categories),
         "peak": set(catalog.peaks),
-        "freight": {mode for market in catalog.markets.values() for mode in market.freight},
+        "freight": {mode for market in catalog.markets.values() for mode in market.freight}
+        | {catalog.supply.full_managed.freight_mode},
     }
 
 
-def _cited(catalog: Catalog) -> dict[str, set[str]]:
-    """The guides the seeds cite and, for each, the section headings cited."""
+def _shown_sources(catalog: Catalog) -> list[str]:
+    """The sources a page shows: tasks, models, offers, the advisor's, the store-type rule's."""
     sources = [entry.source for entry in catalog.entries]
     for model in catalog.models.values():
         sources.append(model.sourced.source)
@@ -157,8 +183,34 @@ def _cited(catalog: Catalog) -> dict[str, set[str]]:
     for question in catalog.advisor.questions:
         sources += [outcome.source for outcome in question.outcomes]
     sources.append(catalog.advisor.tie.source)
+    sources.append(catalog.advisor.pop_needs.source)
+    sources += [m.chinese_held.sourced.source for m in catalog.markets.values() if m.chinese_held]
+    return sources
+
+
+def _notes(catalog: Catalog) -> set[str]:
+    """The parts of shown sources that cite no guide: public pages, assumptions."""
+    return {
+        part
+        for source in _shown_sources(catalog)
+        for part, citation in zip(source.split("; "), split_source(source), strict=True)
+        if citation is None
+    }
+
+
+def _sources(path: Path, raw: Any, catalog: Catalog) -> dict[str, str]:
+    raw = _table(path, None, "sources", raw)
+    notes = _notes(catalog)
+    for part in raw:
+        if part not in notes:
+            raise SeedError(path, "no seed cites this source (write it as the seed does)", part)
+    return {part: _text(path, f"sources.{part}", None, text) for part, text in raw.items()}
+
+
+def _cited(catalog: Catalog) -> dict[str, set[str]]:
+    """The guides the seeds cite and, for each, the section headings cited."""
     cited: dict[str, set[str]] = {}
-    for source in sources:
+    for source in _shown_sources(catalog):
         for citation in split_source(source):
             if citation is not None:
                 cited.setdefault(citation[0], set()).add(citation[1])
@@ -168,12 +220,13 @@ def _cited(catalog: Catalog) -> dict[str, set[str]]:
 def split_source(source: str) -> list[tuple[str, str, str | None] | None]:
     """Read a source as citations ``(guide, section, item)``; None for free text.
 
-    Sources look like ``guide-file: Section heading, 2``, several joined by "; ".
+    Sources look like ``guide-file: Section heading, 2``, several joined by "; ". A guide's
+    file name is hyphenated, so a note such as ``assumption: …`` is free text.
     """
     out: list[tuple[str, str, str | None] | None] = []
     for part in source.split("; "):
         guide, colon, rest = part.partition(": ")
-        if not colon or not guide or not all(c.islower() or c.isdigit() or c == "-" for c in guide):
+        if not colon or not _GUIDE_STEM.fullmatch(guide):
             out.append(None)
             continue
         section, comma, item = rest.rpartition(", ")
@@ -212,11 +265,12 @@ def _entry(path: Path, key: str, item: Any, catalog: Catalog) -> EntryText:
 
 def _advisor(
     path: Path, raw: Any, catalog: Catalog
-) -> tuple[dict[str, str], dict[str, tuple[str, ...]], str | None]:
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]], str | None, str | None, dict[str, str]]:
     raw = _table(path, None, "advisor", raw)
-    _only(path, "advisor", raw, {"questions", "tie"})
+    _only(path, "advisor", raw, {"questions", "tie", "pop_needs"})
     questions: dict[str, str] = {}
     reasons: dict[str, tuple[str, ...]] = {}
+    not_counted: dict[str, str] = {}
     rules = catalog.advisor
     for key, item in _table(path, "advisor", "questions", raw.get("questions", {})).items():
         where = f"advisor.questions.{key}"
@@ -225,7 +279,7 @@ def _advisor(
         except KeyError:
             raise SeedError(path, "no such question in advisor.toml", where) from None
         item = _table(path, where, None, item)
-        _only(path, where, item, {"question", "why"})
+        _only(path, where, item, {"question", "why", "why_not_counted"})
         if "question" in item:
             questions[key] = _text(path, where, "question", item["question"])
         if "why" in item:
@@ -238,13 +292,27 @@ def _advisor(
                     where,
                 )
             reasons[key] = tuple(_text(path, where, "why", text) for text in why)
+        if "why_not_counted" in item:
+            if _not_counted(question) is None:
+                raise SeedError(
+                    path, "field 'why_not_counted': no outcome of this question has one", where
+                )
+            not_counted[key] = _text(path, where, "why_not_counted", item["why_not_counted"])
     tie_why = None
     if "tie" in raw:
         tie = _table(path, "advisor", "tie", raw["tie"])
         _only(path, "advisor.tie", tie, {"why"})
         if "why" in tie:
             tie_why = _text(path, "advisor.tie", "why", tie["why"])
-    return questions, reasons, tie_why
+    pop_needs_why = None
+    if "pop_needs" in raw:
+        needs = _table(path, "advisor", "pop_needs", raw["pop_needs"])
+        _only(path, "advisor.pop_needs", needs, {"why_not_counted"})
+        if "why_not_counted" in needs:
+            pop_needs_why = _text(
+                path, "advisor.pop_needs", "why_not_counted", needs["why_not_counted"]
+            )
+    return questions, reasons, tie_why, pop_needs_why, not_counted
 
 
 def _guides(path: Path, raw: Any, catalog: Catalog) -> dict[str, GuideText]:

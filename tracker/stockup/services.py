@@ -28,7 +28,7 @@ from tracker.playbook.peaks import Peak
 from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import StoreProfile, resolve_profile
-from tracker.playbook.stockup import StockUpDeadlines
+from tracker.playbook.stockup import StockUpDeadlines, peak_daily_sales
 from tracker.stockup.models import ProductLine
 from tracker.stockup.schemas import product_line_change, product_line_new
 from tracker.stores.models import Store
@@ -175,7 +175,9 @@ def _line_peak(
     before_arrival = max(0, (arrive_by - today).days) * sales
     normal_days = max(0, (peak.warmup_starts_on - arrive_by).days)
     peak_days = (peak.date - peak.warmup_starts_on).days + 1
-    demand = normal_days * sales + peak_days * sales * (1 + uplift / 100) + safety * sales
+    # A store still on probation at the peak cannot sell more a day than its order cap.
+    peak_sales = peak_daily_sales(sales, uplift, deadlines.daily_order_limit)
+    demand = normal_days * sales + peak_days * peak_sales + safety * sales
     in_hand_at_arrival = max(0.0, line.current_stock - before_arrival)
     quantity = max(0, math.ceil(demand - in_hand_at_arrival))
     late = tuple(
@@ -184,7 +186,14 @@ def _line_peak(
         if day < today
     )
     air_instead = None
-    if late and "arrive_by" not in late and deadlines.freight_mode != "air" and "air" in freight:
+    # Air is the seller's choice only where the seller ships (not to a platform's warehouse).
+    if (
+        late
+        and "arrive_by" not in late
+        and deadlines.freight_mode in freight
+        and deadlines.freight_mode != "air"
+        and "air" in freight
+    ):
         air_ship_by = arrive_by - timedelta(days=freight["air"].max_days)
         air_order_by = air_ship_by - timedelta(days=deadlines.production_days)
         if air_order_by >= today:

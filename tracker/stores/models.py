@@ -32,6 +32,7 @@ PROFILE_FIELDS = (
     "production_days",
     "inbound_buffer_days",
     "inspection_days",
+    "orders_to_date",
 )
 
 
@@ -62,6 +63,8 @@ class Store(Model):
     production_days: Mapped[int | None]
     inbound_buffer_days: Mapped[int | None]
     inspection_days: Mapped[int | None]
+    # Orders so far (typed in, later imported): the inspection may count them.
+    orders_to_date: Mapped[int | None]
     advisor_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     playbook_version: Mapped[str] = mapped_column(String(32))
     plan_synced_on: Mapped[date | None]

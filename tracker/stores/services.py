@@ -20,7 +20,7 @@ from tracker.playbook.profile import ProfileError, StoreProfile, parse_profile
 from tracker.stores.models import PROFILE_FIELDS, Store, StoreMembership
 
 NAME_MAX = 120
-MEMBER_FIELDS = frozenset({"followers", "live_target_per_week"})
+MEMBER_FIELDS = frozenset({"followers", "orders_to_date", "live_target_per_week"})
 # Store settings beside the profile, changed with the same PATCH.
 SETTINGS = ("live_target_per_week",)
 LIVE_TARGET_MAX = 21
@@ -85,7 +85,8 @@ def parse_store_input(
         del fields[key]
     if current is not None:
         merged = {key: value for key, value in current.profile_json().items() if value is not None}
-        if ("market" in fields or "entity" in fields) and "store_type" not in fields:
+        derived_from = ("market", "entity", "chinese_share_percent")
+        if any(name in fields for name in derived_from) and "store_type" not in fields:
             merged.pop("store_type", None)  # derive it again from the new licence and market
         fields = merged | fields
     try:
@@ -180,7 +181,7 @@ def parse_override_reason(raw: Any, code: str) -> str:
 
 
 def require_may_change(actor: User, fields: Mapping[str, Any]) -> None:
-    """Anyone on a store may record its follower count; everything else is a manager's."""
+    """Anyone on a store may record its follower and order counts; the rest is a manager's."""
     if set(fields) - MEMBER_FIELDS:
         require_manager(actor)
 

@@ -49,7 +49,7 @@ def unbind(store_id: int, account_id: int) -> Any:
     """Record that an account was unbound."""
     store = store_for(current_user, store_id)
     try:
-        account = unbind_account(store, account_id, request.form, current_user)
+        account = unbind_account(store, account_id, request.form, get_catalog(), current_user)
     except (InputError, RuleError) as error:
         flash_refusal(error)
     else:

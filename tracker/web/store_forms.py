@@ -32,6 +32,7 @@ _WHOLE = (
     "production_days",
     "inbound_buffer_days",
     "inspection_days",
+    "orders_to_date",
 )
 _DECIMAL = ("chinese_share_percent",)
 _OPTIONAL = (
@@ -45,6 +46,7 @@ _OPTIONAL = (
     "inbound_buffer_days",
     "inspection_days",
     "chinese_share_percent",
+    "orders_to_date",
 )
 
 

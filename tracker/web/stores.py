@@ -98,7 +98,7 @@ def new_store() -> Any:
         context["advice"] = advice
         context["market_note"] = note
         context["form"] = form.copy()
-        if not form.get("model"):
+        if not form.get("model") and advice.recommended:
             context["form"]["model"] = advice.recommended
         return render_template("stores/new.html", **context)
 
