@@ -20,12 +20,11 @@ from tracker.accounts.models import ACCOUNT_KINDS
 from tracker.accounts.schemas import AccountNew, AccountUnbind
 from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
-from tracker.playbook.profile import PLANNABLE_YEARS, known_territories, profile_input_fields
+from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.playbook.readiness import STATUSES as STATUSES_OF_READINESS
-from tracker.playbook.zones import canonical_zones
 from tracker.readiness.filters import readiness_query
 from tracker.stockup.schemas import product_line_change, product_line_new
-from tracker.stores.services import LIVE_TARGET_MAX, NAME_MAX, REASON_MAX
+from tracker.stores.schemas import store_change, store_new
 from tracker.tasks.models import ORIGINS, STATUSES
 from tracker.tasks.schemas import TaskChange, task_new
 
@@ -403,32 +402,20 @@ def _schema(name: str, declared: dict[str, fields.Field], description: str) -> R
 
 
 def _described(schema: Schema, description: str | None = None) -> RequestBody:
-    text = description or (type(schema).__doc__ or "").strip().splitlines()[0]
+    # The docstring's first paragraph, on one line.
+    text = description or " ".join((type(schema).__doc__ or "").strip().split("\n\n")[0].split())
     return RequestBody(schema, text)
 
 
 def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
     """The request bodies, keyed by component name: the very schemas the services load with."""
-    markets = list(catalog.markets)
-    freight_modes = sorted({mode for market in catalog.markets.values() for mode in market.freight})
-    store = _store_fields(catalog, markets, freight_modes)
     return {
-        "StoreNew": _schema(
-            "StoreNew",
-            {
-                **store,
-                "overrides": fields.List(fields.Nested(_override_schema()), allow_none=True),
-            },
-            "A store's name and profile. The profile's cross-field rules (an inspection end on "
-            "or after opening, a freight mode the market offers) are checked on arrival.",
-        ),
-        "StoreChange": _schema(
-            "StoreChange",
-            {name: _optional(field) for name, field in store.items()},
+        "StoreNew": _described(store_new(catalog)),
+        "StoreChange": _described(
+            store_change(catalog, described=True),
             "Profile fields to change (managers), or followers, orders_to_date and "
             "live_target_per_week (anyone on the store). null for a figure means not known; "
-            "null is refused for "
-            "model, market, entity, categories, opened_on and followers.",
+            "null is refused for model, market, entity, categories, opened_on and followers.",
         ),
         "TaskNew": _described(task_new(catalog), task_new.__doc__),
         "TaskChange": _described(TaskChange()),
@@ -440,68 +427,6 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
         "ProductLineChange": _described(product_line_change(catalog), product_line_change.__doc__),
         "ReadinessQuery": _described(readiness_query(catalog), readiness_query.__doc__),
     }
-
-
-def _store_fields(
-    catalog: Catalog, markets: list[str], freight_modes: list[str]
-) -> dict[str, fields.Field]:
-    """The profile parser's own fields, with the catalog's choices spelled out as enums."""
-    declared = profile_input_fields()
-    declared["model"] = fields.String(required=True, validate=validate.OneOf(MODELS))
-    declared["market"] = fields.String(required=True, validate=validate.OneOf(markets))
-    declared["store_type"] = fields.String(
-        allow_none=True,
-        validate=validate.OneOf(STORE_TYPES),
-        metadata={"description": "derived from entity and market when left out"},
-    )
-    declared["entity"] = _entity(load_default="CN")
-    declared["categories"] = fields.List(
-        fields.String(validate=validate.OneOf(list(catalog.categories))),
-        metadata={"uniqueItems": True},
-    )
-    declared["timezone"] = fields.String(
-        allow_none=True,
-        validate=validate.OneOf(canonical_zones()),
-        metadata={"description": "an IANA time zone; the market's when left out"},
-    )
-    declared["freight_mode"] = fields.String(
-        allow_none=True,
-        validate=validate.OneOf(freight_modes),
-        metadata={"description": "one of the market's freight modes"},
-    )
-    for name in ("opened_on", "inspection_ends_on"):
-        field = declared[name]
-        field.metadata = {**field.metadata, "description": f"YYYY-MM-DD, in {_YEARS}"}
-    return {
-        "name": fields.String(
-            required=True,
-            validate=validate.Length(1, NAME_MAX),
-            metadata={"pattern": _NOT_BLANK},
-        ),
-        **declared,
-        "live_target_per_week": _whole(1, LIVE_TARGET_MAX, allow_none=True),
-    }
-
-
-def _entity(**kwargs: Any) -> fields.String:
-    """A business licence's country: an ISO 3166 code."""
-    return fields.String(validate=validate.OneOf(sorted(known_territories())), **kwargs)
-
-
-def _override_schema() -> type[Schema]:
-    return Schema.from_dict(
-        {
-            "code": fields.String(
-                required=True, metadata={"description": "the code of a warning the store has"}
-            ),
-            "reason": fields.String(
-                required=True,
-                validate=validate.Length(1, REASON_MAX),
-                metadata={"pattern": _NOT_BLANK},
-            ),
-        },
-        name="OverrideIn",
-    )
 
 
 def _optional(field: fields.Field) -> fields.Field:

@@ -180,11 +180,11 @@ def list_stores() -> Response:
 def create_store() -> Any:
     """Create a store from its profile and generate its plan (managers only)."""
     require_manager(g.api_user)
-    body = _body()
-    overrides_raw = body.pop("overrides", None)
     catalog = get_catalog()
-    store_input = store_services.parse_store_input(body, catalog)
-    overrides = store_services.parse_overrides(overrides_raw, store_input.warnings)
+    store_input = store_services.parse_store_input(_body(), catalog)
+    overrides = store_services.parse_overrides(
+        store_input.requested_overrides, store_input.warnings
+    )
     store, _ = plan_stores.create_store(store_input, catalog, actor=g.api_user, overrides=overrides)
     db.session.commit()
     return jsonify(store_json(store, catalog)), 201

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market
 from tracker.playbook.fields import FieldError, field_errors
 from tracker.playbook.peaks import SUPPORTED_YEARS
 from tracker.playbook.phrases import Phrase, phrase
-from tracker.playbook.zones import zone_exists
+from tracker.playbook.zones import canonical_zones, zone_exists
 
 # Plans look a year either side of their dates, so keep that margin inside
 # the years the peak calendar can compute.
@@ -130,8 +129,10 @@ def _between(low: int, high: int | None = None) -> Any:
     return check
 
 
-class _ProfileSchema(Schema):
-    """Marshmallow schema for the profile; market-specific checks use the catalog."""
+class ProfileSchema(Schema):
+    """A store's profile: the plan is made from it. Checks that need the seeds (markets,
+    categories, freight modes) use the catalog, whose choices the schema also lists as enums
+    for the API's description."""
 
     model = fields.String(required=True)
     market = fields.String(required=True)
@@ -153,9 +154,36 @@ class _ProfileSchema(Schema):
     inspection_days = _int(validate=_between(1, 365))
     orders_to_date = _int(validate=_between(0, MAX_ORDERS))
 
-    def __init__(self, catalog: Catalog, *, partial_unknown: bool = False) -> None:
-        super().__init__(unknown=EXCLUDE if partial_unknown else RAISE)
+    def __init__(self, catalog: Catalog, *, partial_unknown: bool = False, **kwargs: Any) -> None:
+        super().__init__(unknown=EXCLUDE if partial_unknown else RAISE, **kwargs)
         self.catalog = catalog
+        years = f"YYYY-MM-DD, in {PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]}"
+        freight = sorted({mode for market in catalog.markets.values() for mode in market.freight})
+        described: dict[str, dict[str, Any]] = {
+            "model": {"enum": list(MODELS)},
+            "market": {"enum": list(catalog.markets)},
+            "store_type": {
+                "enum": ["local", "cross_border"],
+                "description": "derived from entity and market when left out",
+            },
+            "entity": {"enum": sorted(known_territories())},
+            "timezone": {
+                "enum": list(canonical_zones()),
+                "description": "an IANA time zone; the market's when left out",
+            },
+            "freight_mode": {"enum": freight, "description": "one of the market's freight modes"},
+            "opened_on": {"description": years},
+            "inspection_ends_on": {"description": years},
+        }
+        for name, more in described.items():
+            field = self.fields[name]
+            if "enum" in more and field.allow_none:  # (null is a member: "left out")
+                more = {**more, "enum": [*more["enum"], None]}
+            field.metadata = {**field.metadata, **more}
+        categories = self.fields["categories"]
+        categories.metadata = {**categories.metadata, "uniqueItems": True}
+        inner = categories.inner  # type: ignore[attr-defined]
+        inner.metadata = {**inner.metadata, "enum": list(catalog.categories)}
 
     @pre_load
     def _normalise(self, data: Any, **_: Any) -> Any:
@@ -266,7 +294,11 @@ class _ProfileSchema(Schema):
             raise ValidationError(errors)
 
     @post_load
-    def _make(self, data: dict[str, Any], **_: Any) -> StoreProfile:
+    def _make(self, data: dict[str, Any], **_: Any) -> Any:
+        return self.profile(data)
+
+    def profile(self, data: dict[str, Any]) -> StoreProfile:
+        """Make the profile from loaded fields, deriving the store type when left out."""
         data["categories"] = tuple(data["categories"])
         if data["store_type"] is None:
             market = self.catalog.markets[data["market"]]
@@ -276,17 +308,12 @@ class _ProfileSchema(Schema):
         return StoreProfile(**data)
 
 
-def profile_input_fields() -> dict[str, fields.Field]:
-    """Copy the parser's own fields (types, ranges, defaults), for the API's description of them."""
-    return {name: copy.deepcopy(field) for name, field in _ProfileSchema._declared_fields.items()}
-
-
 def parse_profile(
     raw: Mapping[str, Any], catalog: Catalog, *, ignore_unknown: bool = False
 ) -> StoreProfile:
     """Check a profile from outside (CLI flags, form, JSON) and return it, or raise ProfileError."""
     try:
-        return _ProfileSchema(catalog, partial_unknown=ignore_unknown).load(raw)
+        return ProfileSchema(catalog, partial_unknown=ignore_unknown).load(raw)
     except ValidationError as error:
         raise ProfileError(field_errors(error.messages, whole="profile")) from None
 

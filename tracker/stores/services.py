@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from tracker.activity.services import log_activity
@@ -15,16 +16,20 @@ from tracker.errors import FieldError, InputError
 from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import Warning, check_eligibility
+from tracker.playbook.fields import field_errors
 from tracker.playbook.phrases import Name, phrase
-from tracker.playbook.profile import ProfileError, StoreProfile, parse_profile
+from tracker.playbook.profile import StoreProfile
 from tracker.stores.models import PROFILE_FIELDS, Store, StoreMembership
+from tracker.stores.schemas import (  # noqa: F401  (re-exported: the limits callers check)
+    LIVE_TARGET_MAX,
+    NAME_MAX,
+    REASON_MAX,
+    SETTINGS,
+    store_change,
+    store_new,
+)
 
-NAME_MAX = 120
 MEMBER_FIELDS = frozenset({"followers", "orders_to_date", "live_target_per_week"})
-# Store settings beside the profile, changed with the same PATCH.
-SETTINGS = ("live_target_per_week",)
-LIVE_TARGET_MAX = 21
-REASON_MAX = 500
 # Warnings that say the guides do not support the store as described: the
 # set-up wizard asks a manager to override these on purpose before creating it.
 WARNINGS_NEEDING_OVERRIDE = frozenset(
@@ -46,91 +51,62 @@ class StoreInput:
     warnings: tuple[Warning, ...]
     # Store settings that are not part of the plan's profile (live cadence target).
     settings: Mapping[str, Any] = field(default_factory=dict)
-
-
-def parse_name(raw: Any) -> str:
-    """Check a store's name: required, at most 120 characters."""
-    if not isinstance(raw, str):
-        raise InputError.one("name", phrase("expected text"))
-    name = " ".join(raw.split())
-    if not name:
-        raise InputError.one("name", phrase("is required"))
-    # Counted as sent, spaces included, so the limit is the one a client can check.
-    if len(raw) > NAME_MAX:
-        raise InputError.one(
-            "name",
-            phrase(
-                "is %(length)s characters long; at most %(limit)s", length=len(raw), limit=NAME_MAX
-            ),
-        )
-    return name
+    # Warnings a new store's creator asked to go ahead despite: (code, reason).
+    requested_overrides: tuple[tuple[str, str], ...] = ()
 
 
 def parse_store_input(
     raw: Mapping[str, Any], catalog: Catalog, *, current: Store | None = None
 ) -> StoreInput:
-    """Check a new store (or, with ``current``, changes to one), reporting every bad field."""
+    """Check a new store (or, with ``current``, changes to one), reporting every bad field.
+
+    A change is checked with the store's current fields under it, so the profile's
+    cross-field rules see the store as it would be.
+    """
     errors: list[FieldError] = []
-    unknown = sorted(set(raw) - set(PROFILE_FIELDS) - set(SETTINGS) - {"name"})
-    errors += [FieldError(name, phrase("is not a store field")) for name in unknown]
-    name = current.name if current is not None else ""
-    if current is None or "name" in raw:
-        try:
-            name = parse_name(raw.get("name", ""))
-        except InputError as error:
-            errors += error.errors
-    fields = {key: value for key, value in raw.items() if key in PROFILE_FIELDS}
-    for key in sorted(NOT_NULL & {k for k, v in fields.items() if v is None}):
-        errors.append(FieldError(key, phrase("cannot be null; leave it out to keep the default")))
-        del fields[key]
-    if current is not None:
-        merged = {key: value for key, value in current.profile_json().items() if value is not None}
-        derived_from = ("market", "entity", "chinese_share_percent")
-        if any(name in fields for name in derived_from) and "store_type" not in fields:
-            merged.pop("store_type", None)  # derive it again from the new licence and market
-        fields = merged | fields
-    try:
-        profile = parse_profile({k: v for k, v in fields.items() if v is not None}, catalog)
-    except ProfileError as error:
-        errors += error.errors
-        profile = None
-    if errors or profile is None:
-        raise InputError(errors)
-    settings = {}
-    if "live_target_per_week" in raw:
-        target = raw["live_target_per_week"]
-        if target is not None and (
-            isinstance(target, bool)
-            or not isinstance(target, int)
-            or not 1 <= target <= LIVE_TARGET_MAX
-        ):
-            raise InputError.one(
-                "live_target_per_week",
-                phrase(
-                    "expected 1 to %(most)s lives a week, or null, got %(got)s",
-                    most=LIVE_TARGET_MAX,
-                    got=repr(target),
-                ),
+    fields = dict(raw) if isinstance(raw, Mapping) else raw
+    if isinstance(fields, dict):
+        # null for an optional figure means "not known"; these always have a value.
+        for key in sorted(NOT_NULL & {k for k, v in fields.items() if v is None}):
+            errors.append(
+                FieldError(key, phrase("cannot be null; leave it out to keep the default"))
             )
-        settings["live_target_per_week"] = target
-    return StoreInput(name, profile, tuple(check_eligibility(profile, catalog)), settings)
+            del fields[key]
+        if current is not None:
+            merged = {k: v for k, v in current.profile_json().items() if v is not None}
+            derived_from = ("market", "entity", "chinese_share_percent")
+            if any(name in fields for name in derived_from) and "store_type" not in fields:
+                merged.pop("store_type", None)  # derive it again from the new licence and market
+            fields = {"name": current.name} | merged | fields
+        # What is null now is not known (the default); a null name is refused by the schema.
+        kept = {k for k, v in fields.items() if v is not None or k in {"name", *SETTINGS}}
+        fields = {key: fields[key] for key in kept}
+    schema = store_new(catalog) if current is None else store_change(catalog)
+    loaded: dict[str, Any] | None = None
+    try:
+        loaded = schema.load(fields)
+    except ValidationError as error:
+        errors += field_errors(error.messages, whole="store")
+    if errors or loaded is None:
+        raise InputError(errors)
+    profile = loaded["profile"]
+    return StoreInput(
+        loaded["name"],
+        profile,
+        tuple(check_eligibility(profile, catalog)),
+        loaded["settings"],
+        tuple(loaded["overrides"]),
+    )
 
 
-def parse_overrides(raw: Any, warnings: tuple[Warning, ...]) -> dict[str, str]:
-    """Check overrides given as ``[{"code", "reason"}]`` against the store's warnings."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, list):
-        raise InputError.one("overrides", phrase('expected a list of {"code", "reason"} objects'))
+def parse_overrides(
+    requested: tuple[tuple[str, str], ...], warnings: tuple[Warning, ...]
+) -> dict[str, str]:
+    """Check the overrides a new store asked for against the warnings it really has."""
     codes = {warning.code for warning in warnings}
     overrides: dict[str, str] = {}
-    for item in raw:
-        if not isinstance(item, Mapping) or set(item) != {"code", "reason"}:
-            raise InputError.one(
-                "overrides", phrase('each override is {"code": ..., "reason": ...}')
-            )
-        code, reason = item["code"], item["reason"]
-        if not isinstance(code, str) or code not in codes:
+    for code, reason in requested:
+        if code not in codes:
             raise InputError.one(
                 "overrides", phrase("there is no warning '%(code)s' to override", code=code)
             )
