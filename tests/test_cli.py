@@ -672,3 +672,37 @@ def test_plan_preview_help_exits_0_and_names_its_flags(run):
         "--format",
     ):
         assert flag in text
+
+
+def test_plan_preview_takes_orders_to_date_and_the_store_s_own_daily_order_limit(run_shared):
+    plan = ok_json(
+        run_shared(
+            *PLAN[:-2],
+            "--opened-on",
+            "2026-11-01",
+            "--today",
+            "2026-11-01",
+            "--horizon-days",
+            "60",
+            "--entity",
+            "US",
+            "--chinese-share",
+            "0",
+            "--orders-to-date",
+            "3",
+            "--daily-order-limit",
+            "200",
+            "--format",
+            "json",
+        )
+    )
+    store = plan["store"]
+    assert (store["orders_to_date"], store["probation_daily_orders"]) == (3, 200)
+    black_friday = [row for row in plan["stock_up"] if row["peak"] == "black_friday"]
+    assert black_friday[0]["daily_order_limit"] == 200
+
+
+def test_plan_preview_refuses_a_daily_order_limit_of_zero_naming_the_flag(run_shared):
+    result = run_shared(*PLAN, "--daily-order-limit", "0")
+    assert result.returncode == 2
+    assert "--daily-order-limit" in result.stderr and "Traceback" not in result.stderr

@@ -126,3 +126,28 @@ def test_peak_sales_forecast_never_exceeds_the_daily_limit():
     assert peak_daily_sales(10, 100, None) == 20
     assert peak_daily_sales(10, 100, 50) == 20
     assert peak_daily_sales(40, 100, 50) == 50
+
+
+def test_a_store_s_own_daily_order_limit_replaces_the_market_s_tier(plan_for):
+    # Seller Center shows the shop's own tier (e.g. promoted to 200 a day): the plan uses it.
+    plan = plan_for(
+        entity="US",
+        chinese_share_percent=0,
+        opened_on="2026-11-01",
+        today=date(2026, 11, 1),
+        horizon_days=60,
+        daily_order_limit=200,
+    )
+    black_friday = next(d for d in plan.stock_up if d.peak.key == "black_friday")
+    assert black_friday.daily_order_limit == 200
+    # Off probation, the store's own figure caps nothing either.
+    christmas = next(d for d in plan.stock_up if d.peak.key == "christmas")
+    assert christmas.daily_order_limit is None
+
+
+def test_a_daily_order_limit_below_one_is_refused(make_profile):
+    from tracker.playbook.profile import ProfileError
+
+    with pytest.raises(ProfileError) as refused:
+        make_profile(daily_order_limit=0)
+    assert [e.field for e in refused.value.errors] == ["daily_order_limit"]

@@ -15,6 +15,7 @@ from tracker.plans.stores import update_store
 from tracker.reminders.models import Reminder
 from tracker.stockup.models import ProductLine
 from tracker.stockup.services import plan_stock_up
+from tracker.stores.models import Store
 from tracker.stores.services import parse_store_input
 from tracker.tasks.models import Task
 
@@ -333,3 +334,30 @@ def test_a_store_on_probation_is_not_planned_more_than_its_daily_order_cap(
     # less the 580 in hand: 1,110 (uncapped it would be 1,620).
     assert row.arrive_by == date(2026, 11, 4)
     assert row.quantity == 1110
+
+
+def test_a_store_s_own_daily_order_limit_set_through_the_api_caps_its_peak_forecast(
+    make_user, make_store, catalog, api_as
+):
+    # The same store as above, whose Seller Center shows a 20-a-day tier: 7 normal days (280)
+    # + 17 peak days at 20 (340) + 14 safety days (560) less 580 in hand: 600.
+    manager = make_user()
+    opened = date(2026, 11, 1)
+    store = make_store(
+        actor=manager,
+        entity="US",
+        chinese_share_percent=0,
+        opened_on=opened.isoformat(),
+        today=opened,
+    )
+    answer = api_as(manager).patch(f"/api/v1/stores/{store.id}", json={"daily_order_limit": 20})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert answer.json["profile"]["daily_order_limit"] == 20
+    refused = api_as(manager).patch(f"/api/v1/stores/{store.id}", json={"daily_order_limit": 0})
+    assert refused.status_code == 400 and "daily_order_limit" in refused.get_data(as_text=True)
+    noon = datetime(2026, 11, 1, 19, tzinfo=UTC)
+    store = db.session.get(Store, store.id)
+    change_product_line(
+        store, {"name": "Mugs", "current_stock": 700, "daily_sales": 40}, catalog, manager, now=noon
+    )
+    assert _black_friday(plan_stock_up(store, catalog, opened)).quantity == 600

@@ -96,6 +96,7 @@ def _profile_out() -> dict[str, fields.Field]:
         "inbound_buffer_days": _nullable(_int),
         "inspection_days": _nullable(_int),
         "orders_to_date": _nullable(_int),
+        "daily_order_limit": _nullable(_int),
     }
 
 

@@ -86,6 +86,14 @@ def _parse_date(flag: str, value: str | None) -> date | None:
 @click.option("--lead-time-days", default=None, help="Freight lead time override, in days.")
 @click.option("--production-days", default=None, help="Production time override, in days.")
 @click.option(
+    "--orders-to-date", default=None, help="Orders so far (the inspection may count them)."
+)
+@click.option(
+    "--daily-order-limit",
+    default=None,
+    help="The store's daily order cap while on probation (default: the market's first tier).",
+)
+@click.option(
     "--today",
     "today_text",
     default=None,
@@ -105,7 +113,14 @@ def preview_command(
     catalog = _catalog()
     raw: dict[str, Any] = {name: value for name, value in fields.items() if value not in (None, ())}
     raw["categories"] = list(fields["categories"])
-    for name in ("followers", "lead_time_days", "production_days"):
+    whole = (
+        "followers",
+        "lead_time_days",
+        "production_days",
+        "orders_to_date",
+        "daily_order_limit",
+    )
+    for name in whole:
         if name in raw:
             raw[name] = _parse_int(f"--{name.replace('_', '-')}", raw[name])
     if "chinese_share_percent" in raw:

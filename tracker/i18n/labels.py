@@ -95,6 +95,7 @@ FIELDS = {
     "inbound_buffer_days": _l("Inbound buffer"),
     "inspection_days": _l("Inspection period length"),
     "orders_to_date": _l("Orders to date"),
+    "daily_order_limit": _l("Daily order limit while on probation"),
     "live_target_per_week": _l("Lives a week"),
     "overrides": _l("Overrides"),
     "started_at": _l("Started"),

@@ -253,6 +253,10 @@ class Plan:
                 "lead_time_days": store.lead_time_days,
                 "production_days": store.production_days,
                 "platform_freight_days": store.platform_freight_days,
+                # The inspection's conditions beside its days, and the cap while on probation.
+                "orders_to_date": store.profile.orders_to_date,
+                "inspection_orders": store.inspection_orders,
+                "probation_daily_orders": store.probation_daily_orders,
             },
             "today": self.today.isoformat(),
             "horizon_ends_on": self.horizon_ends_on.isoformat(),

@@ -65,6 +65,9 @@ class StoreProfile:
     inspection_days: int | None = None
     # Orders the store has had so far (typed in, or imported): the inspection may count them.
     orders_to_date: int | None = None
+    # The store's own daily order cap while on probation (e.g. the tier Seller Center shows
+    # it): overrides the market's first tier from the seeds.
+    daily_order_limit: int | None = None
 
 
 def derive_store_type(entity: str, market: Market, chinese_share_percent: float | None) -> str:
@@ -153,6 +156,7 @@ class ProfileSchema(Schema):
     inbound_buffer_days = _int(validate=_between(0, 90))
     inspection_days = _int(validate=_between(1, 365))
     orders_to_date = _int(validate=_between(0, MAX_ORDERS))
+    daily_order_limit = _int(validate=_between(1, MAX_ORDERS))
 
     def __init__(self, catalog: Catalog, *, partial_unknown: bool = False, **kwargs: Any) -> None:
         super().__init__(unknown=EXCLUDE if partial_unknown else RAISE, **kwargs)
@@ -394,6 +398,10 @@ def resolve_profile(profile: StoreProfile, catalog: Catalog) -> ResolvedProfile:
             market.inspection_cross_border_orders if profile.store_type == "cross_border" else None
         ),
         probation_daily_orders=(
-            market.probation.daily_orders.get(profile.store_type) if market.probation else None
+            profile.daily_order_limit
+            if profile.daily_order_limit is not None
+            else market.probation.daily_orders.get(profile.store_type)
+            if market.probation
+            else None
         ),
     )

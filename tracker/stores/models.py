@@ -33,6 +33,7 @@ PROFILE_FIELDS = (
     "inbound_buffer_days",
     "inspection_days",
     "orders_to_date",
+    "daily_order_limit",
 )
 
 
@@ -65,6 +66,8 @@ class Store(Model):
     inspection_days: Mapped[int | None]
     # Orders so far (typed in, later imported): the inspection may count them.
     orders_to_date: Mapped[int | None]
+    # The store's own daily order cap while on probation (empty: the market's first tier).
+    daily_order_limit: Mapped[int | None]
     advisor_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     playbook_version: Mapped[str] = mapped_column(String(32))
     plan_synced_on: Mapped[date | None]

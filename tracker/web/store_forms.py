@@ -33,6 +33,7 @@ _WHOLE = (
     "inbound_buffer_days",
     "inspection_days",
     "orders_to_date",
+    "daily_order_limit",
 )
 _DECIMAL = ("chinese_share_percent",)
 _OPTIONAL = (
@@ -47,6 +48,7 @@ _OPTIONAL = (
     "inspection_days",
     "chinese_share_percent",
     "orders_to_date",
+    "daily_order_limit",
 )
 
 
