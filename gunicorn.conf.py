@@ -1,7 +1,7 @@
 """gunicorn settings for production: ``gunicorn -c gunicorn.conf.py`` (or plain ``gunicorn``
 from this folder, which reads this file by itself).
 
-Every value comes from the environment (README, "Production deployment"): TRACKER_BIND
+Every value comes from the environment (docs/deployment.md): TRACKER_BIND
 (127.0.0.1:8000), TRACKER_WEB_WORKERS (2 per core + 1), TRACKER_WEB_TIMEOUT (30 s),
 TRACKER_LOG_FORMAT and TRACKER_LOG_LEVEL; gunicorn's own flags and GUNICORN_CMD_ARGS
 still win over them. The web workers do not tick: TRACKER_SCHEDULER defaults to ``off``

@@ -57,17 +57,22 @@ def varied_profiles(
         entity = rng.choice(["CN", "CN", "HK", "US", market])
         opened_on = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 1200))
         known_end = rng.random() < 0.5
+        # Drawn in this order so a seed gives the same profiles as before.
+        model = rng.choice(["pop", "full_managed"])
+        chosen = tuple(rng.sample(categories, rng.randrange(0, 4)))
+        inspection_ends_on = (
+            opened_on + timedelta(days=rng.randrange(20, 90)) if known_end else None
+        )
+        chinese_share = rng.choice([None, 20.0, 40.0])
         profile = StoreProfile(
-            model=rng.choice(["pop", "full_managed"]),
+            model=model,
             market=market,
-            store_type=derive_store_type(entity, market),
+            store_type=derive_store_type(entity, catalog.markets[market], chinese_share),
             entity=entity,
             opened_on=opened_on,
-            categories=tuple(rng.sample(categories, rng.randrange(0, 4))),
-            inspection_ends_on=opened_on + timedelta(days=rng.randrange(20, 90))
-            if known_end
-            else None,
-            chinese_share_percent=rng.choice([None, 20.0, 40.0]),
+            categories=chosen,
+            inspection_ends_on=inspection_ends_on,
+            chinese_share_percent=chinese_share,
             followers=rng.randrange(0, 5000),
             freight_mode=rng.choice([None, "sea", "air"]),
         )

@@ -123,7 +123,7 @@ def test_the_template_lists_what_the_code_says(messages):
     ids = {_key(m) for m in template if m.id}
     missing, stale = set(messages) - ids, ids - set(messages)
     assert not (missing or stale), (
-        "messages.pot is out of date: run pybabel extract (README, Languages); "
+        "messages.pot is out of date: run pybabel extract (docs/languages.md); "
         f"missing {sorted(map(str, missing))[:10]}, stale {sorted(map(str, stale))[:10]}"
     )
 

@@ -1,4 +1,4 @@
-"""Production as the README describes it, for real: gunicorn with two workers and
+"""Production as docs/deployment.md describes it, for real: gunicorn with two workers and
 TRACKER_SCHEDULER=off, two ``tracker scheduler`` processes, PostgreSQL, secrets and
 settings from the environment, JSON logs.
 

@@ -1,4 +1,4 @@
-"""The template filters and globals that say things in the page's language (listed in README)."""
+"""The template filters and globals that say things in the page's language (docs/languages.md)."""
 
 from __future__ import annotations
 
