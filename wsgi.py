@@ -10,6 +10,6 @@ app = create_app()
 # With the scheduler on (the embedded default), this process ticks too. At scale,
 # run the web workers with TRACKER_SCHEDULER=off and `tracker scheduler` on its own.
 if app.config["TRACKER_SCHEDULER"] == "on":
-    from tracker.reminders.scheduler import build_scheduler
+    from tracker.scheduler.tick import build_scheduler
 
     build_scheduler(app, blocking=False).start()
