@@ -68,11 +68,11 @@ class ChecklistPreview:
             totals.setdefault(name, 0)
         return totals
 
-    def sentence(self) -> Phrase:
-        """One line a person reads before saving: "12 stores get 3 new tasks; 2 open tasks move"."""
+    def sentence_parts(self) -> list[Phrase]:
+        """What saving does, part by part: "12 stores change", "3 new tasks", ..."""
         totals = self.totals()
         if not totals["stores"]:
-            return phrase("No store's tasks change.")
+            return [phrase("No store's tasks change.")]
         parts = [phrase_plural("%(num)s store changes", "%(num)s stores change", totals["stores"])]
         if totals["added"]:
             parts.append(phrase_plural("%(num)s new task", "%(num)s new tasks", totals["added"]))
@@ -83,8 +83,8 @@ class ChecklistPreview:
         if totals["updated"]:
             parts.append(
                 phrase_plural(
-                    "%(num)s open task is reworded",
-                    "%(num)s open tasks are reworded",
+                    "%(num)s open task is updated",
+                    "%(num)s open tasks are updated",
                     totals["updated"],
                 )
             )
@@ -94,7 +94,11 @@ class ChecklistPreview:
                     "%(num)s open task retires", "%(num)s open tasks retire", totals["retired"]
                 )
             )
-        return phrase("%(parts)s.", parts="; ".join(str(part) for part in parts))
+        return parts
+
+    def sentence(self) -> str:
+        """The parts in one English line, for the API and the command line."""
+        return "; ".join(str(part) for part in self.sentence_parts()) + "."
 
     def to_json(self) -> dict[str, Any]:
         return {
