@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from tracker.auth.models import User
 from tracker.checklists.models import Checklist, ChecklistVersion
@@ -27,6 +27,7 @@ from tracker.plans.sync import (
     PlanChanges,
     PlannedChecklist,
     apply_plan_changes,
+    new_task_rows,
     plan_changes,
 )
 from tracker.playbook.catalog import Catalog
@@ -192,8 +193,18 @@ def apply_preview(
     preview: ChecklistPreview, *, actor: User | None, reason: str
 ) -> ChecklistPreview:
     """Apply each store's changes; flush, not commit."""
+    added: list[dict[str, Any]] = []
     for effect in preview.changed:
-        apply_plan_changes(effect.store, effect.changes, actor=actor, reason=reason)
+        apply_plan_changes(
+            effect.store, effect.changes, actor=actor, reason=reason, add_new=False, flush=False
+        )
+        added += new_task_rows(effect.store, effect.changes)
+    db.session.flush()
+    if added:
+        # Every store's new rows in one bulk INSERT (batched by the driver), not one per task.
+        # Rows whose JSON columns are empty are inserted apart: alike rows side by side.
+        added.sort(key=lambda values: tuple(value is None for value in values.values()))
+        db.session.execute(insert(Task), added)
     if preview.changed:
         check_gates([effect.store.id for effect in preview.changed])
     return preview

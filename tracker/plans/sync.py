@@ -233,7 +233,14 @@ def plan_changes(
     else:
         planning = catalog
     planning = with_entries(planning, (entry for item in mine for entry in item.entries))
-    plan = generate_plan(profile, planning, today=today, horizon_days=_ENGINE_HORIZON_DAYS)
+    plan = generate_plan(
+        profile,
+        planning,
+        today=today,
+        horizon_days=_ENGINE_HORIZON_DAYS,
+        # A checklist's entries are dated from the store and its peaks, never from stock-up.
+        stock_up=only is None,
+    )
     applicable = {task.key for task in plan.tasks}
     peaks = {(peak.key, peak.date) for peak in plan.peaks}
     if existing_tasks is None:
@@ -340,22 +347,42 @@ def _local_day(instant: datetime, zone: str) -> date:
     return instant.astimezone(ZoneInfo(zone)).date()
 
 
-def apply_plan_changes(
-    store: Store, changes: PlanChanges, *, actor: User | None, reason: str
-) -> PlanChanges:
-    """Apply a worked-out change to the store's task rows, logging each one; flush, not commit."""
+def new_task_rows(store: Store, changes: PlanChanges) -> list[dict[str, Any]]:
+    """The column values of the tasks a change adds, every row with the same columns."""
     version = changes.plan.playbook_version
-    for row in changes.added:
-        task = Task(
-            store=store,
-            key=row.key,
-            slot=row.slot,
-            origin="checklist" if is_checklist_key(row.key) else "playbook",
-            playbook_version=version,
-            status="open",
-            **(changes.starts_with.get(row.key, {}) | row.values),
-        )
-        db.session.add(task)
+    return [
+        {
+            "store_id": store.id,
+            "key": row.key,
+            "slot": row.slot,
+            "origin": "checklist" if is_checklist_key(row.key) else "playbook",
+            "playbook_version": version,
+            "status": "open",
+            "assignee_id": None,
+            **changes.starts_with.get(row.key, {}),
+            **row.values,
+        }
+        for row in changes.added
+    ]
+
+
+def apply_plan_changes(
+    store: Store,
+    changes: PlanChanges,
+    *,
+    actor: User | None,
+    reason: str,
+    add_new: bool = True,
+    flush: bool = True,
+) -> PlanChanges:
+    """Apply a worked-out change to the store's task rows, logging each one; flush, not commit.
+
+    ``add_new`` False leaves the new rows to the caller (who inserts many stores' at once, see
+    :func:`new_task_rows`); ``flush`` False leaves the flush to the caller too.
+    """
+    version = changes.plan.playbook_version
+    if add_new:
+        db.session.add_all(Task(**values) for values in new_task_rows(store, changes))
     for task, row in changes.revived:
         _set(task, row, version)
         task.status = "open"
@@ -386,7 +413,8 @@ def apply_plan_changes(
         store.playbook_version = version
         store.zone = changes.plan.store.timezone
         store.plan_synced_on = changes.plan.today
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return changes
 
 
