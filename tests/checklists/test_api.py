@@ -258,3 +258,15 @@ def test_peak_work_from_a_checklist_counts_in_the_peaks_readiness(as_manager, st
     complete(as_manager, tasks["sop.peak_sprint.extra"]["id"])
     unchanged = as_manager.get("/api/v1/readiness").get_json()[0]
     assert unchanged["next_peak"] == row["next_peak"]  # the opted-out task does not count
+
+
+def test_a_default_assignee_gets_each_new_task_and_an_unknown_one_is_refused(
+    as_manager, store, member
+):
+    body = live_prep()
+    body["entries"][1]["assignee_id"] = 9999
+    error = assert_error(as_manager.post("/api/v1/checklists", json=body), 400, "invalid")
+    assert error["field"] == "entries" and "9999" in error["message"]
+    body["entries"][1]["assignee_id"] = member.id
+    assert as_manager.post("/api/v1/checklists", json=body).status_code == 201
+    assert sop_tasks(as_manager, store.id)["sop.live_prep.script"]["assignee_id"] == member.id

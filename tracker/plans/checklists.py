@@ -120,11 +120,32 @@ def read_checklist(
     applies = {k: v for k, v in (body.get("applies_to") or {}).items() if v is not None}
     body["applies_to"] = applies
     spec = checklist_from_json(body)
+    _check_assignees(spec)
     try:
         checklist_entries(spec, catalog, version=version, where=where)
     except SeedError as error:
         raise _input_error(error, spec) from None
     return spec
+
+
+def _check_assignees(spec: ChecklistSpec) -> None:
+    """A default assignee is someone who can log in."""
+    wanted = {entry.assignee_id for entry in spec.entries if entry.assignee_id is not None}
+    if not wanted:
+        return
+    found = set(
+        db.session.scalars(select(User.id).where(User.id.in_(wanted), User.active.is_(True)))
+    )
+    for entry in spec.entries:
+        if entry.assignee_id is not None and entry.assignee_id not in found:
+            raise InputError.one(
+                "entries",
+                phrase(
+                    "entry '%(entry)s': %(problem)s",
+                    entry=entry.key,
+                    problem=phrase("no active person has the id %(id)s", id=entry.assignee_id),
+                ),
+            )
 
 
 def _input_error(error: SeedError, spec: ChecklistSpec) -> InputError:
