@@ -270,3 +270,22 @@ def test_a_default_assignee_gets_each_new_task_and_an_unknown_one_is_refused(
     body["entries"][1]["assignee_id"] = member.id
     assert as_manager.post("/api/v1/checklists", json=body).status_code == 201
     assert sop_tasks(as_manager, store.id)["sop.live_prep.script"]["assignee_id"] == member.id
+
+
+def test_an_overdue_checklist_task_reminds_its_assignee(as_manager, store, member, catalog):
+    from datetime import UTC, datetime, time
+
+    from tracker.reminders.models import Reminder
+    from tracker.tasks.reminders import queue_reminders
+
+    body = live_prep()
+    body["entries"][1].update(offset_days=9, assignee_id=member.id)  # due yesterday
+    assert as_manager.post("/api/v1/checklists", json=body).status_code == 201
+    task_id = sop_tasks(as_manager, store.id)["sop.live_prep.script"]["id"]
+    now = datetime.combine(datetime.now(UTC).date(), time(9, 30), UTC)
+    queue_reminders(catalog, now=now)
+    db.session.commit()
+    reminders = db.session.scalars(select(Reminder).where(Reminder.user_id == member.id)).all()
+    assert any(r.task_id == task_id or "Write the live script" in r.text for r in reminders), [
+        r.text for r in reminders
+    ]

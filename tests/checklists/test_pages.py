@@ -132,6 +132,14 @@ def test_copy_a_playbook_entry_into_a_checklist(client, login, manager, store):
     assert 'value="weekly_review"' in page
     assert task.title.split()[0] in page
 
+    saved, _, _ = save_checklist(live_prep(), get_catalog(), actor=manager)
+    db.session.commit()
+    detail = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    link = f"/checklists/{saved.id}/edit?add=health.weekly_review"
+    assert link in detail
+    edit = client.get(link).get_data(as_text=True)
+    assert 'value="weekly_review"' in edit and "Write the live script" in edit
+
 
 def test_deleting_retires_the_open_tasks(client, login, manager, store):
     saved, _, _ = save_checklist(live_prep(), get_catalog(), actor=manager)
