@@ -289,3 +289,18 @@ def test_an_overdue_checklist_task_reminds_its_assignee(as_manager, store, membe
     assert any(r.task_id == task_id or "Write the live script" in r.text for r in reminders), [
         r.text for r in reminders
     ]
+
+
+def test_a_checklist_key_cannot_change_and_a_store_dropped_from_its_list_loses_open_tasks(
+    as_manager, store, make_store, manager
+):
+    other = make_store(actor=manager, name="Second store", opened_on=days(-10))
+    created = as_manager.post("/api/v1/checklists", json=live_prep()).get_json()
+    assert created["preview"]["stores"] == 2
+    url = f"/api/v1/checklists/{created['id']}"
+    assert_error(as_manager.put(url, json=live_prep(key="renamed")), 400, "invalid", "key")
+    body = live_prep(applies_to={"store_ids": [store.id]})
+    saved = as_manager.put(url, json=body).get_json()
+    assert saved["preview"]["stores"] == 1 and saved["preview"]["retired"] >= 3
+    assert sop_tasks(as_manager, other.id) == {}
+    assert set(sop_tasks(as_manager, store.id)) >= {"sop.live_prep.script"}
