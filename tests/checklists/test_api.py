@@ -305,3 +305,21 @@ def test_a_checklist_key_cannot_change_and_a_store_dropped_from_its_list_loses_o
     assert by_store[other.id]["retired"] >= 3 and by_store[store.id]["retired"] == 0
     assert sop_tasks(as_manager, other.id) == {}
     assert set(sop_tasks(as_manager, store.id)) >= {"sop.live_prep.script"}
+
+
+def test_a_profile_edit_and_the_daily_roll_forward_keep_the_checklists_tasks(
+    as_manager, store, catalog
+):
+    from tracker.plans.sync import sync_plan
+
+    assert as_manager.post("/api/v1/checklists", json=live_prep()).status_code == 201
+    before = sop_tasks(as_manager, store.id)
+    changed = as_manager.patch(f"/api/v1/stores/{store.id}", json={"followers": 50})
+    assert changed.status_code == 200, changed.get_json()
+    assert sop_tasks(as_manager, store.id).keys() == before.keys()
+    db.session.rollback()
+    sync_plan(db.session.get(type(store), store.id), catalog, us_today(), reason="test")
+    db.session.commit()
+    after = sop_tasks(as_manager, store.id)
+    assert after.keys() == before.keys()
+    assert after["sop.live_prep.script"]["due_on"] == before["sop.live_prep.script"]["due_on"]

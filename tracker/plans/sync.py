@@ -8,6 +8,7 @@ custom tasks are never touched.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -77,16 +78,30 @@ class PlannedChecklist:
         return after_anchors(self.spec)
 
 
+# (the checklist as saved, its version, catalog version) -> the checklist checked and ready
+# to plan, or None when it no longer fits the seeds: the daily roll forward asks per store.
+_CHECKED: dict[tuple[str, int, str], PlannedChecklist | None] = {}
+_CHECKED_KEPT = 1024
+
+
 def active_checklists(catalog: Catalog) -> list[PlannedChecklist]:
     """Every checklist in use, ready to plan (one that no longer fits the seeds is left out)."""
     planned = []
     for row in db.session.scalars(
         select(Checklist).where(Checklist.retired_at.is_(None)).order_by(Checklist.key)
     ):
-        try:
-            planned.append(PlannedChecklist.of(row.spec(), row.version, catalog))
-        except SeedError:
-            continue  # e.g. a peak it named left the seeds; its open tasks stay as they are
+        key = (json.dumps(row.body(), sort_keys=True), row.version, catalog.version)
+        if key not in _CHECKED:
+            if len(_CHECKED) >= _CHECKED_KEPT:
+                _CHECKED.clear()
+            try:
+                _CHECKED[key] = PlannedChecklist.of(row.spec(), row.version, catalog)
+            except SeedError:
+                # e.g. a peak it named left the seeds; its open tasks stay as they are
+                _CHECKED[key] = None
+        found = _CHECKED[key]
+        if found is not None:
+            planned.append(found)
     return planned
 
 
