@@ -97,6 +97,7 @@ TAGS = {
     "lives": "Live streams, the cadence and hot-video take-overs.",
     "stock-up": "Product lines and the stock-up deadlines worked from them.",
     "readiness": "How ready each store is for onboarding and its coming peaks.",
+    "checklists": "The team's own checklists, planned in every matching store.",
     "description": "This description of the API.",
 }
 
@@ -104,7 +105,7 @@ _ERRORS = {
     400: "Bad input: the field at fault and every problem found (`errors`).",
     401: "No token, or a token that is unknown or revoked.",
     403: "The caller may not see or change this.",
-    404: "No such store, task, account or product line.",
+    404: "No such store, task, account, product line or checklist.",
 }
 _ERROR_RESPONSES = {400: "BadInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
 # The code each error status answers with.

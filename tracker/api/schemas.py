@@ -18,6 +18,7 @@ from marshmallow import Schema, fields, missing, validate
 
 from tracker.accounts.models import ACCOUNT_KINDS
 from tracker.accounts.schemas import AccountNew, AccountUnbind
+from tracker.checklists.schemas import ChecklistInput, SaveQuery
 from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
@@ -29,6 +30,7 @@ from tracker.tasks.models import ORIGINS, STATUSES
 from tracker.tasks.schemas import TaskChange, task_new
 
 # --- responses ---------------------------------------------------------------------------------
+# (checklist responses are below TaskOut)
 
 # Every key a response schema names is always present.
 _str = partial(fields.String, required=True)
@@ -177,6 +179,72 @@ class TaskOut(Schema):
     completed_at = _nullable(_instant)
     completed_by = _nullable(_str)
     playbook_version = _nullable(_str)
+    checklist_version = _nullable(_int)
+
+
+class ChecklistEntryOut(Schema):
+    key = _str()
+    title = _str()
+    description = _str()
+    phase = _str()
+    anchor = _str()
+    offset_days = _int()
+    recurrence = _nullable(_nested, RecurrenceOut)
+    depends_on = _list(fields.String())
+    critical = _bool()
+    assignee_id = _nullable(_int)
+    counts_for_readiness = _bool()
+
+
+class AppliesToOut(Schema):
+    model = fields.List(fields.String())
+    market = fields.List(fields.String())
+    store_type = fields.List(fields.String())
+    category = fields.List(fields.String())
+    store_ids = fields.List(fields.Integer())
+
+
+class ChecklistOut(Schema):
+    id = _int()
+    key = _str()
+    name = _str()
+    description = _str()
+    applies_to = _nested(AppliesToOut)
+    entries = _list(fields.Nested(ChecklistEntryOut))
+    version = _int()
+    updated_at = _instant()
+
+
+class StorePlanChangeOut(Schema):
+    store_id = _int()
+    name = _str()
+    added = _int()
+    moved = _int()
+    updated = _int()
+    retired = _int()
+    missed = _int()
+    done_untouched = _int()
+
+
+class ChecklistPreviewOut(Schema):
+    stores = _int(metadata={"description": "stores whose tasks change"})
+    matching_stores = _int()
+    added = _int()
+    moved = _int()
+    updated = _int()
+    retired = _int()
+    missed = _int()
+    done_untouched = _int()
+    text = _str()
+    changes = _list(fields.Nested(StorePlanChangeOut))
+
+
+class ChecklistSavedOut(Schema):
+    id = _nullable(_int, metadata={"description": "null for a dry run of a new checklist"})
+    version = _int()
+    applied = _bool()
+    preview = _nested(ChecklistPreviewOut)
+    checklist = _nullable(_nested, ChecklistOut)
 
 
 class HotVideoOut(Schema):
@@ -427,6 +495,14 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
         "ProductLineNew": _described(product_line_new(catalog), product_line_new.__doc__),
         "ProductLineChange": _described(product_line_change(catalog), product_line_change.__doc__),
         "ReadinessQuery": _described(readiness_query(catalog), readiness_query.__doc__),
+        "ChecklistNew": _described(
+            ChecklistInput(),
+            "A checklist: key, name, the stores it applies to (a missing list means any) and "
+            "its entries. Checked as the playbooks are: a cycle in depends_on, an unknown anchor "
+            "or peak, a step before opening that is not pre_launch, or a key used twice is "
+            "refused with the entry named.",
+        ),
+        "SaveQuery": _described(SaveQuery()),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from tracker.accounts.models import Account
 from tracker.activity.models import Activity
+from tracker.checklists.models import Checklist
 from tracker.clock import local_today
 from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog
@@ -74,7 +75,7 @@ def task_json(
         "peak": task.peak_key,
         "peak_date": task.peak_date.isoformat() if task.peak_date else None,
         "critical": task.critical,
-        "source": task.source,
+        "source": task_source(task),
         "origin": task.origin,
         "estimated": task.estimated,
         "assignee_id": task.assignee_id,
@@ -83,6 +84,7 @@ def task_json(
         "completed_at": task.completed_at.isoformat() if task.completed_at else None,
         "completed_by": task.completed_by.email if task.completed_by else None,
         "playbook_version": task.playbook_version,
+        "checklist_version": task.checklist_version,
     }
 
 
@@ -189,4 +191,20 @@ def _peak_json(peak: PeakScope) -> dict[str, Any]:
         "warmup_starts_on": peak.warmup_starts_on.isoformat() if peak.warmup_starts_on else None,
         **_scope_json(peak),
         "stock_up_overdue": peak.tally.stock_up_overdue,
+    }
+
+
+def task_source(task: Task) -> str:
+    """Where a task comes from: a guide's section, or the team's checklist and its version."""
+    if task.origin == "checklist":
+        return f"from checklist {task.source}, version {task.checklist_version}"
+    return task.source
+
+
+def checklist_json(checklist: Checklist) -> dict[str, Any]:
+    return {
+        "id": checklist.id,
+        "version": checklist.version,
+        "updated_at": checklist.updated_at.isoformat(),
+        **checklist.spec().to_json(),
     }

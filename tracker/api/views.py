@@ -16,6 +16,8 @@ from tracker.api.schemas import (
     AccountOut,
     ActivityOut,
     CadenceOut,
+    ChecklistOut,
+    ChecklistSavedOut,
     HotVideoTaskOut,
     LiveOut,
     ProductLineSavedOut,
@@ -28,6 +30,7 @@ from tracker.api.schemas import (
 from tracker.api.serialize import (
     account_json,
     activity_json,
+    checklist_json,
     line_json,
     live_json,
     readiness_json,
@@ -38,6 +41,7 @@ from tracker.api.serialize import (
 from tracker.auth.access import require_manager
 from tracker.auth.services import user_for_token
 from tracker.catalog import get_catalog
+from tracker.checklists.schemas import SaveQuery
 from tracker.clock import local_today
 from tracker.errors import (
     FieldError,
@@ -47,11 +51,13 @@ from tracker.errors import (
     RuleError,
     error_response,
     input_error_response,
+    load_input,
 )
 from tracker.extensions import db
 from tracker.lives import hot_videos
 from tracker.lives import services as live_services
 from tracker.lives.models import LiveSession
+from tracker.plans import checklists as plan_checklists
 from tracker.plans import stores as plan_stores
 from tracker.plans.stock_up import change_product_line
 from tracker.readiness.filters import parse_filters
@@ -434,3 +440,93 @@ def readiness() -> Response:
     catalog = get_catalog()
     rows = parse_filters(request.args, catalog).listed(g.api_user, catalog)
     return jsonify([readiness_json(row) for row in rows])
+
+
+# --- the team's own checklists -------------------------------------------------------------------
+
+
+def _dry_run() -> bool:
+    query = load_input(SaveQuery(), request.args.to_dict())
+    return query["dry_run"] in ("1", "true")
+
+
+def _saved(checklist: Any, version: int, preview: Any, *, applied: bool) -> dict[str, Any]:
+    return {
+        "id": checklist.id if checklist is not None else None,
+        "version": version,
+        "applied": applied,
+        "preview": preview.to_json(),
+        "checklist": checklist_json(checklist) if checklist is not None and applied else None,
+    }
+
+
+@bp.get("/checklists")
+@documented(response=ChecklistOut(many=True), tag="checklists")
+def list_checklists() -> Response:
+    """List the company's checklists (anyone may read them)."""
+    return jsonify([checklist_json(c) for c in plan_checklists.list_checklists()])
+
+
+@bp.post("/checklists")
+@documented(
+    response=ChecklistSavedOut,
+    status=201,
+    body="ChecklistNew",
+    query="SaveQuery",
+    manager_only=True,
+    refusals=("checklist_exists",),
+    tag="checklists",
+)
+def create_checklist() -> Any:
+    """Create a checklist; matching stores get its tasks (managers only)."""
+    require_manager(g.api_user)
+    dry_run = _dry_run()
+    checklist, version, preview = plan_checklists.save_checklist(
+        _body(), get_catalog(), actor=g.api_user, dry_run=dry_run
+    )
+    if dry_run:
+        db.session.rollback()
+        return jsonify(_saved(None, version, preview, applied=False))
+    db.session.commit()
+    return jsonify(_saved(checklist, version, preview, applied=True)), 201
+
+
+@bp.get("/checklists/<int:checklist_id>")
+@documented(response=ChecklistOut, tag="checklists")
+def get_checklist(checklist_id: int) -> Response:
+    """Show one checklist as it stands (its latest version)."""
+    return jsonify(checklist_json(plan_checklists.get_checklist(checklist_id)))
+
+
+@bp.put("/checklists/<int:checklist_id>")
+@documented(
+    response=ChecklistSavedOut,
+    body="ChecklistNew",
+    query="SaveQuery",
+    manager_only=True,
+    tag="checklists",
+)
+def replace_checklist(checklist_id: int) -> Response:
+    """Save a new version and apply it (``dry_run=1``: only preview); done tasks stay."""
+    require_manager(g.api_user)
+    dry_run = _dry_run()
+    current = plan_checklists.get_checklist(checklist_id)
+    saved, version, preview = plan_checklists.save_checklist(
+        _body(), get_catalog(), actor=g.api_user, checklist=current, dry_run=dry_run
+    )
+    if dry_run:
+        db.session.rollback()
+        return jsonify(_saved(saved, version, preview, applied=False))
+    db.session.commit()
+    return jsonify(_saved(saved, version, preview, applied=True))
+
+
+@bp.delete("/checklists/<int:checklist_id>")
+@documented(response=ChecklistSavedOut, manager_only=True, tag="checklists")
+def delete_checklist(checklist_id: int) -> Response:
+    """Delete a checklist: its open tasks retire; done tasks and its versions stay."""
+    require_manager(g.api_user)
+    checklist = plan_checklists.get_checklist(checklist_id)
+    preview = plan_checklists.delete_checklist(checklist, get_catalog(), actor=g.api_user)
+    db.session.commit()
+    return jsonify(_saved(checklist, checklist.version, preview, applied=True))

@@ -206,6 +206,8 @@ def gate_reason(task: Any) -> str:
     """Why a task is gated, in the current language (empty when it has no gate)."""
     gate = getattr(task, "gate", None) or {}
     english = gate.get("reason", "")
+    if getattr(task, "origin", None) == "checklist" and english:
+        return gettext("Waits for the steps before it.")
     _, text = _entry_for(task)
     if text is None or text.gate_reason is None:
         return english

@@ -8,20 +8,32 @@ custom tasks are never touched.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
+from tracker.checklists.models import Checklist
 from tracker.clock import local_today
 from tracker.extensions import db
-from tracker.playbook.catalog import Catalog
+from tracker.playbook.catalog import Catalog, Entry
+from tracker.playbook.checklists import PREFIX as CHECKLIST_PREFIX
+from tracker.playbook.checklists import Checklist as ChecklistSpec
+from tracker.playbook.checklists import (
+    after_anchors,
+    checklist_entries,
+    with_entries,
+)
 from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import Plan, PlannedTask, generate_plan, peak_slot
 from tracker.playbook.profile import StoreProfile
+from tracker.playbook.seeds import SeedError
 from tracker.stockup.services import stock_up_overrides
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
@@ -49,6 +61,54 @@ class PlannedRow:
         return (self.key, self.slot)
 
 
+@dataclass(frozen=True)
+class PlannedChecklist:
+    """A saved checklist as the plan takes it: its entries, checked against the catalog."""
+
+    spec: ChecklistSpec
+    version: int
+    entries: tuple[Entry, ...]
+
+    @classmethod
+    def of(cls, spec: ChecklistSpec, version: int, catalog: Catalog) -> PlannedChecklist:
+        return cls(spec, version, checklist_entries(spec, catalog, version=version))
+
+    @property
+    def after(self) -> dict[str, tuple[str, int]]:
+        return after_anchors(self.spec)
+
+
+# (the checklist as saved, its version, catalog version) -> the checklist checked and ready
+# to plan, or None when it no longer fits the seeds: the daily roll forward asks per store.
+_CHECKED: dict[tuple[str, int, str], PlannedChecklist | None] = {}
+_CHECKED_KEPT = 1024
+
+
+def active_checklists(catalog: Catalog) -> list[PlannedChecklist]:
+    """Every checklist in use, ready to plan (one that no longer fits the seeds is left out)."""
+    planned = []
+    for row in db.session.scalars(
+        select(Checklist).where(Checklist.retired_at.is_(None)).order_by(Checklist.key)
+    ):
+        key = (json.dumps(row.body(), sort_keys=True), row.version, catalog.version)
+        if key not in _CHECKED:
+            if len(_CHECKED) >= _CHECKED_KEPT:
+                _CHECKED.clear()
+            try:
+                _CHECKED[key] = PlannedChecklist.of(row.spec(), row.version, catalog)
+            except SeedError:
+                # e.g. a peak it named left the seeds; its open tasks stay as they are
+                _CHECKED[key] = None
+        found = _CHECKED[key]
+        if found is not None:
+            planned.append(found)
+    return planned
+
+
+def is_checklist_key(key: str) -> bool:
+    return key.startswith(f"{CHECKLIST_PREFIX}.")
+
+
 @dataclass
 class Move:
     """An open task whose values change; ``due_before`` differs when its date moves."""
@@ -73,6 +133,11 @@ class PlanChanges:
     retired: list[Task] = field(default_factory=list)
     missed: list[Task] = field(default_factory=list)
     kept_done: int = 0
+    # Values a new task starts with but a later plan never changes (a checklist's assignee).
+    starts_with: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Only some of the store's work was compared (one checklist's): the plan is not
+    # rolled forward by applying it.
+    partial: bool = False
 
     @property
     def moved(self) -> list[Move]:
@@ -152,24 +217,63 @@ def _with_stock_up_plan(
     return adjusted
 
 
-def plan_changes(store: Store, profile: StoreProfile, catalog: Catalog, today: date) -> PlanChanges:
-    """Work out, without changing anything, what ``profile`` would do to the store's tasks."""
-    plan = generate_plan(profile, catalog, today=today, horizon_days=_ENGINE_HORIZON_DAYS)
+def plan_changes(
+    store: Store,
+    profile: StoreProfile,
+    catalog: Catalog,
+    today: date,
+    *,
+    checklists: Sequence[PlannedChecklist] | None = None,
+    only: str | None = None,
+    existing_tasks: Sequence[Task] | None = None,
+    done_on: Mapping[tuple[str, str], date] | None = None,
+) -> PlanChanges:
+    """Work out, without changing anything, what ``profile`` would do to the store's tasks.
+
+    Playbook work and the checklists' (``checklists``: those in use when not given) are
+    planned together. ``only`` limits the comparison to the tasks whose key starts with it
+    (one checklist's, when it is saved); ``existing_tasks`` and ``done_on`` are those rows
+    and the days their steps were done, when the caller has read them for many stores.
+    """
+    if checklists is None:
+        checklists = active_checklists(catalog)
+    mine = [item for item in checklists if item.spec.applies_to_store(store.id)]
+    if only is not None:
+        # Only this checklist's work: plan its entries and the playbook entries they name.
+        named = {key for item in mine for entry in item.entries for key in entry.depends_on}
+        base = [entry for entry in catalog.entries if entry.key in named]
+        from dataclasses import replace
+
+        planning = replace(catalog, entries=tuple(base))
+    else:
+        planning = catalog
+    planning = with_entries(planning, (entry for item in mine for entry in item.entries))
+    plan = generate_plan(
+        profile,
+        planning,
+        today=today,
+        horizon_days=_ENGINE_HORIZON_DAYS,
+        # A checklist's entries are dated from the store and its peaks, never from stock-up.
+        stock_up=only is None,
+    )
     applicable = {task.key for task in plan.tasks}
     peaks = {(peak.key, peak.date) for peak in plan.peaks}
-    existing = (
-        {
-            (task.key, task.slot): task
-            for task in db.session.scalars(
-                select(Task).where(Task.store_id == store.id, Task.origin == "playbook")
-            )
-        }
-        if store.id is not None
-        else {}
-    )
+    if existing_tasks is None:
+        query = select(Task).where(
+            Task.store_id == store.id, Task.origin.in_(("playbook", "checklist"))
+        )
+        if only is not None:
+            query = query.where(Task.key.startswith(only, autoescape=True))
+        existing_tasks = list(db.session.scalars(query)) if store.id is not None else []
+    existing = {(task.key, task.slot): task for task in existing_tasks}
 
-    changes = PlanChanges(plan)
-    rows = _with_stock_up_plan(planned_rows(plan, today), store, profile, catalog, today)
+    changes = PlanChanges(plan, partial=only is not None)
+    rows = planned_rows(plan, today)
+    if only is None:
+        rows = _with_stock_up_plan(rows, store, profile, planning, today)
+    else:
+        rows = [row for row in rows if row.key.startswith(only)]
+    rows = _with_checklist_values(rows, mine, existing, store, done_on, changes)
     wanted: set[tuple[str, str]] = set()
     peak_horizon = today + timedelta(days=PEAK_HORIZON_DAYS)
     for row in rows:
@@ -209,22 +313,91 @@ def plan_changes(store: Store, profile: StoreProfile, catalog: Catalog, today: d
     return changes
 
 
-def apply_plan_changes(
-    store: Store, changes: PlanChanges, *, actor: User | None, reason: str
-) -> PlanChanges:
-    """Apply a worked-out change to the store's task rows, logging each one; flush, not commit."""
+def _with_checklist_values(
+    rows: list[PlannedRow],
+    checklists: Sequence[PlannedChecklist],
+    existing: Mapping[tuple[str, str], Task],
+    store: Store,
+    done_on: Mapping[tuple[str, str], date] | None,
+    changes: PlanChanges,
+) -> list[PlannedRow]:
+    """Give checklist rows their version, readiness flag and, once the step they follow is
+    done, the day it was done plus their offset; note each new task's default assignee."""
+    by_key: dict[str, tuple[PlannedChecklist, Any]] = {}
+    after: dict[str, tuple[str, int]] = {}
+    for item in checklists:
+        for entry in item.spec.entries:
+            by_key[item.spec.task_key(entry.key)] = (item, entry)
+        after.update(item.after)
+    if done_on is None:
+        done_on = {}
+        if after and store.id is not None:
+            done_on = {
+                identity: _local_day(task.completed_at, store.zone)
+                for identity, task in existing.items()
+                if task.status == "done" and task.completed_at is not None
+            }
+    adjusted = []
+    for row in rows:
+        values = row.values | {"checklist_version": None, "counts_for_readiness": True}
+        found = by_key.get(row.key)
+        if found is not None:
+            item, entry = found
+            values |= {
+                "checklist_version": item.version,
+                "counts_for_readiness": entry.counts_for_readiness,
+            }
+            follows = after.get(row.key)
+            done = done_on.get((follows[0], row.slot)) if follows else None
+            if follows and done is not None:
+                values["due_on"] = done + timedelta(days=follows[1])
+                values["estimated"] = False
+            if entry.assignee_id is not None:
+                changes.starts_with[row.key] = {"assignee_id": entry.assignee_id}
+        adjusted.append(PlannedRow(row.key, row.slot, values))
+    return adjusted
+
+
+def _local_day(instant: datetime, zone: str) -> date:
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
+def new_task_rows(store: Store, changes: PlanChanges) -> list[dict[str, Any]]:
+    """The column values of the tasks a change adds, every row with the same columns."""
     version = changes.plan.playbook_version
-    for row in changes.added:
-        task = Task(
-            store=store,
-            key=row.key,
-            slot=row.slot,
-            origin="playbook",
-            playbook_version=version,
-            status="open",
+    return [
+        {
+            "store_id": store.id,
+            "key": row.key,
+            "slot": row.slot,
+            "origin": "checklist" if is_checklist_key(row.key) else "playbook",
+            "playbook_version": version,
+            "status": "open",
+            "assignee_id": None,
+            **changes.starts_with.get(row.key, {}),
             **row.values,
-        )
-        db.session.add(task)
+        }
+        for row in changes.added
+    ]
+
+
+def apply_plan_changes(
+    store: Store,
+    changes: PlanChanges,
+    *,
+    actor: User | None,
+    reason: str,
+    add_new: bool = True,
+    flush: bool = True,
+) -> PlanChanges:
+    """Apply a worked-out change to the store's task rows, logging each one; flush, not commit.
+
+    ``add_new`` False leaves the new rows to the caller (who inserts many stores' at once, see
+    :func:`new_task_rows`); ``flush`` False leaves the flush to the caller too.
+    """
+    version = changes.plan.playbook_version
+    if add_new:
+        db.session.add_all(Task(**values) for values in new_task_rows(store, changes))
     for task, row in changes.revived:
         _set(task, row, version)
         task.status = "open"
@@ -251,10 +424,12 @@ def apply_plan_changes(
         )
     for task in changes.missed:
         task.status = "missed"
-    store.playbook_version = version
-    store.zone = changes.plan.store.timezone
-    store.plan_synced_on = changes.plan.today
-    db.session.flush()
+    if not changes.partial:
+        store.playbook_version = version
+        store.zone = changes.plan.store.timezone
+        store.plan_synced_on = changes.plan.today
+    if flush:
+        db.session.flush()
     return changes
 
 

@@ -419,10 +419,30 @@ def _follow(
 # --- Calendar -------------------------------------------------------------------------------
 
 
+# (id of the rules, market, year, store type) -> (the rules, their peaks that year): plans for
+# many stores of one market ask for the same years again and again.
+_YEARS: dict[tuple[int, str, int, str | None], tuple[Mapping[str, PeakRule], tuple[Peak, ...]]] = {}
+_YEARS_KEPT = 4096
+
+
 def peaks_in_year(
     rules: Mapping[str, PeakRule], market: str, year: int, *, store_type: str | None = None
 ) -> list[Peak]:
     """List the peaks of a market that fall in a Gregorian year, by date."""
+    key = (id(rules), market, year, store_type)
+    kept = _YEARS.get(key)
+    if kept is not None and kept[0] is rules:
+        return list(kept[1])
+    peaks = _peaks_in_year(rules, market, year, store_type)
+    if len(_YEARS) >= _YEARS_KEPT:
+        _YEARS.clear()
+    _YEARS[key] = (rules, tuple(peaks))
+    return peaks
+
+
+def _peaks_in_year(
+    rules: Mapping[str, PeakRule], market: str, year: int, store_type: str | None
+) -> list[Peak]:
     if year not in SUPPORTED_YEARS:
         raise ValueError(
             f"year {year} is outside the peak calendar: it covers "

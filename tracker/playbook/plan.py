@@ -274,8 +274,13 @@ def generate_plan(
     *,
     today: date,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
+    stock_up: bool = True,
 ) -> Plan:
-    """Build the store's plan: every applicable playbook entry, dated, up to the horizon."""
+    """Build the store's plan: every applicable playbook entry, dated, up to the horizon.
+
+    ``stock_up`` False leaves out the stock-up deadlines (and the entries dated from them):
+    for planning work that is dated from the store and its peaks only, faster.
+    """
     store = resolve_profile(profile, catalog)
     horizon_ends_on = today + timedelta(days=horizon_days)
     warnings = check_eligibility(profile, catalog)
@@ -293,8 +298,8 @@ def generate_plan(
     }
 
     peaks = _peaks_for(catalog, store, today, horizon_ends_on)
-    stock_up = _stock_up_for(catalog, store, peaks)
-    deadlines_by_peak = {(d.peak.key, d.peak.date): d for d in stock_up}
+    stock_up_plan = _stock_up_for(catalog, store, peaks) if stock_up else []
+    deadlines_by_peak = {(d.peak.key, d.peak.date): d for d in stock_up_plan}
 
     tasks: list[PlannedTask] = []
     missed: dict[tuple[str, date], list[str]] = {}
@@ -406,7 +411,9 @@ def generate_plan(
         warnings=tuple(warnings),
         tasks=tuple(tasks),
         # The stock-up plan is for sales peaks; spring stock is dated by its own tasks.
-        stock_up=tuple(d for d in stock_up if d.peak.stock_up and d.order_by <= horizon_ends_on),
+        stock_up=tuple(
+            d for d in stock_up_plan if d.peak.stock_up and d.order_by <= horizon_ends_on
+        ),
         peaks=tuple(p for p in peaks if p.date <= horizon_ends_on),
         playbook_version=catalog.version,
         phase_names={key: phase.name for key, phase in catalog.phases.items()},

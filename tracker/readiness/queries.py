@@ -167,7 +167,10 @@ def portfolio(
 
     stock_up = Task.key.in_(sorted(catalog.stock_up_keys))
     peak_work = and_(
-        Task.peak_key.is_not(None), Task.due_on <= Task.peak_date, Task.peak_date >= today
+        Task.peak_key.is_not(None),
+        Task.due_on <= Task.peak_date,
+        Task.peak_date >= today,
+        Task.counts_for_readiness,
     )
     peak_rows: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(

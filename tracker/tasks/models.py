@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
@@ -19,7 +19,7 @@ from tracker.stores.models import Store
 # ``retired``: no longer applies to the store's profile; ``missed``: an
 # occurrence of a recurring task that passed undone. Neither shows as work.
 STATUSES = ("open", "done", "retired", "missed")
-ORIGINS = ("playbook", "custom", "trigger")
+ORIGINS = ("playbook", "custom", "trigger", "checklist")
 
 
 class Task(Model):
@@ -65,6 +65,10 @@ class Task(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_url: Mapped[str | None] = mapped_column(String(500))
     playbook_version: Mapped[str | None] = mapped_column(String(32))
+    # A checklist's task: the checklist version it was last planned from.
+    checklist_version: Mapped[int | None]
+    # Peak work that counts toward the peak's readiness (a checklist entry may opt out).
+    counts_for_readiness: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

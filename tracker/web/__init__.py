@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         accounts,
         auth,
         calendar,
+        checklists,
         errors,
         home,
         language,
@@ -23,7 +24,18 @@ def init_app(app: Flask) -> None:
         tasks,
     )
 
-    for area in (home, auth, stores, tasks, reminders, accounts, lives, stockup, readiness):
+    for area in (
+        home,
+        auth,
+        stores,
+        tasks,
+        reminders,
+        accounts,
+        lives,
+        stockup,
+        readiness,
+        checklists,
+    ):
         app.register_blueprint(area.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(language.bp)

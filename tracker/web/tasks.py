@@ -16,6 +16,7 @@ from tracker.clock import local_today
 from tracker.errors import InputError, RuleError
 from tracker.extensions import db
 from tracker.i18n.text import localize
+from tracker.plans.checklists import list_checklists
 from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
@@ -79,6 +80,8 @@ def _render_detail(
         .order_by(Activity.id.desc())
     ).all()
     context: dict[str, Any] = {"form": form} if form is not None else {}
+    if task.origin == "playbook" and current_user.is_manager:
+        context["checklists"] = list_checklists()  # "copy into" one of them
     return render_template(
         "tasks/detail.html",
         task=task,
