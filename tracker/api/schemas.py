@@ -26,7 +26,7 @@ from tracker.readiness.filters import readiness_query
 from tracker.stockup.schemas import product_line_change, product_line_new
 from tracker.stores.schemas import store_change, store_new
 from tracker.tasks.models import ORIGINS, STATUSES
-from tracker.tasks.schemas import TaskChange, task_new
+from tracker.tasks.schemas import CommentNew, TaskBulk, TaskChange, TaskQuery, task_new
 
 # --- responses ---------------------------------------------------------------------------------
 
@@ -177,6 +177,39 @@ class TaskOut(Schema):
     completed_at = _nullable(_instant)
     completed_by = _nullable(_str)
     playbook_version = _nullable(_str)
+
+
+class TaskPageOut(Schema):
+    """One page of a task list; ``next_cursor`` asks for the next (null: this is the last)."""
+
+    items = _list(fields.Nested(TaskOut))
+    next_cursor = _nullable(_str)
+
+
+class BulkProblemOut(Schema):
+    code = _str(validate=validate.Length(min=1))
+    message = _str(validate=validate.Length(min=1))
+
+
+class BulkResultOut(Schema):
+    """One task of a bulk action: its status now, or the error that refused it."""
+
+    id = _int()
+    status = fields.String(validate=validate.OneOf(("locked", *STATUSES)))
+    error = fields.Nested(BulkProblemOut)
+
+
+class BulkOut(Schema):
+    results = _list(fields.Nested(BulkResultOut))
+
+
+class CommentOut(Schema):
+    id = _int()
+    task_id = _int()
+    body = _str()
+    by = _nullable(_str, metadata={"description": "e-mail of who wrote it"})
+    at = _instant()
+    mentioned = _list(fields.String(), metadata={"description": "e-mails of the people @named"})
 
 
 class HotVideoOut(Schema):
@@ -420,6 +453,9 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
         ),
         "TaskNew": _described(task_new(catalog), task_new.__doc__),
         "TaskChange": _described(TaskChange()),
+        "TaskQuery": _described(TaskQuery()),
+        "TaskBulk": _described(TaskBulk()),
+        "CommentNew": _described(CommentNew()),
         "AccountNew": _described(AccountNew()),
         "AccountUnbind": _described(AccountUnbind()),
         "LiveNew": _described(LiveNew()),

@@ -15,7 +15,9 @@ from tracker.api.openapi import documented, openapi_spec
 from tracker.api.schemas import (
     AccountOut,
     ActivityOut,
+    BulkOut,
     CadenceOut,
+    CommentOut,
     HotVideoTaskOut,
     LiveOut,
     ProductLineSavedOut,
@@ -24,11 +26,14 @@ from tracker.api.schemas import (
     StoreChangedOut,
     StoreOut,
     TaskOut,
+    TaskPageOut,
 )
 from tracker.api.serialize import (
     account_json,
     activity_json,
+    comment_json,
     line_json,
+    listed_json,
     live_json,
     readiness_json,
     store_json,
@@ -61,7 +66,8 @@ from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import EligibilityOverride, Store
 from tracker.tasks import services as task_services
 from tracker.tasks.access import task_for
-from tracker.tasks.models import Task
+from tracker.tasks.listing import find_tasks, parse_task_query
+from tracker.tasks.models import Task, TaskComment
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Answered without a token: the description, for fuzzers and client generators.
@@ -376,6 +382,58 @@ def get_cadence(store_id: int) -> Response:
     return jsonify(live_services.cadence(store, get_catalog()).to_json())
 
 
+@bp.get("/tasks")
+@documented(response=TaskPageOut, query="TaskQuery", tag="tasks")
+def search_tasks() -> Response:
+    """Find tasks across the caller's stores (filters, text search), a page at a time."""
+    filters, limit, after = parse_task_query(request.args)
+    page = find_tasks(g.api_user, filters, limit=limit, after=after)
+    return jsonify(
+        {"items": [listed_json(item) for item in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@bp.post("/tasks/bulk")
+@documented(response=BulkOut, body="TaskBulk", tag="tasks")
+def bulk_tasks() -> Response:
+    """Tick off, reopen or assign several tasks; each answers with its status or its refusal."""
+    results = task_services.act_on_tasks(_body(), g.api_user)
+    db.session.commit()
+    answers: list[dict[str, Any]] = []
+    for result in results:
+        if result.task is None:
+            answers.append(
+                {"id": result.task_id, "error": {"code": result.code, "message": result.message}}
+            )
+        else:
+            answers.append({"id": result.task_id, "status": task_json(result.task)["status"]})
+    return jsonify({"results": answers})
+
+
+@bp.get("/tasks/<int:task_id>/comments")
+@documented(response=CommentOut(many=True), tag="tasks")
+def list_comments(task_id: int) -> Response:
+    """List the task's comments, oldest first."""
+    task = task_for(g.api_user, task_id)
+    comments = db.session.scalars(
+        select(TaskComment)
+        .where(TaskComment.task_id == task.id)
+        .options(selectinload(TaskComment.author))
+        .order_by(TaskComment.id)
+    ).all()
+    return jsonify([comment_json(comment) for comment in comments])
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+@documented(response=CommentOut, status=201, body="CommentNew", tag="tasks")
+def add_comment(task_id: int) -> Any:
+    """Comment on a task; each person @mentioned is reminded."""
+    task = task_for(g.api_user, task_id)
+    comment, mentioned = task_services.add_comment(task, _body(), g.api_user)
+    db.session.commit()
+    return jsonify(comment_json(comment, [person.email for person in mentioned])), 201
+
+
 @bp.get("/tasks/<int:task_id>")
 @documented(response=TaskOut, tag="tasks")
 def get_task(task_id: int) -> Response:
@@ -386,7 +444,7 @@ def get_task(task_id: int) -> Response:
 @bp.patch("/tasks/<int:task_id>")
 @documented(response=TaskOut, body="TaskChange", tag="tasks")
 def update_task(task_id: int) -> Response:
-    """Assign the task, or set its note and evidence link."""
+    """Assign the task, move its due date (kept by regeneration), or set its note and link."""
     task = task_for(g.api_user, task_id)
     task_services.change_task(task, _body(), g.api_user)
     db.session.commit()
