@@ -43,7 +43,25 @@ class TaskFilters:
 
     @property
     def narrowed(self) -> bool:
-        return self != TaskFilters(store_id=self.store_id)
+        """Whether anything but the store is chosen."""
+        return self != TaskFilters(store_id=self.store_id, due_by=self.due_by)
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as a page's query arguments (``TaskQuery`` names), to keep in links."""
+        args: dict[str, str] = {}
+        if self.q:
+            args["q"] = self.q
+        if self.assignee is not None:
+            args["assignee"] = str(self.assignee)
+        if len(self.statuses) == 1:
+            args["status"] = next(iter(self.statuses))
+        elif self.statuses == SHOWN - {"done"}:
+            args["hide_done"] = "true"
+        if self.critical is not None:
+            args["critical"] = "true" if self.critical else "false"
+        if self.due_before is not None:
+            args["due_before"] = self.due_before.isoformat()
+        return args
 
 
 @dataclass
@@ -65,16 +83,28 @@ class TaskPage:
     next_cursor: str | None = None
 
 
-def parse_task_query(args: Mapping[str, Any]) -> tuple[TaskFilters, int, tuple[date, int] | None]:
-    """Read a task list's query string (``TaskQuery``): the filters, page size and cursor."""
-    values = load_input(TaskQuery(), dict(args))
+def parse_task_query(
+    args: Mapping[str, Any], *, form: bool = False
+) -> tuple[TaskFilters, int, tuple[date, int] | None]:
+    """Read a task list's query string (``TaskQuery``): the filters, page size and cursor.
+
+    A page's filter ``form`` leaves a choice out as an empty value, and its other query
+    arguments are the page's own.
+    """
+    schema = TaskQuery()
+    if form:
+        args = {k: v for k, v in args.items() if k in schema.fields and v != ""}
+    values = load_input(schema, dict(args))
     status = values.get("status")
     critical = values.get("critical")
+    statuses = frozenset({status}) if status else SHOWN
+    if values.get("hide_done") == "true":
+        statuses -= {"done"}
     filters = TaskFilters(
         q=values.get("q", ""),
         store_id=values.get("store_id"),
         assignee=values.get("assignee"),
-        statuses=frozenset({status}) if status else SHOWN,
+        statuses=statuses,
         critical=None if critical is None else critical == "true",
         due_before=values.get("due_before"),
     )
@@ -191,3 +221,11 @@ def _with_locks(tasks: Sequence[Task]) -> list[ListedTask]:
         )
         listed.append(ListedTask(task, reasons, today))
     return listed
+
+
+def people_to_hand_to(actor: User) -> list[User]:
+    """Whom ``actor`` may give tasks to across stores: everyone active for a manager, else
+    themselves (each task's own store is checked when it is given)."""
+    if not actor.is_manager:
+        return [actor]
+    return list(db.session.scalars(select(User).where(User.active).order_by(User.name, User.email)))

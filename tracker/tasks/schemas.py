@@ -14,6 +14,7 @@ from tracker.playbook.fields import (
     Input,
     Length,
     Link,
+    OptionalDay,
     PersonId,
     Text,
     Whole,
@@ -40,9 +41,8 @@ class _TaskNew(Input):
 
     title = Text(TITLE_MAX, required=True)
     description = Text(TEXT_MAX)
-    due_on = Day(
+    due_on = OptionalDay(
         PLANNABLE_YEARS,
-        optional=True,
         load_default=None,
         metadata={"description": "the store's today when left out, null or empty"},
     )
@@ -136,6 +136,7 @@ class TaskQuery(Input):
         metadata={"description": "left out: open, locked and done (not retired or missed)"},
     )
     critical = Choice(("true", "false"), metadata={"description": "only critical (or not) tasks"})
+    hide_done = Choice(("true", "false"), metadata={"description": "true: leave done tasks out"})
     due_before = Day(PLANNABLE_YEARS, metadata={"description": "due strictly before this day"})
     limit = WholeText(1, PAGE_MAX, metadata={"description": f"at most this many ({PAGE_DEFAULT})"})
     cursor = Text(
