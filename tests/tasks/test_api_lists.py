@@ -283,3 +283,8 @@ def test_a_task_added_without_a_due_date_is_due_on_the_stores_today(as_manager, 
     assert isinstance(date.fromisoformat(response.get_json()["due_on"]), date)
     db.session.rollback()
     assert db.session.scalar(select(Task).where(Task.title == "Quick one")) is not None
+
+
+def test_ids_no_column_can_hold_find_nothing_rather_than_fail(as_manager, store):
+    for query in ({"store_id": "2147483648"}, {"assignee": "99999999999"}):
+        assert listed(as_manager, **query) == {"items": [], "next_cursor": None}

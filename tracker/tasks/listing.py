@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
 from tracker.clock import local_today
+from tracker.columns import MAX_ID
 from tracker.errors import InputError, load_input
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
@@ -123,7 +124,10 @@ def decode_cursor(cursor: str) -> tuple[date, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         day, _, task_id = raw.partition(".")
-        return date.fromisoformat(day), int(task_id)
+        found = date.fromisoformat(day), int(task_id)
+        if not 0 < found[1] <= MAX_ID:
+            raise ValueError(task_id)
+        return found
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InputError.one(
             "cursor", phrase("is not a cursor this list gave; start again without it")
@@ -138,14 +142,19 @@ def _conditions(user: User, filters: TaskFilters) -> Select[Task]:
         Task.store_id.in_(select(visible_stores(user).subquery().c.id)),
         Task.status.in_(sorted(stored)) if stored else false(),
     )
+    # An id no column can hold matches nothing (and the database is not asked to compare it).
     if filters.store_id is not None:
-        query = query.where(Task.store_id == filters.store_id)
+        query = query.where(
+            Task.store_id == filters.store_id if filters.store_id <= MAX_ID else false()
+        )
     if filters.assignee == "me":
         query = query.where(Task.assignee_id == user.id)
     elif filters.assignee == "none":
         query = query.where(Task.assignee_id.is_(None))
     elif isinstance(filters.assignee, int):
-        query = query.where(Task.assignee_id == filters.assignee)
+        query = query.where(
+            Task.assignee_id == filters.assignee if filters.assignee <= MAX_ID else false()
+        )
     if filters.critical is not None:
         query = query.where(Task.critical.is_(filters.critical))
     if filters.due_before is not None:
