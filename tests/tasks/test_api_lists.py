@@ -288,3 +288,48 @@ def test_a_task_added_without_a_due_date_is_due_on_the_stores_today(as_manager, 
 def test_ids_no_column_can_hold_find_nothing_rather_than_fail(as_manager, store):
     for query in ({"store_id": "2147483648"}, {"assignee": "99999999999"}):
         assert listed(as_manager, **query) == {"items": [], "next_cursor": None}
+
+
+# --- the plain lists, paged on request ----------------------------------------------------------
+
+
+def _follow(api, path: str, limit: int) -> tuple[list[Any], int]:
+    """Every row of a plain list, page by page through its Link headers; and the page count."""
+    rows, pages, url = [], 0, f"{path}?limit={limit}"
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200, response.get_json()
+        rows += response.get_json()
+        pages += 1
+        link = response.headers.get("Link")
+        url = link.split(">")[0].lstrip("<") if link else None
+        assert link is None or link.endswith('rel="next"')
+    return rows, pages
+
+
+def test_the_store_lists_stay_plain_lists_and_page_on_request(as_manager, store):
+    whole = as_manager.get(f"/api/v1/stores/{store.id}/tasks")
+    assert isinstance(whole.get_json(), list) and "Link" not in whole.headers
+    paged, pages = _follow(as_manager, f"/api/v1/stores/{store.id}/tasks", 10)
+    assert [t["id"] for t in paged] == [t["id"] for t in whole.get_json()]
+    assert pages == -(-len(paged) // 10)
+
+    task_id = key_id(as_manager, store.id, "accounts.bind_official")
+    for n in range(3):
+        as_manager.post(f"/api/v1/tasks/{task_id}/comments", json={"body": f"note {n}"})
+        as_manager.patch(f"/api/v1/tasks/{task_id}", json={"note": f"note {n}"})
+    for path in (
+        f"/api/v1/tasks/{task_id}/comments",
+        f"/api/v1/tasks/{task_id}/activity",
+        f"/api/v1/stores/{store.id}/activity",
+        "/api/v1/stores",
+    ):
+        whole = as_manager.get(path).get_json()
+        paged, _ = _follow(as_manager, path, 2)
+        assert [row["id"] for row in paged] == [row["id"] for row in whole], path
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=x", "cursor=zz", "cursor=WzFd", "sort=id"])
+def test_a_bad_page_argument_answers_400(as_manager, store, query):
+    response = as_manager.get(f"/api/v1/stores/{store.id}/tasks?{query}")
+    assert response.status_code == 400, response.get_json()

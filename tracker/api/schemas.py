@@ -20,13 +20,22 @@ from tracker.accounts.models import ACCOUNT_KINDS
 from tracker.accounts.schemas import AccountNew, AccountUnbind
 from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
+from tracker.playbook.fields import Input, Text, WholeText
+from tracker.playbook.phrases import phrase
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.playbook.readiness import STATUSES as STATUSES_OF_READINESS
 from tracker.readiness.filters import readiness_query
 from tracker.stockup.schemas import product_line_change, product_line_new
 from tracker.stores.schemas import store_change, store_new
 from tracker.tasks.models import ORIGINS, STATUSES
-from tracker.tasks.schemas import CommentNew, TaskBulk, TaskChange, TaskQuery, task_new
+from tracker.tasks.schemas import (
+    PAGE_MAX,
+    CommentNew,
+    TaskBulk,
+    TaskChange,
+    TaskQuery,
+    task_new,
+)
 
 # --- responses ---------------------------------------------------------------------------------
 
@@ -367,6 +376,21 @@ class ProductLineSavedOut(ProductLineOut):
 
 # --- requests ----------------------------------------------------------------------------------
 
+
+class PageQuery(Input):
+    """A page of a plain list: the next page's address comes in the Link header (rel=next)."""
+
+    not_a_field = phrase("is not a paging argument")
+
+    limit = WholeText(
+        1, PAGE_MAX, metadata={"description": "at most this many (all when left out)"}
+    )
+    cursor = Text(
+        200,
+        metadata={"description": "from the Link header of the page before; left out: the first"},
+    )
+
+
 _YEARS = f"{PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]}"
 # Python's str.split() whitespace is wider than a regex's: the check still refuses blank text.
 _NOT_BLANK = r"\S"
@@ -456,6 +480,7 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
         "TaskQuery": _described(TaskQuery()),
         "TaskBulk": _described(TaskBulk()),
         "CommentNew": _described(CommentNew()),
+        "PageQuery": _described(PageQuery()),
         "AccountNew": _described(AccountNew()),
         "AccountUnbind": _described(AccountUnbind()),
         "LiveNew": _described(LiveNew()),

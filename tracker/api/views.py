@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from tracker.accounts.services import bound_accounts, register_account, unbind_account
 from tracker.activity.models import Activity
 from tracker.api.openapi import documented, openapi_spec
+from tracker.api.pages import Order, link_header, paged_rows, read_page
 from tracker.api.schemas import (
     AccountOut,
     ActivityOut,
@@ -70,6 +71,9 @@ from tracker.tasks.listing import find_tasks, parse_task_query
 from tracker.tasks.models import Task, TaskComment
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The activity and lives lists show this many of the latest rows unless ``limit`` says.
+LATEST = 200
+NEWEST_FIRST = Order([(Activity.id, True)], lambda entry: (entry.id,))
 # Answered without a token: the description, for fuzzers and client generators.
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_description"})
 ACCOUNT_REFUSALS = (
@@ -170,15 +174,24 @@ def openapi_description() -> Response:
 
 
 @bp.get("/stores")
-@documented(response=StoreOut(many=True), tag="stores")
+@documented(response=StoreOut(many=True), tag="stores", paged=True)
 def list_stores() -> Response:
     """List the stores the caller may see."""
-    stores = db.session.scalars(
-        visible_stores(g.api_user)
-        .order_by(Store.id)
-        .options(selectinload(Store.overrides).selectinload(EligibilityOverride.user))
-    ).all()
-    return jsonify([store_json(store, get_catalog()) for store in stores])
+    stores, more = paged_rows(
+        visible_stores(g.api_user).options(
+            selectinload(Store.overrides).selectinload(EligibilityOverride.user)
+        ),
+        Order([(Store.id, False)], lambda store: (store.id,)),
+        read_page(request.args),
+    )
+    return _listed([store_json(store, get_catalog()) for store in stores], more)
+
+
+def _listed(items: list[dict[str, Any]], more: str | None) -> Response:
+    """A plain list, with the next page's address in the Link header when there is one."""
+    response = jsonify(items)
+    response.headers.update(link_header(more))
+    return response
 
 
 @bp.post("/stores")
@@ -218,17 +231,18 @@ def update_store(store_id: int) -> Response:
 
 
 @bp.get("/stores/<int:store_id>/tasks")
-@documented(response=TaskOut(many=True), tag="tasks")
+@documented(response=TaskOut(many=True), tag="tasks", paged=True)
 def list_tasks(store_id: int) -> Response:
     """List the store's open, locked and done tasks by due date."""
     store = store_for(g.api_user, store_id)
-    tasks = db.session.scalars(
+    tasks, more = paged_rows(
         select(Task)
         .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
-        .options(selectinload(Task.completed_by))
-        .order_by(Task.due_on, Task.id)
-    ).all()
-    return jsonify(tasks_json(store, tasks))
+        .options(selectinload(Task.completed_by)),
+        Order([(Task.due_on, False), (Task.id, False)], lambda task: (task.due_on, task.id)),
+        read_page(request.args),
+    )
+    return _listed(tasks_json(store, tasks), more)
 
 
 @bp.post("/stores/<int:store_id>/tasks")
@@ -242,18 +256,16 @@ def add_task(store_id: int) -> Any:
 
 
 @bp.get("/stores/<int:store_id>/activity")
-@documented(response=ActivityOut(many=True), tag="stores")
+@documented(response=ActivityOut(many=True), tag="stores", paged=True)
 def store_activity(store_id: int) -> Response:
-    """List the store's latest activity, newest first."""
+    """List the store's latest activity, newest first (200 unless ``limit`` says)."""
     store = store_for(g.api_user, store_id)
-    entries = db.session.scalars(
-        select(Activity)
-        .options(selectinload(Activity.user))
-        .where(Activity.store_id == store.id)
-        .order_by(Activity.id.desc())
-        .limit(200)
-    ).all()
-    return jsonify([activity_json(entry) for entry in entries])
+    entries, more = paged_rows(
+        select(Activity).options(selectinload(Activity.user)).where(Activity.store_id == store.id),
+        NEWEST_FIRST,
+        read_page(request.args, most=LATEST),
+    )
+    return _listed([activity_json(entry) for entry in entries], more)
 
 
 @bp.get("/stores/<int:store_id>/accounts")
@@ -309,17 +321,19 @@ def log_live(store_id: int) -> Any:
 
 
 @bp.get("/stores/<int:store_id>/lives")
-@documented(response=LiveOut(many=True), tag="lives")
+@documented(response=LiveOut(many=True), tag="lives", paged=True)
 def list_lives(store_id: int) -> Response:
-    """List the store's latest lives, newest first."""
+    """List the store's latest lives, newest first (200 unless ``limit`` says)."""
     store = store_for(g.api_user, store_id)
-    lives = db.session.scalars(
-        select(LiveSession)
-        .where(LiveSession.store_id == store.id)
-        .order_by(LiveSession.started_at.desc())
-        .limit(200)
-    ).all()
-    return jsonify([live_json(live) for live in lives])
+    lives, more = paged_rows(
+        select(LiveSession).where(LiveSession.store_id == store.id),
+        Order(
+            [(LiveSession.started_at, True), (LiveSession.id, True)],
+            lambda live: (live.started_at, live.id),
+        ),
+        read_page(request.args, most=LATEST),
+    )
+    return _listed([live_json(live) for live in lives], more)
 
 
 @bp.post("/stores/<int:store_id>/hot-videos")
@@ -411,17 +425,18 @@ def bulk_tasks() -> Response:
 
 
 @bp.get("/tasks/<int:task_id>/comments")
-@documented(response=CommentOut(many=True), tag="tasks")
+@documented(response=CommentOut(many=True), tag="tasks", paged=True)
 def list_comments(task_id: int) -> Response:
     """List the task's comments, oldest first."""
     task = task_for(g.api_user, task_id)
-    comments = db.session.scalars(
+    comments, more = paged_rows(
         select(TaskComment)
         .where(TaskComment.task_id == task.id)
-        .options(selectinload(TaskComment.author))
-        .order_by(TaskComment.id)
-    ).all()
-    return jsonify([comment_json(comment) for comment in comments])
+        .options(selectinload(TaskComment.author)),
+        Order([(TaskComment.id, False)], lambda comment: (comment.id,)),
+        read_page(request.args),
+    )
+    return _listed([comment_json(comment) for comment in comments], more)
 
 
 @bp.post("/tasks/<int:task_id>/comments")
@@ -472,17 +487,16 @@ def reopen_task(task_id: int) -> Response:
 
 
 @bp.get("/tasks/<int:task_id>/activity")
-@documented(response=ActivityOut(many=True), tag="tasks")
+@documented(response=ActivityOut(many=True), tag="tasks", paged=True)
 def task_activity(task_id: int) -> Response:
     """List everything done to one task, newest first."""
     task = task_for(g.api_user, task_id)
-    entries = db.session.scalars(
-        select(Activity)
-        .options(selectinload(Activity.user))
-        .where(Activity.task_id == task.id)
-        .order_by(Activity.id.desc())
-    ).all()
-    return jsonify([activity_json(entry) for entry in entries])
+    entries, more = paged_rows(
+        select(Activity).options(selectinload(Activity.user)).where(Activity.task_id == task.id),
+        NEWEST_FIRST,
+        read_page(request.args),
+    )
+    return _listed([activity_json(entry) for entry in entries], more)
 
 
 @bp.get("/readiness")
