@@ -218,3 +218,24 @@ def test_pages_load_the_keyboard_shortcuts_and_their_help(client, login, manager
     script = client.get("/static/shortcuts.js")
     assert script.status_code == 200 and b"shortcuts-help" in script.data
     script.close()
+
+
+def test_a_bulk_refusal_for_another_stores_task_does_not_name_it(
+    client, login, make_store, manager, member, store
+):
+    elsewhere = make_store(actor=manager, name="Not Leo's", opened_on=_day(-10).isoformat())
+    hidden = db.session.scalars(
+        select(Task).where(Task.store_id == elsewhere.id, Task.critical.is_(False))
+    ).first()
+    hidden.title = "Secret supplier call"
+    db.session.commit()
+    login(member)
+    page = _text(
+        client.post(
+            "/tasks/bulk",
+            data={"ids": [str(hidden.id)], "action": "complete"},
+            follow_redirects=True,
+        )
+    )
+    assert f"#{hidden.id}" in page and "Secret supplier call" not in page
+    assert task_by_key(elsewhere, hidden.key).status == "open"

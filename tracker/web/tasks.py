@@ -3,6 +3,7 @@ ticking off, assigning and moving where a task is listed, one or several at once
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
@@ -69,9 +70,7 @@ def my_tasks() -> str:
     filters = filters_from_request()
     if filters.narrowed:
         latest = max((task.due_on for task in tasks), default=None)
-        matching = find_tasks(
-            current_user, TaskFilters(**{**filters.__dict__, "due_by": latest}), limit=None
-        )
+        matching = find_tasks(current_user, dataclasses.replace(filters, due_by=latest), limit=None)
         kept = {item.task.id for item in matching.items}
         tasks = [task for task in tasks if task.id in kept]
     done = done_keys_by_store({task.store_id for task in tasks})
@@ -147,8 +146,10 @@ def bulk() -> Any:
         flash(ngettext("%(num)d task changed.", "%(num)d tasks changed.", len(done)), "success")
     for result in results:
         if result.task is None:
-            refused = db.session.get(Task, result.task_id)
-            title = task_title(refused) if refused is not None else f"#{result.task_id}"
+            # Only a task the person may see is named; another is its number alone.
+            refused = db.session.get(Task, result.task_id) if result.code != "not_found" else None
+            seen = refused is not None and result.code != "forbidden"
+            title = task_title(refused) if seen and refused else f"#{result.task_id}"
             flash(
                 gettext("%(title)s: %(reason)s", title=title, reason=localize(result.message)),
                 "error",
