@@ -1,7 +1,7 @@
 """a thread of comments per task, and due dates set by hand that regeneration keeps
 
 Revision ID: a7c3e9d14b52
-Revises: e4b7d2a9c613
+Revises: f3c8a1d5b2e7
 Create Date: 2026-12-03 12:10:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a7c3e9d14b52"
-down_revision = "e4b7d2a9c613"
+down_revision = "f3c8a1d5b2e7"
 branch_labels = None
 depends_on = None
 
