@@ -112,7 +112,9 @@ def all_tasks() -> str:
         flash_refusal(error)
         filters, limit, after = TaskFilters(), 50, None
     page = find_tasks(current_user, filters, limit=limit, after=after)
-    args: dict[str, Any] = filters.query_args()
+    args: dict[str, Any] = filters.query_args() | (
+        {"limit": limit} if "limit" in request.args else {}
+    )
     more = url_for("tasks.all_tasks", **args, cursor=page.next_cursor) if page.next_cursor else None
     return render_template(
         "tasks/all.html",
