@@ -41,8 +41,12 @@ class Page:
 
 
 def read_page(args: Mapping[str, Any], *, most: int | None = None) -> Page:
-    """Read ``limit`` and ``cursor`` (``PageQuery``); left out, ``most`` rows (None: all)."""
-    values = load_input(PageQuery(), dict(args))
+    """Read ``limit`` and ``cursor`` (``PageQuery``); left out, ``most`` rows (None: all).
+
+    Other query arguments are ignored, as these lists always did (a link may carry its own).
+    """
+    schema = PageQuery()
+    values = load_input(schema, {k: v for k, v in args.items() if k in schema.fields})
     cursor = values.get("cursor")
     return Page(values.get("limit", most), decode(cursor) if cursor else None)
 

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
@@ -64,7 +64,7 @@ class Task(Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
     # A due date someone set by hand: plan regeneration keeps it (and its preview says so).
-    due_on_by_hand: Mapped[bool] = mapped_column(default=False)
+    due_on_by_hand: Mapped[bool] = mapped_column(default=False, server_default=false())
     evidence_url: Mapped[str | None] = mapped_column(String(500))
     playbook_version: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
