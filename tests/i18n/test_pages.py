@@ -136,7 +136,8 @@ def _reminders() -> list[Any]:
 def visible_text(page: str) -> str:
     """What a person reads on a page: its text, and titles, placeholders and labels."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    page = re.sub(r"<code\b.*?</code>", " ", page, flags=re.S)  # commands and identifiers
+    # Commands and identifiers, and keys to press.
+    page = re.sub(r"<(code|kbd)\b.*?</\1>", " ", page, flags=re.S)
     shown = re.findall(r'\b(?:title|placeholder|aria-label)="([^"]*)"', page)
     text = re.sub(r"<[^>]+>", " ", page)
     return html.unescape(" ".join([text, *shown]))

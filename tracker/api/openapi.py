@@ -47,6 +47,7 @@ class Operation:
     public: bool
     tag: str
     query: str | None = None
+    paged: bool = False
 
 
 def documented(
@@ -60,18 +61,29 @@ def documented(
     manager_only: bool = False,
     public: bool = False,
     query: str | None = None,
+    paged: bool = False,
 ) -> Callable[[View], View]:
     """Describe an API view: its success body, request body and the 409 codes it may answer.
 
     ``response`` is a response schema (an instance with ``many=True`` for a list),
     ``body`` the name of a request schema from ``request_schemas``, ``query`` one whose
-    fields are the query string's parameters. The 400, 401,
+    fields are the query string's parameters; ``paged`` lists take ``PageQuery`` and say the
+    next page in a ``Link`` header. The 400, 401,
     403 and 404 answers are added from what the view is: every view may refuse
     bad input, any but a public one a missing token, one under an id a store or
     task the caller may not see or that does not exist; ``manager_only`` adds 403.
     """
     operation = Operation(
-        response, status, body, body_required, tuple(refusals), manager_only, public, tag, query
+        response,
+        status,
+        body,
+        body_required,
+        tuple(refusals),
+        manager_only,
+        public,
+        tag,
+        "PageQuery" if paged else query,
+        paged,
     )
 
     def mark(view: View) -> View:
@@ -202,6 +214,13 @@ def _operation(
             "description": "OK" if operation.status == 200 else "Created",
             "content": _json(operation.response),
         }
+        if operation.paged:
+            responses[operation.status]["headers"] = {
+                "Link": {
+                    "description": 'the next page, `<URL>; rel="next"`, when there is one',
+                    "schema": {"type": "string"},
+                }
+            }
     statuses = [400]
     if not operation.public:
         statuses.append(401)

@@ -21,13 +21,22 @@ from tracker.accounts.schemas import AccountNew, AccountUnbind
 from tracker.checklists.schemas import ChecklistInput, SaveQuery
 from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
+from tracker.playbook.fields import Input, Text, WholeText
+from tracker.playbook.phrases import phrase
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.playbook.readiness import STATUSES as STATUSES_OF_READINESS
 from tracker.readiness.filters import readiness_query
 from tracker.stockup.schemas import product_line_change, product_line_new
 from tracker.stores.schemas import store_change, store_new
 from tracker.tasks.models import ORIGINS, STATUSES
-from tracker.tasks.schemas import TaskChange, task_new
+from tracker.tasks.schemas import (
+    PAGE_MAX,
+    CommentNew,
+    TaskBulk,
+    TaskChange,
+    TaskQuery,
+    task_new,
+)
 
 # --- responses ---------------------------------------------------------------------------------
 # (checklist responses are below TaskOut)
@@ -247,6 +256,39 @@ class ChecklistSavedOut(Schema):
     checklist = _nullable(_nested, ChecklistOut)
 
 
+class TaskPageOut(Schema):
+    """One page of a task list; ``next_cursor`` asks for the next (null: this is the last)."""
+
+    items = _list(fields.Nested(TaskOut))
+    next_cursor = _nullable(_str)
+
+
+class BulkProblemOut(Schema):
+    code = _str(validate=validate.Length(min=1))
+    message = _str(validate=validate.Length(min=1))
+
+
+class BulkResultOut(Schema):
+    """One task of a bulk action: its status now, or the error that refused it."""
+
+    id = _int()
+    status = fields.String(validate=validate.OneOf(("locked", *STATUSES)))
+    error = fields.Nested(BulkProblemOut)
+
+
+class BulkOut(Schema):
+    results = _list(fields.Nested(BulkResultOut))
+
+
+class CommentOut(Schema):
+    id = _int()
+    task_id = _int()
+    body = _str()
+    by = _nullable(_str, metadata={"description": "e-mail of who wrote it"})
+    at = _instant()
+    mentioned = _list(fields.String(), metadata={"description": "e-mails of the people @named"})
+
+
 class HotVideoOut(Schema):
     id = _int()
     url = _str()
@@ -402,6 +444,21 @@ class ProductLineSavedOut(ProductLineOut):
 
 # --- requests ----------------------------------------------------------------------------------
 
+
+class PageQuery(Input):
+    """A page of a plain list: the next page's address comes in the Link header (rel=next)."""
+
+    not_a_field = phrase("is not a paging argument")
+
+    limit = WholeText(
+        1, PAGE_MAX, metadata={"description": "at most this many (all when left out)"}
+    )
+    cursor = Text(
+        200,
+        metadata={"description": "from the Link header of the page before; left out: the first"},
+    )
+
+
 _YEARS = f"{PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]}"
 # Python's str.split() whitespace is wider than a regex's: the check still refuses blank text.
 _NOT_BLANK = r"\S"
@@ -488,6 +545,10 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
         ),
         "TaskNew": _described(task_new(catalog), task_new.__doc__),
         "TaskChange": _described(TaskChange()),
+        "TaskQuery": _described(TaskQuery()),
+        "TaskBulk": _described(TaskBulk()),
+        "CommentNew": _described(CommentNew()),
+        "PageQuery": _described(PageQuery()),
         "AccountNew": _described(AccountNew()),
         "AccountUnbind": _described(AccountUnbind()),
         "LiveNew": _described(LiveNew()),

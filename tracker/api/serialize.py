@@ -16,7 +16,8 @@ from tracker.playbook.eligibility import check_eligibility
 from tracker.readiness.queries import PeakScope, Scope, StoreReadiness
 from tracker.stockup.models import ProductLine
 from tracker.stores.models import Store
-from tracker.tasks.models import Task
+from tracker.tasks.listing import ListedTask
+from tracker.tasks.models import Task, TaskComment
 from tracker.tasks.queries import done_keys
 
 
@@ -52,12 +53,17 @@ def tasks_json(store: Store, tasks: Sequence[Task]) -> list[dict[str, Any]]:
 
 
 def task_json(
-    task: Task, *, today: date | None = None, done: set[str] | None = None
+    task: Task,
+    *,
+    today: date | None = None,
+    done: set[str] | None = None,
+    reasons: list[str] | None = None,
 ) -> dict[str, Any]:
     store = task.store
-    today = today or local_today(store.zone)
-    done = done if done is not None else done_keys(store.id)
-    reasons = task.lock_reasons(today, done, store.followers)
+    if reasons is None:
+        today = today or local_today(store.zone)
+        done = done if done is not None else done_keys(store.id)
+        reasons = task.lock_reasons(today, done, store.followers)
     status = "locked" if reasons else task.status
     return {
         "id": task.id,
@@ -85,6 +91,23 @@ def task_json(
         "completed_by": task.completed_by.email if task.completed_by else None,
         "playbook_version": task.playbook_version,
         "checklist_version": task.checklist_version,
+    }
+
+
+def listed_json(listed: ListedTask) -> dict[str, Any]:
+    """A task from a list, its lock already worked out."""
+    task = listed.task
+    return task_json(task, today=listed.today, done=None, reasons=listed.reasons)
+
+
+def comment_json(comment: TaskComment, mentioned: Sequence[str] = ()) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "task_id": comment.task_id,
+        "body": comment.body,
+        "by": comment.author.email if comment.author else None,
+        "at": comment.created_at.isoformat(),
+        "mentioned": list(mentioned),
     }
 
 

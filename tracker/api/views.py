@@ -12,12 +12,15 @@ from werkzeug.exceptions import HTTPException
 from tracker.accounts.services import bound_accounts, register_account, unbind_account
 from tracker.activity.models import Activity
 from tracker.api.openapi import documented, openapi_spec
+from tracker.api.pages import Order, link_header, paged_rows, read_page
 from tracker.api.schemas import (
     AccountOut,
     ActivityOut,
+    BulkOut,
     CadenceOut,
     ChecklistOut,
     ChecklistSavedOut,
+    CommentOut,
     HotVideoTaskOut,
     LiveOut,
     ProductLineSavedOut,
@@ -26,12 +29,15 @@ from tracker.api.schemas import (
     StoreChangedOut,
     StoreOut,
     TaskOut,
+    TaskPageOut,
 )
 from tracker.api.serialize import (
     account_json,
     activity_json,
     checklist_json,
+    comment_json,
     line_json,
+    listed_json,
     live_json,
     readiness_json,
     store_json,
@@ -67,9 +73,13 @@ from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import EligibilityOverride, Store
 from tracker.tasks import services as task_services
 from tracker.tasks.access import task_for
-from tracker.tasks.models import Task
+from tracker.tasks.listing import find_tasks, parse_task_query
+from tracker.tasks.models import Task, TaskComment
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The activity and lives lists show this many of the latest rows unless ``limit`` says.
+LATEST = 200
+NEWEST_FIRST = Order([(Activity.id, True)], lambda entry: (entry.id,))
 # Answered without a token: the description, for fuzzers and client generators.
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_description"})
 ACCOUNT_REFUSALS = (
@@ -170,15 +180,24 @@ def openapi_description() -> Response:
 
 
 @bp.get("/stores")
-@documented(response=StoreOut(many=True), tag="stores")
+@documented(response=StoreOut(many=True), tag="stores", paged=True)
 def list_stores() -> Response:
     """List the stores the caller may see."""
-    stores = db.session.scalars(
-        visible_stores(g.api_user)
-        .order_by(Store.id)
-        .options(selectinload(Store.overrides).selectinload(EligibilityOverride.user))
-    ).all()
-    return jsonify([store_json(store, get_catalog()) for store in stores])
+    stores, more = paged_rows(
+        visible_stores(g.api_user).options(
+            selectinload(Store.overrides).selectinload(EligibilityOverride.user)
+        ),
+        Order([(Store.id, False)], lambda store: (store.id,)),
+        read_page(request.args),
+    )
+    return _listed([store_json(store, get_catalog()) for store in stores], more)
+
+
+def _listed(items: list[dict[str, Any]], more: str | None) -> Response:
+    """A plain list, with the next page's address in the Link header when there is one."""
+    response = jsonify(items)
+    response.headers.update(link_header(more))
+    return response
 
 
 @bp.post("/stores")
@@ -218,17 +237,18 @@ def update_store(store_id: int) -> Response:
 
 
 @bp.get("/stores/<int:store_id>/tasks")
-@documented(response=TaskOut(many=True), tag="tasks")
+@documented(response=TaskOut(many=True), tag="tasks", paged=True)
 def list_tasks(store_id: int) -> Response:
     """List the store's open, locked and done tasks by due date."""
     store = store_for(g.api_user, store_id)
-    tasks = db.session.scalars(
+    tasks, more = paged_rows(
         select(Task)
         .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
-        .options(selectinload(Task.completed_by))
-        .order_by(Task.due_on, Task.id)
-    ).all()
-    return jsonify(tasks_json(store, tasks))
+        .options(selectinload(Task.completed_by)),
+        Order([(Task.due_on, False), (Task.id, False)], lambda task: (task.due_on, task.id)),
+        read_page(request.args),
+    )
+    return _listed(tasks_json(store, tasks), more)
 
 
 @bp.post("/stores/<int:store_id>/tasks")
@@ -242,18 +262,16 @@ def add_task(store_id: int) -> Any:
 
 
 @bp.get("/stores/<int:store_id>/activity")
-@documented(response=ActivityOut(many=True), tag="stores")
+@documented(response=ActivityOut(many=True), tag="stores", paged=True)
 def store_activity(store_id: int) -> Response:
-    """List the store's latest activity, newest first."""
+    """List the store's latest activity, newest first (200 unless ``limit`` says)."""
     store = store_for(g.api_user, store_id)
-    entries = db.session.scalars(
-        select(Activity)
-        .options(selectinload(Activity.user))
-        .where(Activity.store_id == store.id)
-        .order_by(Activity.id.desc())
-        .limit(200)
-    ).all()
-    return jsonify([activity_json(entry) for entry in entries])
+    entries, more = paged_rows(
+        select(Activity).options(selectinload(Activity.user)).where(Activity.store_id == store.id),
+        NEWEST_FIRST,
+        read_page(request.args, most=LATEST),
+    )
+    return _listed([activity_json(entry) for entry in entries], more)
 
 
 @bp.get("/stores/<int:store_id>/accounts")
@@ -309,17 +327,19 @@ def log_live(store_id: int) -> Any:
 
 
 @bp.get("/stores/<int:store_id>/lives")
-@documented(response=LiveOut(many=True), tag="lives")
+@documented(response=LiveOut(many=True), tag="lives", paged=True)
 def list_lives(store_id: int) -> Response:
-    """List the store's latest lives, newest first."""
+    """List the store's latest lives, newest first (200 unless ``limit`` says)."""
     store = store_for(g.api_user, store_id)
-    lives = db.session.scalars(
-        select(LiveSession)
-        .where(LiveSession.store_id == store.id)
-        .order_by(LiveSession.started_at.desc())
-        .limit(200)
-    ).all()
-    return jsonify([live_json(live) for live in lives])
+    lives, more = paged_rows(
+        select(LiveSession).where(LiveSession.store_id == store.id),
+        Order(
+            [(LiveSession.started_at, True), (LiveSession.id, True)],
+            lambda live: (live.started_at, live.id),
+        ),
+        read_page(request.args, most=LATEST),
+    )
+    return _listed([live_json(live) for live in lives], more)
 
 
 @bp.post("/stores/<int:store_id>/hot-videos")
@@ -382,6 +402,59 @@ def get_cadence(store_id: int) -> Response:
     return jsonify(live_services.cadence(store, get_catalog()).to_json())
 
 
+@bp.get("/tasks")
+@documented(response=TaskPageOut, query="TaskQuery", tag="tasks")
+def search_tasks() -> Response:
+    """Find tasks across the caller's stores (filters, text search), a page at a time."""
+    filters, limit, after = parse_task_query(request.args)
+    page = find_tasks(g.api_user, filters, limit=limit, after=after)
+    return jsonify(
+        {"items": [listed_json(item) for item in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@bp.post("/tasks/bulk")
+@documented(response=BulkOut, body="TaskBulk", tag="tasks")
+def bulk_tasks() -> Response:
+    """Tick off, reopen or assign several tasks; each answers with its status or its refusal."""
+    results = task_services.act_on_tasks(_body(), g.api_user)
+    db.session.commit()
+    answers: list[dict[str, Any]] = []
+    for result in results:
+        if result.task is None:
+            answers.append(
+                {"id": result.task_id, "error": {"code": result.code, "message": result.message}}
+            )
+        else:
+            answers.append({"id": result.task_id, "status": task_json(result.task)["status"]})
+    return jsonify({"results": answers})
+
+
+@bp.get("/tasks/<int:task_id>/comments")
+@documented(response=CommentOut(many=True), tag="tasks", paged=True)
+def list_comments(task_id: int) -> Response:
+    """List the task's comments, oldest first."""
+    task = task_for(g.api_user, task_id)
+    comments, more = paged_rows(
+        select(TaskComment)
+        .where(TaskComment.task_id == task.id)
+        .options(selectinload(TaskComment.author)),
+        Order([(TaskComment.id, False)], lambda comment: (comment.id,)),
+        read_page(request.args),
+    )
+    return _listed([comment_json(comment) for comment in comments], more)
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+@documented(response=CommentOut, status=201, body="CommentNew", tag="tasks")
+def add_comment(task_id: int) -> Any:
+    """Comment on a task; each person @mentioned is reminded."""
+    task = task_for(g.api_user, task_id)
+    comment, mentioned = task_services.add_comment(task, _body(), g.api_user)
+    db.session.commit()
+    return jsonify(comment_json(comment, [person.email for person in mentioned])), 201
+
+
 @bp.get("/tasks/<int:task_id>")
 @documented(response=TaskOut, tag="tasks")
 def get_task(task_id: int) -> Response:
@@ -392,7 +465,7 @@ def get_task(task_id: int) -> Response:
 @bp.patch("/tasks/<int:task_id>")
 @documented(response=TaskOut, body="TaskChange", tag="tasks")
 def update_task(task_id: int) -> Response:
-    """Assign the task, or set its note and evidence link."""
+    """Assign the task, move its due date (kept by regeneration), or set its note and link."""
     task = task_for(g.api_user, task_id)
     task_services.change_task(task, _body(), g.api_user)
     db.session.commit()
@@ -420,17 +493,16 @@ def reopen_task(task_id: int) -> Response:
 
 
 @bp.get("/tasks/<int:task_id>/activity")
-@documented(response=ActivityOut(many=True), tag="tasks")
+@documented(response=ActivityOut(many=True), tag="tasks", paged=True)
 def task_activity(task_id: int) -> Response:
     """List everything done to one task, newest first."""
     task = task_for(g.api_user, task_id)
-    entries = db.session.scalars(
-        select(Activity)
-        .options(selectinload(Activity.user))
-        .where(Activity.task_id == task.id)
-        .order_by(Activity.id.desc())
-    ).all()
-    return jsonify([activity_json(entry) for entry in entries])
+    entries, more = paged_rows(
+        select(Activity).options(selectinload(Activity.user)).where(Activity.task_id == task.id),
+        NEWEST_FIRST,
+        read_page(request.args),
+    )
+    return _listed([activity_json(entry) for entry in entries], more)
 
 
 @bp.get("/readiness")

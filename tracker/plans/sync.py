@@ -138,6 +138,8 @@ class PlanChanges:
     # Only some of the store's work was compared (one checklist's): the plan is not
     # rolled forward by applying it.
     partial: bool = False
+    # Open tasks whose due date someone set by hand: the plan would move them, but does not.
+    kept_by_hand: list[Move] = field(default_factory=list)
 
     @property
     def moved(self) -> list[Move]:
@@ -289,10 +291,12 @@ def plan_changes(
             changes.added.append(row)
         elif task.status in ("retired", "missed"):
             changes.revived.append((task, row))
-        elif task.status == "open" and any(
-            getattr(task, name) != value for name, value in row.values.items()
-        ):
-            changes.changed.append(Move(task, row, task.due_on))
+        elif task.status == "open":
+            if task.due_on_by_hand and row.values["due_on"] != task.due_on:
+                changes.kept_by_hand.append(Move(task, row, task.due_on))
+                row = PlannedRow(row.key, row.slot, row.values | {"due_on": task.due_on})
+            if any(getattr(task, name) != value for name, value in row.values.items()):
+                changes.changed.append(Move(task, row, task.due_on))
 
     for identity, task in existing.items():
         if task.status == "done":

@@ -207,6 +207,28 @@ class Whole(fields.Integer):
         return value
 
 
+class WholeText(fields.Integer):
+    """A whole number from ``low`` to ``high`` as a query string gives it (digits), or a number."""
+
+    def __init__(self, low: int, high: int | None = None, **kwargs: Any) -> None:
+        metadata = dict(kwargs.pop("metadata", {}))
+        super().__init__(validate=Range(low, high), metadata=metadata, **kwargs)
+        self.low, self.high = low, high
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and _DIGITS.match(value) and len(value.strip()) <= 12:
+            return int(value.strip())
+        raise ValidationError(
+            phrase(
+                "expected a whole number, %(min)s or more, got %(got)s",
+                min=self.low,
+                got=shown(value),
+            )
+        )
+
+
 class Number(fields.Float):
     """A finite number from ``low``, below or up to ``high`` (not a bool)."""
 

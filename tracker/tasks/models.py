@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
@@ -63,6 +63,8 @@ class Task(Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # A due date someone set by hand: plan regeneration keeps it (and its preview says so).
+    due_on_by_hand: Mapped[bool] = mapped_column(default=False, server_default=false())
     evidence_url: Mapped[str | None] = mapped_column(String(500))
     playbook_version: Mapped[str | None] = mapped_column(String(32))
     # A checklist's task: the checklist version it was last planned from.
@@ -75,6 +77,10 @@ class Task(Model):
     store: Mapped[Store] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    comments: Mapped[list[TaskComment]] = relationship(
+        back_populates="task", order_by="TaskComment.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_done(self) -> bool:
@@ -102,3 +108,19 @@ class Task(Model):
     def done_mark(self) -> str:
         """What this task satisfies in a gate once done (see the engine's ``done_mark``)."""
         return done_mark(self.key, peak_slot(self.peak_key, self.peak_date))
+
+
+class TaskComment(Model):
+    """One comment in a task's thread: who said what, when."""
+
+    __tablename__ = "task_comments"
+    __table_args__ = (Index("ix_task_comments_task_id_id", "task_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    task: Mapped[Task] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()

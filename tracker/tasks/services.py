@@ -1,11 +1,15 @@
-"""Use cases about tasks: tick and untick, assign, note, add by hand."""
+"""Use cases about tasks: tick and untick, assign, move, note, add by hand, several at once."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from tracker.activity.services import log_activity
@@ -14,14 +18,18 @@ from tracker.clock import local_today, utcnow
 from tracker.columns import get_by_id
 from tracker.errors import InputError, NotAllowed, NotFound, RuleError, load_input
 from tracker.extensions import db
+from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, Names, phrase
+from tracker.reminders.queue import queue_now
 from tracker.stores.access import can_work_on
 from tracker.stores.models import Store, StoreMembership
+from tracker.stores.services import people_for_store
+from tracker.tasks.access import task_for
 from tracker.tasks.gates import check_gates
-from tracker.tasks.models import Task
+from tracker.tasks.models import Task, TaskComment
 from tracker.tasks.queries import done_keys
-from tracker.tasks.schemas import TaskChange, task_new
+from tracker.tasks.schemas import CommentNew, TaskBulk, TaskChange, task_new
 
 
 def lock_reasons(task: Task, *, now: datetime | None = None) -> list[str]:
@@ -90,7 +98,9 @@ def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tu
 
 
 def change_task(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
-    """Change who does the task, its note or its evidence link: whichever ``raw`` gives.
+    """Change who does the task, its due date, note or evidence link: whichever ``raw`` gives.
+
+    A due date set here is the task's own from then on: regenerating the plan keeps it.
 
     A manager may give it to anyone on the store; a member may only take it for
     themselves or hand it back.
@@ -98,6 +108,20 @@ def change_task(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
     values = load_input(TaskChange(), raw)
     if "assignee_id" in values:
         _assign(task, values["assignee_id"], actor)
+    if "due_on" in values and values["due_on"] != task.due_on:
+        before, task.due_on = task.due_on, values["due_on"]
+        task.due_on_by_hand = True
+        task.due_at = None  # an urgent instant no longer holds on another day
+        _log(
+            task,
+            actor,
+            "due_moved",
+            phrase(
+                "Due date moved by hand from %(before)s to %(after)s.",
+                before=before,
+                after=task.due_on,
+            ),
+        )
     if "note" in values and values["note"] != task.note:
         task.note = values["note"]
         note = task.note
@@ -156,6 +180,8 @@ def _person_on(store_id: int, person_id: int, actor: User) -> User:
 def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, actor: User) -> Task:
     """Add a task by hand to the store's plan."""
     values = load_input(task_new(catalog), raw)
+    if values["due_on"] is None:
+        values["due_on"] = local_today(store.zone)
     assignee_id = values.pop("assignee_id")
     assignee = _person_on(store.id, assignee_id, actor) if assignee_id is not None else None
     task = Task(
@@ -173,6 +199,122 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     _log(task, actor, "created", phrase("Added by hand: %(title)s.", title=task.title))
     db.session.flush()
     return task
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What one task of a bulk action came to: the task as it is now, or why not."""
+
+    task_id: int
+    task: Task | None = None
+    code: str = ""
+    message: str = ""
+
+
+def act_on_tasks(
+    raw: Mapping[str, Any], actor: User, *, now: datetime | None = None
+) -> list[BulkResult]:
+    """Tick off, reopen or assign several tasks (``TaskBulk``): each is done or refused alone.
+
+    A refusal (a locked task, one the actor may not see) leaves that task as it was and
+    the others go ahead; nothing is changed before a task's own checks pass.
+    """
+    values = load_input(TaskBulk(), raw)
+    action = values["action"]
+    results = []
+    for task_id in dict.fromkeys(values["ids"]):  # each once, in the order given
+        try:
+            task = task_for(actor, task_id)
+            if action == "complete":
+                task, _ = complete_task(task_id, actor, now=now)
+            elif action == "reopen":
+                task, _ = reopen_task(task_id, actor, now=now)
+            else:
+                change_task(task, {"assignee_id": values["assignee_id"]}, actor)
+        except RuleError as error:
+            results.append(BulkResult(task_id, code=error.code, message=error.message))
+        except NotFound as error:
+            results.append(BulkResult(task_id, code="not_found", message=str(error)))
+        except NotAllowed as error:
+            results.append(BulkResult(task_id, code="forbidden", message=str(error)))
+        except InputError as error:
+            results.append(
+                BulkResult(task_id, code="invalid", message="; ".join(map(str, error.errors)))
+            )
+        else:
+            results.append(BulkResult(task_id, task))
+    db.session.flush()
+    return results
+
+
+# ``@`` then a name: an e-mail, its part before the "@", or a name without its spaces.
+_MENTION = re.compile(r"@([^\s@,;:!?()<>\[\]]+(?:@[^\s,;:!?()<>\[\]]+)?)")
+
+
+def mentioned_people(body: str, people: Sequence[User]) -> list[User]:
+    """The people on the store a comment names with ``@``: by e-mail, its local part or name."""
+    said = {match.rstrip(".").casefold() for match in _MENTION.findall(body)}
+    text = body.casefold()
+    found = []
+    for person in people:
+        handles = {person.email.casefold(), person.email.split("@")[0].casefold()}
+        if person.name:
+            handles.add(person.name.replace(" ", "").casefold())
+        whole_name = person.name and f"@{person.name.casefold()}" in text
+        if said & handles or whole_name:
+            found.append(person)
+    return found
+
+
+def add_comment(
+    task: Task, raw: Mapping[str, Any], actor: User, *, now: datetime | None = None
+) -> tuple[TaskComment, list[User]]:
+    """Add a comment to the task's thread; each person it @mentions gets a reminder now.
+
+    Return the comment and the people it reminded.
+    """
+    values = load_input(CommentNew(), raw)
+    comment = TaskComment(task=task, author=actor, body=values["body"], created_at=now or utcnow())
+    db.session.add(comment)
+    db.session.flush()
+    store: Store = task.store
+    people = [p for p in mentioned_people(comment.body, people_for_store(store)) if p != actor]
+    if people:
+        queue_now(
+            people,
+            "mention",
+            f"mention:{comment.id}",
+            functools.partial(_mention_subject, task, store, actor),
+            functools.partial(_mention_text, task, store, actor, comment.body),
+            store=store,
+            tasks=[task],
+            now=now,
+        )
+    _log(task, actor, "commented", phrase("Commented."))
+    db.session.flush()
+    return comment, people
+
+
+def _mention_subject(task: Task, store: Store, actor: User) -> str:
+    """A mention's subject, in the language it is being written in."""
+    return gettext(
+        "%(person)s mentioned you: %(title)s [%(store)s]",
+        person=actor.display_name,
+        title=task_title(task),
+        store=store.name,
+    )
+
+
+def _mention_text(task: Task, store: Store, actor: User, body: str) -> str:
+    """A mention's text, in the language it is being written in."""
+    return "\n".join(
+        [
+            gettext("%(person)s wrote:", person=actor.display_name),
+            body,
+            gettext("Store: %(store)s", store=store.name),
+            gettext("Open it: %(link)s", link=f"/tasks/{task.id}"),
+        ]
+    )
 
 
 def remove_member(store: Store, user: User, *, actor: User | None) -> bool:

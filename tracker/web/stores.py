@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,11 +33,13 @@ from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
 from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import Store
+from tracker.tasks.listing import find_tasks
 from tracker.tasks.models import Task
 from tracker.tasks.services import add_custom_task
 from tracker.web.feedback import flash_refusal
 from tracker.web.session import current_user
 from tracker.web.store_forms import advisor_answers, overrides_from, store_fields
+from tracker.web.tasks import filters_from_request
 
 bp = Blueprint("stores", __name__, url_prefix="/stores")
 # The paid-ads task, whose gate conditions the store page lists one by one.
@@ -168,10 +171,17 @@ def plan(store_id: int) -> Any:
         .order_by(Task.due_on, Task.id)
     ).all()
     done = {t.done_mark for t in tasks if t.status == "done"}
+    filters = filters_from_request()
+    shown: set[int] | None = None
+    if filters.narrowed:
+        scoped = dataclasses.replace(filters, store_id=store.id)
+        shown = {item.task.id for item in find_tasks(current_user, scoped, limit=None).items}
     phases: dict[str, list[tuple[Task, list[str]]]] = {key: [] for key in catalog.phases}
     later: dict[str, list[tuple[Task, list[str]]]] = {}
     upcoming_shown: set[str] = set()
     for task in tasks:
+        if shown is not None and task.id not in shown:
+            continue
         reasons = task.lock_reasons(today, done, store.followers)
         # A recurring task shows its past and today's occurrences and the next one;
         # the rest of the fortnight folds away so the page stays short.
@@ -198,6 +208,7 @@ def plan(store_id: int) -> Any:
         warnings=check_eligibility(store.profile(), catalog),
         done_count=sum(1 for task in tasks if task.status == "done"),
         total=len(tasks),
+        filters=filters,
     )
 
 

@@ -1,27 +1,33 @@
-"""Task pages: My tasks, one task with its log, and ticking off without a page reload."""
+"""Task pages: My tasks, every task with filters, one task with its thread and log, and
+ticking off, assigning and moving where a task is listed, one or several at once."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.activity.models import Activity
 from tracker.clock import local_today
-from tracker.errors import InputError, RuleError
+from tracker.errors import InputError, NotAllowed, RuleError
 from tracker.extensions import db
+from tracker.i18n.seeds import task_title
 from tracker.i18n.text import localize
 from tracker.plans.checklists import list_checklists
 from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
 from tracker.tasks.access import task_for
-from tracker.tasks.models import Task
+from tracker.tasks.listing import TaskFilters, find_tasks, parse_task_query, people_to_hand_to
+from tracker.tasks.models import Task, TaskComment
 from tracker.tasks.queries import (
     MY_TASKS_LIMIT,
     done_keys,
@@ -29,10 +35,26 @@ from tracker.tasks.queries import (
     due_bucket,
     my_open_tasks,
 )
-from tracker.web.feedback import flash_refusal
+from tracker.web.feedback import flash_refusal, safe_next
 from tracker.web.session import current_user
 
 bp = Blueprint("tasks", __name__)
+# A link in a comment, up to the first space or a closing bracket or quote.
+_LINK = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+@bp.app_template_filter("linked")
+def linked(text: str) -> Markup:
+    """Show a comment's text with its http(s) links (evidence) clickable and lines kept."""
+    parts: list[Markup] = []
+    last = 0
+    for match in _LINK.finditer(text):
+        url = match.group(0).rstrip(".,;:!?")
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(url))
+        last = match.start() + len(url)
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts).replace("\n", Markup("<br>"))
 
 
 @bp.get("/my-tasks")
@@ -46,6 +68,12 @@ def my_tasks() -> str:
     tasks = my_open_tasks(current_user, include_unassigned=show_unassigned)
     truncated = len(tasks) > MY_TASKS_LIMIT
     tasks = tasks[:MY_TASKS_LIMIT]
+    filters = filters_from_request()
+    if filters.narrowed:
+        latest = max((task.due_on for task in tasks), default=None)
+        matching = find_tasks(current_user, dataclasses.replace(filters, due_by=latest), limit=None)
+        kept = {item.task.id for item in matching.items}
+        tasks = [task for task in tasks if task.id in kept]
     done = done_keys_by_store({task.store_id for task in tasks})
     groups: dict[str, list[tuple[Task, list[str], Any]]] = {"overdue": [], "today": [], "week": []}
     for task in tasks:
@@ -60,7 +88,118 @@ def my_tasks() -> str:
         show_unassigned=show_unassigned,
         truncated=truncated,
         limit=MY_TASKS_LIMIT,
+        filters=filters,
+        people=people_to_hand_to(current_user),
     )
+
+
+def filters_from_request() -> TaskFilters:
+    """The task filters a page's form sent (``TaskQuery``); bad ones are said and dropped."""
+    try:
+        filters, _, _ = parse_task_query(request.args, form=True)
+    except InputError as error:
+        flash_refusal(error)
+        return TaskFilters()
+    return filters
+
+
+@bp.get("/tasks")
+@login_required
+def all_tasks() -> str:
+    """List every task in the person's stores by due date, filtered and a page at a time."""
+    try:
+        filters, limit, after = parse_task_query(request.args, form=True)
+    except InputError as error:
+        flash_refusal(error)
+        filters, limit, after = TaskFilters(), 50, None
+    page = find_tasks(current_user, filters, limit=limit, after=after)
+    args: dict[str, Any] = filters.query_args() | (
+        {"limit": limit} if "limit" in request.args else {}
+    )
+    more = url_for("tasks.all_tasks", **args, cursor=page.next_cursor) if page.next_cursor else None
+    return render_template(
+        "tasks/all.html",
+        page=page,
+        filters=filters,
+        more=more,
+        people=people_to_hand_to(current_user),
+    )
+
+
+@bp.post("/tasks/bulk")
+@login_required
+def bulk() -> Any:
+    """Tick off, reopen or assign the chosen tasks; say what was done and what was refused."""
+    back = safe_next(request.form.get("next")) or url_for("tasks.my_tasks")
+    action = request.form.get("action", "")
+    raw: dict[str, Any] = {
+        "ids": [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()],
+        "action": action,
+    }
+    if action == "assign":
+        raw["assignee_id"] = request.form.get("assignee_id", "")
+    try:
+        results = services.act_on_tasks(raw, current_user)
+    except InputError as error:
+        flash_refusal(error)
+        return redirect(back)
+    db.session.commit()
+    done = [result for result in results if result.task is not None]
+    if done:
+        flash(ngettext("%(num)d task changed.", "%(num)d tasks changed.", len(done)), "success")
+    for result in results:
+        if result.task is None:
+            # Only a task the person may see is named; another is its number alone.
+            refused = db.session.get(Task, result.task_id) if result.code != "not_found" else None
+            seen = refused is not None and result.code != "forbidden"
+            title = task_title(refused) if seen and refused else f"#{result.task_id}"
+            flash(
+                gettext("%(title)s: %(reason)s", title=title, reason=localize(result.message)),
+                "error",
+            )
+    return redirect(back)
+
+
+@bp.post("/tasks/<int:task_id>/change")
+@login_required
+def change(task_id: int) -> Any:
+    """Change who does a task or its due date where it is listed."""
+    task = task_for(current_user, task_id)
+    raw = {name: request.form[name] for name in ("assignee_id", "due_on") if name in request.form}
+    if raw.get("due_on") == "":
+        del raw["due_on"]  # a date field left empty keeps the date
+    try:
+        services.change_task(task, raw, current_user)
+    except (InputError, NotAllowed) as error:
+        db.session.rollback()
+        message = (
+            "; ".join(localize(item.message) for item in error.errors)
+            if isinstance(error, InputError)
+            else str(error)
+        )
+        return _row_or_back(task_for(current_user, task_id), message)
+    db.session.commit()
+    return _row_or_back(task)
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+@login_required
+def comment(task_id: int) -> Any:
+    """Add a comment to the task's thread; people @mentioned are reminded."""
+    task = task_for(current_user, task_id)
+    raw = {"body": request.form.get("body", "")}
+    try:
+        _, mentioned = services.add_comment(task, raw, current_user)
+    except InputError as error:
+        db.session.rollback()
+        return _render_detail(task_for(current_user, task_id), error, raw), 400
+    db.session.commit()
+    if mentioned:
+        names = ", ".join(person.display_name for person in mentioned)
+        flash(gettext("Comment added; reminded %(people)s.", people=names), "success")
+    else:
+        flash(gettext("Comment added."), "success")
+    return redirect(url_for("tasks.detail", task_id=task.id) + "#comments")
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -82,11 +221,18 @@ def _render_detail(
     context: dict[str, Any] = {"form": form} if form is not None else {}
     if task.origin == "playbook" and current_user.is_manager:
         context["checklists"] = list_checklists()  # "copy into" one of them
+    comments = db.session.scalars(
+        select(TaskComment)
+        .where(TaskComment.task_id == task.id)
+        .options(selectinload(TaskComment.author))
+        .order_by(TaskComment.id)
+    ).all()
     return render_template(
         "tasks/detail.html",
         task=task,
         store=task.store,
         entries=entries,
+        comments=comments,
         reasons=services.lock_reasons(task),
         today=local_today(task.store.zone),
         people=assignable_people(task.store, current_user),
@@ -101,13 +247,16 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
         store: Store = task.store
         today = local_today(store.zone)
         reasons = task.lock_reasons(today, done_keys(store.id), store.followers)
+        show_store = request.args.get("show_store") == "1"
         return render_template(
             "tasks/_row.html",
             task=task,
             reasons=reasons,
             today=today,
             error=error,
-            show_store=request.args.get("show_store") == "1",
+            show_store=show_store,
+            # The store's page lets a manager hand the task over in the row.
+            people=None if show_store else assignable_people(store, current_user),
         )
     if error:
         flash(localize(error), "error")
