@@ -298,6 +298,7 @@ class ProductLineOut(Schema):
     freight_mode = _nullable(_str)
     lead_time_days = _nullable(_int)
     production_days = _nullable(_int)
+    skus = _list(fields.String())
 
 
 class StockUpRowOut(Schema):

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from tracker.cli import backup, plans, playbook, reminders, users
+    from tracker.cli import backup, imports, plans, playbook, reminders, users
 
     playbook.plan_group.add_command(plans.refresh_command)
     for group in (
@@ -20,5 +20,6 @@ def init_app(app: Flask) -> None:
         reminders.reminders_group,
         reminders.scheduler_command,
         backup.backup_command,
+        imports.import_command,
     ):
         app.cli.add_command(group)
