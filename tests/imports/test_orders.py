@@ -37,7 +37,9 @@ def test_us_export_figures_checked_by_hand(shop, do_import):
     ]
     assert line_named(store.id, "Lipstick").daily_sales == 0.23
     assert line_named(store.id, "Serum").daily_sales == 0.03
-    assert summary["unmatched_skus"] == [{"seller_sku": "MUG-01", "sku_id": "1729389999", "units": 4}]
+    assert summary["unmatched_skus"] == [
+        {"seller_sku": "MUG-01", "sku_id": "1729389999", "units": 4}
+    ]
     # Orders not cancelled: ...801, 802, 803 (two lines), 806, 807.
     assert "orders_to_date - → 5" in summary["changes"]
     assert db.session.get(Store, store.id).orders_to_date == 5
@@ -113,7 +115,7 @@ def test_uk_export_day_first_24_hour_pounds_other_column_order(shop, do_import, 
 def test_xlsx_export_with_real_dates_and_numbers(shop, do_import):
     store, manager, *_ = shop
     rows = [
-        HEADER + ["Paid Time", "RTS Time", "SKU Subtotal After Discount"],
+        [*HEADER, "Paid Time", "RTS Time", "SKU Subtotal After Discount"],
         ["Platform unique order ID.", "Status.", "SKU ID.", "Seller SKU.", "Quantity.", "Created."],
         [
             576000000001,
@@ -216,9 +218,9 @@ def test_mixed_date_orders_in_one_file_are_refused(shop, do_import):
         (b"", "no header row found"),
         (b"\x00\x01\x02garbage", "no header row found"),
         (b"PK\x03\x04not really a zip", "not a readable XLSX workbook"),
-        ("Order ID,Quantity\n1,2\n".encode(), "required columns missing: Created Time"),
+        (b"Order ID,Quantity\n1,2\n", "required columns missing: Created Time"),
         (
-            "Order ID,Quantity,Created Time\n1,2,11/02/2026\n".encode(),
+            b"Order ID,Quantity,Created Time\n1,2,11/02/2026\n",
             "it needs a 'SKU ID' or a 'Seller SKU' column",
         ),
         ("Order ID,Seller SKU,Quantity,Created Time\n1,A,2,\xff\n".encode("latin-1"), "UTF-8"),
