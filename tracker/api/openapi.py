@@ -47,6 +47,7 @@ class Operation:
     public: bool
     tag: str
     query: str | None = None
+    body_media: str = "application/json"
 
 
 def documented(
@@ -60,18 +61,29 @@ def documented(
     manager_only: bool = False,
     public: bool = False,
     query: str | None = None,
+    body_media: str = "application/json",
 ) -> Callable[[View], View]:
     """Describe an API view: its success body, request body and the 409 codes it may answer.
 
     ``response`` is a response schema (an instance with ``many=True`` for a list),
     ``body`` the name of a request schema from ``request_schemas``, ``query`` one whose
-    fields are the query string's parameters. The 400, 401,
+    fields are the query string's parameters, ``body_media`` the body's media type
+    (``multipart/form-data`` for a file upload). The 400, 401,
     403 and 404 answers are added from what the view is: every view may refuse
     bad input, any but a public one a missing token, one under an id a store or
     task the caller may not see or that does not exist; ``manager_only`` adds 403.
     """
     operation = Operation(
-        response, status, body, body_required, tuple(refusals), manager_only, public, tag, query
+        response,
+        status,
+        body,
+        body_required,
+        tuple(refusals),
+        manager_only,
+        public,
+        tag,
+        query,
+        body_media,
     )
 
     def mark(view: View) -> View:
@@ -97,6 +109,7 @@ TAGS = {
     "lives": "Live streams, the cadence and hot-video take-overs.",
     "stock-up": "Product lines and the stock-up deadlines worked from them.",
     "readiness": "How ready each store is for onboarding and its coming peaks.",
+    "imports": "The seller's own Seller Center exports: orders, LIVE sessions, followers.",
     "description": "This description of the API.",
 }
 
@@ -234,7 +247,7 @@ def _operation(
         described["requestBody"] = {
             "description": body.description,
             "required": operation.body_required,
-            "content": _json(body.schema),
+            "content": {operation.body_media: {"schema": body.schema}},
         }
     if operation.public:
         described["security"] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from flask.cli import with_appcontext
 
 from tracker.auth.models import User
 from tracker.catalog import get_catalog
@@ -29,6 +30,7 @@ from tracker.stores.models import Store
 )
 @click.option("--email", default=None, help="Who imports (for the activity log); default: none.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@with_appcontext
 def import_command(
     kind: str, store_id: int, accept_partial: bool, email: str | None, file: str
 ) -> None:

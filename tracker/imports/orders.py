@@ -152,9 +152,22 @@ def _lines(table: Table, summary: ImportSummary, accept_partial: bool) -> Iterat
 
 
 def _describes_columns(table: Table, values: Sequence[Any]) -> bool:
-    """Is this (the first row under the header) the export's row describing each column?"""
-    cells = [table.cell(values, key) for key in ("quantity", "created")]
-    return all(isinstance(cell, str) and any(c.isalpha() for c in cell) for cell in cells)
+    """Is this (the first row under the header) the export's row describing each column?
+
+    It is words where a count and a time belong.
+    """
+    quantity, created = (table.cell(values, key) for key in ("quantity", "created"))
+    return _words(quantity) and _words(created)
+
+
+def _words(cell: Any) -> bool:
+    if not isinstance(cell, str) or not any(c.isalpha() for c in cell):
+        return False
+    try:
+        stamp(cell)
+    except BadValue:
+        return True
+    return False
 
 
 def _line(table: Table, number: int, values: Sequence[Any]) -> _Line:
