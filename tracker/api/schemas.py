@@ -18,8 +18,8 @@ from marshmallow import Schema, fields, missing, validate
 
 from tracker.accounts.models import ACCOUNT_KINDS
 from tracker.accounts.schemas import AccountNew, AccountUnbind
-from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.imports.schemas import ImportNew
+from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
 from tracker.playbook.profile import PLANNABLE_YEARS, known_territories, profile_input_fields
 from tracker.playbook.readiness import STATUSES as STATUSES_OF_READINESS
