@@ -289,6 +289,20 @@ def _write(rows: list[dict[str, Any]]) -> None:
 # --- what the kept lines say ---------------------------------------------------------------
 
 
+def recount_orders(
+    store: Store,
+    catalog: Catalog,
+    actor: User | None,
+    settings: ImportSettings,
+    *,
+    now: datetime | None = None,
+) -> ImportSummary:
+    """Work the figures out again from the lines kept (after SKUs were mapped to lines)."""
+    summary = ImportSummary("orders")
+    _apply(store, catalog, actor, settings, summary, now)
+    return summary
+
+
 def sales_window(store: Store, days: int) -> tuple[date, date] | None:
     """The recent window of order days: the newest order day and up to ``days`` before it."""
     newest, oldest = db.session.execute(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
@@ -20,13 +20,15 @@ from tracker.extensions import db
 from tracker.imports.followers import import_followers
 from tracker.imports.lives import import_lives
 from tracker.imports.models import ImportRun
-from tracker.imports.orders import import_orders
+from tracker.imports.orders import import_orders, recount_orders
 from tracker.imports.schemas import ImportNew
 from tracker.imports.settings import ImportSettings
 from tracker.imports.summary import ImportSummary
 from tracker.imports.tables import Refused
+from tracker.plans.stock_up import change_product_line
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
+from tracker.stockup.services import product_lines
 from tracker.stores.models import Store
 
 IMPORTERS = {"orders": import_orders, "lives": import_lives, "followers": import_followers}
@@ -86,6 +88,36 @@ def run_import(
     )
     db.session.flush()
     return summary
+
+
+def map_skus(
+    store: Store,
+    mapping: Mapping[str, int],
+    catalog: Catalog,
+    actor: User | None,
+    settings: ImportSettings,
+    *,
+    now: datetime | None = None,
+) -> ImportSummary:
+    """Give unmatched SKUs to product lines, once; the lines' daily sales are worked out again."""
+    lines = {line.id: line for line in product_lines(store)}
+    for sku, line_id in mapping.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise InputError.one(sku, phrase("no product line %(id)s on this store", id=line_id))
+        skus = [*(line.skus or ()), sku]
+        change_product_line(store, {"skus": skus}, catalog, actor, line_id=line.id, now=now)
+    return recount_orders(store, catalog, actor, settings, now=now)
+
+
+def stale_since(store: Store, settings: ImportSettings, today: date) -> date | None:
+    """The newest day the store's imported data covers, when that is older than allowed."""
+    newest = db.session.scalar(
+        select(func.max(ImportRun.data_as_of)).where(ImportRun.store_id == store.id)
+    )
+    if newest is None or (today - newest).days <= settings.stale_after_days:
+        return None
+    return newest
 
 
 def latest_imports(store: Store) -> dict[str, ImportRun]:

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         calendar,
         errors,
         home,
+        imports,
         language,
         lives,
         readiness,
@@ -23,7 +24,18 @@ def init_app(app: Flask) -> None:
         tasks,
     )
 
-    for area in (home, auth, stores, tasks, reminders, accounts, lives, stockup, readiness):
+    for area in (
+        home,
+        auth,
+        stores,
+        tasks,
+        reminders,
+        accounts,
+        lives,
+        stockup,
+        readiness,
+        imports,
+    ):
         app.register_blueprint(area.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(language.bp)
