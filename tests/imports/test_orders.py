@@ -192,7 +192,7 @@ def test_a_lives_file_sent_as_orders_is_refused_naming_the_missing_columns(shop,
     store, manager, *_ = shop
     with pytest.raises(InputError) as refused:
         do_import(store, "orders", fixture_bytes("lives_us.csv"), manager)
-    assert "no header row found for a orders export" in str(refused.value) or (
+    assert "no header row found for the orders export" in str(refused.value) or (
         "required columns missing" in str(refused.value)
     )
 

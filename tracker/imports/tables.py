@@ -121,7 +121,7 @@ def _find_header(
     expected = ", ".join(column.names[0] for column in columns if column.required)
     raise Refused(
         phrase(
-            "no header row found for a %(kind)s export (expected columns: %(expected)s)",
+            "no header row found for the %(kind)s export (expected columns: %(expected)s)",
             kind=kind,
             expected=expected,
         )
@@ -149,7 +149,7 @@ def _table(
     if missing:
         raise Refused(
             phrase(
-                "not a %(kind)s export: required columns missing: %(missing)s "
+                "not the %(kind)s export: required columns missing: %(missing)s "
                 "(the file has: %(found)s)",
                 kind=kind,
                 missing=", ".join(missing),
