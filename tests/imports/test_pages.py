@@ -82,3 +82,37 @@ def test_store_page_says_when_its_data_is_older_than_a_week(shop, login, do_impo
     do_import(store, "followers", b"Date,Followers\n2026-11-01,10\n", manager)
     html = client.get(f"/stores/{store.id}").get_data(as_text=True)
     assert "the newest imported day is" in html
+
+
+def test_stock_up_page_saves_a_lines_skus_and_refuses_one_taken(shop, login):
+    store, manager, lipstick, serum = shop
+    client = login(manager)
+    saved = client.post(
+        f"/stores/{store.id}/stock-up",
+        data={"line_id": str(serum.id), "skus": "1729384756, SER-01"},
+    )
+    assert saved.status_code == 302
+    assert line_named(store.id, "Serum").skus == ["1729384756", "SER-01"]
+    refused = client.post(
+        f"/stores/{store.id}/stock-up", data={"line_id": str(lipstick.id), "skus": "SER-01"}
+    )
+    assert refused.status_code == 400
+    assert "SKU &#39;SER-01&#39; already belongs to line &#39;Serum&#39;" in refused.get_data(
+        as_text=True
+    )
+    assert line_named(store.id, "Lipstick").skus == ["LIP-RED", "LIP-PINK"]
+
+
+def test_api_product_lines_take_and_show_skus(shop, api_as):
+    store, manager, lipstick, _ = shop
+    api = api_as(manager)
+    answer = api.patch(
+        f"/api/v1/stores/{store.id}/product-lines/{lipstick.id}",
+        json={"skus": ["LIP-RED", "LIP-PINK", "1729380003"]},
+    )
+    assert answer.status_code == 200, answer.json
+    assert answer.json["skus"] == ["LIP-RED", "LIP-PINK", "1729380003"]
+    bad = api.patch(
+        f"/api/v1/stores/{store.id}/product-lines/{lipstick.id}", json={"skus": ["x" * 129]}
+    )
+    assert bad.status_code == 400 and bad.json["error"]["field"].startswith("skus")
