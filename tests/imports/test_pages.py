@@ -116,3 +116,14 @@ def test_api_product_lines_take_and_show_skus(shop, api_as):
         f"/api/v1/stores/{store.id}/product-lines/{lipstick.id}", json={"skus": ["x" * 129]}
     )
     assert bad.status_code == 400 and bad.json["error"]["field"].startswith("skus")
+
+
+def test_readiness_shows_shop_health_as_of_its_import(shop, login, do_import):
+    store, manager, *_ = shop
+    client = login(manager)
+    before = client.get(f"/stores/{store.id}/readiness").get_data(as_text=True)
+    assert "Import the orders export to see the late dispatch" in before
+    do_import(store, "orders", fixture_bytes("orders_us.csv"), manager)
+    html = client.get(f"/stores/{store.id}/readiness").get_data(as_text=True)
+    assert "25.0%" in html and "14.3%" in html  # late dispatch 1 of 4, seller cancels 1 of 7
+    assert "As of the import of" in html

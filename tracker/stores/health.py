@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Select, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.clock import utcnow
@@ -30,3 +30,8 @@ class ShopHealth(Model):
     # Where the figures came from: "orders export" (later: the Partner API).
     source: Mapped[str] = mapped_column(String(40))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def latest_of(cls, store_id: int) -> Select[ShopHealth]:
+        """The store's newest figures."""
+        return select(cls).where(cls.store_id == store_id).order_by(cls.as_of.desc()).limit(1)

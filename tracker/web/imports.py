@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
-from sqlalchemy import select
 
 from tracker.auth.access import require_manager
 from tracker.catalog import get_catalog
@@ -28,12 +27,7 @@ bp = Blueprint("imports", __name__)
 
 
 def _page(store: Store, **context: Any) -> str:
-    health = db.session.scalars(
-        select(ShopHealth)
-        .where(ShopHealth.store_id == store.id)
-        .order_by(ShopHealth.as_of.desc())
-        .limit(1)
-    ).first()
+    health = db.session.scalars(ShopHealth.latest_of(store.id)).first()
     latest = latest_imports(store)
     orders = latest.get("orders")
     unmatched = orders.summary.get("unmatched_skus", []) if orders else []
