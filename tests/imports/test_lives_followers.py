@@ -48,8 +48,9 @@ def test_lives_already_logged_are_recognised_not_doubled(shop, do_import, catalo
     assert summary["skipped"] == [
         {"row": 3, "reason": "row 3: already logged (the live of 2026-11-29 19:00)"}
     ]
+    assert (summary["rows"], summary["used"]) == (3, 2)
     again = do_import(store, "lives", fixture_bytes("lives_us.csv"), manager).to_json()
-    assert again["changes"] == [] and len(again["skipped"]) == 3
+    assert again["changes"] == [] and len(again["skipped"]) == 3 and again["used"] == 0
     assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 3
 
 

@@ -112,8 +112,7 @@ def import_lives(
                 LiveSession.started_at <= started_at + window,
             )
         )
-        if twin is not None:
-            summary.used += 1
+        if twin is not None:  # read, but not used: it is logged already
             summary.skipped.append(
                 (
                     number,
