@@ -90,6 +90,9 @@ MANAGER_ONLY = frozenset(
         "reminders.retry",
         "calendar.issue_store",
         "calendar.revoke_store",
+        # A manager uploads the store's Seller Center exports (issue 17).
+        "imports.upload",
+        "api.import_export",
     }
 )
 REFUSED = (401, 403, 404)
