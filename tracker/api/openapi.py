@@ -48,6 +48,7 @@ class Operation:
     tag: str
     query: str | None = None
     paged: bool = False
+    body_media: str = "application/json"
 
 
 def documented(
@@ -62,13 +63,15 @@ def documented(
     public: bool = False,
     query: str | None = None,
     paged: bool = False,
+    body_media: str = "application/json",
 ) -> Callable[[View], View]:
     """Describe an API view: its success body, request body and the 409 codes it may answer.
 
     ``response`` is a response schema (an instance with ``many=True`` for a list),
     ``body`` the name of a request schema from ``request_schemas``, ``query`` one whose
     fields are the query string's parameters; ``paged`` lists take ``PageQuery`` and say the
-    next page in a ``Link`` header. The 400, 401,
+    next page in a ``Link`` header; ``body_media`` is the body's media type
+    (``multipart/form-data`` for a file upload). The 400, 401,
     403 and 404 answers are added from what the view is: every view may refuse
     bad input, any but a public one a missing token, one under an id a store or
     task the caller may not see or that does not exist; ``manager_only`` adds 403.
@@ -84,6 +87,7 @@ def documented(
         tag,
         "PageQuery" if paged else query,
         paged,
+        body_media,
     )
 
     def mark(view: View) -> View:
@@ -110,6 +114,7 @@ TAGS = {
     "stock-up": "Product lines and the stock-up deadlines worked from them.",
     "readiness": "How ready each store is for onboarding and its coming peaks.",
     "checklists": "The team's own checklists, planned in every matching store.",
+    "imports": "The seller's own Seller Center exports: orders, LIVE sessions, followers.",
     "description": "This description of the API.",
 }
 
@@ -254,7 +259,7 @@ def _operation(
         described["requestBody"] = {
             "description": body.description,
             "required": operation.body_required,
-            "content": _json(body.schema),
+            "content": {operation.body_media: {"schema": body.schema}},
         }
     if operation.public:
         described["security"] = []

@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, missing, validate
 from tracker.accounts.models import ACCOUNT_KINDS
 from tracker.accounts.schemas import AccountNew, AccountUnbind
 from tracker.checklists.schemas import ChecklistInput, SaveQuery
+from tracker.imports.schemas import ImportNew
 from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
 from tracker.playbook.fields import Input, Text, WholeText
@@ -408,6 +409,7 @@ class ProductLineOut(Schema):
     freight_mode = _nullable(_str)
     lead_time_days = _nullable(_int)
     production_days = _nullable(_int)
+    skus = _list(fields.String())
 
 
 class StockUpRowOut(Schema):
@@ -436,6 +438,67 @@ class StockUpOut(Schema):
     rows = _list(fields.Nested(StockUpRowOut))
     overstock_warnings = _list(fields.Nested(OverstockOut))
     lines = _list(fields.Nested(ProductLineOut))
+
+
+class SkippedRowOut(Schema):
+    row = _int()
+    reason = _str()
+
+
+class ImportWindowOut(Schema):
+    # "from" is a Python keyword: the field is named by data_key.
+    starts_on = _date(data_key="from")
+    ends_on = _date(data_key="to")
+    days = _int()
+
+
+class ShopHealthOut(Schema):
+    as_of = _date()
+    window_starts_on = _date()
+    orders = _int()
+    late_dispatch_rate = _nullable(_num, metadata={"description": "share from 0 to 1"})
+    late_dispatched_orders = _int()
+    dispatched_orders = _int()
+    seller_cancel_rate = _nullable(_num, metadata={"description": "share from 0 to 1"})
+    seller_cancelled_orders = _int()
+
+
+class UnmatchedSkuOut(Schema):
+    seller_sku = _nullable(_str)
+    sku_id = _nullable(_str)
+    units = _int()
+
+
+class FollowerFigureOut(Schema):
+    count = _int()
+    as_of = _date()
+
+
+class ImportSummaryOut(Schema):
+    """What an import read and changed (the keys of `tracker import` and more)."""
+
+    kind = _str(validate=validate.OneOf(("orders", "lives", "followers")))
+    rows = _int(metadata={"description": "data rows read (header and description row aside)"})
+    used = _int()
+    skipped = _list(fields.Nested(SkippedRowOut))
+    changes = _list(fields.String(), metadata={"description": "what the import changed, in words"})
+    columns = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "each column read, under the name the file gives it"},
+    )
+    file_format = _str(validate=validate.OneOf(("csv", "xlsx")))
+    date_order = _nullable(_str)
+    description_row = fields.Integer()
+    data_as_of = fields.Date()
+    window = fields.Nested(ImportWindowOut)
+    sales_amount = fields.Float()
+    unmatched_skus = fields.List(fields.Nested(UnmatchedSkuOut))
+    orders_imported = fields.Integer()
+    shop_health = fields.Nested(ShopHealthOut)
+    lives_logged = fields.Integer()
+    followers = fields.Nested(FollowerFigureOut)
 
 
 class ProductLineSavedOut(ProductLineOut):
@@ -564,7 +627,25 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
             "refused with the entry named.",
         ),
         "SaveQuery": _described(SaveQuery()),
+        "ImportUpload": _described(
+            ImportUpload(),
+            "A Seller Center export (CSV or XLSX) as multipart/form-data: `kind`, `file`, "
+            "and `accept_partial` to import the good rows and list the bad ones.",
+        ),
     }
+
+
+class ImportUpload(ImportNew):
+    """The import's fields and the file itself, as a multipart form sends them."""
+
+    file = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "the export file as downloaded from Seller Center",
+        },
+    )
 
 
 def _optional(field: fields.Field) -> fields.Field:

@@ -157,6 +157,7 @@ def line_json(line: ProductLine) -> dict[str, Any]:
         "freight_mode": line.freight_mode,
         "lead_time_days": line.lead_time_days,
         "production_days": line.production_days,
+        "skus": list(line.skus or ()),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -22,6 +23,7 @@ from tracker.api.schemas import (
     ChecklistSavedOut,
     CommentOut,
     HotVideoTaskOut,
+    ImportSummaryOut,
     LiveOut,
     ProductLineSavedOut,
     ReadinessOut,
@@ -60,6 +62,8 @@ from tracker.errors import (
     load_input,
 )
 from tracker.extensions import db
+from tracker.imports.services import run_import
+from tracker.imports.settings import import_settings
 from tracker.lives import hot_videos
 from tracker.lives import services as live_services
 from tracker.lives.models import LiveSession
@@ -392,6 +396,30 @@ def change_line(store_id: int, line_id: int) -> Response:
     line, plan = change_product_line(store, _body(), get_catalog(), g.api_user, line_id=line_id)
     db.session.commit()
     return jsonify(line_json(line) | {"stock_up": plan.to_json()["rows"]})
+
+
+@bp.post("/stores/<int:store_id>/imports")
+@documented(
+    response=ImportSummaryOut,
+    status=201,
+    body="ImportUpload",
+    body_media="multipart/form-data",
+    refusals=("not_self_operated",),
+    manager_only=True,
+    tag="imports",
+)
+def import_export(store_id: int) -> Any:
+    """Import a Seller Center export (orders, lives, followers); 201 with what it changed."""
+    store = store_for(g.api_user, store_id)
+    require_manager(g.api_user)
+    raw = {name: value for name, value in request.form.items() if name != "file"}
+    upload = request.files.get("file")
+    stream: Any = upload.stream if upload is not None else None
+    if stream is None and "file" in request.form:  # sent as a text field: its text is the file
+        stream = io.BytesIO(request.form["file"].encode("utf-8"))
+    summary = run_import(store, raw, stream, get_catalog(), g.api_user, import_settings())
+    db.session.commit()
+    return jsonify(summary.to_json()), 201
 
 
 @bp.get("/stores/<int:store_id>/cadence")

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from tracker.cli import backup, checklists, plans, playbook, reminders, users
+    from tracker.cli import backup, checklists, imports, plans, playbook, reminders, users
 
     playbook.plan_group.add_command(plans.refresh_command)
     for group in (
@@ -21,5 +21,6 @@ def init_app(app: Flask) -> None:
         reminders.scheduler_command,
         backup.backup_command,
         checklists.checklist_group,
+        imports.import_command,
     ):
         app.cli.add_command(group)

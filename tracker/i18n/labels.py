@@ -43,6 +43,11 @@ LABELS = {
     },
     "account": {"official": _l("official"), "channel": _l("channel")},
     "store_type": {"local": _l("local"), "cross_border": _l("cross-border")},
+    "import_kind": {
+        "orders": _l("Orders"),
+        "lives": _l("LIVE sessions"),
+        "followers": _l("Followers"),
+    },
     "warning": {
         "model_not_offered_in_market": _l("Model not listed for this market"),
         "invitation_category": _l("Invitation-only category"),
@@ -120,6 +125,10 @@ FIELDS = {
     "status": _l("Status"),
     "sort": _l("Sort by"),
     "order": _l("Order"),
+    # An import's file and options.
+    "file": _l("File"),
+    "accept_partial": _l("Import the good rows"),
+    "skus": _l("SKUs"),
 }
 
 

@@ -58,7 +58,7 @@ def log_live(
     store: Store,
     raw: Mapping[str, Any],
     catalog: Catalog,
-    actor: User,
+    actor: User | None,
     *,
     now: datetime | None = None,
 ) -> LiveSession:

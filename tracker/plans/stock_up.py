@@ -28,13 +28,14 @@ def change_product_line(
     store: Store,
     raw: Mapping[str, Any],
     catalog: Catalog,
-    actor: User,
+    actor: User | None,
     *,
     line_id: int | None = None,
     now: datetime | None = None,
+    because: str | None = None,
 ) -> tuple[ProductLine, StockUpPlan]:
     """Add or change a line; the stock-up tasks follow, each move logged with the reason."""
-    line, change = save_line(store, raw, catalog, actor, line_id=line_id)
+    line, change = save_line(store, raw, catalog, actor, line_id=line_id, because=because)
     today = local_today(store.zone, now)
     sync_plan(
         store,

@@ -272,7 +272,7 @@ def _load_catalog(root: Path) -> Catalog:
 
 
 # Seed files that score or present plans but never change one: not part of the version.
-_NOT_PLAN_DATA = frozenset({"readiness.toml"})
+_NOT_PLAN_DATA = frozenset({"readiness.toml", "imports.toml"})
 
 
 def _version_of(root: Path) -> str:

@@ -31,5 +31,8 @@ class ProductLine(Model):
     freight_mode: Mapped[str | None] = mapped_column(String(20))
     lead_time_days: Mapped[int | None]
     production_days: Mapped[int | None]
+    # Seller SKUs or SKU IDs whose orders are this line's sales (order imports match on them);
+    # empty (or null, for lines from before imports) when none are known.
+    skus: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

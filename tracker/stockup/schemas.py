@@ -5,7 +5,16 @@ from __future__ import annotations
 from marshmallow import fields
 
 from tracker.playbook.catalog import Catalog
-from tracker.playbook.fields import Choice, Input, Number, Text, Whole, extended, per_catalog
+from tracker.playbook.fields import (
+    Choice,
+    Input,
+    Length,
+    Number,
+    Text,
+    Whole,
+    extended,
+    per_catalog,
+)
 from tracker.playbook.phrases import Phrase, phrase
 
 # Bounds (inclusive) of a line's figures.
@@ -14,6 +23,8 @@ CURRENT_STOCK_MAX = 100_000_000
 DAILY_SALES_MAX = 10_000_000
 DAY_LIMITS = {"safety_days": 365, "lead_time_days": 180, "production_days": 365}
 UPLIFT_MAX = 1000
+SKU_MAX = 128
+SKUS_MAX = 200
 
 
 def _unknown_freight(got: str, known: str) -> Phrase:
@@ -37,6 +48,14 @@ def _figures(catalog: Catalog, *, new: bool) -> dict[str, fields.Field]:
             0, DAILY_SALES_MAX, required=new, metadata={"description": "units a day"}
         ),
         "uplift_percent": fields.Nested(uplift_percent(catalog)),
+        "skus": fields.List(
+            Text(SKU_MAX, allow_blank=False),
+            validate=Length(max=SKUS_MAX),
+            metadata={
+                "description": "Seller SKUs or SKU IDs whose orders are this line's sales "
+                "(order imports match on them)"
+            },
+        ),
         "freight_mode": Choice(
             modes,
             refuse=_unknown_freight,

@@ -244,6 +244,8 @@ def _checked_line(
     values = load_input(schema, raw)
     if "name" in values:
         values["name"] = " ".join(values["name"].split())
+    if "skus" in values:
+        values["skus"] = list(dict.fromkeys(values["skus"]))  # each once, in the order given
     mode = values.get("freight_mode")
     modes = catalog.markets[store.market].freight
     if mode is not None and mode not in modes:
@@ -263,19 +265,33 @@ def save_line(
     store: Store,
     raw: Mapping[str, Any],
     catalog: Catalog,
-    actor: User,
+    actor: User | None,
     *,
     line_id: int | None = None,
+    because: str | None = None,
 ) -> tuple[ProductLine, str]:
-    """Add or change a product line; return it and what changed, in words. Flush only."""
+    """Add or change a product line; return it and what changed, in words. Flush only.
+
+    ``because`` says where new figures came from (an import's window), after the change.
+    """
     values = _checked_line(raw, store, catalog, new=line_id is None)
-    taken = {line.name: line.id for line in product_lines(store)}
+    lines = product_lines(store)
+    taken = {line.name: line.id for line in lines}
     if "name" in values and taken.get(values["name"], line_id) != line_id:
         raise InputError.one(
             "name", phrase("the store already has a line called '%(name)s'", name=values["name"])
         )
+    for sku in values.get("skus", ()):
+        other = next((x for x in lines if x.id != line_id and sku in (x.skus or ())), None)
+        if other is not None:
+            raise InputError.one(
+                "skus",
+                phrase(
+                    "SKU '%(sku)s' already belongs to line '%(line)s'", sku=sku, line=other.name
+                ),
+            )
     if line_id is None:
-        line = ProductLine(store_id=store.id, **({"uplift_percent": {}} | values))
+        line = ProductLine(store_id=store.id, **({"uplift_percent": {}, "skus": []} | values))
         db.session.add(line)
         change = phrase("product line '%(line)s' added", line=line.name)
     else:
@@ -288,7 +304,14 @@ def save_line(
         ]
         for name, value in values.items():
             setattr(line, name, value)
-        if changed:
+        if changed and because:
+            change = phrase(
+                "product line '%(line)s': %(changes)s %(because)s",
+                line=line.name,
+                changes=", ".join(changed),
+                because=because,
+            )
+        elif changed:
             change = phrase(
                 "product line '%(line)s': %(changes)s", line=line.name, changes=", ".join(changed)
             )

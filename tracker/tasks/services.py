@@ -51,7 +51,9 @@ def _locked_for_update(task_id: int) -> Task:
     return task
 
 
-def complete_task(task_id: int, actor: User, *, now: datetime | None = None) -> tuple[Task, bool]:
+def complete_task(
+    task_id: int, actor: User | None, *, now: datetime | None = None
+) -> tuple[Task, bool]:
     """Mark a task done by ``actor``; a locked task is refused. Return it and whether it changed."""
     task = _locked_for_update(task_id)
     if task.status == "done":

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         checklists,
         errors,
         home,
+        imports,
         language,
         lives,
         readiness,
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
         stockup,
         readiness,
         checklists,
+        imports,
     ):
         app.register_blueprint(area.bp)
     app.register_blueprint(calendar.bp)

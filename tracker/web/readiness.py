@@ -12,7 +12,10 @@ from flask_login import login_required
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.errors import InputError
+from tracker.extensions import db
 from tracker.i18n.format import separator
+from tracker.imports.services import stale_since
+from tracker.imports.settings import import_settings
 from tracker.lives.services import cadence
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name
@@ -23,6 +26,7 @@ from tracker.readiness.filters import Filters, parse_filters
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.readiness.work import open_work
 from tracker.stores.access import store_for
+from tracker.stores.health import ShopHealth
 from tracker.web.feedback import field_message
 from tracker.web.session import current_user
 from tracker.web.stores import catch_up_plan
@@ -85,6 +89,8 @@ def store_page(store_id: int) -> str:
         groups=open_work(readiness, catalog),
         chart=chart,
         cadence=cadence(store, catalog) if store.model == "pop" else None,
+        health=db.session.scalars(ShopHealth.latest_of(store.id)).first(),
+        data_stale_since=stale_since(store, import_settings(), readiness.today),
         catalog=catalog,
         rule=catalog.readiness,
         today=readiness.today,

@@ -59,6 +59,8 @@ def save(store_id: int) -> Any:
             raw["daily_sales"] = float(form["daily_sales"])
         except ValueError:
             raw["daily_sales"] = form["daily_sales"]
+    if "skus" in form:  # Seller SKUs or SKU IDs, separated by commas or spaces
+        raw["skus"] = [sku for sku in form["skus"].replace(",", " ").split() if sku]
     line_id = whole_number_or_text(form.get("line_id", "")) or None
     try:
         line, _ = change_product_line(

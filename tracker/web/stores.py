@@ -22,6 +22,8 @@ from tracker.errors import InputError, whole_number_or_text
 from tracker.extensions import db
 from tracker.i18n.format import number
 from tracker.i18n.seeds import task_title
+from tracker.imports.services import stale_since
+from tracker.imports.settings import import_settings
 from tracker.lives.services import cadence
 from tracker.plans import stores as plan_stores
 from tracker.plans.forward import is_behind, roll_store_forward
@@ -209,6 +211,7 @@ def plan(store_id: int) -> Any:
         done_count=sum(1 for task in tasks if task.status == "done"),
         total=len(tasks),
         filters=filters,
+        data_stale_since=stale_since(store, import_settings(), today),
     )
 
 

@@ -1,0 +1,1 @@
+"""The seller's own data in: Seller Center exports read into sales, orders, lives, followers."""
