@@ -42,6 +42,14 @@ LABELS = {
         "inbox": _l("inbox"),
     },
     "account": {"official": _l("official"), "channel": _l("channel")},
+    # The scheduler's steps, as the outbox names what one of them cannot do.
+    "stage": {
+        "roll_forward": _l("rolling the plan forward"),
+        "gates": _l("unlocking tasks"),
+        "reminders": _l("queueing reminders"),
+        "weekly_report": _l("the weekly report"),
+        "delivery": _l("delivering reminders"),
+    },
     "store_type": {"local": _l("local"), "cross_border": _l("cross-border")},
     "warning": {
         "model_not_offered_in_market": _l("Model not listed for this market"),

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.clock import utcnow
 from tracker.extensions import db
+from tracker.scheduler.faults import current_faults
 from tracker.scheduler.models import SchedulerTick
 
 bp = Blueprint("ops", __name__)
@@ -106,13 +107,43 @@ def health_report(
             )
     elif ticks is not None:
         reasons.append("no scheduler has ever ticked: start `tracker scheduler`")
+    faults = _faults(reasons) if ticks is not None else []  # no schema: said above
     report = {
         "status": "degraded" if reasons else "ok",
         "reasons": reasons,
         "database": database,
         "scheduler": scheduler,
+        "faults": faults,
     }
     return report, 200
+
+
+def _faults(reasons: list[str]) -> list[dict[str, Any]]:
+    """What the scheduler's work keeps failing on, store by store and person by person."""
+    try:
+        found = [
+            {
+                "stage": fault.stage,
+                "store": {"id": fault.store.id, "name": fault.store.name} if fault.store else None,
+                "person": (
+                    {"id": fault.person.id, "email": fault.person.email} if fault.person else None
+                ),
+                "error": fault.error,
+                "first_seen_at": _instant(fault.first_seen_at),
+                "last_seen_at": _instant(fault.last_seen_at),
+                "occurrences": fault.occurrences,
+                "who": fault.who,
+            }
+            for fault in current_faults()
+        ]
+    except SQLAlchemyError as error:
+        log.error("health check: cannot read scheduler_faults: %s", " ".join(str(error).split()))
+        reasons.append("cannot read the scheduler's faults: is the schema current?")
+        found = []
+    db.session.rollback()  # end the read transaction now, not at teardown
+    for fault in found:
+        reasons.append(f"{fault['stage']} fails for {fault.pop('who')}: {fault['error']}")
+    return found
 
 
 def _instant(moment: datetime) -> str:

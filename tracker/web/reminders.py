@@ -27,6 +27,7 @@ from tracker.reminders.services import (
 from tracker.reminders.services import (
     inbox as inbox_of,
 )
+from tracker.scheduler.faults import current_faults
 from tracker.web.session import current_user
 
 bp = Blueprint("reminders", __name__)
@@ -127,7 +128,7 @@ def drop_channel(channel_id: int) -> Any:
 @bp.get("/reminders")
 @login_required
 def outbox() -> str:
-    """Show managers the outbox: counts by state and what failed or died, with why."""
+    """Show managers the outbox: what the scheduler cannot do, and what failed or died, with why."""
     require_manager(current_user)
     counts = dict(
         db.session.execute(select(Reminder.state, func.count()).group_by(Reminder.state)).all()
@@ -144,7 +145,13 @@ def outbox() -> str:
         for r in troubled
         if r.channel is not None
     }
-    return render_template("reminders/outbox.html", counts=counts, troubled=troubled, shown=shown)
+    return render_template(
+        "reminders/outbox.html",
+        counts=counts,
+        troubled=troubled,
+        shown=shown,
+        faults=current_faults(),
+    )
 
 
 @bp.post("/reminders/<int:reminder_id>/retry")
