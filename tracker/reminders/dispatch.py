@@ -14,14 +14,15 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import utcnow
 from tracker.columns import rows_changed
 from tracker.extensions import db
+from tracker.faults import describe
 from tracker.reminders.channels import DeliveryError, Message, SmtpSettings, Target, deliver
 from tracker.reminders.models import Reminder
 from tracker.reminders.ratelimit import RateLimiter
@@ -65,17 +66,57 @@ def _due(now: datetime):
     )
 
 
+def database_now() -> datetime:
+    """Now by the database's clock, which every dispatcher shares, whatever its own says.
+
+    PostgreSQL may run on another machine than any dispatcher; SQLite runs on theirs, but its
+    clock is still read from the database, so every claim and lease is judged by one clock.
+    """
+    if db.engine.dialect.name == "postgresql":
+        moment = db.session.scalar(select(func.clock_timestamp()))
+    else:
+        text = db.session.scalar(select(func.strftime("%Y-%m-%d %H:%M:%f", "now")))
+        moment = datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+    if not isinstance(moment, datetime):
+        raise RuntimeError(f"the database's clock said {moment!r}")
+    return moment.astimezone(UTC)
+
+
+GAVE_UP = "gave up after %s attempts: no dispatcher finished sending it (each stopped mid-send)"
+
+
 def claim_due_reminders(
     settings: DispatchSettings, *, now: datetime | None = None
 ) -> tuple[str, list[int]]:
-    """Lease a batch of due reminders to this dispatcher and commit; return (token, ids)."""
-    now = now or utcnow()
+    """Lease a batch of due reminders to this dispatcher and commit; return (token, ids).
+
+    The claim counts the attempt, so a row whose every dispatcher dies mid-send still reaches
+    the attempt limit: it is then dead-lettered instead of claimed again. Leases are judged
+    by the database's clock unless ``now`` is given.
+    """
+    now = now or database_now()
     token = str(uuid.uuid4())
     lease = {
         "state": "sending",
         "claim_token": token,
         "lease_until": now + timedelta(seconds=settings.lease_seconds),
+        "attempts": Reminder.attempts + 1,
     }
+    db.session.execute(
+        update(Reminder)
+        .where(
+            Reminder.state == "sending",
+            Reminder.lease_until < now,
+            Reminder.attempts >= settings.max_attempts,
+        )
+        .values(
+            state="dead",
+            claim_token=None,
+            lease_until=None,
+            last_error=func.coalesce(Reminder.last_error, GAVE_UP % settings.max_attempts),
+        )
+        .execution_options(synchronize_session=False)
+    )
     candidates = (
         select(Reminder.id)
         .where(_due(now))
@@ -85,13 +126,21 @@ def claim_due_reminders(
     if db.engine.dialect.name == "postgresql":
         ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
         if ids:
-            db.session.execute(update(Reminder).where(Reminder.id.in_(ids)).values(**lease))
+            db.session.execute(
+                update(Reminder)
+                .where(Reminder.id.in_(ids))
+                .values(**lease)
+                .execution_options(synchronize_session=False)
+            )
     else:
         ids = []
         for reminder_id in db.session.scalars(candidates).all():
             # Only one dispatcher's UPDATE can still find the row due.
             won = db.session.execute(
-                update(Reminder).where(Reminder.id == reminder_id, _due(now)).values(**lease)
+                update(Reminder)
+                .where(Reminder.id == reminder_id, _due(now))
+                .values(**lease)
+                .execution_options(synchronize_session=False)
             )
             if rows_changed(won) == 1:
                 ids.append(reminder_id)
@@ -102,20 +151,24 @@ def claim_due_reminders(
 def dispatch_due(
     settings: DispatchSettings,
     *,
-    now: Callable[[], datetime] = utcnow,
+    now: Callable[[], datetime] | None = None,
     max_batches: int | None = None,
 ) -> DispatchReport:
-    """Deliver everything due now, batch by batch, committing each outcome on its own."""
+    """Deliver everything due now, batch by batch, committing each outcome on its own.
+
+    ``now`` is the database's clock unless a test gives another.
+    """
+    clock = now or database_now
     report = DispatchReport()
     batches = 0
     while max_batches is None or batches < max_batches:
-        token, ids = claim_due_reminders(settings, now=now())
+        token, ids = claim_due_reminders(settings, now=clock())
         if not ids:
             break
         batches += 1
         report.claimed += len(ids)
         for reminder_id in ids:
-            _deliver_one(reminder_id, token, settings, now, report)
+            _deliver_one(reminder_id, token, settings, clock, report)
     return report
 
 
@@ -126,6 +179,7 @@ def _deliver_one(
     now: Callable[[], datetime],
     report: DispatchReport,
 ) -> None:
+    """Deliver one claimed row; whatever goes wrong with it is recorded on it alone."""
     reminder = db.session.scalar(
         select(Reminder)
         .where(Reminder.id == reminder_id)
@@ -135,83 +189,115 @@ def _deliver_one(
         report.lost_leases += 1
         db.session.rollback()
         return
-    outcome: dict[str, object]
-    if not reminder.user.active:
-        outcome = {"state": "dead", "last_error": "the person is deactivated"}
-    elif reminder.channel is None:
-        outcome = {"state": "sent", "sent_at": now()}  # the in-app inbox: stored is delivered
-    elif not reminder.channel.active:
-        outcome = {"state": "dead", "last_error": "the channel was switched off"}
-    else:
-        channel = reminder.channel
-        target = Target(channel.kind, channel.target, channel.secret)
-        wait = _limiter.acquire(target)
-        if wait > 0:
-            report.deferred += 1
-            _finish(
-                reminder,
-                token,
-                {
-                    "state": "pending",
-                    "claim_token": None,
-                    "lease_until": None,
-                    "next_attempt_at": now() + timedelta(seconds=wait),
-                },
-                report,
-            )
-            return
-        attempts = reminder.attempts + 1
-        # The batch's lease started when it was claimed; renew it for this one row now, so a
-        # slow batch cannot let another dispatcher take the row while it is being sent.
-        renewed = db.session.execute(
-            update(Reminder)
-            .where(Reminder.id == reminder.id, Reminder.claim_token == token)
-            .values(lease_until=now() + timedelta(seconds=settings.lease_seconds))
-        )
-        db.session.commit()
-        if rows_changed(renewed) != 1:
-            report.lost_leases += 1
-            return
-        try:
-            # A send may never outlast the lease, or a second dispatcher could take it over.
-            deliver(
-                target,
-                _message(reminder),
-                smtp=settings.smtp,
-                timeout=min(MAX_SEND_SECONDS, settings.lease_seconds / 2),
-            )
-        except DeliveryError as error:
-            detail = str(error)[:1000]
-            if error.retryable and attempts < settings.max_attempts:
-                delay = backoff(attempts, settings)
-                if error.retry_after:
-                    delay = max(delay, error.retry_after)
-                outcome = {
-                    "state": "failed",
-                    "attempts": attempts,
-                    "last_error": detail,
-                    "next_attempt_at": now() + timedelta(seconds=delay),
-                }
-            else:
-                outcome = {"state": "dead", "attempts": attempts, "last_error": detail}
-            log.warning("reminder %s over %s: %s", reminder.id, channel.kind, detail)
-        else:
-            outcome = {"state": "sent", "attempts": attempts, "sent_at": now(), "last_error": None}
+    attempts = reminder.attempts  # this one included: it was counted when claimed
+    try:
+        outcome = _attempt(reminder, token, attempts, settings, now, report)
+    except Exception as error:  # a poison row: its own error, nobody else's
+        detail = describe(error)
+        log.exception("reminder %s could not be sent: %s", reminder_id, detail)
+        db.session.rollback()
+        outcome = _failure(attempts, detail, settings, now, retryable=True)
+    if outcome is None:
+        return
     outcome.setdefault("claim_token", None)
     outcome.setdefault("lease_until", None)
-    _finish(reminder, token, outcome, report)
+    _finish(reminder_id, token, outcome, report)
+
+
+def _attempt(
+    reminder: Reminder,
+    token: str,
+    attempts: int,
+    settings: DispatchSettings,
+    now: Callable[[], datetime],
+    report: DispatchReport,
+) -> dict[str, object] | None:
+    """Send one reminder; return the outcome to record, or None when the lease was lost."""
+    if not reminder.user.active:
+        return {"state": "dead", "last_error": "the person is deactivated"}
+    if reminder.channel is None:
+        return {"state": "sent", "sent_at": now()}  # the in-app inbox: stored is delivered
+    if not reminder.channel.active:
+        return {"state": "dead", "last_error": "the channel was switched off"}
+    channel = reminder.channel
+    target = Target(channel.kind, channel.target, channel.secret)
+    message = _message(reminder)  # built now: the commit below expires the row
+    wait = _limiter.acquire(target)
+    if wait > 0:
+        report.deferred += 1
+        return {
+            "state": "pending",
+            "attempts": attempts - 1,  # not tried: the attempt counted at the claim is given back
+            "next_attempt_at": now() + timedelta(seconds=wait),
+        }
+    # The batch's lease started when it was claimed; renew it for this one row now, so a
+    # slow batch cannot let another dispatcher take the row while it is being sent.
+    renewed = db.session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder.id, Reminder.claim_token == token)
+        .values(lease_until=now() + timedelta(seconds=settings.lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if rows_changed(renewed) != 1:
+        report.lost_leases += 1
+        return None
+    try:
+        # The whole send, answer included, ends well within the lease just renewed, so no
+        # other dispatcher can take the row over while it is still on its way.
+        deliver(target, message, smtp=settings.smtp, timeout=send_deadline(settings))
+    except DeliveryError as error:
+        detail = str(error)[:1000]
+        log.warning("reminder %s over %s: %s", reminder.id, channel.kind, detail)
+        return _failure(
+            attempts,
+            detail,
+            settings,
+            now,
+            retryable=error.retryable,
+            retry_after=error.retry_after,
+        )
+    return {"state": "sent", "attempts": attempts, "sent_at": now(), "last_error": None}
+
+
+def send_deadline(settings: DispatchSettings) -> float:
+    """Seconds one send may take in all: at most half the lease, so it ends while leased."""
+    return min(MAX_SEND_SECONDS, settings.lease_seconds / 2)
+
+
+def _failure(
+    attempts: int,
+    detail: str,
+    settings: DispatchSettings,
+    now: Callable[[], datetime],
+    *,
+    retryable: bool,
+    retry_after: float | None = None,
+) -> dict[str, object]:
+    """A failed attempt: tried again after a longer wait, or dead after the last one."""
+    if not retryable or attempts >= settings.max_attempts:
+        return {"state": "dead", "attempts": attempts, "last_error": detail}
+    delay = backoff(attempts, settings)
+    if retry_after:
+        delay = max(delay, retry_after)
+    return {
+        "state": "failed",
+        "attempts": attempts,
+        "last_error": detail,
+        "next_attempt_at": now() + timedelta(seconds=delay),
+    }
 
 
 def _finish(
-    reminder: Reminder, token: str, values: dict[str, object], report: DispatchReport
+    reminder_id: int, token: str, values: dict[str, object], report: DispatchReport
 ) -> None:
     """Record the outcome only if this dispatcher still holds the lease, and commit."""
-    reminder_id = reminder.id
     db.session.rollback()  # nothing else may ride on this commit
     result = db.session.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.claim_token == token)
         .values(**values)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
     if rows_changed(result) != 1:
@@ -233,7 +319,7 @@ def backoff(attempts: int, settings: DispatchSettings) -> float:
 
 
 def _message(reminder: Reminder) -> Message:
-    payload = reminder.payload or {}
+    payload = reminder.payload or {}  # a corrupt one fails here, for this row alone
     return Message(
         id=reminder.key,
         kind=reminder.kind,

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.access import require_manager
+from tracker.clock import utcnow
 from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound
 from tracker.extensions import db
@@ -135,7 +136,7 @@ def outbox() -> str:
     )
     troubled = db.session.scalars(
         select(Reminder)
-        .where(Reminder.state.in_(("failed", "dead")))
+        .where(Reminder.needs_attention(utcnow()))
         .options(selectinload(Reminder.user), selectinload(Reminder.channel))
         .order_by(Reminder.state, Reminder.id.desc())
         .limit(200)
