@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select, update
 
+from tracker import clock
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.reminders import dispatch
@@ -135,6 +136,38 @@ def test_a_dispatcher_whose_clock_runs_ahead_cannot_steal_a_send_in_flight(
     assert len(first) == 1
     # A second machine whose clock is 130 s ahead: the lease would look long gone to it.
     ahead = utcnow() + timedelta(seconds=130)
-    monkeypatch.setattr(dispatch, "utcnow", lambda: ahead)
+    monkeypatch.setattr(dispatch, "utcnow", lambda: ahead, raising=False)
+    monkeypatch.setattr(clock, "utcnow", lambda: ahead)
     _, second = claim_due_reminders(DispatchSettings(lease_seconds=60))
     assert second == []
+
+
+def test_a_retry_from_a_stale_page_never_resets_a_row_being_sent(app, make_user):
+    person = make_user()
+    _reminder(person, None, "retried", state="dead", attempts=3, last_error="HTTP 503")
+    stale = _row("retried")  # the manager's page loaded it while it was dead
+    with db.engine.begin() as other:  # meanwhile it was retried and a dispatcher claimed it
+        other.execute(
+            update(Reminder)
+            .where(Reminder.key == "retried")
+            .values(
+                state="sending",
+                claim_token="dispatcher",
+                lease_until=utcnow() + timedelta(minutes=1),
+            )
+        )
+    assert dispatch.retry_reminder(stale) is False
+    db.session.commit()
+    row = _row("retried")
+    assert row.state == "sending" and row.claim_token == "dispatcher"
+
+
+def test_managers_retry_every_dead_reminder_at_once(app, make_user, client, login):
+    manager = make_user()
+    for number in range(3):
+        _reminder(manager, None, f"dead{number}", state="dead", attempts=3, last_error="gone")
+    _reminder(manager, None, "fine", state="sent")
+    login(manager)
+    assert client.post("/reminders/retry-dead").status_code == 302
+    states = {key: _row(key).state for key in ("dead0", "dead1", "dead2", "fine")}
+    assert states == {"dead0": "pending", "dead1": "pending", "dead2": "pending", "fine": "sent"}

@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from tracker.clock import utcnow
 from tracker.columns import rows_changed
 from tracker.extensions import db
 from tracker.faults import describe
@@ -331,13 +330,30 @@ def _message(reminder: Reminder) -> Message:
     )
 
 
-def retry_reminder(reminder: Reminder, *, now: datetime | None = None) -> None:
-    """Send a dead (or failed) reminder again from the first attempt."""
-    if reminder.state not in ("dead", "failed"):
-        return
-    reminder.state = "pending"
-    reminder.attempts = 0
-    reminder.next_attempt_at = now or utcnow()
-    reminder.claim_token = None
-    reminder.lease_until = None
-    db.session.flush()
+def retry_reminder(reminder: Reminder, *, now: datetime | None = None) -> bool:
+    """Send a dead, failed or stuck reminder again from the first attempt; False if it moved on.
+
+    The database decides, not the (possibly stale) object: a row that a dispatcher claimed in
+    the meantime keeps its lease, so it can never be sent twice because of a retry.
+    """
+    return retry_reminders([reminder.id], now=now) == 1
+
+
+def retry_reminders(ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
+    """Send these reminders (None: every dead one) again from the first attempt; count them.
+
+    Only rows that still need it change: dead, failed, or stuck in "sending" after their
+    lease ran out.
+    """
+    now = now or database_now()
+    wanted = Reminder.needs_attention(now) if ids is not None else Reminder.state == "dead"
+    query = update(Reminder).where(wanted)
+    if ids is not None:
+        query = query.where(Reminder.id.in_(list(ids)))
+    result = db.session.execute(
+        query.values(
+            state="pending", attempts=0, next_attempt_at=now, claim_token=None, lease_until=None
+        ).execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return rows_changed(result)

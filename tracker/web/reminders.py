@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -17,7 +17,7 @@ from tracker.errors import InputError, NotFound
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.reminders.channels import CHANNEL_KINDS, Target, describe_target
-from tracker.reminders.dispatch import retry_reminder
+from tracker.reminders.dispatch import retry_reminder, retry_reminders
 from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.services import (
     add_channel,
@@ -163,7 +163,27 @@ def retry(reminder_id: int) -> Any:
     reminder = get_by_id(Reminder, reminder_id)
     if reminder is None:
         raise NotFound(phrase("no reminder %(id)s", id=reminder_id))
-    retry_reminder(reminder)
+    if retry_reminder(reminder):
+        flash(gettext("It will be sent again at the next tick."), "success")
+    else:
+        flash(gettext("It is already on its way again: nothing to retry."), "info")
     db.session.commit()
-    flash(gettext("It will be sent again at the next tick."), "success")
+    return redirect(url_for("reminders.outbox"))
+
+
+@bp.post("/reminders/retry-dead")
+@login_required
+def retry_dead() -> Any:
+    """Send every dead reminder again from its first attempt (managers), e.g. after a fix."""
+    require_manager(current_user)
+    count = retry_reminders()
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d reminder will be sent again at the next tick.",
+            "%(num)d reminders will be sent again at the next tick.",
+            count,
+        ),
+        "success",
+    )
     return redirect(url_for("reminders.outbox"))
