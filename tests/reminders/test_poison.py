@@ -171,3 +171,30 @@ def test_managers_retry_every_dead_reminder_at_once(app, make_user, client, logi
     assert client.post("/reminders/retry-dead").status_code == 302
     states = {key: _row(key).state for key in ("dead0", "dead1", "dead2", "fine")}
     assert states == {"dead0": "pending", "dead1": "pending", "dead2": "pending", "fine": "sent"}
+
+
+def test_a_stopping_dispatcher_starts_no_new_send_and_releases_what_it_claimed(
+    app, make_user, sink
+):
+    import threading
+
+    person = make_user()
+    channel = add_channel(person, "webhook", sink.url)
+    for number in range(5):
+        _reminder(person, channel, f"batch{number}")
+    stopping = threading.Event()
+
+    def answer(key: str) -> int:
+        stopping.set()  # SIGTERM arrives while the first send is on its way
+        return 200
+
+    sink.answer = answer
+    dispatch_due(FAST, stop=stopping)
+
+    assert sum(sink.keys.values()) == 1
+    rows = [_row(f"batch{number}") for number in range(5)]
+    assert [row.state for row in rows].count("sent") == 1
+    released = [row for row in rows if row.state != "sent"]
+    assert all(
+        row.state == "pending" and row.claim_token is None and row.attempts == 0 for row in released
+    )

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.columns import rows_changed
@@ -51,10 +52,11 @@ class DispatchReport:
     dead: int = 0
     deferred: int = 0
     lost_leases: int = 0
+    released: int = 0  # claimed, then handed back untried because the process is stopping
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: DispatchReport) -> None:
-        for name in ("claimed", "sent", "failed", "dead", "deferred", "lost_leases"):
+        for name in ("claimed", "sent", "failed", "dead", "deferred", "lost_leases", "released"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -152,23 +154,49 @@ def dispatch_due(
     *,
     now: Callable[[], datetime] | None = None,
     max_batches: int | None = None,
+    stop: threading.Event | None = None,
 ) -> DispatchReport:
     """Deliver everything due now, batch by batch, committing each outcome on its own.
 
-    ``now`` is the database's clock unless a test gives another.
+    ``now`` is the database's clock unless a test gives another. Once ``stop`` is set (the
+    process got SIGTERM) nothing more is claimed or sent: the send under way finishes
+    (within its deadline) and the rest of the batch is handed back for another dispatcher.
     """
     clock = now or database_now
     report = DispatchReport()
     batches = 0
     while max_batches is None or batches < max_batches:
+        if stop is not None and stop.is_set():
+            break
         token, ids = claim_due_reminders(settings, now=clock())
         if not ids:
             break
         batches += 1
         report.claimed += len(ids)
-        for reminder_id in ids:
+        for position, reminder_id in enumerate(ids):
+            if stop is not None and stop.is_set():
+                report.released += release_claimed(ids[position:], token)
+                break
             _deliver_one(reminder_id, token, settings, clock, report)
     return report
+
+
+def release_claimed(ids: Sequence[int], token: str) -> int:
+    """Hand back rows this dispatcher claimed but did not try, as they were; commit."""
+    db.session.rollback()
+    result = db.session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(list(ids)), Reminder.claim_token == token)
+        .values(
+            state=case((Reminder.attempts > 1, "failed"), else_="pending"),
+            attempts=Reminder.attempts - 1,  # counted at the claim, never tried
+            claim_token=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return rows_changed(result)
 
 
 def _deliver_one(

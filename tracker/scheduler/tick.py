@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +47,9 @@ TICK_JOB_ID = "tracker.tick"
 MISFIRE_GRACE_SECONDS = 24 * 3600
 
 
-def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchReport:
+def run_tick(
+    app: Flask, *, name: str, now: datetime | None = None, stop: threading.Event | None = None
+) -> DispatchReport:
     """One tick: note it, roll plans forward, open gates, queue and deliver reminders.
 
     Each store's and person's share of the work is kept apart: a fault in one is recorded
@@ -61,6 +64,9 @@ def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchR
         db.session.commit()
         faults = FaultLog()
         catalog = get_catalog()
+        if stop is not None and stop.is_set():
+            db.session.remove()
+            return DispatchReport()  # stopping: start nothing new
         with _stage("roll_forward", faults):
             roll_plans_forward(catalog, now=moment, faults=faults)
         with _stage("gates", faults):
@@ -73,7 +79,7 @@ def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchR
             db.session.commit()
         report = DispatchReport()
         with _stage("delivery", faults):
-            report = dispatch_due(dispatch_settings(app))
+            report = dispatch_due(dispatch_settings(app), stop=stop)
         record_faults(faults.faults, since=since, now=utcnow())
         report.errors = [f"{fault.stage}: {fault.error}" for fault in faults.faults]
         db.session.remove()
@@ -141,14 +147,20 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with the tick job; blocking for `tracker scheduler`, background in-process."""
+def build_scheduler(
+    app: Flask, *, blocking: bool, stop: threading.Event | None = None
+) -> BaseScheduler:
+    """A scheduler with the tick job; blocking for `tracker scheduler`, background in-process.
+
+    Setting ``stop`` makes a tick under way stop claiming at once and hand back what it has
+    not tried yet; the send in flight ends within its deadline.
+    """
     scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
     name = process_name()
 
     def tick() -> None:
         try:
-            run_tick(app, name=name)
+            run_tick(app, name=name, stop=stop)
         except Exception:  # one bad tick must not stop the scheduler; the next one retries
             log.exception("scheduler tick failed", extra={"scheduler": name})
             with app.app_context():
