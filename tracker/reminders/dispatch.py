@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from tracker.clock import utcnow
 from tracker.columns import rows_changed
 from tracker.extensions import db
 from tracker.faults import describe
@@ -81,6 +82,12 @@ def database_now() -> datetime:
     if not isinstance(moment, datetime):
         raise RuntimeError(f"the database's clock said {moment!r}")
     return moment.astimezone(UTC)
+
+
+def database_clock() -> Callable[[], datetime]:
+    """The database's clock read once: later instants are this process's clock plus the gap."""
+    gap = database_now() - utcnow()
+    return lambda: utcnow() + gap
 
 
 GAVE_UP = "gave up after %s attempts: no dispatcher finished sending it (each stopped mid-send)"
@@ -162,12 +169,12 @@ def dispatch_due(
     process got SIGTERM) nothing more is claimed or sent: the send under way finishes
     (within its deadline) and the rest of the batch is handed back for another dispatcher.
     """
-    clock = now or database_now
     report = DispatchReport()
     batches = 0
     while max_batches is None or batches < max_batches:
         if stop is not None and stop.is_set():
             break
+        clock = now or database_clock()  # read once a batch, not once a statement
         token, ids = claim_due_reminders(settings, now=clock())
         if not ids:
             break
