@@ -1,8 +1,9 @@
 """``GET /healthz``: does the database answer, and when did each scheduler last tick?
 
 No login, a few small indexed queries; the outbox's dead and stuck reminders and the age of
-the oldest due one, and what the scheduler's work keeps failing on, are reported too. 200 while the database answers, whatever the schedulers do:
-the web workers still serve, so a load balancer must keep them. ``status`` says
+the oldest due one, and what the scheduler's work keeps failing on, are reported too.
+200 while the database answers, whatever the schedulers do: the web workers still serve,
+so a load balancer must keep them. ``status`` says
 ``degraded`` when no scheduler has ticked within TRACKER_SCHEDULER_STALE_SECONDS (reminders
 are not going out) — that is for monitoring to alert on. 503 when the database does not
 answer, with the reason.
