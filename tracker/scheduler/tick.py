@@ -83,7 +83,17 @@ def run_tick(
         record_faults(faults.faults, since=since, now=utcnow())
         report.errors = [f"{fault.stage}: {fault.error}" for fault in faults.faults]
         db.session.remove()
-        _log_tick(name, report, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        _log_tick(name, report, seconds)
+        interval = app.config["TRACKER_TICK_SECONDS"]
+        if seconds > interval:  # the next tick is late: time for `tracker scheduler` processes?
+            log.warning(
+                "tick %s overran its %g s interval: %.1f s",
+                name,
+                interval,
+                seconds,
+                extra={"scheduler": name, "duration_ms": round(seconds * 1000, 1)},
+            )
         return report
 
 
