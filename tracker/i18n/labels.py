@@ -49,6 +49,7 @@ LABELS = {
         "reminders": _l("queueing reminders"),
         "weekly_report": _l("the weekly report"),
         "delivery": _l("delivering reminders"),
+        "prune": _l("pruning the outbox"),
     },
     "store_type": {"local": _l("local"), "cross_border": _l("cross-border")},
     "warning": {

@@ -34,7 +34,7 @@ from tracker.plans.sync import stores_behind
 from tracker.playbook.catalog import Catalog
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchReport, dispatch_due
-from tracker.reminders.services import dispatch_settings
+from tracker.reminders.services import dispatch_settings, prune_outbox
 from tracker.scheduler.faults import record_faults
 from tracker.scheduler.models import SchedulerTick
 from tracker.stores.models import Store
@@ -76,6 +76,9 @@ def run_tick(
             db.session.commit()
         with _stage("weekly_report", faults):
             queue_weekly_reports(catalog, now=moment, faults=faults)
+            db.session.commit()
+        with _stage("prune", faults):
+            prune_outbox(retention_days=app.config["TRACKER_REMINDER_RETENTION_DAYS"])
             db.session.commit()
         report = DispatchReport()
         with _stage("delivery", faults):
