@@ -39,6 +39,8 @@ NUMBERS: dict[str, tuple[float, float, float]] = {
     "TRACKER_REMINDER_MAX_ATTEMPTS": (8, 1, 100),
     "TRACKER_REMINDER_BACKOFF_SECONDS": (30, 0, 86400),
     "TRACKER_REMINDER_BACKOFF_CAP_SECONDS": (3600, 0, 604800),
+    # Sent and dead reminders are deleted this many days after they were due.
+    "TRACKER_REMINDER_RETENTION_DAYS": (90, 1, 3650),
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,17 @@ def upgrade_schema() -> None:
     upgrade()
 
 
+@contextmanager
+def _upgrade_lock(database: str | None) -> Iterator[None]:
+    """Hold an exclusive lock beside the SQLite file while its schema is upgraded."""
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.upgrade-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
 class SchemaNotCurrent(RuntimeError):
     """The database is behind the code's migrations and is not ours to upgrade silently."""
 
@@ -48,12 +62,19 @@ def ensure_schema() -> None:
 
     config = current_app.extensions["migrate"].migrate.get_config()
     heads = set(ScriptDirectory.from_config(config).get_heads())
-    with db.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    if current == heads:
+
+    def current() -> set[str]:
+        with db.engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads())
+
+    if current() == heads:
         return
     if db.engine.dialect.name == "sqlite":
-        upgrade_schema()
+        # Two processes started at once on a new file: one upgrades, the other waits for it
+        # and then finds the schema current.
+        with _upgrade_lock(db.engine.url.database):
+            if current() != heads:
+                upgrade_schema()
         return
     raise SchemaNotCurrent(
         f"the database at {db.engine.url.render_as_string(hide_password=True)} is not at the "

@@ -140,3 +140,49 @@ def test_a_database_without_the_schema_answers_but_is_degraded(tmp_path):
     report = response.get_json()
     assert report["status"] == "degraded"
     assert report["reasons"] == ["cannot read the scheduler's ticks: is the schema current?"]
+
+
+def test_health_reports_dead_and_stuck_reminders_and_the_oldest_due_one(client, make_user):
+    from sqlalchemy import insert
+
+    from tracker.reminders.models import Reminder
+
+    _tick("web-1:101", timedelta(seconds=1))
+    person = make_user()
+    now = utcnow()
+
+    def reminder(key: str, **values) -> dict:
+        row = {
+            "key": key,
+            "user_id": person.id,
+            "channel_id": None,
+            "kind": "due_soon",
+            "subject": key,
+            "text": key,
+            "payload": {},
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        return row | values
+
+    db.session.execute(
+        insert(Reminder),
+        [
+            reminder("waiting", next_attempt_at=now - timedelta(hours=1)),
+            reminder("dead", state="dead", attempts=8),
+            reminder("stuck", state="sending", attempts=1, lease_until=now - timedelta(minutes=10)),
+            reminder("later", next_attempt_at=now + timedelta(hours=1)),
+        ],
+    )
+    db.session.commit()
+
+    report = client.get("/healthz").get_json()
+
+    outbox = report["outbox"]
+    assert outbox["dead"] == 1 and outbox["stuck"] == 1
+    assert 3590 <= outbox["oldest_due_seconds"] < 3700
+    assert report["status"] == "degraded"
+    assert any("oldest due reminder has waited" in reason for reason in report["reasons"])
+    assert any("stuck" in reason for reason in report["reasons"])

@@ -4,13 +4,17 @@ Every test runs real ``tracker`` processes against a scratch PostgreSQL database
 and a local webhook sink that notes each request's ``Idempotency-Key``. The scenarios live in
 ``benchmarks/reminder_fault.py`` (the same run, as a script, for the issue's numbers); set
 ``TRACKER_FAULT_REPORT`` to a file name to get the counts as JSON too.
+
+The tests wait for the outbox to drain however slowly a loaded machine gets there (they give
+up only when nothing moved for minutes) and report the rate they saw: speed is the
+benchmark's business, not a reason for these tests to fail.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +39,10 @@ def fault_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     yield from fault_scenario.scratch_database(tmp_path_factory, "fault")
 
 
-def _record(report: Any) -> None:
-    """Show the counts under ``pytest -s`` and keep them for TRACKER_FAULT_REPORT."""
+def _record(report: Any, record_property: Callable[[str, object], None]) -> None:
+    """Show the counts under ``pytest -s``, in the JUnit report and in TRACKER_FAULT_REPORT."""
+    record_property("reminders_per_second", round(report.throughput, 1))
+    record_property("seconds", round(report.seconds, 1))
     print()
     print(report.summary())
     _reports[report.scenario] = report.as_dict()
@@ -46,7 +52,7 @@ def _record(report: Any) -> None:
 
 
 def _assert_everything_delivered(report: Any, reminders: int) -> None:
-    assert report.drained, f"the outbox still holds work after the timeout: {report.states}"
+    assert report.drained, f"the outbox stopped moving with work left: {report.states}"
     assert report.missing == [], f"{len(report.missing)} reminders never reached the sink"
     assert report.delivered == reminders
     assert report.foreign_keys == 0
@@ -55,11 +61,11 @@ def _assert_everything_delivered(report: Any, reminders: int) -> None:
 
 
 def test_scheduler_killed_at_random_moments_loses_nothing(
-    fault_database: tuple[str, Path],
+    fault_database: tuple[str, Path], record_property: Callable[[str, object], None]
 ) -> None:
     url, folder = fault_database
     report = fault.run_kill_scenario(url, folder / "kill", reminders=REMINDERS, kills=KILLS)
-    _record(report)
+    _record(report, record_property)
 
     _assert_everything_delivered(report, REMINDERS)
     assert report.kills == KILLS
@@ -71,10 +77,12 @@ def test_scheduler_killed_at_random_moments_loses_nothing(
     assert report.exit_codes == [0, 0], "a scheduler did not stop cleanly on SIGTERM"
 
 
-def test_concurrent_dispatch_sends_nothing_twice(fault_database: tuple[str, Path]) -> None:
+def test_concurrent_dispatch_sends_nothing_twice(
+    fault_database: tuple[str, Path], record_property: Callable[[str, object], None]
+) -> None:
     url, folder = fault_database
     report = fault.run_dispatch_scenario(url, folder / "dispatch", reminders=REMINDERS)
-    _record(report)
+    _record(report, record_property)
 
     _assert_everything_delivered(report, REMINDERS)
     assert report.duplicate_deliveries == 0
@@ -83,7 +91,7 @@ def test_concurrent_dispatch_sends_nothing_twice(fault_database: tuple[str, Path
 
 
 def test_flaky_sink_still_gets_everything_with_retries_on_record(
-    fault_database: tuple[str, Path],
+    fault_database: tuple[str, Path], record_property: Callable[[str, object], None]
 ) -> None:
     url, folder = fault_database
     report = fault.run_kill_scenario(
@@ -95,7 +103,7 @@ def test_flaky_sink_still_gets_everything_with_retries_on_record(
         fail_rate=0.5,
         seed=11,
     )
-    _record(report)
+    _record(report, record_property)
 
     _assert_everything_delivered(report, FLAKY_REMINDERS)
     assert report.sink_errors > FLAKY_REMINDERS // 4, "the sink should fail about half"

@@ -90,6 +90,7 @@ MANAGER_ONLY = frozenset(
         "api.create_store",
         "reminders.outbox",
         "reminders.retry",
+        "reminders.retry_dead",
         "calendar.issue_store",
         "calendar.revoke_store",
         "api.create_checklist",

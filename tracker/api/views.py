@@ -215,8 +215,9 @@ def create_store() -> Any:
         store_input.requested_overrides, store_input.warnings
     )
     store, _ = plan_stores.create_store(store_input, catalog, actor=g.api_user, overrides=overrides)
+    answer = store_json(store, catalog)  # built before the commit: nothing after it may fail
     db.session.commit()
-    return jsonify(store_json(store, catalog)), 201
+    return jsonify(answer), 201
 
 
 @bp.get("/stores/<int:store_id>")
@@ -261,8 +262,9 @@ def add_task(store_id: int) -> Any:
     """Add a task by hand to the store's plan."""
     store = store_for(g.api_user, store_id)
     task = task_services.add_custom_task(store, _body(), get_catalog(), g.api_user)
+    answer = task_json(task)  # built before the commit: nothing after it may fail
     db.session.commit()
-    return jsonify(task_json(task)), 201
+    return jsonify(answer), 201
 
 
 @bp.get("/stores/<int:store_id>/activity")
@@ -298,8 +300,9 @@ def bind_account(store_id: int) -> Any:
     """Bind an account; the 1 + 4 rule answers 409 with its code when it refuses."""
     store = store_for(g.api_user, store_id)
     account = register_account(store, _body(), get_catalog(), g.api_user)
+    answer = account_json(account)  # built before the commit: nothing after it may fail
     db.session.commit()
-    return jsonify(account_json(account)), 201
+    return jsonify(answer), 201
 
 
 @bp.post("/stores/<int:store_id>/accounts/<int:account_id>/unbind")
@@ -326,8 +329,9 @@ def log_live(store_id: int) -> Any:
     """Log a live stream; one long enough ticks that day's live task."""
     store = store_for(g.api_user, store_id)
     live = live_services.log_live(store, _body(), get_catalog(), g.api_user)
+    answer = live_json(live)  # built before the commit: nothing after it may fail
     db.session.commit()
-    return jsonify(live_json(live)), 201
+    return jsonify(answer), 201
 
 
 @bp.get("/stores/<int:store_id>/lives")
@@ -358,14 +362,15 @@ def log_hot_video(store_id: int) -> Any:
     """Log a video that took off: 201 with the urgent take-over task it created."""
     store = store_for(g.api_user, store_id)
     video, tasks = hot_videos.log_hot_video(store, _body(), get_catalog(), g.api_user)
-    db.session.commit()
-    return jsonify(
+    answer = (
         task_json(tasks[0])
-        | {
+        | {  # built before the commit: nothing after it may fail
             "hot_video": {"id": video.id, "url": video.url},
             "follow_up": [task_json(t) for t in tasks[1:]],
         }
-    ), 201
+    )
+    db.session.commit()
+    return jsonify(answer), 201
 
 
 @bp.get("/stores/<int:store_id>/stock-up")
@@ -384,8 +389,9 @@ def add_product_line(store_id: int) -> Any:
     """Add a product line; the plan's stock-up tasks follow it."""
     store = store_for(g.api_user, store_id)
     line, plan = change_product_line(store, _body(), get_catalog(), g.api_user)
+    answer = line_json(line) | {"stock_up": plan.to_json()["rows"]}  # before the commit
     db.session.commit()
-    return jsonify(line_json(line) | {"stock_up": plan.to_json()["rows"]}), 201
+    return jsonify(answer), 201
 
 
 @bp.patch("/stores/<int:store_id>/product-lines/<int:line_id>")
@@ -506,8 +512,9 @@ def complete_task(task_id: int) -> Response:
     """Tick a task off; a locked task answers 409 task_locked."""
     task_for(g.api_user, task_id)
     task, _ = task_services.complete_task(task_id, g.api_user)
+    answer = task_json(task)  # built before the commit: nothing after it may fail
     db.session.commit()
-    return jsonify(task_json(task))
+    return jsonify(answer)
 
 
 @bp.post("/tasks/<int:task_id>/reopen")
@@ -516,8 +523,9 @@ def reopen_task(task_id: int) -> Response:
     """Untick a done task."""
     task_for(g.api_user, task_id)
     task, _ = task_services.reopen_task(task_id, g.api_user)
+    answer = task_json(task)  # built before the commit: nothing after it may fail
     db.session.commit()
-    return jsonify(task_json(task))
+    return jsonify(answer)
 
 
 @bp.get("/tasks/<int:task_id>/activity")

@@ -19,3 +19,9 @@ def refresh_command() -> None:
         f"Refreshed {report.stores} store(s): {totals['added']} task(s) added, "
         f"{totals['moved']} moved, {totals['retired']} retired, {totals['missed']} missed."
     )
+    if report.failed:  # the log has each one's error; the others were refreshed
+        click.echo(
+            f"Could not refresh {len(report.failed)} store(s): "
+            + ", ".join(str(store_id) for store_id in report.failed),
+            err=True,
+        )

@@ -42,6 +42,15 @@ LABELS = {
         "inbox": _l("inbox"),
     },
     "account": {"official": _l("official"), "channel": _l("channel")},
+    # The scheduler's steps, as the outbox names what one of them cannot do.
+    "stage": {
+        "roll_forward": _l("rolling the plan forward"),
+        "gates": _l("unlocking tasks"),
+        "reminders": _l("queueing reminders"),
+        "weekly_report": _l("the weekly report"),
+        "delivery": _l("delivering reminders"),
+        "prune": _l("pruning the outbox"),
+    },
     "store_type": {"local": _l("local"), "cross_border": _l("cross-border")},
     "import_kind": {
         "orders": _l("Orders"),

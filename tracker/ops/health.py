@@ -1,7 +1,9 @@
 """``GET /healthz``: does the database answer, and when did each scheduler last tick?
 
-No login, two small queries. 200 while the database answers, whatever the schedulers do:
-the web workers still serve, so a load balancer must keep them. ``status`` says
+No login, a few small indexed queries; the outbox's dead and stuck reminders and the age of
+the oldest due one, and what the scheduler's work keeps failing on, are reported too.
+200 while the database answers, whatever the schedulers do: the web workers still serve,
+so a load balancer must keep them. ``status`` says
 ``degraded`` when no scheduler has ticked within TRACKER_SCHEDULER_STALE_SECONDS (reminders
 are not going out) — that is for monitoring to alert on. 503 when the database does not
 answer, with the reason.
@@ -11,15 +13,17 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.clock import utcnow
 from tracker.extensions import db
+from tracker.reminders.models import Reminder
+from tracker.scheduler.faults import current_faults
 from tracker.scheduler.models import SchedulerTick
 
 bp = Blueprint("ops", __name__)
@@ -106,13 +110,90 @@ def health_report(
             )
     elif ticks is not None:
         reasons.append("no scheduler has ever ticked: start `tracker scheduler`")
+    faults = _faults(reasons) if ticks is not None else []  # no schema: said above
+    outbox = _outbox(now, stale_after, reasons) if ticks is not None else {}
     report = {
         "status": "degraded" if reasons else "ok",
         "reasons": reasons,
         "database": database,
         "scheduler": scheduler,
+        "outbox": outbox,
+        "faults": faults,
     }
     return report, 200
+
+
+def _outbox(now: datetime, stale_after: float, reasons: list[str]) -> dict[str, Any]:
+    """Dead and stuck reminders, and how long the oldest due one has waited (indexed reads)."""
+    try:
+        dead = db.session.scalar(select(func.count()).where(Reminder.state == "dead"))
+        stuck, stuck_since = db.session.execute(
+            select(func.count(), func.min(Reminder.lease_until)).where(
+                Reminder.state == "sending", Reminder.lease_until < now
+            )
+        ).one()
+        oldest = db.session.scalar(
+            select(func.min(Reminder.next_attempt_at)).where(
+                Reminder.state.in_(("pending", "failed")), Reminder.next_attempt_at <= now
+            )
+        )
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.error("health check: cannot read the outbox: %s", " ".join(str(error).split()))
+        reasons.append("cannot read the reminder outbox: is the schema current?")
+        return {}
+    db.session.rollback()
+    waited = _seconds(now - _aware(oldest)) if oldest is not None else None
+    if waited is not None and waited > stale_after:
+        reasons.append(
+            f"the oldest due reminder has waited {waited:g} s (stale after {stale_after:g} s): "
+            "reminders are not going out"
+        )
+    if (
+        stuck
+        and stuck_since is not None
+        and (now - _aware(stuck_since)).total_seconds() > stale_after
+    ):
+        reasons.append(
+            f"{stuck} reminder(s) stuck in 'sending' after their lease ran out: "
+            "no dispatcher has taken them over"
+        )
+    return {"dead": dead or 0, "stuck": stuck or 0, "oldest_due_seconds": waited}
+
+
+def _aware(moment: datetime) -> datetime:
+    # min() over a column comes back without the column's type on SQLite: a naive UTC value.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _faults(reasons: list[str]) -> list[dict[str, Any]]:
+    """What the scheduler's work keeps failing on, store by store and person by person."""
+    try:
+        found = [
+            {
+                "stage": fault.stage,
+                "store": {"id": fault.store.id, "name": fault.store.name} if fault.store else None,
+                "person": (
+                    {"id": fault.person.id, "email": fault.person.email} if fault.person else None
+                ),
+                "error": fault.error,
+                "first_seen_at": _instant(fault.first_seen_at),
+                "last_seen_at": _instant(fault.last_seen_at),
+                "occurrences": fault.occurrences,
+                "who": fault.who,
+            }
+            for fault in current_faults()
+        ]
+    except SQLAlchemyError as error:
+        log.error("health check: cannot read scheduler_faults: %s", " ".join(str(error).split()))
+        reasons.append("cannot read the scheduler's faults: is the schema current?")
+        found = []
+    db.session.rollback()  # end the read transaction now, not at teardown
+    for fault in found:
+        reasons.append(f"{fault['stage']} fails for {fault.pop('who')}: {fault['error']}")
+    return found
 
 
 def _instant(moment: datetime) -> str:

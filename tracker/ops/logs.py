@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
+from sqlalchemy import inspect
 
 from tracker.config import log_settings
 
@@ -127,10 +128,17 @@ def _log_request(response: Response) -> Response:
             "status": response.status_code,
             "duration_ms": milliseconds,
             "remote_addr": request.remote_addr,
-            "user_id": getattr(user, "id", None),
+            "user_id": _identity(user),
         },
     )
     return response
+
+
+def _identity(user: Any) -> Any:
+    """The person's id without touching the database: after a commit it may be gone."""
+    state = inspect(user, raiseerr=False) if user is not None else None
+    identity = getattr(state, "identity", None)
+    return identity[0] if identity else getattr(user, "id", None)
 
 
 def loggable_path() -> str:

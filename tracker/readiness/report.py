@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.extensions import db
+from tracker.faults import FaultLog
 from tracker.i18n import recipient_locale
 from tracker.i18n.format import day, relative_due, say_list, separator
 from tracker.i18n.labels import label
@@ -66,17 +67,24 @@ def report_week(person: User, catalog: Catalog, now: datetime) -> tuple[date, da
     return first, send_at
 
 
-def queue_weekly_reports(catalog: Catalog, *, now: datetime | None = None) -> int:
-    """Queue the week's report for each manager whose moment has come; return rows queued."""
+def queue_weekly_reports(
+    catalog: Catalog, *, now: datetime | None = None, faults: FaultLog | None = None
+) -> int:
+    """Queue the week's report for each manager whose moment has come; return rows queued.
+
+    A manager whose report cannot be written is noted in ``faults``; the others get theirs.
+    """
     now = now or utcnow()
+    faults = faults if faults is not None else FaultLog()
     managers = db.session.scalars(User.active_managers()).all()
     due: dict[date, list[User]] = defaultdict(list)
     keys = {}
     for person in managers:
-        week_of, send_at = report_week(person, catalog, now)
-        if now < send_at + STALE_AFTER:  # a report a day late is not sent: the next one is
-            due[week_of].append(person)
-            keys[person.id] = f"weekly:{person.id}:{week_of.isoformat()}"
+        with faults.isolated("weekly_report", user_id=person.id):
+            week_of, send_at = report_week(person, catalog, now)
+            if now < send_at + STALE_AFTER:  # a report a day late is not sent: the next one is
+                due[week_of].append(person)
+                keys[person.id] = f"weekly:{person.id}:{week_of.isoformat()}"
     if not keys:
         return 0
     queued_already = set(
@@ -89,14 +97,20 @@ def queue_weekly_reports(catalog: Catalog, *, now: datetime | None = None) -> in
         people = [p for p in people if f"{keys[p.id]}:inbox" not in queued_already]
         if not people:
             continue
-        week = gather_week(people[0], catalog, week_of, now=now)
+        try:
+            week = gather_week(people[0], catalog, week_of, now=now)
+        except Exception as error:  # noted against each manager it was for; others go on
+            for person in people:
+                faults.note("weekly_report", error, user_id=person.id)
+            continue
         drafts = []
         for person in people:
-            with force_locale(recipient_locale(person)):
-                subject, text = write_report(week)
-            drafts.append(
-                Draft(person, "weekly_report", keys[person.id], now, subject, text, None, [])
-            )
+            with faults.isolated("weekly_report", user_id=person.id):
+                with force_locale(recipient_locale(person)):
+                    subject, text = write_report(week)
+                drafts.append(
+                    Draft(person, "weekly_report", keys[person.id], now, subject, text, None, [])
+                )
         queued += insert_drafts(drafts, now)
         keep_snapshots(week.rows, week_of, now)
     return queued

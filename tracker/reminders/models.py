@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, and_
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
@@ -70,6 +70,14 @@ class Reminder(Model):
 
     user: Mapped[User] = relationship()
     channel: Mapped[Channel | None] = relationship()
+
+    @classmethod
+    def needs_attention(cls, now: datetime) -> ColumnElement[bool]:
+        """Failed, dead, or stuck in "sending" after its lease ran out (its sender died)."""
+        return or_(
+            cls.state.in_(("failed", "dead")),
+            and_(cls.state == "sending", cls.lease_until < now),
+        )
 
     @classmethod
     def in_inbox_of(cls, user_id: int) -> ColumnElement[bool]:

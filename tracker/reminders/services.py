@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
@@ -34,6 +34,27 @@ def dispatch_settings(app: Flask) -> DispatchSettings:
         backoff_cap_seconds=config["TRACKER_REMINDER_BACKOFF_CAP_SECONDS"],
         smtp=SmtpSettings.from_environ(config.get("TRACKER_SMTP") or {}),
     )
+
+
+PRUNE_CHUNK = 5000
+
+
+def prune_outbox(*, retention_days: float, now: datetime | None = None) -> int:
+    """Delete sent and dead reminders due more than ``retention_days`` ago; count them.
+
+    At most PRUNE_CHUNK rows a call, through the (state, next_attempt_at) index, so a tick
+    that prunes stays short; the next tick takes the rest.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    old = (
+        select(Reminder.id)
+        .where(Reminder.state.in_(("sent", "dead")), Reminder.next_attempt_at < cutoff)
+        .limit(PRUNE_CHUNK)
+    )
+    ids = list(db.session.scalars(old))
+    if not ids:
+        return 0
+    return rows_changed(db.session.execute(delete(Reminder).where(Reminder.id.in_(ids))))
 
 
 def add_channel(user: User, kind: Any, target: Any, secret: Any = None) -> Channel:

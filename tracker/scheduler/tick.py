@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,18 +22,22 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.extensions import db
+from tracker.faults import FaultLog
 from tracker.plans.forward import roll_store_forward
 from tracker.plans.sync import stores_behind
 from tracker.playbook.catalog import Catalog
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchReport, dispatch_due
-from tracker.reminders.services import dispatch_settings
+from tracker.reminders.services import dispatch_settings, prune_outbox
+from tracker.scheduler.faults import record_faults
 from tracker.scheduler.models import SchedulerTick
+from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
 from tracker.tasks.reminders import queue_reminders
 
@@ -40,23 +47,84 @@ TICK_JOB_ID = "tracker.tick"
 MISFIRE_GRACE_SECONDS = 24 * 3600
 
 
-def run_tick(app: Flask, *, name: str, now: datetime | None = None) -> DispatchReport:
-    """One tick: note it, roll plans forward, open gates, queue and deliver reminders."""
+def run_tick(
+    app: Flask, *, name: str, now: datetime | None = None, stop: threading.Event | None = None
+) -> DispatchReport:
+    """One tick: note it, roll plans forward, open gates, queue and deliver reminders.
+
+    Each store's and person's share of the work is kept apart: a fault in one is recorded
+    against it (``scheduler_faults``, shown in the outbox and ``/healthz``) and everyone
+    else's work goes on; even a stage that fails as a whole does not stop delivery.
+    """
     with app.app_context():
         started = time.perf_counter()
-        moment = now or utcnow()
+        since = utcnow()
+        moment = now or since
         db.session.merge(SchedulerTick(name=name, ticked_at=moment))
         db.session.commit()
+        faults = FaultLog()
         catalog = get_catalog()
-        roll_plans_forward(catalog, now=moment)
-        check_gates(now=moment)  # a gate that opens on a date opens on every store's day
-        queue_reminders(catalog, now=moment)
-        queue_weekly_reports(catalog, now=moment)
-        db.session.commit()
-        report = dispatch_due(dispatch_settings(app))
+        if stop is not None and stop.is_set():
+            db.session.remove()
+            return DispatchReport()  # stopping: start nothing new
+        with _stage("roll_forward", faults):
+            roll_plans_forward(catalog, now=moment, faults=faults)
+        with _stage("gates", faults):
+            check_every_gate(now=moment, faults=faults)
+        with _stage("reminders", faults):
+            queue_reminders(catalog, now=moment, faults=faults)
+            db.session.commit()
+        with _stage("weekly_report", faults):
+            queue_weekly_reports(catalog, now=moment, faults=faults)
+            db.session.commit()
+        with _stage("prune", faults):
+            prune_outbox(retention_days=app.config["TRACKER_REMINDER_RETENTION_DAYS"])
+            db.session.commit()
+        report = DispatchReport()
+        with _stage("delivery", faults):
+            report = dispatch_due(dispatch_settings(app), stop=stop)
+        record_faults(faults.faults, since=since, now=utcnow())
+        report.errors = [f"{fault.stage}: {fault.error}" for fault in faults.faults]
         db.session.remove()
-        _log_tick(name, report, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        _log_tick(name, report, seconds)
+        interval = app.config["TRACKER_TICK_SECONDS"]
+        if seconds > interval:  # the next tick is late: time for `tracker scheduler` processes?
+            log.warning(
+                "tick %s overran its %g s interval: %.1f s",
+                name,
+                interval,
+                seconds,
+                extra={"scheduler": name, "duration_ms": round(seconds * 1000, 1)},
+            )
         return report
+
+
+@contextmanager
+def _stage(stage: str, faults: FaultLog) -> Iterator[None]:
+    """Run one stage of the tick; a failure of the whole stage is noted, and the tick goes on."""
+    try:
+        yield
+    except Exception as error:  # the next stages (delivery above all) still run
+        db.session.rollback()
+        faults.note(stage, error)
+
+
+def check_every_gate(*, now: datetime, faults: FaultLog) -> None:
+    """Check every store's gates at once and commit; if that fails, store by store."""
+    try:
+        check_gates(now=now)  # a gate that opens on a date opens on every store's day
+        db.session.commit()
+        return
+    except Exception:
+        db.session.rollback()
+    for store_id in db.session.scalars(select(Store.id).order_by(Store.id)).all():
+        try:
+            check_gates([store_id], now=now)
+            db.session.commit()
+        except Exception as error:  # this store's fault is noted; the others' gates open
+            db.session.rollback()
+            faults.note("gates", error, store_id=store_id)
 
 
 def _log_tick(name: str, report: DispatchReport, seconds: float) -> None:
@@ -92,14 +160,20 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with the tick job; blocking for `tracker scheduler`, background in-process."""
+def build_scheduler(
+    app: Flask, *, blocking: bool, stop: threading.Event | None = None
+) -> BaseScheduler:
+    """A scheduler with the tick job; blocking for `tracker scheduler`, background in-process.
+
+    Setting ``stop`` makes a tick under way stop claiming at once and hand back what it has
+    not tried yet; the send in flight ends within its deadline.
+    """
     scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
     name = process_name()
 
     def tick() -> None:
         try:
-            run_tick(app, name=name)
+            run_tick(app, name=name, stop=stop)
         except Exception:  # one bad tick must not stop the scheduler; the next one retries
             log.exception("scheduler tick failed", extra={"scheduler": name})
             with app.app_context():
@@ -125,17 +199,30 @@ class RollReport:
 
     stores: int = 0
     totals: dict[str, int] = field(default_factory=dict)
+    failed: list[int] = field(default_factory=list)  # stores that could not be rolled forward
 
 
-def roll_plans_forward(catalog: Catalog, *, now: datetime | None = None) -> RollReport:
-    """Roll every store that is behind its own today forward, committing store by store."""
+def roll_plans_forward(
+    catalog: Catalog, *, now: datetime | None = None, faults: FaultLog | None = None
+) -> RollReport:
+    """Roll every store that is behind its own today forward, committing store by store.
+
+    A store that cannot be rolled forward is noted in ``faults`` (and in the report) and
+    tried again at the next tick; the other stores are rolled forward.
+    """
     report = RollReport()
+    faults = faults if faults is not None else FaultLog()
     for store_id in stores_behind(now=now):
         try:
             changes = roll_store_forward(store_id, catalog, now=now)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # another process rolled it forward at the same moment
+            continue
+        except Exception as error:  # one store's fault must not hold the others back
+            db.session.rollback()
+            faults.note("roll_forward", error, store_id=store_id)
+            report.failed.append(store_id)
             continue
         if changes is None:
             continue

@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
+from tracker.faults import FaultLog
 from tracker.i18n import recipient_locale
 from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
@@ -32,15 +33,28 @@ from tracker.tasks.recipients import people_to_remind
 STOCK_UP_DAYS_BEFORE = (14, 7, 1)
 
 
-def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
-    """Queue every reminder whose moment has come; return how many new rows were queued."""
+def queue_reminders(
+    catalog: Catalog, *, now: datetime | None = None, faults: FaultLog | None = None
+) -> int:
+    """Queue every reminder whose moment has come; return how many new rows were queued.
+
+    A person or store whose share fails (a time zone or market that does not exist) is noted
+    in ``faults`` and left out; everyone else's reminders are queued.
+    """
     now = now or utcnow()
-    people = db.session.scalars(select(User).where(User.active)).all()
+    faults = faults if faults is not None else FaultLog()
+    everyone = db.session.scalars(select(User).where(User.active)).all()
+    todays: dict[int, date] = {}
+    for person in everyone:
+        with faults.isolated("reminders", user_id=person.id):
+            todays[person.id] = local_today(person.timezone, now)
+    people = [person for person in everyone if person.id in todays]
     if not people:
         return 0
     managers = [person for person in people if person.is_manager]
-    by_id = {person.id: person for person in people}
-    latest = max(local_today(p.timezone, now) for p in people) + timedelta(
+    # Work given to someone left out stays theirs: it is not passed to the managers.
+    by_id = {person.id: person for person in everyone}
+    latest = max(todays.values()) + timedelta(
         days=max(STOCK_UP_DAYS_BEFORE + tuple(d for p in people for d in p.remind_days_before))
     )
     tasks = db.session.scalars(
@@ -64,15 +78,21 @@ def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
 
     drafts: list[Draft] = []
     for person in people:
-        today = local_today(person.timezone, now)
-        with force_locale(recipient_locale(person)):
+        today = todays[person.id]
+        with (
+            faults.isolated("reminders", user_id=person.id),
+            force_locale(recipient_locale(person)),
+        ):
             if person.digest:
-                drafts += _digest(person, today, work[person.id])
+                mine = _digest(person, today, work[person.id])
             else:
-                drafts += _singles(person, today, work[person.id], stock_up_keys)
-            drafts += _stock_up(person, stock_up[person.id])
-    drafts += _no_live_yet(catalog, tasks, by_id, managers, now)
-    due = [d for d in drafts if d.send_at <= now < d.send_at + STALE_AFTER]
+                mine = _singles(person, today, work[person.id], stock_up_keys)
+            mine += _stock_up(person, stock_up[person.id])
+            drafts += mine
+    drafts += _no_live_yet(catalog, tasks, by_id, managers, now, faults)
+    due = [
+        d for d in drafts if d.person.id in todays and d.send_at <= now < d.send_at + STALE_AFTER
+    ]
     return insert_drafts(due, now)
 
 
@@ -82,6 +102,7 @@ def _no_live_yet(
     by_id: dict[int, User],
     managers: list[User],
     now: datetime,
+    faults: FaultLog,
 ) -> list[Draft]:
     """Warn the live team, in the evening of the store's day, that there has been no live yet.
 
@@ -89,8 +110,18 @@ def _no_live_yet(
     """
     drafts = []
     for task in tasks:
-        if task.key != DAILY_LIVE_TASK or task.due_on != local_today(task.store.zone, now):
+        if task.key != DAILY_LIVE_TASK:
             continue
+        with faults.isolated("reminders", store_id=task.store_id):
+            drafts += _no_live_drafts(catalog, task, by_id, managers, now)
+    return drafts
+
+
+def _no_live_drafts(
+    catalog: Catalog, task: Task, by_id: dict[int, User], managers: list[User], now: datetime
+) -> list[Draft]:
+    drafts: list[Draft] = []
+    if task.due_on == local_today(task.store.zone, now):
         rule = catalog.markets[task.store.market].lives
         assignee = by_id.get(task.assignee_id) if task.assignee_id else None
         for person in people_to_remind(assignee, managers):

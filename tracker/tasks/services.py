@@ -11,11 +11,12 @@ from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
-from tracker.columns import get_by_id
+from tracker.columns import get_by_id, rows_changed
 from tracker.errors import InputError, NotAllowed, NotFound, RuleError, load_input
 from tracker.extensions import db
 from tracker.i18n.seeds import task_title
@@ -51,6 +52,41 @@ def _locked_for_update(task_id: int) -> Task:
     return task
 
 
+def _moved(
+    task: Task,
+    expected: str,
+    *,
+    status: str,
+    completed_at: datetime | None,
+    completed_by: User | None,
+) -> bool:
+    """Change the task only if it is still ``expected``; say whether this call changed it.
+
+    The row lock above queues concurrent ticks on PostgreSQL; SQLite has no row locks, so
+    the write itself decides: of two people ticking at once, one UPDATE finds the task
+    still open and the other finds nothing to change, and only the first is logged.
+    """
+    changed = db.session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.status == expected)
+        .values(
+            status=status,
+            completed_at=completed_at,
+            completed_by_id=completed_by.id if completed_by else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if rows_changed(changed) != 1:
+        db.session.refresh(task)  # as the one who changed it left it
+        return False
+    # What the row now holds, without reading it back.
+    set_committed_value(task, "status", status)
+    set_committed_value(task, "completed_at", completed_at)
+    set_committed_value(task, "completed_by_id", completed_by.id if completed_by else None)
+    set_committed_value(task, "completed_by", completed_by)
+    return True
+
+
 def complete_task(
     task_id: int, actor: User | None, *, now: datetime | None = None
 ) -> tuple[Task, bool]:
@@ -72,9 +108,8 @@ def complete_task(
                 reasons=Names(reasons, "; ".join(reasons), style="semicolon"),
             ),
         )
-    task.status = "done"
-    task.completed_at = now or utcnow()
-    task.completed_by = actor
+    if not _moved(task, "open", status="done", completed_at=now or utcnow(), completed_by=actor):
+        return task, False  # someone else ticked it off a moment ago
     _log(task, actor, "completed", phrase("Ticked off."))
     db.session.flush()
     check_gates([task.store_id], now=now)  # this may have been what another task waited for
@@ -90,9 +125,8 @@ def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tu
         raise RuleError(
             "task_not_done", phrase("this task is %(status)s, not done", status=_status(task))
         )
-    task.status = "open"
-    task.completed_at = None
-    task.completed_by = None
+    if not _moved(task, "done", status="open", completed_at=None, completed_by=None):
+        return task, False  # someone else reopened it a moment ago
     _log(task, actor, "reopened", phrase("Reopened."))
     db.session.flush()
     check_gates([task.store_id], now=now)

@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.access import require_manager
+from tracker.clock import utcnow
 from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.reminders.channels import CHANNEL_KINDS, Target, describe_target
-from tracker.reminders.dispatch import retry_reminder
+from tracker.reminders.dispatch import retry_reminder, retry_reminders
 from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.services import (
     add_channel,
@@ -27,6 +28,7 @@ from tracker.reminders.services import (
 from tracker.reminders.services import (
     inbox as inbox_of,
 )
+from tracker.scheduler.faults import current_faults
 from tracker.web.session import current_user
 
 bp = Blueprint("reminders", __name__)
@@ -127,14 +129,14 @@ def drop_channel(channel_id: int) -> Any:
 @bp.get("/reminders")
 @login_required
 def outbox() -> str:
-    """Show managers the outbox: counts by state and what failed or died, with why."""
+    """Show managers the outbox: what the scheduler cannot do, and what failed or died, with why."""
     require_manager(current_user)
     counts = dict(
         db.session.execute(select(Reminder.state, func.count()).group_by(Reminder.state)).all()
     )
     troubled = db.session.scalars(
         select(Reminder)
-        .where(Reminder.state.in_(("failed", "dead")))
+        .where(Reminder.needs_attention(utcnow()))
         .options(selectinload(Reminder.user), selectinload(Reminder.channel))
         .order_by(Reminder.state, Reminder.id.desc())
         .limit(200)
@@ -144,7 +146,13 @@ def outbox() -> str:
         for r in troubled
         if r.channel is not None
     }
-    return render_template("reminders/outbox.html", counts=counts, troubled=troubled, shown=shown)
+    return render_template(
+        "reminders/outbox.html",
+        counts=counts,
+        troubled=troubled,
+        shown=shown,
+        faults=current_faults(),
+    )
 
 
 @bp.post("/reminders/<int:reminder_id>/retry")
@@ -155,7 +163,27 @@ def retry(reminder_id: int) -> Any:
     reminder = get_by_id(Reminder, reminder_id)
     if reminder is None:
         raise NotFound(phrase("no reminder %(id)s", id=reminder_id))
-    retry_reminder(reminder)
+    if retry_reminder(reminder):
+        flash(gettext("It will be sent again at the next tick."), "success")
+    else:
+        flash(gettext("It is already on its way again: nothing to retry."), "info")
     db.session.commit()
-    flash(gettext("It will be sent again at the next tick."), "success")
+    return redirect(url_for("reminders.outbox"))
+
+
+@bp.post("/reminders/retry-dead")
+@login_required
+def retry_dead() -> Any:
+    """Send every dead reminder again from its first attempt (managers), e.g. after a fix."""
+    require_manager(current_user)
+    count = retry_reminders()
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d reminder will be sent again at the next tick.",
+            "%(num)d reminders will be sent again at the next tick.",
+            count,
+        ),
+        "success",
+    )
     return redirect(url_for("reminders.outbox"))

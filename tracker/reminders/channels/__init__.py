@@ -26,6 +26,7 @@ from tracker.reminders.channels.base import (
     describe_target,
     mask_secret,
 )
+from tracker.reminders.channels.deadline import SendDeadline
 from tracker.reminders.channels.http import HttpPost
 from tracker.reminders.channels.mail import SmtpSettings
 
@@ -61,9 +62,45 @@ def deliver(
     session: requests.Session | None = None,
     now: Callable[[], float] = time.time,
 ) -> None:
-    """Send; return normally on success; raise DeliveryError otherwise."""
+    """Send; return normally on success; raise DeliveryError otherwise.
+
+    ``timeout`` bounds the whole send, answer included, not only each read: when it is up the
+    connection is cut and the send fails (retryable), so it can never outlast its lease.
+    """
+    late = DeliveryError(f"no complete answer within {timeout:g} s", retryable=True)
+    with SendDeadline(timeout) as deadline:
+        try:
+            _send(
+                target,
+                message,
+                smtp=smtp,
+                timeout=timeout,
+                session=session,
+                now=now,
+                deadline=deadline,
+            )
+        except DeliveryError:
+            if deadline.expired:
+                raise late from None
+            raise
+    # A cut connection can look like a short answer ("HTTP/1.1 200" and nothing after it):
+    # an answer that was still coming when the time ran out is never taken as delivered.
+    if deadline.expired:
+        raise late
+
+
+def _send(
+    target: Target,
+    message: Message,
+    *,
+    smtp: SmtpSettings | None,
+    timeout: float,
+    session: requests.Session | None,
+    now: Callable[[], float],
+    deadline: SendDeadline,
+) -> None:
     if target.kind == "email":
-        mail.send(target, message, smtp=smtp, timeout=timeout, now=now)
+        mail.send(target, message, smtp=smtp, timeout=timeout, now=now, deadline=deadline)
         return
     send = HTTP_SENDERS.get(target.kind)
     if send is None:
@@ -71,7 +108,7 @@ def deliver(
     problem = check_target(target)
     if problem:
         raise DeliveryError(problem, retryable=False)
-    http = HttpPost(target, session=session, timeout=timeout, now=now)
+    http = HttpPost(target, session=session, timeout=timeout, now=now, deadline=deadline)
     try:
         send(http, target, message)
     finally:

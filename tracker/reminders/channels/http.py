@@ -19,6 +19,7 @@ from tracker.reminders.channels.base import (
     mask_secret,
     url_secrets,
 )
+from tracker.reminders.channels.deadline import DeadlineAdapter, SendDeadline
 
 # How long each service keeps refusing once its limit is hit: WeCom and Feishu count per minute;
 # DingTalk throttles a robot for ten minutes after more than 20 messages in one minute.
@@ -39,12 +40,17 @@ class HttpPost:
         session: requests.Session | None,
         timeout: float,
         now: Callable[[], float],
+        deadline: SendDeadline | None = None,
     ) -> None:
         self.target = target
         self.timeout = timeout
         self.now = now
         self._own_session = session is None
         self.session = session if session is not None else requests.Session()
+        if self._own_session and deadline is not None:
+            # Cut the connection when the send's total time is up, however slowly it answers.
+            self.session.mount("http://", DeadlineAdapter(deadline))
+            self.session.mount("https://", DeadlineAdapter(deadline))
         self.secrets = url_secrets(target)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from email.utils import formatdate
 from typing import Any
 
 from tracker.reminders.channels.base import DeliveryError, Message, Target, check_target
+from tracker.reminders.channels.deadline import SendDeadline, WatchedSMTP, WatchedSMTPS
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def send(
     smtp: SmtpSettings | None,
     timeout: float,
     now: Callable[[], float],
+    deadline: SendDeadline | None = None,
 ) -> None:
     """Send one plain-text e-mail; 4xx replies and lost connections are worth retrying."""
     if smtp is None:
@@ -80,13 +82,14 @@ def send(
     email.set_content(message.text)
     try:
         # Port 465 speaks TLS from the first byte (RFC 8314); other ports upgrade with STARTTLS.
+        client: WatchedSMTP | WatchedSMTPS
         if smtp.port == 465:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                smtp.host, smtp.port, timeout=timeout, context=ssl.create_default_context()
-            )
+            client = WatchedSMTPS(timeout=timeout, context=ssl.create_default_context())
         else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+            client = WatchedSMTP(timeout=timeout)
+        client.deadline = deadline
         with client:
+            client.connect(smtp.host, smtp.port)
             if smtp.starttls and smtp.port != 465:
                 client.starttls(context=ssl.create_default_context())
             if smtp.username:
