@@ -29,7 +29,15 @@ DEPLOYMENT_SETTINGS = (
     "TRACKER_LOG_LEVEL",
     "TRACKER_TRUSTED_PROXIES",
     "TRACKER_SCHEDULER_STALE_SECONDS",
+    "TRACKER_ALLOW_PRIVATE_TARGETS",
+    "TRACKER_SECURE_COOKIES",
+    "TRACKER_SESSION_DAYS",
+    "TRACKER_MAX_BODY_BYTES",
 )
+# On/off settings, and what they are when unset.
+FLAGS = {"TRACKER_ALLOW_PRIVATE_TARGETS": False, "TRACKER_SECURE_COOKIES": False}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
 
 
 # Reminder delivery settings: (default, lowest, highest).
@@ -85,6 +93,8 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     settings["TRACKER_TRUSTED_PROXIES"] = _whole_number(
         "TRACKER_TRUSTED_PROXIES", settings.get("TRACKER_TRUSTED_PROXIES", 0), MAX_TRUSTED_PROXIES
     )
+    for name, default in FLAGS.items():
+        settings[name] = flag(name, settings.get(name, default))
     stale = settings.get("TRACKER_SCHEDULER_STALE_SECONDS")
     settings["TRACKER_SCHEDULER_STALE_SECONDS"] = (
         max(STALE_FLOOR_SECONDS, STALE_TICKS * settings["TRACKER_TICK_SECONDS"])
@@ -172,6 +182,18 @@ def log_settings(source: Mapping[str, Any]) -> tuple[str, str]:
             )
         found.append(value)
     return found[0], found[1]
+
+
+def flag(name: str, raw: Any) -> bool:
+    """Read an on/off setting: 1/true/yes/on or 0/false/no/off."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
 
 
 def _whole_number(name: str, raw: Any, high: int) -> int:

@@ -41,6 +41,8 @@ class DispatchSettings:
     backoff_cap_seconds: float = 3600.0
     batch_size: int = 50
     smtp: SmtpSettings | None = None
+    # TRACKER_ALLOW_PRIVATE_TARGETS: may channels reach loopback or private addresses?
+    allow_private_targets: bool = False
 
 
 @dataclass
@@ -179,6 +181,7 @@ def _deliver_one(
                 _message(reminder),
                 smtp=settings.smtp,
                 timeout=min(MAX_SEND_SECONDS, settings.lease_seconds / 2),
+                allow_private=settings.allow_private_targets,
             )
         except DeliveryError as error:
             detail = str(error)[:1000]

@@ -26,6 +26,7 @@ from tracker.reminders.channels.base import (
     describe_target,
     mask_secret,
 )
+from tracker.reminders.channels.guard import CODE
 from tracker.reminders.channels.http import HttpPost
 from tracker.reminders.channels.mail import SmtpSettings
 
@@ -60,18 +61,27 @@ def deliver(
     timeout: float = 10.0,
     session: requests.Session | None = None,
     now: Callable[[], float] = time.time,
+    allow_private: bool = False,
 ) -> None:
-    """Send; return normally on success; raise DeliveryError otherwise."""
+    """Send; return normally on success; raise DeliveryError otherwise.
+
+    Unless ``allow_private``, the connection only ever reaches public addresses: the host is
+    checked before and again at the moment of connecting (see ``guard``).
+    """
     if target.kind == "email":
         mail.send(target, message, smtp=smtp, timeout=timeout, now=now)
         return
     send = HTTP_SENDERS.get(target.kind)
     if send is None:
         raise DeliveryError(f"unknown channel kind {target.kind!r}", retryable=False)
-    problem = check_target(target)
+    problem = check_target(target, allow_private=True)
     if problem:
         raise DeliveryError(problem, retryable=False)
-    http = HttpPost(target, session=session, timeout=timeout, now=now)
+    if not allow_private:
+        problem = check_target(target)
+        if problem:
+            raise DeliveryError(problem, retryable=False, code=CODE)
+    http = HttpPost(target, session=session, timeout=timeout, now=now, allow_private=allow_private)
     try:
         send(http, target, message)
     finally:
