@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Select, String, select
+from sqlalchemy import JSON, Float, ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,6 +31,9 @@ class User(UserMixin, Model):
     # The language the person chose ("en", "zh_CN"); empty: follow the browser.
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session cookie; raising it ends every session of the person at once
+    # (logout, password change, deactivation, role change).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Reminder preferences, in the person's own time zone.
     remind_days_before: Mapped[list[int]] = mapped_column(JSON, default=lambda: [3, 1])
@@ -99,10 +102,14 @@ class ApiToken(Model):
 
 
 class LoginThrottle(Model):
-    """Failed logins per e-mail address, to slow down guessing."""
+    """Failed logins counted in one bucket: an address from one client, an address, a client.
+
+    ``key`` names the bucket (``pair:<email> <client>``, ``email:<email>``, ``client:<addr>``);
+    ``level`` is its count of failures and ``updated_at`` when it last changed.
+    """
 
     __tablename__ = "login_throttles"
 
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    level: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token, normalise_email
@@ -113,36 +114,133 @@ class LoginResult:
     wait_seconds: int = 0
 
 
-def check_login(email: str, password: str, *, now: datetime | None = None) -> LoginResult:
-    """Check a login; after a few failures for an address, make each next try wait longer."""
+@dataclass(frozen=True)
+class Bucket:
+    """A count of failed logins: consecutive with doubling waits, or leaking away steadily."""
+
+    prefix: str
+    free: int  # failures that cost nothing
+    # None: consecutive failures, each past ``free`` doubling the wait (up to MAX_WAIT_SECONDS),
+    # forgotten FORGET_AFTER after the last one. A number: a leaky bucket that forgets one
+    # failure per this many seconds and refuses while ``free`` are remembered.
+    leak_seconds: float | None = None
+
+
+# An address from one client: the owner's own typos, and a guesser's main limit.
+PAIR = Bucket("pair", FREE_FAILURES)
+# An address from any client: slower, so that a stranger elsewhere cannot lock the owner out
+# (one failure a minute is forgotten: a guess every few minutes never fills it).
+ACCOUNT = Bucket("email", 20, leak_seconds=60)
+# One client, whatever the address: guessing across many accounts.
+CLIENT = Bucket("client", 20, leak_seconds=30)
+FORGET_AFTER = timedelta(hours=1)
+PRUNE_AFTER = timedelta(days=1)
+
+
+def _buckets(address: str, client: str) -> dict[str, Bucket]:
+    keys = {f"pair:{address} {client}": PAIR, f"email:{address}": ACCOUNT}
+    if client:
+        keys[f"client:{client}"] = CLIENT
+    return keys
+
+
+def _bucket_wait(bucket: Bucket, level: float, elapsed: float) -> tuple[float, float]:
+    """(the level now, seconds to wait before one more try) for a bucket's stored level."""
+    if bucket.leak_seconds is None:
+        if elapsed > FORGET_AFTER.total_seconds():
+            return 0.0, 0.0
+        return level, max(0.0, _wait_after(int(level)) - elapsed)
+    now_level = max(0.0, level - elapsed / bucket.leak_seconds)
+    over = now_level + 1 - bucket.free
+    return now_level, max(0.0, over * bucket.leak_seconds)
+
+
+def _upsert(key: str, level: float, now: datetime) -> Any:
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(LoginThrottle).values(key=key, level=level, updated_at=now)
+    return statement.on_conflict_do_update(
+        index_elements=["key"], set_={"level": level, "updated_at": now}
+    )
+
+
+def reserve_login(email: str, client: str = "", *, now: datetime | None = None) -> int:
+    """Count a login try before its password is checked; return the seconds to wait, or 0.
+
+    Every bucket the try falls in (the address from this client, the address, the client)
+    is locked, checked and counted in one transaction, so simultaneous tries are counted
+    one by one and none gets past the limit. The caller commits before checking the
+    password (``finish_login``), which refunds the count when the password is right.
+    """
     now = now or utcnow()
     address = normalise_email(email or "")[:254]
-    throttle = db.session.get(LoginThrottle, address)
-    if throttle is not None:
-        wait = _wait_after(throttle.failures) - (now - throttle.last_failed_at).total_seconds()
-        if wait > 0:
-            return LoginResult(None, int(wait) + 1)
+    buckets = _buckets(address, (client or "")[:100])
+    keys = sorted(buckets)
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    # Make the rows (SQLite: this takes the write lock), then lock them in key order.
+    db.session.execute(
+        insert(LoginThrottle)
+        .values([{"key": key, "level": 0.0, "updated_at": now} for key in keys])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    rows = {
+        row.key: row
+        for row in db.session.execute(
+            select(LoginThrottle.key, LoginThrottle.level, LoginThrottle.updated_at)
+            .where(LoginThrottle.key.in_(keys))
+            .order_by(LoginThrottle.key)
+            .with_for_update()
+        )
+    }
+    levels: dict[str, float] = {}
+    wait = 0.0
+    for key in keys:
+        row = rows.get(key)
+        level, elapsed = (row.level, (now - row.updated_at).total_seconds()) if row else (0, 0)
+        levels[key], bucket_wait = _bucket_wait(buckets[key], level, max(0.0, elapsed))
+        wait = max(wait, bucket_wait)
+    if wait > 0:
+        return int(wait) + 1
+    for key in keys:
+        db.session.execute(_upsert(key, levels[key] + 1, now))
+    return 0
+
+
+def finish_login(
+    email: str, password: str, client: str = "", *, now: datetime | None = None
+) -> LoginResult:
+    """Check the password of a try ``reserve_login`` let through; refund it when right."""
+    now = now or utcnow()
+    address = normalise_email(email or "")[:254]
     user = User.by_email(address) if address else None
     if user is None or not user.active:
         # Spend the same time as a real check, so the answer does not tell who has an account.
         check_password_hash(_dummy_hash(), password or "")
     elif user.check_password(password or ""):
-        if throttle is not None:
-            db.session.delete(throttle)
+        pair, *others = _buckets(address, (client or "")[:100])  # the pair comes first
+        db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == pair))
+        db.session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key.in_(others), LoginThrottle.level >= 1)
+            .values(level=LoginThrottle.level - 1)
+        )
         return LoginResult(user)
-    if throttle is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(LoginThrottle(email=address, failures=0, last_failed_at=now))
-        except IntegrityError:
-            pass  # a failed login for the same address at the same moment made the row
-        throttle = db.session.get(LoginThrottle, address)
-        if throttle is None:  # made and gone again at once: nothing to count against
-            return LoginResult(None)
-    throttle.failures += 1
-    throttle.last_failed_at = now
-    db.session.flush()
-    return LoginResult(None, _wait_after(throttle.failures))
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < now - PRUNE_AFTER))
+    level = db.session.scalar(
+        select(LoginThrottle.level).where(
+            LoginThrottle.key == next(iter(_buckets(address, (client or "")[:100])))
+        )
+    )
+    return LoginResult(None, _wait_after(int(level or 0)))
+
+
+def check_login(
+    email: str, password: str, client: str = "", *, now: datetime | None = None
+) -> LoginResult:
+    """Check a login in one go (reserve, then check); the login page commits in between."""
+    wait = reserve_login(email, client, now=now)
+    if wait:
+        return LoginResult(None, wait)
+    return finish_login(email, password, client, now=now)
 
 
 @functools.cache
