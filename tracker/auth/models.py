@@ -59,6 +59,10 @@ class User(UserMixin, Model):
     def display_name(self) -> str:
         return self.name or self.email
 
+    def get_id(self) -> str:
+        """What the session cookie keeps: the id and the session version it was issued for."""
+        return f"{self.id}:{self.session_version}"
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -113,3 +117,21 @@ class LoginThrottle(Model):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     level: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AccountEvent(Model):
+    """A change to an account (created, invited, password, role, deactivated…): the audit log."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose account changed, and who changed it (None: the command line or the person's link).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))  # the client's IP address
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

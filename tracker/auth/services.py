@@ -14,16 +14,23 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.auth.models import ROLES, ApiToken, LoginThrottle, User, hash_token, normalise_email
+from tracker.auth.models import (
+    ROLES,
+    AccountEvent,
+    ApiToken,
+    LoginThrottle,
+    User,
+    hash_token,
+    normalise_email,
+)
+from tracker.auth.passwords import password_problem
 from tracker.clock import utcnow
-from tracker.errors import FieldError, InputError
+from tracker.errors import FieldError, InputError, RuleError
 from tracker.extensions import db
 from tracker.i18n.locales import SUPPORTED_LOCALES
 from tracker.playbook.phrases import phrase
 from tracker.playbook.zones import zone_exists
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 200
 TOKEN_PREFIX = "tkr_"
 # After this many failed logins in a row, each further try must wait longer.
 FREE_FAILURES = 3
@@ -59,13 +66,9 @@ def create_user(
     except InputError as error:
         errors += error.errors
         address = ""
-    if not isinstance(password, str) or not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        errors.append(
-            FieldError(
-                "password",
-                phrase("use %(min)s to %(max)s characters", min=PASSWORD_MIN, max=PASSWORD_MAX),
-            )
-        )
+    problem = password_problem(password, address)
+    if problem:
+        errors.append(FieldError("password", problem))
     if role not in ROLES:
         errors.append(
             FieldError("role", phrase("expected manager or member, got %(got)s", got=repr(role)))
@@ -286,3 +289,109 @@ def revoke_token(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     db.session.flush()
+
+
+# --- account changes: each ends the person's sessions and is recorded -----------------------
+
+
+def record_account_event(
+    user: User,
+    action: str,
+    *,
+    actor: User | None = None,
+    address: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AccountEvent:
+    """Record a change to an account: who did what to whom, when and from where."""
+    event = AccountEvent(
+        user_id=user.id,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        detail=detail or {},
+        address=(address or "")[:64] or None,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the person: cookies carry the version they were issued with."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+
+
+def set_password(
+    user: User,
+    password: Any,
+    *,
+    actor: User | None = None,
+    address: str | None = None,
+) -> None:
+    """Give the person a new password (checked against the rules) and end their sessions."""
+    problem = password_problem(password, user.email)
+    if problem:
+        raise InputError.one("password", problem)
+    user.set_password(password)
+    end_sessions(user)
+    record_account_event(user, "password_changed", actor=actor, address=address)
+
+
+def change_password(user: User, current: Any, new: Any, *, address: str | None = None) -> None:
+    """Change one's own password: the current one first, then the new one's rules."""
+    if not isinstance(current, str) or not user.check_password(current):
+        raise InputError.one("current_password", phrase("that is not your current password"))
+    set_password(user, new, actor=user, address=address)
+
+
+def _refuse_losing_the_last_manager(user: User) -> None:
+    if not (user.is_manager and user.active):
+        return
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == "manager", User.active, User.id != user.id)
+    )
+    if not others:
+        raise RuleError(
+            "last_manager",
+            phrase("%(person)s is the last active manager", person=user.display_name),
+        )
+
+
+def deactivate_user(user: User, *, actor: User | None = None, address: str | None = None) -> None:
+    """Stop a person: their sessions end, their API tokens and feeds stop working; history stays."""
+    if not user.active:
+        return
+    _refuse_losing_the_last_manager(user)
+    user.active = False
+    end_sessions(user)
+    record_account_event(user, "deactivated", actor=actor, address=address)
+
+
+def reactivate_user(user: User, *, actor: User | None = None, address: str | None = None) -> None:
+    """Let a deactivated person log in again (with a fresh session)."""
+    if user.active:
+        return
+    user.active = True
+    end_sessions(user)
+    record_account_event(user, "reactivated", actor=actor, address=address)
+
+
+def set_role(
+    user: User, role: Any, *, actor: User | None = None, address: str | None = None
+) -> None:
+    """Make a person a manager or a member; their sessions end so the new role applies at once."""
+    if role not in ROLES:
+        raise InputError.one(
+            "role", phrase("expected manager or member, got %(got)s", got=repr(role))
+        )
+    if user.role == role:
+        return
+    if role != "manager":
+        _refuse_losing_the_last_manager(user)
+    before, user.role = user.role, role
+    end_sessions(user)
+    record_account_event(
+        user, "role_changed", actor=actor, address=address, detail={"from": before, "to": role}
+    )

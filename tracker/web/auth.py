@@ -16,6 +16,7 @@ from tracker.auth.services import (
     choose_locale,
     create_token,
     create_user,
+    end_sessions,
     finish_login,
     has_users,
     reserve_login,
@@ -106,8 +107,11 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
-    """Log out."""
+    """Log out, ending every session of the person (other browsers and saved cookies too)."""
+    end_sessions(current_user)
+    db.session.commit()
     logout_user()
+    session.clear()
     flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
