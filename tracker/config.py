@@ -31,8 +31,6 @@ DEPLOYMENT_SETTINGS = (
     "TRACKER_SCHEDULER_STALE_SECONDS",
     "TRACKER_ALLOW_PRIVATE_TARGETS",
     "TRACKER_SECURE_COOKIES",
-    "TRACKER_SESSION_DAYS",
-    "TRACKER_MAX_BODY_BYTES",
 )
 # On/off settings, and what they are when unset.
 FLAGS = {"TRACKER_ALLOW_PRIVATE_TARGETS": False, "TRACKER_SECURE_COOKIES": False}
@@ -47,6 +45,9 @@ NUMBERS: dict[str, tuple[float, float, float]] = {
     "TRACKER_REMINDER_MAX_ATTEMPTS": (8, 1, 100),
     "TRACKER_REMINDER_BACKOFF_SECONDS": (30, 0, 86400),
     "TRACKER_REMINDER_BACKOFF_CAP_SECONDS": (3600, 0, 604800),
+    # How long a login lasts without a new one, and the largest request body (bytes).
+    "TRACKER_SESSION_DAYS": (14, 0.01, 366),
+    "TRACKER_MAX_BODY_BYTES": (5_242_880, 1024, 1_073_741_824),  # 5 MiB: a large order export
 }
 
 
