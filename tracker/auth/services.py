@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.auth.models import (
     ROLES,
     AccountEvent,
+    AccountLink,
     ApiToken,
     LoginThrottle,
     User,
@@ -25,7 +26,7 @@ from tracker.auth.models import (
 )
 from tracker.auth.passwords import password_problem
 from tracker.clock import utcnow
-from tracker.errors import FieldError, InputError, RuleError
+from tracker.errors import FieldError, InputError, NotFound, RuleError
 from tracker.extensions import db
 from tracker.i18n.locales import SUPPORTED_LOCALES
 from tracker.playbook.phrases import phrase
@@ -53,7 +54,14 @@ def parse_email(raw: Any, field: str = "email") -> str:
 
 
 def create_user(
-    *, email: Any, password: Any, role: Any = "member", name: Any = "", timezone: Any = "UTC"
+    *,
+    email: Any,
+    password: Any,
+    role: Any = "member",
+    name: Any = "",
+    timezone: Any = "UTC",
+    actor: User | None = None,
+    address: str | None = None,
 ) -> User:
     """Create a person with a hashed password; every bad field is reported."""
     errors: list[FieldError] = []
@@ -85,6 +93,7 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record_account_event(user, "created", actor=actor, address=address, detail={"role": role})
     return user
 
 
@@ -395,3 +404,111 @@ def set_role(
     record_account_event(
         user, "role_changed", actor=actor, address=address, detail={"from": before, "to": role}
     )
+
+
+# --- one-time links: invitations and password resets --------------------------------------
+
+INVITE_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(hours=1)
+LINK_PATHS = {"invite": "/invite/", "reset": "/reset/"}
+
+
+def link_url(base_url: str, kind: str, secret: str) -> str:
+    """The absolute address a person opens to use a link."""
+    return f"{base_url.rstrip('/')}{LINK_PATHS[kind]}{secret}"
+
+
+def _new_link(kind: str, email: str, lifetime: timedelta, **values: Any) -> tuple[Any, str]:
+    secret = secrets.token_urlsafe(32)
+    link = AccountLink(
+        kind=kind,
+        email=email,
+        token_hash=hash_token(secret),
+        expires_at=utcnow() + lifetime,
+        **values,
+    )
+    db.session.add(link)
+    db.session.flush()
+    return link, secret
+
+
+def invite_person(
+    email: Any, role: Any, *, actor: User | None = None, address: str | None = None
+) -> tuple[AccountLink, str]:
+    """Invite someone by e-mail: a one-time link, valid 7 days, where they set their password."""
+    errors: list[FieldError] = []
+    try:
+        invited = parse_email(email)
+        if User.by_email(invited) is not None:
+            errors.append(
+                FieldError("email", phrase("%(address)s already has an account", address=invited))
+            )
+    except InputError as error:
+        errors += error.errors
+        invited = ""
+    if role not in ROLES:
+        errors.append(
+            FieldError("role", phrase("expected manager or member, got %(got)s", got=repr(role)))
+        )
+    if errors:
+        raise InputError(errors)
+    return _new_link(
+        "invite",
+        invited,
+        INVITE_LIFETIME,
+        role=role,
+        created_by_id=actor.id if actor is not None else None,
+    )
+
+
+def open_link(kind: str, secret: Any, *, now: datetime | None = None) -> AccountLink:
+    """The unused, unexpired link of this kind with this secret; NotFound otherwise."""
+    link = None
+    if isinstance(secret, str) and 20 <= len(secret) <= 100:
+        link = db.session.scalar(
+            select(AccountLink).where(
+                AccountLink.token_hash == hash_token(secret), AccountLink.kind == kind
+            )
+        )
+    if link is None or link.used_at is not None or link.expires_at <= (now or utcnow()):
+        raise NotFound(phrase("this link is unknown, used or expired; ask for a new one"))
+    return link
+
+
+def accept_invite(
+    secret: Any,
+    *,
+    password: Any,
+    name: Any = "",
+    timezone: Any = "UTC",
+    address: str | None = None,
+) -> User:
+    """Join through an invitation: make the account with the invitee's own password."""
+    link = open_link("invite", secret)
+    creator = db.session.get(User, link.created_by_id) if link.created_by_id else None
+    user = create_user(
+        email=link.email, password=password, role=link.role, name=name, timezone=timezone
+    )
+    link.used_at = utcnow()
+    record_account_event(user, "joined", actor=creator, address=address, detail={"role": user.role})
+    return user
+
+
+def request_reset(email: Any) -> tuple[AccountLink, str] | None:
+    """Make a one-hour reset link for an active account; None (said the same way) otherwise."""
+    address = normalise_email(email) if isinstance(email, str) else ""
+    user = User.by_email(address) if address else None
+    if user is None or not user.active:
+        return None
+    return _new_link("reset", user.email, RESET_LIFETIME, user_id=user.id)
+
+
+def reset_password(secret: Any, password: Any, *, address: str | None = None) -> User:
+    """Set a new password through a reset link; every session of the person ends."""
+    link = open_link("reset", secret)
+    user = db.session.get(User, link.user_id) if link.user_id else None
+    if user is None or not user.active:
+        raise NotFound(phrase("this link is unknown, used or expired; ask for a new one"))
+    set_password(user, password, actor=user, address=address)
+    link.used_at = utcnow()
+    return user

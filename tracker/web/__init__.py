@@ -21,9 +21,10 @@ def init_app(app: Flask) -> None:
         stockup,
         stores,
         tasks,
+        team,
     )
 
-    for area in (home, auth, stores, tasks, reminders, accounts, lives, stockup, readiness):
+    for area in (home, auth, team, stores, tasks, reminders, accounts, lives, stockup, readiness):
         app.register_blueprint(area.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(language.bp)
