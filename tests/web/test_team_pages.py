@@ -101,3 +101,25 @@ def test_a_reset_answers_the_same_for_any_address_and_its_link_works_once(app, m
     assert app.test_client().post(path, data={"password": NEW}).status_code == 302
     assert app.test_client().post(path, data={"password": NEW}).status_code == 404
     _browser(app, person, NEW)
+
+
+def test_a_manager_sees_and_revokes_anyone_s_token_and_feed(app, make_user, api_as):
+    from tracker.calendar.services import issue_person_feed
+
+    boss, person = make_user("manager"), make_user("member")
+    api = api_as(person)
+    _, feed_secret = issue_person_feed(person)
+    db.session.commit()
+    assert app.test_client().get(f"/calendar/{feed_secret}.ics").status_code == 200
+    people = _browser(app, boss)
+    page = people.get("/people/keys").get_data(as_text=True)
+    token_id = re.search(r'data-token="(\d+)"', page)
+    feed_id = re.search(r'data-feed="(\d+)"', page)
+    assert token_id and feed_id and person.email in page
+    people.post(f"/people/tokens/{token_id[1]}/revoke")
+    people.post(f"/people/feeds/{feed_id[1]}/revoke")
+    assert api.get("/api/v1/stores").status_code == 401
+    assert app.test_client().get(f"/calendar/{feed_secret}.ics").status_code == 404
+    assert _browser(app, person).get("/people/keys").status_code == 403
+    log = people.get("/people/log").get_data(as_text=True)
+    assert 'data-action="token_revoked"' in log and 'data-action="feed_revoked"' in log

@@ -24,6 +24,8 @@ LABELS = {
         "role_changed": _l("role changed"),
         "deactivated": _l("deactivated"),
         "reactivated": _l("reactivated"),
+        "token_revoked": _l("API token revoked"),
+        "feed_revoked": _l("calendar feed revoked"),
     },
     "status": {
         "open": _l("open"),

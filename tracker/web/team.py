@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.access import require_manager
-from tracker.auth.models import AccountEvent, User
+from tracker.auth.models import AccountEvent, ApiToken, User
 from tracker.auth.services import (
     accept_invite,
     change_password,
@@ -21,10 +21,14 @@ from tracker.auth.services import (
     link_url,
     open_link,
     reactivate_user,
+    record_account_event,
     request_reset,
     reset_password,
+    revoke_token,
     set_role,
 )
+from tracker.calendar.models import CalendarFeed
+from tracker.calendar.services import revoke_person_feed, revoke_store_feed
 from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound, RuleError
 from tracker.extensions import db
@@ -275,3 +279,71 @@ def audit_log() -> Any:
         .limit(AUDIT_PAGE)
     ).all()
     return render_template("auth/audit_log.html", events=events)
+
+
+# --- managers: everyone's API tokens and calendar feeds --------------------------------------
+
+
+@bp.get("/people/keys")
+@login_required
+def keys() -> Any:
+    """Every live API token and calendar feed, whoever holds it, to revoke (managers)."""
+    require_manager(current_user)
+    tokens = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.revoked_at.is_(None))
+        .options(selectinload(ApiToken.user))
+        .order_by(ApiToken.user_id, ApiToken.id)
+    ).all()
+    feeds = db.session.scalars(
+        select(CalendarFeed)
+        .where(CalendarFeed.revoked_at.is_(None))
+        .options(selectinload(CalendarFeed.user), selectinload(CalendarFeed.store))
+        .order_by(CalendarFeed.id)
+    ).all()
+    return render_template("auth/keys.html", tokens=tokens, feeds=feeds)
+
+
+@bp.post("/people/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_any_token(token_id: int) -> Any:
+    """Revoke anyone's API token (managers); the change is logged."""
+    require_manager(current_user)
+    token = get_by_id(ApiToken, token_id)
+    if token is None:
+        raise NotFound(phrase("no token %(id)s", id=token_id))
+    revoke_token(token)
+    record_account_event(
+        token.user,
+        "token_revoked",
+        actor=current_user,
+        address=_client(),
+        detail={"prefix": token.prefix},
+    )
+    db.session.commit()
+    flash(gettext("Token %(prefix)s… revoked.", prefix=token.prefix), "info")
+    return redirect(url_for("team.keys"))
+
+
+@bp.post("/people/feeds/<int:feed_id>/revoke")
+@login_required
+def revoke_any_feed(feed_id: int) -> Any:
+    """Revoke anyone's calendar feed, or a store's (managers); the change is logged."""
+    require_manager(current_user)
+    feed = get_by_id(CalendarFeed, feed_id)
+    if feed is None:
+        raise NotFound(phrase("no feed %(id)s", id=feed_id))
+    if feed.user is not None:
+        revoke_person_feed(feed.user)
+        record_account_event(
+            feed.user,
+            "feed_revoked",
+            actor=current_user,
+            address=_client(),
+            detail={"prefix": feed.prefix},
+        )
+    elif feed.store is not None:
+        revoke_store_feed(feed.store, current_user)
+    db.session.commit()
+    flash(gettext("Calendar feed %(prefix)s… revoked.", prefix=feed.prefix), "info")
+    return redirect(url_for("team.keys"))
