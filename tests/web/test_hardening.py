@@ -57,21 +57,22 @@ def test_the_session_cookie_is_lax_and_http_only_and_secure_over_https(client, m
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_secure_cookies_and_hsts_can_be_forced_for_a_proxy_that_says_nothing(
-    database_url, make_user
-):
+def test_secure_cookies_and_hsts_can_be_forced_for_a_proxy_that_says_nothing(tmp_path):
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
-            "WTF_CSRF_ENABLED": False,
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'secure.sqlite3'}",
             "TRACKER_SECURE_COOKIES": "1",
         }
     )
+    with app.app_context():
+        db.create_all()
     answer = app.test_client().get("/login")
     assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_a_session_lasts_as_long_as_the_setting_says(app, make_user, monkeypatch):
