@@ -56,6 +56,10 @@ def test_invite_join_change_password_and_log_out(live_server: LiveServer, browse
     mia.get_by_label("Your name").fill("Mia")
     mia.get_by_label("Password").fill(NEW)
     mia.get_by_role("button", name="Join").click()
+    expect(mia).to_have_url(re.compile(r"/login"))
+    mia.get_by_label("E-mail").fill("mia@example.com")
+    mia.get_by_label("Password").fill(NEW)
+    mia.get_by_role("button", name="Log in").click()
     expect(mia).to_have_url(f"{base}/my-tasks")
 
     mia.goto(f"{base}/account")

@@ -98,8 +98,8 @@ def test_an_invitation_link_makes_the_account_once(cli, make_user, app):
     weak = browser.post(path, data={"password": "password", "name": "New"})
     assert weak.status_code == 400
     joined = browser.post(path, data={"password": NEW, "name": "New Person"})
-    assert joined.status_code == 302
-    assert browser.get("/my-tasks").status_code == 200  # logged in
+    assert joined.status_code == 302 and joined.headers["Location"].endswith("/login")
+    assert _logs_in(browser, "new.person@example.com", NEW)
     person = User.by_email("new.person@example.com")
     assert person is not None and person.role == "member" and person.name == "New Person"
     assert app.test_client().get(path).status_code == 404  # used: once only

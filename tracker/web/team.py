@@ -64,18 +64,33 @@ def _send_link(email: str, subject: str, text: str) -> bool:
     return True
 
 
+def _logged_in_already() -> Any:
+    """A one-time link is for someone not logged in; it stays unused."""
+    flash(
+        gettext(
+            "You are logged in as %(person)s: log out first to use this link.",
+            person=current_user.display_name,
+        ),
+        "info",
+    )
+    return redirect(url_for("tasks.my_tasks"))
+
+
 # --- joining by invitation ------------------------------------------------------------------
 
 
-@bp.route("/invite/<secret>", methods=["GET", "POST"])
-def join(secret: str) -> Any:
+@bp.route("/invite/<invite_secret>", methods=["GET", "POST"])
+def join(invite_secret: str) -> Any:
     """Join the team through a one-time invitation: choose your own password."""
+    secret = invite_secret
     link = open_link("invite", secret)
+    if current_user.is_authenticated:
+        return _logged_in_already()
     errors: InputError | None = None
     status = 200
     if request.method == "POST":
         try:
-            user = accept_invite(
+            accept_invite(
                 secret,
                 password=request.form.get("password", ""),
                 name=request.form.get("name", ""),
@@ -87,9 +102,8 @@ def join(secret: str) -> Any:
             errors, status = error, 400
         else:
             db.session.commit()
-            login_user(user)
-            flash(gettext("Welcome! Your account is ready."), "success")
-            return redirect(url_for("tasks.my_tasks"))
+            flash(gettext("Welcome! Your account is ready: log in with your password."), "success")
+            return redirect(url_for("auth.login"))
     return render_template("auth/join.html", link=link, errors=errors, form=request.form), status
 
 
@@ -141,10 +155,13 @@ def ask_reset() -> Any:
     return render_template("auth/reset_request.html")
 
 
-@bp.route("/reset/<secret>", methods=["GET", "POST"])
-def use_reset(secret: str) -> Any:
+@bp.route("/reset/<reset_secret>", methods=["GET", "POST"])
+def use_reset(reset_secret: str) -> Any:
     """Choose a new password through a one-time reset link."""
+    secret = reset_secret
     open_link("reset", secret)
+    if current_user.is_authenticated:
+        return _logged_in_already()
     errors: InputError | None = None
     if request.method == "POST":
         try:
