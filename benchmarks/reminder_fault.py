@@ -58,6 +58,8 @@ FAST_SETTINGS = {
     "TRACKER_REMINDER_BACKOFF_SECONDS": "0.05",
     "TRACKER_REMINDER_BACKOFF_CAP_SECONDS": "0.5",
     "TRACKER_REMINDER_MAX_ATTEMPTS": "50",
+    # The webhook sink listens on 127.0.0.1.
+    "TRACKER_ALLOW_PRIVATE_TARGETS": "1",
 }
 UNFINISHED_STATES = ("pending", "sending", "failed")
 # A request can still be in flight when its sender is killed; the sink then records it a
@@ -174,6 +176,7 @@ def seed_reminders(database_url: str, webhook_url: str, count: int, prefix: str)
             "SECRET_KEY": "fault",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "TRACKER_SCHEDULER": "off",
+            "TRACKER_ALLOW_PRIVATE_TARGETS": True,
         }
     )
     keys = [f"{prefix}:{number:05d}" for number in range(count)]

@@ -29,7 +29,13 @@ DEPLOYMENT_SETTINGS = (
     "TRACKER_LOG_LEVEL",
     "TRACKER_TRUSTED_PROXIES",
     "TRACKER_SCHEDULER_STALE_SECONDS",
+    "TRACKER_ALLOW_PRIVATE_TARGETS",
+    "TRACKER_SECURE_COOKIES",
 )
+# On/off settings, and what they are when unset.
+FLAGS = {"TRACKER_ALLOW_PRIVATE_TARGETS": False, "TRACKER_SECURE_COOKIES": False}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
 
 
 # Reminder delivery settings: (default, lowest, highest).
@@ -41,6 +47,9 @@ NUMBERS: dict[str, tuple[float, float, float]] = {
     "TRACKER_REMINDER_BACKOFF_CAP_SECONDS": (3600, 0, 604800),
     # Sent and dead reminders are deleted this many days after they were due.
     "TRACKER_REMINDER_RETENTION_DAYS": (90, 1, 3650),
+    # How long a login lasts without a new one, and the largest request body (bytes).
+    "TRACKER_SESSION_DAYS": (14, 0.01, 366),
+    "TRACKER_MAX_BODY_BYTES": (5_242_880, 1024, 1_073_741_824),  # 5 MiB: a large order export
 }
 
 
@@ -87,6 +96,8 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     settings["TRACKER_TRUSTED_PROXIES"] = _whole_number(
         "TRACKER_TRUSTED_PROXIES", settings.get("TRACKER_TRUSTED_PROXIES", 0), MAX_TRUSTED_PROXIES
     )
+    for name, default in FLAGS.items():
+        settings[name] = flag(name, settings.get(name, default))
     stale = settings.get("TRACKER_SCHEDULER_STALE_SECONDS")
     settings["TRACKER_SCHEDULER_STALE_SECONDS"] = (
         max(STALE_FLOOR_SECONDS, STALE_TICKS * settings["TRACKER_TICK_SECONDS"])
@@ -174,6 +185,18 @@ def log_settings(source: Mapping[str, Any]) -> tuple[str, str]:
             )
         found.append(value)
     return found[0], found[1]
+
+
+def flag(name: str, raw: Any) -> bool:
+    """Read an on/off setting: 1/true/yes/on or 0/false/no/off."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
 
 
 def _whole_number(name: str, raw: Any, high: int) -> int:

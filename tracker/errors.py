@@ -26,13 +26,14 @@ __all__ = [
 class InputError(ValueError):
     """Input that cannot be used, with what is wrong field by field."""
 
-    def __init__(self, errors: list[FieldError]) -> None:
+    def __init__(self, errors: list[FieldError], code: str = "invalid") -> None:
         self.errors = errors
+        self.code = code  # stable for clients: "invalid", or a more precise refusal
         super().__init__("; ".join(str(error) for error in errors))
 
     @classmethod
-    def one(cls, field: str, message: str) -> InputError:
-        return cls([FieldError(field, message)])
+    def one(cls, field: str, message: str, code: str = "invalid") -> InputError:
+        return cls([FieldError(field, message)], code)
 
     def for_field(self, name: str) -> str | None:
         """Return the message for one field, for a form to show beside it."""
@@ -97,7 +98,7 @@ def input_error_response(error: InputError) -> tuple[Response, int]:
     first = error.errors[0]
     return error_response(
         400,
-        "invalid",
+        error.code,
         "; ".join(str(e) for e in error.errors),
         first.field,
         errors=[{"field": e.field, "message": e.message} for e in error.errors],

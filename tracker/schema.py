@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,16 @@ def init_app(app: Flask) -> None:
         # The embedded database lives in the instance folder; make sure it exists.
         if engine.url.database and engine.url.database != ":memory:":
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_owner_only(Path(engine.url.database))
+
+
+def _create_owner_only(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), like the secret key.
+
+    SQLite gives its journal and WAL files the database file's own mode, so they follow.
+    """
+    with contextlib.suppress(FileExistsError):  # an existing database keeps its mode
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -108,6 +108,7 @@ def world(app, reader, make_store, catalog) -> World:
     change_product_line(
         store, {"name": "Lipstick", "current_stock": 40, "daily_sales": 30.0}, catalog, ana
     )
+    app.config["TRACKER_ALLOW_PRIVATE_TARGETS"] = True  # a local sink, as an operator may allow
     add_channel(ana, "webhook", "http://127.0.0.1:9/hook")  # refused: the outbox shows it
     db.session.commit()
     # Overdue work reminds the manager this morning, in her language.
@@ -115,7 +116,7 @@ def world(app, reader, make_store, catalog) -> World:
     queue_reminders(catalog, now=morning)
     db.session.commit()
     dispatch_due(
-        DispatchSettings(backoff_seconds=0, max_attempts=1),
+        DispatchSettings(backoff_seconds=0, max_attempts=1, allow_private_targets=True),
         now=lambda: morning + timedelta(minutes=1),
     )
     db.session.commit()

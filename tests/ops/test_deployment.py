@@ -44,6 +44,8 @@ SETTINGS = {
     "TRACKER_WEB_WORKERS": "2",
     # Port 0: the kernel picks a free port and gunicorn's log says which.
     "TRACKER_BIND": "127.0.0.1:0",
+    # The webhook sink listens on 127.0.0.1, as an operator's local sink would.
+    "TRACKER_ALLOW_PRIVATE_TARGETS": "1",
 }
 
 
@@ -63,7 +65,14 @@ def _seed(database_url: str, webhook_url: str) -> dict[str, Any]:
     from tracker.extensions import db
     from tracker.reminders.services import add_channel
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TRACKER_ALLOW_PRIVATE_TARGETS": True,
+        }
+    )
     with app.app_context():
         try:
             manager = create_user(

@@ -61,14 +61,16 @@ def test_a_report_whose_monday_is_long_past_is_not_sent_late(three_stores, catal
     assert queue_weekly_reports(catalog, now=datetime(2026, 10, 6, 4, 0, tzinfo=UTC)) == 0
 
 
-def test_it_goes_through_the_managers_channels_once(three_stores, catalog, manager, sink):  # noqa: F811
+def test_it_goes_through_the_managers_channels_once(three_stores, catalog, manager, sink, app):  # noqa: F811
+    app.config["TRACKER_ALLOW_PRIVATE_TARGETS"] = True  # the sink listens on 127.0.0.1
     manager.timezone = "Asia/Shanghai"
     add_channel(manager, "webhook", sink.url)
     db.session.commit()
     assert queue_weekly_reports(catalog, now=SHANGHAI_MONDAY_9) == 2  # inbox and webhook
     db.session.commit()
-    dispatch_due(DispatchSettings(), now=lambda: SHANGHAI_MONDAY_9)
-    dispatch_due(DispatchSettings(), now=lambda: SHANGHAI_MONDAY_9)
+    settings = DispatchSettings(allow_private_targets=True)
+    dispatch_due(settings, now=lambda: SHANGHAI_MONDAY_9)
+    dispatch_due(settings, now=lambda: SHANGHAI_MONDAY_9)
     assert list(sink.keys.values()) == [1]
     body = sink.bodies[0]
     assert body["kind"] == "weekly_report"

@@ -54,3 +54,10 @@ def sink() -> Iterator[Sink]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture(autouse=True)
+def local_sinks_allowed(request: pytest.FixtureRequest) -> None:
+    """Let channels reach the sinks on 127.0.0.1 (TRACKER_ALLOW_PRIVATE_TARGETS=1)."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["TRACKER_ALLOW_PRIVATE_TARGETS"] = True

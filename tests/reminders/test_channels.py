@@ -146,6 +146,7 @@ def free_port() -> int:
 def send(target: Target, message: Message | None = None, **options: Any) -> None:
     options.setdefault("smtp", None)
     options.setdefault("now", lambda: NOW)
+    options.setdefault("allow_private", True)  # the test services listen on 127.0.0.1
     deliver(target, message or make_message(), **options)
 
 

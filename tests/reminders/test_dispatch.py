@@ -15,7 +15,14 @@ from tracker.reminders.models import Reminder
 from tracker.reminders.queue import queue_now
 from tracker.reminders.services import add_channel
 
-FAST = DispatchSettings(lease_seconds=30, max_attempts=3, backoff_seconds=0, batch_size=10)
+# The sink listens on 127.0.0.1: allow private targets, as an operator with a local sink would.
+FAST = DispatchSettings(
+    lease_seconds=30,
+    max_attempts=3,
+    backoff_seconds=0,
+    batch_size=10,
+    allow_private_targets=True,
+)
 
 
 def _queue(people, key="event", store=None):
@@ -91,7 +98,7 @@ def test_backoff_waits_longer_each_time_with_jitter(app, make_user, sink):
     sink.answer = lambda key: 500
     _queue([person])
     before = utcnow()
-    dispatch_due(DispatchSettings(backoff_seconds=60, max_attempts=5))
+    dispatch_due(DispatchSettings(backoff_seconds=60, max_attempts=5, allow_private_targets=True))
     failed = next(row for row in _rows() if row.channel_id is not None)
     assert failed.next_attempt_at >= before + timedelta(seconds=30)
     assert dispatch_due(FAST).claimed == 0  # not due again before its next try

@@ -29,7 +29,7 @@ from tracker.accounts.models import Account
 from tracker.accounts.services import register_account
 from tracker.activity.models import Activity
 from tracker.auth.models import ApiToken, User
-from tracker.auth.services import create_token
+from tracker.auth.services import create_token, invite_person, request_reset
 from tracker.calendar.models import CalendarFeed
 from tracker.calendar.services import (
     issue_person_feed,
@@ -62,6 +62,9 @@ KNOWN_PARAMS = frozenset(
         "line_id",
         "token",
         "checklist_id",
+        "invite_secret",
+        "reset_secret",
+        "feed_id",
     }
 )
 # Pages anyone may open without logging in.
@@ -77,6 +80,11 @@ PUBLIC_ENDPOINTS = frozenset(
         # The language switcher of the logged-out pages only sets a cookie.
         "i18n.choose_language",
         "api.openapi_description",  # the API's OpenAPI description
+        # Invitations and resets: the one-time link is the key; asking for a reset says the
+        # same whatever the address.
+        "team.join",
+        "team.ask_reset",
+        "team.use_reset",
     }
 )
 # Routes only a manager may use, whatever the store. A new route is treated as one a
@@ -102,6 +110,14 @@ MANAGER_ONLY = frozenset(
         # A manager uploads the store's Seller Center exports (issue 17).
         "imports.upload",
         "api.import_export",
+        "team.invite",
+        "team.deactivate",
+        "team.reactivate",
+        "team.change_role",
+        "team.audit_log",
+        "team.keys",
+        "team.revoke_any_token",
+        "team.revoke_any_feed",
     }
 )
 REFUSED = (401, 403, 404)
@@ -145,6 +161,9 @@ class World:
     b_revoked_feeds: tuple[str, ...]
     # The company's checklist (every member reads it; it plans tasks in store A only).
     checklist: int = 0
+    # Live one-time links (an invitation, M's password reset); B's side: unknown ones.
+    a_invite: str
+    a_reset: str
 
     def fills(self, side: str) -> dict[str, list[Any]]:
         """Values for each URL parameter: store B's things, or M's own (store A's)."""
@@ -161,6 +180,9 @@ class World:
                 "line_id": [self.b_line],
                 "token": [*self.b_revoked_feeds, "cal_" + "B" * 43],
                 "checklist_id": [self.checklist],
+                "invite_secret": ["B" * 43],
+                "reset_secret": ["B" * 43],
+                "feed_id": [999_999],
             }
         return {
             "store_id": [self.store_a],
@@ -174,6 +196,9 @@ class World:
             "line_id": [self.a_line],
             "token": [self.a_feed],
             "checklist_id": [self.checklist],
+            "invite_secret": [self.a_invite],
+            "reset_secret": [self.a_reset],
+            "feed_id": [999_999],
         }
 
     def b_paths(self) -> tuple[str, ...]:
@@ -264,6 +289,9 @@ def world(make_user, make_store, catalog) -> World:
         catalog,
         actor=manager,
     )
+    _, a_invite = invite_person("newcomer@example.com", "member", actor=manager)
+    bystander = make_user("member", name="Bea Bystander")  # whose reset link the walk holds
+    _, a_reset = request_reset(bystander.email) or (None, "")
     db.session.commit()
     assert task_services.lock_reasons(a_open) == [] and task_services.lock_reasons(b_open) == []
     return World(
@@ -289,6 +317,8 @@ def world(make_user, make_store, catalog) -> World:
         a_feed=a_feed,
         b_revoked_feeds=(b_store_feed, outsider_feed),
         checklist=checklist.id if checklist else 0,
+        a_invite=a_invite,
+        a_reset=a_reset,
     )
 
 
@@ -701,6 +731,9 @@ def test_without_logging_in_only_the_public_pages_answer(app, world):
     before = {w.store_a: store_state(w.store_a), w.store_b: store_state(w.store_b)}
     before_people = people_state()
     fills = {name: w.fills("A")[name] + w.fills("B")[name] for name in KNOWN_PARAMS}
+    # A live one-time link is its own key: whoever holds it may set that password or join,
+    # which would change the people compared below. Only unknown links here.
+    fills |= {name: w.fills("B")[name] for name in ("invite_secret", "reset_secret")}
     anonymous = app.test_client()
     bogus = ApiCaller(anonymous, {"Authorization": "Bearer tkr_not-a-real-token"})
     bare = ApiCaller(anonymous, {})

@@ -123,10 +123,23 @@ _ERRORS = {
     401: "No token, or a token that is unknown or revoked.",
     403: "The caller may not see or change this.",
     404: "No such store, task, account, product line or checklist.",
+    413: "The request body is larger than the limit (TRACKER_MAX_BODY_BYTES); nothing was read.",
 }
-_ERROR_RESPONSES = {400: "BadInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
+_ERROR_RESPONSES = {
+    400: "BadInput",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    413: "TooLarge",
+}
 # The code each error status answers with.
-_ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+_ERROR_CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    413: "too_large",
+}
 
 
 def _schema_name(schema: Any) -> str:
@@ -233,6 +246,8 @@ def _operation(
         statuses.append(403)
     if parameters:
         statuses.append(404)
+    if operation.body is not None:
+        statuses.append(413)
     for status in statuses:
         responses[status] = {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status]}"}
     if operation.refusals:

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Select, String, select
+from sqlalchemy import JSON, Float, ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,6 +31,9 @@ class User(UserMixin, Model):
     # The language the person chose ("en", "zh_CN"); empty: follow the browser.
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session cookie; raising it ends every session of the person at once
+    # (logout, password change, deactivation, role change).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Reminder preferences, in the person's own time zone.
     remind_days_before: Mapped[list[int]] = mapped_column(JSON, default=lambda: [3, 1])
@@ -55,6 +58,10 @@ class User(UserMixin, Model):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the id and the session version it was issued for."""
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -99,10 +106,52 @@ class ApiToken(Model):
 
 
 class LoginThrottle(Model):
-    """Failed logins per e-mail address, to slow down guessing."""
+    """Failed logins counted in one bucket: an address from one client, an address, a client.
+
+    ``key`` names the bucket (``pair:<email> <client>``, ``email:<email>``, ``client:<addr>``);
+    ``level`` is its count of failures and ``updated_at`` when it last changed.
+    """
 
     __tablename__ = "login_throttles"
 
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    level: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AccountEvent(Model):
+    """A change to an account (created, invited, password, role, deactivated…): the audit log."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose account changed, and who changed it (None: the command line or the person's link).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))  # the client's IP address
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class AccountLink(Model):
+    """A one-time link that expires: an invitation to join, or a password reset.
+
+    Only the hash of the link's secret is kept, as for API tokens.
+    """
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "invite" or "reset"
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")  # what an invitee becomes
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -45,8 +45,9 @@ def add_channel_command(email: str, kind: str, target: str, secret: str | None) 
         channel = add_channel(user, kind, target, secret)
     except InputError as error:
         db.session.rollback()
+        code = "" if error.code == "invalid" else f" ({error.code})"
         raise BadArgument(
-            "; ".join(f"--{e.field.replace('_', '-')}: {e.message}" for e in error.errors)
+            "; ".join(f"--{e.field.replace('_', '-')}: {e.message}" for e in error.errors) + code
         ) from None
     db.session.commit()
     shown = describe_target(Target(channel.kind, channel.target, channel.secret))

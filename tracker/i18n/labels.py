@@ -17,6 +17,16 @@ from tracker.i18n.locales import SOURCE_LOCALE, current_locale
 
 LABELS = {
     "role": {"manager": _l("Manager"), "member": _l("Member")},
+    "account_event": {
+        "created": _l("account created"),
+        "joined": _l("joined by invitation"),
+        "password_changed": _l("password changed"),
+        "role_changed": _l("role changed"),
+        "deactivated": _l("deactivated"),
+        "reactivated": _l("reactivated"),
+        "token_revoked": _l("API token revoked"),
+        "feed_revoked": _l("calendar feed revoked"),
+    },
     "status": {
         "open": _l("open"),
         "done": _l("done"),

@@ -8,10 +8,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def init_app(app: Flask) -> None:
     """Add the health check, the request log and the proxy headers."""
-    from tracker.ops import health, logs
+    from tracker.ops import health, logs, security
 
     app.register_blueprint(health.bp)
     logs.init_app(app)
+    security.init_app(app)
     proxies = app.config["TRACKER_TRUSTED_PROXIES"]
     if proxies:
         # Only the client address and the scheme: a proxy that does not set X-Forwarded-Host

@@ -43,6 +43,8 @@ class DispatchSettings:
     backoff_cap_seconds: float = 3600.0
     batch_size: int = 50
     smtp: SmtpSettings | None = None
+    # TRACKER_ALLOW_PRIVATE_TARGETS: may channels reach loopback or private addresses?
+    allow_private_targets: bool = False
 
 
 @dataclass
@@ -279,7 +281,13 @@ def _attempt(
     try:
         # The whole send, answer included, ends well within the lease just renewed, so no
         # other dispatcher can take the row over while it is still on its way.
-        deliver(target, message, smtp=settings.smtp, timeout=send_deadline(settings))
+        deliver(
+            target,
+            message,
+            smtp=settings.smtp,
+            timeout=send_deadline(settings),
+            allow_private=settings.allow_private_targets,
+        )
     except DeliveryError as error:
         detail = str(error)[:1000]
         log.warning("reminder %s over %s: %s", reminder.id, channel.kind, detail)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import delete, func, select, update
 
 from tracker.auth.models import User
@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.playbook.zones import zone_exists
 from tracker.reminders.channels import CHANNEL_KINDS, SmtpSettings, Target, check_target
+from tracker.reminders.channels.guard import CODE as TARGET_NOT_ALLOWED
 from tracker.reminders.dispatch import DispatchSettings
 from tracker.reminders.models import Channel, Reminder
 
@@ -33,6 +34,7 @@ def dispatch_settings(app: Flask) -> DispatchSettings:
         backoff_seconds=config["TRACKER_REMINDER_BACKOFF_SECONDS"],
         backoff_cap_seconds=config["TRACKER_REMINDER_BACKOFF_CAP_SECONDS"],
         smtp=SmtpSettings.from_environ(config.get("TRACKER_SMTP") or {}),
+        allow_private_targets=bool(config.get("TRACKER_ALLOW_PRIVATE_TARGETS")),
     )
 
 
@@ -84,11 +86,15 @@ def add_channel(user: User, kind: Any, target: Any, secret: Any = None) -> Chann
             )
         )
     if not errors:
-        problem = check_target(Target(kind, target.strip(), secret or None))
+        problem = check_target(Target(kind, target.strip(), secret or None), allow_private=True)
         if problem:
             errors.append(FieldError("target", problem))
     if errors:
         raise InputError(errors)
+    allowed = bool(current_app.config.get("TRACKER_ALLOW_PRIVATE_TARGETS"))
+    problem = None if allowed else check_target(Target(kind, target.strip()))
+    if problem:
+        raise InputError.one("target", problem, code=TARGET_NOT_ALLOWED)
     channel = Channel(
         user=user, kind=kind, target=target.strip(), secret=(secret or "").strip() or None
     )

@@ -23,11 +23,13 @@ def init_app(app: Flask) -> None:
         stockup,
         stores,
         tasks,
+        team,
     )
 
     for area in (
         home,
         auth,
+        team,
         stores,
         tasks,
         reminders,

@@ -12,11 +12,14 @@ from sqlalchemy import select
 from tracker.auth.access import require_manager
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import (
-    check_login,
+    LoginResult,
     choose_locale,
     create_token,
     create_user,
+    end_sessions,
+    finish_login,
     has_users,
+    reserve_login,
     revoke_token,
 )
 from tracker.columns import get_by_id
@@ -74,8 +77,16 @@ def login() -> Any:
     form = LoginForm()
     message, status = None, 200
     if form.validate_on_submit():
-        result = check_login(form.email.data or "", form.password.data or "")
+        email, client = form.email.data or "", request.remote_addr or ""
+        # Count the try and commit before the (slow) password check, so simultaneous tries
+        # are counted one by one and none holds the database while hashing.
+        wait = reserve_login(email, client)
         db.session.commit()
+        if wait:
+            result = LoginResult(None, wait)
+        else:
+            result = finish_login(email, form.password.data or "", client)
+            db.session.commit()
         if result.user is not None:
             session.clear()
             login_user(result.user)
@@ -96,8 +107,11 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
-    """Log out."""
+    """Log out, ending every session of the person (other browsers and saved cookies too)."""
+    end_sessions(current_user)
+    db.session.commit()
     logout_user()
+    session.clear()
     flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 
 from tracker.auth.services import choose_locale
 from tracker.errors import InputError
@@ -35,7 +35,12 @@ def choose_language() -> Any:
     response = redirect(back)
     if chosen:
         response.set_cookie(
-            LOCALE_COOKIE, chosen, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True
+            LOCALE_COOKIE,
+            chosen,
+            max_age=COOKIE_SECONDS,
+            samesite="Lax",
+            httponly=True,
+            secure=bool(current_app.config["SESSION_COOKIE_SECURE"]) or request.is_secure,
         )
     else:
         response.delete_cookie(LOCALE_COOKIE)

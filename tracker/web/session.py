@@ -34,9 +34,14 @@ def _unread_reminders() -> int:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The person of a session cookie, while the session's version is still theirs."""
+    user_id, _, version = session_id.partition(":")
     try:
         user = get_by_id(User, int(user_id))
+        issued_for = int(version)
     except ValueError:
+        return None  # includes cookies from before session versions: log in again
+    if user is None or not user.active or user.session_version != issued_for:
         return None
-    return user if user is not None and user.active else None
+    return user

@@ -27,6 +27,7 @@ from tracker.reminders.channels.base import (
     mask_secret,
 )
 from tracker.reminders.channels.deadline import SendDeadline
+from tracker.reminders.channels.guard import CODE
 from tracker.reminders.channels.http import HttpPost
 from tracker.reminders.channels.mail import SmtpSettings
 
@@ -61,11 +62,14 @@ def deliver(
     timeout: float = 10.0,
     session: requests.Session | None = None,
     now: Callable[[], float] = time.time,
+    allow_private: bool = False,
 ) -> None:
     """Send; return normally on success; raise DeliveryError otherwise.
 
     ``timeout`` bounds the whole send, answer included, not only each read: when it is up the
     connection is cut and the send fails (retryable), so it can never outlast its lease.
+    Unless ``allow_private``, the connection only ever reaches public addresses: the host is
+    checked before and again at the moment of connecting (see ``guard``).
     """
     late = DeliveryError(f"no complete answer within {timeout:g} s", retryable=True)
     with SendDeadline(timeout) as deadline:
@@ -78,6 +82,7 @@ def deliver(
                 session=session,
                 now=now,
                 deadline=deadline,
+                allow_private=allow_private,
             )
         except DeliveryError:
             if deadline.expired:
@@ -98,6 +103,7 @@ def _send(
     session: requests.Session | None,
     now: Callable[[], float],
     deadline: SendDeadline,
+    allow_private: bool,
 ) -> None:
     if target.kind == "email":
         mail.send(target, message, smtp=smtp, timeout=timeout, now=now, deadline=deadline)
@@ -105,10 +111,21 @@ def _send(
     send = HTTP_SENDERS.get(target.kind)
     if send is None:
         raise DeliveryError(f"unknown channel kind {target.kind!r}", retryable=False)
-    problem = check_target(target)
+    problem = check_target(target, allow_private=True)
     if problem:
         raise DeliveryError(problem, retryable=False)
-    http = HttpPost(target, session=session, timeout=timeout, now=now, deadline=deadline)
+    if not allow_private:
+        problem = check_target(target)
+        if problem:
+            raise DeliveryError(problem, retryable=False, code=CODE)
+    http = HttpPost(
+        target,
+        session=session,
+        timeout=timeout,
+        now=now,
+        deadline=deadline,
+        allow_private=allow_private,
+    )
     try:
         send(http, target, message)
     finally:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from tracker.playbook.phrases import Name, phrase
+from tracker.reminders.channels.guard import host_problem
 
 CHANNEL_KINDS = ("email", "webhook", "slack", "feishu", "wecom", "dingtalk")
 HTTP_KINDS = frozenset(CHANNEL_KINDS) - {"email"}
@@ -68,9 +69,11 @@ class DeliveryError(Exception):
         retryable: bool,
         retry_after: float | None = None,
         status: int | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.code = code  # "target_not_allowed" when the address itself was refused
         self.retryable = retryable
         self.retry_after = retry_after
         self.status = status  # the HTTP status or SMTP reply code, when there was one
@@ -97,8 +100,12 @@ def describe_target(target: Target) -> str:
     return phrase("%(kind)s %(address)s", kind=kind, address=address)
 
 
-def check_target(target: Target) -> str | None:
-    """Say what is wrong with a target before it is saved, or None when it can be used."""
+def check_target(target: Target, *, allow_private: bool = False) -> str | None:
+    """Say what is wrong with a target before it is saved, or None when it can be used.
+
+    Unless ``allow_private``, a URL whose host is (or resolves to) a loopback, private,
+    link-local or other non-public address is refused (see ``guard``).
+    """
     if target.kind not in CHANNEL_KINDS:
         return phrase(
             "unknown channel kind %(got)s; use one of %(known)s",
@@ -109,12 +116,18 @@ def check_target(target: Target) -> str | None:
         if not re.fullmatch(r"[^@\s]+@[^@\s]+", target.address):
             return phrase("an e-mail channel needs an address like name@example.com")
         return None
-    parts = urlsplit(target.address)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(target.address)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        parts, port = None, 0
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         return phrase(
             "a %(kind)s channel needs an http(s) URL",
             kind=Name("channel", target.kind, target.kind),
         )
+    if not allow_private:
+        return host_problem(parts.hostname, port)
     return None
 
 

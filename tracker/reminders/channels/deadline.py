@@ -59,21 +59,33 @@ def _cut(sock: socket.socket) -> None:
 class DeadlineAdapter(HTTPAdapter):
     """A requests adapter whose every new connection is watched by one send's deadline."""
 
-    def __init__(self, deadline: SendDeadline) -> None:
-        self.deadline = deadline  # before HTTPAdapter.__init__, which builds the pools
-        super().__init__()
+    def __init__(
+        self,
+        deadline: SendDeadline,
+        *,
+        connections: tuple[type[HTTPConnection], type[HTTPSConnection]] = (
+            HTTPConnection,
+            HTTPSConnection,
+        ),
+        **kwargs: Any,
+    ) -> None:
+        # Before HTTPAdapter.__init__, which builds the pools. ``connections``: the classes
+        # that open the sockets (the guard's, which reach public addresses only, or plain).
+        self.deadline, self.connections = deadline, connections
+        super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         deadline = self.deadline
+        plain, tls = self.connections
 
-        class Watched(HTTPConnection):
+        class Watched(plain):  # type: ignore[valid-type,misc]
             def _new_conn(self) -> socket.socket:
                 sock = super()._new_conn()
                 deadline.watch(sock)
                 return sock
 
-        class WatchedTLS(HTTPSConnection):
+        class WatchedTLS(tls):  # type: ignore[valid-type,misc]
             def _new_conn(self) -> socket.socket:
                 sock = super()._new_conn()
                 deadline.watch(sock)  # the TLS socket shares it: cutting it cuts both

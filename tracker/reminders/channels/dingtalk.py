@@ -31,7 +31,7 @@ def send(http: HttpPost, target: Target, message: Message) -> None:
         return
     if code is None:
         raise http.answer_without_code(answer, "DingTalk")
-    text = http.scrub(str(answer.get("errmsg") or ""))
+    text = http.short_text(answer.get("errmsg"))
     raise DeliveryError(
         f"DingTalk error {code}: {text}" + _hint(code),
         retryable=code in DINGTALK_RETRYABLE,

@@ -36,7 +36,7 @@ def send(http: HttpPost, target: Target, message: Message) -> None:
         return
     if code is None:
         raise http.answer_without_code(answer, "Feishu")
-    text = http.scrub(str(answer.get("msg") or answer.get("StatusMessage") or ""))
+    text = http.short_text(answer.get("msg") or answer.get("StatusMessage"))
     rate_limited = code in FEISHU_RATE_LIMITED
     raise DeliveryError(
         f"Feishu error {code}: {text}" + _hint(code),

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
@@ -20,6 +21,12 @@ from tracker.reminders.channels.base import (
     url_secrets,
 )
 from tracker.reminders.channels.deadline import DeadlineAdapter, SendDeadline
+from tracker.reminders.channels.guard import (
+    CODE,
+    PUBLIC_CONNECTIONS,
+    PublicOnlyAdapter,
+    TargetNotAllowed,
+)
 
 # How long each service keeps refusing once its limit is hit: WeCom and Feishu count per minute;
 # DingTalk throttles a robot for ten minutes after more than 20 messages in one minute.
@@ -27,6 +34,9 @@ RATE_LIMIT_PAUSE_SECONDS = {"feishu": 60.0, "wecom": 60.0, "dingtalk": 600.0}
 
 RETRYABLE_HTTP_STATUSES = frozenset({408, 409, 425, 429})
 BODY_EXCERPT_CHARS = 200
+# A robot's error word or message is kept when this short (Feishu: "sign match fail or
+# timestamp is not within one hour from current time" is 62); a longer answer is not kept.
+SHORT_REASON_CHARS = 80
 USER_AGENT = "tracker-reminders/1"
 
 
@@ -41,16 +51,28 @@ class HttpPost:
         timeout: float,
         now: Callable[[], float],
         deadline: SendDeadline | None = None,
+        allow_private: bool = False,
     ) -> None:
         self.target = target
         self.timeout = timeout
         self.now = now
         self._own_session = session is None
         self.session = session if session is not None else requests.Session()
+        adapter: requests.adapters.HTTPAdapter | None = None
+        if not allow_private:
+            # Connect only to checked public addresses, and never through a proxy from the
+            # environment (which would connect on our behalf, unchecked).
+            self.session.trust_env = False
+            adapter = PublicOnlyAdapter(max_retries=0)
         if self._own_session and deadline is not None:
             # Cut the connection when the send's total time is up, however slowly it answers.
-            self.session.mount("http://", DeadlineAdapter(deadline))
-            self.session.mount("https://", DeadlineAdapter(deadline))
+            if allow_private:
+                adapter = DeadlineAdapter(deadline)
+            else:
+                adapter = DeadlineAdapter(deadline, connections=PUBLIC_CONNECTIONS, max_retries=0)
+        if adapter is not None:
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
         self.secrets = url_secrets(target)
 
     def close(self) -> None:
@@ -80,6 +102,13 @@ class HttpPost:
                 # A redirected POST turns into a GET on the way; report it instead.
                 allow_redirects=False,
             )
+        except TargetNotAllowed as refused:
+            raise DeliveryError(
+                f"{refused.host} resolves to a non-public address ({CODE}); "
+                "set TRACKER_ALLOW_PRIVATE_TARGETS=1 to allow it",
+                retryable=False,
+                code=CODE,
+            ) from None
         except requests.Timeout:
             raise DeliveryError(
                 f"no answer from {host} within {self.timeout:g} s", retryable=True
@@ -107,17 +136,28 @@ class HttpPost:
                 text = text.replace(secret, mask_secret(secret))
         return text
 
-    def excerpt(self, response: requests.Response) -> str:
-        text = " ".join(response.text.split())
-        if len(text) > BODY_EXCERPT_CHARS:
-            text = text[:BODY_EXCERPT_CHARS] + "…"
-        return self.scrub(text)
+    def reason(self, response: requests.Response) -> str:
+        """The status code and its standard reason: never the body, which may be anything the
+        other side chose to say (an inside service's data, say)."""
+        try:
+            reason = HTTPStatus(response.status_code).phrase
+        except ValueError:
+            reason = ""
+        return f"HTTP {response.status_code}" + (f" {reason}" if reason else "")
 
-    def status_error(self, response: requests.Response, service: str) -> DeliveryError:
-        """Classify a non-2xx answer: 408/409/425/429 and 5xx are worth retrying, other 4xx not."""
+    def status_error(
+        self, response: requests.Response, service: str, *, error_word: bool = False
+    ) -> DeliveryError:
+        """Classify a non-2xx answer: 408/409/425/429 and 5xx are worth retrying, other 4xx not.
+
+        ``error_word``: the service answers errors with one documented word (Slack's
+        ``no_service``); keep it when it is that short. No other body is kept.
+        """
         status = response.status_code
-        excerpt = self.excerpt(response)
-        detail = f"{service} answered HTTP {status}" + (f": {excerpt}" if excerpt else "")
+        detail = f"{service} answered {self.reason(response)}"
+        word = self.short_text(response.text) if error_word else ""
+        if word:
+            detail += f": {word}"
         return DeliveryError(
             detail,
             retryable=status >= 500 or status in RETRYABLE_HTTP_STATUSES,
@@ -144,16 +184,27 @@ class HttpPost:
             answer = None
         if not isinstance(answer, dict):
             raise DeliveryError(
-                f"{service} answered HTTP {response.status_code} without a JSON object: "
-                f"{self.excerpt(response)}",
+                f"{service} answered {self.reason(response)} without a JSON object",
                 retryable=False,
                 status=response.status_code,
             )
         return answer
 
     def answer_without_code(self, answer: Mapping[str, Any], service: str) -> DeliveryError:
-        shown = self.scrub(json.dumps(answer, ensure_ascii=False)[:BODY_EXCERPT_CHARS])
-        return DeliveryError(f"{service} answered without a result code: {shown}", retryable=False)
+        keys = ", ".join(sorted(str(key) for key in answer)[:5])[:BODY_EXCERPT_CHARS]
+        return DeliveryError(
+            f"{service} answered without a result code (keys: {keys})", retryable=False
+        )
+
+    def short_text(self, text: Any) -> str:
+        """A robot's own error word (Slack's no_service, Feishu's msg): short, one line, scrubbed.
+
+        Robots document these words; anything longer is not one and is left out.
+        """
+        word = " ".join(str(text or "").split())
+        if len(word) > SHORT_REASON_CHARS:
+            return ""
+        return self.scrub(word)
 
 
 def json_bytes(payload: Any) -> bytes:

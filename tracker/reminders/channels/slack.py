@@ -11,10 +11,11 @@ def send(http: HttpPost, target: Target, message: Message) -> None:
     text = f"*{_slack_escape(message.subject)}*\n{_slack_escape(message.text)}"
     response = http.post(json_bytes({"text": text}))
     if not 200 <= response.status_code < 300:
-        raise http.status_error(response, "Slack")
+        raise http.status_error(response, "Slack", error_word=True)
     if response.text.strip() != "ok":
+        word = http.short_text(response.text)
         raise DeliveryError(
-            f"Slack answered HTTP {response.status_code} without ok: {http.excerpt(response)}",
+            f"Slack answered HTTP {response.status_code} without ok: {word}",
             retryable=False,
             status=response.status_code,
         )

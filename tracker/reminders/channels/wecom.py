@@ -26,7 +26,7 @@ def send(http: HttpPost, target: Target, message: Message) -> None:
         return
     if code is None:
         raise http.answer_without_code(answer, "WeCom")
-    text = http.scrub(str(answer.get("errmsg") or ""))
+    text = http.short_text(answer.get("errmsg"))
     raise DeliveryError(
         f"WeCom error {code}: {text}",
         retryable=code in WECOM_RETRYABLE,
