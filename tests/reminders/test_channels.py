@@ -520,7 +520,8 @@ def test_email_is_sent_to_the_target_with_subject_and_body(sink: Sink, smtp) -> 
     assert sent["To"] == "lead@shop.example"
     assert sent["From"] == "tracker@shop.example"
     assert sent["Subject"] == message.subject
-    assert sent.get_content().replace("\r\n", "\n").strip() == message.text
+    plain = sent.get_body(("plain",)).get_content()
+    assert plain.replace("\r\n", "\n").strip() == message.text
 
 
 def test_email_for_the_same_reminder_keeps_its_message_id(sink: Sink, smtp) -> None:
