@@ -22,12 +22,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
+from tracker.config import absolute_url
 from tracker.extensions import db
 from tracker.i18n import recipient_locale
 from tracker.i18n.seeds import task_title
@@ -98,6 +99,24 @@ class Draft:
     text: str
     store: StoreLike | None
     tasks: Sequence[TaskLike]
+    # Where the message's button leads (a path), when not the task, the store or My tasks.
+    path: str | None = None
+
+
+def task_url(task_id: int) -> str:
+    """The absolute address of a task's page, for every message that names it."""
+    return absolute_url(f"/tasks/{task_id}")
+
+
+def _link(draft: Draft) -> tuple[str, str]:
+    """The absolute address a message leads to and the words on its button."""
+    if draft.path:
+        return absolute_url(draft.path), gettext("Open in the tracker")
+    if len(draft.tasks) == 1:
+        return task_url(draft.tasks[0].id), gettext("Open the task")
+    if draft.store is not None and not draft.tasks:
+        return absolute_url(f"/stores/{draft.store.id}"), gettext("Open the store")
+    return absolute_url("/my-tasks"), gettext("Open My tasks")
 
 
 def queue_now(
@@ -149,7 +168,9 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
     rows: list[dict[str, Any]] = []
     for draft in drafts:
         send_after = after_quiet_hours(max(draft.send_at, now), draft.person)
-        with force_locale(recipient_locale(draft.person)):
+        language = recipient_locale(draft.person)
+        with force_locale(language):
+            url, action = _link(draft)
             payload = {
                 "store": {"id": draft.store.id, "name": draft.store.name} if draft.store else None,
                 "tasks": [
@@ -158,9 +179,15 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
                         "title": task_title(t),
                         "due_on": t.due_on.isoformat(),
                         "store": {"id": t.store_id, "name": t.store.name},
+                        "url": task_url(t.id),
                     }
                     for t in draft.tasks
                 ],
+                # How channels show the message: its button, language and way to stop it.
+                "url": url,
+                "action": action,
+                "language": language,
+                "unsubscribe": absolute_url("/account/reminders"),
             }
         for channel in (None, *channels[draft.person.id]):
             rows.append(

@@ -32,8 +32,14 @@ def slack_payload(message: Message) -> dict[str, Any]:
         return {"text": text}
     label = message.action or message.url
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _cut(message.subject, HEADER_LIMIT)}},
-        {"type": "section", "text": {"type": "plain_text", "text": _cut(message.text, SECTION_LIMIT)}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": _cut(message.subject, HEADER_LIMIT)},
+        },
+        {
+            "type": "section",
+            "text": {"type": "plain_text", "text": _cut(message.text, SECTION_LIMIT)},
+        },
         {
             "type": "actions",
             "elements": [
