@@ -23,7 +23,7 @@ from tracker.lives.models import HotVideo
 from tracker.lives.schemas import HotVideoNew
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
 from tracker.playbook.phrases import phrase
-from tracker.reminders.queue import queue_now
+from tracker.reminders.queue import queue_now, task_url
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.recipients import active_managers
@@ -99,7 +99,7 @@ def log_hot_video(
                     "Go live by %(time)s (%(zone)s): %(link)s",
                     time=by,
                     zone=store.zone,
-                    link=f"/tasks/{urgent.id}",
+                    link=task_url(urgent.id),
                 ),
             ]
         ),
