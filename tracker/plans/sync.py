@@ -18,7 +18,7 @@ from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
-from tracker.playbook.catalog import Catalog
+from tracker.playbook.catalog import STOCK_UP_ANCHORS, Catalog
 from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import Plan, PlannedTask, generate_plan, peak_slot
 from tracker.playbook.profile import StoreProfile
@@ -140,6 +140,13 @@ def _with_stock_up_plan(
         values = row.values
         override = overrides.get((values["peak_key"], values["peak_date"]))
         entry = catalog.entry(row.key) if override else None
+        if (
+            override is not None
+            and entry is not None
+            and entry.due.anchor in STOCK_UP_ANCHORS
+            and not any(anchor in override for anchor in STOCK_UP_ANCHORS)
+        ):
+            continue  # every line has enough for this peak: nothing to order, ship or receive
         if override is not None and entry is not None and entry.due.anchor in override:
             due_on = override[entry.due.anchor] + timedelta(days=entry.due.days)
             quantities = "; ".join(override["quantities"])

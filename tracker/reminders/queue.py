@@ -129,6 +129,7 @@ def queue_now(
     store: StoreLike | None,
     tasks: Sequence[TaskLike],
     now: datetime | None = None,
+    path: str | None = None,
 ) -> int:
     """Queue an event's reminder for each person at once (after their quiet hours).
 
@@ -150,6 +151,7 @@ def queue_now(
                     text() if callable(text) else text,
                     store,
                     tasks,
+                    path,
                 )
             )
     return insert_drafts(drafts, now)
