@@ -81,7 +81,11 @@ def log_hot_video(
         )
         db.session.add(task)
         tasks.append(task)
-    log_activity(store.id, actor, "hot_video", phrase("A video took off: %(url)s", url=url))
+    db.session.flush()
+    # On the take-over task's own log, where the person doing it looks.
+    log_activity(
+        store.id, actor, "hot_video", phrase("A video took off: %(url)s", url=url), task=tasks[0]
+    )
     db.session.flush()
     urgent = tasks[0]
     people = [team] if team is not None else active_managers()

@@ -65,11 +65,18 @@ def hot_video(store_id: int) -> Any:
         flash_refusal(error)
         return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
     db.session.commit()
-    flash(
-        gettext(
-            "“%(title)s” is due within hours; the live team has been told.",
-            title=task_title(tasks[0]),
-        ),
-        "success",
-    )
+    urgent = tasks[0]
+    if urgent.assignee is not None:
+        told = gettext(
+            "“%(title)s” is due within hours; %(person)s has been told.",
+            title=task_title(urgent),
+            person=urgent.assignee.display_name,
+        )
+    else:
+        told = gettext(
+            "“%(title)s” is due within hours; nobody is assigned yet, so the managers have "
+            "been told: give it to whoever goes live.",
+            title=task_title(urgent),
+        )
+    flash(told, "success")
     return redirect(url_for("tasks.detail", task_id=tasks[0].id))
