@@ -131,3 +131,24 @@ def test_the_inbox_page_shows_a_reminder_as_it_was_written(app, team, catalog, c
     page = client.get("/inbox").get_data(as_text=True)
     assert "3 天后截止：上架首批商品并完善商品详情 [Sunny Beauty US]" in page
     assert "2026年11月5日 截止" in page
+
+
+def test_a_reader_who_follows_the_browser_reads_the_inbox_in_the_browsers_language(
+    app, team, catalog, client, login
+):
+    _, english, store = team  # Ed chose no language: he follows his browser
+    log_hot_video(store, {"url": "https://www.tiktok.com/@sunny/video/1"}, catalog, english)
+    queue_reminders(catalog, now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    for reminder in _inbox(english, "hot_video") + _inbox(english, "due_soon"):
+        reminder.state, reminder.sent_at = "sent", datetime(2026, 11, 2, 9, 1, tzinfo=UTC)
+    db.session.commit()
+    login(english)
+    page = client.get("/inbox", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    text = page.get_data(as_text=True)
+    assert "立即开播：有视频正在起量 [Sunny Beauty US]" in text
+    assert "3 天后截止：上架首批商品并完善商品详情 [Sunny Beauty US]" in text
+    # The body is on the page too, with the link to act on it.
+    assert "有视频正在起量：https://www.tiktok.com/@sunny/video/1" in text
+    assert "http://127.0.0.1:5000/tasks/" in text
+    english_page = client.get("/inbox", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Go live now: a video is taking off [Sunny Beauty US]" in english_page

@@ -15,9 +15,10 @@ and what their titles are made from) the caller has.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ from tracker.clock import utcnow
 from tracker.config import absolute_url
 from tracker.extensions import db
 from tracker.i18n import recipient_locale
+from tracker.i18n.locales import SUPPORTED_LOCALES
 from tracker.i18n.seeds import task_title
 from tracker.reminders.models import Channel, Reminder
 
@@ -101,6 +103,40 @@ class Draft:
     tasks: Sequence[TaskLike]
     # Where the message's button leads (a path), when not the task, the store or My tasks.
     path: str | None = None
+    # For a reader who follows the browser: (subject, text) in each language, so the inbox
+    # shows the one their browser asks for when they read it.
+    versions: Mapping[str, tuple[str, str]] | None = None
+
+
+def reader_languages(person: User) -> tuple[str, ...]:
+    """The languages to write a person's message in: theirs, or every one (browser readers)."""
+    chosen = recipient_locale(person)
+    if getattr(person, "locale", None) == chosen:
+        return (chosen,)
+    return (chosen, *(locale for locale in SUPPORTED_LOCALES if locale != chosen))
+
+
+def drafted_for(person: User, build: Callable[[], Sequence[Draft]]) -> list[Draft]:
+    """Build a person's drafts in their language, and in every language if they have none."""
+    languages = reader_languages(person)
+    written = []
+    for language in languages:
+        with force_locale(language):
+            written.append({draft.key: draft for draft in build()})
+    primary = list(written[0].values())
+    if len(languages) == 1:
+        return primary
+    return [
+        replace(
+            draft,
+            versions={
+                language: (found[draft.key].subject, found[draft.key].text)
+                for language, found in zip(languages, written, strict=True)
+                if draft.key in found
+            },
+        )
+        for draft in primary
+    ]
 
 
 def task_url(task_id: int) -> str:
@@ -136,24 +172,27 @@ def queue_now(
     ``subject`` and ``text`` may be functions: each is called in its recipient's language.
     """
     now = now or utcnow()
-    drafts = []
-    for person in people:
-        if not person.active:
-            continue
-        with force_locale(recipient_locale(person)):
-            drafts.append(
-                Draft(
-                    person,
-                    kind,
-                    f"{key}:{person.id}",
-                    now,
-                    subject() if callable(subject) else subject,
-                    text() if callable(text) else text,
-                    store,
-                    tasks,
-                    path,
-                )
+    moment = now
+
+    def draft(person: User) -> list[Draft]:
+        return [
+            Draft(
+                person,
+                kind,
+                f"{key}:{person.id}",
+                moment,
+                subject() if callable(subject) else subject,
+                text() if callable(text) else text,
+                store,
+                tasks,
+                path,
             )
+        ]
+
+    drafts: list[Draft] = []
+    for person in people:
+        if person.active:
+            drafts += drafted_for(person, functools.partial(draft, person))
     return insert_drafts(drafts, now)
 
 
@@ -191,6 +230,11 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
                 "language": language,
                 "unsubscribe": absolute_url("/account/reminders"),
             }
+            if draft.versions:
+                payload["versions"] = {
+                    language: {"subject": subject[:300], "text": text}
+                    for language, (subject, text) in draft.versions.items()
+                }
         for channel in (None, *channels[draft.person.id]):
             rows.append(
                 {

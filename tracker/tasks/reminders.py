@@ -7,6 +7,7 @@ so any number of schedulers may run this at the same moment.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -23,7 +24,14 @@ from tracker.i18n import recipient_locale
 from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
-from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant, task_url
+from tracker.reminders.queue import (
+    STALE_AFTER,
+    Draft,
+    drafted_for,
+    insert_drafts,
+    local_instant,
+    task_url,
+)
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.queries import WEEK_DAYS, due_bucket
@@ -65,17 +73,29 @@ def queue_reminders(catalog: Catalog, *, now: datetime | None = None) -> int:
 
     drafts: list[Draft] = []
     for person in people:
-        today = local_today(person.timezone, now)
-        with force_locale(recipient_locale(person)):
-            if person.digest:
-                drafts += _digest(person, today, work[person.id], stock_up[person.id])
-                drafts += _stock_up_missed(person, now, stock_up[person.id])
-            else:
-                drafts += _singles(person, today, work[person.id], stock_up_keys)
-                drafts += _stock_up(person, stock_up[person.id])
+        drafts += drafted_for(
+            person,
+            functools.partial(
+                _drafts_of, person, now, work[person.id], stock_up[person.id], stock_up_keys
+            ),
+        )
     drafts += _no_live_yet(catalog, tasks, by_id, managers, now)
     due = [d for d in drafts if d.send_at <= now < d.send_at + STALE_AFTER]
     return insert_drafts(due, now)
+
+
+def _drafts_of(
+    person: User,
+    now: datetime,
+    work: Sequence[Task],
+    stock_up: Sequence[Task],
+    stock_up_keys: frozenset[str],
+) -> list[Draft]:
+    """A person's reminders of due work, in the language being written."""
+    today = local_today(person.timezone, now)
+    if person.digest:
+        return _digest(person, today, work, stock_up) + _stock_up_missed(person, now, stock_up)
+    return _singles(person, today, work, stock_up_keys) + _stock_up(person, stock_up)
 
 
 def _no_live_yet(
