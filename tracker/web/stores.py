@@ -34,7 +34,7 @@ from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.services import add_custom_task
-from tracker.web.feedback import flash_refusal
+from tracker.web.feedback import Refusal, flash_refusal
 from tracker.web.session import current_user
 from tracker.web.store_forms import advisor_answers, overrides_from, store_fields
 
@@ -157,7 +157,11 @@ def _review(store_input: services.StoreInput, catalog: Any) -> dict[str, Any]:
 @login_required
 def plan(store_id: int) -> Any:
     """Show the store's plan by phase: due dates, locks and why, sources, who does what."""
-    store = store_for(current_user, store_id)
+    return render_plan(store_for(current_user, store_id))
+
+
+def render_plan(store: Store, refused: Refusal | None = None) -> Any:
+    """The store's page; with a refusal, shown beside the form that was used (status 400)."""
     catalog = get_catalog()
     today = local_today(store.zone)
     catch_up_plan(store, catalog)
@@ -198,7 +202,8 @@ def plan(store_id: int) -> Any:
         warnings=check_eligibility(store.profile(), catalog),
         done_count=sum(1 for task in tasks if task.status == "done"),
         total=len(tasks),
-    )
+        refused=refused,
+    ), (400 if refused else 200)
 
 
 def catch_up_plan(store: Store, catalog: Catalog) -> None:
