@@ -328,7 +328,7 @@ def test_odd_digits_in_a_number_field_are_refused_not_a_crash(
     answer = client.post(
         f"/stores/{store.id}/followers", data={"followers": typed}, follow_redirects=True
     )
-    assert answer.status_code == 200 and "followers: " in answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Followers: " in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Store, store.id).followers == 7
 
