@@ -55,3 +55,14 @@ def test_a_refused_account_is_said_beside_the_accounts_form(client, make_user, m
     assert re.search(r'<div[^>]*role="alert"[^>]*autofocus', accounts)
     assert 'value="sunny_clips"' in accounts and 'value="US"' in accounts
     assert db.session.scalars(select(Account)).all() == []
+
+
+def test_a_lock_names_the_tasks_it_waits_for_by_title_in_english(
+    client, make_user, make_store, login
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-10-01")
+    login(manager)
+    page = client.get(f"/stores/{store.id}").get_data(as_text=True)
+    assert "waiting for: " in page
+    assert "positioning.store_style" not in page

@@ -155,7 +155,14 @@ def entry_title(key: str, english: str, context: Mapping[str, str]) -> str:
     """Name a playbook entry by its title, its peak and year taken from ``context``."""
     _, translation = _translation()
     text = translation.entries.get(key) if translation is not None else None
-    if text is None:
+    if text is not None:
+        template = text.title
+    elif english == key:  # named by its key (a gate's list): its English title
+        try:
+            template = get_catalog().entry(key).title
+        except KeyError:
+            return english
+    else:
         return english
     values = {
         "peak": seed_name("peak", context["peak"]) if context.get("peak") else "",
@@ -163,7 +170,7 @@ def entry_title(key: str, english: str, context: Mapping[str, str]) -> str:
         "market": seed_name("market", context["market"]) if context.get("market") else "",
         "invitation_categories": "",
     }
-    return " ".join(text.title.format_map(values).split())
+    return " ".join(template.format_map(values).split())
 
 
 def row_title(row: Any, plan: Any) -> str:
