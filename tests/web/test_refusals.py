@@ -66,3 +66,10 @@ def test_a_lock_names_the_tasks_it_waits_for_by_title_in_english(
     page = client.get(f"/stores/{store.id}").get_data(as_text=True)
     assert "waiting for: " in page
     assert "positioning.store_style" not in page
+
+
+def test_the_browsers_icon_request_is_answered(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200
+    assert answer.mimetype == "image/svg+xml" and b"<svg" in answer.data
+    answer.close()
