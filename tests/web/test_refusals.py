@@ -73,3 +73,10 @@ def test_the_browsers_icon_request_is_answered(client):
     assert answer.status_code == 200
     assert answer.mimetype == "image/svg+xml" and b"<svg" in answer.data
     answer.close()
+
+
+def test_freight_modes_read_as_words_on_the_store_form(client, make_user, login):
+    login(make_user())
+    page = client.get("/stores/new").get_data(as_text=True)
+    assert ">Sea (East coast)</option>" in page
+    assert ">sea_east_coast</option>" not in page

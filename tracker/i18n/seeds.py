@@ -72,6 +72,11 @@ def _english_name(catalog: Catalog, kind: str, key: str) -> str:
     }
     if kind == "category":
         return catalog.categories.get(key, key)
+    if kind == "freight":
+        # Freight modes are named by their key: "sea_east_coast" reads "Sea (East coast)".
+        head, _, rest = str(key).partition("_")
+        words = head.capitalize()
+        return f"{words} ({rest.replace('_', ' ').capitalize()})" if rest else words
     thing = tables.get(kind, {}).get(key)
     return thing.name if thing is not None else str(key)
 
