@@ -80,3 +80,15 @@ def test_freight_modes_read_as_words_on_the_store_form(client, make_user, login)
     page = client.get("/stores/new").get_data(as_text=True)
     assert ">Sea (East coast)</option>" in page
     assert ">sea_east_coast</option>" not in page
+
+
+def test_the_readiness_page_names_its_source_not_a_file_and_has_no_empty_groups(
+    client, make_user, make_store, login
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-10-01")
+    login(manager)
+    for path in (f"/stores/{store.id}/readiness", "/readiness"):
+        page = client.get(path).get_data(as_text=True)
+        assert "seeds/readiness.toml" not in page, path
+        assert "(0 open)" not in page, path
