@@ -89,7 +89,7 @@ def test_a_bad_filter_says_which_and_what_is_known(client, login, manager, three
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "Market: unknown value &#39;XX&#39; (known: US, UK, SA" in text
-    assert "status: unknown value &#39;fine&#39; (known: ready, at_risk, not_ready)" in text
+    assert "Status: unknown value &#39;fine&#39; (known: ready, at_risk, not_ready)" in text
     assert "sort: unknown value &#39;mood&#39;" in text
 
 
