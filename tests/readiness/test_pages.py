@@ -90,7 +90,7 @@ def test_a_bad_filter_says_which_and_what_is_known(client, login, manager, three
     text = response.get_data(as_text=True)
     assert "Market: unknown value &#39;XX&#39; (known: US, UK, SA" in text
     assert "Status: unknown value &#39;fine&#39; (known: ready, at_risk, not_ready)" in text
-    assert "sort: unknown value &#39;mood&#39;" in text
+    assert "Sort by: unknown value &#39;mood&#39;" in text
 
 
 def test_a_member_sees_only_their_stores(client, login, make_user, manager, three_stores, api_as):
