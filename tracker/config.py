@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -112,6 +113,11 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret_key(instance_path)
     return settings
+
+
+def absolute_url(path: str) -> str:
+    """The address people reach ``path`` at, from TRACKER_BASE_URL (not the request's Host)."""
+    return f"{current_app.config['TRACKER_BASE_URL']}/{path.lstrip('/')}"
 
 
 def base_url(raw: Any) -> str:

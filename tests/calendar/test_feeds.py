@@ -69,7 +69,7 @@ def task_uids(calendar: icalendar.Calendar) -> set[str]:
 
 
 def uid_of(task: Task) -> str:
-    return f"task-{task.id}@localhost"
+    return f"task-{task.id}@127.0.0.1"  # the host of TRACKER_BASE_URL
 
 
 def custom(store: Store, catalog: Any, actor: Any, title: str, **extra: Any) -> Task:
@@ -126,8 +126,8 @@ def test_a_store_feed_is_a_calendar_both_parsers_accept(client, make_user, make_
     expected_summary = f"{tricky.title} · 阳光美妆 Sunny, US; “quoted”"
     assert str(event["SUMMARY"]) == theirs.summary == expected_summary
     assert "Second line, with a comma; and a semicolon \\ backslash" in theirs.description
-    assert f"http://localhost/tasks/{tricky.id}" in theirs.description
-    assert str(event["URL"]) == f"http://localhost/tasks/{tricky.id}"
+    assert f"http://127.0.0.1:5000/tasks/{tricky.id}" in theirs.description
+    assert str(event["URL"]) == f"http://127.0.0.1:5000/tasks/{tricky.id}"
     for event in first.walk("VEVENT"):
         assert {"UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY"} <= set(event)
         assert event["DTSTAMP"].dt.tzinfo is not None
@@ -208,11 +208,11 @@ def test_peaks_and_warm_up_starts_are_all_day_events(client, make_user, make_sto
     assert coming
     found = events(fetch(client, secret)[0])
     for peak in coming:
-        event = found[f"peak-US-{peak.key}-{peak.date.isoformat()}@localhost"]
+        event = found[f"peak-US-{peak.key}-{peak.date.isoformat()}@127.0.0.1"]
         assert event["DTSTART"].dt == peak.date and type(event["DTSTART"].dt) is date
         assert event["DTEND"].dt == peak.date + timedelta(days=1)
         assert peak.name in str(event["SUMMARY"]) and "Peaks Shop" in str(event["DESCRIPTION"])
-        warmup = found[f"warmup-US-{peak.warmup_starts_on.isoformat()}@localhost"]
+        warmup = found[f"warmup-US-{peak.warmup_starts_on.isoformat()}@127.0.0.1"]
         assert warmup["DTSTART"].dt == peak.warmup_starts_on
         assert peak.name in str(warmup["SUMMARY"])
 
@@ -506,3 +506,22 @@ def test_a_feed_speaks_its_owners_language(client, make_user, make_store, catalo
     assert "Bind the official TikTok account · Sunny Beauty US" in [
         str(e["SUMMARY"]) for e in plain.walk("VEVENT")
     ]
+
+
+def test_uids_and_links_come_from_the_base_url_not_the_requests_host(
+    client, make_user, make_store, catalog
+):
+    manager = make_user()
+    store = open_store(make_store, manager)
+    _, secret = calendar_services.issue_store_feed(store, manager)
+    db.session.commit()
+
+    seen = []
+    for host in ("tracker.internal:8080", "203.0.113.7"):
+        response = client.get(feed_path(secret), headers={"Host": host})
+        calendar, _ = parse_both(response.data)
+        seen.append(events(calendar))
+    assert set(seen[0]) == set(seen[1])
+    assert all(uid.endswith("@127.0.0.1") for uid in seen[0])
+    urls = {str(event["URL"]) for event in seen[1].values() if "URL" in event}
+    assert urls and all(url.startswith("http://127.0.0.1:5000/tasks/") for url in urls)

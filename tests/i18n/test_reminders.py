@@ -28,6 +28,8 @@ def team(make_user, make_store):
     chinese = make_user(name="Ana Li")
     chinese.locale = "zh_CN"
     english = make_user(name="Ed Moss")  # follows the browser: English when written unseen
+    for person in (chinese, english):
+        person.digest = False  # single reminders, which each chose over the daily digest
     # Orders enough for the inspection's count: the channel gate opens on its date.
     store = make_store(
         actor=chinese, opened_on=OPENED.isoformat(), today=OPENED, orders_to_date=600
@@ -61,7 +63,7 @@ def test_a_due_soon_reminder_is_in_each_managers_language(app, team, catalog):
         "3 天后截止：上架首批商品并完善商品详情",
         "店铺：Sunny Beauty US",
         "截止日期 2026年11月5日（America/Los_Angeles）",
-        f"打开：/tasks/{task.id}",
+        f"打开：http://127.0.0.1:5000/tasks/{task.id}",
     ]
     assert zh.payload["tasks"][0]["title"] == "上架首批商品并完善商品详情"
 
@@ -85,7 +87,12 @@ def test_a_daily_digest_is_in_chinese_for_a_chinese_reader(app, team, catalog):
     (digest,) = _inbox(chinese, "digest")
     assert re.fullmatch(r"你的任务：逾期 \d+ 项，今日 \d+ 项，本周 \d+ 项", digest.subject)
     assert re.search(r"^本周（\d+）：$", digest.text, re.M)
-    assert "  2026年11月5日  上架首批商品并完善商品详情 [Sunny Beauty US]" in digest.text
+    assert digest.text.startswith("Sunny Beauty US\n")
+    assert re.search(
+        r"^  2026年11月5日  上架首批商品并完善商品详情  http://127\.0\.0\.1:5000/tasks/\d+$",
+        digest.text,
+        re.M,
+    )
 
 
 def test_a_gate_opening_is_told_in_each_language(app, team):
@@ -124,3 +131,24 @@ def test_the_inbox_page_shows_a_reminder_as_it_was_written(app, team, catalog, c
     page = client.get("/inbox").get_data(as_text=True)
     assert "3 天后截止：上架首批商品并完善商品详情 [Sunny Beauty US]" in page
     assert "2026年11月5日 截止" in page
+
+
+def test_a_reader_who_follows_the_browser_reads_the_inbox_in_the_browsers_language(
+    app, team, catalog, client, login
+):
+    _, english, store = team  # Ed chose no language: he follows his browser
+    log_hot_video(store, {"url": "https://www.tiktok.com/@sunny/video/1"}, catalog, english)
+    queue_reminders(catalog, now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    for reminder in _inbox(english, "hot_video") + _inbox(english, "due_soon"):
+        reminder.state, reminder.sent_at = "sent", datetime(2026, 11, 2, 9, 1, tzinfo=UTC)
+    db.session.commit()
+    login(english)
+    page = client.get("/inbox", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    text = page.get_data(as_text=True)
+    assert "立即开播：有视频正在起量 [Sunny Beauty US]" in text
+    assert "3 天后截止：上架首批商品并完善商品详情 [Sunny Beauty US]" in text
+    # The body is on the page too, with the link to act on it.
+    assert "有视频正在起量：https://www.tiktok.com/@sunny/video/1" in text
+    assert "http://127.0.0.1:5000/tasks/" in text
+    english_page = client.get("/inbox", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Go live now: a video is taking off [Sunny Beauty US]" in english_page

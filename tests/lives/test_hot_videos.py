@@ -111,3 +111,27 @@ def test_regenerating_the_plan_leaves_triggered_tasks_alone(shop):
     task_id = api.post(f"/api/v1/stores/{store.id}/hot-videos", json={"url": VIDEO}).json["id"]
     api.patch(f"/api/v1/stores/{store.id}", json={"categories": ["beauty", "apparel"]})
     assert db.session.get(Task, task_id).status == "open"
+
+
+def test_the_hot_video_page_says_who_was_told_when_it_is_due_and_logs_it_on_the_task(
+    make_user, make_store, client, login
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-11-02")
+    login(manager)
+    answer = client.post(
+        f"/stores/{store.id}/hot-videos", data={"url": VIDEO}, follow_redirects=True
+    )
+    page = answer.get_data(as_text=True)
+    # Nobody runs today's live: the managers were told, not a "live team" that does not exist.
+    assert "the live team has been told" not in page
+    assert "nobody is assigned" in page
+    urgent = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.key == "live.take_over_hot_video")
+    ).one()
+    # Due within hours, so not "tomorrow", even late in the day.
+    assert "in 2 hours" in page or "in 1 hour" in page
+    # The task's own log says what happened.
+    log = page.split("<h2", 3)[-1]
+    assert "Nothing yet." not in page, log[:300]
+    assert VIDEO in page and urgent.id

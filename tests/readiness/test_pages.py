@@ -88,9 +88,9 @@ def test_a_bad_filter_says_which_and_what_is_known(client, login, manager, three
     response = client.get("/readiness?market=XX&status=fine&sort=mood")
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "market: unknown value &#39;XX&#39; (known: US, UK, SA" in text
-    assert "status: unknown value &#39;fine&#39; (known: ready, at_risk, not_ready)" in text
-    assert "sort: unknown value &#39;mood&#39;" in text
+    assert "Market: unknown value &#39;XX&#39; (known: US, UK, SA" in text
+    assert "Status: unknown value &#39;fine&#39; (known: ready, at_risk, not_ready)" in text
+    assert "Sort by: unknown value &#39;mood&#39;" in text
 
 
 def test_a_member_sees_only_their_stores(client, login, make_user, manager, three_stores, api_as):

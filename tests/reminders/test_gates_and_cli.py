@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.reminders.models import Reminder
 from tracker.tasks.gates import check_gates
@@ -32,6 +33,7 @@ def test_the_ads_task_unlocks_the_moment_followers_reach_the_target_and_says_so(
     app, make_user, make_store, api_as
 ):
     manager = make_user()
+    manager.digest = False  # immediate reminders, chosen over the digest
     store = make_store(actor=manager, opened_on="2026-10-01", follower_target=1000)
     for key in POSITIONING:
         complete_task(_task(store.id, key).id, manager)
@@ -53,6 +55,7 @@ def test_channel_accounts_unlock_the_day_after_inspection_in_the_stores_zone(
     app, make_user, make_store
 ):
     manager = make_user()
+    manager.digest = False  # immediate reminders, chosen over the digest
     # With the US inspection's 500 orders, only its end date holds the channel gate.
     store = make_store(
         actor=manager,
@@ -71,6 +74,36 @@ def test_channel_accounts_unlock_the_day_after_inspection_in_the_stores_zone(
     db.session.commit()
     told = db.session.scalars(select(Reminder).where(Reminder.task_id == channel.id)).all()
     assert [r.kind for r in told] == ["gate_open"]
+
+
+def _unlock_ads(make_user, make_store, api_as, *, opened_on: str):
+    """Open the ads gate of a store opened on that day; say how many days the task has left."""
+    manager = make_user()
+    manager.digest = True
+    store = make_store(actor=manager, opened_on=opened_on, follower_target=1000)
+    for key in POSITIONING:
+        complete_task(_task(store.id, key).id, manager)
+    db.session.commit()
+    api_as(manager).patch(f"/api/v1/stores/{store.id}", json={"followers": 1000})
+    ads = _task(store.id, "ads.launch")
+    told = db.session.scalars(select(Reminder).where(Reminder.kind == "gate_open")).all()
+    return told, (ads.due_on - local_today(store.zone)).days
+
+
+def test_a_digest_reader_is_not_interrupted_by_a_gate_opening_on_work_due_later(
+    app, make_user, make_store, api_as
+):
+    told, days_left = _unlock_ads(make_user, make_store, api_as, opened_on="2026-11-20")
+    assert days_left > 2
+    assert told == []
+
+
+def test_a_gate_opening_on_work_due_within_two_days_is_told_at_once_even_to_digest_readers(
+    app, make_user, make_store, api_as
+):
+    told, days_left = _unlock_ads(make_user, make_store, api_as, opened_on="2026-10-01")
+    assert days_left <= 2
+    assert len(told) == 1 and "http://127.0.0.1:5000/tasks/" in told[0].text
 
 
 def _tracker(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

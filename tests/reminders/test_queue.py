@@ -42,8 +42,8 @@ def errand(make_user, make_store, catalog):
     def make(due_on: date, zone: str, **preferences):
         manager = make_user()
         person = make_user(role="member", timezone=zone)
-        if preferences:
-            update_preferences(person, preferences)
+        # These tests are about single reminders, which a person chooses over the digest.
+        update_preferences(person, {"digest": False, **preferences})
         store = make_store(actor=manager, members=(person,))
         task = add_custom_task(
             store,
@@ -85,10 +85,14 @@ def test_a_person_in_shanghai_is_reminded_in_their_own_morning_about_a_us_store(
 ):
     person, task = errand(date(2026, 12, 10), "Asia/Shanghai")
     assert task.store.zone == "America/Los_Angeles"
-    # 1 day before, 09:00 in Shanghai is 01:00 UTC (still the evening before in California).
-    queue_reminders(catalog, now=_utc(2026, 12, 9, 0, 59))
-    assert _kinds(person.id, task.id) == []
+    # 09:00 on the 9th in Shanghai is still the 8th in California: two days before, in the
+    # store's day, so not the reminder of one day before (reminders come 3 and 1 days before).
     queue_reminders(catalog, now=_utc(2026, 12, 9, 1, 0))
+    assert _kinds(person.id, task.id) == []
+    queue_reminders(catalog, now=_utc(2026, 12, 10, 0, 59))
+    assert _kinds(person.id, task.id) == []
+    # 09:00 on the 10th in Shanghai is the 9th in California: due in one day there.
+    queue_reminders(catalog, now=_utc(2026, 12, 10, 1, 0))
     assert _kinds(person.id, task.id) == ["due_soon"]
     reminder = db.session.scalars(select(Reminder).where(Reminder.task_id == task.id)).one()
     assert reminder.subject.startswith("Due in 1 day: Send the samples")
@@ -120,6 +124,8 @@ def test_an_unassigned_task_reminds_every_active_manager_and_no_one_deactivated(
     app, make_user, make_store, catalog
 ):
     boss, other, gone = make_user(), make_user(), make_user()
+    for manager in (boss, other):
+        update_preferences(manager, {"digest": False})
     gone.active = False
     store = make_store(actor=boss)
     task = add_custom_task(
@@ -176,6 +182,7 @@ def test_stock_up_deadlines_remind_managers_14_7_and_1_days_before(
     app, make_user, make_store, catalog
 ):
     manager = make_user(timezone="UTC")
+    update_preferences(manager, {"digest": False})  # a digest lists them instead
     store = make_store(actor=manager, opened_on="2026-06-01", today=date(2026, 7, 1))
     keys = {e.key for e in catalog.entries if e.due.anchor in STOCK_UP_ANCHORS}
     task = db.session.scalars(

@@ -118,7 +118,7 @@ def test_a_passed_order_by_date_is_late_with_a_reminder_to_ship_by_air(
     store = make_store(actor=manager, opened_on="2026-06-01", today=late_day)
     change_product_line(
         store,
-        {"name": "Lipstick", "current_stock": 5000, "daily_sales": 5},
+        {"name": "Lipstick", "current_stock": 500, "daily_sales": 5},
         catalog,
         manager,
         now=datetime(2026, 8, 25, 19, tzinfo=UTC),
@@ -240,7 +240,7 @@ def test_the_daily_tick_warns_of_a_late_order_nobody_touched(make_user, make_sto
     store = make_store(actor=manager, opened_on="2026-07-14", today=TODAY)
     change_product_line(
         store,
-        {"name": "Lipstick", "current_stock": 5000, "daily_sales": 5},
+        {"name": "Lipstick", "current_stock": 500, "daily_sales": 5},
         catalog,
         manager,
         now=NOON,
@@ -293,7 +293,7 @@ def test_a_plan_page_seen_first_does_not_swallow_the_late_order_warning(
     store = make_store(actor=manager, opened_on="2026-06-01", today=TODAY)
     change_product_line(
         store,
-        {"name": "Lipstick", "current_stock": 5000, "daily_sales": 5},
+        {"name": "Lipstick", "current_stock": 500, "daily_sales": 5},
         catalog,
         manager,
         now=NOON,

@@ -74,6 +74,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.setup",
         "static",
+        "main.favicon",  # the app's icon, asked for by browsers on every page
         # The calendar feed is public too: its secret address is its only key.
         "calendar.feed",
         "ops.healthz",  # for load balancers and monitoring: no store or person data

@@ -78,11 +78,11 @@ def test_the_profile_edit_names_the_bad_field_and_changes_nothing(
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("title", "", "title: is required"),
-        ("due_on", "tomorrow", "due_on: expected a date as YYYY-MM-DD"),
-        ("phase", "someday", "phase: unknown phase 'someday'"),
-        ("assignee_id", "999", "assignee_id: no active person with id 999"),
-        ("description", "x" * 5001, "description: is 5001 characters long"),
+        ("title", "", "Title: is required"),
+        ("due_on", "tomorrow", "Due on: expected a date as YYYY-MM-DD"),
+        ("phase", "someday", "Phase: unknown phase 'someday'"),
+        ("assignee_id", "999", "Who does it: no active person with id 999"),
+        ("description", "x" * 5001, "Details: is 5001 characters long"),
     ],
 )
 def test_a_bad_custom_task_is_refused_by_field(
@@ -122,7 +122,14 @@ def test_adding_a_colleague_names_the_bad_field(client, make_user, login, field,
     }
     page = client.post("/people", data=form | {field: value})
     text = page.get_data(as_text=True)
-    assert f"<strong>{field}</strong>" in text
+    labels = {
+        "email": "E-mail",
+        "password": "Password",
+        "role": "Role",
+        "timezone": "Time zone",
+        "name": "Name",
+    }
+    assert f"<strong>{labels[field]}</strong>" in text  # the label people read, not the name
     assert _count(User) == people
 
 
@@ -133,7 +140,7 @@ def test_a_bad_follower_count_on_the_plan_page_is_refused(client, make_user, mak
     page = client.post(
         f"/stores/{store.id}/followers", data={"followers": "-3"}, follow_redirects=True
     )
-    assert "followers: " in page.get_data(as_text=True)
+    assert "Followers: " in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Store, store.id).followers == 50
 
@@ -142,5 +149,5 @@ def test_a_token_name_too_long_is_refused(client, make_user, login):
     user = make_user()
     login(user)
     page = client.post("/account", data={"name": "x" * 81})
-    assert "<strong>name</strong>" in page.get_data(as_text=True)
+    assert "<strong>Name</strong>" in page.get_data(as_text=True)
     assert "New token" not in page.get_data(as_text=True)

@@ -204,7 +204,7 @@ def test_my_tasks_groups_overdue_today_and_this_week(client, make_user, make_sto
     assert "days overdue" in page
 
 
-def test_my_tasks_shows_a_manager_only_their_own_work_unless_asked(
+def test_a_managers_home_shows_the_unassigned_work_due_and_can_narrow_to_their_own(
     client, make_user, make_store, login
 ):
     manager = make_user()
@@ -213,10 +213,17 @@ def test_my_tasks_shows_a_manager_only_their_own_work_unless_asked(
     mine.assignee_id = manager.id
     db.session.commit()
     login(manager)
-    own = _text(client.get("/my-tasks"))
-    assert f'id="task-{mine.id}"' in own and own.count('class="task ') == 1
-    everything = _text(client.get("/my-tasks?unassigned=1"))
+    home = client.get("/", follow_redirects=True)
+    everything = _text(home)
+    # The home page of a manager is not "Nothing due" while the store has work due.
     assert everything.count('class="task ') > 1
+    assert "Nothing due." not in everything.split('id="today"')[0]
+    assert 'href="/my-tasks?unassigned=0"' in everything
+    own = _text(client.get("/my-tasks?unassigned=0"))
+    assert f'id="task-{mine.id}"' in own and own.count('class="task ') == 1
+    # The way back to everything is a link that changes the page.
+    assert 'href="/my-tasks?unassigned=1"' in own
+    assert _text(client.get("/my-tasks?unassigned=1")).count('class="task ') > 1
 
 
 def test_note_and_evidence_link_are_kept_and_a_bad_link_is_refused(
@@ -321,7 +328,7 @@ def test_odd_digits_in_a_number_field_are_refused_not_a_crash(
     answer = client.post(
         f"/stores/{store.id}/followers", data={"followers": typed}, follow_redirects=True
     )
-    assert answer.status_code == 200 and "followers: " in answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Followers: " in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Store, store.id).followers == 7
 

@@ -38,7 +38,8 @@ class User(UserMixin, Model):
     # Reminder preferences, in the person's own time zone.
     remind_days_before: Mapped[list[int]] = mapped_column(JSON, default=lambda: [3, 1])
     remind_at: Mapped[time] = mapped_column(default=time(9, 0))
-    digest: Mapped[bool] = mapped_column(default=False)
+    # One message a day rather than one per task: what a new person gets unless they choose.
+    digest: Mapped[bool] = mapped_column(default=True)
     digest_at: Mapped[time] = mapped_column(default=time(8, 0))
     quiet_from: Mapped[time | None]
     quiet_until: Mapped[time | None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -10,6 +11,7 @@ from babel.lists import format_list
 from flask_babel import format_date, format_datetime, format_decimal, gettext, ngettext
 from markupsafe import Markup
 
+from tracker.clock import utcnow
 from tracker.i18n.locales import SOURCE_LOCALE, current_locale
 
 # Dates: English pages keep ISO dates (unambiguous for teams on both sides of the
@@ -86,6 +88,16 @@ def _number(value: float | int, locale: str) -> str:
 def relative_due(due_on: date, today: date) -> str:
     """Say how far a due date is from today: 'today', 'in 3 days', '2 days overdue'."""
     return _days_away((due_on - today).days, current_locale())
+
+
+def relative_instant(due_at: datetime, due_on: date, today: date) -> str:
+    """Say how far a due instant is: 'in 2 hours' within a day, else as a due date."""
+    hours = (due_at - utcnow()).total_seconds() / 3600
+    if -24 < hours < 0:
+        return ngettext("%(num)d hour overdue", "%(num)d hours overdue", max(1, int(-hours)))
+    if 0 <= hours < 24:
+        return ngettext("in %(num)d hour", "in %(num)d hours", max(1, math.ceil(hours)))
+    return relative_due(due_on, today)
 
 
 @SAID

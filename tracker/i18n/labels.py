@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from tracker.i18n.format import SAID
-from tracker.i18n.locales import SOURCE_LOCALE, current_locale
+from tracker.i18n.locales import current_locale
 
 LABELS = {
     "role": {"manager": _l("Manager"), "member": _l("Member")},
@@ -154,13 +154,10 @@ FIELDS = {
 def field_label(name: str | None) -> str:
     """How a page names a form field in a message ("override_x" and "answer_x" included).
 
-    English messages name the field as the API does ("opened_on: …"), which the form
-    shows beside the input anyway; other languages use the field's label.
+    People read the field's label in every language, never the API's name for it.
     """
     if not name:
         return ""
-    if current_locale() == SOURCE_LOCALE:
-        return name
     if name.startswith("override_"):
         return str(_l("Reason to go ahead"))
     if name.startswith("answer_") or name.startswith("answers."):

@@ -72,6 +72,11 @@ def _english_name(catalog: Catalog, kind: str, key: str) -> str:
     }
     if kind == "category":
         return catalog.categories.get(key, key)
+    if kind == "freight":
+        # Freight modes are named by their key: "sea_east_coast" reads "Sea (East coast)".
+        head, _, rest = str(key).partition("_")
+        words = head.capitalize()
+        return f"{words} ({rest.replace('_', ' ').capitalize()})" if rest else words
     thing = tables.get(kind, {}).get(key)
     return thing.name if thing is not None else str(key)
 
@@ -155,7 +160,14 @@ def entry_title(key: str, english: str, context: Mapping[str, str]) -> str:
     """Name a playbook entry by its title, its peak and year taken from ``context``."""
     _, translation = _translation()
     text = translation.entries.get(key) if translation is not None else None
-    if text is None:
+    if text is not None:
+        template = text.title
+    elif english == key:  # named by its key (a gate's list): its English title
+        try:
+            template = get_catalog().entry(key).title
+        except KeyError:
+            return english
+    else:
         return english
     values = {
         "peak": seed_name("peak", context["peak"]) if context.get("peak") else "",
@@ -163,7 +175,7 @@ def entry_title(key: str, english: str, context: Mapping[str, str]) -> str:
         "market": seed_name("market", context["market"]) if context.get("market") else "",
         "invitation_categories": "",
     }
-    return " ".join(text.title.format_map(values).split())
+    return " ".join(template.format_map(values).split())
 
 
 def row_title(row: Any, plan: Any) -> str:

@@ -20,8 +20,8 @@ def localize(text: Any) -> str:
         return str(_localized_value(text))
     if not isinstance(text, Phrase):
         return "" if text is None else str(text)
-    if current_locale() == SOURCE_LOCALE:
-        return str(text)
+    # English pages too: a Phrase's English text names tasks by key (for the API); people
+    # read their titles.
     values = {name: _localized_value(value) for name, value in text.values.items()}
     if text.plural is not None:
         values.pop("num", None)  # ngettext passes the count as num itself
@@ -39,6 +39,9 @@ def _localized_value(value: Any) -> Any:
             return entry_title(value.key, str(value), value.context)
         return seed_name(value.kind, value.key, str(value))
     if isinstance(value, Names):
+        english = current_locale() == SOURCE_LOCALE
+        if english and not any(getattr(item, "kind", None) == "entry" for item in value.items):
+            return str(value)  # the caller's English, worded for it
         items = [_localized_value(item) for item in value.items]
         if value.style == "semicolon":
             return separator().join(str(item) for item in items)

@@ -23,7 +23,7 @@ from tracker.lives.models import HotVideo
 from tracker.lives.schemas import HotVideoNew
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
 from tracker.playbook.phrases import phrase
-from tracker.reminders.queue import queue_now
+from tracker.reminders.queue import queue_now, task_url
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.recipients import active_managers
@@ -81,7 +81,11 @@ def log_hot_video(
         )
         db.session.add(task)
         tasks.append(task)
-    log_activity(store.id, actor, "hot_video", phrase("A video took off: %(url)s", url=url))
+    db.session.flush()
+    # On the take-over task's own log, where the person doing it looks.
+    log_activity(
+        store.id, actor, "hot_video", phrase("A video took off: %(url)s", url=url), task=tasks[0]
+    )
     db.session.flush()
     urgent = tasks[0]
     people = [team] if team is not None else active_managers()
@@ -99,7 +103,7 @@ def log_hot_video(
                     "Go live by %(time)s (%(zone)s): %(link)s",
                     time=by,
                     zone=store.zone,
-                    link=f"/tasks/{urgent.id}",
+                    link=task_url(urgent.id),
                 ),
             ]
         ),

@@ -11,6 +11,7 @@ from flask_babel import gettext
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
+from tracker.config import absolute_url
 from tracker.i18n.format import day, number
 from tracker.i18n.seeds import seed_name
 from tracker.i18n.text import localize
@@ -19,7 +20,13 @@ from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
 from tracker.stockup.models import ProductLine
-from tracker.stockup.services import LinePeakPlan, StockUpPlan, plan_stock_up, save_line
+from tracker.stockup.services import (
+    LinePeakPlan,
+    StockUpPlan,
+    delete_line,
+    plan_stock_up,
+    save_line,
+)
 from tracker.stores.models import Store
 from tracker.tasks.recipients import active_managers
 
@@ -49,6 +56,21 @@ def change_product_line(
     return line, plan
 
 
+def remove_product_line(
+    store: Store, line_id: int, catalog: Catalog, actor: User, *, now: datetime | None = None
+) -> ProductLine:
+    """Remove a line; the stock-up tasks follow the lines left, the move logged with the reason."""
+    line = delete_line(store, line_id, actor)
+    sync_plan(
+        store,
+        catalog,
+        local_today(store.zone, now),
+        actor=actor,
+        reason=phrase("stock-up planner: product line '%(line)s' removed", line=line.name),
+    )
+    return line
+
+
 def warn_late_stock_ups(store: Store, plan: StockUpPlan, *, now: datetime | None = None) -> int:
     """Tell the store's managers once about each line whose order-by date has passed."""
     late = [row for row in plan.rows if "order_by" in row.late]
@@ -62,10 +84,11 @@ def warn_late_stock_ups(store: Store, plan: StockUpPlan, *, now: datetime | None
             "stock_up_late",
             f"late:{row.line.id}:{row.peak.key}:{row.peak.date.isoformat()}",
             functools.partial(_late_subject, row, store),
-            functools.partial(_late_text, row),
+            functools.partial(_late_text, row, store),
             store=store,
             tasks=[],
             now=now or utcnow(),
+            path=f"/stores/{store.id}/stock-up",
         )
     return queued
 
@@ -81,17 +104,31 @@ def _late_subject(row: LinePeakPlan, store: Store) -> str:
     )
 
 
-def _late_text(row: LinePeakPlan) -> str:
+def _late_text(row: LinePeakPlan, store: Store) -> str:
     """What a late stock-up reminder says, in the language it is being written in."""
-    advice = (
-        localize(row.air_instead)
-        if row.air_instead
-        else gettext("It cannot arrive in time by any freight: plan less for it.")
+    lines = [
+        gettext(
+            "The order-by date for %(line)s (%(quantity)s units) was %(day)s.",
+            line=row.line.name,
+            quantity=number(row.quantity),
+            day=day(row.order_by),
+        )
+    ]
+    if row.air_instead:
+        lines.append(localize(row.air_instead))
+    else:
+        lines.append(gettext("No freight gets a new order there in time for the peak."))
+    lines.append(
+        gettext(
+            "What can still be done: send a partial shipment of what is ready or in stock "
+            "elsewhere, or skip this peak for %(line)s and plan for the next one.",
+            line=row.line.name,
+        )
     )
-    return gettext(
-        "The order-by date for %(line)s (%(quantity)s units) was %(day)s. %(advice)s",
-        line=row.line.name,
-        quantity=number(row.quantity),
-        day=day(row.order_by),
-        advice=advice,
+    lines.append(
+        gettext(
+            "Change the line's figures in the planner: %(link)s",
+            link=absolute_url(f"/stores/{store.id}/stock-up"),
+        )
     )
+    return "\n".join(lines)

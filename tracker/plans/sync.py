@@ -22,7 +22,7 @@ from tracker.auth.models import User
 from tracker.checklists.models import Checklist
 from tracker.clock import local_today
 from tracker.extensions import db
-from tracker.playbook.catalog import Catalog, Entry
+from tracker.playbook.catalog import STOCK_UP_ANCHORS, Catalog, Entry
 from tracker.playbook.checklists import PREFIX as CHECKLIST_PREFIX
 from tracker.playbook.checklists import Checklist as ChecklistSpec
 from tracker.playbook.checklists import (
@@ -207,6 +207,13 @@ def _with_stock_up_plan(
         values = row.values
         override = overrides.get((values["peak_key"], values["peak_date"]))
         entry = catalog.entry(row.key) if override else None
+        if (
+            override is not None
+            and entry is not None
+            and entry.due.anchor in STOCK_UP_ANCHORS
+            and not any(anchor in override for anchor in STOCK_UP_ANCHORS)
+        ):
+            continue  # every line has enough for this peak: nothing to order, ship or receive
         if override is not None and entry is not None and entry.due.anchor in override:
             due_on = override[entry.due.anchor] + timedelta(days=entry.due.days)
             quantities = "; ".join(override["quantities"])

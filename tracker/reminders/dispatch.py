@@ -370,6 +370,10 @@ def _message(reminder: Reminder) -> Message:
         tasks=list(payload.get("tasks", [])),
         subject=reminder.subject,
         text=reminder.text,
+        url=payload.get("url"),
+        action=payload.get("action"),
+        language=payload.get("language"),
+        unsubscribe=payload.get("unsubscribe"),
     )
 
 

@@ -71,6 +71,13 @@ class Reminder(Model):
     user: Mapped[User] = relationship()
     channel: Mapped[Channel | None] = relationship()
 
+    def said_in(self, language: str) -> tuple[str, str]:
+        """Its subject and text in ``language`` when it was written in it, else as sent."""
+        version = (self.payload or {}).get("versions", {}).get(language)
+        if version:
+            return version["subject"], version["text"]
+        return self.subject, self.text
+
     @classmethod
     def needs_attention(cls, now: datetime) -> ColumnElement[bool]:
         """Failed, dead, or stuck in "sending" after its lease ran out (its sender died)."""

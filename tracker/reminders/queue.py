@@ -15,21 +15,24 @@ and what their titles are made from) the caller has.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
+from tracker.config import absolute_url
 from tracker.extensions import db
 from tracker.i18n import recipient_locale
+from tracker.i18n.locales import SUPPORTED_LOCALES
 from tracker.i18n.seeds import task_title
 from tracker.reminders.models import Channel, Reminder
 
@@ -98,6 +101,58 @@ class Draft:
     text: str
     store: StoreLike | None
     tasks: Sequence[TaskLike]
+    # Where the message's button leads (a path), when not the task, the store or My tasks.
+    path: str | None = None
+    # For a reader who follows the browser: (subject, text) in each language, so the inbox
+    # shows the one their browser asks for when they read it.
+    versions: Mapping[str, tuple[str, str]] | None = None
+
+
+def reader_languages(person: User) -> tuple[str, ...]:
+    """The languages to write a person's message in: theirs, or every one (browser readers)."""
+    chosen = recipient_locale(person)
+    if getattr(person, "locale", None) == chosen:
+        return (chosen,)
+    return (chosen, *(locale for locale in SUPPORTED_LOCALES if locale != chosen))
+
+
+def drafted_for(person: User, build: Callable[[], Sequence[Draft]]) -> list[Draft]:
+    """Build a person's drafts in their language, and in every language if they have none."""
+    languages = reader_languages(person)
+    written = []
+    for language in languages:
+        with force_locale(language):
+            written.append({draft.key: draft for draft in build()})
+    primary = list(written[0].values())
+    if len(languages) == 1:
+        return primary
+    return [
+        replace(
+            draft,
+            versions={
+                language: (found[draft.key].subject, found[draft.key].text)
+                for language, found in zip(languages, written, strict=True)
+                if draft.key in found
+            },
+        )
+        for draft in primary
+    ]
+
+
+def task_url(task_id: int) -> str:
+    """The absolute address of a task's page, for every message that names it."""
+    return absolute_url(f"/tasks/{task_id}")
+
+
+def _link(draft: Draft) -> tuple[str, str]:
+    """The absolute address a message leads to and the words on its button."""
+    if draft.path:
+        return absolute_url(draft.path), gettext("Open in the tracker")
+    if len(draft.tasks) == 1:
+        return task_url(draft.tasks[0].id), gettext("Open the task")
+    if draft.store is not None and not draft.tasks:
+        return absolute_url(f"/stores/{draft.store.id}"), gettext("Open the store")
+    return absolute_url("/my-tasks"), gettext("Open My tasks")
 
 
 def queue_now(
@@ -110,29 +165,34 @@ def queue_now(
     store: StoreLike | None,
     tasks: Sequence[TaskLike],
     now: datetime | None = None,
+    path: str | None = None,
 ) -> int:
     """Queue an event's reminder for each person at once (after their quiet hours).
 
     ``subject`` and ``text`` may be functions: each is called in its recipient's language.
     """
     now = now or utcnow()
-    drafts = []
-    for person in people:
-        if not person.active:
-            continue
-        with force_locale(recipient_locale(person)):
-            drafts.append(
-                Draft(
-                    person,
-                    kind,
-                    f"{key}:{person.id}",
-                    now,
-                    subject() if callable(subject) else subject,
-                    text() if callable(text) else text,
-                    store,
-                    tasks,
-                )
+    moment = now
+
+    def draft(person: User) -> list[Draft]:
+        return [
+            Draft(
+                person,
+                kind,
+                f"{key}:{person.id}",
+                moment,
+                subject() if callable(subject) else subject,
+                text() if callable(text) else text,
+                store,
+                tasks,
+                path,
             )
+        ]
+
+    drafts: list[Draft] = []
+    for person in people:
+        if person.active:
+            drafts += drafted_for(person, functools.partial(draft, person))
     return insert_drafts(drafts, now)
 
 
@@ -149,7 +209,9 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
     rows: list[dict[str, Any]] = []
     for draft in drafts:
         send_after = after_quiet_hours(max(draft.send_at, now), draft.person)
-        with force_locale(recipient_locale(draft.person)):
+        language = recipient_locale(draft.person)
+        with force_locale(language):
+            url, action = _link(draft)
             payload = {
                 "store": {"id": draft.store.id, "name": draft.store.name} if draft.store else None,
                 "tasks": [
@@ -158,10 +220,21 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
                         "title": task_title(t),
                         "due_on": t.due_on.isoformat(),
                         "store": {"id": t.store_id, "name": t.store.name},
+                        "url": task_url(t.id),
                     }
                     for t in draft.tasks
                 ],
+                # How channels show the message: its button, language and way to stop it.
+                "url": url,
+                "action": action,
+                "language": language,
+                "unsubscribe": absolute_url("/account/reminders"),
             }
+            if draft.versions:
+                payload["versions"] = {
+                    language: {"subject": subject[:300], "text": text}
+                    for language, (subject, text) in draft.versions.items()
+                }
         for channel in (None, *channels[draft.person.id]):
             rows.append(
                 {

@@ -180,10 +180,11 @@ def _line_peak(
     demand = normal_days * sales + peak_days * peak_sales + safety * sales
     in_hand_at_arrival = max(0.0, line.current_stock - before_arrival)
     quantity = max(0, math.ceil(demand - in_hand_at_arrival))
+    # A line that needs nothing for this peak has no deadline to miss.
     late = tuple(
         name
         for name, day in (("order_by", order_by), ("ship_by", ship_by), ("arrive_by", arrive_by))
-        if day < today
+        if day < today and quantity > 0
     )
     air_instead = None
     # Air is the seller's choice only where the seller ships (not to a platform's warehouse).
@@ -229,6 +230,9 @@ def stock_up_overrides(
         return out
     for row in plan_stock_up(store, catalog, today, lines, profile).rows:
         slot = out.setdefault((row.peak.key, row.peak.date), {"quantities": []})
+        if row.quantity == 0:
+            slot["quantities"].append(f"{row.line.name}: 0")
+            continue  # nothing to send: its dates must not pull the stock-up tasks earlier
         for anchor in ANCHORS:
             day = row.deadline(anchor)
             slot[anchor] = min(slot.get(anchor, day), day)
@@ -259,6 +263,22 @@ def _checked_line(
             ),
         )
     return values
+
+
+def delete_line(store: Store, line_id: int, actor: User) -> ProductLine:
+    """Remove a product line from the store's planner; the caller re-plans. Flush only."""
+    found = get_by_id(ProductLine, line_id)
+    if found is None or found.store_id != store.id:
+        raise NotFound(phrase("no product line %(id)s on this store", id=line_id))
+    db.session.delete(found)
+    log_activity(
+        store.id,
+        actor,
+        "stock_up_changed",
+        phrase("Stock-up planner: product line '%(line)s' removed.", line=found.name),
+    )
+    db.session.flush()
+    return found
 
 
 def save_line(

@@ -15,11 +15,14 @@ from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.i18n.format import day
 from tracker.i18n.seeds import gate_reason, task_title
-from tracker.reminders.queue import queue_now
+from tracker.reminders.queue import queue_now, task_url
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys_by_store
 from tracker.tasks.recipients import active_managers, people_to_remind
+
+# A gate opening on work due within this many days is told at once, even to digest readers.
+URGENT_WITHIN_DAYS = 2
 
 
 def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:
@@ -46,7 +49,14 @@ def check_gates(store_ids: Iterable[int] | None = None, *, now: datetime | None 
         if task.was_locked and not locked:
             if managers is None:
                 managers = active_managers()
-            people = people_to_remind(task.assignee, managers)
+            # Digest readers see it in their next digest, unless the work is due within
+            # two days: then waiting for the digest would cost them the time they have.
+            urgent = (task.due_on - local_today(store.zone, now)).days <= URGENT_WITHIN_DAYS
+            people = [
+                person
+                for person in people_to_remind(task.assignee, managers)
+                if urgent or not person.digest
+            ]
             opened += queue_now(
                 people,
                 "gate_open",
@@ -75,7 +85,7 @@ def _unlocked_text(task: Task, store: Store) -> str:
             gettext("Store: %(store)s", store=store.name),
             gettext("What held it: %(reason)s", reason=gate_reason(task)) if task.gate else "",
             gettext(
-                "Due on %(day)s · open it: %(link)s", day=day(task.due_on), link=f"/tasks/{task.id}"
+                "Due on %(day)s · open it: %(link)s", day=day(task.due_on), link=task_url(task.id)
             ),
         ]
     )

@@ -7,9 +7,10 @@ so any number of schedulers may run this at the same moment.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
@@ -17,16 +18,24 @@ from sqlalchemy.orm import contains_eager
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
+from tracker.config import absolute_url
 from tracker.extensions import db
 from tracker.faults import FaultLog
 from tracker.i18n import recipient_locale
 from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
-from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
+from tracker.reminders.queue import (
+    STALE_AFTER,
+    Draft,
+    drafted_for,
+    insert_drafts,
+    local_instant,
+    task_url,
+)
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
-from tracker.tasks.queries import due_bucket
+from tracker.tasks.queries import WEEK_DAYS, due_bucket
 from tracker.tasks.recipients import people_to_remind
 
 # Stock-up deadlines are reminded further ahead than other work.
@@ -78,22 +87,32 @@ def queue_reminders(
 
     drafts: list[Draft] = []
     for person in people:
-        today = todays[person.id]
-        with (
-            faults.isolated("reminders", user_id=person.id),
-            force_locale(recipient_locale(person)),
-        ):
-            if person.digest:
-                mine = _digest(person, today, work[person.id])
-            else:
-                mine = _singles(person, today, work[person.id], stock_up_keys)
-            mine += _stock_up(person, stock_up[person.id])
-            drafts += mine
+        with faults.isolated("reminders", user_id=person.id):
+            drafts += drafted_for(
+                person,
+                functools.partial(
+                    _drafts_of, person, now, work[person.id], stock_up[person.id], stock_up_keys
+                ),
+            )
     drafts += _no_live_yet(catalog, tasks, by_id, managers, now, faults)
     due = [
         d for d in drafts if d.person.id in todays and d.send_at <= now < d.send_at + STALE_AFTER
     ]
     return insert_drafts(due, now)
+
+
+def _drafts_of(
+    person: User,
+    now: datetime,
+    work: Sequence[Task],
+    stock_up: Sequence[Task],
+    stock_up_keys: frozenset[str],
+) -> list[Draft]:
+    """A person's reminders of due work, in the language being written."""
+    today = local_today(person.timezone, now)
+    if person.digest:
+        return _digest(person, today, work, stock_up) + _stock_up_missed(person, now, stock_up)
+    return _singles(person, today, work, stock_up_keys) + _stock_up(person, stock_up)
 
 
 def _no_live_yet(
@@ -142,14 +161,22 @@ def _no_live_drafts(
 
 
 def _singles(
-    person: User, today: date, tasks: Iterable[Task], stock_up_keys: frozenset[str]
+    person: User,
+    today: date,
+    tasks: Iterable[Task],
+    stock_up_keys: frozenset[str],
 ) -> list[Draft]:
+    """One message per task: overdue, and the chosen days before (for who asked for these)."""
+    moment = local_instant(today, person.remind_at, person.timezone)
     drafts = []
     for task in tasks:
         if task.recurrence is not None and task.recurrence.get("every") == "day":
             continue  # daily work has its own evening reminder, not one per occurrence
-        if task.due_on < today:
-            days = (today - task.due_on).days
+        # A task's day is its store's day at the moment the reminder goes: due "today" in
+        # Los Angeles is not overdue because it is already tomorrow where the reader is.
+        store_today = local_today(task.store.zone, moment)
+        if task.due_on < store_today:
+            days = (store_today - task.due_on).days
             drafts.append(
                 _draft(
                     person,
@@ -169,7 +196,7 @@ def _singles(
         if task.key in stock_up_keys:
             continue  # reminded on the stock-up schedule instead
         for days in person.remind_days_before:
-            if (task.due_on - today).days == days:
+            if (task.due_on - store_today).days == days:
                 drafts.append(
                     _draft(
                         person,
@@ -211,27 +238,55 @@ def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
     return drafts
 
 
-def _digest(person: User, today: date, tasks: Sequence[Task]) -> list[Draft]:
-    overdue = [t for t in tasks if due_bucket(t.due_on, today) == "overdue"]
-    due_today = [t for t in tasks if due_bucket(t.due_on, today) == "today"]
-    week = [t for t in tasks if due_bucket(t.due_on, today) == "week"]
-    if not (overdue or due_today or week):
+def _digest(
+    person: User,
+    today: date,
+    tasks: Sequence[Task],
+    stock_up_tasks: Sequence[Task],
+) -> list[Draft]:
+    """The day's one message: overdue, today and this week by store, each task with its link."""
+    buckets: dict[str, list[Task]] = {"overdue": [], "today": [], "week": [], "stock_up": []}
+    moment = local_instant(today, person.digest_at, person.timezone)
+    for task in tasks:
+        # Each task counted in its store's day as it is when the digest goes out.
+        bucket = due_bucket(task.due_on, local_today(task.store.zone, moment))
+        if bucket is not None:
+            buckets[bucket].append(task)
+    listed = {task.id for task in tasks}
+    for task in stock_up_tasks:
+        # Stock-up deadlines are announced two weeks ahead, not only in their last week.
+        days = (task.due_on - local_today(task.store.zone, moment)).days
+        earliest = WEEK_DAYS + 1 if task.id in listed else 0
+        if earliest <= days <= max(STOCK_UP_DAYS_BEFORE):
+            buckets["stock_up"].append(task)
+    if not any(buckets.values()):
         return []
-    lines = []
-    headings = (
-        (gettext("Overdue (%(count)s):", count=len(overdue)), overdue),
-        (gettext("Due today (%(count)s):", count=len(due_today)), due_today),
-        (gettext("This week (%(count)s):", count=len(week)), week),
-    )
-    for heading, group in headings:
-        if group:
-            lines.append(heading)
-            lines += [f"  {day(t.due_on)}  {task_title(t)} [{t.store.name}]" for t in group]
+    headings = {
+        "overdue": lambda n: gettext("Overdue (%(count)s):", count=n),
+        "today": lambda n: gettext("Due today (%(count)s):", count=n),
+        "week": lambda n: gettext("This week (%(count)s):", count=n),
+        "stock_up": lambda n: gettext(
+            "Stock-up deadlines in the next two weeks (%(count)s):", count=n
+        ),
+    }
+    stores: dict[int, Store] = {}
+    for group in buckets.values():
+        for task in group:
+            stores[task.store_id] = task.store
+    blocks = []
+    for store in sorted(stores.values(), key=lambda s: (s.name.casefold(), s.id)):
+        lines = [store.name]
+        for name, group in buckets.items():
+            mine = [t for t in group if t.store_id == store.id]
+            if mine:
+                lines.append(headings[name](len(mine)))
+                lines += [f"  {day(t.due_on)}  {task_title(t)}  {task_url(t.id)}" for t in mine]
+        blocks.append("\n".join(lines))
     subject = gettext(
         "Your tasks: %(overdue)s overdue, %(today)s today, %(week)s this week",
-        overdue=len(overdue),
-        today=len(due_today),
-        week=len(week),
+        overdue=len(buckets["overdue"]),
+        today=len(buckets["today"]),
+        week=len(buckets["week"]),
     )
     return [
         Draft(
@@ -240,11 +295,32 @@ def _digest(person: User, today: date, tasks: Sequence[Task]) -> list[Draft]:
             f"digest:{person.id}:{today.isoformat()}",
             local_instant(today, person.digest_at, person.timezone),
             subject,
-            "\n".join(lines),
+            "\n\n".join(blocks),
             None,
-            [*overdue, *due_today, *week],
+            [task for group in buckets.values() for task in group],
+            path="/my-tasks",
         )
     ]
+
+
+def _stock_up_missed(person: User, now: datetime, tasks: Iterable[Task]) -> list[Draft]:
+    """Say at once, even to digest readers, that a stock-up deadline has just passed."""
+    drafts = []
+    for task in tasks:
+        store_today = local_today(task.store.zone, now)
+        if task.due_on != store_today - timedelta(days=1):
+            continue
+        drafts.append(
+            _draft(
+                person,
+                "stock_up_missed",
+                f"stockup-missed:{person.id}:{task.id}",
+                local_instant(store_today, time(0, 0), task.store.zone),
+                gettext("Stock-up deadline passed: %(title)s", title=task_title(task)),
+                [task],
+            )
+        )
+    return drafts
 
 
 def _draft(
@@ -256,7 +332,7 @@ def _draft(
             subject,
             gettext("Store: %(store)s", store=task.store.name),
             gettext("Due on %(day)s (%(zone)s)", day=day(task.due_on), zone=task.store.zone),
-            gettext("Open it: %(link)s", link=f"/tasks/{task.id}"),
+            gettext("Open it: %(link)s", link=task_url(task.id)),
         ]
     )
     return Draft(
@@ -283,6 +359,6 @@ def _no_live_text(task: Task, min_minutes: int) -> str:
                 zone=store.zone,
                 minutes=min_minutes,
             ),
-            gettext("Log it when done: %(link)s", link=f"/stores/{store.id}#lives"),
+            gettext("Log it when done: %(link)s", link=absolute_url(f"/stores/{store.id}#lives")),
         ]
     )

@@ -14,8 +14,9 @@ from tracker.errors import InputError, RuleError
 from tracker.extensions import db
 from tracker.i18n.labels import label
 from tracker.stores.access import store_for
-from tracker.web.feedback import flash_refusal
+from tracker.web.feedback import flash_refusal, refusal
 from tracker.web.session import current_user
+from tracker.web.stores import render_plan
 
 bp = Blueprint("accounts", __name__)
 
@@ -29,7 +30,7 @@ def bind(store_id: int) -> Any:
     try:
         account = register_account(store, raw, get_catalog(), current_user)
     except (InputError, RuleError) as error:
-        flash_refusal(error)
+        return render_plan(store, refusal(error, "accounts", request.form))
     else:
         db.session.commit()
         flash(

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale, gettext
 from flask_login import login_required
 
@@ -13,6 +23,7 @@ from tracker.calendar.ics import feed_calendar
 from tracker.calendar.models import CalendarFeed
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
+from tracker.config import absolute_url
 from tracker.extensions import db
 from tracker.i18n import recipient_locale
 from tracker.stores.access import store_for
@@ -49,7 +60,9 @@ def feed(token: str) -> Response:
             include_unassigned=None if unassigned is None else unassigned != "0",
             now=now,
         )
-        body = feed_calendar(contents, catalog, host=request.host, task_url=_task_url, now=now)
+        # UIDs name the installation, not whichever Host header a client or proxy sent.
+        host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
+        body = feed_calendar(contents, catalog, host=host, task_url=_task_url, now=now)
     # Commit the last use only now: a commit expires the rows the calendar was made from.
     db.session.commit()
     return Response(body, 200, content_type="text/calendar; charset=utf-8", headers=_PRIVATE)
@@ -60,11 +73,11 @@ _PRIVATE = {"Cache-Control": "private, no-cache", "X-Robots-Tag": "noindex"}
 
 
 def _task_url(task: Task) -> str:
-    return url_for("tasks.detail", task_id=task.id, _external=True)
+    return absolute_url(f"/tasks/{task.id}")
 
 
 def _feed_urls(secret: str) -> dict[str, str]:
-    https = url_for("calendar.feed", token=secret, _external=True)
+    https = absolute_url(f"/calendar/{secret}.ics")
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
 

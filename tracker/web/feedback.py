@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +29,25 @@ def flash_refusal(error: InputError | RuleError) -> None:
             flash(field_message(item.field, item.message), "error")
     else:
         flash(localize(error.message), "error")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a page's form sent and why it was refused, to show beside that form."""
+
+    section: str  # the id of the page section whose form was used
+    messages: list[str]
+    form: Mapping[str, str] = field(default_factory=dict)
+
+
+def refusal(error: InputError | RuleError, section: str, form: Mapping[str, str]) -> Refusal:
+    """Undo the attempt and say what was refused, for the form in ``section``."""
+    db.session.rollback()
+    if isinstance(error, InputError):
+        messages = [field_message(item.field, item.message) for item in error.errors]
+    else:
+        messages = [localize(error.message)]
+    return Refusal(section, messages, dict(form))
 
 
 def safe_next(target: str | None) -> str | None:

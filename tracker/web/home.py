@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, send_from_directory, url_for
 
 from tracker.auth.services import has_users
 from tracker.catalog import get_catalog
@@ -21,3 +21,11 @@ def index() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("tasks.my_tasks"))
     return render_template("index.html", catalog=get_catalog())
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """Serve the app's icon where browsers look for it on every page."""
+    return send_from_directory(
+        current_app.static_folder or "", "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )

@@ -15,8 +15,9 @@ from tracker.i18n.seeds import task_title
 from tracker.lives.hot_videos import log_hot_video
 from tracker.lives.services import log_live
 from tracker.stores.access import store_for
-from tracker.web.feedback import flash_refusal
+from tracker.web.feedback import refusal
 from tracker.web.session import current_user
+from tracker.web.stores import render_plan
 
 bp = Blueprint("lives", __name__)
 
@@ -40,7 +41,7 @@ def log(store_id: int) -> Any:
     try:
         live = log_live(store, raw, get_catalog(), current_user)
     except (InputError, RuleError) as error:
-        flash_refusal(error)
+        return render_plan(store, refusal(error, "lives", request.form))
     else:
         db.session.commit()
         flash(
@@ -62,14 +63,20 @@ def hot_video(store_id: int) -> Any:
             store, {"url": request.form.get("url", "")}, get_catalog(), current_user
         )
     except (InputError, RuleError) as error:
-        flash_refusal(error)
-        return redirect(url_for("stores.plan", store_id=store_id) + "#lives")
+        return render_plan(store, refusal(error, "hot-video", request.form))
     db.session.commit()
-    flash(
-        gettext(
-            "“%(title)s” is due within hours; the live team has been told.",
-            title=task_title(tasks[0]),
-        ),
-        "success",
-    )
+    urgent = tasks[0]
+    if urgent.assignee is not None:
+        told = gettext(
+            "“%(title)s” is due within hours; %(person)s has been told.",
+            title=task_title(urgent),
+            person=urgent.assignee.display_name,
+        )
+    else:
+        told = gettext(
+            "“%(title)s” is due within hours; nobody is assigned yet, so the managers have "
+            "been told: give it to whoever goes live.",
+            title=task_title(urgent),
+        )
+    flash(told, "success")
     return redirect(url_for("tasks.detail", task_id=tasks[0].id))

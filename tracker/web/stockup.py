@@ -12,7 +12,7 @@ from tracker.catalog import get_catalog
 from tracker.clock import local_today
 from tracker.errors import InputError, whole_number_or_text
 from tracker.extensions import db
-from tracker.plans.stock_up import change_product_line
+from tracker.plans.stock_up import change_product_line, remove_product_line
 from tracker.stockup.services import plan_stock_up, product_lines
 from tracker.stores.access import store_for
 from tracker.web.session import current_user
@@ -62,6 +62,18 @@ def save(store_id: int) -> Any:
     if "skus" in form:  # Seller SKUs or SKU IDs, separated by commas or spaces
         raw["skus"] = [sku for sku in form["skus"].replace(",", " ").split() if sku]
     line_id = whole_number_or_text(form.get("line_id", "")) or None
+    if "line_id" in form:
+        # An edited line sends every field: an emptied one goes back to the default.
+        for name in (*_WHOLE[1:], "freight_mode"):
+            if name in form and not form[name].strip():
+                raw[name] = None
+    uplift = {
+        name.partition(".")[2]: whole_number_or_text(value)
+        for name, value in form.items()
+        if name.startswith("uplift_percent.") and value.strip()
+    }
+    if uplift:
+        raw["uplift_percent"] = uplift
     try:
         line, _ = change_product_line(
             store, raw, catalog, current_user, line_id=line_id if isinstance(line_id, int) else None
@@ -83,4 +95,15 @@ def save(store_id: int) -> Any:
     flash(
         gettext("Saved %(line)s; the plan's stock-up dates follow it.", line=line.name), "success"
     )
+    return redirect(url_for("stockup.page", store_id=store.id))
+
+
+@bp.post("/stores/<int:store_id>/stock-up/<int:line_id>/delete")
+@login_required
+def delete(store_id: int, line_id: int) -> Any:
+    """Remove a product line; the plan's stock-up tasks follow the lines left."""
+    store = store_for(current_user, store_id)
+    line = remove_product_line(store, line_id, get_catalog(), current_user)
+    db.session.commit()
+    flash(gettext("Removed %(line)s from the planner.", line=line.name), "success")
     return redirect(url_for("stockup.page", store_id=store.id))

@@ -38,7 +38,7 @@ from tracker.stores.models import Store
 from tracker.tasks.listing import find_tasks
 from tracker.tasks.models import Task
 from tracker.tasks.services import add_custom_task
-from tracker.web.feedback import flash_refusal
+from tracker.web.feedback import Refusal, flash_refusal
 from tracker.web.session import current_user
 from tracker.web.store_forms import advisor_answers, overrides_from, store_fields
 from tracker.web.tasks import filters_from_request
@@ -162,7 +162,11 @@ def _review(store_input: services.StoreInput, catalog: Any) -> dict[str, Any]:
 @login_required
 def plan(store_id: int) -> Any:
     """Show the store's plan by phase: due dates, locks and why, sources, who does what."""
-    store = store_for(current_user, store_id)
+    return render_plan(store_for(current_user, store_id))
+
+
+def render_plan(store: Store, refused: Refusal | None = None) -> Any:
+    """The store's page; with a refusal, shown beside the form that was used (status 400)."""
     catalog = get_catalog()
     today = local_today(store.zone)
     catch_up_plan(store, catalog)
@@ -212,7 +216,8 @@ def plan(store_id: int) -> Any:
         total=len(tasks),
         filters=filters,
         data_stale_since=stale_since(store, import_settings(), today),
-    )
+        refused=refused,
+    ), (400 if refused else 200)
 
 
 def catch_up_plan(store: Store, catalog: Catalog) -> None:

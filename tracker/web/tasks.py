@@ -61,10 +61,9 @@ def linked(text: str) -> Markup:
 @login_required
 def my_tasks() -> str:
     """List the person's open tasks across stores: overdue, today, this week."""
-    # A manager sees every store: their unassigned work would bury their own, so it is
-    # opt-in for them and the default for members.
-    default = "0" if current_user.is_manager else "1"
-    show_unassigned = request.args.get("unassigned", default) != "0"
+    # Work nobody has taken is work nobody will do unless someone sees it: shown by default,
+    # to managers too; "only mine" narrows it.
+    show_unassigned = request.args.get("unassigned", "1") != "0"
     tasks = my_open_tasks(current_user, include_unassigned=show_unassigned)
     truncated = len(tasks) > MY_TASKS_LIMIT
     tasks = tasks[:MY_TASKS_LIMIT]

@@ -45,6 +45,13 @@ class Message:
     tasks: list[dict]  # [{"id", "title", "due_on", "store", …}]
     subject: str
     text: str  # plain-text body, several lines
+    # The absolute address of what the message is about (a task, or My tasks for a digest),
+    # the words on the button or link to it, the reader's language (a locale such as
+    # zh_Hans_CN) and where to stop these messages: all in the recipient's language already.
+    url: str | None = None
+    action: str | None = None
+    language: str | None = None
+    unsubscribe: str | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -80,6 +87,21 @@ class DeliveryError(Exception):
 
     def __str__(self) -> str:
         return self.detail
+
+
+def markdown_escape(text: str) -> str:
+    """Show text as it is in WeCom and DingTalk markdown: its markup characters escaped."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]()#~|])", r"\\\1", text)
+
+
+def markdown_body(message: Message) -> str:
+    """The message as markdown: the subject in bold, the text, then the link to act on it."""
+    lines = [f"**{markdown_escape(message.subject)}**", ""]
+    lines += [markdown_escape(line) for line in message.text.splitlines()]
+    if message.url:
+        lines += ["", f"[{markdown_escape(message.action or message.url)}]({message.url})"]
+    return "\n".join(lines)
 
 
 def mask_secret(value: str) -> str:

@@ -5,8 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import replace
 
-from tracker.reminders.channels.base import DeliveryError, Message, Target
+from tracker.reminders.channels.base import (
+    DeliveryError,
+    Message,
+    Target,
+    markdown_body,
+    markdown_escape,
+)
 from tracker.reminders.channels.http import (
     RATE_LIMIT_PAUSE_SECONDS,
     HttpPost,
@@ -19,7 +26,7 @@ DINGTALK_RETRYABLE = frozenset({-1, 130101})  # system busy; sending too fast
 
 def send(http: HttpPost, target: Target, message: Message) -> None:
     """POST to a DingTalk custom robot, signed in the query when the robot has a secret."""
-    payload = {"msgtype": "text", "text": {"content": f"{message.subject}\n{message.text}"}}
+    payload = dingtalk_payload(message)
     params = None
     if target.secret:
         timestamp = str(int(http.now() * 1000))
@@ -37,6 +44,22 @@ def send(http: HttpPost, target: Target, message: Message) -> None:
         retryable=code in DINGTALK_RETRYABLE,
         retry_after=RATE_LIMIT_PAUSE_SECONDS["dingtalk"] if code == 130101 else None,
     )
+
+
+def dingtalk_payload(message: Message) -> dict:
+    """An actionCard with one button to the task, else text."""
+    if not message.url:
+        return {"msgtype": "text", "text": {"content": f"{message.subject}\n{message.text}"}}
+    without_link = replace(message, url=None)
+    return {
+        "msgtype": "actionCard",
+        "actionCard": {
+            "title": message.subject,
+            "text": markdown_body(without_link),
+            "singleTitle": message.action or markdown_escape(message.url),
+            "singleURL": message.url,
+        },
+    }
 
 
 def dingtalk_sign(timestamp_ms: str, secret: str) -> str:

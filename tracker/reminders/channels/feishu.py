@@ -21,10 +21,7 @@ FEISHU_RATE_LIMITED = frozenset({9499, 11232})
 
 def send(http: HttpPost, target: Target, message: Message) -> None:
     """POST to a Feishu (Lark) custom bot, signed when the bot has a secret."""
-    payload: dict[str, Any] = {
-        "msg_type": "text",
-        "content": {"text": f"{message.subject}\n{message.text}"},
-    }
+    payload = feishu_payload(message)
     if target.secret:
         timestamp = str(int(http.now()))
         payload["timestamp"] = timestamp
@@ -43,6 +40,33 @@ def send(http: HttpPost, target: Target, message: Message) -> None:
         retryable=rate_limited,
         retry_after=RATE_LIMIT_PAUSE_SECONDS["feishu"] if rate_limited else None,
     )
+
+
+def feishu_payload(message: Message) -> dict[str, Any]:
+    """An interactive card (plain-text title and body, a button to the task), else text."""
+    if not message.url:
+        return {"msg_type": "text", "content": {"text": f"{message.subject}\n{message.text}"}}
+    return {
+        "msg_type": "interactive",
+        "card": {
+            "config": {"wide_screen_mode": True},
+            "header": {"title": {"tag": "plain_text", "content": message.subject}},
+            "elements": [
+                {"tag": "div", "text": {"tag": "plain_text", "content": message.text}},
+                {
+                    "tag": "action",
+                    "actions": [
+                        {
+                            "tag": "button",
+                            "text": {"tag": "plain_text", "content": message.action or message.url},
+                            "type": "primary",
+                            "url": message.url,
+                        }
+                    ],
+                },
+            ],
+        },
+    }
 
 
 def feishu_sign(timestamp: str, secret: str) -> str:

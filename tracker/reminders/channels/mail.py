@@ -1,8 +1,9 @@
-"""E-mail over SMTP, one plain-text message per reminder."""
+"""E-mail over SMTP: one message per reminder, as plain text and HTML."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping
@@ -79,7 +80,18 @@ def send(
     fingerprint = hashlib.sha256(message.id.encode()).hexdigest()[:32]
     email["Message-ID"] = f"<reminder.{fingerprint}@{domain}>"
     email["X-Tracker-Reminder-Id"] = message.id
-    email.set_content(message.text)
+    # A machine wrote it: auto-responders stay quiet (RFC 3834), mail clients offer to stop it.
+    email["Auto-Submitted"] = "auto-generated"
+    email["X-Auto-Response-Suppress"] = "All"
+    if message.unsubscribe:
+        email["List-Unsubscribe"] = f"<{message.unsubscribe}>"
+    text = message.text
+    if message.url and message.url not in text:
+        text = f"{text}\n\n{message.action or ''} {message.url}".rstrip()
+    email.set_content(text)
+    email.add_alternative(html_body(message), subtype="html")
+    if message.language:  # after add_alternative, which moves Content-* headers into the part
+        email["Content-Language"] = message.language.replace("_", "-")
     try:
         # Port 465 speaks TLS from the first byte (RFC 8314); other ports upgrade with STARTTLS.
         client: WatchedSMTP | WatchedSMTPS
@@ -132,6 +144,28 @@ def send(
             f"could not reach the SMTP server at {smtp.host}:{smtp.port}: {reason}",
             retryable=True,
         ) from None
+
+
+def html_body(message: Message) -> str:
+    """The message as a small HTML page: every line escaped, the link a real link."""
+    language = (message.language or "en").replace("_", "-")
+    lines = "<br>\n".join(html.escape(line) for line in message.text.splitlines())
+    parts = [
+        f'<!doctype html><html lang="{html.escape(language)}"><head><meta charset="utf-8">',
+        f"<title>{html.escape(message.subject)}</title></head><body>",
+        f"<p><strong>{html.escape(message.subject)}</strong></p>",
+        f"<p>{lines}</p>",
+    ]
+    if message.url:
+        label = html.escape(message.action or message.url)
+        parts.append(f'<p><a href="{html.escape(message.url)}">{label}</a></p>')
+    if message.unsubscribe:
+        parts.append(
+            f'<p style="color:#666;font-size:small"><a href="{html.escape(message.unsubscribe)}">'
+            f"{html.escape(message.unsubscribe)}</a></p>"
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts)
 
 
 def smtp_text(text: bytes | str) -> str:

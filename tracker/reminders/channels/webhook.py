@@ -19,6 +19,7 @@ def send(http: HttpPost, target: Target, message: Message) -> None:
         "tasks": message.tasks,
         "subject": message.subject,
         "text": message.text,
+        "url": message.url,
     }
     body = json_bytes(payload)
     headers = {"Idempotency-Key": message.id}
