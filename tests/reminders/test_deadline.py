@@ -102,7 +102,13 @@ def test_a_trickling_answer_is_cut_off_at_the_send_deadline(trickler: Trickler) 
         id="k", kind="due_soon", user="a@example.com", store=None, tasks=[], subject="s", text="t"
     )
     with pytest.raises(DeliveryError) as raised:
-        deliver(Target("webhook", trickler.url, None), message, smtp=None, timeout=1.0)
+        deliver(
+            Target("webhook", trickler.url, None),
+            message,
+            smtp=None,
+            timeout=1.0,
+            allow_private=True,  # the trickler listens on 127.0.0.1
+        )
     assert raised.value.retryable
     assert "within 1 s" in str(raised.value)
 
@@ -134,7 +140,9 @@ def test_a_second_dispatcher_never_resends_while_a_slow_answer_trickles_in(
     )
     db.session.commit()
     # A 6 s lease: the send must end (answered or not) within it, here within 3 s.
-    settings = DispatchSettings(lease_seconds=6, backoff_seconds=600, max_attempts=5)
+    settings = DispatchSettings(
+        lease_seconds=6, backoff_seconds=600, max_attempts=5, allow_private_targets=True
+    )
 
     def first_dispatcher() -> None:
         with app.app_context():

@@ -21,7 +21,13 @@ from tracker.reminders.dispatch import DispatchSettings, claim_due_reminders, di
 from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.services import add_channel
 
-FAST = DispatchSettings(lease_seconds=30, max_attempts=3, backoff_seconds=0, batch_size=10)
+FAST = DispatchSettings(
+    lease_seconds=30,
+    max_attempts=3,
+    backoff_seconds=0,
+    batch_size=10,
+    allow_private_targets=True,  # the sinks listen on 127.0.0.1
+)
 
 
 def _reminder(person, channel, key, **values):
@@ -68,7 +74,8 @@ def test_a_channel_url_that_cannot_be_parsed_fails_that_row_alone(app, make_user
 
     assert sink.keys == {"healthy": 1}
     poison = _row("poison")
-    assert poison.state == "failed" and poison.attempts == 1
+    # A URL that cannot be parsed never will be: refused at once, not retried.
+    assert poison.state == "dead" and poison.attempts == 1
     assert poison.last_error and poison.claim_token is None
 
 

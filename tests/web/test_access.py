@@ -163,8 +163,8 @@ class World:
     # The company's checklist (every member reads it; it plans tasks in store A only).
     checklist: int = 0
     # Live one-time links (an invitation, M's password reset); B's side: unknown ones.
-    a_invite: str
-    a_reset: str
+    a_invite: str = ""
+    a_reset: str = ""
 
     def fills(self, side: str) -> dict[str, list[Any]]:
         """Values for each URL parameter: store B's things, or M's own (store A's)."""
