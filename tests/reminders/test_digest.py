@@ -14,7 +14,13 @@ from tracker.tasks.models import Task
 from tracker.tasks.reminders import queue_reminders
 from tracker.tasks.services import add_custom_task
 
-FAST = DispatchSettings(lease_seconds=30, max_attempts=3, backoff_seconds=0, batch_size=100)
+FAST = DispatchSettings(
+    lease_seconds=30,
+    max_attempts=3,
+    backoff_seconds=0,
+    batch_size=100,
+    allow_private_targets=True,  # the sink listens on 127.0.0.1
+)
 BASE = "http://127.0.0.1:5000"
 
 
