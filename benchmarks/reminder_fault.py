@@ -133,7 +133,7 @@ def tracker_env(database_url: str, **overrides: str) -> dict[str, str]:
     }
     env.update(
         DATABASE_URL=database_url,
-        SECRET_KEY="fault",
+        SECRET_KEY="fault-scenario-secret-key-0123456789",
         TRACKER_SCHEDULER="off",
         PYTHONUNBUFFERED="1",
         **FAST_SETTINGS,

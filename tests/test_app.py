@@ -30,11 +30,11 @@ def test_a_bad_scheduler_setting_is_refused_by_name():
 
 def test_environment_is_read_when_no_config_is_given(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
-    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment-0123456789abcdef")
     monkeypatch.setenv("TRACKER_SCHEDULER", "off")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite3")
-    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SECRET_KEY"] == "from-the-environment-0123456789abcdef"
     assert app.config["TRACKER_SCHEDULER"] == "off"
 
 
@@ -70,6 +70,6 @@ def test_a_bad_reminder_setting_in_the_environment_is_refused_by_name(
 ):
     monkeypatch.setenv(name, value)
     monkeypatch.setenv("TRACKER_SMTP_HOST", "localhost")
-    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("SECRET_KEY", "app-test-secret-key-0123456789abcdef")
     with pytest.raises(ConfigError, match=message):
         create_app()

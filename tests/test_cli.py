@@ -79,7 +79,7 @@ def _env() -> dict[str, str]:
         if not name.startswith(("FLASK_", "TRACKER_"))
         and name not in ("DATABASE_URL", "SECRET_KEY")
     }
-    env.update(TRACKER_SCHEDULER="off", SECRET_KEY="cli-tests")
+    env.update(TRACKER_SCHEDULER="off", SECRET_KEY="cli-tests-secret-key-0123456789abcdef")
     return env
 
 

@@ -69,7 +69,7 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
         if environ.get("DATABASE_URL"):
             settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
         if environ.get("SECRET_KEY"):
-            settings["SECRET_KEY"] = environ["SECRET_KEY"]
+            settings["SECRET_KEY"] = secret_key(environ["SECRET_KEY"])
         if environ.get("TRACKER_SCHEDULER"):
             settings["TRACKER_SCHEDULER"] = environ["TRACKER_SCHEDULER"].strip().lower()
         if environ.get("TRACKER_SEEDS_DIR"):
@@ -113,6 +113,32 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret_key(instance_path)
     return settings
+
+
+# At least this many bytes: a session cookie signed with less can be forged offline.
+MIN_SECRET_KEY_BYTES = 32
+# Words that say "fill me in" (the deployment example's own placeholder among them).
+_PLACEHOLDER_WORDS = (
+    "change-me",
+    "changeme",
+    "change_me",
+    "replace-me",
+    "your-secret",
+)
+_GENERATE = "make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def secret_key(raw: str) -> str:
+    """Check an operator's SECRET_KEY: no placeholder, at least 32 bytes (ASVS: no known key)."""
+    lowered = raw.strip().lower()
+    if any(word in lowered for word in _PLACEHOLDER_WORDS):
+        raise ConfigError(f"SECRET_KEY is a placeholder ({raw!r}); {_GENERATE}")
+    size = len(raw.encode())
+    if size < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY is {size} bytes long; at least {MIN_SECRET_KEY_BYTES}: {_GENERATE}"
+        )
+    return raw
 
 
 def absolute_url(path: str) -> str:

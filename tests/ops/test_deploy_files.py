@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tracker import create_app
+from tracker.config import ConfigError
 from tracker.ops.serving import gunicorn_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,8 +39,26 @@ def test_the_example_environment_names_only_settings_the_app_reads():
     assert unknown == []
 
 
+def test_the_example_environment_refuses_to_start_until_its_secret_key_is_made(monkeypatch):
+    for name, value in _example().items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="SECRET_KEY is a placeholder") as refused:
+        create_app()
+    assert "secrets.token_hex(32)" in str(refused.value)  # and says how to make one
+
+
+@pytest.mark.parametrize(
+    "key", ["x", "short-but-not-a-placeholder", "Change-Me-Please-0123456789abcdef"]
+)
+def test_a_short_or_placeholder_secret_key_is_refused_in_one_line(monkeypatch, key):
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigError, match="SECRET_KEY") as refused:
+        create_app()
+    assert "\n" not in str(refused.value)
+
+
 def test_the_example_environment_starts_the_app_and_gunicorn(monkeypatch):
-    example = _example()
+    example = _example() | {"SECRET_KEY": "a3f1" * 16}  # as the example says to make one
     for name, value in example.items():
         monkeypatch.setenv(name, value)
 
@@ -90,7 +109,7 @@ def test_gunicorn_refuses_a_bad_setting_in_one_line_before_any_worker_starts(
         for k, v in os.environ.items()
         if not k.startswith("TRACKER_") and k not in ("DATABASE_URL", "SECRET_KEY")
     }
-    env.update(SECRET_KEY="x", **{name: value})
+    env.update(SECRET_KEY="deploy-secret-key-0123456789abcdef01", **{name: value})
     result = subprocess.run(
         [str(Path(sys.executable).with_name("gunicorn")), "-c", str(ROOT / "gunicorn.conf.py")],
         cwd=tmp_path,

@@ -119,7 +119,7 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(database
 )
 def test_a_bad_deployment_setting_is_refused_by_name(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
-    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("SECRET_KEY", "logs-secret-key-0123456789abcdef0123")
     with pytest.raises(ConfigError, match=message):
         create_app()
 
@@ -146,7 +146,7 @@ def _env(tmp_path: Path, **settings: str) -> dict[str, str]:
     }
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.sqlite3'}",
-        SECRET_KEY="logs",
+        SECRET_KEY="logs-secret-key-0123456789abcdef0123",
         TRACKER_SCHEDULER="off",
         PYTHONUNBUFFERED="1",
         **settings,

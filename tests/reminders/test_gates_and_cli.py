@@ -108,7 +108,10 @@ def test_a_gate_opening_on_work_due_within_two_days_is_told_at_once_even_to_dige
 
 def _tracker(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "FLASK_"))}
-    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "SECRET_KEY": "x"}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SECRET_KEY": "gates-secret-key-0123456789abcdef0123",
+    }
     script = Path(sys.executable).with_name("tracker")
     return subprocess.run(
         [str(script), *args], env=env, capture_output=True, text=True, timeout=60, check=False
