@@ -323,3 +323,10 @@ def test_a_profile_edit_and_the_daily_roll_forward_keep_the_checklists_tasks(
     after = sop_tasks(as_manager, store.id)
     assert after.keys() == before.keys()
     assert after["sop.live_prep.script"]["due_on"] == before["sop.live_prep.script"]["due_on"]
+
+
+def test_a_checklist_id_no_column_can_hold_answers_404_not_500(as_manager, store):
+    # PostgreSQL refuses 2**31 in an INTEGER comparison; the fuzz test found the 500.
+    for method in ("get", "delete"):
+        answer = getattr(as_manager, method)("/api/v1/checklists/2147483648")
+        assert answer.status_code == 404, (method, answer.get_data(as_text=True)[:200])

@@ -21,6 +21,7 @@ from tracker.auth.models import User
 from tracker.checklists.models import Checklist, ChecklistVersion
 from tracker.checklists.schemas import ChecklistInput
 from tracker.clock import local_today, utcnow
+from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound, RuleError, load_input
 from tracker.extensions import db
 from tracker.plans.sync import (
@@ -167,7 +168,7 @@ def list_checklists(*, retired: bool = False) -> list[Checklist]:
 
 
 def get_checklist(checklist_id: int) -> Checklist:
-    checklist = db.session.get(Checklist, checklist_id)
+    checklist = get_by_id(Checklist, checklist_id)
     if checklist is None or checklist.retired_at is not None:
         raise NotFound(phrase("no such checklist"))
     return checklist
