@@ -29,7 +29,10 @@ def overdue(make_user, make_store, catalog):
     def make(manager, name):
         person = make_user(role="member", timezone="UTC")
         moment = utcnow()
-        update_preferences(person, {"remind_at": time(moment.hour, moment.minute).isoformat()})
+        # Single reminders (not the daily digest), due at this very minute.
+        update_preferences(
+            person, {"digest": False, "remind_at": time(moment.hour, moment.minute).isoformat()}
+        )
         store = make_store(actor=manager, members=(person,), name=name)
         add_custom_task(
             store,

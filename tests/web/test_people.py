@@ -190,7 +190,11 @@ def _env(database_url: str) -> dict[str, str]:
         if not name.startswith(("FLASK_", "TRACKER_"))
         and name not in ("DATABASE_URL", "SECRET_KEY")
     }
-    env.update(DATABASE_URL=database_url, TRACKER_SCHEDULER="off", SECRET_KEY="people-tests")
+    env.update(
+        DATABASE_URL=database_url,
+        TRACKER_SCHEDULER="off",
+        SECRET_KEY="people-tests-secret-key-0123456789abcdef",
+    )
     return env
 
 
