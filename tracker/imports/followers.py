@@ -11,10 +11,11 @@ from tracker.auth.models import User
 from tracker.imports.settings import ImportSettings
 from tracker.imports.summary import ImportSummary
 from tracker.imports.tables import Column, Refused, Table, open_table
-from tracker.imports.values import DAY_FIRST, MONTH_FIRST, BadValue, DateOrder, Stamp, stamp, whole
+from tracker.imports.values import BadValue, Stamp, stamp, whole
 from tracker.plans import stores as plan_stores
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
+from tracker.playbook.profile import MAX_FOLLOWERS
 from tracker.stores.models import Store
 from tracker.stores.services import parse_store_input
 
@@ -27,7 +28,6 @@ COLUMNS = (
     ),
 )
 KIND = phrase("followers")
-FOLLOWERS_MAX = 2_000_000_000
 
 
 def import_followers(
@@ -43,8 +43,7 @@ def import_followers(
     """Set the store's followers to the export's newest figure, with its date."""
     table = open_table(stream, COLUMNS, KIND)
     summary = ImportSummary("followers", columns=table.used(), file_format=table.file_format)
-    default = MONTH_FIRST if store.market in settings.month_first_markets else DAY_FIRST
-    order = DateOrder(default)
+    order = settings.date_order(store.market)
     figures: list[tuple[int, datetime | Stamp, int]] = []
     first = True
     for number, values in table.rows:
@@ -111,4 +110,4 @@ def _figure(table: Table, number: int, values: Sequence[Any]) -> tuple[datetime 
         except BadValue as error:
             raise Refused(error.args[0], row=number, column=table.used()[key]) from None
 
-    return read("date", stamp), read("followers", lambda v: whole(v, high=FOLLOWERS_MAX))
+    return read("date", stamp), read("followers", lambda v: whole(v, high=MAX_FOLLOWERS))

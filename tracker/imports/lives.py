@@ -16,8 +16,6 @@ from tracker.imports.settings import ImportSettings
 from tracker.imports.summary import ImportSummary
 from tracker.imports.tables import Column, Refused, Table, open_table
 from tracker.imports.values import (
-    DAY_FIRST,
-    MONTH_FIRST,
     BadValue,
     DateOrder,
     Stamp,
@@ -64,8 +62,7 @@ def import_lives(
             row=table.header_row,
         )
     summary = ImportSummary("lives", columns=table.used(), file_format=table.file_format)
-    default = MONTH_FIRST if store.market in settings.month_first_markets else DAY_FIRST
-    order = DateOrder(default)
+    order = settings.date_order(store.market)
     # A LIVE export lists at most a few hundred sessions: read them all, then settle the order.
     sessions: list[tuple[int, dict[str, Any]]] = []
     first = True

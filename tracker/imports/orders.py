@@ -23,8 +23,6 @@ from tracker.imports.settings import ImportSettings
 from tracker.imports.summary import ImportSummary
 from tracker.imports.tables import Column, Refused, Table, open_table
 from tracker.imports.values import (
-    DAY_FIRST,
-    MONTH_FIRST,
     BadValue,
     DateOrder,
     Stamp,
@@ -97,8 +95,7 @@ def import_orders(
             row=table.header_row,
         )
     summary = ImportSummary("orders", columns=table.used(), file_format=table.file_format)
-    default = MONTH_FIRST if store.market in settings.month_first_markets else DAY_FIRST
-    order = DateOrder(default)
+    order = settings.date_order(store.market)
     pending: list[_Line] = []
     batch: dict[tuple[str, str], dict[str, Any]] = {}
     amount = 0.0

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from tracker.imports.values import DAY_FIRST, MONTH_FIRST, DateOrder
+
 
 @dataclass(frozen=True)
 class ImportSettings:
@@ -17,6 +19,10 @@ class ImportSettings:
     same_live_within_minutes: int = 15
     stale_after_days: int = 7
     month_first_markets: tuple[str, ...] = ("US",)
+
+    def date_order(self, market: str) -> DateOrder:
+        """A file's date order, month first or day first by the market until a date proves it."""
+        return DateOrder(MONTH_FIRST if market in self.month_first_markets else DAY_FIRST)
 
 
 @functools.cache
