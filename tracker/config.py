@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from flask import current_app
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -33,6 +35,19 @@ DEPLOYMENT_SETTINGS = (
     "TRACKER_ALLOW_PRIVATE_TARGETS",
     "TRACKER_SECURE_COOKIES",
 )
+# The TikTok Shop Partner API (docs/partner-api.md): the app's key and secret, the key that
+# encrypts shops' tokens at rest, and where the platform answers (overridable for tests).
+PARTNER_SETTINGS = (
+    "TRACKER_TIKTOK_APP_KEY",
+    "TRACKER_TIKTOK_APP_SECRET",
+    "TRACKER_TIKTOK_TOKEN_KEY",
+    "TRACKER_TIKTOK_API_URL",
+    "TRACKER_TIKTOK_AUTH_URL",
+    "TRACKER_TIKTOK_SERVICE_ID",
+)
+PARTNER_REQUIRED = PARTNER_SETTINGS[:3]
+DEFAULT_TIKTOK_API_URL = "https://open-api.tiktokglobalshop.com"
+DEFAULT_TIKTOK_AUTH_URL = "https://auth.tiktok-shops.com"
 # On/off settings, and what they are when unset.
 FLAGS = {"TRACKER_ALLOW_PRIVATE_TARGETS": False, "TRACKER_SECURE_COOKIES": False}
 _TRUE = ("1", "true", "yes", "on")
@@ -74,7 +89,7 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
             settings["TRACKER_SCHEDULER"] = environ["TRACKER_SCHEDULER"].strip().lower()
         if environ.get("TRACKER_SEEDS_DIR"):
             settings["TRACKER_SEEDS_DIR"] = environ["TRACKER_SEEDS_DIR"]
-        for name in (*NUMBERS, *DEPLOYMENT_SETTINGS):
+        for name in (*NUMBERS, *DEPLOYMENT_SETTINGS, *PARTNER_SETTINGS):
             if environ.get(name):
                 settings[name] = environ[name]
         settings["TRACKER_SMTP"] = {
@@ -112,7 +127,71 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
         raise ConfigError(f"TRACKER_SEEDS_DIR: no seed folder at {settings['TRACKER_SEEDS_DIR']}")
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret_key(instance_path)
+    settings["TRACKER_PARTNER"], settings["TRACKER_PARTNER_PROBLEM"] = partner_config(settings)
     return settings
+
+
+@dataclass(frozen=True)
+class PartnerConfig:
+    """What the TikTok Shop Partner API needs: the app's credentials, the token key, the hosts."""
+
+    app_key: str
+    app_secret: str
+    # Fernet keys, newest first: the first encrypts, any of them decrypts (key rotation).
+    token_keys: tuple[str, ...]
+    api_url: str
+    auth_url: str
+    service_id: str | None = None
+
+
+_MAKE_FERNET = (
+    "make one with: python3 -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())'"
+)
+
+
+def partner_config(source: Mapping[str, Any]) -> tuple[PartnerConfig | None, str | None]:
+    """The Partner API's settings, or why the feature is not configured (one line).
+
+    Nothing set means the feature is simply off; a part set, or a bad value, is said in
+    one line (on the store page and by ``tracker partner``) and the feature stays off: the
+    rest of the app does not depend on it.
+    """
+    values = {name: str(source.get(name) or "").strip() for name in PARTNER_SETTINGS}
+    missing = [name for name in PARTNER_REQUIRED if not values[name]]
+    if len(missing) == len(PARTNER_REQUIRED):
+        return None, f"the TikTok Shop Partner API is not configured: set {', '.join(missing)}"
+    if missing:
+        return None, f"the TikTok Shop Partner API is not configured: {', '.join(missing)} not set"
+    keys = tuple(key.strip() for key in values["TRACKER_TIKTOK_TOKEN_KEY"].split(",") if key.strip())
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            return None, (
+                "TRACKER_TIKTOK_TOKEN_KEY is not a Fernet key (32 url-safe base64-encoded "
+                f"bytes); {_MAKE_FERNET}"
+            )
+    urls = {}
+    for name, default in (
+        ("TRACKER_TIKTOK_API_URL", DEFAULT_TIKTOK_API_URL),
+        ("TRACKER_TIKTOK_AUTH_URL", DEFAULT_TIKTOK_AUTH_URL),
+    ):
+        try:
+            urls[name] = base_url(values[name] or default, name=name)
+        except ConfigError as error:
+            return None, str(error)
+    return (
+        PartnerConfig(
+            app_key=values["TRACKER_TIKTOK_APP_KEY"],
+            app_secret=values["TRACKER_TIKTOK_APP_SECRET"],
+            token_keys=keys,
+            api_url=urls["TRACKER_TIKTOK_API_URL"],
+            auth_url=urls["TRACKER_TIKTOK_AUTH_URL"],
+            service_id=values["TRACKER_TIKTOK_SERVICE_ID"] or None,
+        ),
+        None,
+    )
 
 
 # At least this many bytes: a session cookie signed with less can be forged offline.
@@ -146,8 +225,8 @@ def absolute_url(path: str) -> str:
     return f"{current_app.config['TRACKER_BASE_URL']}/{path.lstrip('/')}"
 
 
-def base_url(raw: Any) -> str:
-    """Check TRACKER_BASE_URL: an http(s) address with a host, no query; kept without a final /."""
+def base_url(raw: Any, *, name: str = "TRACKER_BASE_URL") -> str:
+    """Check a base address: an http(s) address with a host, no query; kept without a final /."""
     text = str(raw).strip()
     try:
         parts = urlsplit(text)
@@ -160,6 +239,8 @@ def base_url(raw: Any) -> str:
         or parts.query
         or parts.fragment
     ):
+        if name != "TRACKER_BASE_URL":
+            raise ConfigError(f"{name} must be an http(s) address like https://host, got {raw!r}")
         raise ConfigError(
             f"TRACKER_BASE_URL must be the app's public address like https://tracker.example.com, "
             f"got {raw!r}"

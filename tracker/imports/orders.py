@@ -283,6 +283,29 @@ def _write(rows: list[dict[str, Any]]) -> None:
     db.session.execute(statement, rows)
 
 
+def keep_order_lines(rows: Sequence[dict[str, Any]]) -> None:
+    """Keep order lines from elsewhere (the Partner API) by the same key and upsert as a file's.
+
+    Each row has the columns of ``OrderLine`` (``store_id``, ``order_id``, ``line_key``, ...):
+    a line a file or an earlier sync kept is brought up to date, never counted twice.
+    """
+    for start in range(0, len(rows), BATCH):
+        _write(list(rows[start : start + BATCH]))
+
+
+def work_out_orders(
+    store: Store,
+    catalog: Catalog,
+    actor: User | None,
+    settings: ImportSettings,
+    summary: ImportSummary,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Work daily sales, orders to date and shop health out from every line kept, into ``summary``."""
+    _apply(store, catalog, actor, settings, summary, now)
+
+
 # --- what the kept lines say ---------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from tracker.extensions import db
 from tracker.faults import FaultLog
 from tracker.plans.forward import roll_store_forward
 from tracker.plans.sync import stores_behind
+from tracker.partner.sync import sync_due_stores
 from tracker.playbook.catalog import Catalog
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchReport, dispatch_due
@@ -50,7 +51,7 @@ MISFIRE_GRACE_SECONDS = 24 * 3600
 def run_tick(
     app: Flask, *, name: str, now: datetime | None = None, stop: threading.Event | None = None
 ) -> DispatchReport:
-    """One tick: note it, roll plans forward, open gates, queue and deliver reminders.
+    """One tick: note it, roll plans forward, open gates, queue and deliver reminders, sync shops.
 
     Each store's and person's share of the work is kept apart: a fault in one is recorded
     against it (``scheduler_faults``, shown in the outbox and ``/healthz``) and everyone
@@ -83,6 +84,9 @@ def run_tick(
         report = DispatchReport()
         with _stage("delivery", faults):
             report = dispatch_due(dispatch_settings(app), stop=stop)
+        if stop is None or not stop.is_set():
+            with _stage("partner_sync", faults):  # last: it may wait out the platform's limits
+                sync_due_stores(faults)
         record_faults(faults.faults, since=since, now=utcnow())
         report.errors = [f"{fault.stage}: {fault.error}" for fault in faults.faults]
         db.session.remove()

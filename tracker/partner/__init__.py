@@ -1,0 +1,1 @@
+"""The TikTok Shop Partner API: authorisation, signed requests, and the orders sync."""
