@@ -163,7 +163,8 @@ def partner_config(source: Mapping[str, Any]) -> tuple[PartnerConfig | None, str
         return None, f"the TikTok Shop Partner API is not configured: set {', '.join(missing)}"
     if missing:
         return None, f"the TikTok Shop Partner API is not configured: {', '.join(missing)} not set"
-    keys = tuple(key.strip() for key in values["TRACKER_TIKTOK_TOKEN_KEY"].split(",") if key.strip())
+    listed = values["TRACKER_TIKTOK_TOKEN_KEY"].split(",")
+    keys = tuple(key.strip() for key in listed if key.strip())
     for key in keys:
         try:
             Fernet(key)

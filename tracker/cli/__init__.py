@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from tracker.cli import backup, checklists, imports, plans, playbook, reminders, users
+    from tracker.cli import backup, checklists, imports, partner, plans, playbook, reminders, users
 
     playbook.plan_group.add_command(plans.refresh_command)
     for group in (
@@ -22,5 +22,6 @@ def init_app(app: Flask) -> None:
         backup.backup_command,
         checklists.checklist_group,
         imports.import_command,
+        partner.partner_group,
     ):
         app.cli.add_command(group)

@@ -302,7 +302,7 @@ def work_out_orders(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Work daily sales, orders to date and shop health out from every line kept, into ``summary``."""
+    """Work daily sales, orders to date and shop health out again from every line kept."""
     _apply(store, catalog, actor, settings, summary, now)
 
 

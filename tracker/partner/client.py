@@ -131,7 +131,7 @@ class PartnerClient:
                 seller_name=str(data.get("seller_name") or ""),
             )
         except (KeyError, TypeError, ValueError):
-            raise Unreachable(f"{path}: the token answer lacks its tokens or their expiry") from None
+            raise Unreachable(f"{path}: the answer lacks its tokens or their expiry") from None
 
     # --- the shop's data ------------------------------------------------------------------
 

@@ -29,9 +29,7 @@ class PartnerConnection(Model):
     __tablename__ = "partner_connections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(
-        ForeignKey("stores.id", ondelete="CASCADE"), unique=True
-    )
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), unique=True)
     state: Mapped[str] = mapped_column(String(20), default=CONNECTED)
     shop_id: Mapped[str] = mapped_column(String(64))
     shop_name: Mapped[str] = mapped_column(String(200), default="")
@@ -41,9 +39,7 @@ class PartnerConnection(Model):
     access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     refresh_token: Mapped[str] = mapped_column(Text)
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    connected_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(500))

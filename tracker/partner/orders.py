@@ -81,8 +81,13 @@ def _order(
             raise ValueError(f"order {order_id}: a line item has no sku_id or seller_sku")
         line = lines.setdefault(
             key,
-            {"sku_id": sku_id, "seller_sku": seller_sku, "units": 0, "cancelled_units": 0,
-             "rts": None},
+            {
+                "sku_id": sku_id,
+                "seller_sku": seller_sku,
+                "units": 0,
+                "cancelled_units": 0,
+                "rts": None,
+            },
         )
         if str(item.get("display_status") or "").upper() == CANCELLED:
             line["cancelled_units"] += 1

@@ -20,7 +20,7 @@ from tracker.errors import RuleError
 from tracker.extensions import db
 from tracker.partner.client import PartnerClient, TokenRefused, Tokens
 from tracker.partner.models import CONNECTED, REVOKED, PartnerConnection
-from tracker.partner.settings import SyncSettings
+from tracker.partner.settings import SyncSettings, partner_config, partner_problem
 from tracker.partner.tokens import TokenBox
 from tracker.playbook.phrases import phrase
 from tracker.reminders.queue import queue_now
@@ -61,6 +61,20 @@ class PendingAuthorisation:
             return None
 
 
+@dataclass(frozen=True)
+class PartnerStatus:
+    """What the store page says about TikTok Shop: configured or why not, and the connection."""
+
+    configured: bool
+    problem: str | None
+    connection: PartnerConnection | None
+
+
+def partner_status(store: Store) -> PartnerStatus:
+    """The store's TikTok Shop status for its page."""
+    return PartnerStatus(partner_config() is not None, partner_problem(), connection_of(store))
+
+
 def connection_of(store: Store) -> PartnerConnection | None:
     """The store's TikTok Shop connection, if it has one."""
     return db.session.scalar(
@@ -72,9 +86,7 @@ def start_authorisation(
     store: Store, actor: User, client: PartnerClient, *, now: datetime | None = None
 ) -> tuple[str, PendingAuthorisation]:
     """Where to send the manager to authorise, and the state to keep in their session."""
-    pending = PendingAuthorisation(
-        secrets.token_urlsafe(32), store.id, actor.id, now or utcnow()
-    )
+    pending = PendingAuthorisation(secrets.token_urlsafe(32), store.id, actor.id, now or utcnow())
     return client.authorize_url(pending.state), pending
 
 
@@ -126,9 +138,7 @@ def connect_store(
         ) from None
     shops = client.authorized_shops(tokens.access_token)
     if not shops:
-        raise RuleError(
-            "partner_no_shop", phrase("The authorisation gave access to no shop.")
-        )
+        raise RuleError("partner_no_shop", phrase("The authorisation gave access to no shop."))
     # A seller may authorise several shops at once: the one in this store's market first.
     shop = next(
         (s for s in shops if str(s.get("region") or "").upper() == store.market.upper()), shops[0]
@@ -247,6 +257,8 @@ def disconnect_store(store: Store, actor: User | None) -> None:
         store.id,
         actor,
         "partner_disconnected",
-        phrase("Disconnected TikTok Shop %(shop)s.", shop=connection.shop_name or connection.shop_id),
+        phrase(
+            "Disconnected TikTok Shop %(shop)s.", shop=connection.shop_name or connection.shop_id
+        ),
     )
     db.session.flush()

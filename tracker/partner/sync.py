@@ -154,7 +154,7 @@ def sync_page(
     if read.rows:
         keep_order_lines(read.rows)
     for skipped in read.skipped:
-        log.warning("store %s: order %s not read: %s", store.id, skipped["order"], skipped["reason"])
+        log.warning("store %s: order not read: %s", store.id, skipped)
     connection.lines_this_pass += len(read.rows)
     connection.orders_this_pass += read.orders
     report.pages += 1
@@ -334,7 +334,9 @@ def _connection(store_id: int) -> PartnerConnection:
     return connection
 
 
-def _note_failure(store_id: int, error: BaseException, tools: SyncTools, *, page_gone: bool) -> None:
+def _note_failure(
+    store_id: int, error: BaseException, tools: SyncTools, *, page_gone: bool
+) -> None:
     """Note the failure on the store's connection, wait longer before the next try; commit."""
     connection = db.session.scalar(
         select(PartnerConnection).where(PartnerConnection.store_id == store_id)

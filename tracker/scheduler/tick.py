@@ -29,9 +29,9 @@ from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.faults import FaultLog
+from tracker.partner.sync import sync_due_stores
 from tracker.plans.forward import roll_store_forward
 from tracker.plans.sync import stores_behind
-from tracker.partner.sync import sync_due_stores
 from tracker.playbook.catalog import Catalog
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.dispatch import DispatchReport, dispatch_due

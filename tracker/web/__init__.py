@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         imports,
         language,
         lives,
+        partner,
         readiness,
         reminders,
         session,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         readiness,
         checklists,
         imports,
+        partner,
     ):
         app.register_blueprint(area.bp)
     app.register_blueprint(calendar.bp)

@@ -25,6 +25,7 @@ from tracker.i18n.seeds import task_title
 from tracker.imports.services import stale_since
 from tracker.imports.settings import import_settings
 from tracker.lives.services import cadence
+from tracker.partner.services import partner_status
 from tracker.plans import stores as plan_stores
 from tracker.plans.forward import is_behind, roll_store_forward
 from tracker.playbook.advisor import AnswerError, advise
@@ -216,6 +217,7 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         total=len(tasks),
         filters=filters,
         data_stale_since=stale_since(store, import_settings(), today),
+        partner=partner_status(store),
         refused=refused,
     ), (400 if refused else 200)
 
