@@ -152,18 +152,39 @@ class FakePartnerApi:
             return _error(36009003, "Internal error", 500), 36009003, None
         if path == "/authorization/202309/shops" and request.method == "GET":
             shop = self.shops[shop_id]
-            data = {"shops": [{"id": shop.id, "name": shop.name, "region": shop.region,
-                               "cipher": shop.cipher, "code": "US" + shop.id}]}
+            data = {
+                "shops": [
+                    {
+                        "id": shop.id,
+                        "name": shop.name,
+                        "region": shop.region,
+                        "cipher": shop.cipher,
+                        "code": "US" + shop.id,
+                    }
+                ]
+            }
             return _ok(data), 0, None
         shop = self.shops[shop_id]
         if query.get("shop_cipher") != shop.cipher:
-            return _error(36009004, "Invalid identifier. The `shop_cipher` is invalid.", 400), \
-                36009004, None
+            return (
+                _error(36009004, "Invalid identifier. The `shop_cipher` is invalid.", 400),
+                36009004,
+                None,
+            )
         if path == "/order/202309/orders/search" and request.method == "POST":
             return self._orders(shop, query, request.get_data())
         if path == "/product/202309/products/search" and request.method == "POST":
-            return _ok({"products": shop.products, "next_page_token": "",
-                        "total_count": len(shop.products)}), 0, None
+            return (
+                _ok(
+                    {
+                        "products": shop.products,
+                        "next_page_token": "",
+                        "total_count": len(shop.products),
+                    }
+                ),
+                0,
+                None,
+            )
         return _error(36009009, "Not found", 404), 36009009, None
 
     def _check(

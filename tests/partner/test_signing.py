@@ -76,24 +76,31 @@ def test_unsigned_or_wrongly_signed_requests_are_refused(connected, fake, fake_u
     good = signature(path, query, body, APP_SECRET)
     assert _raw(fake_url, fake, path, {**query, "sign": good}, body)["code"] == 0
     # Signed with another secret, over another body, or with a parameter changed after.
-    assert _raw(fake_url, fake, path, {**query, "sign": signature(path, query, body, "x")}, body)[
-        "code"
-    ] == 106001
+    assert (
+        _raw(fake_url, fake, path, {**query, "sign": signature(path, query, body, "x")}, body)[
+            "code"
+        ]
+        == 106001
+    )
     tampered = json.dumps({"update_time_ge": 0, "update_time_lt": 99}).encode()
     assert _raw(fake_url, fake, path, {**query, "sign": good}, tampered)["code"] == 106001
-    assert _raw(fake_url, fake, path, {**query, "page_size": "11", "sign": good}, body)[
-        "code"
-    ] == 106001
+    assert (
+        _raw(fake_url, fake, path, {**query, "page_size": "11", "sign": good}, body)["code"]
+        == 106001
+    )
     # The access token is not part of the signature: sending it in the query changes nothing.
-    assert _raw(fake_url, fake, path, {**query, "sign": good, "access_token": "x"}, body)[
-        "code"
-    ] == 0
+    assert (
+        _raw(fake_url, fake, path, {**query, "sign": good, "access_token": "x"}, body)["code"] == 0
+    )
 
 
 def test_a_stale_timestamp_is_refused(connected, fake, fake_url, clock):
     path = "/order/202309/orders/search"
-    query = {"app_key": APP_KEY, "timestamp": str(int(clock()) - 301),
-             "shop_cipher": connected.shop_cipher}
+    query = {
+        "app_key": APP_KEY,
+        "timestamp": str(int(clock()) - 301),
+        "shop_cipher": connected.shop_cipher,
+    }
     answer = _raw(fake_url, fake, path, {**query, "sign": signature(path, query, b"", APP_SECRET)})
     assert answer["code"] == 36009004 and "timestamp" in answer["message"]
 

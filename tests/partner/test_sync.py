@@ -34,18 +34,41 @@ def at(text: str) -> int:
 def five_orders() -> list[dict]:
     """Five November orders: 2+1+3 lipsticks (two SKUs), a serum, and one cancelled by the seller."""
     return [
-        order("576461413801", created=at("2026-11-01T09:15:12"),
-              items=[("1729380001", "LIP-RED")] * 2, paid=at("2026-11-01T09:16:40"),
-              rts=at("2026-11-02T10:00:00"), rts_sla=at("2026-11-04T09:16:40")),
-        order("576461413802", created=at("2026-11-05T13:30:00"),
-              items=[("1729380002", "LIP-PINK")], paid=at("2026-11-05T13:31:00"),
-              rts=at("2026-11-09T14:00:00"), rts_sla=at("2026-11-08T13:31:00")),
-        order("576461413803", created=at("2026-11-13T20:00:00"),
-              items=[("1729380001", "LIP-RED")] * 3, paid=at("2026-11-13T20:01:00")),
-        order("576461413804", created=at("2026-11-20T08:00:00"),
-              items=[("1729384756", "SER-01")], paid=at("2026-11-20T08:05:00")),
-        order("576461413805", created=at("2026-11-30T18:00:00"), status="CANCELLED",
-              items=[("1729380002", "LIP-PINK")], cancelled_by="SELLER"),
+        order(
+            "576461413801",
+            created=at("2026-11-01T09:15:12"),
+            items=[("1729380001", "LIP-RED")] * 2,
+            paid=at("2026-11-01T09:16:40"),
+            rts=at("2026-11-02T10:00:00"),
+            rts_sla=at("2026-11-04T09:16:40"),
+        ),
+        order(
+            "576461413802",
+            created=at("2026-11-05T13:30:00"),
+            items=[("1729380002", "LIP-PINK")],
+            paid=at("2026-11-05T13:31:00"),
+            rts=at("2026-11-09T14:00:00"),
+            rts_sla=at("2026-11-08T13:31:00"),
+        ),
+        order(
+            "576461413803",
+            created=at("2026-11-13T20:00:00"),
+            items=[("1729380001", "LIP-RED")] * 3,
+            paid=at("2026-11-13T20:01:00"),
+        ),
+        order(
+            "576461413804",
+            created=at("2026-11-20T08:00:00"),
+            items=[("1729384756", "SER-01")],
+            paid=at("2026-11-20T08:05:00"),
+        ),
+        order(
+            "576461413805",
+            created=at("2026-11-30T18:00:00"),
+            status="CANCELLED",
+            items=[("1729380002", "LIP-PINK")],
+            cancelled_by="SELLER",
+        ),
     ]
 
 
@@ -56,8 +79,12 @@ def shop(make_user, make_store, catalog, fake, connect):
     store = make_store(actor=manager, opened_on="2026-10-01")
     change_product_line(
         store,
-        {"name": "Lipstick", "current_stock": 500, "daily_sales": 10,
-         "skus": ["LIP-RED", "LIP-PINK"]},
+        {
+            "name": "Lipstick",
+            "current_stock": 500,
+            "daily_sales": 10,
+            "skus": ["LIP-RED", "LIP-PINK"],
+        },
         catalog,
         manager,
     )
@@ -90,9 +117,7 @@ def daily_sales(store) -> dict[str, float]:
     db.session.expire_all()
     return {
         line.name: line.daily_sales
-        for line in db.session.scalars(
-            select(ProductLine).where(ProductLine.store_id == store.id)
-        )
+        for line in db.session.scalars(select(ProductLine).where(ProductLine.store_id == store.id))
     }
 
 
@@ -278,16 +303,12 @@ ORDERS_CSV = (
 def _import_file(store, catalog):
     import io
 
-    run_import(
-        store, {"kind": "orders"}, io.BytesIO(ORDERS_CSV), catalog, None, import_settings()
-    )
+    run_import(store, {"kind": "orders"}, io.BytesIO(ORDERS_CSV), catalog, None, import_settings())
     db.session.commit()
 
 
 @pytest.mark.parametrize("file_first", [True, False], ids=["file-then-api", "api-then-file"])
-def test_the_same_orders_from_a_file_and_the_api_count_once(
-    shop, tools, catalog, file_first
-):
+def test_the_same_orders_from_a_file_and_the_api_count_once(shop, tools, catalog, file_first):
     store, _ = shop
     if file_first:
         _import_file(store, catalog)
