@@ -128,6 +128,8 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret_key(instance_path)
     settings["TRACKER_PARTNER"], settings["TRACKER_PARTNER_PROBLEM"] = partner_config(settings)
+    # Some of it was set: the operator meant to turn it on, so pages say what is wrong.
+    settings["TRACKER_PARTNER_MEANT"] = any(settings.get(name) for name in PARTNER_REQUIRED)
     return settings
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -71,8 +72,9 @@ class PartnerStatus:
 
 
 def partner_status(store: Store) -> PartnerStatus:
-    """The store's TikTok Shop status for its page."""
-    return PartnerStatus(partner_config() is not None, partner_problem(), connection_of(store))
+    """The store's TikTok Shop status for its page (why not configured, when meant to be)."""
+    problem = partner_problem() if current_app.config.get("TRACKER_PARTNER_MEANT") else None
+    return PartnerStatus(partner_config() is not None, problem, connection_of(store))
 
 
 def connection_of(store: Store) -> PartnerConnection | None:
