@@ -32,7 +32,7 @@ def at(text: str) -> int:
 
 
 def five_orders() -> list[dict]:
-    """Five November orders: 2+1+3 lipsticks (two SKUs), a serum, and one cancelled by the seller."""
+    """Five November orders: 2+1+3 lipsticks (two SKUs), a serum, one cancelled by the seller."""
     return [
         order(
             "576461413801",
