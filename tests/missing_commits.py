@@ -42,6 +42,7 @@ class Mutant:
 
 WEB = "tests/web/test_pages.py"
 API = "tests/web/test_api.py"
+PARTNER = "tests/partner/test_connect.py"
 # fmt: off
 MUTANTS = (
     Mutant("ticking (page)", "tracker.web.tasks", "complete", (WEB,)),
@@ -65,6 +66,8 @@ MUTANTS = (
         ("tests/stockup", API),
     ),
     Mutant("product-line change (API)", "tracker.api.views", "change_line", ("tests/stockup", API)),
+    Mutant("TikTok Shop connection (page)", "tracker.web.partner", "callback", (PARTNER,)),
+    Mutant("TikTok Shop disconnection (page)", "tracker.web.partner", "disconnect", (PARTNER,)),
 )
 # fmt: on
 

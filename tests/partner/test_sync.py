@@ -346,3 +346,20 @@ def test_one_store_failing_never_stops_the_others(
     later = FaultLog()
     assert sync_due_stores(later, tools=tools) == []
     assert [(f.stage, f.store_id) for f in later.faults] == [("partner_sync", failing.id)]
+
+
+def test_skus_no_line_has_are_listed_with_their_product_titles(shop, tools, fake, login):
+    store, manager = shop
+    platform = fake.shops["7000001"]
+    platform.orders.append(
+        order(
+            "576461413809", created=at("2026-11-25T10:00:00"), items=[("1729389999", "MUG-01")] * 4
+        )
+    )
+    platform.products = [
+        {"id": "p1", "title": "Coffee mug", "skus": [{"id": "1729389999", "seller_sku": "MUG-01"}]}
+    ]
+    sync_store(store.id, tools)
+    assert len(fake.calls("/product/202309/products/search")) == 1
+    page = login(manager).get(f"/stores/{store.id}/imports").get_data(as_text=True)
+    assert 'id="unmatched"' in page and "MUG-01" in page and "Coffee mug" in page

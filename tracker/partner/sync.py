@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 STAGE = "partner_sync"
 # Pages one tick fetches for one store at most; a longer pass goes on at the next tick.
 PAGES_PER_TICK = 100
+# Products searched to name SKUs no line has: at most this many pages of this many.
+PRODUCT_PAGES = 20
+PRODUCT_PAGE_SIZE = 100
 
 
 class SyncBusy(RuntimeError):
@@ -190,9 +193,49 @@ def _end_pass(
     if lines:
         summary = ImportSummary("orders", rows=lines, used=lines, file_format="api")
         work_out_orders(store, tools.catalog, None, tools.imports, summary, now=now)
+        _name_unmatched(connection, tools, summary)
         report.changes += [str(change) for change in summary.changes]
         _note_run(connection, store, summary, orders, now)
     db.session.flush()
+
+
+def _name_unmatched(
+    connection: PartnerConnection, tools: SyncTools, summary: ImportSummary
+) -> None:
+    """Give each SKU no product line has its product's title (products search), if it can.
+
+    The data page lists them for a manager to give to lines; a title says what each is.
+    Only a help: when the products cannot be had, the SKUs are listed as they are.
+    """
+    unmatched = summary.extra.get("unmatched_skus") or []
+    if not unmatched:
+        return
+    titles: dict[str, str] = {}
+    token: str | None = None
+    try:
+        for _ in range(PRODUCT_PAGES):
+            data = tools.client.search_products(
+                tools.box.open(connection.access_token),
+                connection.shop_cipher,
+                page_size=PRODUCT_PAGE_SIZE,
+                page_token=token,
+            )
+            for product in data.get("products") or ():
+                title = str(product.get("title") or "")[:200]
+                for sku in product.get("skus") or ():
+                    for key in (sku.get("id"), sku.get("seller_sku")):
+                        if key:
+                            titles[str(key)] = title
+            token = str(data.get("next_page_token") or "") or None
+            if token is None:
+                break
+    except PartnerError as error:
+        log.warning("products search for store %s failed: %s", connection.store_id, error)
+        return
+    for row in unmatched:
+        title = titles.get(row.get("sku_id") or "") or titles.get(row.get("seller_sku") or "")
+        if title:
+            row["product"] = title
 
 
 def _note_run(
