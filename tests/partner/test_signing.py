@@ -115,3 +115,18 @@ def test_a_client_with_the_wrong_secret_is_refused(connected, tools, fake):
     with pytest.raises(PartnerError) as refused:
         wrong.authorized_shops(tools.box.open(connected.access_token))
     assert refused.value.code == 106001
+
+
+def test_an_unreachable_platform_is_said_without_the_app_secret(app, tools):
+    config = tools.client.config
+    away = PartnerClient(
+        type(config)(
+            **{**config.__dict__, "auth_url": "http://127.0.0.1:9", "api_url": "http://127.0.0.1:9"}
+        ),
+        tools.client.endpoints,
+    )
+    for call in (lambda: away.get_token("code"), lambda: away.authorized_shops("token")):
+        with pytest.raises(PartnerError) as failed:
+            call()
+        assert "did not answer" in str(failed.value)
+        assert APP_SECRET not in str(failed.value) and "sign=" not in str(failed.value)

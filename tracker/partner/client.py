@@ -116,7 +116,10 @@ class PartnerClient:
                 self.config.auth_url + path, params=full, timeout=TIMEOUT_SECONDS
             )
         except requests.RequestException as error:
-            raise Unreachable(f"TikTok Shop's auth host did not answer: {error}") from None
+            # Not the error's own words: they hold the URL, and with it the app secret.
+            raise Unreachable(
+                f"{path}: TikTok Shop's auth host did not answer ({type(error).__name__})"
+            ) from None
         data = self._data(response, path, refused=TokenRefused)
         try:
             return Tokens(
@@ -209,7 +212,9 @@ class PartnerClient:
                 timeout=TIMEOUT_SECONDS,
             )
         except requests.RequestException as error:
-            raise Unreachable(f"TikTok Shop did not answer {path}: {error}") from None
+            raise Unreachable(
+                f"{path}: TikTok Shop did not answer ({type(error).__name__})"
+            ) from None
         return self._data(response, path, refused=AccessRefused)
 
     def _data(

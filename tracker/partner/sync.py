@@ -32,7 +32,13 @@ from tracker.imports.models import ImportRun
 from tracker.imports.orders import keep_order_lines, work_out_orders
 from tracker.imports.settings import ImportSettings, import_settings
 from tracker.imports.summary import ImportSummary
-from tracker.partner.client import AccessRefused, PartnerClient, PartnerError, RateLimited
+from tracker.partner.client import (
+    AccessRefused,
+    PartnerClient,
+    PartnerError,
+    RateLimited,
+    Unreachable,
+)
 from tracker.partner.models import CONNECTED, PartnerConnection
 from tracker.partner.orders import order_lines
 from tracker.partner.services import refresh_if_due
@@ -365,7 +371,8 @@ def sync_store(store_id: int, tools: SyncTools, *, max_pages: int | None = None)
         return report
     except Exception as error:
         db.session.rollback()
-        _note_failure(store_id, error, tools, page_gone=isinstance(error, PartnerError))
+        refused = isinstance(error, PartnerError) and not isinstance(error, Unreachable)
+        _note_failure(store_id, error, tools, page_gone=refused)
         raise
 
 
