@@ -322,6 +322,8 @@ def sync_store(store_id: int, tools: SyncTools, *, max_pages: int | None = None)
             assert store is not None
             if refresh_if_due(connection, store, tools.client, tools.box, sync, now=tools.now()):
                 report.refreshed = True
+            if connection.connected:  # still ours for another while: a long pass keeps it
+                connection.lease_until = tools.now() + timedelta(seconds=sync.lease_seconds)
             db.session.commit()
             if not connection.connected:
                 report.revoked = True
