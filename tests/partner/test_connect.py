@@ -231,3 +231,46 @@ def test_the_command_syncs_a_connected_store_now(
     assert '"orders": 1' in result.output and '"passes_done": 1' in result.output
     status = runner.invoke(args=["partner", "status"])
     assert '"state": "connected"' in status.output
+
+
+def test_a_half_configured_feature_tells_managers_what_is_missing(database_url, schema_made):
+    from tests.conftest import _app_with_schema
+
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "s" * 40,
+        "WTF_CSRF_ENABLED": False,
+        "TRACKER_TIKTOK_APP_KEY": "key",
+    }
+    for app in _app_with_schema(config, database_url):
+        client, store_id = _manager_with_a_store(app)
+        page = client.get(f"/stores/{store_id}").get_data(as_text=True)
+        assert 'id="partner-not-configured"' in page
+        assert "TRACKER_TIKTOK_APP_SECRET, TRACKER_TIKTOK_TOKEN_KEY not set" in page
+        assert "Connect TikTok Shop" not in page
+
+
+def _manager_with_a_store(app):
+    """A manager logged in to ``app``, with a US store made through the services."""
+    from tracker.auth.services import create_user
+    from tracker.catalog import get_catalog
+    from tracker.plans.stores import create_store
+    from tracker.stores.services import parse_store_input
+
+    with app.app_context():
+        manager = create_user(email="m@example.com", password="pw-long-enough-1", role="manager")
+        catalog = get_catalog()
+        raw = {
+            "name": "S",
+            "model": "pop",
+            "market": "US",
+            "entity": "CN",
+            "categories": ["beauty"],
+            "opened_on": "2026-11-02",
+        }
+        store, _ = create_store(parse_store_input(raw, catalog), catalog, actor=manager)
+        db.session.commit()
+        store_id = store.id
+    client = app.test_client()
+    client.post("/login", data={"email": "m@example.com", "password": "pw-long-enough-1"})
+    return client, store_id
