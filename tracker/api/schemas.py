@@ -375,6 +375,17 @@ class BlockedTaskOut(Schema):
     reason = _str(metadata={"description": "why the gate exists"})
 
 
+class StoreHealthOut(Schema):
+    """A store's newest shop-health figures, as of the last day of the orders they count."""
+
+    as_of = _date()
+    window_starts_on = _date()
+    orders = _int()
+    late_dispatch_rate = _nullable(_num, metadata={"description": "share from 0 to 1"})
+    seller_cancel_rate = _nullable(_num, metadata={"description": "share from 0 to 1"})
+    source = _str()
+
+
 class ReadinessOut(Schema):
     """One store's readiness, as the portfolio shows it."""
 
@@ -396,6 +407,17 @@ class ReadinessOut(Schema):
     peaks = _list(fields.Nested(PeakScopeOut))
     blocked_tasks = _list(fields.Nested(BlockedTaskOut))
     last_activity_at = _nullable(_instant)
+    shop_health = _nullable(
+        _nested,
+        StoreHealthOut,
+        metadata={"description": "the newest figures from the store's own data; null: none yet"},
+    )
+    data_as_of = _nullable(
+        _date, metadata={"description": "the newest day the store's imported data covers"}
+    )
+    data_stale = _bool(
+        metadata={"description": "true when that day is older than a week (false: no import)"}
+    )
 
 
 class ProductLineOut(Schema):
