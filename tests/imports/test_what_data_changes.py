@@ -174,3 +174,39 @@ def test_stock_up_tasks_take_the_imported_sales(shop, do_import):
     assert after != before
     # 0.23 a day instead of 10: the lipstick stock of 500 lasts; no order for it is left.
     assert not any("Lipstick" in text for text in after.values())
+
+
+def _channel_gate(store) -> Task:
+    return db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.key == "accounts.bind_channel")
+    ).one()
+
+
+def test_channel_account_gate_shows_the_imported_order_count_beside_the_date(
+    shop, do_import, login, api_as
+):
+    """A US cross-border store's inspection ends after 30 days and 500 orders (DOMAIN.md)."""
+    store, manager, *_ = shop
+    client = login(manager)
+    before = client.get(f"/stores/{store.id}").get_data(as_text=True)
+    assert "The inspection also asks for 500 orders; the store's count is not known yet" in before
+    do_import(store, "orders", fixture_bytes("orders_us.csv"), manager)
+    html = client.get(f"/stores/{store.id}").get_data(as_text=True)
+    accounts = html.split('id="accounts"')[1].split("</section>")[0]
+    assert "During the inspection period (until 2026-10-30, estimated):" in accounts
+    assert "has had 500 orders: 5 so far, as of the import of 2026-11-30." in accounts
+    # The channel accounts' task stays locked by its order count, which it says.
+    task = api_as(manager).get(f"/api/v1/tasks/{_channel_gate(store).id}").json
+    assert task["status"] == "locked"
+    assert task["gate"]["orders_to_date"] == 5 and task["gate"]["orders_at_least"] == 500
+    zh = client.get(f"/stores/{store.id}", headers=ZH).get_data(as_text=True)
+    assert "累计达到 500 单才结束：目前 5 单，截至 2026年11月30日 的导入。" in zh
+
+
+def test_a_typed_order_count_says_it_was_typed(shop, do_import, login):
+    store, manager, *_ = shop
+    store.orders_to_date = 600  # typed, higher than the export's 5: it stays
+    db.session.commit()
+    do_import(store, "orders", fixture_bytes("orders_us.csv"), manager)
+    html = login(manager).get(f"/stores/{store.id}").get_data(as_text=True)
+    assert "has had 500 orders: 600 so far, as typed." in html

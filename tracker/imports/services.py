@@ -134,6 +134,20 @@ def data_freshness(settings: ImportSettings) -> DataFreshness:
     return DataFreshness(newest_data_days, settings.stale_after_days)
 
 
+def order_count_imported_as_of(store: Store) -> date | None:
+    """The newest day of the orders import the store's order count comes from; None: typed."""
+    run = db.session.scalars(
+        select(ImportRun)
+        .where(ImportRun.store_id == store.id, ImportRun.kind == "orders")
+        .order_by(ImportRun.id.desc())
+        .limit(1)
+    ).first()
+    if run is None or store.orders_to_date is None:
+        return None
+    # A typed figure higher than the export's count stays (docs/imports.md): then it is typed.
+    return run.data_as_of if run.summary.get("orders_imported") == store.orders_to_date else None
+
+
 def latest_imports(store: Store) -> dict[str, ImportRun]:
     """The newest import of each kind for the store."""
     runs = db.session.scalars(
