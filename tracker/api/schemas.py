@@ -149,6 +149,13 @@ StoreChangedOut = Schema.from_dict(
 )
 
 
+class AfterDoneOut(Schema):
+    """A checklist step dated from the moment another is done."""
+
+    task = _str(metadata={"description": "the key of the step it follows"})
+    days = _int(metadata={"description": "due this many days after that step is done"})
+
+
 class GateOut(Schema):
     reason = _str()
     after = fields.Date()
@@ -157,6 +164,7 @@ class GateOut(Schema):
     followers_at_least = fields.Integer()
     orders_at_least = fields.Integer()
     orders_to_date = fields.Integer()
+    after_done = fields.Nested(AfterDoneOut)
 
 
 class RecurrenceOut(Schema):

@@ -363,6 +363,12 @@ def _with_checklist_values(
             if follows and done is not None:
                 values["due_on"] = done + timedelta(days=follows[1])
                 values["estimated"] = False
+            if follows:
+                # Kept on the row, so ticking the step before dates this one at once
+                # (tasks/services.py), as the next refresh would.
+                values["gate"] = (values["gate"] or {}) | {
+                    "after_done": {"task": follows[0], "days": follows[1]}
+                }
             if entry.assignee_id is not None:
                 changes.starts_with[row.key] = {"assignee_id": entry.assignee_id}
         adjusted.append(PlannedRow(row.key, row.slot, values))
