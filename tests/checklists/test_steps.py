@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.checklists.test_api import live_prep, sop_tasks
@@ -44,3 +46,33 @@ def test_ticking_a_step_dates_the_step_after_it_at_once(as_manager, store):
         and "Write the live script" in message
         for message in _activity(as_manager, rehearse["id"])
     )
+
+
+def _lock_lines(html: str) -> list[str]:
+    return [part.split("</div>")[0] for part in html.split('<div class="lock">')[1:]]
+
+
+def test_a_locked_step_names_the_step_it_waits_for_by_title_with_a_link(
+    as_manager, store, login, manager
+):
+    as_manager.post("/api/v1/checklists", json=live_prep())
+    tasks = sop_tasks(as_manager, store.id)
+    client = login(manager)
+    page = client.get(f"/tasks/{tasks['sop.live_prep.rehearse']['id']}").get_data(as_text=True)
+    (lock,) = _lock_lines(page)
+    link = f'<a href="/stores/{store.id}/steps/sop.live_prep.script">Write the live script</a>'
+    assert f"waiting for: {link}" in lock
+    assert "sop." not in re.sub(r"<[^>]+>", "", lock)  # the key is never what people read
+    zh = client.get(
+        f"/tasks/{tasks['sop.live_prep.rehearse']['id']}", headers={"Accept-Language": "zh-CN"}
+    ).get_data(as_text=True)
+    (lock_zh,) = _lock_lines(zh)
+    assert f"需先完成：{link}" in lock_zh
+    # The link opens the step in this store.
+    opened = client.get(f"/stores/{store.id}/steps/sop.live_prep.script")
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith(f"/tasks/{tasks['sop.live_prep.script']['id']}")
+    # The API says the title too, never the key, and keeps the keys in the gate.
+    rehearse = as_manager.get(f"/api/v1/tasks/{tasks['sop.live_prep.rehearse']['id']}").json
+    assert rehearse["locked_because"] == ["waiting for: Write the live script"]
+    assert rehearse["gate"]["tasks"] == ["sop.live_prep.script"]

@@ -165,6 +165,11 @@ class GateOut(Schema):
     orders_at_least = fields.Integer()
     orders_to_date = fields.Integer()
     after_done = fields.Nested(AfterDoneOut)
+    titles = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "titles of the checklist steps in tasks, by key"},
+    )
 
 
 class RecurrenceOut(Schema):

@@ -369,6 +369,12 @@ def _with_checklist_values(
                 values["gate"] = (values["gate"] or {}) | {
                     "after_done": {"task": follows[0], "days": follows[1]}
                 }
+            waits = [key for key in (values["gate"] or {}).get("tasks", ()) if key in by_key]
+            if waits:
+                # The steps it waits for are named by their titles (no seed names them).
+                values["gate"] = values["gate"] | {
+                    "titles": {key: by_key[key][1].title for key in waits}
+                }
             if entry.assignee_id is not None:
                 changes.starts_with[row.key] = {"assignee_id": entry.assignee_id}
         adjusted.append(PlannedRow(row.key, row.slot, values))

@@ -52,6 +52,9 @@ class Gate:
     # (the plan is made again when they change).
     orders_at_least: int | None = None
     orders_to_date: int = 0
+    # Titles of the tasks waited for that are named by their title, not their key (a
+    # checklist's own steps: no seed translation names them).
+    titles: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Gate:
@@ -65,6 +68,7 @@ class Gate:
             followers_at_least=raw.get("followers_at_least"),
             orders_at_least=raw.get("orders_at_least"),
             orders_to_date=raw.get("orders_to_date", 0),
+            titles=tuple(sorted((raw.get("titles") or {}).items())),
         )
 
     def unmet(
@@ -99,8 +103,10 @@ class Gate:
             context = (
                 {"peak": peak_key, "year": str(peak_date.year)} if peak_key and peak_date else {}
             )
-            names = [Name("entry", key, key, context) for key in missing]
-            reasons.append(phrase("waiting for: %(tasks)s", tasks=Names(names, ", ".join(missing))))
+            titles = dict(self.titles)
+            said = [titles.get(key, key) for key in missing]
+            names = [Name("entry", key, titles.get(key, key), context) for key in missing]
+            reasons.append(phrase("waiting for: %(tasks)s", tasks=Names(names, ", ".join(said))))
         if self.followers_at_least is not None and followers < self.followers_at_least:
             reasons.append(
                 phrase(
@@ -156,6 +162,8 @@ class Gate:
         if self.orders_at_least is not None:
             out["orders_at_least"] = self.orders_at_least
             out["orders_to_date"] = self.orders_to_date
+        if self.titles:
+            out["titles"] = dict(self.titles)
         return out
 
 
