@@ -76,3 +76,17 @@ def test_a_locked_step_names_the_step_it_waits_for_by_title_with_a_link(
     rehearse = as_manager.get(f"/api/v1/tasks/{tasks['sop.live_prep.rehearse']['id']}").json
     assert rehearse["locked_because"] == ["waiting for: Write the live script"]
     assert rehearse["gate"]["tasks"] == ["sop.live_prep.script"]
+
+
+def test_a_default_assignee_gets_the_step_only_in_stores_they_work_on(
+    as_manager, store, make_store, manager, make_user
+):
+    """A member named on an entry gets its task where they are on the store; elsewhere it
+    stays unassigned (the managers are reminded), not given to someone who cannot see it."""
+    host = make_user("member")
+    theirs = make_store(actor=manager, members=(host,), name="Host's store", opened_on=days(-10))
+    body = live_prep()
+    body["entries"][1]["assignee_id"] = host.id
+    assert as_manager.post("/api/v1/checklists", json=body).status_code == 201
+    assert sop_tasks(as_manager, theirs.id)["sop.live_prep.script"]["assignee_id"] == host.id
+    assert sop_tasks(as_manager, store.id)["sop.live_prep.script"]["assignee_id"] is None

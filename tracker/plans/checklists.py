@@ -29,6 +29,7 @@ from tracker.plans.sync import (
     PlannedChecklist,
     apply_plan_changes,
     new_task_rows,
+    only_assignable,
     plan_changes,
 )
 from tracker.playbook.catalog import Catalog
@@ -222,6 +223,7 @@ def apply_preview(
         )
         added += new_task_rows(effect.store, effect.changes)
     db.session.flush()
+    added = only_assignable(added)
     if added:
         # Every store's new rows in one bulk INSERT (batched by the driver), not one per task.
         # Rows whose JSON columns are empty are inserted apart: alike rows side by side.

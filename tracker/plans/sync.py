@@ -35,7 +35,7 @@ from tracker.playbook.plan import Plan, PlannedTask, generate_plan, peak_slot
 from tracker.playbook.profile import StoreProfile
 from tracker.playbook.seeds import SeedError
 from tracker.stockup.services import stock_up_overrides
-from tracker.stores.models import Store
+from tracker.stores.models import Store, StoreMembership
 from tracker.tasks.models import Task
 
 # Peak work is planned this far ahead; dated one-off work is planned in full.
@@ -404,6 +404,32 @@ def new_task_rows(store: Store, changes: PlanChanges) -> list[dict[str, Any]]:
     ]
 
 
+def only_assignable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep a new task's default assignee only where they work on its store; elsewhere it
+    starts unassigned (and reminds the managers). Two queries, however many rows."""
+    wanted = {row["assignee_id"] for row in rows if row.get("assignee_id") is not None}
+    if not wanted:
+        return rows
+    people = {p.id: p for p in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    members = {
+        (store_id, user_id)
+        for store_id, user_id in db.session.execute(
+            select(StoreMembership.store_id, StoreMembership.user_id).where(
+                StoreMembership.user_id.in_(wanted)
+            )
+        )
+    }
+    for row in rows:
+        person = people.get(row.get("assignee_id") or 0)
+        if row.get("assignee_id") is not None and not (
+            person is not None
+            and person.active
+            and (person.is_manager or (row["store_id"], person.id) in members)
+        ):
+            row["assignee_id"] = None
+    return rows
+
+
 def apply_plan_changes(
     store: Store,
     changes: PlanChanges,
@@ -420,7 +446,8 @@ def apply_plan_changes(
     """
     version = changes.plan.playbook_version
     if add_new:
-        db.session.add_all(Task(**values) for values in new_task_rows(store, changes))
+        new_rows = only_assignable(new_task_rows(store, changes))
+        db.session.add_all(Task(**values) for values in new_rows)
     for task, row in changes.revived:
         _set(task, row, version)
         task.status = "open"
