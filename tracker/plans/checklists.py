@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from tracker.activity.services import write_activity
 from tracker.auth.models import User
 from tracker.checklists.models import Checklist, ChecklistVersion
 from tracker.checklists.schemas import ChecklistInput
@@ -217,12 +218,20 @@ def apply_preview(
 ) -> ChecklistPreview:
     """Apply each store's changes; flush, not commit."""
     added: list[dict[str, Any]] = []
+    logged: list[dict[str, Any]] = []
     for effect in preview.changed:
         apply_plan_changes(
-            effect.store, effect.changes, actor=actor, reason=reason, add_new=False, flush=False
+            effect.store,
+            effect.changes,
+            actor=actor,
+            reason=reason,
+            add_new=False,
+            flush=False,
+            log_rows=logged,
         )
         added += new_task_rows(effect.store, effect.changes)
     db.session.flush()
+    write_activity(logged)  # every store's log entries in one statement too
     added = only_assignable(added)
     if added:
         # Every store's new rows in one bulk INSERT (batched by the driver), not one per task.

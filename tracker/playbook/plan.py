@@ -138,16 +138,21 @@ class Gate:
         peak_key: str | None = None,
         peak_date: date | None = None,
     ) -> bool:
-        """Tell whether every condition holds on ``today``."""
-        unmet = self.unmet(
-            today,
-            done=done,
-            followers=followers,
-            orders=orders,
-            peak_key=peak_key,
-            peak_date=peak_date,
-        )
-        return not unmet
+        """Tell whether every condition holds on ``today``.
+
+        The conditions of :meth:`unmet`, checked without wording them: a plan asks this of
+        every gated task of every store a checklist is previewed for.
+        """
+        if self.after is not None and today <= self.after:
+            return False
+        if self.tasks:
+            slot = peak_slot(peak_key, peak_date)
+            if any(key not in done and done_mark(key, slot) not in done for key in self.tasks):
+                return False
+        if self.followers_at_least is not None and followers < self.followers_at_least:
+            return False
+        orders = self.orders_to_date if orders is None else orders
+        return self.orders_at_least is None or orders >= self.orders_at_least
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"reason": self.reason}
