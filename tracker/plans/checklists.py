@@ -194,19 +194,27 @@ def preview_checklist(
     ):
         tasks_by_store[task.store_id].append(task)
     preview = ChecklistPreview()
+    # Stores with none of this checklist's tasks yet and the same profile on the same day get
+    # the same new tasks: worked out once (the rows take their store at insert).
+    alike: dict[tuple[Any, date], PlanChanges] = {}
     for store in stores:
         existing = tasks_by_store.get(store.id, [])
         if not existing and (spec is None or not spec.applies_to_store(store.id)):
             continue
-        changes = plan_changes(
-            store,
-            store.profile(),
-            catalog,
-            today or local_today(store.zone),
-            checklists=planned,
-            only=prefix,
-            existing_tasks=existing,
-        )
+        profile, store_today = store.profile(), today or local_today(store.zone)
+        changes = None if existing else alike.get((profile, store_today))
+        if changes is None:
+            changes = plan_changes(
+                store,
+                profile,
+                catalog,
+                store_today,
+                checklists=planned,
+                only=prefix,
+                existing_tasks=existing,
+            )
+            if not existing:
+                alike[(profile, store_today)] = changes
         if spec is not None and not existing and not changes.added:
             continue  # not a store this checklist is for
         preview.effects.append(StoreEffect(store, changes))
