@@ -210,3 +210,16 @@ def test_a_typed_order_count_says_it_was_typed(shop, do_import, login):
     do_import(store, "orders", fixture_bytes("orders_us.csv"), manager)
     html = login(manager).get(f"/stores/{store.id}").get_data(as_text=True)
     assert "has had 500 orders: 600 so far, as typed." in html
+
+
+def test_the_scheduler_tells_the_weekly_report_how_old_the_data_is(stores, app):
+    """The tick passes the imports' freshness rule to the report (readiness sits below it)."""
+    from tracker.scheduler.tick import run_tick
+
+    manager = stores["manager"]
+    manager.timezone = "Asia/Shanghai"
+    db.session.commit()
+    run_tick(app, name="test", now=MONDAY_9)
+    db.session.rollback()
+    (report,) = _reports(manager)
+    assert "Old Data US: data older than a week" in report.text
