@@ -146,6 +146,8 @@ class Gate:
         if self.after is not None and today <= self.after:
             return False
         if self.tasks:
+            if not done:
+                return False  # a fresh plan: nothing is done yet
             slot = peak_slot(peak_key, peak_date)
             if any(key not in done and done_mark(key, slot) not in done for key in self.tasks):
                 return False
@@ -656,8 +658,10 @@ def _occurrences(
     recurrence: Recurrence, starts_on: date, start: date, end: date | None
 ) -> Iterator[date]:
     """Yield the occurrences on or after ``start`` (and up to ``end``, when given)."""
-    step = _STEP[recurrence.every] * recurrence.interval
+    step: relativedelta | timedelta = _STEP[recurrence.every] * recurrence.interval
     index = 0
+    if recurrence.every in ("day", "week"):
+        step = timedelta(days=_step_days(recurrence))  # the same step, far cheaper to add
     if recurrence.every in ("day", "week") and start > starts_on:
         # Jump straight to the first occurrence at or after ``start``.
         index = -(-(start - starts_on).days // _step_days(recurrence))
