@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,5 +60,13 @@ def test_writing_previewing_and_applying_a_checklist(
     page.goto(plan_url)
     row = page.locator("li.task", has=page.get_by_role("link", name="Write the live script"))
     expect(row).to_contain_text("from checklist Live-room preparation, version 1")
+    # Its lock names the step it waits for by title, a link to that step, not by its key.
+    waits_for = row.locator(".lock a")
+    expect(waits_for).to_have_text("Check lights and microphone")
+    expect(row.locator(".lock")).not_to_contain_text("sop.live_prep")
+    waits_for.click()
+    expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
+    expect(page).to_have_title(re.compile("Check lights and microphone"))
+    page.goto(plan_url)
     page.screenshot(path=str(tmp_path / "checklist.png"), full_page=True)
     page.context.close()

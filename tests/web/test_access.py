@@ -65,6 +65,7 @@ KNOWN_PARAMS = frozenset(
         "invite_secret",
         "reset_secret",
         "feed_id",
+        "key",
     }
 )
 # Pages anyone may open without logging in.
@@ -184,6 +185,7 @@ class World:
                 "invite_secret": ["B" * 43],
                 "reset_secret": ["B" * 43],
                 "feed_id": [999_999],
+                "key": ["accounts.bind_official"],
             }
         return {
             "store_id": [self.store_a],
@@ -200,6 +202,7 @@ class World:
             "invite_secret": [self.a_invite],
             "reset_secret": [self.a_reset],
             "feed_id": [999_999],
+            "key": ["accounts.bind_official"],
         }
 
     def b_paths(self) -> tuple[str, ...]:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert
+
 from tracker.activity.models import Activity
 from tracker.auth.models import User
+from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.playbook.phrases import Phrase
 
@@ -23,3 +29,24 @@ def log_activity(
             store_id=store_id, task=task, user=actor, kind=kind, message=str(message), phrase=kept
         )
     )
+
+
+def activity_row(
+    store_id: int, actor: User | None, kind: str, message: str, *, task_id: int | None = None
+) -> dict[str, Any]:
+    """An entry's column values, for many entries written at once (:func:`write_activity`)."""
+    return {
+        "store_id": store_id,
+        "task_id": task_id,
+        "user_id": actor.id if actor is not None else None,
+        "kind": kind,
+        "message": str(message),
+        "phrase": message.to_json() if isinstance(message, Phrase) else None,
+        "created_at": utcnow(),
+    }
+
+
+def write_activity(rows: Sequence[dict[str, Any]]) -> None:
+    """Write many entries in one statement (the ORM would send one INSERT each on SQLite)."""
+    if rows:
+        db.session.execute(insert(Activity), list(rows))

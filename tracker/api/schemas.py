@@ -149,6 +149,13 @@ StoreChangedOut = Schema.from_dict(
 )
 
 
+class AfterDoneOut(Schema):
+    """A checklist step dated from the moment another is done."""
+
+    task = _str(metadata={"description": "the key of the step it follows"})
+    days = _int(metadata={"description": "due this many days after that step is done"})
+
+
 class GateOut(Schema):
     reason = _str()
     after = fields.Date()
@@ -157,6 +164,12 @@ class GateOut(Schema):
     followers_at_least = fields.Integer()
     orders_at_least = fields.Integer()
     orders_to_date = fields.Integer()
+    after_done = fields.Nested(AfterDoneOut)
+    titles = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "titles of the checklist steps in tasks, by key"},
+    )
 
 
 class RecurrenceOut(Schema):
@@ -375,6 +388,17 @@ class BlockedTaskOut(Schema):
     reason = _str(metadata={"description": "why the gate exists"})
 
 
+class StoreHealthOut(Schema):
+    """A store's newest shop-health figures, as of the last day of the orders they count."""
+
+    as_of = _date()
+    window_starts_on = _date()
+    orders = _int()
+    late_dispatch_rate = _nullable(_num, metadata={"description": "share from 0 to 1"})
+    seller_cancel_rate = _nullable(_num, metadata={"description": "share from 0 to 1"})
+    source = _str()
+
+
 class ReadinessOut(Schema):
     """One store's readiness, as the portfolio shows it."""
 
@@ -396,6 +420,17 @@ class ReadinessOut(Schema):
     peaks = _list(fields.Nested(PeakScopeOut))
     blocked_tasks = _list(fields.Nested(BlockedTaskOut))
     last_activity_at = _nullable(_instant)
+    shop_health = _nullable(
+        _nested,
+        StoreHealthOut,
+        metadata={"description": "the newest figures from the store's own data; null: none yet"},
+    )
+    data_as_of = _nullable(
+        _date, metadata={"description": "the newest day the store's imported data covers"}
+    )
+    data_stale = _bool(
+        metadata={"description": "true when that day is older than a week (false: no import)"}
+    )
 
 
 class ProductLineOut(Schema):

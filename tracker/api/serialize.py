@@ -15,6 +15,7 @@ from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
 from tracker.readiness.queries import PeakScope, Scope, StoreReadiness
 from tracker.stockup.models import ProductLine
+from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
 from tracker.tasks.listing import ListedTask
 from tracker.tasks.models import Task, TaskComment
@@ -190,6 +191,20 @@ def readiness_json(row: StoreReadiness) -> dict[str, Any]:
             for task in row.blocked
         ],
         "last_activity_at": row.last_activity_at.isoformat() if row.last_activity_at else None,
+        "shop_health": _health_json(row.shop_health) if row.shop_health else None,
+        "data_as_of": row.data_as_of.isoformat() if row.data_as_of else None,
+        "data_stale": row.data_stale,
+    }
+
+
+def _health_json(health: ShopHealth) -> dict[str, Any]:
+    return {
+        "as_of": health.as_of.isoformat(),
+        "window_starts_on": health.window_starts_on.isoformat(),
+        "orders": health.orders,
+        "late_dispatch_rate": health.late_dispatch_rate,
+        "seller_cancel_rate": health.seller_cancel_rate,
+        "source": health.source,
     }
 
 

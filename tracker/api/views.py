@@ -62,7 +62,7 @@ from tracker.errors import (
     load_input,
 )
 from tracker.extensions import db
-from tracker.imports.services import run_import
+from tracker.imports.services import data_freshness, run_import
 from tracker.imports.settings import import_settings
 from tracker.lives import hot_videos
 from tracker.lives import services as live_services
@@ -546,7 +546,8 @@ def task_activity(task_id: int) -> Response:
 def readiness() -> Response:
     """Each store the caller may see with its readiness (filter by market, model, status)."""
     catalog = get_catalog()
-    rows = parse_filters(request.args, catalog).listed(g.api_user, catalog)
+    freshness = data_freshness(import_settings())
+    rows = parse_filters(request.args, catalog).listed(g.api_user, catalog, freshness)
     return jsonify([readiness_json(row) for row in rows])
 
 

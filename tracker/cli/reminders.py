@@ -16,6 +16,8 @@ from tracker.catalog import get_catalog
 from tracker.cli.playbook import BadArgument
 from tracker.errors import InputError
 from tracker.extensions import db
+from tracker.imports.services import data_freshness
+from tracker.imports.settings import import_settings
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.channels import CHANNEL_KINDS, Target, describe_target
 from tracker.reminders.dispatch import dispatch_due
@@ -60,7 +62,8 @@ def dispatch_command() -> None:
     ensure_schema()
     check_gates()
     catalog = get_catalog()
-    queued = queue_reminders(catalog) + queue_weekly_reports(catalog)
+    freshness = data_freshness(import_settings())
+    queued = queue_reminders(catalog) + queue_weekly_reports(catalog, freshness=freshness)
     db.session.commit()
     report = dispatch_due(dispatch_settings(current_app))
     click.echo(

@@ -8,7 +8,14 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from babel.lists import format_list
-from flask_babel import format_date, format_datetime, format_decimal, gettext, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    gettext,
+    ngettext,
+)
 from markupsafe import Markup
 
 from tracker.clock import utcnow
@@ -83,6 +90,16 @@ def number(value: float | int | None) -> str:
 @SAID
 def _number(value: float | int, locale: str) -> str:
     return format_decimal(value)
+
+
+def share(value: float | None) -> str:
+    """A share from 0 to 1 as a percentage to one place ("14.3%"); a dash when unknown."""
+    return "–" if value is None else _share(value, current_locale())
+
+
+@SAID
+def _share(value: float, locale: str) -> str:
+    return format_percent(value, "#,##0.0%")
 
 
 def relative_due(due_on: date, today: date) -> str:

@@ -19,6 +19,7 @@ from tracker.i18n.format import (
     relative_instant,
     say_list,
     separator,
+    share,
     when,
 )
 from tracker.i18n.labels import field_label, label
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
         "iso_date": iso_date,
         "when": when,
         "number": number,
+        "share": share,
         "relative_due": relative_due,
         "relative_instant": relative_instant,
         "label": label,

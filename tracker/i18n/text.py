@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext, ngettext
+from markupsafe import Markup, escape
 
 from tracker.i18n.format import day, say_list, separator, when
 from tracker.i18n.labels import LABELS, label
@@ -27,6 +29,34 @@ def localize(text: Any) -> str:
         values.pop("num", None)  # ngettext passes the count as num itself
         return ngettext(text.msgid, text.plural, text.how_many or 0, **values)
     return gettext(text.msgid, **values) if values else gettext(text.msgid)
+
+
+def localize_html(text: Any, link: Callable[[Name], str | None]) -> Markup:
+    """Say a Phrase as HTML: the names of entries ``link`` gives an address for are links."""
+    if not isinstance(text, Phrase) or text.plural is not None:
+        return escape(localize(text))
+    values: dict[str, Any] = {}
+    linked = False
+    for name, value in text.values.items():
+        if isinstance(value, Names) and any(_linkable(item, link) for item in value.items):
+            items = [_linked_name(item, link) for item in value.items]
+            values[name] = Markup(say_list(items))  # each item is escaped or a link
+            linked = True
+        else:
+            values[name] = escape(_localized_value(value))
+    if not linked:
+        return escape(localize(text))
+    return Markup(gettext(text.msgid, **values))
+
+
+def _linkable(item: Any, link: Callable[[Name], str | None]) -> bool:
+    return isinstance(item, Name) and item.kind == "entry" and link(item) is not None
+
+
+def _linked_name(item: Any, link: Callable[[Name], str | None]) -> Markup:
+    words = escape(_localized_value(item))
+    address = link(item) if isinstance(item, Name) and item.kind == "entry" else None
+    return Markup('<a href="{0}">{1}</a>').format(address, words) if address else words
 
 
 def _localized_value(value: Any) -> Any:

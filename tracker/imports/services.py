@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
@@ -28,6 +28,7 @@ from tracker.imports.tables import Refused
 from tracker.plans.stock_up import change_product_line
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
+from tracker.readiness.queries import DataFreshness
 from tracker.stockup.services import product_lines
 from tracker.stores.models import Store
 
@@ -112,12 +113,39 @@ def map_skus(
 
 def stale_since(store: Store, settings: ImportSettings, today: date) -> date | None:
     """The newest day the store's imported data covers, when that is older than allowed."""
-    newest = db.session.scalar(
-        select(func.max(ImportRun.data_as_of)).where(ImportRun.store_id == store.id)
-    )
+    newest = newest_data_days(select(Store.id).where(Store.id == store.id)).get(store.id)
     if newest is None or (today - newest).days <= settings.stale_after_days:
         return None
     return newest
+
+
+def newest_data_days(store_ids: Select[Any]) -> dict[int, date]:
+    """The newest day each store's imported data covers (stores with no import left out)."""
+    rows = db.session.execute(
+        select(ImportRun.store_id, func.max(ImportRun.data_as_of))
+        .where(ImportRun.store_id.in_(store_ids), ImportRun.data_as_of.is_not(None))
+        .group_by(ImportRun.store_id)
+    )
+    return {store_id: newest for store_id, newest in rows if newest is not None}
+
+
+def data_freshness(settings: ImportSettings) -> DataFreshness:
+    """What readiness needs to say how old each store's imported data is."""
+    return DataFreshness(newest_data_days, settings.stale_after_days)
+
+
+def order_count_imported_as_of(store: Store) -> date | None:
+    """The newest day of the orders import the store's order count comes from; None: typed."""
+    run = db.session.scalars(
+        select(ImportRun)
+        .where(ImportRun.store_id == store.id, ImportRun.kind == "orders")
+        .order_by(ImportRun.id.desc())
+        .limit(1)
+    ).first()
+    if run is None or store.orders_to_date is None:
+        return None
+    # A typed figure higher than the export's count stays (docs/imports.md): then it is typed.
+    return run.data_as_of if run.summary.get("orders_imported") == store.orders_to_date else None
 
 
 def latest_imports(store: Store) -> dict[str, ImportRun]:

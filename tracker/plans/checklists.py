@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from tracker.activity.services import write_activity
 from tracker.auth.models import User
 from tracker.checklists.models import Checklist, ChecklistVersion
 from tracker.checklists.schemas import ChecklistInput
@@ -29,6 +30,7 @@ from tracker.plans.sync import (
     PlannedChecklist,
     apply_plan_changes,
     new_task_rows,
+    only_assignable,
     plan_changes,
 )
 from tracker.playbook.catalog import Catalog
@@ -192,19 +194,27 @@ def preview_checklist(
     ):
         tasks_by_store[task.store_id].append(task)
     preview = ChecklistPreview()
+    # Stores with none of this checklist's tasks yet and the same profile on the same day get
+    # the same new tasks: worked out once (the rows take their store at insert).
+    alike: dict[tuple[Any, date], PlanChanges] = {}
     for store in stores:
         existing = tasks_by_store.get(store.id, [])
         if not existing and (spec is None or not spec.applies_to_store(store.id)):
             continue
-        changes = plan_changes(
-            store,
-            store.profile(),
-            catalog,
-            today or local_today(store.zone),
-            checklists=planned,
-            only=prefix,
-            existing_tasks=existing,
-        )
+        profile, store_today = store.profile(), today or local_today(store.zone)
+        changes = None if existing else alike.get((profile, store_today))
+        if changes is None:
+            changes = plan_changes(
+                store,
+                profile,
+                catalog,
+                store_today,
+                checklists=planned,
+                only=prefix,
+                existing_tasks=existing,
+            )
+            if not existing:
+                alike[(profile, store_today)] = changes
         if spec is not None and not existing and not changes.added:
             continue  # not a store this checklist is for
         preview.effects.append(StoreEffect(store, changes))
@@ -216,12 +226,21 @@ def apply_preview(
 ) -> ChecklistPreview:
     """Apply each store's changes; flush, not commit."""
     added: list[dict[str, Any]] = []
+    logged: list[dict[str, Any]] = []
     for effect in preview.changed:
         apply_plan_changes(
-            effect.store, effect.changes, actor=actor, reason=reason, add_new=False, flush=False
+            effect.store,
+            effect.changes,
+            actor=actor,
+            reason=reason,
+            add_new=False,
+            flush=False,
+            log_rows=logged,
         )
         added += new_task_rows(effect.store, effect.changes)
     db.session.flush()
+    write_activity(logged)  # every store's log entries in one statement too
+    added = only_assignable(added)
     if added:
         # Every store's new rows in one bulk INSERT (batched by the driver), not one per task.
         # Rows whose JSON columns are empty are inserted apart: alike rows side by side.

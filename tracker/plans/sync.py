@@ -8,6 +8,7 @@ custom tasks are never touched.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tracker.activity.services import log_activity
+from tracker.activity.services import activity_row, log_activity
 from tracker.auth.models import User
 from tracker.checklists.models import Checklist
 from tracker.clock import local_today
@@ -35,7 +36,7 @@ from tracker.playbook.plan import Plan, PlannedTask, generate_plan, peak_slot
 from tracker.playbook.profile import StoreProfile
 from tracker.playbook.seeds import SeedError
 from tracker.stockup.services import stock_up_overrides
-from tracker.stores.models import Store
+from tracker.stores.models import Store, StoreMembership
 from tracker.tasks.models import Task
 
 # Peak work is planned this far ahead; dated one-off work is planned in full.
@@ -73,9 +74,15 @@ class PlannedChecklist:
     def of(cls, spec: ChecklistSpec, version: int, catalog: Catalog) -> PlannedChecklist:
         return cls(spec, version, checklist_entries(spec, catalog, version=version))
 
-    @property
+    @functools.cached_property
     def after(self) -> dict[str, tuple[str, int]]:
+        """Plan key -> (the step it follows, days after that one is done); worked out once."""
         return after_anchors(self.spec)
+
+    @functools.cached_property
+    def by_task_key(self) -> dict[str, Any]:
+        """Each entry as written, by its task key."""
+        return {self.spec.task_key(entry.key): entry for entry in self.spec.entries}
 
 
 # (the checklist as saved, its version, catalog version) -> the checklist checked and ready
@@ -337,8 +344,7 @@ def _with_checklist_values(
     by_key: dict[str, tuple[PlannedChecklist, Any]] = {}
     after: dict[str, tuple[str, int]] = {}
     for item in checklists:
-        for entry in item.spec.entries:
-            by_key[item.spec.task_key(entry.key)] = (item, entry)
+        by_key.update((key, (item, entry)) for key, entry in item.by_task_key.items())
         after.update(item.after)
     if done_on is None:
         done_on = {}
@@ -363,6 +369,18 @@ def _with_checklist_values(
             if follows and done is not None:
                 values["due_on"] = done + timedelta(days=follows[1])
                 values["estimated"] = False
+            if follows:
+                # Kept on the row, so ticking the step before dates this one at once
+                # (tasks/services.py), as the next refresh would.
+                values["gate"] = (values["gate"] or {}) | {
+                    "after_done": {"task": follows[0], "days": follows[1]}
+                }
+            waits = [key for key in (values["gate"] or {}).get("tasks", ()) if key in by_key]
+            if waits:
+                # The steps it waits for are named by their titles (no seed names them).
+                values["gate"] = values["gate"] | {
+                    "titles": {key: by_key[key][1].title for key in waits}
+                }
             if entry.assignee_id is not None:
                 changes.starts_with[row.key] = {"assignee_id": entry.assignee_id}
         adjusted.append(PlannedRow(row.key, row.slot, values))
@@ -392,6 +410,32 @@ def new_task_rows(store: Store, changes: PlanChanges) -> list[dict[str, Any]]:
     ]
 
 
+def only_assignable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep a new task's default assignee only where they work on its store; elsewhere it
+    starts unassigned (and reminds the managers). Two queries, however many rows."""
+    wanted = {row["assignee_id"] for row in rows if row.get("assignee_id") is not None}
+    if not wanted:
+        return rows
+    people = {p.id: p for p in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    members = {
+        (store_id, user_id)
+        for store_id, user_id in db.session.execute(
+            select(StoreMembership.store_id, StoreMembership.user_id).where(
+                StoreMembership.user_id.in_(wanted)
+            )
+        )
+    }
+    for row in rows:
+        person = people.get(row.get("assignee_id") or 0)
+        if row.get("assignee_id") is not None and not (
+            person is not None
+            and person.active
+            and (person.is_manager or (row["store_id"], person.id) in members)
+        ):
+            row["assignee_id"] = None
+    return rows
+
+
 def apply_plan_changes(
     store: Store,
     changes: PlanChanges,
@@ -400,6 +444,7 @@ def apply_plan_changes(
     reason: str,
     add_new: bool = True,
     flush: bool = True,
+    log_rows: list[dict[str, Any]] | None = None,
 ) -> PlanChanges:
     """Apply a worked-out change to the store's task rows, logging each one; flush, not commit.
 
@@ -408,11 +453,19 @@ def apply_plan_changes(
     """
     version = changes.plan.playbook_version
     if add_new:
-        db.session.add_all(Task(**values) for values in new_task_rows(store, changes))
+        new_rows = only_assignable(new_task_rows(store, changes))
+        db.session.add_all(Task(**values) for values in new_rows)
     for task, row in changes.revived:
         _set(task, row, version)
         task.status = "open"
-        _log(store, task, actor, "revived", phrase("Applies again (%(reason)s).", reason=reason))
+        _log(
+            store,
+            task,
+            actor,
+            "revived",
+            phrase("Applies again (%(reason)s).", reason=reason),
+            log_rows,
+        )
     for move in changes.changed:
         _set(move.task, move.row, version)
         if move.date_moved:
@@ -427,11 +480,17 @@ def apply_plan_changes(
                     after=move.row.values["due_on"],
                     reason=reason,
                 ),
+                log_rows,
             )
     for task in changes.retired:
         task.status = "retired"
         _log(
-            store, task, actor, "retired", phrase("No longer applies (%(reason)s).", reason=reason)
+            store,
+            task,
+            actor,
+            "retired",
+            phrase("No longer applies (%(reason)s).", reason=reason),
+            log_rows,
         )
     for task in changes.missed:
         task.status = "missed"
@@ -458,8 +517,19 @@ def _set(task: Task, row: PlannedRow, version: str) -> None:
     task.playbook_version = version
 
 
-def _log(store: Store, task: Task | None, actor: User | None, kind: str, message: str) -> None:
-    log_activity(store.id, actor, kind, message, task=task)
+def _log(
+    store: Store,
+    task: Task | None,
+    actor: User | None,
+    kind: str,
+    message: str,
+    log_rows: list[dict[str, Any]] | None = None,
+) -> None:
+    """Log it now, or (``log_rows``) keep its values for the caller to write with many others."""
+    if log_rows is not None and task is not None and task.id is not None:
+        log_rows.append(activity_row(store.id, actor, kind, message, task_id=task.id))
+    else:
+        log_activity(store.id, actor, kind, message, task=task)
 
 
 def stores_behind(*, now: datetime | None = None) -> list[int]:

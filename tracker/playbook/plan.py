@@ -52,6 +52,9 @@ class Gate:
     # (the plan is made again when they change).
     orders_at_least: int | None = None
     orders_to_date: int = 0
+    # Titles of the tasks waited for that are named by their title, not their key (a
+    # checklist's own steps: no seed translation names them).
+    titles: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Gate:
@@ -65,6 +68,7 @@ class Gate:
             followers_at_least=raw.get("followers_at_least"),
             orders_at_least=raw.get("orders_at_least"),
             orders_to_date=raw.get("orders_to_date", 0),
+            titles=tuple(sorted((raw.get("titles") or {}).items())),
         )
 
     def unmet(
@@ -99,8 +103,10 @@ class Gate:
             context = (
                 {"peak": peak_key, "year": str(peak_date.year)} if peak_key and peak_date else {}
             )
-            names = [Name("entry", key, key, context) for key in missing]
-            reasons.append(phrase("waiting for: %(tasks)s", tasks=Names(names, ", ".join(missing))))
+            titles = dict(self.titles)
+            said = [titles.get(key, key) for key in missing]
+            names = [Name("entry", key, titles.get(key, key), context) for key in missing]
+            reasons.append(phrase("waiting for: %(tasks)s", tasks=Names(names, ", ".join(said))))
         if self.followers_at_least is not None and followers < self.followers_at_least:
             reasons.append(
                 phrase(
@@ -132,16 +138,23 @@ class Gate:
         peak_key: str | None = None,
         peak_date: date | None = None,
     ) -> bool:
-        """Tell whether every condition holds on ``today``."""
-        unmet = self.unmet(
-            today,
-            done=done,
-            followers=followers,
-            orders=orders,
-            peak_key=peak_key,
-            peak_date=peak_date,
-        )
-        return not unmet
+        """Tell whether every condition holds on ``today``.
+
+        The conditions of :meth:`unmet`, checked without wording them: a plan asks this of
+        every gated task of every store a checklist is previewed for.
+        """
+        if self.after is not None and today <= self.after:
+            return False
+        if self.tasks:
+            if not done:
+                return False  # a fresh plan: nothing is done yet
+            slot = peak_slot(peak_key, peak_date)
+            if any(key not in done and done_mark(key, slot) not in done for key in self.tasks):
+                return False
+        if self.followers_at_least is not None and followers < self.followers_at_least:
+            return False
+        orders = self.orders_to_date if orders is None else orders
+        return self.orders_at_least is None or orders >= self.orders_at_least
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"reason": self.reason}
@@ -156,6 +169,8 @@ class Gate:
         if self.orders_at_least is not None:
             out["orders_at_least"] = self.orders_at_least
             out["orders_to_date"] = self.orders_to_date
+        if self.titles:
+            out["titles"] = dict(self.titles)
         return out
 
 
@@ -643,8 +658,10 @@ def _occurrences(
     recurrence: Recurrence, starts_on: date, start: date, end: date | None
 ) -> Iterator[date]:
     """Yield the occurrences on or after ``start`` (and up to ``end``, when given)."""
-    step = _STEP[recurrence.every] * recurrence.interval
+    step: relativedelta | timedelta = _STEP[recurrence.every] * recurrence.interval
     index = 0
+    if recurrence.every in ("day", "week"):
+        step = timedelta(days=_step_days(recurrence))  # the same step, far cheaper to add
     if recurrence.every in ("day", "week") and start > starts_on:
         # Jump straight to the first occurrence at or after ``start``.
         index = -(-(start - starts_on).days // _step_days(recurrence))

@@ -74,9 +74,14 @@ def portfolio_rows(rows: Sequence[StoreReadiness]) -> Iterable[list[Any]]:
         "blocked_because",
         "last_activity_at",
         "today",
+        "late_dispatch_rate",
+        "seller_cancel_rate",
+        "shop_health_as_of",
+        "data_as_of",
+        "data_stale",
     ]
     for row in rows:
-        store, peak = row.store, row.next_peak
+        store, peak, health = row.store, row.next_peak, row.shop_health
         yield [
             store.id,
             store.name,
@@ -104,7 +109,17 @@ def portfolio_rows(rows: Sequence[StoreReadiness]) -> Iterable[list[Any]]:
             ),
             row.last_activity_at.isoformat() if row.last_activity_at else None,
             row.today.isoformat(),
+            _share(health.late_dispatch_rate) if health else None,
+            _share(health.seller_cancel_rate) if health else None,
+            health.as_of.isoformat() if health else None,
+            row.data_as_of.isoformat() if row.data_as_of else None,
+            row.data_stale,
         ]
+
+
+def _share(rate: float | None) -> float | None:
+    """A share from 0 to 1 as the spreadsheet reads it, to four places."""
+    return None if rate is None else round(rate, 4)
 
 
 def open_work_rows(groups: Sequence[WorkGroup], today: date) -> Iterable[list[Any]]:

@@ -12,7 +12,7 @@ from tracker.playbook.catalog import MODELS, Catalog
 from tracker.playbook.fields import Choice, Input, extended, per_catalog
 from tracker.playbook.phrases import Phrase, phrase
 from tracker.playbook.readiness import STATUSES
-from tracker.readiness.queries import StoreReadiness, portfolio
+from tracker.readiness.queries import DataFreshness, StoreReadiness, portfolio
 
 # Column → the value it sorts by (None sorts last, whichever the direction).
 SORT_KEYS: dict[str, Callable[[StoreReadiness], Any]] = {
@@ -43,9 +43,12 @@ class Filters:
     def descending(self) -> bool:
         return self.order == "desc"
 
-    def listed(self, user: User, catalog: Catalog) -> list[StoreReadiness]:
+    def listed(
+        self, user: User, catalog: Catalog, freshness: DataFreshness | None = None
+    ) -> list[StoreReadiness]:
         """Score the stores ``user`` may see that pass the filters, in order."""
-        return self.apply(portfolio(user, catalog, market=self.market, model=self.model))
+        rows = portfolio(user, catalog, market=self.market, model=self.model, freshness=freshness)
+        return self.apply(rows)
 
     def apply(self, rows: list[StoreReadiness]) -> list[StoreReadiness]:
         """Keep the rows of the chosen status, in the chosen order (ties by name)."""

@@ -8,7 +8,7 @@ stay aggregate queries however many stores there are.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.plan import Gate, done_mark, peak_slot
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
 from tracker.stores.access import visible_stores
+from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 
@@ -82,6 +83,17 @@ class BlockedTask:
         return self.gate.get("reason", "")
 
 
+@dataclass(frozen=True)
+class DataFreshness:
+    """How to find each store's newest imported day, and how old it may get (the imports say).
+
+    Readiness sits below the imports, so the front doors pass this in.
+    """
+
+    newest_days: Callable[[Select[Any]], Mapping[int, date]]
+    stale_after_days: int
+
+
 @dataclass
 class StoreReadiness:
     """Everything the portfolio shows about one store."""
@@ -93,6 +105,11 @@ class StoreReadiness:
     overdue: int = 0
     blocked: list[BlockedTask] = field(default_factory=list)
     last_activity_at: datetime | None = None
+    # The store's newest shop-health figures from its own data (None: none imported).
+    shop_health: ShopHealth | None = None
+    # The newest day its imported data covers; stale when older than the imports allow.
+    data_as_of: date | None = None
+    data_stale: bool = False
 
     @property
     def next_peak(self) -> PeakScope | None:
@@ -127,8 +144,12 @@ def portfolio(
     market: str | None = None,
     model: str | None = None,
     store_ids: Collection[int] | None = None,
+    freshness: DataFreshness | None = None,
 ) -> list[StoreReadiness]:
-    """Score every store ``user`` may see (optionally only some), by name."""
+    """Score every store ``user`` may see (optionally only some), by name.
+
+    With ``freshness``, each row also says how old the store's imported data is.
+    """
     now = now or utcnow()
     query = visible_stores(user)
     if market:
@@ -205,6 +226,8 @@ def portfolio(
         ).all()
     )
     blocked = _blocked(ids, today, {store.id: store for store in stores}, todays)
+    health = _shop_health(ids)
+    newest_days = freshness.newest_days(ids) if freshness is not None else {}
 
     calendar = _Calendar(catalog)
     results = []
@@ -256,9 +279,33 @@ def portfolio(
                 overdue=int(totals.all_overdue) if totals else 0,
                 blocked=blocked.get(store.id, []),
                 last_activity_at=last_activity.get(store.id),
+                shop_health=health.get(store.id),
+                data_as_of=newest_days.get(store.id),
+                data_stale=freshness is not None
+                and store.id in newest_days
+                and (store_today - newest_days[store.id]).days > freshness.stale_after_days,
             )
         )
     return results
+
+
+def _shop_health(ids: Select[Any]) -> dict[int, ShopHealth]:
+    """Each store's newest shop-health figures, in one query."""
+    newest = (
+        select(ShopHealth.store_id, func.max(ShopHealth.as_of).label("as_of"))
+        .where(ShopHealth.store_id.in_(ids))
+        .group_by(ShopHealth.store_id)
+        .subquery()
+    )
+    return {
+        row.store_id: row
+        for row in db.session.scalars(
+            select(ShopHealth).join(
+                newest,
+                and_(ShopHealth.store_id == newest.c.store_id, ShopHealth.as_of == newest.c.as_of),
+            )
+        )
+    }
 
 
 class _Counts:

@@ -24,13 +24,13 @@ from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.faults import FaultLog
 from tracker.i18n import recipient_locale
-from tracker.i18n.format import day, relative_due, say_list, separator
+from tracker.i18n.format import day, relative_due, say_list, separator, share
 from tracker.i18n.labels import label
 from tracker.i18n.seeds import seed_name, task_title
 from tracker.i18n.text import localize
 from tracker.playbook.catalog import Catalog
 from tracker.readiness.models import ReadinessSnapshot
-from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
+from tracker.readiness.queries import DataFreshness, StoreReadiness, portfolio, status_counts
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
 from tracker.stores.access import visible_stores
@@ -68,11 +68,16 @@ def report_week(person: User, catalog: Catalog, now: datetime) -> tuple[date, da
 
 
 def queue_weekly_reports(
-    catalog: Catalog, *, now: datetime | None = None, faults: FaultLog | None = None
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    faults: FaultLog | None = None,
+    freshness: DataFreshness | None = None,
 ) -> int:
     """Queue the week's report for each manager whose moment has come; return rows queued.
 
     A manager whose report cannot be written is noted in ``faults``; the others get theirs.
+    With ``freshness`` (from the imports) it says which stores' data is older than allowed.
     """
     now = now or utcnow()
     faults = faults if faults is not None else FaultLog()
@@ -98,7 +103,7 @@ def queue_weekly_reports(
         if not people:
             continue
         try:
-            week = gather_week(people[0], catalog, week_of, now=now)
+            week = gather_week(people[0], catalog, week_of, now=now, freshness=freshness)
         except Exception as error:  # noted against each manager it was for; others go on
             for person in people:
                 faults.note("weekly_report", error, user_id=person.id)
@@ -117,11 +122,16 @@ def queue_weekly_reports(
 
 
 def gather_week(
-    viewer: User, catalog: Catalog, week_of: date, *, now: datetime | None = None
+    viewer: User,
+    catalog: Catalog,
+    week_of: date,
+    *,
+    now: datetime | None = None,
+    freshness: DataFreshness | None = None,
 ) -> Week:
     """Gather the report of ``week_of`` as ``viewer`` sees the stores, and last week's."""
     now = now or utcnow()
-    rows = portfolio(viewer, catalog, now=now)
+    rows = portfolio(viewer, catalog, now=now, freshness=freshness)
     ids = visible_stores(viewer).with_only_columns(Store.id)
     names = {row.store.id for row in rows}
     return Week(
@@ -154,6 +164,7 @@ def write_report(week: Week) -> tuple[str, str]:
         gettext("AT RISK FOR THE NEXT PEAK"),
         *_at_risk(week.rows),
         "",
+        *_shop_health(week.rows),
         gettext("The rule and every store: %(link)s", link="/readiness"),
     ]
     subject = gettext(
@@ -254,6 +265,37 @@ def _at_risk(rows: Sequence[StoreReadiness]) -> list[str]:
             )
         )
     return _capped(lines) or ["  " + gettext("None: every store is ready for its next peak.")]
+
+
+def _shop_health(rows: Sequence[StoreReadiness]) -> list[str]:
+    """The stores' own figures, with their dates, and whose data is old; nothing if none."""
+    lines = []
+    for row in rows:
+        health = row.shop_health
+        if health is not None:
+            lines.append(
+                "  "
+                + gettext(
+                    "%(store)s: late dispatch %(late)s, seller-fault cancellations "
+                    "%(cancelled)s (as of the import of %(day)s)",
+                    store=row.store.name,
+                    late=share(health.late_dispatch_rate),
+                    cancelled=share(health.seller_cancel_rate),
+                    day=day(health.as_of),
+                )
+            )
+        if row.data_stale and row.data_as_of is not None:
+            lines.append(
+                "  "
+                + gettext(
+                    "%(store)s: data older than a week (the newest imported day is %(day)s)",
+                    store=row.store.name,
+                    day=day(row.data_as_of),
+                )
+            )
+    if not lines:
+        return []  # no store has imported its data: nothing to say, nothing to worry about
+    return [gettext("SHOP HEALTH (from the stores' own data)"), *_capped(lines), ""]
 
 
 def _capped(lines: list[str]) -> list[str]:

@@ -29,6 +29,8 @@ from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.faults import FaultLog
+from tracker.imports.services import data_freshness
+from tracker.imports.settings import load_import_settings
 from tracker.partner.sync import sync_due_stores
 from tracker.plans.forward import roll_store_forward
 from tracker.plans.sync import stores_behind
@@ -76,7 +78,12 @@ def run_tick(
             queue_reminders(catalog, now=moment, faults=faults)
             db.session.commit()
         with _stage("weekly_report", faults):
-            queue_weekly_reports(catalog, now=moment, faults=faults)
+            queue_weekly_reports(
+                catalog,
+                now=moment,
+                faults=faults,
+                freshness=data_freshness(load_import_settings(app.config["TRACKER_SEEDS_DIR"])),
+            )
             db.session.commit()
         with _stage("prune", faults):
             prune_outbox(retention_days=app.config["TRACKER_REMINDER_RETENTION_DAYS"])

@@ -6,8 +6,9 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from sqlalchemy import select, update
@@ -111,9 +112,44 @@ def complete_task(
     if not _moved(task, "open", status="done", completed_at=now or utcnow(), completed_by=actor):
         return task, False  # someone else ticked it off a moment ago
     _log(task, actor, "completed", phrase("Ticked off."))
+    _date_steps_after(task, actor)
     db.session.flush()
     check_gates([task.store_id], now=now)  # this may have been what another task waited for
     return task, True
+
+
+def _date_steps_after(done: Task, actor: User | None) -> None:
+    """Date the open steps anchored to ``done`` (a checklist's ``after:``) from the day it was
+    done, at once; the plan's next refresh gives them the same date (plans/sync.py)."""
+    if done.completed_at is None:
+        return
+    done_on = done.completed_at.astimezone(ZoneInfo(done.store.zone)).date()
+    for task in db.session.scalars(
+        select(Task).where(
+            Task.store_id == done.store_id,
+            Task.status == "open",
+            Task.slot == done.slot,
+            Task.gate.is_not(None),
+        )
+    ):
+        follows = (task.gate or {}).get("after_done")
+        if not follows or follows.get("task") != done.key or task.due_on_by_hand:
+            continue
+        due_on = done_on + timedelta(days=int(follows.get("days", 0)))
+        if due_on == task.due_on:
+            continue
+        before, task.due_on, task.estimated = task.due_on, due_on, False
+        _log(
+            task,
+            actor,
+            "due_moved",
+            phrase(
+                "Due date moved from %(before)s to %(after)s (%(reason)s).",
+                before=before,
+                after=due_on,
+                reason=phrase("“%(title)s” was done", title=done.title),
+            ),
+        )
 
 
 def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tuple[Task, bool]:

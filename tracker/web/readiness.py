@@ -14,7 +14,7 @@ from tracker.clock import utcnow
 from tracker.errors import InputError
 from tracker.extensions import db
 from tracker.i18n.format import separator
-from tracker.imports.services import stale_since
+from tracker.imports.services import data_freshness, stale_since
 from tracker.imports.settings import import_settings
 from tracker.lives.services import cadence
 from tracker.playbook.catalog import Catalog
@@ -48,7 +48,7 @@ def portfolio_page() -> Any:
     """Show every store the person may see with its readiness, sorted and filtered."""
     catalog = get_catalog()
     filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
-    rows = filters.listed(current_user, catalog)
+    rows = filters.listed(current_user, catalog, data_freshness(import_settings()))
     return render_template(
         "readiness/portfolio.html",
         rows=rows,
@@ -69,7 +69,7 @@ def portfolio_csv() -> Any:
     """Download the portfolio as CSV, with the page's filters and order."""
     catalog = get_catalog()
     filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
-    rows = filters.listed(current_user, catalog)
+    rows = filters.listed(current_user, catalog, data_freshness(import_settings()))
     return exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv")
 
 

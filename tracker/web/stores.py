@@ -22,7 +22,7 @@ from tracker.errors import InputError, whole_number_or_text
 from tracker.extensions import db
 from tracker.i18n.format import number
 from tracker.i18n.seeds import task_title
-from tracker.imports.services import stale_since
+from tracker.imports.services import order_count_imported_as_of, stale_since
 from tracker.imports.settings import import_settings
 from tracker.lives.services import cadence
 from tracker.partner.services import partner_status
@@ -218,6 +218,7 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         filters=filters,
         data_stale_since=stale_since(store, import_settings(), today),
         partner=partner_status(store),
+        orders_imported_as_of=order_count_imported_as_of(store),
         refused=refused,
     ), (400 if refused else 200)
 

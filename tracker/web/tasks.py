@@ -20,8 +20,11 @@ from tracker.clock import local_today
 from tracker.errors import InputError, NotAllowed, RuleError
 from tracker.extensions import db
 from tracker.i18n.seeds import task_title
-from tracker.i18n.text import localize
+from tracker.i18n.text import localize, localize_html
 from tracker.plans.checklists import list_checklists
+from tracker.playbook.checklists import PREFIX as CHECKLIST_PREFIX
+from tracker.playbook.phrases import Name
+from tracker.stores.access import store_for
 from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
@@ -55,6 +58,36 @@ def linked(text: str) -> Markup:
         last = match.start() + len(url)
     parts.append(escape(text[last:]))
     return Markup("").join(parts).replace("\n", Markup("<br>"))
+
+
+@bp.app_template_filter("lock_reason")
+def lock_reason(reason: Any, store_id: int) -> Markup:
+    """Say why a task is locked; a checklist step it waits for is named by title, linked."""
+
+    def link(name: Name) -> str | None:
+        if not name.key.startswith(f"{CHECKLIST_PREFIX}."):
+            return None
+        return url_for("tasks.step", store_id=store_id, key=name.key)
+
+    return localize_html(reason, link)
+
+
+@bp.get("/stores/<int:store_id>/steps/<key>")
+@login_required
+def step(store_id: int, key: str) -> Any:
+    """Open the store's task for a checklist step or playbook entry, named by its key."""
+    store = store_for(current_user, store_id)
+    task = db.session.scalars(
+        select(Task)
+        .where(Task.store_id == store.id, Task.key == key, Task.status.in_(("open", "done")))
+        .order_by(Task.status.desc(), Task.due_on, Task.id)  # open first, the earliest
+        .limit(1)
+    ).first()
+    if task is None:
+        return render_template(
+            "error.html", title=gettext("Not found"), message=gettext("No such task here.")
+        ), 404
+    return redirect(url_for("tasks.detail", task_id=task.id))
 
 
 @bp.get("/my-tasks")
