@@ -692,11 +692,7 @@ def test_a_member_gets_403_from_every_manager_only_action(client, world, login, 
         ("GET", "/stores/new", {}),
         ("POST", "/stores/new", profile | {"action": "create"}),
         ("GET", "/people", {}),
-        (
-            "POST",
-            "/people",
-            {"email": "x@example.com", "password": PASSWORD, "role": "manager"},
-        ),
+        ("POST", "/people/invite", {"email": "x@example.com", "role": "manager"}),
         ("POST", f"/people/{w.member.id}/stores", {"store_id": str(w.store_b)}),
         (
             "POST",
