@@ -283,3 +283,17 @@ def test_the_command_line_refuses_numbers_not_in_digits_0_to_9(runner, typed):
     )  # fmt: skip
     assert result.exit_code == 2
     assert "digits 0-9" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("typed", ["1_0", "٣"])
+def test_store_ids_on_the_command_line_are_digits_0_to_9(app, runner, make_user, typed):
+    with app.app_context():
+        stamp()
+    member = make_user("member")
+    result = runner.invoke(
+        args=["user", "add-to-store", "--email", member.email, "--store-id", typed]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip() == (
+        f"Error: --store-id: expected a whole number in digits 0-9, got {typed!r}"
+    )

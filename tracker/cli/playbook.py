@@ -30,6 +30,21 @@ class BadArgument(click.ClickException):
     exit_code = 2
 
 
+class WholeNumber(click.ParamType):
+    """A whole number written with the digits 0-9 (click's own int also takes "1_0", "٣")."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number = whole_number_or_text(str(value))
+        if not isinstance(number, int):
+            flag = param.opts[0] if param is not None and param.opts else "value"
+            raise BadArgument(f"{flag}: expected a whole number in digits 0-9, got {value!r}")
+        return number
+
+
+WHOLE = WholeNumber()
+
 plan_group = AppGroup("plan", help="Work with store plans.")
 
 
