@@ -143,9 +143,9 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
         try:
             # Digits 0-9 only ("1_0" or "٣" are refused, as in every form), no fractions.
             read = [whole_number_or_text(day) if isinstance(day, str) else day for day in days]
-            if any(isinstance(day, bool) or not isinstance(day, int) for day in read):
-                raise ValueError(days)
-            parsed = sorted(set(read), reverse=True)
+            if not all(isinstance(day, int) and not isinstance(day, bool) for day in read):
+                raise ValueError(days)  # a word, a fraction, true/false
+            parsed: list[int] | None = sorted({int(day) for day in read}, reverse=True)
         except (TypeError, ValueError):
             parsed = None
         if parsed is None or any(not 0 <= d <= MAX_DAYS_BEFORE for d in parsed):
