@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import cast
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask_login
 from flask import Flask, g
@@ -12,7 +12,7 @@ from flask import Flask, g
 from tracker.auth.models import User
 from tracker.columns import get_by_id
 from tracker.extensions import login_manager
-from tracker.playbook.zones import usable_zone
+from tracker.playbook.zones import UTC_NAME, usable_zone
 from tracker.reminders.services import unread_count
 
 # The logged-in person (a proxy, as Flask-Login's): pages only run behind @login_required,
@@ -29,8 +29,12 @@ def init_app(app: Flask) -> None:
 
 
 def _zone(name: str | None) -> ZoneInfo:
-    """A store's or person's zone for a page; one no longer accepted reads as UTC."""
-    return ZoneInfo(usable_zone(name))
+    """A store's or person's zone for a page, as the services read it; UTC when even
+    zoneinfo cannot open it (a name tzdata dropped), so that the page still shows."""
+    try:
+        return ZoneInfo(name or UTC_NAME)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(UTC_NAME)
 
 
 def _zone_fallback() -> str | None:
