@@ -297,3 +297,15 @@ def test_store_ids_on_the_command_line_are_digits_0_to_9(app, runner, make_user,
     assert result.output.strip() == (
         f"Error: --store-id: expected a whole number in digits 0-9, got {typed!r}"
     )
+
+
+def test_a_daily_reminder_time_the_clocks_skip_goes_out_an_hour_later_and_a_repeated_one_first():
+    from datetime import date, time
+
+    from tracker.reminders.queue import local_instant
+
+    zone = "America/Los_Angeles"
+    skipped = local_instant(date(2026, 3, 8), time(2, 30), zone)
+    assert skipped == datetime(2026, 3, 8, 10, 30, tzinfo=UTC)  # 03:30 PDT
+    repeated = local_instant(date(2026, 11, 1), time(1, 30), zone)
+    assert repeated == datetime(2026, 11, 1, 8, 30, tzinfo=UTC)  # 01:30 PDT, the first
