@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections import deque
 from typing import Any
 
 from flask import Response, jsonify
 from marshmallow import Schema, ValidationError
 
 from tracker.playbook.fields import FieldError, field_errors
+from tracker.playbook.phrases import Phrase, phrase
 
 __all__ = [
     "FieldError",
@@ -19,6 +22,9 @@ __all__ = [
     "error_response",
     "input_error_response",
     "load_input",
+    "number_or_text",
+    "read_json",
+    "text_problem",
     "whole_number_or_text",
 ]
 
@@ -52,7 +58,10 @@ def load_input(schema: Schema, raw: Any) -> Any:
         raise InputError(field_errors(error.messages)) from None
 
 
+# Numbers are written with the digits 0-9 only: Python's int() and float() also take
+# "1_000", "٣" (Arabic-Indic three) or "nan", which nobody means in a form (docs/security.md).
 _WHOLE = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def whole_number_or_text(raw: str) -> int | str:
@@ -62,6 +71,70 @@ def whole_number_or_text(raw: str) -> int | str:
     """
     text = raw.strip()
     return int(text) if _WHOLE.fullmatch(text) else text
+
+
+def number_or_text(raw: str) -> float | str:
+    """Read typed text as a number when it is one (ASCII digits, a point); else keep the text."""
+    text = raw.strip()
+    return float(text) if _DECIMAL.fullmatch(text) else text
+
+
+# --- JSON from outside ---------------------------------------------------------------------
+
+# No input the product takes nests deeper than a few levels; a deeper one is refused before
+# anything walks it (Python's own parser gives up near 1,000 levels with a RecursionError).
+MAX_JSON_DEPTH = 32
+
+
+def text_problem(text: str) -> Phrase | None:
+    """Say what makes ``text`` unstorable: a NUL (PostgreSQL refuses it) or a lone surrogate
+    (``"\\ud800"`` in JSON: half of a UTF-16 pair, no character at all); None when fine."""
+    if "\x00" in text:
+        return phrase("contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return phrase("contains a lone surrogate (like \\ud800), which is not a character")
+    return None
+
+
+def read_json(data: bytes | str) -> Any:
+    """Parse JSON from outside; raise InputError naming the field for text no database can
+    keep, and refusing JSON that is not JSON or nests deeper than ``MAX_JSON_DEPTH``."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise InputError.one("body", _too_deep()) from None
+    except ValueError:  # JSONDecodeError, or bytes that are not UTF-8/16/32
+        raise InputError.one("body", phrase("is not valid JSON")) from None
+    check_json(value)
+    return value
+
+
+def check_json(value: Any) -> None:
+    """Refuse parsed JSON nested too deep or holding unstorable text, naming the top field."""
+    pending: deque[tuple[Any, str | None, int]] = deque([(value, None, 0)])
+    while pending:
+        item, field, depth = pending.popleft()
+        if depth >= MAX_JSON_DEPTH:  # the top value is level 1
+            raise InputError.one(field or "body", _too_deep())
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem is not None:
+                raise InputError.one(field or "body", problem)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                name = key if field is None else field
+                problem = text_problem(key)
+                if problem is not None:
+                    raise InputError.one(field or "body", problem)
+                pending.append((inner, name, depth + 1))
+        elif isinstance(item, list):
+            pending.extend((inner, field or "body", depth + 1) for inner in item)
+
+
+def _too_deep() -> Phrase:
+    return phrase("is nested more than %(most)s levels deep", most=MAX_JSON_DEPTH)
 
 
 class RuleError(Exception):

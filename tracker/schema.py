@@ -32,9 +32,17 @@ def _create_owner_only(path: Path) -> None:
     """Create the database file readable by its owner only (0600), like the secret key.
 
     SQLite gives its journal and WAL files the database file's own mode, so they follow.
+    A database made by an older version (0644, say) is narrowed to its owner, with its
+    journal, WAL and shared-memory files: nobody else on the machine reads the team's data.
     """
-    with contextlib.suppress(FileExistsError):  # an existing database keeps its mode
+    try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for file in (path, *(Path(f"{path}{end}") for end in ("-journal", "-wal", "-shm"))):
+            with contextlib.suppress(OSError):  # missing, or someone else's: left as it is
+                mode = file.stat().st_mode
+                if mode & 0o077 and file.is_file():
+                    file.chmod(mode & 0o700)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -88,8 +88,8 @@ def test_api_import_is_for_managers_only(shop, api_as, make_user, make_store):
     store, *_ = shop
     member = make_user(role="member")
     other = make_store(name="Other", members=(member,))
-    # Not on the store: refused as every store endpoint refuses it.
-    assert _upload(api_as(member), store.id, "followers", b"Date,Followers\n").status_code == 403
+    # Not on the store: answered as a missing store, as every store endpoint answers it.
+    assert _upload(api_as(member), store.id, "followers", b"Date,Followers\n").status_code == 404
     data = b"Date,Followers\n2026-11-30,5\n"
     assert _upload(api_as(member), other.id, "followers", data).status_code == 403
 

@@ -186,7 +186,7 @@ def test_bulk_assign_gives_several_tasks_to_one_person(as_manager, store, member
 def test_a_member_cannot_bulk_act_on_another_stores_tasks(as_member, as_manager, other_store):
     task_id = key_id(as_manager, other_store.id, "accounts.bind_official")
     response = as_member.post("/api/v1/tasks/bulk", json={"ids": [task_id], "action": "complete"})
-    assert response.get_json()["results"][0]["error"]["code"] == "forbidden"
+    assert response.get_json()["results"][0]["error"]["code"] == "not_found"
     assert as_manager.get(f"/api/v1/tasks/{task_id}").get_json()["status"] == "open"
 
 

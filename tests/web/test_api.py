@@ -344,15 +344,22 @@ def _call(api, endpoint: tuple[str, str, Any]):
     return getattr(api, method)(path, **({"json": body} if body is not None else {}))
 
 
-def test_member_gets_403_on_every_endpoint_of_a_store_they_do_not_work_on(
+def test_member_gets_404_on_every_endpoint_of_a_store_they_do_not_work_on(
     as_member, as_manager, other_store
 ):
+    """Another store's objects answer exactly as missing ones: ids cannot be counted."""
     task = one_task(as_manager, other_store.id, "accounts.bind_official")
     before = _snapshot(as_manager, other_store.id)
-    for endpoint in _store_endpoints(other_store.id, task["id"]):
+    missing = _store_endpoints(999_999, 999_999)
+    for endpoint, absent in zip(_store_endpoints(other_store.id, task["id"]), missing, strict=True):
         response = _call(as_member, endpoint)
-        assert response.status_code == 403, (endpoint, response.get_json())
-        assert response.get_json()["error"]["code"] == "forbidden", endpoint
+        assert response.status_code == 404, (endpoint, response.get_json())
+        said = response.get_json()["error"]
+        assert said["code"] == "not_found", endpoint
+        nothing = _call(as_member, absent).get_json()["error"]
+        assert said["message"].replace(str(other_store.id), "N").replace(
+            str(task["id"]), "N"
+        ) == nothing["message"].replace("999999", "N"), endpoint
     assert _snapshot(as_manager, other_store.id) == before
     activity = as_manager.get(f"/api/v1/stores/{other_store.id}/activity").get_json()
     assert [entry["kind"] for entry in activity] == ["store_created"]
@@ -436,7 +443,7 @@ def test_a_locked_task_cannot_be_ticked_off(as_manager, store):
 
 def test_member_cannot_complete_task_of_another_store(as_member, as_manager, other_store):
     task = one_task(as_manager, other_store.id, "accounts.bind_official")
-    assert_error(as_member.post(f"/api/v1/tasks/{task['id']}/complete"), 403, "forbidden")
+    assert_error(as_member.post(f"/api/v1/tasks/{task['id']}/complete"), 404, "not_found")
     assert one_task(as_manager, other_store.id, "accounts.bind_official")["status"] == "open"
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_
 
 from tracker.api.schemas import PageQuery
 from tracker.columns import MAX_ID
-from tracker.errors import InputError, load_input
+from tracker.errors import InputError, load_input, read_json
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 
@@ -58,11 +58,11 @@ def encode(values: tuple[Any, ...]) -> str:
 
 def decode(cursor: str) -> tuple[Any, ...]:
     try:
-        said = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        said = read_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(said, list) or not said:
             raise ValueError(cursor)
         return tuple(said)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error):  # InputError is a ValueError: too deep, a surrogate
         raise _bad_cursor() from None
 
 

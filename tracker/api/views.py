@@ -60,6 +60,7 @@ from tracker.errors import (
     error_response,
     input_error_response,
     load_input,
+    read_json,
 )
 from tracker.extensions import db
 from tracker.imports.services import data_freshness, run_import
@@ -146,34 +147,16 @@ def _http_error(error: HTTPException) -> Any:
 
 
 def _body(*, optional: bool = False) -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if body is None and optional and not request.get_data():
+    data = request.get_data(cache=True)
+    if not data and optional:
         return {}
+    if not request.is_json:
+        raise InputError([FieldError("body", "expected a JSON object in the request body")])
+    # Nesting too deep, a NUL or a lone surrogate is refused here, naming the field.
+    body = read_json(data)
     if not isinstance(body, dict):
         raise InputError([FieldError("body", "expected a JSON object in the request body")])
-    field = _field_with_nul(body)
-    if field is not None:
-        raise InputError([FieldError(field, "contains a NUL character")])
     return body
-
-
-def _field_with_nul(value: Any, field: str | None = None) -> str | None:
-    """Name the first field whose text (or key) holds a NUL character, which no database keeps."""
-    if isinstance(value, str):
-        return (field or "body") if "\x00" in value else None
-    items: Any = ()
-    if isinstance(value, dict):
-        for key in value:
-            if "\x00" in str(key):
-                return field or "body"
-        items = ((key if field is None else field, item) for key, item in value.items())
-    elif isinstance(value, list):
-        items = ((field or "body", item) for item in value)
-    for name, item in items:
-        found = _field_with_nul(item, name)
-        if found is not None:
-            return found
-    return None
 
 
 @bp.get("/openapi.json")

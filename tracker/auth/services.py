@@ -29,8 +29,8 @@ from tracker.clock import utcnow
 from tracker.errors import FieldError, InputError, NotFound, RuleError
 from tracker.extensions import db
 from tracker.i18n.locales import SUPPORTED_LOCALES
-from tracker.playbook.phrases import phrase
-from tracker.playbook.zones import zone_exists
+from tracker.playbook.phrases import phrase, phrase_plural
+from tracker.playbook.zones import unknown_zone, zone_exists
 
 TOKEN_PREFIX = "tkr_"
 # After this many failed logins in a row, each further try must wait longer.
@@ -84,9 +84,7 @@ def create_user(
     if not isinstance(name, str) or len(name.strip()) > 120:
         errors.append(FieldError("name", phrase("expected at most 120 characters")))
     if not isinstance(timezone, str) or not zone_exists(timezone):
-        errors.append(
-            FieldError("timezone", phrase("unknown IANA time zone %(got)s", got=repr(timezone)))
-        )
+        errors.append(FieldError("timezone", unknown_zone(timezone)))
     if errors:
         raise InputError(errors)
     user = User(email=address, role=role, name=name.strip(), timezone=timezone)
@@ -183,9 +181,12 @@ def reserve_login(email: str, client: str = "", *, now: datetime | None = None) 
     one by one and none gets past the limit. The caller commits before checking the
     password (``finish_login``), which refunds the count when the password is right.
     """
-    now = now or utcnow()
     address = normalise_email(email or "")[:254]
-    buckets = _buckets(address, (client or "")[:100])
+    return _reserve(_buckets(address, (client or "")[:100]), now or utcnow())
+
+
+def _reserve(buckets: dict[str, Bucket], now: datetime) -> int:
+    """Lock, check and count one try in every bucket at once; the seconds to wait, or 0."""
     keys = sorted(buckets)
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     # Make the rows (SQLite: this takes the write lock), then lock them in key order.
@@ -494,9 +495,36 @@ def accept_invite(
     return user
 
 
-def request_reset(email: Any) -> tuple[AccountLink, str] | None:
-    """Make a one-hour reset link for an active account; None (said the same way) otherwise."""
+# Reset requests for one address (from anywhere): 3 at once, then one every 20 minutes, so
+# nobody can fill a colleague's inbox; from one client (any addresses): 10, then one every
+# 6 minutes. Counted whether or not the address has an account, so the limit tells nothing.
+RESET_ADDRESS = Bucket("reset-email", 3, leak_seconds=20 * 60)
+RESET_CLIENT = Bucket("reset-client", 10, leak_seconds=6 * 60)
+
+
+def request_reset(
+    email: Any, client: str = "", *, now: datetime | None = None
+) -> tuple[AccountLink, str] | None:
+    """Make a one-hour reset link for an active account; None (said the same way) otherwise.
+
+    Too many requests for the address or from the client raise RuleError
+    ``too_many_requests`` (with the wait), the same for an address with or without an account.
+    """
     address = normalise_email(email) if isinstance(email, str) else ""
+    buckets = {f"reset-email:{address[:254]}": RESET_ADDRESS}
+    if client:
+        buckets[f"reset-client:{client[:100]}"] = RESET_CLIENT
+    wait = _reserve(buckets, now or utcnow())
+    if wait:
+        minutes = max(1, round(wait / 60))
+        raise RuleError(
+            "too_many_requests",
+            phrase_plural(
+                "Too many reset requests: try again in %(num)d minute.",
+                "Too many reset requests: try again in %(num)d minutes.",
+                minutes,
+            ),
+        )
     user = User.by_email(address) if address else None
     if user is None or not user.active:
         return None

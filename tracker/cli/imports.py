@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from tracker.auth.models import User
 from tracker.catalog import get_catalog
-from tracker.cli.playbook import BadArgument
+from tracker.cli.playbook import WHOLE, BadArgument
 from tracker.columns import get_by_id
 from tracker.errors import InputError, RuleError
 from tracker.extensions import db
@@ -22,7 +22,7 @@ from tracker.stores.models import Store
 
 @click.command("import")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("--store-id", required=True, type=int, help="The store the export belongs to.")
+@click.option("--store-id", required=True, type=WHOLE, help="The store the export belongs to.")
 @click.option(
     "--accept-partial",
     is_flag=True,

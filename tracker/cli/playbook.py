@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from tracker.catalog import get_catalog, market_note_for
 from tracker.cli.render import render_advice_table, render_peaks_table, render_plan_table
+from tracker.errors import InputError, check_json, number_or_text, whole_number_or_text
 from tracker.playbook.advisor import AnswerError, advise, parse_answers
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import SUPPORTED_YEARS, peaks_in_year
@@ -28,6 +29,21 @@ class BadArgument(click.ClickException):
 
     exit_code = 2
 
+
+class WholeNumber(click.ParamType):
+    """A whole number written with the digits 0-9 (click's own int also takes "1_0", "٣")."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number = whole_number_or_text(str(value))
+        if not isinstance(number, int):
+            flag = param.opts[0] if param is not None and param.opts else "value"
+            raise BadArgument(f"{flag}: expected a whole number in digits 0-9, got {value!r}")
+        return number
+
+
+WHOLE = WholeNumber()
 
 plan_group = AppGroup("plan", help="Work with store plans.")
 
@@ -156,17 +172,17 @@ def _flag(field: str) -> str:
 
 
 def _parse_int(flag: str, value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadArgument(f"{flag}: expected a whole number, got {value!r}") from None
+    number = whole_number_or_text(str(value))  # digits 0-9 only: not "1_000" or "٣"
+    if not isinstance(number, int):
+        raise BadArgument(f"{flag}: expected a whole number in digits 0-9, got {value!r}")
+    return number
 
 
 def _parse_number(flag: str, value: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise BadArgument(f"{flag}: expected a number, got {value!r}") from None
+    number = number_or_text(str(value))
+    if not isinstance(number, float):
+        raise BadArgument(f"{flag}: expected a number in digits 0-9, got {value!r}")
+    return number
 
 
 def _check_year(flag: str, day: date) -> None:
@@ -213,11 +229,17 @@ def advise_command(answers_file: IO[str], market: str | None, output_format: str
     catalog = _catalog()
     name = "standard input" if answers_file.name == "<stdin>" else answers_file.name
     try:
-        raw = json.load(answers_file)
+        text = answers_file.read()
+        raw = json.loads(text)
+        check_json(raw)  # too deep, a NUL or a lone surrogate
     except json.JSONDecodeError as error:
         raise BadArgument(f"--answers {name}: not valid JSON: {error}") from None
     except UnicodeDecodeError:
         raise BadArgument(f"--answers {name}: not UTF-8 text") from None
+    except RecursionError:
+        raise BadArgument(f"--answers {name}: nested too deep") from None
+    except InputError as error:
+        raise BadArgument(f"--answers {name}: {error}") from None
     try:
         answers = parse_answers(raw, catalog.advisor)
     except AnswerError as error:

@@ -21,7 +21,7 @@ from tracker.auth.services import (
     set_password,
     set_role,
 )
-from tracker.cli.playbook import BadArgument
+from tracker.cli.playbook import WHOLE, BadArgument
 from tracker.columns import get_by_id
 from tracker.errors import InputError, RuleError
 from tracker.extensions import db
@@ -74,7 +74,7 @@ def create_user_command(email: str, password: str, role: str, name: str, timezon
 
 @user_group.command("add-to-store")
 @click.option("--email", required=True, help="The member's e-mail address.")
-@click.option("--store-id", required=True, type=int, help="The store's id.")
+@click.option("--store-id", required=True, type=WHOLE, help="The store's id.")
 def add_to_store_command(email: str, store_id: int) -> None:
     """Let a member see and work on a store."""
     ensure_schema()

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from tracker.extensions import babel
 from tracker.i18n.locales import LOCALE_COOKIE, SOURCE_LOCALE, SUPPORTED_LOCALES
+from tracker.playbook.zones import usable_zone
 
 # Chinese written in traditional characters: Simplified is not the reader's script.
 _TRADITIONAL = frozenset({"hant", "tw", "hk", "mo"})
@@ -73,9 +74,13 @@ def browser_locale(tags: Any) -> str:
 
 
 def select_timezone() -> str | None:
-    """Show instants in the logged-in person's own zone (UTC otherwise)."""
+    """Show instants in the logged-in person's own zone (UTC otherwise).
+
+    A zone stored before names were checked (``Factory``, ``posix/…``: zoneinfo knows them,
+    Babel does not) is read as UTC; the page says so (``zone_fallback`` in base.html).
+    """
     person = _reader() if has_request_context() else None
-    return str(person.timezone) if person is not None else None
+    return usable_zone(str(person.timezone)) if person is not None else None
 
 
 def _reader() -> Any:

@@ -22,6 +22,8 @@ LABELS = {
         "joined": _l("joined by invitation"),
         "password_changed": _l("password changed"),
         "role_changed": _l("role changed"),
+        "store_added": _l("added to a store"),
+        "store_removed": _l("taken off a store"),
         "deactivated": _l("deactivated"),
         "reactivated": _l("reactivated"),
         "token_revoked": _l("API token revoked"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from tracker.auth.models import User
+from tracker.clock import SkippedTime, wall_clock_instant
 from tracker.errors import InputError
 from tracker.extensions import db
 from tracker.imports.settings import ImportSettings
@@ -101,7 +102,22 @@ def import_lives(
                 Refused(error.args[0], row=number, column=table.used()["start"]), accept_partial
             )
             continue
-        started_at = started.replace(tzinfo=zone).astimezone(UTC)
+        try:
+            started_at = wall_clock_instant(started.replace(tzinfo=None), store.zone)
+        except SkippedTime:  # the export's clock says a time the store's clocks skipped
+            summary.skip(
+                Refused(
+                    phrase(
+                        "%(time)s did not happen in %(zone)s (the clocks skipped it)",
+                        time=started.strftime("%Y-%m-%d %H:%M"),
+                        zone=store.zone,
+                    ),
+                    row=number,
+                    column=table.used()["start"],
+                ),
+                accept_partial,
+            )
+            continue
         twin = db.session.scalar(
             select(LiveSession.started_at).where(
                 LiveSession.store_id == store.id,

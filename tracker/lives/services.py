@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
-from tracker.clock import local_today, utcnow
+from tracker.clock import SkippedTime, local_today, utcnow, wall_clock_instant
 from tracker.errors import InputError, RuleError, load_input
 from tracker.extensions import db
 from tracker.lives.models import LiveSession
@@ -43,7 +43,18 @@ def _checked_live(raw: Mapping[str, Any], store: Store, now: datetime | None) ->
     values = load_input(LiveNew(), raw)
     moment: datetime = values["started_at"]
     if moment.tzinfo is None:  # a wall-clock time is the store's own
-        moment = moment.replace(tzinfo=ZoneInfo(store.zone))
+        try:
+            moment = wall_clock_instant(moment, store.zone)
+        except SkippedTime:
+            raise InputError.one(
+                "started_at",
+                phrase(
+                    "%(time)s did not happen in %(zone)s: the clocks skipped it (daylight saving "
+                    "time). Check the time, or give it with its UTC offset (like -07:00)",
+                    time=moment.strftime("%Y-%m-%d %H:%M"),
+                    zone=store.zone,
+                ),
+            ) from None
     values["started_at"] = moment = moment.astimezone(UTC)
     if moment > (now or utcnow()) + timedelta(minutes=5):
         raise InputError.one("started_at", phrase("is in the future"))

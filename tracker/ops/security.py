@@ -27,6 +27,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 HSTS = "max-age=31536000"
+# Endpoints whose answers are the same for everyone and may be cached (they set their own).
+PUBLIC_FILES = frozenset({"static", "main.favicon"})
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -57,6 +59,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config["TRACKER_SECURE_COOKIES"] or request.is_secure:
             headers.setdefault("Strict-Transport-Security", HSTS)
+        # Pages and API answers hold a person's data (a new token is shown once, a link holds a
+        # one-time secret): no browser or proxy keeps a copy. Our own files may be cached.
+        if request.endpoint not in PUBLIC_FILES:
+            headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.errorhandler(RequestEntityTooLarge)

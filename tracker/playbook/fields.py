@@ -129,6 +129,28 @@ def shown(value: Any) -> str:
     return shown if len(shown) <= 60 else shown[:57] + "…"
 
 
+_ASCII_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def numeral_refusal(value: Any) -> Phrase | None:
+    """Say why text that looks like a number is not taken as one, or None.
+
+    Numbers are written with the digits 0-9 and at most a point: "1_000", "1,000", "1 000",
+    "٣" (Arabic-Indic) or "１２" (full-width), which Python's int() and float() read, are
+    refused so that nobody's figure is read differently from how they meant it.
+    """
+    if (
+        isinstance(value, str)
+        and any(ch.isdigit() or ch.isnumeric() for ch in value)
+        and not _ASCII_NUMBER.fullmatch(value.strip())
+    ):
+        return phrase(
+            "write numbers with the digits 0-9 only, no separators or other digits; got %(got)s",
+            got=shown(value),
+        )
+    return None
+
+
 # --- fields -------------------------------------------------------------------------------------
 
 
@@ -188,6 +210,9 @@ class Whole(fields.Integer):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
+            hint = numeral_refusal(value)
+            if hint is not None:
+                raise ValidationError(hint)
             if self.high is None:
                 raise ValidationError(
                     phrase(
@@ -220,6 +245,8 @@ class WholeText(fields.Integer):
             return value
         if isinstance(value, str) and _DIGITS.match(value) and len(value.strip()) <= 12:
             return int(value.strip())
+        if (hint := numeral_refusal(value)) is not None:
+            raise ValidationError(hint)
         raise ValidationError(
             phrase(
                 "expected a whole number, %(min)s or more, got %(got)s",
@@ -244,6 +271,9 @@ class Number(fields.Float):
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
+            hint = numeral_refusal(value)
+            if hint is not None:
+                raise ValidationError(hint)
             raise ValidationError(_range_phrase(self.low, self.high, value, self.high_inclusive))
         return float(value)
 

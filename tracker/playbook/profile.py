@@ -24,7 +24,7 @@ from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market
 from tracker.playbook.fields import FieldError, field_errors
 from tracker.playbook.peaks import SUPPORTED_YEARS
 from tracker.playbook.phrases import Phrase, phrase
-from tracker.playbook.zones import canonical_zones, zone_exists
+from tracker.playbook.zones import canonical_zones, unknown_zone, zone_exists
 
 # Plans look a year either side of their dates, so keep that margin inside
 # the years the peak calendar can compute.
@@ -279,7 +279,7 @@ class ProfileSchema(Schema):
         if zone is not None and not zone_exists(zone):
             refuse(
                 "timezone",
-                phrase("unknown IANA time zone '%(got)s', e.g. America/New_York", got=zone),
+                unknown_zone(zone),
             )
         mode = data.get("freight_mode")
         if mode is not None and market is not None and market in catalog.markets:

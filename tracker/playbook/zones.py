@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
+from tracker.playbook.phrases import Phrase, phrase
+
 UTC_NAME = "UTC"
 
 
@@ -30,3 +32,20 @@ def _known() -> frozenset[str]:
 def zone_exists(name: str) -> bool:
     """Tell whether ``name`` is a zone the product accepts (see ``canonical_zones``)."""
     return name in _known()
+
+
+def usable_zone(name: str | None, fallback: str = UTC_NAME) -> str:
+    """``name`` when the product accepts it, else ``fallback``.
+
+    A zone stored before names were checked (``Factory``, ``posix/…``) or one a tzdata update
+    removed must not break a page: the page shows times in the fallback and says so.
+    """
+    return name if name is not None and zone_exists(name) else fallback
+
+
+def unknown_zone(got: object) -> Phrase:
+    """Refuse a zone name the product does not accept, the same way everywhere."""
+    return phrase(
+        "unknown IANA time zone %(got)s: use a canonical name such as America/New_York, or UTC",
+        got=repr(got),
+    )

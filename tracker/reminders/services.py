@@ -12,10 +12,10 @@ from sqlalchemy import delete, func, select, update
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import rows_changed
-from tracker.errors import FieldError, InputError
+from tracker.errors import FieldError, InputError, whole_number_or_text
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
-from tracker.playbook.zones import zone_exists
+from tracker.playbook.zones import unknown_zone, zone_exists
 from tracker.reminders.channels import CHANNEL_KINDS, SmtpSettings, Target, check_target
 from tracker.reminders.channels.guard import CODE as TARGET_NOT_ALLOWED
 from tracker.reminders.dispatch import DispatchSettings
@@ -133,7 +133,7 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
             errors.append(
                 FieldError(
                     "timezone",
-                    phrase("unknown IANA time zone %(got)s", got=repr(raw["timezone"])),
+                    unknown_zone(raw["timezone"]),
                 )
             )
     if "remind_days_before" in raw:
@@ -141,7 +141,11 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
         if isinstance(days, str):
             days = [part.strip() for part in days.split(",") if part.strip()]
         try:
-            parsed = sorted({int(day) for day in days}, reverse=True)
+            # Digits 0-9 only ("1_0" or "٣" are refused, as in every form), no fractions.
+            read = [whole_number_or_text(day) if isinstance(day, str) else day for day in days]
+            if not all(isinstance(day, int) and not isinstance(day, bool) for day in read):
+                raise ValueError(days)  # a word, a fraction, true/false
+            parsed: list[int] | None = sorted({int(day) for day in read}, reverse=True)
         except (TypeError, ValueError):
             parsed = None
         if parsed is None or any(not 0 <= d <= MAX_DAYS_BEFORE for d in parsed):

@@ -6,7 +6,7 @@ from sqlalchemy import Select, exists, select
 
 from tracker.auth.models import User
 from tracker.columns import get_by_id
-from tracker.errors import NotAllowed, NotFound
+from tracker.errors import NotFound
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.stores.models import Store, StoreMembership
@@ -30,10 +30,11 @@ def can_work_on(user: User, store_id: int) -> bool:
 
 
 def store_for(user: User, store_id: int) -> Store:
-    """Return the store if ``user`` may see it; raise NotFound or NotAllowed."""
+    """Return the store if ``user`` may see it; raise NotFound otherwise.
+
+    Another store's id answers exactly as a missing one (ASVS: ids cannot be counted).
+    """
     store = get_by_id(Store, store_id)
-    if store is None:
+    if store is None or not can_work_on(user, store_id):
         raise NotFound(phrase("no store %(id)s", id=store_id))
-    if not can_work_on(user, store_id):
-        raise NotAllowed(phrase("you are not a member of store %(id)s", id=store_id))
     return store

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tracker.activity.services import log_activity
 from tracker.auth.access import require_manager
 from tracker.auth.models import User
+from tracker.auth.services import record_account_event
 from tracker.errors import FieldError, InputError
 from tracker.extensions import db
 from tracker.playbook.catalog import Catalog
@@ -162,11 +163,21 @@ def require_may_change(actor: User, fields: Mapping[str, Any]) -> None:
         require_manager(actor)
 
 
-def add_member(store: Store, user: User, *, actor: User | None) -> bool:
-    """Let ``user`` work on ``store``; return False when they already could."""
+def add_member(store: Store, user: User, *, actor: User | None, address: str | None = None) -> bool:
+    """Let ``user`` work on ``store``; return False when they already could.
+
+    The account log keeps it (who, when, from which address) beside the store's activity.
+    """
     if db.session.get(StoreMembership, (store.id, user.id)) is not None:
         return False
     db.session.add(StoreMembership(store=store, user=user))
+    record_account_event(
+        user,
+        "store_added",
+        actor=actor,
+        address=address,
+        detail={"store_id": store.id, "store": store.name},
+    )
     log_activity(
         store.id,
         actor,

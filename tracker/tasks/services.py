@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
+from tracker.auth.services import record_account_event
 from tracker.clock import local_today, utcnow
 from tracker.columns import get_by_id, rows_changed
 from tracker.errors import InputError, NotAllowed, NotFound, RuleError, load_input
@@ -389,12 +390,21 @@ def _mention_text(task: Task, store: Store, actor: User, body: str) -> str:
     )
 
 
-def remove_member(store: Store, user: User, *, actor: User | None) -> bool:
+def remove_member(
+    store: Store, user: User, *, actor: User | None, address: str | None = None
+) -> bool:
     """Take ``user`` off ``store``; their assigned open tasks go back to the managers."""
     membership = db.session.get(StoreMembership, (store.id, user.id))
     if membership is None:
         return False
     db.session.delete(membership)
+    record_account_event(
+        user,
+        "store_removed",
+        actor=actor,
+        address=address,
+        detail={"store_id": store.id, "store": store.name},
+    )
     db.session.execute(
         update(Task)
         .where(Task.store_id == store.id, Task.assignee_id == user.id, Task.status == "open")

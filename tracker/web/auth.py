@@ -23,7 +23,7 @@ from tracker.auth.services import (
     revoke_token,
 )
 from tracker.columns import get_by_id
-from tracker.errors import InputError, NotFound
+from tracker.errors import InputError, NotFound, whole_number_or_text
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.stores.access import visible_stores
@@ -168,40 +168,15 @@ def revoke(token_id: int) -> Any:
     return redirect(url_for("auth.account"))
 
 
-@bp.route("/people", methods=["GET", "POST"])
+@bp.get("/people")
 @login_required
 def people() -> Any:
-    """List the team and add a colleague (managers only)."""
+    """List the team (managers only); colleagues join by invitation and choose their password."""
     require_manager(current_user)
-    form = PersonForm()
-    errors = None
-    if form.validate_on_submit():
-        try:
-            user = create_user(
-                email=form.email.data,
-                password=form.password.data,
-                role=form.role.data,
-                name=form.name.data or "",
-                timezone=form.timezone.data or "UTC",
-            )
-        except InputError as error:
-            db.session.rollback()
-            errors = error
-        else:
-            db.session.commit()
-            flash(gettext("%(person)s can now log in.", person=user.display_name), "success")
-            return redirect(url_for("auth.people"))
     users = db.session.scalars(select(User).order_by(User.role, User.name, User.email)).all()
     stores = db.session.scalars(visible_stores(current_user).order_by(Store.name)).all()
     memberships = {(m.user_id, m.store_id) for m in db.session.scalars(select(StoreMembership))}
-    return render_template(
-        "auth/people.html",
-        form=form,
-        errors=errors,
-        users=users,
-        stores=stores,
-        memberships=memberships,
-    )
+    return render_template("auth/people.html", users=users, stores=stores, memberships=memberships)
 
 
 @bp.post("/people/<int:user_id>/stores")
@@ -212,9 +187,8 @@ def set_person_store(user_id: int) -> Any:
     user = get_by_id(User, user_id)
     if user is None:
         raise NotFound(phrase("no person %(id)s", id=user_id))
-    try:
-        store_id = int(request.form.get("store_id", ""))
-    except ValueError:
+    store_id = whole_number_or_text(request.form.get("store_id", ""))
+    if not isinstance(store_id, int):
         flash_refusal(InputError.one("store_id", phrase("choose a store")))
         return redirect(url_for("auth.people"))
     store = get_by_id(Store, store_id)
@@ -222,7 +196,7 @@ def set_person_store(user_id: int) -> Any:
         flash_refusal(InputError.one("store_id", phrase("there is no store %(id)s", id=store_id)))
         return redirect(url_for("auth.people"))
     if request.form.get("action") == "remove":
-        remove_member(store, user, actor=current_user)
+        remove_member(store, user, actor=current_user, address=request.remote_addr)
         flash(
             gettext(
                 "%(person)s no longer works on %(store)s.",
@@ -232,7 +206,7 @@ def set_person_store(user_id: int) -> Any:
             "info",
         )
     else:
-        add_member(store, user, actor=current_user)
+        add_member(store, user, actor=current_user, address=request.remote_addr)
         flash(
             gettext(
                 "%(person)s now works on %(store)s.", person=user.display_name, store=store.name

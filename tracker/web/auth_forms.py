@@ -12,7 +12,7 @@ class LoginForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    """The first manager on first run, or a new colleague later."""
+    """The first manager on first run (later colleagues join by invitation)."""
 
     name = StringField("Name")
     email = EmailField("E-mail")

@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from tracker.errors import NotAllowed, NotFound, error_response
+from tracker.errors import NotAllowed, NotFound, error_response, text_problem
 from tracker.i18n.text import localize
 from tracker.playbook.phrases import phrase
 from tracker.web.feedback import field_message
@@ -19,11 +19,13 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_characters() -> Any:
-        """No text field may hold a NUL character (PostgreSQL cannot store one)."""
+        """No text field may hold a NUL character (PostgreSQL cannot store one) or a lone
+        surrogate (no database can: Werkzeug decodes bad UTF-8 to U+FFFD, but be sure)."""
         for source in (request.args, request.form):
             for name, value in source.items(multi=True):
-                if "\x00" in value:
-                    return _bad_input(name, phrase("contains a NUL character"))
+                problem = text_problem(name) or text_problem(value)
+                if problem is not None:
+                    return _bad_input(name if text_problem(name) is None else "body", problem)
         return None
 
     @app.errorhandler(NotFound)
@@ -80,7 +82,7 @@ _CSRF_REASONS = {
 }
 
 
-def _bad_input(field: str, message: str) -> Any:
+def _bad_input(field: str, message: Any) -> Any:
     if request.path.startswith("/api/"):
         return error_response(400, "invalid", f"{field}: {message}", field)
     return _error_page(

@@ -9,7 +9,7 @@ from flask_babel import gettext, ngettext
 from flask_login import login_required
 
 from tracker.catalog import get_catalog
-from tracker.errors import InputError, RuleError, whole_number_or_text
+from tracker.errors import InputError, RuleError, number_or_text, whole_number_or_text
 from tracker.extensions import db
 from tracker.i18n.seeds import task_title
 from tracker.lives.hot_videos import log_hot_video
@@ -34,10 +34,7 @@ def log(store_id: int) -> Any:
     }
     gmv = request.form.get("gmv", "").strip()
     if gmv:
-        try:
-            raw["gmv"] = float(gmv)
-        except ValueError:
-            raw["gmv"] = gmv
+        raw["gmv"] = number_or_text(gmv)
     try:
         live = log_live(store, raw, get_catalog(), current_user)
     except (InputError, RuleError) as error:

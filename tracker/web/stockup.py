@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from tracker.catalog import get_catalog
 from tracker.clock import local_today
-from tracker.errors import InputError, whole_number_or_text
+from tracker.errors import InputError, number_or_text, whole_number_or_text
 from tracker.extensions import db
 from tracker.plans.stock_up import change_product_line, remove_product_line
 from tracker.stockup.services import plan_stock_up, product_lines
@@ -55,10 +55,7 @@ def save(store_id: int) -> Any:
         if form.get(name, "").strip():
             raw[name] = whole_number_or_text(form[name])
     if form.get("daily_sales", "").strip():
-        try:
-            raw["daily_sales"] = float(form["daily_sales"])
-        except ValueError:
-            raw["daily_sales"] = form["daily_sales"]
+        raw["daily_sales"] = number_or_text(form["daily_sales"])
     if "skus" in form:  # Seller SKUs or SKU IDs, separated by commas or spaces
         raw["skus"] = [sku for sku in form["skus"].replace(",", " ").split() if sku]
     line_id = whole_number_or_text(form.get("line_id", "")) or None

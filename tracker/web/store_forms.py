@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from tracker.errors import whole_number_or_text
+from tracker.errors import number_or_text, whole_number_or_text
 from tracker.playbook.advisor import AdvisorRules, parse_answers
 
 _TEXT = (
@@ -77,10 +77,7 @@ def store_fields(form: MultiDict[str, str], *, blank_clears: bool = False) -> di
     for name in _DECIMAL:
         value = form.get(name, "").strip()
         if value:
-            try:
-                raw[name] = float(value)
-            except ValueError:
-                raw[name] = value
+            raw[name] = number_or_text(value)
     return raw
 
 

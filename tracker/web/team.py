@@ -32,6 +32,7 @@ from tracker.calendar.services import revoke_person_feed, revoke_store_feed
 from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound, RuleError
 from tracker.extensions import db
+from tracker.i18n.text import localize
 from tracker.playbook.phrases import phrase
 from tracker.reminders.channels import DeliveryError, Message, Target, deliver
 from tracker.tasks.models import Task
@@ -137,7 +138,12 @@ def new_password() -> Any:
 def ask_reset() -> Any:
     """Ask for a password reset link by e-mail; the answer is the same for any address."""
     if request.method == "POST":
-        made = request_reset(request.form.get("email", ""))
+        try:
+            made = request_reset(request.form.get("email", ""), _client())
+        except RuleError as error:  # too many requests: said the same for any address
+            db.session.rollback()
+            flash(localize(error.message), "error")
+            return render_template("auth/reset_request.html"), 429
         db.session.commit()
         if made is not None:
             link, secret = made
