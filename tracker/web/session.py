@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import cast
 from zoneinfo import ZoneInfo
 
 import flask_login
 from flask import Flask, g
+from markupsafe import Markup, escape
 
 from tracker.auth.models import User
 from tracker.columns import get_by_id
@@ -24,6 +26,32 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_year"] = lambda: date.today().year
     app.jinja_env.globals["unread_reminders"] = _unread_reminders
     app.jinja_env.globals["tz"] = ZoneInfo
+    app.jinja_env.globals["person_options"] = person_options
+
+
+def person_options(people: Sequence[User], selected_id: int | None) -> Markup:
+    """The ``<option>`` of each person, ``selected_id``'s selected: a task row's "who" list.
+
+    Every row of a list offers the same people (a manager's list: everyone, 100 or more),
+    so each option is escaped once per request and a row only joins them.
+    """
+    kept: dict[int, tuple[Sequence[User], list[tuple[int, Markup, Markup]]]] = g.setdefault(
+        "_person_options", {}
+    )
+    found = kept.get(id(people))
+    if found is None or found[0] is not people:
+        pieces = []
+        for person in people:
+            name = escape(person.display_name)
+            pieces.append(
+                (
+                    person.id,
+                    Markup('<option value="%s" >%s</option>') % (person.id, name),
+                    Markup('<option value="%s" selected>%s</option>') % (person.id, name),
+                )
+            )
+        found = kept[id(people)] = (people, pieces)  # the list is kept: its id stays its own
+    return Markup("").join(on if ident == selected_id else off for ident, off, on in found[1])
 
 
 def _unread_reminders() -> int:
