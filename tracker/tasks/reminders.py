@@ -25,6 +25,7 @@ from tracker.i18n import recipient_locale
 from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
+from tracker.reminders.models import Reminder
 from tracker.reminders.queue import (
     STALE_AFTER,
     Draft,
@@ -85,20 +86,66 @@ def queue_reminders(
             for person in {*managers, *([assignee] if assignee else [])}:
                 stock_up[person.id].append(task)
 
+    digests = _digests_to_write(people, now, faults)
     drafts: list[Draft] = []
     for person in people:
         with faults.isolated("reminders", user_id=person.id):
             drafts += drafted_for(
                 person,
                 functools.partial(
-                    _drafts_of, person, now, work[person.id], stock_up[person.id], stock_up_keys
+                    _drafts_of,
+                    person,
+                    now,
+                    work[person.id],
+                    stock_up[person.id],
+                    stock_up_keys,
+                    digest=person.id in digests,
                 ),
             )
     drafts += _no_live_yet(catalog, tasks, by_id, managers, now, faults)
     due = [
         d for d in drafts if d.person.id in todays and d.send_at <= now < d.send_at + STALE_AFTER
     ]
-    return insert_drafts(due, now)
+    return insert_drafts(_not_queued_yet(due), now)
+
+
+def _not_queued_yet(drafts: Sequence[Draft]) -> list[Draft]:
+    """Leave out the drafts an earlier tick queued already (each has its inbox row).
+
+    A reminder stays due for a day after its moment, so every tick of that day finds it
+    again; reading which keys are taken is much cheaper than writing each one out for the
+    insert to skip. The insert still skips a key another scheduler took in between.
+    """
+    taken: set[str] = set()
+    keys = [f"{draft.key}:inbox" for draft in drafts]
+    for start in range(0, len(keys), 500):
+        taken.update(
+            db.session.scalars(
+                select(Reminder.key).where(Reminder.key.in_(keys[start : start + 500]))
+            )
+        )
+    return [draft for draft, key in zip(drafts, keys, strict=True) if key not in taken]
+
+
+def _digests_to_write(people: Sequence[User], now: datetime, faults: FaultLog) -> set[int]:
+    """The digest readers whose digest of today is due now and not queued yet.
+
+    A digest lists every store's work (a manager's: the whole agency's); writing it on
+    every tick of the day only for the outbox to find its key taken cost most of a tick.
+    """
+    keys: dict[str, int] = {}
+    for person in people:
+        if not person.digest:
+            continue
+        with faults.isolated("reminders", user_id=person.id):
+            today = local_today(person.timezone, now)
+            moment = local_instant(today, person.digest_at, person.timezone)
+            if moment <= now < moment + STALE_AFTER:
+                keys[f"digest:{person.id}:{today.isoformat()}:inbox"] = person.id
+    if not keys:
+        return set()
+    queued = set(db.session.scalars(select(Reminder.key).where(Reminder.key.in_(list(keys)))))
+    return {person_id for key, person_id in keys.items() if key not in queued}
 
 
 def _drafts_of(
@@ -107,11 +154,18 @@ def _drafts_of(
     work: Sequence[Task],
     stock_up: Sequence[Task],
     stock_up_keys: frozenset[str],
+    *,
+    digest: bool,
 ) -> list[Draft]:
-    """A person's reminders of due work, in the language being written."""
+    """A person's reminders of due work, in the language being written.
+
+    ``digest``: whether a digest reader's digest is to be written now (else only what
+    goes at once, a stock-up deadline just missed).
+    """
     today = local_today(person.timezone, now)
     if person.digest:
-        return _digest(person, today, work, stock_up) + _stock_up_missed(person, now, stock_up)
+        written = _digest(person, today, work, stock_up) if digest else []
+        return written + _stock_up_missed(person, now, stock_up)
     return _singles(person, today, work, stock_up_keys) + _stock_up(person, stock_up)
 
 
@@ -273,11 +327,16 @@ def _digest(
     for group in buckets.values():
         for task in group:
             stores[task.store_id] = task.store
+    # Each bucket split by store once: a manager's digest spans every store.
+    by_store: dict[tuple[str, int], list[Task]] = defaultdict(list)
+    for name, group in buckets.items():
+        for task in group:
+            by_store[name, task.store_id].append(task)
     blocks = []
     for store in sorted(stores.values(), key=lambda s: (s.name.casefold(), s.id)):
         lines = [store.name]
-        for name, group in buckets.items():
-            mine = [t for t in group if t.store_id == store.id]
+        for name in buckets:
+            mine = by_store.get((name, store.id))
             if mine:
                 lines.append(headings[name](len(mine)))
                 lines += [f"  {day(t.due_on)}  {task_title(t)}  {task_url(t.id)}" for t in mine]
