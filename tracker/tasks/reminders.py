@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
@@ -67,17 +68,11 @@ def queue_reminders(
     latest = max(todays.values()) + timedelta(
         days=max(STOCK_UP_DAYS_BEFORE + tuple(d for p in people for d in p.remind_days_before))
     )
-    tasks = db.session.scalars(
-        select(Task)
-        .join(Store, Store.id == Task.store_id)
-        .options(contains_eager(Task.store))  # each reminder names its store
-        .where(Task.status == "open", Task.due_on <= latest)
-        .order_by(Task.due_on, Task.id)
-    ).all()
+    tasks = _open_work_due_by(latest)
     stock_up_keys = catalog.stock_up_keys
 
-    work: dict[int, list[Task]] = defaultdict(list)
-    stock_up: dict[int, list[Task]] = defaultdict(list)
+    work: dict[int, list[DueWork]] = defaultdict(list)
+    stock_up: dict[int, list[DueWork]] = defaultdict(list)
     for task in tasks:
         assignee = by_id.get(task.assignee_id) if task.assignee_id else None
         for person in people_to_remind(assignee, managers):
@@ -127,6 +122,88 @@ def _not_queued_yet(drafts: Sequence[Draft]) -> list[Draft]:
     return [draft for draft, key in zip(drafts, keys, strict=True) if key not in taken]
 
 
+@dataclass(frozen=True, slots=True)
+class StoreNamed:
+    """What a reminder says about a task's store."""
+
+    id: int
+    name: str
+    zone: str
+    market: str
+    model: str
+    categories: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DueWork:
+    """An open task as a reminder names it: the columns it needs, not the whole row.
+
+    Every tick reads every open task due within two weeks; whole rows (gates, descriptions,
+    JSON decoded) cost most of a tick at agency scale.
+    """
+
+    id: int
+    store_id: int
+    key: str
+    origin: str
+    title: str
+    assignee_id: int | None
+    due_on: date
+    recurrence: dict[str, Any] | None
+    peak_key: str | None
+    peak_date: date | None
+    store: StoreNamed
+
+
+def _open_work_due_by(latest: date) -> list[DueWork]:
+    """Every open task due on or before ``latest``, soonest first, with its store's names."""
+    stores = {
+        row.id: StoreNamed(row.id, row.name, row.zone, row.market, row.model, row.categories)
+        for row in db.session.execute(
+            select(
+                Store.id, Store.name, Store.zone, Store.market, Store.model, Store.categories
+            ).where(
+                Store.id.in_(
+                    select(Task.store_id).where(Task.status == "open", Task.due_on <= latest)
+                )
+            )
+        )
+    }
+    rows = db.session.execute(
+        select(
+            Task.id,
+            Task.store_id,
+            Task.key,
+            Task.origin,
+            Task.title,
+            Task.assignee_id,
+            Task.due_on,
+            Task.recurrence,
+            Task.peak_key,
+            Task.peak_date,
+        )
+        .where(Task.status == "open", Task.due_on <= latest)
+        .order_by(Task.due_on, Task.id)
+    )
+    return [
+        DueWork(
+            id=row.id,
+            store_id=row.store_id,
+            key=row.key,
+            origin=row.origin,
+            title=row.title,
+            assignee_id=row.assignee_id,
+            due_on=row.due_on,
+            recurrence=row.recurrence,
+            peak_key=row.peak_key,
+            peak_date=row.peak_date,
+            store=stores[row.store_id],
+        )
+        for row in rows
+        if row.store_id in stores
+    ]
+
+
 def _digests_to_write(people: Sequence[User], now: datetime, faults: FaultLog) -> set[int]:
     """The digest readers whose digest of today is due now and not queued yet.
 
@@ -151,8 +228,8 @@ def _digests_to_write(people: Sequence[User], now: datetime, faults: FaultLog) -
 def _drafts_of(
     person: User,
     now: datetime,
-    work: Sequence[Task],
-    stock_up: Sequence[Task],
+    work: Sequence[DueWork],
+    stock_up: Sequence[DueWork],
     stock_up_keys: frozenset[str],
     *,
     digest: bool,
@@ -171,7 +248,7 @@ def _drafts_of(
 
 def _no_live_yet(
     catalog: Catalog,
-    tasks: Sequence[Task],
+    tasks: Sequence[DueWork],
     by_id: dict[int, User],
     managers: list[User],
     now: datetime,
@@ -191,7 +268,7 @@ def _no_live_yet(
 
 
 def _no_live_drafts(
-    catalog: Catalog, task: Task, by_id: dict[int, User], managers: list[User], now: datetime
+    catalog: Catalog, task: DueWork, by_id: dict[int, User], managers: list[User], now: datetime
 ) -> list[Draft]:
     drafts: list[Draft] = []
     if task.due_on == local_today(task.store.zone, now):
@@ -217,7 +294,7 @@ def _no_live_drafts(
 def _singles(
     person: User,
     today: date,
-    tasks: Iterable[Task],
+    tasks: Iterable[DueWork],
     stock_up_keys: frozenset[str],
 ) -> list[Draft]:
     """One message per task: overdue, and the chosen days before (for who asked for these)."""
@@ -269,7 +346,7 @@ def _singles(
     return drafts
 
 
-def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
+def _stock_up(person: User, tasks: Iterable[DueWork]) -> list[Draft]:
     drafts = []
     for task in tasks:
         for days in STOCK_UP_DAYS_BEFORE:
@@ -295,11 +372,11 @@ def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
 def _digest(
     person: User,
     today: date,
-    tasks: Sequence[Task],
-    stock_up_tasks: Sequence[Task],
+    tasks: Sequence[DueWork],
+    stock_up_tasks: Sequence[DueWork],
 ) -> list[Draft]:
     """The day's one message: overdue, today and this week by store, each task with its link."""
-    buckets: dict[str, list[Task]] = {"overdue": [], "today": [], "week": [], "stock_up": []}
+    buckets: dict[str, list[DueWork]] = {"overdue": [], "today": [], "week": [], "stock_up": []}
     moment = local_instant(today, person.digest_at, person.timezone)
     for task in tasks:
         # Each task counted in its store's day as it is when the digest goes out.
@@ -323,12 +400,12 @@ def _digest(
             "Stock-up deadlines in the next two weeks (%(count)s):", count=n
         ),
     }
-    stores: dict[int, Store] = {}
+    stores: dict[int, StoreNamed] = {}
     for group in buckets.values():
         for task in group:
             stores[task.store_id] = task.store
     # Each bucket split by store once: a manager's digest spans every store.
-    by_store: dict[tuple[str, int], list[Task]] = defaultdict(list)
+    by_store: dict[tuple[str, int], list[DueWork]] = defaultdict(list)
     for name, group in buckets.items():
         for task in group:
             by_store[name, task.store_id].append(task)
@@ -362,7 +439,7 @@ def _digest(
     ]
 
 
-def _stock_up_missed(person: User, now: datetime, tasks: Iterable[Task]) -> list[Draft]:
+def _stock_up_missed(person: User, now: datetime, tasks: Iterable[DueWork]) -> list[Draft]:
     """Say at once, even to digest readers, that a stock-up deadline has just passed."""
     drafts = []
     for task in tasks:
@@ -383,7 +460,7 @@ def _stock_up_missed(person: User, now: datetime, tasks: Iterable[Task]) -> list
 
 
 def _draft(
-    person: User, kind: str, key: str, send_at: datetime, subject: str, tasks: list[Task]
+    person: User, kind: str, key: str, send_at: datetime, subject: str, tasks: list[DueWork]
 ) -> Draft:
     task = tasks[0]
     text = "\n".join(
@@ -406,7 +483,7 @@ def _draft(
     )
 
 
-def _no_live_text(task: Task, min_minutes: int) -> str:
+def _no_live_text(task: DueWork, min_minutes: int) -> str:
     store = task.store
     return "\n".join(
         [
