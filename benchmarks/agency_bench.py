@@ -321,7 +321,11 @@ def serve_and_drive(url: str, args: argparse.Namespace, seeded: Seeded) -> dict[
         stop_at = time.monotonic() + args.server_seconds
 
         def client(number: int) -> None:
-            session = requests.Session()
+            # One keep-alive session per person: a shared cookie jar would mix the logins.
+            sessions: dict[str, Any] = {}
+            for who in (MANAGER, MEMBER, ""):
+                sessions[who] = requests.Session()
+                sessions[who].cookies.update(cookies.get(who, {}))
             mine: dict[str, list[float]] = defaultdict(list)
             bad: dict[str, int] = defaultdict(int)
             turn = number
@@ -330,7 +334,7 @@ def serve_and_drive(url: str, args: argparse.Namespace, seeded: Seeded) -> dict[
                 turn += 1
                 start = time.perf_counter()
                 try:
-                    answer = session.get(base + path, cookies=cookies.get(email or ""), timeout=30)
+                    answer = sessions[email or ""].get(base + path, timeout=30)
                     why = "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
                 except requests.RequestException as error:
                     why = type(error).__name__
