@@ -11,7 +11,14 @@ from tracker.playbook.loader import load_catalog
 
 def get_catalog() -> Catalog:
     """Return the validated playbook catalog of the running app (loaded once per process)."""
-    return load_catalog(current_app.config["TRACKER_SEEDS_DIR"])
+    folder = current_app.config["TRACKER_SEEDS_DIR"]
+    # Kept on the app: load_catalog resolves the folder's path on every call, and a
+    # reminder run asks for the catalog once per task title it writes.
+    kept = current_app.extensions.get("tracker.catalog")
+    if kept is None or kept[0] != folder:
+        kept = current_app.extensions["tracker.catalog"] = (folder, load_catalog(folder))
+    catalog: Catalog = kept[1]
+    return catalog
 
 
 def market_note_for(advice: Advice, market: str, catalog: Catalog) -> str | None:

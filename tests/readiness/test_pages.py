@@ -311,3 +311,33 @@ def test_columns_with_no_value_sort_last_both_ways(client, login, manager, shop,
     overdue = [i for i, _ in listed(client.get("/readiness?sort=overdue&order=desc"))]
     assert overdue[0] == three_stores["not_ready"].id  # the Thai store has the most
     assert "none in view" in client.get("/readiness").get_data(as_text=True)
+
+
+def test_the_portfolio_shows_a_page_of_stores_in_order_and_says_how_many(
+    client, login, manager, three_stores, monkeypatch
+):
+    """A long portfolio comes a page at a time, keeping its order and filters; CSV has all."""
+    monkeypatch.setattr("tracker.web.readiness.PAGE_SIZE", 2)
+    login(manager)
+    first = client.get("/readiness?sort=name")
+    assert [i for i, _ in listed(first)] == [three_stores["not_ready"].id, three_stores["ready"].id]
+    html = html_module.unescape(first.get_data(as_text=True))
+    assert "3 stores:" in html and "1 ready" in html and "1 not ready" in html  # all of them
+    assert "Stores 1–2 of 3" in html and "page 1 of 2" in html
+    assert "/readiness?page=2&sort=name&order=asc" in html
+    second = client.get("/readiness?page=2&sort=name&order=asc")
+    assert [i for i, _ in listed(second)] == [three_stores["at_risk"].id]
+    assert "Stores 3–3 of 3" in html_module.unescape(second.get_data(as_text=True))
+    assert "No stores on this page." in client.get("/readiness?page=9").get_data(as_text=True)
+    # Filters narrow the total; the printable page, the CSV and the API are whole.
+    assert (
+        "Stores"
+        not in client.get("/readiness?market=US")
+        .get_data(as_text=True)
+        .split("<table")[0]
+        .split("</hgroup>")[1]
+    )
+    assert len(listed(client.get("/readiness?print=1"))) == 3
+    assert len(client.get("/readiness.csv").get_data(as_text=True).strip().splitlines()) == 4
+    bad = client.get("/readiness?page=0")
+    assert bad.status_code == 400 and "a page number from 1" in bad.get_data(as_text=True)

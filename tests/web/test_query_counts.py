@@ -207,3 +207,28 @@ def test_ticking_a_task_off_through_the_api_costs_the_same_for_20_tasks_and_400(
         assert db.session.get(Task, task_id).status == "done"
     assert counts[SMALL] == counts[LARGE], counts
     assert counts[SMALL] <= MOST_STATEMENTS, counts
+
+
+# Ticking off: the person, the task (seen, then held), its store, the change, its log entry,
+# the look for gates waiting on its key, and who the row may hand it to.
+TICK_STATEMENTS = 8
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
+def test_ticking_off_work_no_gate_waits_for_reads_no_gates_and_no_row_twice(
+    app, scene, count_queries, headers
+):
+    visitor = Visitor(app, scene.manager_email)
+    status = 200 if headers else 302
+    for sized, _ in scene.by_size():
+        task_id = sized.free_task_ids[0]  # added by hand: nothing waits for it
+        count = visitor.count(
+            count_queries, "post", f"/tasks/{task_id}/complete", status, headers=headers
+        )
+        assert db.session.get(Task, task_id).status == "done"
+        assert count <= TICK_STATEMENTS, count
+        count = visitor.count(
+            count_queries, "post", f"/tasks/{task_id}/reopen", status, headers=headers
+        )
+        assert db.session.get(Task, task_id).status == "open"
+        assert count <= TICK_STATEMENTS, count

@@ -14,12 +14,11 @@ from datetime import date
 from typing import Any
 
 from flask import g
-from flask_babel import gettext
 
 from tracker.catalog import get_catalog
 from tracker.extensions import N_
 from tracker.i18n.format import day, number, say_list, separator
-from tracker.i18n.locales import SOURCE_LOCALE, current_locale
+from tracker.i18n.locales import SOURCE_LOCALE, current_locale, gettext
 from tracker.playbook.catalog import Catalog, Entry
 from tracker.playbook.translations import SeedTranslation, split_source
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import gettext, ngettext
 from jinja2 import pass_context
 
 from tracker.i18n.format import (
@@ -23,7 +22,14 @@ from tracker.i18n.format import (
     when,
 )
 from tracker.i18n.labels import field_label, label
-from tracker.i18n.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_locale
+from tracker.i18n.locales import (
+    LANGUAGE_NAMES,
+    SUPPORTED_LOCALES,
+    current_locale,
+    gettext,
+    ngettext,
+    speech,
+)
 from tracker.i18n.seeds import (
     gate_reason,
     model_summary,
@@ -74,6 +80,19 @@ def init_app(app: Flask) -> None:
     for kind in ("phase", "market", "model", "category", "peak", "freight"):
         said[f"{kind}_name"] = functools.partial(_seed_name_of, kind)
     app.jinja_env.filters.update({name: _at_render(fn) for name, fn in said.items()})
+    # {{ _("…") }} and {% trans %} through the kept Speech rather than Flask-Babel's
+    # look-ups, which cost several context proxies each and run hundreds of times a page.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda string: speech().translations.gettext(string),
+        ngettext=lambda singular, plural, num: speech().translations.ngettext(
+            singular, plural, num
+        ),
+        newstyle=True,
+        pgettext=lambda context, string: speech().translations.pgettext(context, string),
+        npgettext=lambda context, singular, plural, num: speech().translations.npgettext(
+            context, singular, plural, num
+        ),
+    )
     app.jinja_env.globals.update(
         tie_why=tie_why,
         readiness_source=readiness_source,

@@ -6,12 +6,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
 from tracker.i18n.format import day, say_list, separator, when
 from tracker.i18n.labels import LABELS, label
-from tracker.i18n.locales import SOURCE_LOCALE, current_locale
+from tracker.i18n.locales import SOURCE_LOCALE, current_locale, gettext, ngettext
 from tracker.i18n.seeds import entry_title, seed_name
 from tracker.playbook.phrases import Name, Names, Phrase
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -42,12 +42,15 @@ from tracker.scheduler.faults import record_faults
 from tracker.scheduler.models import SchedulerTick
 from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
+from tracker.tasks.models import Task
 from tracker.tasks.reminders import queue_reminders
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "tracker.tick"
 # A tick missed by up to a day (the machine slept, the process was down) still runs.
 MISFIRE_GRACE_SECONDS = 24 * 3600
+# How long a change may sit flushed but uncommitted: the gate check looks that far back.
+COMMIT_LAG = timedelta(minutes=5)
 
 
 def run_tick(
@@ -63,6 +66,8 @@ def run_tick(
         started = time.perf_counter()
         since = utcnow()
         moment = now or since
+        previous = db.session.get(SchedulerTick, name)
+        last_tick = previous.ticked_at if previous is not None else None
         db.session.merge(SchedulerTick(name=name, ticked_at=moment))
         db.session.commit()
         faults = FaultLog()
@@ -73,7 +78,14 @@ def run_tick(
         with _stage("roll_forward", faults):
             roll_plans_forward(catalog, now=moment, faults=faults)
         with _stage("gates", faults):
-            check_every_gate(now=moment, faults=faults)
+            # Within a day, only the stores something changed in since this scheduler's
+            # last tick (a store's new day was checked as it rolled forward); every store
+            # on the first tick of a day, as a net for whatever else changed.
+            changed_since = None
+            if last_tick is not None and last_tick.date() == moment.date() and last_tick <= since:
+                # A change flushed just before that tick may have committed just after it.
+                changed_since = last_tick - COMMIT_LAG
+            check_every_gate(now=moment, faults=faults, changed_since=changed_since)
         with _stage("reminders", faults):
             queue_reminders(catalog, now=moment, faults=faults)
             db.session.commit()
@@ -121,21 +133,41 @@ def _stage(stage: str, faults: FaultLog) -> Iterator[None]:
         faults.note(stage, error)
 
 
-def check_every_gate(*, now: datetime, faults: FaultLog) -> None:
-    """Check every store's gates at once and commit; if that fails, store by store."""
+def check_every_gate(
+    *, now: datetime, faults: FaultLog, changed_since: datetime | None = None
+) -> None:
+    """Check every store's gates at once and commit; if that fails, store by store.
+
+    With ``changed_since``, only the stores whose row or tasks changed since then: a gate
+    opens on a date (checked as the store rolls forward to its new day), on followers or
+    orders (a store change) or on work done (a task change).
+    """
+    store_ids = None if changed_since is None else stores_changed_since(changed_since)
+    if store_ids is not None and not store_ids:
+        return
     try:
-        check_gates(now=now)  # a gate that opens on a date opens on every store's day
+        check_gates(store_ids, now=now)  # a gate that opens on a date opens on every store's day
         db.session.commit()
         return
     except Exception:
         db.session.rollback()
-    for store_id in db.session.scalars(select(Store.id).order_by(Store.id)).all():
+    if store_ids is None:
+        store_ids = list(db.session.scalars(select(Store.id).order_by(Store.id)))
+    for store_id in store_ids:
         try:
             check_gates([store_id], now=now)
             db.session.commit()
         except Exception as error:  # this store's fault is noted; the others' gates open
             db.session.rollback()
             faults.note("gates", error, store_id=store_id)
+
+
+def stores_changed_since(moment: datetime) -> list[int]:
+    """The stores whose row or any of whose tasks changed at or after ``moment``."""
+    return sorted(
+        set(db.session.scalars(select(Store.id).where(Store.updated_at >= moment)))
+        | set(db.session.scalars(select(Task.store_id).where(Task.updated_at >= moment).distinct()))
+    )
 
 
 def _log_tick(name: str, report: DispatchReport, seconds: float) -> None:

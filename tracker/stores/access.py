@@ -22,6 +22,23 @@ def visible_stores(user: User) -> Select[Store]:
     return query
 
 
+def visible_store_ids(user: User) -> list[int] | None:
+    """The ids of the stores ``user`` may see, or None for a manager (every store).
+
+    A list of ids lets a query over tasks use the (store, status, due) index for just
+    these stores, however many other stores the company has.
+    """
+    if user.is_manager:
+        return None
+    return list(
+        db.session.scalars(
+            select(StoreMembership.store_id)
+            .where(StoreMembership.user_id == user.id)
+            .order_by(StoreMembership.store_id)
+        )
+    )
+
+
 def can_work_on(user: User, store_id: int) -> bool:
     """Tell whether ``user`` may see and work on the store."""
     if user.is_manager:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.playbook.plan import done_mark, peak_slot
-from tracker.stores.access import visible_stores
+from tracker.stores.access import visible_store_ids
 from tracker.tasks.models import Task
 
 
@@ -60,16 +60,21 @@ def my_open_tasks(
     With ``include_unassigned``, the work nobody has taken in their stores too. One row
     more than ``limit`` comes back when there is more, so a page can say it stopped.
     """
-    store_ids = select(visible_stores(person).subquery().c.id)
+    # A member's stores are named (``store_id IN (…)``) so the (store, status, due) index
+    # finds their work alone; a manager sees every store, so no store condition at all.
+    store_ids = visible_store_ids(person)
+    if store_ids is not None and not store_ids:
+        return []
     owner = Task.assignee_id == person.id
     if include_unassigned:
         owner = owner | Task.assignee_id.is_(None)
     # Every store's "today" is within a day of UTC's, so fetch one day extra; the caller
     # sorts each task into its bucket on its own store's day (``due_bucket``).
     latest = local_today("UTC") + timedelta(days=WEEK_DAYS + 1)
+    mine = Task.store_id.in_(store_ids) if store_ids is not None else true()
     return db.session.scalars(
         select(Task)
-        .where(Task.store_id.in_(store_ids), Task.status == "open", Task.due_on <= latest, owner)
+        .where(mine, Task.status == "open", Task.due_on <= latest, owner)
         .options(selectinload(Task.store), selectinload(Task.assignee))
         .order_by(Task.due_on, Task.store_id, Task.id)
         .limit(limit + 1)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
@@ -25,6 +26,7 @@ from tracker.i18n import recipient_locale
 from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
+from tracker.reminders.models import Reminder
 from tracker.reminders.queue import (
     STALE_AFTER,
     Draft,
@@ -66,17 +68,11 @@ def queue_reminders(
     latest = max(todays.values()) + timedelta(
         days=max(STOCK_UP_DAYS_BEFORE + tuple(d for p in people for d in p.remind_days_before))
     )
-    tasks = db.session.scalars(
-        select(Task)
-        .join(Store, Store.id == Task.store_id)
-        .options(contains_eager(Task.store))  # each reminder names its store
-        .where(Task.status == "open", Task.due_on <= latest)
-        .order_by(Task.due_on, Task.id)
-    ).all()
+    tasks = _open_work_due_by(latest)
     stock_up_keys = catalog.stock_up_keys
 
-    work: dict[int, list[Task]] = defaultdict(list)
-    stock_up: dict[int, list[Task]] = defaultdict(list)
+    work: dict[int, list[DueWork]] = defaultdict(list)
+    stock_up: dict[int, list[DueWork]] = defaultdict(list)
     for task in tasks:
         assignee = by_id.get(task.assignee_id) if task.assignee_id else None
         for person in people_to_remind(assignee, managers):
@@ -85,39 +81,174 @@ def queue_reminders(
             for person in {*managers, *([assignee] if assignee else [])}:
                 stock_up[person.id].append(task)
 
+    digests = _digests_to_write(people, now, faults)
     drafts: list[Draft] = []
     for person in people:
         with faults.isolated("reminders", user_id=person.id):
             drafts += drafted_for(
                 person,
                 functools.partial(
-                    _drafts_of, person, now, work[person.id], stock_up[person.id], stock_up_keys
+                    _drafts_of,
+                    person,
+                    now,
+                    work[person.id],
+                    stock_up[person.id],
+                    stock_up_keys,
+                    digest=person.id in digests,
                 ),
             )
     drafts += _no_live_yet(catalog, tasks, by_id, managers, now, faults)
     due = [
         d for d in drafts if d.person.id in todays and d.send_at <= now < d.send_at + STALE_AFTER
     ]
-    return insert_drafts(due, now)
+    return insert_drafts(_not_queued_yet(due), now)
+
+
+def _not_queued_yet(drafts: Sequence[Draft]) -> list[Draft]:
+    """Leave out the drafts an earlier tick queued already (each has its inbox row).
+
+    A reminder stays due for a day after its moment, so every tick of that day finds it
+    again; reading which keys are taken is much cheaper than writing each one out for the
+    insert to skip. The insert still skips a key another scheduler took in between.
+    """
+    taken: set[str] = set()
+    keys = [f"{draft.key}:inbox" for draft in drafts]
+    for start in range(0, len(keys), 500):
+        taken.update(
+            db.session.scalars(
+                select(Reminder.key).where(Reminder.key.in_(keys[start : start + 500]))
+            )
+        )
+    return [draft for draft, key in zip(drafts, keys, strict=True) if key not in taken]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreNamed:
+    """What a reminder says about a task's store."""
+
+    id: int
+    name: str
+    zone: str
+    market: str
+    model: str
+    categories: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DueWork:
+    """An open task as a reminder names it: the columns it needs, not the whole row.
+
+    Every tick reads every open task due within two weeks; whole rows (gates, descriptions,
+    JSON decoded) cost most of a tick at agency scale.
+    """
+
+    id: int
+    store_id: int
+    key: str
+    origin: str
+    title: str
+    assignee_id: int | None
+    due_on: date
+    recurrence: dict[str, Any] | None
+    peak_key: str | None
+    peak_date: date | None
+    store: StoreNamed
+
+
+def _open_work_due_by(latest: date) -> list[DueWork]:
+    """Every open task due on or before ``latest``, soonest first, with its store's names."""
+    stores = {
+        row.id: StoreNamed(row.id, row.name, row.zone, row.market, row.model, row.categories)
+        for row in db.session.execute(
+            select(
+                Store.id, Store.name, Store.zone, Store.market, Store.model, Store.categories
+            ).where(
+                Store.id.in_(
+                    select(Task.store_id).where(Task.status == "open", Task.due_on <= latest)
+                )
+            )
+        )
+    }
+    rows = db.session.execute(
+        select(
+            Task.id,
+            Task.store_id,
+            Task.key,
+            Task.origin,
+            Task.title,
+            Task.assignee_id,
+            Task.due_on,
+            Task.recurrence,
+            Task.peak_key,
+            Task.peak_date,
+        )
+        .where(Task.status == "open", Task.due_on <= latest)
+        .order_by(Task.due_on, Task.id)
+    )
+    return [
+        DueWork(
+            id=row.id,
+            store_id=row.store_id,
+            key=row.key,
+            origin=row.origin,
+            title=row.title,
+            assignee_id=row.assignee_id,
+            due_on=row.due_on,
+            recurrence=row.recurrence,
+            peak_key=row.peak_key,
+            peak_date=row.peak_date,
+            store=stores[row.store_id],
+        )
+        for row in rows
+        if row.store_id in stores
+    ]
+
+
+def _digests_to_write(people: Sequence[User], now: datetime, faults: FaultLog) -> set[int]:
+    """The digest readers whose digest of today is due now and not queued yet.
+
+    A digest lists every store's work (a manager's: the whole agency's); writing it on
+    every tick of the day only for the outbox to find its key taken cost most of a tick.
+    """
+    keys: dict[str, int] = {}
+    for person in people:
+        if not person.digest:
+            continue
+        with faults.isolated("reminders", user_id=person.id):
+            today = local_today(person.timezone, now)
+            moment = local_instant(today, person.digest_at, person.timezone)
+            if moment <= now < moment + STALE_AFTER:
+                keys[f"digest:{person.id}:{today.isoformat()}:inbox"] = person.id
+    if not keys:
+        return set()
+    queued = set(db.session.scalars(select(Reminder.key).where(Reminder.key.in_(list(keys)))))
+    return {person_id for key, person_id in keys.items() if key not in queued}
 
 
 def _drafts_of(
     person: User,
     now: datetime,
-    work: Sequence[Task],
-    stock_up: Sequence[Task],
+    work: Sequence[DueWork],
+    stock_up: Sequence[DueWork],
     stock_up_keys: frozenset[str],
+    *,
+    digest: bool,
 ) -> list[Draft]:
-    """A person's reminders of due work, in the language being written."""
+    """A person's reminders of due work, in the language being written.
+
+    ``digest``: whether a digest reader's digest is to be written now (else only what
+    goes at once, a stock-up deadline just missed).
+    """
     today = local_today(person.timezone, now)
     if person.digest:
-        return _digest(person, today, work, stock_up) + _stock_up_missed(person, now, stock_up)
+        written = _digest(person, today, work, stock_up) if digest else []
+        return written + _stock_up_missed(person, now, stock_up)
     return _singles(person, today, work, stock_up_keys) + _stock_up(person, stock_up)
 
 
 def _no_live_yet(
     catalog: Catalog,
-    tasks: Sequence[Task],
+    tasks: Sequence[DueWork],
     by_id: dict[int, User],
     managers: list[User],
     now: datetime,
@@ -137,7 +268,7 @@ def _no_live_yet(
 
 
 def _no_live_drafts(
-    catalog: Catalog, task: Task, by_id: dict[int, User], managers: list[User], now: datetime
+    catalog: Catalog, task: DueWork, by_id: dict[int, User], managers: list[User], now: datetime
 ) -> list[Draft]:
     drafts: list[Draft] = []
     if task.due_on == local_today(task.store.zone, now):
@@ -163,7 +294,7 @@ def _no_live_drafts(
 def _singles(
     person: User,
     today: date,
-    tasks: Iterable[Task],
+    tasks: Iterable[DueWork],
     stock_up_keys: frozenset[str],
 ) -> list[Draft]:
     """One message per task: overdue, and the chosen days before (for who asked for these)."""
@@ -215,7 +346,7 @@ def _singles(
     return drafts
 
 
-def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
+def _stock_up(person: User, tasks: Iterable[DueWork]) -> list[Draft]:
     drafts = []
     for task in tasks:
         for days in STOCK_UP_DAYS_BEFORE:
@@ -241,11 +372,11 @@ def _stock_up(person: User, tasks: Iterable[Task]) -> list[Draft]:
 def _digest(
     person: User,
     today: date,
-    tasks: Sequence[Task],
-    stock_up_tasks: Sequence[Task],
+    tasks: Sequence[DueWork],
+    stock_up_tasks: Sequence[DueWork],
 ) -> list[Draft]:
     """The day's one message: overdue, today and this week by store, each task with its link."""
-    buckets: dict[str, list[Task]] = {"overdue": [], "today": [], "week": [], "stock_up": []}
+    buckets: dict[str, list[DueWork]] = {"overdue": [], "today": [], "week": [], "stock_up": []}
     moment = local_instant(today, person.digest_at, person.timezone)
     for task in tasks:
         # Each task counted in its store's day as it is when the digest goes out.
@@ -269,15 +400,20 @@ def _digest(
             "Stock-up deadlines in the next two weeks (%(count)s):", count=n
         ),
     }
-    stores: dict[int, Store] = {}
+    stores: dict[int, StoreNamed] = {}
     for group in buckets.values():
         for task in group:
             stores[task.store_id] = task.store
+    # Each bucket split by store once: a manager's digest spans every store.
+    by_store: dict[tuple[str, int], list[DueWork]] = defaultdict(list)
+    for name, group in buckets.items():
+        for task in group:
+            by_store[name, task.store_id].append(task)
     blocks = []
     for store in sorted(stores.values(), key=lambda s: (s.name.casefold(), s.id)):
         lines = [store.name]
-        for name, group in buckets.items():
-            mine = [t for t in group if t.store_id == store.id]
+        for name in buckets:
+            mine = by_store.get((name, store.id))
             if mine:
                 lines.append(headings[name](len(mine)))
                 lines += [f"  {day(t.due_on)}  {task_title(t)}  {task_url(t.id)}" for t in mine]
@@ -303,7 +439,7 @@ def _digest(
     ]
 
 
-def _stock_up_missed(person: User, now: datetime, tasks: Iterable[Task]) -> list[Draft]:
+def _stock_up_missed(person: User, now: datetime, tasks: Iterable[DueWork]) -> list[Draft]:
     """Say at once, even to digest readers, that a stock-up deadline has just passed."""
     drafts = []
     for task in tasks:
@@ -324,7 +460,7 @@ def _stock_up_missed(person: User, now: datetime, tasks: Iterable[Task]) -> list
 
 
 def _draft(
-    person: User, kind: str, key: str, send_at: datetime, subject: str, tasks: list[Task]
+    person: User, kind: str, key: str, send_at: datetime, subject: str, tasks: list[DueWork]
 ) -> Draft:
     task = tasks[0]
     text = "\n".join(
@@ -347,7 +483,7 @@ def _draft(
     )
 
 
-def _no_live_text(task: Task, min_minutes: int) -> str:
+def _no_live_text(task: DueWork, min_minutes: int) -> str:
     store = task.store
     return "\n".join(
         [

@@ -101,7 +101,7 @@ def complete_task(
             "task_not_open",
             phrase("this task is %(status)s and cannot be ticked off", status=_status(task)),
         )
-    reasons = lock_reasons(task, now=now)
+    reasons = lock_reasons(task, now=now) if task.gate is not None else []
     if reasons:
         raise RuleError(
             "task_locked",
@@ -115,7 +115,8 @@ def complete_task(
     _log(task, actor, "completed", phrase("Ticked off."))
     _date_steps_after(task, actor)
     db.session.flush()
-    check_gates([task.store_id], now=now)  # this may have been what another task waited for
+    # This may have been what another task waited for.
+    check_gates([task.store_id], now=now, changed_keys=[task.key])
     return task, True
 
 
@@ -166,7 +167,7 @@ def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tu
         return task, False  # someone else reopened it a moment ago
     _log(task, actor, "reopened", phrase("Reopened."))
     db.session.flush()
-    check_gates([task.store_id], now=now)
+    check_gates([task.store_id], now=now, changed_keys=[task.key])
     return task, True
 
 

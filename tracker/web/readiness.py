@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -33,6 +34,35 @@ from tracker.web.stores import catch_up_plan
 
 bp = Blueprint("readiness", __name__)
 
+# Stores a portfolio page shows at once (rendering 1,000 rows took most of its time).
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the portfolio's rows: which, and whether there are more either side."""
+
+    everything: list[StoreReadiness]
+    number: int
+    size: int
+
+    @property
+    def count(self) -> int:
+        return max(1, -(-len(self.everything) // max(1, self.size)))
+
+    @property
+    def rows(self) -> list[StoreReadiness]:
+        start = (self.number - 1) * self.size
+        return self.everything[start : start + self.size]
+
+    @property
+    def first(self) -> int:
+        return min(len(self.everything), (self.number - 1) * self.size + 1)
+
+    @property
+    def last(self) -> int:
+        return min(len(self.everything), self.number * self.size)
+
 
 @bp.errorhandler(InputError)
 def bad_filter(error: InputError) -> tuple[str, int]:
@@ -48,17 +78,25 @@ def portfolio_page() -> Any:
     """Show every store the person may see with its readiness, sorted and filtered."""
     catalog = get_catalog()
     filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
+    printable = request.args.get("print") == "1"
+    number = _page_number(request.args.get("page"))
     rows = filters.listed(current_user, catalog, data_freshness(import_settings()))
+    # The page shows a screenful in the chosen order; the printable page, the CSV and
+    # the API have every store. The header counts are over all of them.
+    shown = Page(rows, number, len(rows) if printable else PAGE_SIZE)
     return render_template(
         "readiness/portfolio.html",
-        rows=rows,
+        rows=shown.rows,
+        page=shown,
+        total=len(rows),
+        page_link=_page_link(filters),
         filters=filters,
         counts=status_counts(rows),
         catalog=catalog,
         rule=catalog.readiness,
         statuses=STATUSES,
         sort_link=_sort_link(filters),
-        printable=request.args.get("print") == "1",
+        printable=printable,
         printed_at=utcnow(),
     )
 
@@ -130,6 +168,25 @@ def _sort_link(filters: Filters) -> Callable[[str], str]:
             "sort": column,
             "order": "desc" if descending else "asc",
         }
+        return url_for("readiness.portfolio_page", **args)
+
+    return link
+
+
+def _page_number(raw: str | None) -> int:
+    """Read ``?page=``: a whole number from 1 (a page past the end shows no rows)."""
+    if raw is None or raw == "":
+        return 1
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+        raise InputError.one("page", gettext("a page number from 1, got %(got)s", got=raw[:20]))
+    return int(raw)
+
+
+def _page_link(filters: Filters) -> Callable[[int], str]:
+    """Build the link to another page of the same filters and order."""
+
+    def link(number: int) -> str:
+        args: dict[str, Any] = {"page": number} | filters.query_args(sort=True)
         return url_for("readiness.portfolio_page", **args)
 
     return link

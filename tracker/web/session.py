@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask_login
-from flask import Flask, g
+from flask import Flask, g, url_for
+from markupsafe import Markup, escape
 
 from tracker.auth.models import User
 from tracker.columns import get_by_id
@@ -26,6 +28,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["unread_reminders"] = _unread_reminders
     app.jinja_env.globals["tz"] = _zone
     app.jinja_env.globals["zone_fallback"] = _zone_fallback
+    app.jinja_env.globals["person_options"] = person_options
+    app.jinja_env.globals["row_link"] = row_link
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -43,6 +47,54 @@ def _zone_fallback() -> str | None:
         return None
     zone = current_user.timezone
     return zone if usable_zone(zone) != zone else None
+
+
+# Stands for the id while a row's link is built once per request (no real id is this large).
+_ID_MARK = 987654321987
+
+
+def row_link(endpoint: str, show_store: bool = False, **ids: int) -> str:
+    """``url_for(endpoint, **ids)`` for a task row (``show_store`` kept), built once a request.
+
+    A list of 300 rows asks for five links a row; each is the same address but for its id,
+    so the address is routed once with a mark in the id's place and filled in after.
+    """
+    ((name, ident),) = ids.items()
+    kept: dict[tuple[str, str, bool], list[str]] = g.setdefault("_row_links", {})
+    parts = kept.get((endpoint, name, show_store))
+    if parts is None:
+        values: dict[str, Any] = {name: _ID_MARK, "show_store": "1" if show_store else None}
+        built = url_for(endpoint, **values)
+        parts = kept[endpoint, name, show_store] = built.split(str(_ID_MARK))
+    if len(parts) != 2:  # the mark showed up elsewhere too: route this one in full
+        values = {name: ident, "show_store": "1" if show_store else None}
+        return url_for(endpoint, **values)
+    return f"{parts[0]}{int(ident)}{parts[1]}"
+
+
+def person_options(people: Sequence[User], selected_id: int | None) -> Markup:
+    """The ``<option>`` of each person, ``selected_id``'s selected: a task row's "who" list.
+
+    Every row of a list offers the same people (a manager's list: everyone, 100 or more),
+    so each option is escaped once per request and a row only joins them.
+    """
+    kept: dict[int, tuple[Sequence[User], list[tuple[int, Markup, Markup]]]] = g.setdefault(
+        "_person_options", {}
+    )
+    found = kept.get(id(people))
+    if found is None or found[0] is not people:
+        pieces = []
+        for person in people:
+            name = escape(person.display_name)
+            pieces.append(
+                (
+                    person.id,
+                    Markup('<option value="%s" >%s</option>') % (person.id, name),
+                    Markup('<option value="%s" selected>%s</option>') % (person.id, name),
+                )
+            )
+        found = kept[id(people)] = (people, pieces)  # the list is kept: its id stays its own
+    return Markup("").join(on if ident == selected_id else off for ident, off, on in found[1])
 
 
 def _unread_reminders() -> int:

@@ -278,7 +278,8 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
     if request.headers.get("HX-Request"):
         store: Store = task.store
         today = local_today(store.zone)
-        reasons = task.lock_reasons(today, done_keys(store.id), store.followers)
+        gated = task.gate is not None and task.status == "open"
+        reasons = task.lock_reasons(today, done_keys(store.id) if gated else (), store.followers)
         show_store = request.args.get("show_store") == "1"
         return render_template(
             "tasks/_row.html",
@@ -312,9 +313,12 @@ def _tick(task_id: int, change: Callable[..., tuple[Task, bool]]) -> tuple[Task,
 def complete(task_id: int) -> Any:
     """Tick the task off."""
     task, refusal = _tick(task_id, services.complete_task)
+    # The row is drawn before the commit, from what is already loaded: after it, every
+    # attribute would be read again, and nothing after a commit may fail the answer.
+    answer = _row_or_back(task, refusal)
     if refusal is None:
         db.session.commit()
-    return _row_or_back(task, refusal)
+    return answer
 
 
 @bp.post("/tasks/<int:task_id>/reopen")
@@ -322,9 +326,12 @@ def complete(task_id: int) -> Any:
 def reopen(task_id: int) -> Any:
     """Untick the task."""
     task, refusal = _tick(task_id, services.reopen_task)
+    # The row is drawn before the commit, from what is already loaded: after it, every
+    # attribute would be read again, and nothing after a commit may fail the answer.
+    answer = _row_or_back(task, refusal)
     if refusal is None:
         db.session.commit()
-    return _row_or_back(task, refusal)
+    return answer
 
 
 @bp.post("/tasks/<int:task_id>/assign")

@@ -1,0 +1,510 @@
+"""An agency in one run: 1,000 stores, 10 managers, 100 members; each figure beside a bare page.
+
+Run: python benchmarks/agency_bench.py [--stores 1000] [--database-url URL] [--server-seconds 20]
+Builds, through the services, on a scratch database (a temporary SQLite file, or a scratch
+PostgreSQL database created on --database-url's server and dropped afterwards): ``--stores``
+varied stores with their plans and history (as web_bench.py does), ``--managers`` managers,
+``--members`` members per manager each on ``--member-stores`` stores with half their near
+work assigned, and one store with 400 tasks in view. Then, in this one run and process:
+
+* through Flask's test client, the median and p95 of each page of issue 16's table, the SQL
+  statements one request sends, and the median as a multiple of the bare endpoint (one
+  trivial query) measured in the same run;
+* one scheduler tick with nothing newly due (after two that caught up), as a multiple of
+  the plan page, and the daily roll forward of every store (the next day);
+* with ``--server-seconds`` > 0, a real server (gunicorn, ``--workers`` workers) driven by
+  ``--clients`` keep-alive clients for that many seconds: requests a second, p50 and p95
+  of the plan page, a member's My tasks and the bare endpoint.
+
+The machine's load average is printed beside the figures: on a shared machine the ratios
+(page ÷ bare, measured together) say more than the milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from flask import Flask  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
+from web_bench import (  # noqa: E402
+    BARE_PATH,
+    HTMX,
+    PASSWORD,
+    Timing,
+    _free_task_id,
+    add_stores,
+    build_app,
+    counts,
+    logged_in,
+    scratch_database,
+    timed,
+)
+
+from tracker.auth.models import User  # noqa: E402
+from tracker.auth.services import create_user  # noqa: E402
+from tracker.catalog import get_catalog  # noqa: E402
+from tracker.clock import local_today, utcnow  # noqa: E402
+from tracker.extensions import db  # noqa: E402
+from tracker.scheduler.tick import roll_plans_forward, run_tick  # noqa: E402
+from tracker.stores.models import Store  # noqa: E402
+from tracker.stores.services import add_member  # noqa: E402
+from tracker.tasks.models import Task  # noqa: E402
+from tracker.tasks.services import add_custom_task, change_task  # noqa: E402
+
+MANAGER = "manager@example.com"  # the first manager; the others are manager2@…
+MEMBER = "member1@example.com"  # the member whose My tasks is timed
+BIG_STORE_TASKS = 400
+# Goals from issue 16 (× the bare endpoint unless said otherwise).
+GOALS = {
+    "plan": 5.0,
+    "my_tasks": 5.0,
+    "complete": 5.0,
+    "portfolio": 30.0,
+    "tick_vs_plan": 10.0,
+    "roll_forward_s": 2.0,
+    "server_p95_ms": 150.0,
+}
+
+
+@dataclass
+class Seeded:
+    """What the build left for the timing."""
+
+    store_ids: list[int]
+    plan_store: int  # a store whose plan page shows about 40 tasks
+    plan_rows: int
+    big_store: int  # the store with 400 tasks in view
+    big_rows: int
+    task_id: int  # open and unlocked, to tick off and untick
+    member_rows: int
+    seconds: float
+
+
+def load() -> str:
+    """The load average, as ``uptime`` prints it."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def seed(app: Flask, args: argparse.Namespace, rng: random.Random) -> Seeded:
+    """Build the agency through the services and pick the stores the pages are timed on."""
+    start = time.perf_counter()
+    with app.app_context():
+        managers = [
+            create_user(
+                email=MANAGER if n == 1 else f"manager{n}@example.com",
+                password=PASSWORD,
+                role="manager",
+                name=f"Manager {n}",
+            )
+            for n in range(1, args.managers + 1)
+        ]
+        db.session.commit()
+        store_ids = add_stores(managers[0], args.stores, rng)
+        members = []
+        for n in range(1, args.managers * args.members + 1):
+            members.append(
+                create_user(
+                    email=f"member{n}@example.com",
+                    password=PASSWORD,
+                    role="member",
+                    name=f"Member {n}",
+                )
+            )
+        db.session.commit()
+        # Each member is on a few stores spread over the agency, and has half their near work.
+        for n, member in enumerate(members):
+            manager = managers[n // args.members % len(managers)]
+            for k in range(args.member_stores):
+                store = db.session.get(
+                    Store, store_ids[(n * args.member_stores + k) % len(store_ids)]
+                )
+                add_member(store, member, actor=manager)
+                soon = local_today(store.zone) + timedelta(days=10)
+                near = db.session.scalars(
+                    select(Task)
+                    .where(Task.store_id == store.id, Task.status == "open", Task.due_on <= soon)
+                    .order_by(Task.due_on, Task.id)
+                ).all()
+                for task in near[::2]:
+                    if task.assignee_id is None:
+                        change_task(task, {"assignee_id": member.id}, manager)
+            db.session.commit()
+        big_store = store_ids[-1]
+        _grow(big_store, managers[0])
+        db.session.commit()
+        task_id = _free_task_id(store_ids)
+    manager_client = logged_in(app, MANAGER)
+    # Open every plan once: the first view of the day rolls it forward (not what is timed).
+    plan_store, plan_rows = store_ids[0], 0
+    for store_id in store_ids:
+        html = manager_client.get(f"/stores/{store_id}").get_data(as_text=True)
+        rows = html.count('class="task ')
+        if abs(rows - 40) < abs(plan_rows - 40) and store_id != big_store:
+            plan_store, plan_rows = store_id, rows
+    big_rows = (
+        manager_client.get(f"/stores/{big_store}").get_data(as_text=True).count('class="task ')
+    )
+    member_rows = (
+        logged_in(app, MEMBER).get("/my-tasks").get_data(as_text=True).count('class="task ')
+    )
+    return Seeded(
+        store_ids,
+        plan_store,
+        plan_rows,
+        big_store,
+        big_rows,
+        task_id,
+        member_rows,
+        time.perf_counter() - start,
+    )
+
+
+def _grow(store_id: int, manager: User) -> None:
+    """Add tasks by hand to one store until its plan page shows 400."""
+    store = db.session.get(Store, store_id)
+    catalog = get_catalog()
+    shown = db.session.scalar(
+        select(func.count())
+        .select_from(Task)
+        .where(Task.store_id == store_id, Task.status.in_(("open", "done")))
+    )
+    today = local_today(store.zone)
+    for number in range(max(0, BIG_STORE_TASKS - shown)):
+        due_on = today + timedelta(days=number % 14 - 3)
+        add_custom_task(
+            store,
+            {"title": f"Hand-made task {number}", "due_on": due_on.isoformat()},
+            catalog,
+            manager,
+        )
+
+
+def statements(app: Flask, run: Any) -> tuple[Any, int]:
+    """Run ``run()`` and count the SQL statements it sends."""
+    with app.app_context():
+        engine = db.engine
+    found = [0]
+
+    def note(*_: Any) -> None:
+        found[0] += 1
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        result = run()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return result, found[0]
+
+
+def time_tick(app: Flask, repeat: int) -> tuple[list[float], int]:
+    """Time ticks with nothing newly due, after two that catch up; count one tick's statements."""
+    for _ in range(2):
+        run_tick(app, name="agency-bench")
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run_tick(app, name="agency-bench")
+        seconds.append(time.perf_counter() - start)
+    _, count = statements(app, lambda: run_tick(app, name="agency-bench"))
+    return seconds, count
+
+
+def time_roll_forward(app: Flask) -> tuple[float, int, int]:
+    """Roll every store forward to tomorrow, once; return seconds, stores and statements."""
+    with app.app_context():
+        catalog = get_catalog()
+        tomorrow = utcnow() + timedelta(days=1)
+        start = time.perf_counter()
+        report, count = statements(app, lambda: roll_plans_forward(catalog, now=tomorrow))
+        return time.perf_counter() - start, report.stores, count
+
+
+# --- the real server ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_and_drive(url: str, args: argparse.Namespace, seeded: Seeded) -> dict[str, Any]:
+    """Start gunicorn on the scratch database and drive it with keep-alive clients."""
+    import requests
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        SECRET_KEY=secrets.token_hex(32),
+        TRACKER_SCHEDULER="off",
+        TRACKER_LOG_LEVEL="WARNING",
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--chdir",
+            str(ROOT / "benchmarks"),
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "agency_wsgi:app",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(base + BARE_PATH, timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                error = server.stderr.read().decode()[-2000:] if server.stderr else ""
+                raise SystemExit(f"gunicorn did not start:\n{error}")
+            time.sleep(0.3)
+        cookies = {}
+        for email in (MANAGER, MEMBER):
+            session = requests.Session()
+            form = session.get(base + "/login", timeout=10).text
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+            answer = session.post(
+                base + "/login",
+                data={
+                    "email": email,
+                    "password": PASSWORD,
+                    "csrf_token": token.group(1) if token else "",
+                },
+                allow_redirects=False,
+                timeout=10,
+            )
+            if answer.status_code != 302:
+                raise SystemExit(f"server login as {email}: {answer.status_code}")
+            cookies[email] = session.cookies.get_dict()
+        paths = [
+            ("plan page", f"/stores/{seeded.plan_store}", MANAGER),
+            ("My tasks, member", "/my-tasks", MEMBER),
+            ("bare endpoint", BARE_PATH, None),
+        ]
+        latencies: dict[str, list[float]] = defaultdict(list)
+        failures: dict[str, int] = defaultdict(int)
+        lock = threading.Lock()
+        stop_at = time.monotonic() + args.server_seconds
+
+        def client(number: int) -> None:
+            # One keep-alive session per person: a shared cookie jar would mix the logins.
+            sessions: dict[str, Any] = {}
+            for who in (MANAGER, MEMBER, ""):
+                sessions[who] = requests.Session()
+                sessions[who].cookies.update(cookies.get(who, {}))
+            mine: dict[str, list[float]] = defaultdict(list)
+            bad: dict[str, int] = defaultdict(int)
+            turn = number
+            while time.monotonic() < stop_at:
+                label, path, email = paths[turn % len(paths)]
+                turn += 1
+                start = time.perf_counter()
+                try:
+                    answer = sessions[email or ""].get(base + path, timeout=30)
+                    why = "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
+                except requests.RequestException as error:
+                    why = type(error).__name__
+                if not why:
+                    mine[label].append(time.perf_counter() - start)
+                else:
+                    bad[f"{label}: {why}"] += 1
+            with lock:
+                for label, found in mine.items():
+                    latencies[label].extend(found)
+                for label, count in bad.items():
+                    failures[label] += count
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        return {"latencies": latencies, "failures": failures, "seconds": elapsed}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
+
+
+def verdict(value: float, goal: float) -> str:
+    return "meets" if value <= goal else f"misses ({value / goal:.1f}× the goal)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", type=int, default=1000)
+    parser.add_argument("--managers", type=int, default=10)
+    parser.add_argument("--members", type=int, default=10, help="members per manager")
+    parser.add_argument("--member-stores", type=int, default=5, help="stores each member is on")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--warm-up", type=int, default=3)
+    parser.add_argument("--ticks", type=int, default=3, help="timed ticks")
+    parser.add_argument("--server-seconds", type=float, default=20.0, help="0: no server run")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=20261203)
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to use instead of SQLite; a scratch database is created "
+        "on it and dropped afterwards (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)",
+    )
+    args = parser.parse_args()
+
+    with scratch_database(args.database_url) as (url, described):
+        app = build_app(url)
+        print(f"database: {described}", flush=True)
+        print(f"seeding … ({load()})", flush=True)
+        seeded = seed(app, args, random.Random(args.seed))
+        rows = counts(app)
+        print(
+            f"seeded {rows['stores']} stores, {rows['tasks']} task rows, {rows['people']} people "
+            f"in {seeded.seconds:.0f} s ({load()})",
+            flush=True,
+        )
+        manager = logged_in(app, MANAGER)
+        member = logged_in(app, MEMBER)
+        bare = app.test_client()
+        complete = f"/tasks/{seeded.task_id}/complete"
+        reopen = f"/tasks/{seeded.task_id}/reopen"
+        run = {"repeat": args.repeat, "warm_up": args.warm_up}
+        measured_load = load()
+        timings: list[Timing] = [
+            timed(app, "bare endpoint", lambda _: bare.get(BARE_PATH), **run),
+            timed(
+                app,
+                f"plan page ({seeded.plan_rows} tasks)",
+                lambda _: manager.get(f"/stores/{seeded.plan_store}"),
+                **run,
+            ),
+            timed(
+                app,
+                f"plan page ({seeded.big_rows} tasks)",
+                lambda _: manager.get(f"/stores/{seeded.big_store}"),
+                **run,
+            ),
+            timed(
+                app,
+                f"My tasks, member ({seeded.member_rows})",
+                lambda _: member.get("/my-tasks"),
+                **run,
+            ),
+            timed(
+                app,
+                "complete (htmx)",
+                lambda _: manager.post(complete, headers=HTMX),
+                between=lambda: manager.post(reopen, headers=HTMX),
+                **run,
+            ),
+            timed(
+                app,
+                f"portfolio ({rows['stores']} stores)",
+                lambda _: manager.get("/readiness"),
+                **run,
+            ),
+        ]
+        # The bare endpoint again at the end: the load may have changed while we measured.
+        timings.append(timed(app, "bare endpoint (again)", lambda _: bare.get(BARE_PATH), **run))
+        tick_seconds, tick_statements = time_tick(app, args.ticks)
+        tick_load = load()
+        server = None
+        if args.server_seconds > 0:
+            server = serve_and_drive(url, args, seeded)
+            server_load = load()
+        roll_seconds, rolled, roll_statements = time_roll_forward(app)
+        roll_load = load()
+        with app.app_context():
+            db.engine.dispose()
+
+    base = statistics.median([t.median_ms for t in (timings[0], timings[-1])])
+    print()
+    print(f"in-process (Flask test client), {args.repeat} timed requests each; {measured_load}")
+    print(f"{'measure':<32}{'median ms':>10}{'p95 ms':>10}{'× bare':>9}{'SQL':>6}  goal")
+    goals = [
+        None,
+        ("plan", 5.0),
+        ("plan", 5.0 + 0.05 * seeded.big_rows),
+        ("my_tasks", 5.0),
+        ("complete", 5.0),
+        ("portfolio", 30.0),
+        None,
+    ]
+    for timing, goal in zip(timings, goals, strict=True):
+        ratio = timing.median_ms / base
+        said = f"≤ {goal[1]:g}×: {verdict(ratio, goal[1])}" if goal else ""
+        print(
+            f"{timing.label:<32}{timing.median_ms:>10.2f}{timing.p95_ms:>10.2f}"
+            f"{ratio:>9.1f}{timing.statements:>6}  {said}"
+        )
+    plan_ms = timings[1].median_ms
+    tick_ms = statistics.median(tick_seconds) * 1000
+    print()
+    print(
+        f"tick, nothing newly due, {rows['stores']} stores, {args.managers} managers: median "
+        f"{tick_ms:.0f} ms = {tick_ms / plan_ms:.0f}× the plan page, {tick_statements} statements; "
+        f"goal ≤ 10×: {verdict(tick_ms / plan_ms, 10.0)}; {tick_load}"
+    )
+    print(
+        f"daily roll forward: {rolled} stores in {roll_seconds:.1f} s "
+        f"({roll_statements / max(1, rolled):.1f} statements a store); goal ≤ 2 s: "
+        f"{verdict(roll_seconds, 2.0)}; {roll_load}"
+    )
+    if server is not None:
+        total = sum(len(v) for v in server["latencies"].values())
+        print()
+        print(
+            f"gunicorn, {args.workers} workers, {args.clients} keep-alive clients for "
+            f"{server['seconds']:.0f} s: {total / server['seconds']:.0f} requests/s; {server_load}"
+        )
+        for label, count in server["failures"].items():
+            print(f"  failed: {label} × {count}")
+        for label, values in server["latencies"].items():
+            p50, p95 = percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000
+            goal = "" if label == "bare endpoint" else f"  p95 goal ≤ 150 ms: {verdict(p95, 150)}"
+            print(f"  {label:<20} {len(values):>6} ok, p50 {p50:.0f} ms, p95 {p95:.0f} ms{goal}")
+
+
+if __name__ == "__main__":
+    main()
