@@ -363,3 +363,4 @@ def test_skus_no_line_has_are_listed_with_their_product_titles(shop, tools, fake
     assert len(fake.calls("/product/202309/products/search")) == 1
     page = login(manager).get(f"/stores/{store.id}/imports").get_data(as_text=True)
     assert 'id="unmatched"' in page and "MUG-01" in page and "Coffee mug" in page
+    assert 'id="from-api"' in page  # the latest orders import came from the API
