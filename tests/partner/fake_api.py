@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.serving import make_server
@@ -82,6 +83,7 @@ class FakePartnerApi:
         self.retry_after: str | None = None  # the Retry-After header those 429s carry
         self.fail_next = 0  # answer this many open-API calls with a 500
         self.fail_always_for: set[str] = set()  # shop ids whose calls always fail
+        self.no_analytics_scope = False  # the app may not read shop performance
         self.hold_page: int | None = None  # orders page (1-based) to hold until released
         self.holding = threading.Event()  # set when the held page's request came in
         self.release = threading.Event()
@@ -173,6 +175,10 @@ class FakePartnerApi:
             )
         if path == "/order/202309/orders/search" and request.method == "POST":
             return self._orders(shop, query, request.get_data())
+        if path == "/analytics/202405/shop/performance" and request.method == "GET":
+            if self.no_analytics_scope:
+                return _error(105005, "No permission for this API", 403), 105005, None
+            return _ok(self._performance(shop, query)), 0, None
         if path == "/product/202309/products/search" and request.method == "POST":
             return (
                 _ok(
@@ -280,6 +286,25 @@ class FakePartnerApi:
             next_token = base64.urlsafe_b64encode(raw_token).decode()
         data = {"orders": page, "next_page_token": next_token, "total_count": len(chosen)}
         return _ok(data), 0, offset // size + 1
+
+    def _performance(self, shop: Shop, query: dict[str, str]) -> dict[str, Any]:
+        """GMV (10.00 a unit), orders, units and buyers of orders created in [ge, lt) (UTC days)."""
+        low, high = query["start_date_ge"], query["end_date_lt"]
+        chosen = [
+            o
+            for o in shop.orders
+            if low <= datetime.fromtimestamp(o["create_time"], UTC).date().isoformat() < high
+        ]
+        units = sum(len(o["line_items"]) for o in chosen)
+        interval = {
+            "start_date": low,
+            "end_date": high,
+            "gmv": {"amount": f"{units * 10:.2f}", "currency": "USD"},
+            "orders": len(chosen),
+            "units_sold": units,
+            "buyers": len(chosen),
+        }
+        return {"performance": {"intervals": [interval]}}
 
     # --- serving ----------------------------------------------------------------------------
 

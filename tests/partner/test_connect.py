@@ -101,13 +101,28 @@ def test_members_cannot_connect_a_store(app, make_user, make_store, login):
     assert client.post(f"/stores/{store.id}/partner/connect").status_code == 403
 
 
-def test_a_manager_disconnects_and_the_orders_stay(app, make_user, make_store, login, connect):
+def test_a_manager_disconnects_and_the_orders_stay(
+    app, make_user, make_store, login, connect, fake, tools
+):
+    from tests.partner.fake_api import order
+    from tracker.imports.models import OrderLine
+    from tracker.partner.sync import sync_store
+
     manager = make_user()
     store = make_store(actor=manager)
+    fake.shops["7000001"].orders = [
+        order("1", created=int(fake.now) - 86400, items=[("11", "A")] * 2)
+    ]
     connect(store)
+    sync_store(store.id, tools)
     client = login(manager)
     assert client.post(f"/stores/{store.id}/partner/disconnect").status_code == 302
     assert _connections() == []
+    assert [(line.order_id, line.quantity) for line in db.session.scalars(select(OrderLine))] == [
+        ("1", 2)
+    ]
+    page = client.get(f"/stores/{store.id}").get_data(as_text=True)
+    assert "Connect TikTok Shop" in page and 'id="partner-connected"' not in page
 
 
 @pytest.mark.parametrize(

@@ -363,3 +363,19 @@ def test_skus_no_line_has_are_listed_with_their_product_titles(shop, tools, fake
     assert len(fake.calls("/product/202309/products/search")) == 1
     page = login(manager).get(f"/stores/{store.id}/imports").get_data(as_text=True)
     assert 'id="unmatched"' in page and "MUG-01" in page and "Coffee mug" in page
+    assert 'id="from-api"' in page  # the latest orders import came from the API
+    # The platform's own figures for the 30 days before today (Nov 3 to Dec 2): five
+    # orders created then (UTC days), 1+3+1+1+4 units (the fake says 10.00 a unit).
+    assert "2026-11-03 to 2026-12-02: GMV 100.0 USD, 5 orders, 10 units sold" in page
+
+
+def test_without_the_analytics_scope_the_sync_goes_on_without_the_platforms_figures(
+    shop, tools, fake, login
+):
+    store, manager = shop
+    fake.no_analytics_scope = True
+    report = sync_store(store.id, tools)
+    assert report.passes_done == 1 and lines(store) == EXPECTED_LINES
+    assert [s.code for s in fake.calls("/analytics/202405/shop/performance")] == [105005]
+    page = login(manager).get(f"/stores/{store.id}/imports").get_data(as_text=True)
+    assert 'id="shop-health"' in page and 'id="shop-performance"' not in page

@@ -112,6 +112,10 @@ MANAGER_ONLY = frozenset(
         # A manager uploads the store's Seller Center exports (issue 17).
         "imports.upload",
         "api.import_export",
+        # A manager connects or disconnects the store's TikTok Shop (issue 17, Partner API).
+        "partner.connect",
+        "partner.callback",
+        "partner.disconnect",
         "team.invite",
         "team.deactivate",
         "team.reactivate",

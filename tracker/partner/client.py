@@ -182,6 +182,23 @@ class PartnerClient:
             body={},
         )
 
+    def shop_performance(
+        self, access_token: str, shop_cipher: str, *, start_date_ge: str, end_date_lt: str
+    ) -> dict[str, Any]:
+        """The shop's own figures (GMV, orders, units sold, buyers) over [start, end) days."""
+        return self.call(
+            "GET",
+            self.endpoints.shop_performance,
+            access_token,
+            shop_cipher=shop_cipher,
+            query={
+                "start_date_ge": start_date_ge,
+                "end_date_lt": end_date_lt,
+                "granularity": "ALL",
+                "currency": "LOCAL",
+            },
+        )
+
     def call(
         self,
         method: str,

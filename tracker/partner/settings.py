@@ -17,6 +17,7 @@ class Endpoints:
     authorized_shops: str
     orders_search: str
     products_search: str
+    shop_performance: str
     token_get: str
     token_refresh: str
     authorize: str

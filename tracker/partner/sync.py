@@ -200,6 +200,7 @@ def _end_pass(
         summary = ImportSummary("orders", rows=lines, used=lines, file_format="api")
         work_out_orders(store, tools.catalog, None, tools.imports, summary, now=now)
         _name_unmatched(connection, tools, summary)
+        _shop_performance(connection, store, tools, summary, now)
         report.changes += [str(change) for change in summary.changes]
         _note_run(connection, store, summary, orders, now)
     db.session.flush()
@@ -239,9 +240,43 @@ def _name_unmatched(
         log.warning("products search for store %s failed: %s", connection.store_id, error)
         return
     for row in unmatched:
-        title = titles.get(row.get("sku_id") or "") or titles.get(row.get("seller_sku") or "")
-        if title:
-            row["product"] = title
+        named = titles.get(row.get("sku_id") or "") or titles.get(row.get("seller_sku") or "")
+        if named:
+            row["product"] = named
+
+
+def _shop_performance(
+    connection: PartnerConnection,
+    store: Store,
+    tools: SyncTools,
+    summary: ImportSummary,
+    now: datetime,
+) -> None:
+    """The platform's own figures for the store's last days, where the app may read them."""
+    today = now.astimezone(ZoneInfo(store.zone)).date()
+    first = today - timedelta(days=tools.imports.sales_window_days)
+    try:
+        data = tools.client.shop_performance(
+            tools.box.open(connection.access_token),
+            connection.shop_cipher,
+            start_date_ge=first.isoformat(),
+            end_date_lt=today.isoformat(),
+        )
+        interval = ((data.get("performance") or {}).get("intervals") or [{}])[0]
+        gmv = interval.get("gmv") or {}
+        figures = {
+            "from": first.isoformat(),
+            "to": (today - timedelta(days=1)).isoformat(),
+            "gmv": float(gmv["amount"]) if gmv.get("amount") not in (None, "") else None,
+            "currency": str(gmv.get("currency") or ""),
+            "orders": interval.get("orders"),
+            "units_sold": interval.get("units_sold"),
+            "buyers": interval.get("buyers"),
+        }
+    except (PartnerError, AttributeError, IndexError, TypeError, ValueError) as error:
+        log.info("shop performance for store %s not read: %s", store.id, error)
+        return
+    summary.extra["shop_performance"] = figures
 
 
 def _note_run(
