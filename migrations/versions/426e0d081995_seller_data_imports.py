@@ -5,9 +5,8 @@ Revises: a7c3e9d14b52
 Create Date: 2026-12-03 12:05:46
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '426e0d081995'

@@ -9,7 +9,6 @@ Create Date: 2026-12-03 12:10:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "f3a9c2d71b08"
 down_revision = "f3c8a1d5b2e7"
