@@ -90,3 +90,16 @@ class Reminder(Model):
     def in_inbox_of(cls, user_id: int) -> ColumnElement[bool]:
         """Where a person's in-app inbox is: their reminders on no channel, once sent."""
         return and_(cls.user_id == user_id, cls.channel_id.is_(None), cls.state == "sent")
+
+
+class RateWindow(Model):
+    """When the latest sends to one rate-limited target went out (seconds, database clock).
+
+    Shared by every dispatcher, so a robot's allowance (WeCom's 20 a minute, say) is one
+    allowance however many scheduler processes send to it. ``key`` is a digest of the target.
+    """
+
+    __tablename__ = "rate_windows"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent: Mapped[list[float]] = mapped_column(JSON, default=list)
