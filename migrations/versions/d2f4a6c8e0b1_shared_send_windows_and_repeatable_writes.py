@@ -23,7 +23,33 @@ def upgrade():
         sa.Column("sent", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_windows")),
     )
+    op.create_table(
+        "repeatable_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_repeatable_requests_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_repeatable_requests")),
+        sa.UniqueConstraint("user_id", "key", name=op.f("uq_repeatable_requests_user_id_key")),
+    )
+    op.create_index(
+        op.f("ix_repeatable_requests_created_at"),
+        "repeatable_requests",
+        ["created_at"],
+        unique=False,
+    )
 
 
 def downgrade():
+    op.drop_index(op.f("ix_repeatable_requests_created_at"), table_name="repeatable_requests")
+    op.drop_table("repeatable_requests")
     op.drop_table("rate_windows")

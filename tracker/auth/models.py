@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Float, ForeignKey, Select, String, select
+from sqlalchemy import JSON, Float, ForeignKey, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -156,3 +156,25 @@ class AccountLink(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RepeatableRequest(Model):
+    """A creating API request sent with an ``Idempotency-Key``, and the answer it got.
+
+    The row is written in the same transaction as what the request created, so a repeat with
+    the same key (a client that lost the answer and retries) gets the first answer instead of
+    creating a second one. ``status`` and ``answer`` stay empty while the first request is
+    under way. Rows are pruned after the retention period (TRACKER_IDEMPOTENCY_HOURS).
+    """
+
+    __tablename__ = "repeatable_requests"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    # A digest of the method, path, query and body: a repeat must be the same request.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column()
+    answer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

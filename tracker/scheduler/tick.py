@@ -25,6 +25,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from tracker.auth.repeats import prune_repeats
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.extensions import db
@@ -79,6 +80,7 @@ def run_tick(
             db.session.commit()
         with _stage("prune", faults):
             prune_outbox(retention_days=app.config["TRACKER_REMINDER_RETENTION_DAYS"])
+            prune_repeats(retention_hours=app.config["TRACKER_IDEMPOTENCY_HOURS"])
             db.session.commit()
         report = DispatchReport()
         with _stage("delivery", faults):
