@@ -24,6 +24,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_windows")),
     )
     op.create_table(
+        "installation",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("install_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_installation")),
+    )
+    op.create_table(
         "repeatable_requests",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -52,4 +59,5 @@ def upgrade():
 def downgrade():
     op.drop_index(op.f("ix_repeatable_requests_created_at"), table_name="repeatable_requests")
     op.drop_table("repeatable_requests")
+    op.drop_table("installation")
     op.drop_table("rate_windows")

@@ -60,7 +60,8 @@ class Server:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                key = self.headers.get("Idempotency-Key", "") or body.get("id", "")
+                sent = self.headers.get("Idempotency-Key", "") or body.get("id", "")
+                key = sent.rpartition("/")[2]  # the reminder's own, after the install id
                 with server.lock:
                     server.arrived.append(key)
                 status, answer = handle(key, body)

@@ -29,6 +29,7 @@ from tracker.extensions import db
 from tracker.faults import describe
 from tracker.reminders.channels import DeliveryError, Message, SmtpSettings, Target, deliver
 from tracker.reminders.channels.http import shared_session
+from tracker.reminders.install import install_id, sent_key
 from tracker.reminders.models import Reminder
 from tracker.reminders.ratelimit import SharedRateLimiter
 
@@ -334,10 +335,11 @@ class _Batch:
         lost = self.held - {row.id for row in rows}
         self.report.lost_leases += len(lost)
         self.held -= lost
+        install = install_id() if rows else ""
         sends = []
         for reminder in rows:
             try:
-                send = self._prepare(reminder)
+                send = self._prepare(reminder, install)
             except Exception as error:  # a poison row: its own error, nobody else's
                 detail = describe(error)
                 log.exception("reminder %s could not be sent: %s", reminder.id, detail)
@@ -350,7 +352,7 @@ class _Batch:
                 sends.append(send)
         return sends
 
-    def _prepare(self, reminder: Reminder) -> _Send | None:
+    def _prepare(self, reminder: Reminder, install: str) -> _Send | None:
         """What to send for this row, or None when its outcome is known without sending."""
         if not reminder.user.active:
             self._outcome(reminder.id, {"state": "dead", "last_error": "the person is deactivated"})
@@ -365,7 +367,7 @@ class _Batch:
             )
             return None
         target = Target(channel.kind, channel.target, channel.secret)
-        message = _message(reminder)  # a corrupt payload fails here, for this row alone
+        message = _message(reminder, install)  # a corrupt payload fails here, for this row alone
         return _Send(reminder.id, reminder.attempts, target, message, destination(target))
 
     def _start_sends(self) -> None:
@@ -549,10 +551,10 @@ def backoff(attempts: int, settings: DispatchSettings) -> float:
     return ceiling * random.uniform(0.5, 1.0)
 
 
-def _message(reminder: Reminder) -> Message:
+def _message(reminder: Reminder, install: str) -> Message:
     payload = reminder.payload or {}  # a corrupt one fails here, for this row alone
     return Message(
-        id=reminder.key,
+        id=sent_key(install, reminder.key),
         kind=reminder.kind,
         user=reminder.user.email,
         store=payload.get("store"),

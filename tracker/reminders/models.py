@@ -103,3 +103,18 @@ class RateWindow(Model):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     sent: Mapped[list[float]] = mapped_column(JSON, default=list)
+
+
+class Installation(Model):
+    """This installation's id, generated once and kept in the database (one row).
+
+    Every reminder's ``Idempotency-Key`` starts with it, so two installations, or one database
+    restored from a backup (whose copies leave it out: a restored database makes a new one),
+    never send the same key for different reminders built from the same local ids.
+    """
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    install_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
