@@ -17,6 +17,15 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("timezone_settled", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+    # People still on the old default who joined no store yet take their first store's zone.
+    op.execute(
+        "UPDATE users SET timezone_settled = false WHERE timezone = 'UTC' AND id NOT IN "
+        "(SELECT user_id FROM store_memberships)"
+    )
     op.create_table(
         "rate_windows",
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -61,3 +70,5 @@ def downgrade():
     op.drop_table("repeatable_requests")
     op.drop_table("installation")
     op.drop_table("rate_windows")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("timezone_settled")

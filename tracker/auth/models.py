@@ -6,7 +6,17 @@ import hashlib
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Float, ForeignKey, Select, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +38,9 @@ class User(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="member")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # False while ``timezone`` is only a stand-in nobody chose: the person's first store (or
+    # the first store made, for a manager) then gives it its zone (see stores.services).
+    timezone_settled: Mapped[bool] = mapped_column(default=True, server_default=true())
     # The language the person chose ("en", "zh_CN"); empty: follow the browser.
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)

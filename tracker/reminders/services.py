@@ -131,6 +131,7 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
     if "timezone" in raw:
         if isinstance(raw["timezone"], str) and zone_exists(raw["timezone"].strip()):
             values["timezone"] = raw["timezone"].strip()
+            values["timezone_settled"] = True  # chosen by the person
         else:
             errors.append(
                 FieldError(
