@@ -35,6 +35,7 @@ from tracker.reminders.ratelimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
 MAX_SEND_SECONDS = 10.0
+STOP_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,13 @@ class _Batch:
                 self._start_sends()
                 if not self.running:
                     continue
-                finished, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+                # Stopping is noticed within a moment, not only when a send ends: what has
+                # not started is handed back at once.
+                finished, _ = wait(
+                    list(self.running),
+                    timeout=None if self.stop is None else STOP_POLL_SECONDS,
+                    return_when=FIRST_COMPLETED,
+                )
                 for future in finished:
                     self._finished(self.running.pop(future), future)
                 self._write_outcomes()
