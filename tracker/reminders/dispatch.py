@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -36,6 +37,10 @@ from tracker.reminders.ratelimit import SharedRateLimiter
 log = logging.getLogger(__name__)
 MAX_SEND_SECONDS = 10.0
 STOP_POLL_SECONDS = 0.2
+# Outcomes of sends that finish close together are written in one commit: at most this many,
+# and none waits longer than this for it.
+OUTCOMES_PER_COMMIT = 50
+OUTCOME_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ GAVE_UP = "gave up after %s attempts: no dispatcher finished sending it (each st
 
 
 def claim_due_reminders(
-    settings: DispatchSettings, *, now: datetime | None = None
+    settings: DispatchSettings, *, now: datetime | None = None, token: str | None = None
 ) -> tuple[str, list[int]]:
     """Lease a batch of due reminders to this dispatcher and commit; return (token, ids).
 
@@ -116,7 +121,7 @@ def claim_due_reminders(
     by the database's clock unless ``now`` is given.
     """
     now = now or database_now()
-    token = str(uuid.uuid4())
+    token = token or str(uuid.uuid4())
     lease = {
         "state": "sending",
         "claim_token": token,
@@ -154,17 +159,24 @@ def claim_due_reminders(
                 .execution_options(synchronize_session=False)
             )
     else:
+        # SQLite runs one writer at a time: this UPDATE leases the candidates still due when
+        # it runs, and our token then says which ones we won.
+        found = db.session.scalars(candidates).all()
         ids = []
-        for reminder_id in db.session.scalars(candidates).all():
-            # Only one dispatcher's UPDATE can still find the row due.
-            won = db.session.execute(
+        if found:
+            db.session.execute(
                 update(Reminder)
-                .where(Reminder.id == reminder_id, _due(now))
+                .where(Reminder.id.in_(found), _due(now))
                 .values(**lease)
                 .execution_options(synchronize_session=False)
             )
-            if rows_changed(won) == 1:
-                ids.append(reminder_id)
+            ids = list(
+                db.session.scalars(
+                    select(Reminder.id)
+                    .where(Reminder.id.in_(found), Reminder.claim_token == token)
+                    .order_by(Reminder.next_attempt_at, Reminder.id)
+                )
+            )
     db.session.commit()
     return token, ids
 
@@ -183,20 +195,12 @@ def dispatch_due(
     only its own reminders. ``now`` is the database's clock unless a test gives another. Once
     ``stop`` is set (the process got SIGTERM) nothing more is claimed or started: the sends
     under way finish (within their deadline) and the rest of the batch is handed back.
+    The next batch is claimed as soon as every send of the last one has started, so the
+    senders never wait for a claim; ``max_batches`` bounds how many claims are made.
     """
     report = DispatchReport()
-    batches = 0
     with Senders(settings) as senders:
-        while max_batches is None or batches < max_batches:
-            if stop is not None and stop.is_set():
-                break
-            clock = now or database_clock()  # read once a batch, not once a statement
-            token, ids = claim_due_reminders(settings, now=clock())
-            if not ids:
-                break
-            batches += 1
-            report.claimed += len(ids)
-            _Batch(token, ids, settings, clock, report, senders, stop).run()
+        _Batch(settings, now, max_batches, report, senders, stop).run()
     return report
 
 
@@ -279,67 +283,106 @@ def destination(target: Target) -> str:
 
 
 class _Batch:
-    """Send one claimed batch: side by side, a few at a time to each host, under one lease.
+    """Send what this dispatcher claims: side by side, a few at a time to each host.
 
-    Only this (the dispatcher's) thread touches the database; the senders only send. Before
-    each send starts, the lease still held must outlast its deadline, or the batch's lease is
-    renewed first: a send always ends while its row is leased, so nobody else sends it too.
-    Outcomes are written as sends finish, those finished together in one commit.
+    Every claim of one run uses one token. Only this (the dispatcher's) thread touches the
+    database; the senders only send. Before each send starts, the lease still held must
+    outlast its deadline, or the lease of every row held is renewed first: a send always ends
+    while its row is leased, so nobody else sends it too. Outcomes are written as sends
+    finish, those finished together in one commit.
     """
 
     def __init__(
         self,
-        token: str,
-        ids: list[int],
         settings: DispatchSettings,
-        clock: Callable[[], datetime],
+        now: Callable[[], datetime] | None,
+        max_batches: int | None,
         report: DispatchReport,
         senders: Senders,
         stop: threading.Event | None,
     ) -> None:
-        self.token, self.ids, self.settings, self.clock = token, ids, settings, clock
+        self.settings, self.now, self.max_batches = settings, now, max_batches
         self.report, self.senders, self.stop = report, senders, stop
-        self.lease_until = clock() + timedelta(seconds=settings.lease_seconds)
-        self.held: set[int] = set(ids)  # claimed, outcome not yet written
+        self.token = str(uuid.uuid4())
+        self.clock: Callable[[], datetime] = now or utcnow
+        self.claims = 0
+        self.drained = False  # the last claim found nothing more due
+        self.lease_until: datetime | None = None  # the earliest lease of the rows held
+        self.held: set[int] = set()  # claimed, outcome not yet written
         self.outcomes: dict[int, dict[str, object]] = {}
         self.queues: dict[str, deque[_Send]] = {}
         self.running: dict[Future[None], _Send] = {}
         self.per_destination: dict[str, int] = {}
+        self.written_at = time.monotonic()
 
-    def run(self) -> None:
-        for send in self._read():
+    def _stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def _claim(self) -> bool:
+        """Claim the next batch and queue its sends; False when there is no more to claim."""
+        if self.drained or self._stopping():
+            return False
+        if self.max_batches is not None and self.claims >= self.max_batches:
+            return False
+        self._write_outcomes()  # the claim commits: outcomes go first, in their own commit
+        self.clock = self.now or database_clock()  # read once a claim, not once a statement
+        moment = self.clock()
+        _, ids = claim_due_reminders(self.settings, now=moment, token=self.token)
+        self.claims += 1
+        if not ids:
+            self.drained = True
+            return False
+        self.report.claimed += len(ids)
+        if not self.held or self.lease_until is None:  # else the earlier lease ends first
+            self.lease_until = moment + timedelta(seconds=self.settings.lease_seconds)
+        self.held |= set(ids)
+        for send in self._read(ids):
             self.queues.setdefault(send.destination, deque()).append(send)
         self._write_outcomes()
+        return True
+
+    def run(self) -> None:
         try:
-            while self.queues or self.running:
-                if self.stop is not None and self.stop.is_set():
+            while True:
+                if self._stopping():
                     self._release_queued()
+                if not self.queues and len(self.running) < self.settings.senders:
+                    self._claim()  # the senders never wait for the next claim
                 self._start_sends()
                 if not self.running:
+                    if self.queues:
+                        continue
+                    if not self._claim() and not self.queues:
+                        break
                     continue
                 # Stopping is noticed within a moment, not only when a send ends: what has
-                # not started is handed back at once.
-                finished, _ = wait(
-                    list(self.running),
-                    timeout=None if self.stop is None else STOP_POLL_SECONDS,
-                    return_when=FIRST_COMPLETED,
-                )
+                # not started is handed back at once. Outcomes waiting to be written are
+                # written within OUTCOME_SECONDS even while every send under way is slow.
+                timeout = None if self.stop is None else STOP_POLL_SECONDS
+                if self.outcomes:
+                    timeout = min(timeout or OUTCOME_SECONDS, OUTCOME_SECONDS)
+                finished, _ = wait(list(self.running), timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in finished:
                     self._finished(self.running.pop(future), future)
-                self._write_outcomes()
+                if (
+                    len(self.outcomes) >= OUTCOMES_PER_COMMIT
+                    or time.monotonic() - self.written_at >= OUTCOME_SECONDS
+                ):
+                    self._write_outcomes()
+            self._write_outcomes()
         finally:
             for future, send in self.running.items():  # only after an error of our own
                 future.cancel()
                 self.held.discard(send.id)
 
-    def _read(self) -> list[_Send]:
+    def _read(self, ids: list[int]) -> list[_Send]:
         """Load the claimed rows and build every message now, before anything is committed."""
         rows = db.session.scalars(
             select(Reminder)
-            .where(Reminder.id.in_(self.ids), Reminder.claim_token == self.token)
+            .where(Reminder.id.in_(ids), Reminder.claim_token == self.token)
             .options(selectinload(Reminder.user), selectinload(Reminder.channel))
         ).all()
-        lost = self.held - {row.id for row in rows}
+        lost = set(ids) - {row.id for row in rows}
         self.report.lost_leases += len(lost)
         self.held -= lost
         install = install_id() if rows else ""
@@ -365,7 +408,7 @@ class _Batch:
             self._outcome(reminder.id, {"state": "dead", "last_error": "the person is deactivated"})
             return None
         if reminder.channel is None:  # the in-app inbox: stored is delivered
-            self._outcome(reminder.id, {"state": "sent", "sent_at": self.clock()})
+            self._outcome(reminder.id, dict(SENT))
             return None
         channel = reminder.channel
         if not channel.active:
@@ -419,7 +462,7 @@ class _Batch:
         """Renew the batch's lease when it would end before a send starting now; False when
         every row was lost (another dispatcher took them over, which only a stall allows)."""
         margin = timedelta(seconds=send_deadline(self.settings) + 1)
-        if self.clock() + margin < self.lease_until:
+        if self.lease_until is not None and self.clock() + margin < self.lease_until:
             return True
         self._write_outcomes()
         lease_until = self.clock() + timedelta(seconds=self.settings.lease_seconds)
@@ -450,7 +493,7 @@ class _Batch:
         self.per_destination[send.destination] -= 1
         error = future.exception()
         if error is None:
-            self._outcome(send.id, {"state": "sent", "sent_at": self.clock(), "last_error": None})
+            self._outcome(send.id, dict(SENT))
             return
         if isinstance(error, DeliveryError):
             detail = str(error)[:1000]
@@ -477,21 +520,20 @@ class _Batch:
     def _write_outcomes(self) -> None:
         """Record the outcomes known so far, only where this dispatcher still holds the lease;
         the sent ones in one statement; one commit."""
+        self.written_at = time.monotonic()
         if not self.outcomes:
             return
         db.session.rollback()  # nothing else may ride on this commit
         outcomes, self.outcomes = self.outcomes, {}
-        sent: dict[object, list[int]] = {}
+        sent: list[int] = []
         for reminder_id, values in outcomes.items():
-            if set(values) == SENT_FIELDS and values["state"] == "sent":
-                sent.setdefault(values["sent_at"], []).append(reminder_id)
+            if values == SENT:
+                sent.append(reminder_id)
                 continue
             self._count(self._write(values, [reminder_id]), values)
-        for moment, ids in sent.items():
-            values = {"state": "sent", "sent_at": moment, "last_error": None}
-            self._count(
-                self._write({**values, "claim_token": None, "lease_until": None}, ids), values
-            )
+        if sent:  # all in one statement, sent as of now (within OUTCOME_SECONDS of it)
+            values = {**SENT, "sent_at": self.clock()}
+            self._count(self._write(values, sent), values)
         db.session.commit()
         self.held -= set(outcomes)
 
@@ -526,7 +568,13 @@ class _Batch:
             self.held -= set(queued)
 
 
-SENT_FIELDS = frozenset({"state", "sent_at", "last_error", "claim_token", "lease_until"})
+# A delivered reminder's outcome; ``sent_at`` is added when outcomes are written.
+SENT: dict[str, object] = {
+    "state": "sent",
+    "last_error": None,
+    "claim_token": None,
+    "lease_until": None,
+}
 
 
 def _failure(

@@ -13,9 +13,12 @@ thread (``SendDeadline.current``).
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import smtplib
 import socket
 import threading
+import time
 from typing import Any
 
 from requests.adapters import HTTPAdapter
@@ -23,6 +26,42 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _running = threading.local()
+
+
+class _Watchdog:
+    """One thread for every send's deadline (not a timer thread each): the earliest first."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, SendDeadline]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: SendDeadline, seconds: float) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (time.monotonic() + seconds, next(self._order), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="send-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due:
+                    self._wake.wait()
+                when, _, deadline = self._due[0]
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                heapq.heappop(self._due)
+            deadline._expire()
+
+
+_watchdog = _Watchdog()
 
 
 class SendDeadline:
@@ -36,21 +75,20 @@ class SendDeadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
+        self._finished = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
         self._outer: SendDeadline | None = None
 
     def __enter__(self) -> SendDeadline:
         self._outer = SendDeadline.current()
         _running.deadline = self
-        self._timer.start()
+        _watchdog.watch(self, self.seconds)
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._timer.cancel()
         with self._lock:
+            self._finished = True  # its time running out later cuts nothing
             self._sockets.clear()  # a kept-alive socket is no longer this send's
         _running.deadline = self._outer
 
@@ -63,6 +101,8 @@ class SendDeadline:
 
     def _expire(self) -> None:
         with self._lock:
+            if self._finished:
+                return
             self.expired = True
             for sock in self._sockets:
                 _cut(sock)
