@@ -315,6 +315,9 @@ class _Batch:
         self.per_destination: dict[str, int] = {}
         self.written_at = time.monotonic()
 
+    def _queued(self) -> int:
+        return sum(len(queue) for queue in self.queues.values())
+
     def _stopping(self) -> bool:
         return self.stop is not None and self.stop.is_set()
 
@@ -346,8 +349,8 @@ class _Batch:
             while True:
                 if self._stopping():
                     self._release_queued()
-                if not self.queues and len(self.running) < self.settings.senders:
-                    self._claim()  # the senders never wait for the next claim
+                if self._queued() < self.settings.senders:
+                    self._claim()  # claimed before the senders run dry, so they never wait
                 self._start_sends()
                 if not self.running:
                     if self.queues:

@@ -38,14 +38,17 @@ class _Watchdog:
         self._thread: threading.Thread | None = None
 
     def watch(self, deadline: SendDeadline, seconds: float) -> None:
+        when = time.monotonic() + seconds
         with self._wake:
-            heapq.heappush(self._due, (time.monotonic() + seconds, next(self._order), deadline))
+            earliest = not self._due or when < self._due[0][0]
+            heapq.heappush(self._due, (when, next(self._order), deadline))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="send-deadlines", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            if earliest:  # else it wakes in time for the earlier one anyway
+                self._wake.notify()
 
     def _run(self) -> None:
         while True:
