@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from tracker.extensions import db
 from tracker.tasks.models import Task
 
-WRITES = {"complete_task", "add_task", "add_comment", "bulk_tasks"}  # the views under test, not the token check before them
+# The views under test, not the token check before them.
+WRITES = {"complete_task", "add_task", "add_comment", "bulk_tasks"}
 
 
 @pytest.fixture
