@@ -385,7 +385,9 @@ class _Batch:
             self._collect()
             self._write_outcomes()
         finally:
-            for future, send in self.running.items():  # only after an error of our own
+            with self.lock:  # only after an error of our own: no sender takes another
+                self.queues.clear()
+            for future, send in self.running.items():
                 future.cancel()
                 self.held.discard(send.id)
 
