@@ -239,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(length)
         if self.sink.delay:
             time.sleep(self.sink.delay)
-        status = self.sink.answer(self.headers.get("Idempotency-Key"))
+        status = self.sink.answer(own_key(self.headers.get("Idempotency-Key")))
         body = b"ok" if status < 300 else b"try again"
         self.send_response(status)
         self.send_header("Content-Type", "text/plain")
@@ -249,6 +249,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # the run prints its own report
         pass
+
+
+def own_key(sent: str | None) -> str | None:
+    """The reminder's own key in an Idempotency-Key (``<install id>/<key>``)."""
+    return sent.partition("/")[2] or sent if sent else sent
 
 
 class Sink:

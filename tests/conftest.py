@@ -255,6 +255,8 @@ def make_user(app) -> Callable[..., User]:
             "password": PASSWORD,
             "role": role,
             "name": f"{role.title()} {number}",
+            # Chosen, so joining a store leaves it (pass timezone=None for the stores' zone).
+            "timezone": "UTC",
         }
         values.update(overrides)
         user = create_user(**values)

@@ -63,6 +63,11 @@ NUMBERS: dict[str, tuple[float, float, float]] = {
     "TRACKER_REMINDER_BACKOFF_CAP_SECONDS": (3600, 0, 604800),
     # Sent and dead reminders are deleted this many days after they were due.
     "TRACKER_REMINDER_RETENTION_DAYS": (90, 1, 3650),
+    # How long the API keeps an Idempotency-Key and the first answer given to it.
+    "TRACKER_IDEMPOTENCY_HOURS": (24, 1, 720),
+    # Sends under way at once in each dispatcher, and at most this many to one host.
+    "TRACKER_REMINDER_SENDERS": (8, 1, 64),
+    "TRACKER_REMINDER_SENDERS_PER_HOST": (2, 1, 64),
     # How long a login lasts without a new one, and the largest request body (bytes).
     "TRACKER_SESSION_DAYS": (14, 0.01, 366),
     "TRACKER_MAX_BODY_BYTES": (5_242_880, 1024, 1_073_741_824),  # 5 MiB: a large order export

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from tracker.extensions import db
 from tracker.tasks.models import Task
 
-WRITES = {"complete_task", "add_task"}  # the views under test, not the token check before them
+# The views under test, not the token check before them.
+WRITES = {"complete_task", "add_task", "add_comment", "bulk_tasks"}
 
 
 @pytest.fixture
@@ -87,3 +88,37 @@ def test_a_created_task_saved_before_the_connection_dropped_is_answered_201(
 
     assert answer.status_code == 201, answer.get_data(as_text=True)
     assert answer.get_json()["title"] == "Call the forwarder"
+
+
+def test_a_comment_saved_before_the_connection_dropped_is_answered_201(
+    make_user, make_store, api_as, connection_lost_after_commit
+):
+    manager = make_user()
+    store = make_store(actor=manager)
+    task_id = db.session.scalar(select(Task.id).where(Task.store_id == store.id).limit(1))
+    api = api_as(manager)
+
+    connection_lost_after_commit["armed"] = True
+    answer = api.post(f"/api/v1/tasks/{task_id}/comments", json={"body": "Samples sent"})
+    connection_lost_after_commit.update(armed=False, committed=False)
+
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert answer.get_json()["body"] == "Samples sent"
+
+
+def test_a_bulk_tick_saved_before_the_connection_dropped_is_answered_200(
+    make_user, make_store, api_as, connection_lost_after_commit
+):
+    manager = make_user()
+    store = make_store(actor=manager)
+    task_id = db.session.scalar(
+        select(Task.id).where(Task.store_id == store.id, Task.key == "accounts.bind_official")
+    )
+    api = api_as(manager)
+
+    connection_lost_after_commit["armed"] = True
+    answer = api.post("/api/v1/tasks/bulk", json={"action": "complete", "ids": [task_id]})
+    connection_lost_after_commit.update(armed=False, committed=False)
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["results"] == [{"id": task_id, "status": "done"}]

@@ -18,7 +18,9 @@ class Sink:
     """Records what webhooks receive; ``answer`` decides each reply's status."""
 
     url: str = ""
+    # Each reminder's own key (the Idempotency-Key after the install id) and the install ids.
     keys: Counter[str] = field(default_factory=Counter)
+    installs: set[str] = field(default_factory=set)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     answer: Callable[[str], int] = lambda key: 200
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -26,16 +28,20 @@ class Sink:
 
 @pytest.fixture
 def sink() -> Iterator[Sink]:
-    """A webhook receiver on 127.0.0.1 that records every Idempotency-Key it is sent."""
+    """A webhook receiver on 127.0.0.1 that records every Idempotency-Key it is sent.
+
+    A key is ``<install id>/<the reminder's own key>``: ``keys`` counts the reminders' own.
+    """
     record = Sink()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            key = self.headers.get("Idempotency-Key", "")
+            install, _, key = self.headers.get("Idempotency-Key", "").rpartition("/")
             status = record.answer(key)
             with record.lock:
+                record.installs.add(install)
                 if 200 <= status < 300:
                     record.keys[key] += 1
                     record.bodies.append(body)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.reminders.dispatch import DispatchSettings, claim_due_reminders, dispatch_due
+from tracker.reminders.install import install_id
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import queue_now
 from tracker.reminders.services import add_channel
@@ -56,7 +57,8 @@ def test_a_webhook_gets_the_reminder_once_with_its_idempotency_key(app, make_use
     assert sink.keys == {webhook.key: 1}
     body = sink.bodies[0]
     assert {"id", "kind", "user", "store", "tasks", "text"} <= set(body)
-    assert body["id"] == webhook.key and body["user"] == person.email
+    # The key starts with this installation's id: see test_install_id.py.
+    assert body["id"] == f"{install_id()}/{webhook.key}" and body["user"] == person.email
     assert dispatch_due(FAST).claimed == 0  # nothing left: it is never sent again
     assert {row.state for row in _rows()} == {"sent"}
 

@@ -198,9 +198,12 @@ def test_a_stopping_dispatcher_starts_no_new_send_and_releases_what_it_claimed(
     sink.answer = answer
     dispatch_due(FAST, stop=stopping)
 
-    assert sum(sink.keys.values()) == 1
+    # The sends already under way when it arrived finish (at most the per-host limit: they
+    # go out side by side); none starts after it.
+    started = sum(sink.keys.values())
+    assert 1 <= started <= FAST.senders_per_destination < 5
     rows = [_row(f"batch{number}") for number in range(5)]
-    assert [row.state for row in rows].count("sent") == 1
+    assert [row.state for row in rows].count("sent") == started
     released = [row for row in rows if row.state != "sent"]
     assert all(
         row.state == "pending" and row.claim_token is None and row.attempts == 0 for row in released

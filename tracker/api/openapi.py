@@ -22,6 +22,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from marshmallow import Schema
 
+from tracker.api.repeat import HEADER, IN_USE, REPLAYED, REUSED
 from tracker.api.schemas import ErrorOut, request_schemas
 from tracker.playbook.fields import OptionalDay
 from tracker.playbook.loader import load_catalog
@@ -250,14 +251,39 @@ def _operation(
         statuses.append(413)
     for status in statuses:
         responses[status] = {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status]}"}
-    if operation.refusals:
+    repeatable = bool(getattr(view, "repeatable", False))
+    conflicts = list(operation.refusals) + ([IN_USE] if repeatable else [])
+    if conflicts:
         responses[409] = {
-            "description": "A rule refused it; `error.code` is one of: "
-            + ", ".join(f"`{code}`" for code in operation.refusals)
+            "description": "A rule refused it"
+            + (", or a request with the same Idempotency-Key is under way" if repeatable else "")
+            + "; `error.code` is one of: "
+            + ", ".join(f"`{code}`" for code in conflicts)
             + ".",
             "content": _json({"$ref": "#/components/schemas/Error"}),
             # The codes again, for programs: tests and clients check an answer's code against them.
-            "x-error-codes": list(operation.refusals),
+            "x-error-codes": conflicts,
+        }
+    if repeatable:
+        parameters.append(
+            {
+                "name": HEADER,
+                "in": "header",
+                "required": False,
+                "description": (
+                    "Any unique string (a UUID) naming this request: a repeat with the same "
+                    "key (a retry after a lost answer) gets the first answer, marked "
+                    f"`{REPLAYED}: true`, instead of creating a second copy. Kept for "
+                    "TRACKER_IDEMPOTENCY_HOURS (24 by default) per person."
+                ),
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            }
+        )
+        responses[422] = {
+            "description": "The Idempotency-Key was already used for a different request; "
+            f"`error.code` is `{REUSED}`.",
+            "content": _json({"$ref": "#/components/schemas/Error"}),
+            "x-error-codes": [REUSED],
         }
     described: dict[str, Any] = {
         "operationId": endpoint.removeprefix("api."),

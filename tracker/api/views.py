@@ -14,6 +14,7 @@ from tracker.accounts.services import bound_accounts, register_account, unbind_a
 from tracker.activity.models import Activity
 from tracker.api.openapi import documented, openapi_spec
 from tracker.api.pages import Order, link_header, paged_rows, read_page
+from tracker.api.repeat import repeatable
 from tracker.api.schemas import (
     AccountOut,
     ActivityOut,
@@ -188,6 +189,7 @@ def _listed(items: list[dict[str, Any]], more: str | None) -> Response:
 
 
 @bp.post("/stores")
+@repeatable
 @documented(response=StoreOut, status=201, body="StoreNew", manager_only=True, tag="stores")
 def create_store() -> Any:
     """Create a store from its profile and generate its plan (managers only)."""
@@ -240,6 +242,7 @@ def list_tasks(store_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/tasks")
+@repeatable
 @documented(response=TaskOut, status=201, body="TaskNew", tag="tasks")
 def add_task(store_id: int) -> Any:
     """Add a task by hand to the store's plan."""
@@ -272,6 +275,7 @@ def list_accounts(store_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/accounts")
+@repeatable
 @documented(
     response=AccountOut,
     status=201,
@@ -305,6 +309,7 @@ def unbind_account_endpoint(store_id: int, account_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/lives")
+@repeatable
 @documented(
     response=LiveOut, status=201, body="LiveNew", refusals=("not_self_operated",), tag="lives"
 )
@@ -334,6 +339,7 @@ def list_lives(store_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/hot-videos")
+@repeatable
 @documented(
     response=HotVideoTaskOut,
     status=201,
@@ -367,6 +373,7 @@ def get_stock_up(store_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/product-lines")
+@repeatable
 @documented(response=ProductLineSavedOut, status=201, body="ProductLineNew", tag="stock-up")
 def add_product_line(store_id: int) -> Any:
     """Add a product line; the plan's stock-up tasks follow it."""
@@ -388,6 +395,7 @@ def change_line(store_id: int, line_id: int) -> Response:
 
 
 @bp.post("/stores/<int:store_id>/imports")
+@repeatable
 @documented(
     response=ImportSummaryOut,
     status=201,
@@ -407,8 +415,9 @@ def import_export(store_id: int) -> Any:
     if stream is None and "file" in request.form:  # sent as a text field: its text is the file
         stream = io.BytesIO(request.form["file"].encode("utf-8"))
     summary = run_import(store, raw, stream, get_catalog(), g.api_user, import_settings())
+    answer = summary.to_json()  # built before the commit: nothing after it may fail
     db.session.commit()
-    return jsonify(summary.to_json()), 201
+    return jsonify(answer), 201
 
 
 @bp.get("/stores/<int:store_id>/cadence")
@@ -431,12 +440,12 @@ def search_tasks() -> Response:
 
 
 @bp.post("/tasks/bulk")
+@repeatable
 @documented(response=BulkOut, body="TaskBulk", tag="tasks")
 def bulk_tasks() -> Response:
     """Tick off, reopen or assign several tasks; each answers with its status or its refusal."""
     results = task_services.act_on_tasks(_body(), g.api_user)
-    db.session.commit()
-    answers: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []  # built before the commit: nothing after it may fail
     for result in results:
         if result.task is None:
             answers.append(
@@ -444,6 +453,7 @@ def bulk_tasks() -> Response:
             )
         else:
             answers.append({"id": result.task_id, "status": task_json(result.task)["status"]})
+    db.session.commit()
     return jsonify({"results": answers})
 
 
@@ -463,13 +473,15 @@ def list_comments(task_id: int) -> Response:
 
 
 @bp.post("/tasks/<int:task_id>/comments")
+@repeatable
 @documented(response=CommentOut, status=201, body="CommentNew", tag="tasks")
 def add_comment(task_id: int) -> Any:
     """Comment on a task; each person @mentioned is reminded."""
     task = task_for(g.api_user, task_id)
     comment, mentioned = task_services.add_comment(task, _body(), g.api_user)
+    answer = comment_json(comment, [person.email for person in mentioned])  # before the commit
     db.session.commit()
-    return jsonify(comment_json(comment, [person.email for person in mentioned])), 201
+    return jsonify(answer), 201
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -560,6 +572,7 @@ def list_checklists() -> Response:
 
 
 @bp.post("/checklists")
+@repeatable
 @documented(
     response=ChecklistSavedOut,
     status=201,
@@ -579,8 +592,9 @@ def create_checklist() -> Any:
     if dry_run:
         db.session.rollback()
         return jsonify(_saved(None, version, preview, applied=False))
+    answer = _saved(checklist, version, preview, applied=True)  # built before the commit
     db.session.commit()
-    return jsonify(_saved(checklist, version, preview, applied=True)), 201
+    return jsonify(answer), 201
 
 
 @bp.get("/checklists/<int:checklist_id>")

@@ -6,7 +6,17 @@ import hashlib
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Float, ForeignKey, Select, String, select
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +38,9 @@ class User(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="member")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # False while ``timezone`` is only a stand-in nobody chose: the person's first store (or
+    # the first store made, for a manager) then gives it its zone (see stores.services).
+    timezone_settled: Mapped[bool] = mapped_column(default=True, server_default=true())
     # The language the person chose ("en", "zh_CN"); empty: follow the browser.
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
@@ -156,3 +169,25 @@ class AccountLink(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RepeatableRequest(Model):
+    """A creating API request sent with an ``Idempotency-Key``, and the answer it got.
+
+    The row is written in the same transaction as what the request created, so a repeat with
+    the same key (a client that lost the answer and retries) gets the first answer instead of
+    creating a second one. ``status`` and ``answer`` stay empty while the first request is
+    under way. Rows are pruned after the retention period (TRACKER_IDEMPOTENCY_HOURS).
+    """
+
+    __tablename__ = "repeatable_requests"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    # A digest of the method, path, query and body: a repeat must be the same request.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column()
+    answer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -53,17 +53,31 @@ def parse_email(raw: Any, field: str = "email") -> str:
     return normalise_email(raw)
 
 
+# A person's zone until they or their first store give them one.
+PLACEHOLDER_ZONE = "UTC"
+
+
 def create_user(
     *,
     email: Any,
     password: Any,
     role: Any = "member",
     name: Any = "",
-    timezone: Any = "UTC",
+    timezone: Any = None,
     actor: User | None = None,
     address: str | None = None,
 ) -> User:
-    """Create a person with a hashed password; every bad field is reported."""
+    """Create a person with a hashed password; every bad field is reported.
+
+    Without a ``timezone`` (None or blank) the person gets their stores' zone: UTC stands in
+    until ``stores.services.settle_zone`` gives them the zone of the first store they join
+    (see ``welcome_person`` for someone joining a company that has stores already).
+    """
+    settled = not (timezone is None or (isinstance(timezone, str) and not timezone.strip()))
+    if not settled:
+        timezone = PLACEHOLDER_ZONE
+    elif isinstance(timezone, str):
+        timezone = timezone.strip()
     errors: list[FieldError] = []
     try:
         address = parse_email(email)
@@ -87,7 +101,13 @@ def create_user(
         errors.append(FieldError("timezone", unknown_zone(timezone)))
     if errors:
         raise InputError(errors)
-    user = User(email=address, role=role, name=name.strip(), timezone=timezone)
+    user = User(
+        email=address,
+        role=role,
+        name=name.strip(),
+        timezone=timezone,
+        timezone_settled=settled,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -481,7 +501,7 @@ def accept_invite(
     *,
     password: Any,
     name: Any = "",
-    timezone: Any = "UTC",
+    timezone: Any = None,
     address: str | None = None,
 ) -> User:
     """Join through an invitation: make the account with the invitee's own password."""

@@ -33,6 +33,16 @@ def backup_name(moment: datetime, suffix: str) -> str:
     return f"tracker-{moment.strftime('%Y%m%dT%H%M%SZ')}{suffix}"
 
 
+def forget_install_id(copy: sqlite3.Connection) -> None:
+    """A restored copy is a new installation: it makes its own id for reminders' keys."""
+    has_table = copy.execute(
+        "select 1 from sqlite_master where type = 'table' and name = 'installation'"
+    ).fetchone()
+    if has_table:
+        copy.execute("delete from installation")
+        copy.commit()
+
+
 def backup_sqlite(database: Path, target: Path) -> Path:
     """Copy a SQLite database that may be in use to `target`, consistent as of one moment.
 
@@ -55,6 +65,7 @@ def backup_sqlite(database: Path, target: Path) -> Path:
             copy = sqlite3.connect(partial)
             try:
                 source.backup(copy)
+                forget_install_id(copy)
                 verdict = copy.execute("pragma quick_check").fetchone()[0]
             finally:
                 copy.close()

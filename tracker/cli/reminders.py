@@ -21,6 +21,7 @@ from tracker.imports.settings import import_settings
 from tracker.readiness.report import queue_weekly_reports
 from tracker.reminders.channels import CHANNEL_KINDS, Target, describe_target
 from tracker.reminders.dispatch import dispatch_due
+from tracker.reminders.install import new_install_id
 from tracker.reminders.services import add_channel, dispatch_settings
 from tracker.scheduler.tick import build_scheduler, process_name
 from tracker.schema import ensure_schema
@@ -70,6 +71,13 @@ def dispatch_command() -> None:
         f"Queued {queued}; delivered {report.sent}, failed {report.failed} (will retry), "
         f"dead {report.dead}, deferred {report.deferred} (rate limits)."
     )
+
+
+@reminders_group.command("new-install-id")
+def new_install_id_command() -> None:
+    """Give this installation a new id for reminders' Idempotency-Keys (after a restore)."""
+    ensure_schema()
+    click.echo(f"Install id: {new_install_id()}")
 
 
 @click.command("scheduler")

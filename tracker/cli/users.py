@@ -27,7 +27,7 @@ from tracker.errors import InputError, RuleError
 from tracker.extensions import db
 from tracker.schema import ensure_schema
 from tracker.stores.models import Store
-from tracker.stores.services import add_member
+from tracker.stores.services import add_member, welcome_person
 
 user_group = AppGroup("user", help="Create people and give them stores.")
 token_group = AppGroup("token", help="Issue API tokens.")
@@ -58,9 +58,13 @@ def _user(email: str) -> User:
 )
 @click.option("--name", default="", help="Their name as colleagues know it.")
 @click.option(
-    "--timezone", default="UTC", show_default=True, help="Their IANA time zone, for reminders."
+    "--timezone",
+    default=None,
+    help="Their IANA time zone, for reminders (default: the zone of the first store they join).",
 )
-def create_user_command(email: str, password: str, role: str, name: str, timezone: str) -> None:
+def create_user_command(
+    email: str, password: str, role: str, name: str, timezone: str | None
+) -> None:
     """Create a person who can log in."""
     ensure_schema()
     try:
@@ -68,6 +72,7 @@ def create_user_command(email: str, password: str, role: str, name: str, timezon
     except InputError as error:
         db.session.rollback()
         raise _fail(error) from None
+    welcome_person(user)
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 

@@ -15,7 +15,12 @@ from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
 from tracker.playbook.profile import resolve_profile
 from tracker.stores.models import PROFILE_FIELDS, EligibilityOverride, Store
-from tracker.stores.services import StoreInput, describe_profile, set_profile
+from tracker.stores.services import (
+    StoreInput,
+    describe_profile,
+    set_profile,
+    settle_managers_zones,
+)
 from tracker.tasks.gates import check_gates
 
 
@@ -41,6 +46,7 @@ def create_store(
     set_profile(store, profile)
     db.session.add(store)
     db.session.flush()
+    settle_managers_zones(store)  # managers join no store: the first one made gives its zone
     log_activity(
         store.id,
         actor,

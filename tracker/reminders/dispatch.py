@@ -12,10 +12,15 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from queue import Empty, SimpleQueue
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -25,12 +30,21 @@ from tracker.columns import rows_changed
 from tracker.extensions import db
 from tracker.faults import describe
 from tracker.reminders.channels import DeliveryError, Message, SmtpSettings, Target, deliver
+from tracker.reminders.channels.http import shared_session
+from tracker.reminders.install import install_id, sent_key
 from tracker.reminders.models import Reminder
-from tracker.reminders.ratelimit import RateLimiter
+from tracker.reminders.ratelimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
-_limiter = RateLimiter()
 MAX_SEND_SECONDS = 10.0
+# Outcomes of sends that finish close together are written in one commit: at most this many,
+# and none waits longer than this for it.
+OUTCOMES_PER_COMMIT = 200
+OUTCOME_SECONDS = 0.5
+# A sender sends up to this many in a row to one host without waiting for the dispatcher,
+# unless one took longer than LANE_SLOW_SECONDS (a slow host waits its turn like the others).
+LANE_SENDS = 16
+LANE_SLOW_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,10 +55,16 @@ class DispatchSettings:
     max_attempts: int = 8
     backoff_seconds: float = 30.0
     backoff_cap_seconds: float = 3600.0
-    batch_size: int = 50
+    batch_size: int = 100
     smtp: SmtpSettings | None = None
     # TRACKER_ALLOW_PRIVATE_TARGETS: may channels reach loopback or private addresses?
     allow_private_targets: bool = False
+    # The longest one send may take in all (it is also at most half the lease).
+    send_seconds: float = MAX_SEND_SECONDS
+    # Sends under way at once, and at most this many of them to one host (a slow or dead
+    # receiver then holds up only its own reminders).
+    senders: int = 8
+    senders_per_destination: int = 2
 
 
 @dataclass
@@ -96,7 +116,7 @@ GAVE_UP = "gave up after %s attempts: no dispatcher finished sending it (each st
 
 
 def claim_due_reminders(
-    settings: DispatchSettings, *, now: datetime | None = None
+    settings: DispatchSettings, *, now: datetime | None = None, token: str | None = None
 ) -> tuple[str, list[int]]:
     """Lease a batch of due reminders to this dispatcher and commit; return (token, ids).
 
@@ -105,7 +125,7 @@ def claim_due_reminders(
     by the database's clock unless ``now`` is given.
     """
     now = now or database_now()
-    token = str(uuid.uuid4())
+    token = token or str(uuid.uuid4())
     lease = {
         "state": "sending",
         "claim_token": token,
@@ -143,17 +163,24 @@ def claim_due_reminders(
                 .execution_options(synchronize_session=False)
             )
     else:
+        # SQLite runs one writer at a time: this UPDATE leases the candidates still due when
+        # it runs, and our token then says which ones we won.
+        found = db.session.scalars(candidates).all()
         ids = []
-        for reminder_id in db.session.scalars(candidates).all():
-            # Only one dispatcher's UPDATE can still find the row due.
-            won = db.session.execute(
+        if found:
+            db.session.execute(
                 update(Reminder)
-                .where(Reminder.id == reminder_id, _due(now))
+                .where(Reminder.id.in_(found), _due(now))
                 .values(**lease)
                 .execution_options(synchronize_session=False)
             )
-            if rows_changed(won) == 1:
-                ids.append(reminder_id)
+            ids = list(
+                db.session.scalars(
+                    select(Reminder.id)
+                    .where(Reminder.id.in_(found), Reminder.claim_token == token)
+                    .order_by(Reminder.next_attempt_at, Reminder.id)
+                )
+            )
     db.session.commit()
     return token, ids
 
@@ -165,28 +192,19 @@ def dispatch_due(
     max_batches: int | None = None,
     stop: threading.Event | None = None,
 ) -> DispatchReport:
-    """Deliver everything due now, batch by batch, committing each outcome on its own.
+    """Deliver everything due now, batch by batch; outcomes are committed as sends finish.
 
-    ``now`` is the database's clock unless a test gives another. Once ``stop`` is set (the
-    process got SIGTERM) nothing more is claimed or sent: the send under way finishes
-    (within its deadline) and the rest of the batch is handed back for another dispatcher.
+    Sends run side by side (``settings.senders`` at once, at most
+    ``settings.senders_per_destination`` to one host), so a slow or dead receiver holds up
+    only its own reminders. ``now`` is the database's clock unless a test gives another. Once
+    ``stop`` is set (the process got SIGTERM) nothing more is claimed or started: the sends
+    under way finish (within their deadline) and the rest of the batch is handed back.
+    The next batch is claimed as soon as every send of the last one has started, so the
+    senders never wait for a claim; ``max_batches`` bounds how many claims are made.
     """
     report = DispatchReport()
-    batches = 0
-    while max_batches is None or batches < max_batches:
-        if stop is not None and stop.is_set():
-            break
-        clock = now or database_clock()  # read once a batch, not once a statement
-        token, ids = claim_due_reminders(settings, now=clock())
-        if not ids:
-            break
-        batches += 1
-        report.claimed += len(ids)
-        for position, reminder_id in enumerate(ids):
-            if stop is not None and stop.is_set():
-                report.released += release_claimed(ids[position:], token)
-                break
-            _deliver_one(reminder_id, token, settings, clock, report)
+    with Senders(settings) as senders:
+        _Batch(settings, now, max_batches, report, senders, stop).run()
     return report
 
 
@@ -208,103 +226,429 @@ def release_claimed(ids: Sequence[int], token: str) -> int:
     return rows_changed(result)
 
 
-def _deliver_one(
-    reminder_id: int,
-    token: str,
-    settings: DispatchSettings,
-    now: Callable[[], datetime],
-    report: DispatchReport,
-) -> None:
-    """Deliver one claimed row; whatever goes wrong with it is recorded on it alone."""
-    reminder = db.session.scalar(
-        select(Reminder)
-        .where(Reminder.id == reminder_id)
-        .options(selectinload(Reminder.user), selectinload(Reminder.channel))
-    )
-    if reminder is None or reminder.claim_token != token:
-        report.lost_leases += 1
-        db.session.rollback()
-        return
-    attempts = reminder.attempts  # this one included: it was counted when claimed
-    try:
-        outcome = _attempt(reminder, token, attempts, settings, now, report)
-    except Exception as error:  # a poison row: its own error, nobody else's
-        detail = describe(error)
-        log.exception("reminder %s could not be sent: %s", reminder_id, detail)
-        db.session.rollback()
-        outcome = _failure(attempts, detail, settings, now, retryable=True)
-    if outcome is None:
-        return
-    outcome.setdefault("claim_token", None)
-    outcome.setdefault("lease_until", None)
-    _finish(reminder_id, token, outcome, report)
+def send_deadline(settings: DispatchSettings) -> float:
+    """Seconds one send may take in all: at most half the lease, so it ends while leased."""
+    return min(settings.send_seconds, settings.lease_seconds / 2)
 
 
-def _attempt(
-    reminder: Reminder,
-    token: str,
-    attempts: int,
-    settings: DispatchSettings,
-    now: Callable[[], datetime],
-    report: DispatchReport,
-) -> dict[str, object] | None:
-    """Send one reminder; return the outcome to record, or None when the lease was lost."""
-    if not reminder.user.active:
-        return {"state": "dead", "last_error": "the person is deactivated"}
-    if reminder.channel is None:
-        return {"state": "sent", "sent_at": now()}  # the in-app inbox: stored is delivered
-    if not reminder.channel.active:
-        return {"state": "dead", "last_error": "the channel was switched off"}
-    channel = reminder.channel
-    target = Target(channel.kind, channel.target, channel.secret)
-    message = _message(reminder)  # built now: the commit below expires the row
-    wait = _limiter.acquire(target)
-    if wait > 0:
-        report.deferred += 1
-        return {
-            "state": "pending",
-            "attempts": attempts - 1,  # not tried: the attempt counted at the claim is given back
-            "next_attempt_at": now() + timedelta(seconds=wait),
-        }
-    # The batch's lease started when it was claimed; renew it for this one row now, so a
-    # slow batch cannot let another dispatcher take the row while it is being sent.
-    renewed = db.session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder.id, Reminder.claim_token == token)
-        .values(lease_until=now() + timedelta(seconds=settings.lease_seconds))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if rows_changed(renewed) != 1:
-        report.lost_leases += 1
-        return None
-    try:
-        # The whole send, answer included, ends well within the lease just renewed, so no
-        # other dispatcher can take the row over while it is still on its way.
+class Senders:
+    """A dispatcher's sending threads and its one HTTP session (connections kept alive)."""
+
+    def __init__(self, settings: DispatchSettings) -> None:
+        self.settings = settings
+        self.pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.senders), thread_name_prefix="reminder-send"
+        )
+        self.session = shared_session(
+            allow_private=settings.allow_private_targets,
+            connections_per_host=max(1, settings.senders_per_destination),
+        )
+        self.limiter = SharedRateLimiter()
+
+    def __enter__(self) -> Senders:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.pool.shutdown(wait=True)
+        self.session.close()
+
+    def deliver(self, target: Target, message: Message) -> None:
         deliver(
             target,
             message,
-            smtp=settings.smtp,
-            timeout=send_deadline(settings),
-            allow_private=settings.allow_private_targets,
+            smtp=self.settings.smtp,
+            timeout=send_deadline(self.settings),
+            session=self.session,
+            allow_private=self.settings.allow_private_targets,
         )
-    except DeliveryError as error:
-        detail = str(error)[:1000]
-        log.warning("reminder %s over %s: %s", reminder.id, channel.kind, detail)
-        return _failure(
-            attempts,
-            detail,
-            settings,
-            now,
-            retryable=error.retryable,
-            retry_after=error.retry_after,
-        )
-    return {"state": "sent", "attempts": attempts, "sent_at": now(), "last_error": None}
 
 
-def send_deadline(settings: DispatchSettings) -> float:
-    """Seconds one send may take in all: at most half the lease, so it ends while leased."""
-    return min(MAX_SEND_SECONDS, settings.lease_seconds / 2)
+@dataclass
+class _Send:
+    """One claimed reminder to send, everything it needs read before any commit."""
+
+    id: int
+    attempts: int  # this one included: counted when claimed
+    target: Target
+    message: Message
+    destination: str
+
+
+def destination(target: Target) -> str:
+    """Whose pace a send goes at: the receiving host (the SMTP server for e-mail)."""
+    if target.kind == "email":
+        return "smtp"
+    try:
+        parts = urlsplit(target.address)
+        return f"{parts.hostname}:{parts.port or ''}"
+    except ValueError:
+        return "unusable"
+
+
+class _Batch:
+    """Send what this dispatcher claims: side by side, a few at a time to each host.
+
+    Every claim of one run uses one token. Only this (the dispatcher's) thread touches the
+    database; the senders only send. Before each send starts, the lease still held must
+    outlast its deadline, or the lease of every row held is renewed first: a send always ends
+    while its row is leased, so nobody else sends it too. Outcomes are written as sends
+    finish, those finished together in one commit.
+    """
+
+    def __init__(
+        self,
+        settings: DispatchSettings,
+        now: Callable[[], datetime] | None,
+        max_batches: int | None,
+        report: DispatchReport,
+        senders: Senders,
+        stop: threading.Event | None,
+    ) -> None:
+        self.settings, self.now, self.max_batches = settings, now, max_batches
+        self.report, self.senders, self.stop = report, senders, stop
+        self.token = str(uuid.uuid4())
+        self.clock: Callable[[], datetime] = now or utcnow
+        self.claims = 0
+        self.drained = False  # the last claim found nothing more due
+        self.lease_until: datetime | None = None  # the earliest lease of the rows held
+        self.held: set[int] = set()  # claimed, outcome not yet written
+        self.outcomes: dict[int, dict[str, object]] = {}
+        self.queues: dict[str, deque[_Send]] = {}
+        self.running: dict[Future[None], _Send] = {}
+        self.per_destination: dict[str, int] = {}
+        self.written_at = time.monotonic()
+        # The senders take the next send of their host from ``queues`` themselves (see
+        # ``_lane``) and hand back what happened through ``done``.
+        self.lock = threading.Lock()
+        self.done: SimpleQueue[tuple[_Send, BaseException | None]] = SimpleQueue()
+
+    def _queued(self) -> int:
+        with self.lock:
+            return sum(len(queue) for queue in self.queues.values())
+
+    def _stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def _claim(self) -> bool:
+        """Claim the next batch and queue its sends; False when there is no more to claim."""
+        if self.drained or self._stopping():
+            return False
+        if self.max_batches is not None and self.claims >= self.max_batches:
+            return False
+        self._write_outcomes()  # the claim commits: outcomes go first, in their own commit
+        self.clock = self.now or database_clock()  # read once a claim, not once a statement
+        moment = self.clock()
+        _, ids = claim_due_reminders(self.settings, now=moment, token=self.token)
+        self.claims += 1
+        if not ids:
+            self.drained = True
+            return False
+        self.report.claimed += len(ids)
+        if not self.held or self.lease_until is None:  # else the earlier lease ends first
+            self.lease_until = moment + timedelta(seconds=self.settings.lease_seconds)
+        self.held |= set(ids)
+        sends = self._read(ids)
+        with self.lock:
+            for send in sends:
+                self.queues.setdefault(send.destination, deque()).append(send)
+        self._write_outcomes()
+        return True
+
+    def run(self) -> None:
+        try:
+            while True:
+                if self._stopping():
+                    self._release_queued()
+                if self._queued() < self.settings.senders:
+                    self._claim()  # claimed before the senders run dry, so they never wait
+                self._start_sends()
+                if not self.running:
+                    if self.queues:
+                        continue
+                    if not self._claim() and not self.queues:
+                        break
+                    continue
+                # Stopping is noticed within a moment, not only when a send ends: what has
+                # not started is handed back at once. Outcomes waiting to be written are
+                # written within OUTCOME_SECONDS even while every send under way is slow.
+                finished, _ = wait(
+                    list(self.running), timeout=OUTCOME_SECONDS, return_when=FIRST_COMPLETED
+                )
+                for future in finished:
+                    self._lane_ended(self.running.pop(future), future)
+                self._collect()
+                if (
+                    len(self.outcomes) >= OUTCOMES_PER_COMMIT
+                    or time.monotonic() - self.written_at >= OUTCOME_SECONDS
+                ):
+                    self._write_outcomes()
+            self._collect()
+            self._write_outcomes()
+        finally:
+            with self.lock:  # only after an error of our own: no sender takes another
+                self.queues.clear()
+            for future, send in self.running.items():
+                future.cancel()
+                self.held.discard(send.id)
+
+    def _read(self, ids: list[int]) -> list[_Send]:
+        """Load the claimed rows and build every message now, before anything is committed."""
+        rows = db.session.scalars(
+            select(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.claim_token == self.token)
+            .options(selectinload(Reminder.user), selectinload(Reminder.channel))
+        ).all()
+        lost = set(ids) - {row.id for row in rows}
+        self.report.lost_leases += len(lost)
+        self.held -= lost
+        install = install_id() if rows else ""
+        sends = []
+        for reminder in rows:
+            try:
+                send = self._prepare(reminder, install)
+            except Exception as error:  # a poison row: its own error, nobody else's
+                detail = describe(error)
+                log.exception("reminder %s could not be sent: %s", reminder.id, detail)
+                self._outcome(
+                    reminder.id,
+                    _failure(reminder.attempts, detail, self.settings, self.clock, retryable=True),
+                )
+                continue
+            if send is not None:
+                sends.append(send)
+        return sends
+
+    def _prepare(self, reminder: Reminder, install: str) -> _Send | None:
+        """What to send for this row, or None when its outcome is known without sending."""
+        if not reminder.user.active:
+            self._outcome(reminder.id, {"state": "dead", "last_error": "the person is deactivated"})
+            return None
+        if reminder.channel is None:  # the in-app inbox: stored is delivered
+            self._outcome(reminder.id, dict(SENT))
+            return None
+        channel = reminder.channel
+        if not channel.active:
+            self._outcome(
+                reminder.id, {"state": "dead", "last_error": "the channel was switched off"}
+            )
+            return None
+        target = Target(channel.kind, channel.target, channel.secret)
+        message = _message(reminder, install)  # a corrupt payload fails here, for this row alone
+        return _Send(reminder.id, reminder.attempts, target, message, destination(target))
+
+    def _start_sends(self) -> None:
+        """Start what may start: a free sender, and a host with fewer sends under way than its
+        limit; a host with nothing left to send leaves the queue."""
+        limit = max(1, self.settings.senders_per_destination)
+        for name in list(self.queues):
+            while len(self.running) < self.settings.senders:
+                if self.per_destination.get(name, 0) >= limit:
+                    break
+                with self.lock:
+                    queue = self.queues.get(name)
+                    send = queue.popleft() if queue else None
+                if send is None:
+                    break
+                if send.id not in self.held:
+                    continue  # its lease was lost
+                self._start(send)
+            with self.lock:
+                if name in self.queues and not self.queues[name]:
+                    del self.queues[name]
+
+    def _start(self, send: _Send) -> None:
+        if not self._lease_outlasts_a_send() or send.id not in self.held:
+            return
+        limiter = self.senders.limiter
+        if limiter.limited(send.target):
+            taken, wait = limiter.take(send.target, 1, now=self.clock().timestamp())
+            if not taken:
+                self.report.deferred += 1
+                self._outcome(
+                    send.id,
+                    {
+                        "state": "pending",
+                        # not tried: the attempt counted at the claim is given back
+                        "attempts": send.attempts - 1,
+                        "next_attempt_at": self.clock() + timedelta(seconds=wait),
+                    },
+                )
+                return
+        future = self.senders.pool.submit(self._lane, send)
+        self.running[future] = send
+        self.per_destination[send.destination] = self.per_destination.get(send.destination, 0) + 1
+
+    def _lane(self, send: _Send | None) -> None:
+        """On a sender's thread: send, then the next for the same host while that is safe (a
+        few in a row, each quick, its lease covering it); only sends, never the database."""
+        sent = 0
+        while send is not None:
+            began = time.monotonic()
+            try:
+                self.senders.deliver(send.target, send.message)
+                error: BaseException | None = None
+            except Exception as failure:  # recorded on that row alone, by the dispatcher
+                error = failure
+            self.done.put((send, error))
+            sent += 1
+            if (
+                error is not None
+                or sent >= LANE_SENDS
+                or time.monotonic() - began > LANE_SLOW_SECONDS  # a slow host: back in line
+                or self._stopping()
+            ):
+                return
+            send = self._next_in_lane(send.destination)
+
+    def _next_in_lane(self, destination: str) -> _Send | None:
+        """The host's next send, if a sender may take it without the dispatcher: one the
+        lease still covers for a whole send, to a target without a rate limit."""
+        margin = timedelta(seconds=send_deadline(self.settings) + 1)
+        with self.lock:
+            queue = self.queues.get(destination)
+            if not queue:
+                return None
+            send = queue[0]
+            if (
+                send.id not in self.held
+                or self.senders.limiter.limited(send.target)
+                or self.lease_until is None
+                or self.clock() + margin >= self.lease_until
+            ):
+                return None  # the dispatcher sees to it
+            return queue.popleft()
+
+    def _lease_outlasts_a_send(self) -> bool:
+        """Renew the batch's lease when it would end before a send starting now; False when
+        every row was lost (another dispatcher took them over, which only a stall allows)."""
+        margin = timedelta(seconds=send_deadline(self.settings) + 1)
+        if self.lease_until is not None and self.clock() + margin < self.lease_until:
+            return True
+        self._write_outcomes()
+        lease_until = self.clock() + timedelta(seconds=self.settings.lease_seconds)
+        pending = sorted(self.held)
+        renewed = db.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(pending), Reminder.claim_token == self.token)
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        self.lease_until = lease_until
+        if rows_changed(renewed) != len(pending):
+            still = set(
+                db.session.scalars(
+                    select(Reminder.id).where(
+                        Reminder.id.in_(pending), Reminder.claim_token == self.token
+                    )
+                )
+            )
+            in_flight = {send.id for send in self.running.values()}
+            lost = (set(pending) - still) - in_flight
+            self.report.lost_leases += len(lost)
+            self.held -= lost
+        return bool(self.held)
+
+    def _lane_ended(self, send: _Send, future: Future[None]) -> None:
+        self.per_destination[send.destination] -= 1
+        fault = future.exception()
+        if fault is not None:  # a fault of the lane itself, not of a send
+            log.error("a sender stopped: %s", describe(fault))
+
+    def _collect(self) -> None:
+        """Take in what the senders finished since last time."""
+        while True:
+            try:
+                send, error = self.done.get_nowait()
+            except Empty:
+                return
+            self._finished(send, error)
+
+    def _finished(self, send: _Send, error: BaseException | None) -> None:
+        if error is None:
+            self._outcome(send.id, dict(SENT))
+            return
+        if isinstance(error, DeliveryError):
+            detail = str(error)[:1000]
+            log.warning("reminder %s over %s: %s", send.id, send.target.kind, detail)
+            outcome = _failure(
+                send.attempts,
+                detail,
+                self.settings,
+                self.clock,
+                retryable=error.retryable,
+                retry_after=error.retry_after,
+            )
+        else:  # a poison row: its own error, nobody else's
+            detail = describe(error)
+            log.error("reminder %s could not be sent: %s", send.id, detail, exc_info=error)
+            outcome = _failure(send.attempts, detail, self.settings, self.clock, retryable=True)
+        self._outcome(send.id, outcome)
+
+    def _outcome(self, reminder_id: int, values: dict[str, object]) -> None:
+        values.setdefault("claim_token", None)
+        values.setdefault("lease_until", None)
+        self.outcomes[reminder_id] = values
+
+    def _write_outcomes(self) -> None:
+        """Record the outcomes known so far, only where this dispatcher still holds the lease;
+        the sent ones in one statement; one commit."""
+        self.written_at = time.monotonic()
+        if not self.outcomes:
+            return
+        db.session.rollback()  # nothing else may ride on this commit
+        outcomes, self.outcomes = self.outcomes, {}
+        sent: list[int] = []
+        for reminder_id, values in outcomes.items():
+            if values == SENT:
+                sent.append(reminder_id)
+                continue
+            self._count(self._write(values, [reminder_id]), values)
+        if sent:  # all in one statement, sent as of now (within OUTCOME_SECONDS of it)
+            values = {**SENT, "sent_at": self.clock()}
+            self._count(self._write(values, sent), values)
+        db.session.commit()
+        self.held -= set(outcomes)
+
+    def _write(self, values: dict[str, object], ids: list[int]) -> tuple[int, int]:
+        result = db.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.claim_token == self.token)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return rows_changed(result), len(ids)
+
+    def _count(self, written: tuple[int, int], values: dict[str, object]) -> None:
+        changed, wanted = written
+        self.report.lost_leases += wanted - changed
+        state = values.get("state")
+        if state == "sent":
+            self.report.sent += changed
+        elif state == "failed":
+            self.report.failed += changed
+        elif state == "dead":
+            self.report.dead += changed
+
+    def _release_queued(self) -> None:
+        """Stopping: hand back every row not yet started; the sends under way finish."""
+        self._write_outcomes()
+        with self.lock:
+            queued = [send.id for queue in self.queues.values() for send in queue]
+            self.queues.clear()
+        queued = [reminder_id for reminder_id in queued if reminder_id in self.held]
+        if queued:
+            self.report.released += release_claimed(queued, self.token)
+            self.held -= set(queued)
+
+
+# A delivered reminder's outcome; ``sent_at`` is added when outcomes are written.
+SENT: dict[str, object] = {
+    "state": "sent",
+    "last_error": None,
+    "claim_token": None,
+    "lease_until": None,
+}
 
 
 def _failure(
@@ -330,40 +674,16 @@ def _failure(
     }
 
 
-def _finish(
-    reminder_id: int, token: str, values: dict[str, object], report: DispatchReport
-) -> None:
-    """Record the outcome only if this dispatcher still holds the lease, and commit."""
-    db.session.rollback()  # nothing else may ride on this commit
-    result = db.session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.claim_token == token)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if rows_changed(result) != 1:
-        report.lost_leases += 1
-        return
-    state = values.get("state")
-    if state == "sent":
-        report.sent += 1
-    elif state == "failed":
-        report.failed += 1
-    elif state == "dead":
-        report.dead += 1
-
-
 def backoff(attempts: int, settings: DispatchSettings) -> float:
     """Exponential backoff with jitter: half to all of base × 2^(attempts−1), capped."""
     ceiling = min(settings.backoff_cap_seconds, settings.backoff_seconds * 2 ** (attempts - 1))
     return ceiling * random.uniform(0.5, 1.0)
 
 
-def _message(reminder: Reminder) -> Message:
+def _message(reminder: Reminder, install: str) -> Message:
     payload = reminder.payload or {}  # a corrupt one fails here, for this row alone
     return Message(
-        id=reminder.key,
+        id=sent_key(install, reminder.key),
         kind=reminder.kind,
         user=reminder.user.email,
         store=payload.get("store"),

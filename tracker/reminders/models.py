@@ -90,3 +90,31 @@ class Reminder(Model):
     def in_inbox_of(cls, user_id: int) -> ColumnElement[bool]:
         """Where a person's in-app inbox is: their reminders on no channel, once sent."""
         return and_(cls.user_id == user_id, cls.channel_id.is_(None), cls.state == "sent")
+
+
+class RateWindow(Model):
+    """When the latest sends to one rate-limited target went out (seconds, database clock).
+
+    Shared by every dispatcher, so a robot's allowance (WeCom's 20 a minute, say) is one
+    allowance however many scheduler processes send to it. ``key`` is a digest of the target.
+    """
+
+    __tablename__ = "rate_windows"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent: Mapped[list[float]] = mapped_column(JSON, default=list)
+
+
+class Installation(Model):
+    """This installation's id, generated once and kept in the database (one row).
+
+    Every reminder's ``Idempotency-Key`` starts with it, so two installations, or one database
+    restored from a backup (whose copies leave it out: a restored database makes a new one),
+    never send the same key for different reminders built from the same local ids.
+    """
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    install_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,6 +35,8 @@ def dispatch_settings(app: Flask) -> DispatchSettings:
         backoff_cap_seconds=config["TRACKER_REMINDER_BACKOFF_CAP_SECONDS"],
         smtp=SmtpSettings.from_environ(config.get("TRACKER_SMTP") or {}),
         allow_private_targets=bool(config.get("TRACKER_ALLOW_PRIVATE_TARGETS")),
+        senders=int(config["TRACKER_REMINDER_SENDERS"]),
+        senders_per_destination=int(config["TRACKER_REMINDER_SENDERS_PER_HOST"]),
     )
 
 
@@ -129,6 +131,7 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
     if "timezone" in raw:
         if isinstance(raw["timezone"], str) and zone_exists(raw["timezone"].strip()):
             values["timezone"] = raw["timezone"].strip()
+            values["timezone_settled"] = True  # chosen by the person
         else:
             errors.append(
                 FieldError(

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +25,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from tracker.auth.repeats import prune_repeats
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
 from tracker.extensions import db
@@ -72,12 +73,12 @@ def run_tick(
         db.session.commit()
         faults = FaultLog()
         catalog = get_catalog()
-        if stop is not None and stop.is_set():
-            db.session.remove()
-            return DispatchReport()  # stopping: start nothing new
-        with _stage("roll_forward", faults):
-            roll_plans_forward(catalog, now=moment, faults=faults)
-        with _stage("gates", faults):
+        report = DispatchReport()
+
+        def stopping() -> bool:
+            return stop is not None and stop.is_set()
+
+        def gates() -> None:
             # Within a day, only the stores something changed in since this scheduler's
             # last tick (a store's new day was checked as it rolled forward); every store
             # on the first tick of a day, as a net for whatever else changed.
@@ -86,27 +87,38 @@ def run_tick(
                 # A change flushed just before that tick may have committed just after it.
                 changed_since = last_tick - COMMIT_LAG
             check_every_gate(now=moment, faults=faults, changed_since=changed_since)
-        with _stage("reminders", faults):
-            queue_reminders(catalog, now=moment, faults=faults)
+
+        def weekly_report() -> None:
+            freshness = data_freshness(load_import_settings(app.config["TRACKER_SEEDS_DIR"]))
+            queue_weekly_reports(catalog, now=moment, faults=faults, freshness=freshness)
             db.session.commit()
-        with _stage("weekly_report", faults):
-            queue_weekly_reports(
-                catalog,
-                now=moment,
-                faults=faults,
-                freshness=data_freshness(load_import_settings(app.config["TRACKER_SEEDS_DIR"])),
-            )
-            db.session.commit()
-        with _stage("prune", faults):
-            prune_outbox(retention_days=app.config["TRACKER_REMINDER_RETENTION_DAYS"])
-            db.session.commit()
-        report = DispatchReport()
-        with _stage("delivery", faults):
-            report = dispatch_due(dispatch_settings(app), stop=stop)
-        if stop is None or not stop.is_set():
+
+        # Each stage commits its own work: on SIGTERM the tick ends between two stages (or
+        # between two stores), so it never starts what it cannot finish within the unit's
+        # stop timeout; the next scheduler's tick picks up where this one stopped.
+        stages: tuple[tuple[str, Callable[[], object]], ...] = (
+            (
+                "roll_forward",
+                lambda: roll_plans_forward(catalog, now=moment, faults=faults, stop=stop),
+            ),
+            ("gates", gates),
+            ("reminders", lambda: _queue_and_commit(queue_reminders, catalog, moment, faults)),
+            ("weekly_report", weekly_report),
+            ("prune", lambda: _prune(app)),
+        )
+        for stage, work in stages:
+            if stopping():
+                break
+            with _stage(stage, faults):
+                work()
+        if not stopping():
+            with _stage("delivery", faults):
+                report = dispatch_due(dispatch_settings(app), stop=stop)
+        if not stopping():
             with _stage("partner_sync", faults):  # last: it may wait out the platform's limits
                 sync_due_stores(faults)
-        record_faults(faults.faults, since=since, now=utcnow())
+            # Only a tick that went through every stage knows which faults are gone.
+            record_faults(faults.faults, since=since, now=utcnow())
         report.errors = [f"{fault.stage}: {fault.error}" for fault in faults.faults]
         db.session.remove()
         seconds = time.perf_counter() - started
@@ -121,6 +133,19 @@ def run_tick(
                 extra={"scheduler": name, "duration_ms": round(seconds * 1000, 1)},
             )
         return report
+
+
+def _queue_and_commit(
+    queue: Callable[..., int], catalog: Catalog, moment: datetime, faults: FaultLog
+) -> None:
+    queue(catalog, now=moment, faults=faults)
+    db.session.commit()
+
+
+def _prune(app: Flask) -> None:
+    prune_outbox(retention_days=app.config["TRACKER_REMINDER_RETENTION_DAYS"])
+    prune_repeats(retention_hours=app.config["TRACKER_IDEMPOTENCY_HOURS"])
+    db.session.commit()
 
 
 @contextmanager
@@ -246,7 +271,11 @@ class RollReport:
 
 
 def roll_plans_forward(
-    catalog: Catalog, *, now: datetime | None = None, faults: FaultLog | None = None
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    faults: FaultLog | None = None,
+    stop: threading.Event | None = None,
 ) -> RollReport:
     """Roll every store that is behind its own today forward, committing store by store.
 
@@ -256,6 +285,8 @@ def roll_plans_forward(
     report = RollReport()
     faults = faults if faults is not None else FaultLog()
     for store_id in stores_behind(now=now):
+        if stop is not None and stop.is_set():
+            break  # stopping: the stores left are rolled forward by the next tick
         try:
             changes = roll_store_forward(store_id, catalog, now=now)
             db.session.commit()

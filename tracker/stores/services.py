@@ -163,13 +163,40 @@ def require_may_change(actor: User, fields: Mapping[str, Any]) -> None:
         require_manager(actor)
 
 
+def settle_zone(user: User, store: Store) -> None:
+    """Give a person whose zone nobody chose the zone of this (their first) store; flush only."""
+    if not user.timezone_settled:
+        user.timezone = store.zone
+        user.timezone_settled = True
+
+
+def welcome_person(user: User) -> None:
+    """A new person whose zone nobody chose: until their first store gives them its zone, the
+    company's first store's zone stands in (not UTC); flush only."""
+    if user.timezone_settled:
+        return
+    first = db.session.scalar(select(Store.zone).order_by(Store.id).limit(1))
+    if first:
+        user.timezone = first
+
+
+def settle_managers_zones(store: Store) -> None:
+    """The company's first store: managers whose zone nobody chose take its zone; flush only."""
+    for manager in db.session.scalars(
+        select(User).where(User.role == "manager", User.timezone_settled.is_(False))
+    ):
+        settle_zone(manager, store)
+
+
 def add_member(store: Store, user: User, *, actor: User | None, address: str | None = None) -> bool:
     """Let ``user`` work on ``store``; return False when they already could.
 
     The account log keeps it (who, when, from which address) beside the store's activity.
+    A person whose zone nobody chose takes this store's zone (the first store they join).
     """
     if db.session.get(StoreMembership, (store.id, user.id)) is not None:
         return False
+    settle_zone(user, store)
     db.session.add(StoreMembership(store=store, user=user))
     record_account_event(
         user,

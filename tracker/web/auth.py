@@ -28,7 +28,7 @@ from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.stores.access import visible_stores
 from tracker.stores.models import Store, StoreMembership
-from tracker.stores.services import add_member
+from tracker.stores.services import add_member, welcome_person
 from tracker.tasks.services import remove_member
 from tracker.web.auth_forms import LoginForm, PersonForm, TokenForm
 from tracker.web.feedback import flash_refusal, safe_next
@@ -51,12 +51,13 @@ def setup() -> Any:
                 password=form.password.data,
                 role="manager",
                 name=form.name.data or "",
-                timezone=form.timezone.data or "UTC",
+                timezone=form.timezone.data or None,  # none given: their stores' zone
             )
         except InputError as error:
             db.session.rollback()
             errors = error
         else:
+            welcome_person(user)
             db.session.commit()
             session.clear()
             login_user(user)

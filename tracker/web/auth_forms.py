@@ -18,7 +18,8 @@ class PersonForm(FlaskForm):
     email = EmailField("E-mail")
     password = PasswordField("Password (8 characters or more)")
     role = StringField("Role", default="member")
-    timezone = StringField("Time zone", default="UTC")
+    # Empty: the zone of the first store they join (the company's first store meanwhile).
+    timezone = StringField("Time zone", default="")
 
 
 class TokenForm(FlaskForm):

@@ -35,6 +35,7 @@ from tracker.extensions import db
 from tracker.i18n.text import localize
 from tracker.playbook.phrases import phrase
 from tracker.reminders.channels import DeliveryError, Message, Target, deliver
+from tracker.stores.services import welcome_person
 from tracker.tasks.models import Task
 from tracker.web.feedback import flash_refusal
 from tracker.web.session import current_user
@@ -91,17 +92,19 @@ def join(invite_secret: str) -> Any:
     status = 200
     if request.method == "POST":
         try:
-            accept_invite(
+            person = accept_invite(
                 secret,
                 password=request.form.get("password", ""),
                 name=request.form.get("name", ""),
-                timezone=request.form.get("timezone") or "UTC",
+                # None given (or the browser's guess missing): their stores' zone
+                timezone=request.form.get("timezone") or None,
                 address=_client(),
             )
         except InputError as error:
             db.session.rollback()
             errors, status = error, 400
         else:
+            welcome_person(person)
             db.session.commit()
             flash(gettext("Welcome! Your account is ready: log in with your password."), "success")
             return redirect(url_for("auth.login"))

@@ -57,7 +57,11 @@ class HttpPost:
         self.timeout = timeout
         self.now = now
         self._own_session = session is None
-        self.session = session if session is not None else requests.Session()
+        self.secrets = url_secrets(target)
+        if session is not None:  # a dispatcher's (see ``shared_session``), ready as it is
+            self.session = session
+            return
+        self.session = requests.Session()
         adapter: requests.adapters.HTTPAdapter | None = None
         if not allow_private:
             # Connect only to checked public addresses, and never through a proxy from the
@@ -73,7 +77,6 @@ class HttpPost:
         if adapter is not None:
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
-        self.secrets = url_secrets(target)
 
     def close(self) -> None:
         if self._own_session:
@@ -249,3 +252,23 @@ def os_reason(exc: BaseException) -> str:
     """The operating system's reason behind a requests error, without the URL it quotes."""
     match = re.search(r"\[Errno -?\d+\] ([^'\"\)\]]+)", str(exc))
     return match.group(1).strip() if match else type(exc).__name__
+
+
+def shared_session(*, allow_private: bool, connections_per_host: int) -> requests.Session:
+    """One HTTP session for all of a dispatcher's sends, on all its threads: connections are
+    kept alive between sends, and each request is cut by its own send's deadline.
+
+    Unless ``allow_private``, it only ever connects to checked public addresses, and never
+    through a proxy from the environment.
+    """
+    session = requests.Session()
+    if allow_private:
+        adapter = DeadlineAdapter(pool_maxsize=connections_per_host)
+    else:
+        session.trust_env = False
+        adapter = DeadlineAdapter(
+            connections=PUBLIC_CONNECTIONS, max_retries=0, pool_maxsize=connections_per_host
+        )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
