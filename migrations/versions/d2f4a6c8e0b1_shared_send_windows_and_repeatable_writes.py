@@ -1,7 +1,7 @@
 """shared rate windows for robots, the install id, repeatable creates, a person's chosen zone
 
 Revision ID: d2f4a6c8e0b1
-Revises: c9e1a3b5d7f0
+Revises: d4f6a8c0e2b1
 Create Date: 2026-12-03 15:20:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d2f4a6c8e0b1"
-down_revision = "c9e1a3b5d7f0"
+down_revision = "d4f6a8c0e2b1"
 branch_labels = None
 depends_on = None
 
