@@ -117,8 +117,16 @@ def axe_script() -> str:
             pytest.skip("npm is missing, so axe-core cannot be installed: apt-get install -y npm")
         folder.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund",
-             "--no-save", f"axe-core@{AXE_VERSION}"],
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(folder),
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                f"axe-core@{AXE_VERSION}",
+            ],
             capture_output=True,
             text=True,
             timeout=300,

@@ -116,8 +116,10 @@ def logged_in(browser: Any, site: Site) -> Iterator[Any]:
             page.goto(f"{site.server.url}/login")
             page.locator("input[name=email]").fill("ana@example.com")
             page.locator("input[name=password]").fill(PASSWORD)
-            page.locator("form:has(input[name=password]) button[type=submit], "
-                         "form:has(input[name=password]) button").first.click()
+            page.locator(
+                "form:has(input[name=password]) button[type=submit], "
+                "form:has(input[name=password]) button"
+            ).first.click()
             page.wait_for_url(lambda url: "/login" not in url)
             pages[language, width] = page
         return pages[language, width]
@@ -165,14 +167,11 @@ def test_page_is_accessible_and_fits(
     scroll_width, sticking_out = sideways(page)
     assert not problems, f"{name} ({language}, {width} px): axe found\n" + "\n".join(problems)
     assert scroll_width <= width, (
-        f"{name} ({language}) is {scroll_width} px wide at {width} px; sticking out: "
-        f"{sticking_out}"
+        f"{name} ({language}) is {scroll_width} px wide at {width} px; sticking out: {sticking_out}"
     )
 
 
-def test_the_checklist_comes_first_on_the_store_page_on_a_phone(
-    site: Site, logged_in: Any
-) -> None:
+def test_the_checklist_comes_first_on_the_store_page_on_a_phone(site: Site, logged_in: Any) -> None:
     """The first task is within the first two screens at 390 px; the seller tools follow it."""
     page = logged_in("en", 390)
     page.goto(site.server.url + site.paths["plan"])
