@@ -63,10 +63,15 @@ def serve(folder: Path, **config: Any) -> Iterator[Server]:
     with app.app_context():
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    # Links in reminders are built from TRACKER_BASE_URL: this server's own address.
+    app.config.setdefault("TRACKER_BASE_URL", url)
+    if "TRACKER_BASE_URL" not in config:
+        app.config["TRACKER_BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, name="browser-server", daemon=True)
     thread.start()
     try:
-        yield Server(app=app, url=f"http://127.0.0.1:{server.server_port}")
+        yield Server(app=app, url=url)
     finally:
         server.shutdown()
         server.server_close()

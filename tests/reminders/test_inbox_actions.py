@@ -64,3 +64,9 @@ def test_a_dismissed_reminder_leaves_the_inbox_and_only_its_reader_can_dismiss_i
     assert "can you take this" not in page
     db.session.expire_all()
     assert db.session.get(Reminder, mention.id).state == "dismissed"
+
+
+def test_a_mention_links_to_its_task_with_an_absolute_address(app, make_user, make_store, catalog):
+    _, member, task = _mentioned(make_user, make_store, catalog)
+    [mention] = db.session.scalars(select(Reminder).where(Reminder.user_id == member.id)).all()
+    assert f"Open it: http://127.0.0.1:5000/tasks/{task.id}" in mention.text
