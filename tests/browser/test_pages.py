@@ -165,6 +165,7 @@ def test_page_is_accessible_and_fits(
     page.screenshot(path=str(screenshots / f"{name}-{language}-{width}.png"), full_page=True)
     problems = axe_violations(page, axe_script)
     scroll_width, sticking_out = sideways(page)
+    assert page.locator("h1").count() == 1, f"{name}: a page has one main heading"
     assert not problems, f"{name} ({language}, {width} px): axe found\n" + "\n".join(problems)
     assert scroll_width <= width, (
         f"{name} ({language}) is {scroll_width} px wide at {width} px; sticking out: {sticking_out}"
@@ -187,3 +188,59 @@ def test_the_checklist_comes_first_on_the_store_page_on_a_phone(site: Site, logg
     # The tools are one tap away from the top.
     page.locator("nav.subnav").get_by_role("link", name="Live streams").click()
     assert page.url.endswith("#lives")
+
+
+STATES = ["login", "login-refused", "new-store-refused", "new-store-review"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize("state", STATES)
+def test_forms_logged_out_refused_and_reviewed_are_accessible_and_fit(
+    state: str,
+    language: str,
+    width: int,
+    site: Site,
+    browser: Any,
+    logged_in: Any,
+    axe_script: str,
+    screenshots: Path,
+) -> None:
+    """The login page, a refused login, a refused store form and its review."""
+    base = site.server.url
+    if state.startswith("login"):
+        page = new_page(browser, width=width, locale=LANGUAGES[language])
+        page.goto(f"{base}/login")
+        if state == "login-refused":
+            page.locator("input[name=email]").fill("ana@example.com")
+            page.locator("input[name=password]").fill("not the password")
+            page.locator("form", has=page.locator("input[name=password]")).locator(
+                "button[type=submit]"
+            ).click()
+            page.locator(".flash.error, [role=alert]").first.wait_for()
+    else:
+        page = logged_in(language, width)
+        page.goto(f"{base}/stores/new")
+        if state == "new-store-refused":
+            page.locator("#opened_on").fill("2026-02-30")  # no such day
+            page.locator("form").evaluate_all("forms => forms.forEach(f => f.noValidate = true)")
+        else:
+            page.locator("input[name=name]").fill("Sunny Beauty UK")
+            page.locator("#market").select_option("UK")
+            page.locator("#entity").fill("CN")
+            page.locator("#opened_on").fill(date.today().isoformat())
+            page.locator("input[name=categories][value=beauty]").check()
+            page.locator("input[name=model][value=pop]").check()
+        page.locator("button[value=review]").click()
+        page.wait_for_load_state("load")
+        page.locator("#review, .field-error, .flash.error").first.wait_for()
+    page.screenshot(path=str(screenshots / f"{state}-{language}-{width}.png"), full_page=True)
+    problems = axe_violations(page, axe_script)
+    scroll_width, sticking_out = sideways(page)
+    if state == "login" or state == "login-refused":
+        page.context.close()
+    assert not problems, f"{state} ({language}, {width} px): axe found\n" + "\n".join(problems)
+    assert scroll_width <= width, (
+        f"{state} ({language}) is {scroll_width} px wide at {width} px; sticking out: "
+        f"{sticking_out}"
+    )
