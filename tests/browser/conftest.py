@@ -3,7 +3,8 @@
 The browser is Debian's ``/usr/bin/chromium`` driven by Playwright (never a downloaded one);
 the tests skip with a reason when it is missing. axe-core comes from npm: it is installed once
 into a cache folder (``TRACKER_AXE_DIR``, else ``~/.cache/tracker-tests/axe-core-<version>``)
-and the tests skip with a reason when npm is missing or cannot fetch it.
+and the tests skip with a reason when npm is missing or cannot fetch it (they fail instead
+when ``TRACKER_REQUIRE_AXE=1``, as in CI).
 
 Screenshots go under ``TRACKER_SCREENSHOTS`` (else a temporary folder); the end of the run
 says where.
@@ -106,8 +107,43 @@ def new_page(browser: Any, *, width: int = 1280, **options: Any) -> Any:
     return page
 
 
+@dataclass
+class Axe:
+    """axe-core's script, or why there is none (the page checks then run without it)."""
+
+    script: str = ""
+    missing: str = ""
+
+    def violations(self, page: Any) -> list[str]:
+        """The page's serious and critical violations; none when axe-core is missing."""
+        return axe_violations(page, self.script) if self.script else []
+
+    def skip_if_missing(self) -> None:
+        """Call last in a test: say that the accessibility half did not run, and why."""
+        if self.missing:
+            pytest.skip(f"the page checks passed, but not axe-core's: {self.missing}")
+
+
 @pytest.fixture(scope="session")
-def axe_script() -> str:
+def axe() -> Axe:
+    """axe-core, installed from npm into a cache folder when missing.
+
+    Without npm (or when it cannot fetch axe-core) the tests still check the rest and skip at
+    the end with the reason; with TRACKER_REQUIRE_AXE=1 (CI) they fail instead.
+    """
+    try:
+        return Axe(script=_axe_script())
+    except _NoAxe as error:
+        if os.environ.get("TRACKER_REQUIRE_AXE") == "1":
+            pytest.fail(f"TRACKER_REQUIRE_AXE=1 but {error}")
+        return Axe(missing=str(error))
+
+
+class _NoAxe(Exception):
+    pass
+
+
+def _axe_script() -> str:
     """The text of axe.min.js, installed from npm into a cache folder when missing."""
     folder = Path(
         os.environ.get("TRACKER_AXE_DIR")
@@ -119,7 +155,7 @@ def axe_script() -> str:
     if not script.is_file():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.skip("npm is missing, so axe-core cannot be installed: apt-get install -y npm")
+            raise _NoAxe("npm is missing, so axe-core cannot be installed: apt-get install -y npm")
         folder.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
             [
@@ -138,7 +174,7 @@ def axe_script() -> str:
             check=False,
         )
         if done.returncode != 0 or not script.is_file():
-            pytest.skip(f"npm could not install axe-core@{AXE_VERSION}: {done.stderr[-500:]}")
+            raise _NoAxe(f"npm could not install axe-core@{AXE_VERSION}: {done.stderr[-500:]}")
     return script.read_text(encoding="utf-8")
 
 
