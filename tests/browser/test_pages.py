@@ -43,6 +43,7 @@ LANGUAGES = {"en": "en-US", "zh_CN": "zh-CN"}
 class Site:
     server: Server
     paths: dict[str, str]
+    secondary: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +103,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 "new-store": "/stores/new",
                 "account": "/account",
             }
-        yield Site(server=server, paths=paths)
+            secondary = {
+                "stores": "/stores",
+                "store-activity": f"/stores/{store.id}/activity",
+                "edit-store": f"/stores/{store.id}/edit",
+                "imports": f"/stores/{store.id}/imports",
+                "checklists": "/checklists",
+                "new-checklist": "/checklists/new",
+                "outbox": "/reminders",
+                "reminder-settings": "/account/reminders",
+                "people-log": "/people/log",
+                "people-keys": "/people/keys",
+            }
+        yield Site(server=server, paths=paths, secondary=secondary)
 
 
 @pytest.fixture(scope="module")
@@ -245,4 +258,25 @@ def test_forms_logged_out_refused_and_reviewed_are_accessible_and_fit(
         f"{state} ({language}) is {scroll_width} px wide at {width} px; sticking out: "
         f"{sticking_out}"
     )
+    axe.skip_if_missing()
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_other_pages_fit_a_phone_and_are_accessible(
+    language: str, site: Site, logged_in: Any, axe: Axe, screenshots: Path
+) -> None:
+    """Stores, activity, profile, imports, checklists, outbox, settings, account log, keys."""
+    page = logged_in(language, 390)
+    problems = []
+    for name, path in site.secondary.items():
+        response = page.goto(site.server.url + path)
+        assert response is not None and response.status == 200, (name, response and response.status)
+        page.screenshot(path=str(screenshots / f"{name}-{language}-390.png"), full_page=True)
+        scroll_width, sticking_out = sideways(page)
+        if scroll_width > 390:
+            problems.append(f"{name}: {scroll_width} px wide; sticking out: {sticking_out}")
+        problems += [f"{name}: {found}" for found in axe.violations(page)]
+        if page.locator("h1").count() != 1:
+            problems.append(f"{name}: {page.locator('h1').count()} h1 headings")
+    assert not problems, "\n".join(problems)
     axe.skip_if_missing()
