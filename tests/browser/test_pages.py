@@ -93,7 +93,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 "home": "/",
                 "plan": f"/stores/{store.id}",
                 "task": f"/tasks/{task.id}",
-                "my-tasks": "/my-tasks",
+                "my-tasks": "/my-tasks?unassigned=0",  # only mine: home shows the rest
                 "all-tasks": "/tasks",
                 "inbox": "/inbox",
                 "stock-up": f"/stores/{store.id}/stock-up",
