@@ -54,6 +54,10 @@ MUTANTS = (
     Mutant("account binding (page)", "tracker.web.accounts", "bind", ("tests/accounts",)),
     Mutant("live logging (page)", "tracker.web.lives", "log", ("tests/lives",)),
     Mutant("product-line saving (page)", "tracker.web.stockup", "save", ("tests/stockup",)),
+    Mutant(
+        "dismissing from the inbox (page)", "tracker.web.reminders", "dismiss_reminder",
+        ("tests/reminders/test_inbox_actions.py",),
+    ),
     Mutant("ticking (API)", "tracker.api.views", "complete_task", (API,)),
     Mutant("unticking (API)", "tracker.api.views", "reopen_task", (API,)),
     Mutant("assigning and notes (API)", "tracker.api.views", "update_task", (API,)),

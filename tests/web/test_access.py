@@ -155,6 +155,7 @@ class World:
     member_channel: int  # one of M's own reminder channels
     outsider_channel: int  # one of O's
     outsider_reminder: int  # a dead reminder to O about store B
+    member_reminder: int  # one in M's own inbox, about store A
     a_account: int  # the official account bound to A
     b_account: int  # the official account bound to B
     a_line: int  # a product line of A
@@ -198,7 +199,7 @@ class World:
             "user_id": [self.member.id],
             "filename": ["tracker.css"],
             "channel_id": [self.member_channel],
-            "reminder_id": [self.outsider_reminder],
+            "reminder_id": [self.member_reminder],
             "account_id": [self.a_account],
             "line_id": [self.a_line],
             "token": [self.a_feed],
@@ -264,7 +265,19 @@ def world(make_user, make_store, catalog) -> World:
         state="dead",
         next_attempt_at=utcnow(),
     )
-    db.session.add(outsider_reminder)
+    member_reminder = Reminder(
+        key="test:alpha",
+        user=member,
+        channel=None,
+        kind="due_soon",
+        store_id=store_a.id,
+        subject="Alpha reminder",
+        text="Alpha",
+        state="sent",
+        next_attempt_at=utcnow(),
+        sent_at=utcnow(),
+    )
+    db.session.add_all([outsider_reminder, member_reminder])
     a_account = register_account(
         store_a, {"handle": "alpha_official", "kind": "official"}, catalog, manager
     )
@@ -318,6 +331,7 @@ def world(make_user, make_store, catalog) -> World:
         member_channel=member_channel.id,
         outsider_channel=outsider_channel.id,
         outsider_reminder=outsider_reminder.id,
+        member_reminder=member_reminder.id,
         a_account=a_account.id,
         b_account=b_account.id,
         a_line=a_line.id,

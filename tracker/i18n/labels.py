@@ -43,6 +43,7 @@ LABELS = {
         "sent": _l("sent"),
         "failed": _l("failed"),
         "dead": _l("dead"),
+        "dismissed": _l("dismissed"),
     },
     "channel": {
         "email": _l("E-mail"),

@@ -57,7 +57,8 @@ class Reminder(Model):
     text: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # pending → sending (leased) → sent; a failure goes to failed (retried later) and,
-    # after the last attempt, to dead, where a manager can retry it by hand.
+    # after the last attempt, to dead, where a manager can retry it by hand. An inbox
+    # reminder its reader dismissed is "dismissed": out of the inbox, pruned like a sent one.
     state: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

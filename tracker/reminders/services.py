@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import rows_changed
-from tracker.errors import FieldError, InputError, whole_number_or_text
+from tracker.errors import FieldError, InputError, NotFound, whole_number_or_text
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.playbook.zones import unknown_zone, zone_exists
@@ -52,7 +52,9 @@ def prune_outbox(*, retention_days: float, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     old = (
         select(Reminder.id)
-        .where(Reminder.state.in_(("sent", "dead")), Reminder.next_attempt_at < cutoff)
+        .where(
+            Reminder.state.in_(("sent", "dead", "dismissed")), Reminder.next_attempt_at < cutoff
+        )
         .limit(PRUNE_CHUNK)
     )
     ids = list(db.session.scalars(old))
@@ -215,3 +217,16 @@ def mark_inbox_read(user: User, *, now: datetime | None = None) -> int:
         .values(read_at=now or utcnow())
     )
     return rows_changed(result)
+
+
+def dismiss(user: User, reminder_id: int) -> Reminder:
+    """Take one reminder out of the person's inbox (it stays in the outbox's history)."""
+    found = db.session.scalar(
+        select(Reminder).where(Reminder.id == reminder_id, Reminder.in_inbox_of(user.id))
+    )
+    if found is None:
+        raise NotFound(phrase("no reminder %(id)s in your inbox", id=reminder_id))
+    found.state = "dismissed"
+    found.read_at = found.read_at or utcnow()
+    db.session.flush()
+    return found

@@ -12,7 +12,8 @@ from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.playbook.plan import done_mark, peak_slot
-from tracker.stores.access import visible_store_ids
+from tracker.stores.access import visible_store_ids, visible_stores
+from tracker.stores.models import Store
 from tracker.tasks.models import Task
 
 
@@ -79,3 +80,17 @@ def my_open_tasks(
         .order_by(Task.due_on, Task.store_id, Task.id)
         .limit(limit + 1)
     ).all()
+
+
+def tasks_by_id(user: User, ids: Iterable[int]) -> dict[int, Task]:
+    """The tasks among ``ids`` that ``user`` may see now, by id, in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    stores = visible_stores(user).with_only_columns(Store.id)
+    found = db.session.scalars(
+        select(Task)
+        .where(Task.id.in_(wanted), Task.store_id.in_(stores.scalar_subquery()))
+        .options(selectinload(Task.completed_by))
+    )
+    return {task.id: task for task in found}

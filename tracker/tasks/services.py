@@ -24,7 +24,7 @@ from tracker.extensions import db
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import Name, Names, phrase
-from tracker.reminders.queue import queue_now
+from tracker.reminders.queue import queue_now, task_url
 from tracker.stores.access import can_work_on
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import people_for_store
@@ -386,7 +386,7 @@ def _mention_text(task: Task, store: Store, actor: User, body: str) -> str:
             gettext("%(person)s wrote:", person=actor.display_name),
             body,
             gettext("Store: %(store)s", store=store.name),
-            gettext("Open it: %(link)s", link=f"/tasks/{task.id}"),
+            gettext("Open it: %(link)s", link=task_url(task.id)),
         ]
     )
 

@@ -21,6 +21,7 @@ from tracker.reminders.dispatch import retry_reminder, retry_reminders
 from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.services import (
     add_channel,
+    dismiss,
     mark_inbox_read,
     remove_channel,
     update_preferences,
@@ -29,6 +30,7 @@ from tracker.reminders.services import (
     inbox as inbox_of,
 )
 from tracker.scheduler.faults import current_faults
+from tracker.tasks.queries import tasks_by_id
 from tracker.web.session import current_user
 
 bp = Blueprint("reminders", __name__)
@@ -40,9 +42,24 @@ def inbox() -> str:
     """Show the person's in-app reminders, newest first, and mark them read."""
     entries = inbox_of(current_user)
     unread = {entry.id for entry in entries if entry.read_at is None}
+    # Each task as it stands now: done since, or still to tick from here.
+    tasks = tasks_by_id(
+        current_user,
+        (task["id"] for entry in entries for task in (entry.payload or {}).get("tasks", [])),
+    )
     mark_inbox_read(current_user)
     db.session.commit()
-    return render_template("reminders/inbox.html", entries=entries, unread=unread)
+    return render_template("reminders/inbox.html", entries=entries, unread=unread, tasks=tasks)
+
+
+@bp.post("/inbox/<int:reminder_id>/dismiss")
+@login_required
+def dismiss_reminder(reminder_id: int) -> Any:
+    """Take a reminder out of the inbox."""
+    dismiss(current_user, reminder_id)
+    db.session.commit()
+    flash(gettext("Dismissed."), "success")
+    return redirect(url_for("reminders.inbox"))
 
 
 @bp.route("/account/reminders", methods=["GET", "POST"])

@@ -293,6 +293,10 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
         )
     if error:
         flash(localize(error), "error")
+    if request.args.get("back") == "inbox":  # ticked from the inbox: stay there
+        if not error:
+            flash(gettext("Done: %(title)s", title=task_title(task)), "success")
+        return redirect(url_for("reminders.inbox"))
     back = url_for("tasks.my_tasks") if request.args.get("show_store") == "1" else None
     return redirect(back or url_for("stores.plan", store_id=task.store_id))
 
