@@ -14,12 +14,15 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from tests.browser.conftest import Server, new_page, serve, sideways
 from tests.conftest import PASSWORD
 from tests.reminders.conftest import Sink, sink  # noqa: F401 - the webhook sink fixture
+from tracker.auth.models import User
 from tracker.catalog import get_catalog
 from tracker.extensions import db
 from tracker.reminders.dispatch import dispatch_due
@@ -76,20 +79,34 @@ def _first_run_and_store(page: Any, base: str) -> str:
     return page.url
 
 
-def _add_colleague(page: Any, base: str) -> None:
+def _add_colleague(page: Any, browser: Any, base: str, width: int) -> None:
+    """The manager invites Bo (managers never type a colleague's password), Bo joins through
+    the one-time link, and the manager puts him on the store."""
     from playwright.sync_api import expect
 
     page.goto(f"{base}/people")
-    form = page.locator("form", has=page.locator("input[name=password]"))
-    form.locator("input[name=name]").fill("Bo")
-    form.locator("input[name=email]").fill("bo@example.com")
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("select[name=role]").select_option("member")
-    form.get_by_role("button", name="Add").click()
-    bo = page.locator("tr", has_text="bo@example.com")
-    expect(bo).to_be_visible()
-    bo.locator("select[name=store_id]").select_option(label=STORE)
-    bo.get_by_role("button", name="Add", exact=True).click()
+    invite = page.locator("form[action='/people/invite']")
+    invite.get_by_label("E-mail").fill("bo@example.com")
+    invite.locator("select[name=role]").select_option("member")
+    invite.get_by_role("button", name="Invite").click()
+    flash = page.locator(".flash").first
+    expect(flash).to_contain_text("/invite/")
+    link = re.search(r"(/invite/[\w-]+)", flash.inner_text())
+    assert link is not None, flash.inner_text()
+
+    bo = new_page(browser, width=width, locale="en-US")
+    bo.goto(base + link[1])
+    bo.get_by_label("Your name").fill("Bo")
+    bo.get_by_label("Password").fill(PASSWORD)
+    bo.get_by_role("button", name="Join").click()
+    expect(bo).to_have_url(re.compile(r"/login"))
+    bo.context.close()
+
+    page.goto(f"{base}/people")
+    row = page.locator("tr", has_text="bo@example.com")
+    expect(row).to_be_visible()
+    row.locator("select[name=store_id]").select_option(label=STORE)
+    row.get_by_role("button", name="Add", exact=True).click()
     expect(page.locator("tr", has_text="bo@example.com")).to_contain_text(STORE)
 
 
@@ -134,7 +151,7 @@ def test_a_team_day(
     # 1. The manager sets up the store through the setup form, and a colleague.
     plan_url = _first_run_and_store(ana, base)
     _fits(ana, width, "the new store's plan")
-    _add_colleague(ana, base)
+    _add_colleague(ana, browser, base, width)
 
     # 2. Home is today's work: overdue, today, this week, unassigned work included.
     ana.goto(f"{base}/")
@@ -213,7 +230,11 @@ def test_a_team_day(
     _fits(ana, width, "the task page")
 
     with server.app.app_context():
-        moment = datetime.combine(date.today(), time(8, 1), tzinfo=UTC)  # 08:00 is his digest
+        # 08:00 in Bo's zone is his digest (the zone he joined with, or his store's).
+        zone = ZoneInfo(
+            db.session.scalars(select(User.timezone).where(User.email == "bo@example.com")).one()
+        )
+        moment = datetime.combine(datetime.now(zone).date(), time(8, 1), tzinfo=zone)
         queue_reminders(get_catalog(), now=moment)
         db.session.commit()
         # Then everything due by then, or by now (the mention was queued when it was written).
