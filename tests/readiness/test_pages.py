@@ -339,5 +339,6 @@ def test_the_portfolio_shows_a_page_of_stores_in_order_and_says_how_many(
     )
     assert len(listed(client.get("/readiness?print=1"))) == 3
     assert len(client.get("/readiness.csv").get_data(as_text=True).strip().splitlines()) == 4
-    bad = client.get("/readiness?page=0")
-    assert bad.status_code == 400 and "a page number from 1" in bad.get_data(as_text=True)
+    for page in ("0", "-1", "x", "9" * 5000):
+        bad = client.get(f"/readiness?page={page}")
+        assert bad.status_code == 400 and "a page number from 1" in bad.get_data(as_text=True)

@@ -177,7 +177,7 @@ def _page_number(raw: str | None) -> int:
     """Read ``?page=``: a whole number from 1 (a page past the end shows no rows)."""
     if raw is None or raw == "":
         return 1
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+    if len(raw) > 6 or not raw.isascii() or not raw.isdigit() or int(raw) < 1:
         raise InputError.one("page", gettext("a page number from 1, got %(got)s", got=raw[:20]))
     return int(raw)
 
