@@ -377,6 +377,8 @@ class _Batch:
                 for future in finished:
                     self._lane_ended(self.running.pop(future), future)
                 self._collect()
+                # Rows sent but not yet written, and rows in flight, stay leased meanwhile.
+                self._lease_outlasts_a_send()
                 if (
                     len(self.outcomes) >= OUTCOMES_PER_COMMIT
                     or time.monotonic() - self.written_at >= OUTCOME_SECONDS
@@ -524,7 +526,9 @@ class _Batch:
         margin = timedelta(seconds=send_deadline(self.settings) + 1)
         if self.lease_until is not None and self.clock() + margin < self.lease_until:
             return True
-        self._write_outcomes()
+        self._write_outcomes()  # written first: those rows need no lease any more
+        if not self.held:
+            return False
         lease_until = self.clock() + timedelta(seconds=self.settings.lease_seconds)
         pending = sorted(self.held)
         renewed = db.session.execute(
