@@ -10,6 +10,7 @@ from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
+from tracker.i18n.changes import change_phrase, changes_said, fields_said, warning_name
 from tracker.plans.sync import PlanChanges, apply_plan_changes, plan_changes
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
@@ -53,7 +54,11 @@ def create_store(
             store.id,
             actor,
             "override",
-            phrase("Went ahead despite '%(code)s': %(reason)s", code=code, reason=reason),
+            phrase(
+                "Went ahead despite “%(warning)s”: %(reason)s",
+                warning=warning_name(code),
+                reason=reason,
+            ),
         )
     changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
     apply_plan_changes(store, changes, actor=actor, reason=phrase("store created"))
@@ -87,7 +92,7 @@ def update_store(
     after = store.profile_json()
     changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]
     if changed:
-        described = ", ".join(f"{name} {before[name]!r} → {after[name]!r}" for name in changed)
+        described = changes_said(change_phrase(name, before[name], after[name]) for name in changed)
         log_activity(
             store.id,
             actor,
@@ -95,7 +100,7 @@ def update_store(
             phrase("Profile changed: %(changes)s.", changes=described),
         )
     reason = (
-        phrase("profile changed: %(fields)s", fields=", ".join(changed))
+        phrase("profile changed: %(fields)s", fields=fields_said(changed))
         if changed
         else phrase("plan refreshed")
     )
