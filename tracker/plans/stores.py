@@ -14,7 +14,7 @@ from tracker.i18n.changes import change_phrase, changes_said, fields_said, warni
 from tracker.plans.sync import PlanChanges, apply_plan_changes, plan_changes
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
-from tracker.playbook.profile import resolve_profile
+from tracker.playbook.profile import StoreProfile, resolve_profile
 from tracker.stores.models import PROFILE_FIELDS, EligibilityOverride, Store
 from tracker.stores.services import StoreInput, describe_profile, set_profile
 from tracker.tasks.gates import check_gates
@@ -60,10 +60,31 @@ def create_store(
                 reason=reason,
             ),
         )
-    changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
+    changes = _first_plan(store, profile, catalog, today or local_today(resolved.timezone))
     apply_plan_changes(store, changes, actor=actor, reason=phrase("store created"))
     check_gates([store.id])  # note which tasks start locked
     return store, changes
+
+
+def preview_new_store(
+    store_input: StoreInput, catalog: Catalog, *, today: date | None = None
+) -> PlanChanges:
+    """Say which tasks creating the store would give it, creating nothing.
+
+    The very call ``create_store`` makes, on a store not saved: the review and the store
+    it creates count the same tasks, dated the same way.
+    """
+    profile = store_input.profile
+    zone = resolve_profile(profile, catalog).timezone
+    store = Store(name=store_input.name, zone=zone, playbook_version=catalog.version)
+    set_profile(store, profile)
+    return _first_plan(store, profile, catalog, today or local_today(zone))
+
+
+def _first_plan(store: Store, profile: StoreProfile, catalog: Catalog, today: date) -> PlanChanges:
+    """The tasks a new store starts with: its plan's rows (recurring work for two weeks,
+    peak work within the horizon) and the checklists in use for it."""
+    return plan_changes(store, profile, catalog, today)
 
 
 def preview_store_update(

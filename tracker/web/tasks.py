@@ -34,6 +34,7 @@ from tracker.tasks.queries import (
     done_keys_by_store,
     due_bucket,
     my_open_tasks,
+    plan_counts,
 )
 from tracker.web.feedback import flash_refusal, safe_next
 from tracker.web.session import current_user
@@ -247,15 +248,22 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
         today = local_today(store.zone)
         reasons = task.lock_reasons(today, done_keys(store.id), store.followers)
         show_store = request.args.get("show_store") == "1"
-        return render_template(
+        row = render_template(
             "tasks/_row.html",
             task=task,
             reasons=reasons,
             today=today,
             error=error,
             show_store=show_store,
-            # The store's page lets a manager hand the task over in the row.
-            people=None if show_store else assignable_people(store, current_user),
+            people=people_to_hand_to(current_user)
+            if show_store
+            else assignable_people(store, current_user),
+        )
+        if show_store:
+            return row
+        # On the store's page, its counters follow the tick (swapped in out of band).
+        return row + render_template(
+            "stores/_counters_oob.html", task=task, counts=plan_counts(store.id)
         )
     if error:
         flash(localize(error), "error")
