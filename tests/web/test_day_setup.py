@@ -36,7 +36,8 @@ UK_FM = {
 def _review_counts(page: str) -> tuple[int, dict[str, int]]:
     review = page.split('id="review"', 1)[1]
     total = int(re.search(r'data-total="(\d+)"', review).group(1))
-    phases = {key: int(n) for key, n in re.findall(r'data-phase="(\w+)" data-count="(\d+)"', review)}
+    found = re.findall(r'data-phase="(\w+)" data-count="(\d+)"', review)
+    phases = {key: int(n) for key, n in found}
     return total, phases
 
 
@@ -75,9 +76,7 @@ def test_ticking_on_the_plan_updates_its_counters_in_the_same_answer(
         select(Task).where(Task.store_id == store.id, Task.status.in_(("open", "done")))
     ).all()
     assert f">0/{len(total)}<" in page
-    task = next(
-        t for t in total if not t.gate and t.recurrence is None and t.status == "open"
-    )
+    task = next(t for t in total if not t.gate and t.recurrence is None and t.status == "open")
     answer = client.post(
         f"/tasks/{task.id}/complete", headers={"HX-Request": "true", "HX-Current-URL": "x"}
     )
