@@ -115,3 +115,38 @@ def test_add_a_task_leads_to_an_open_form(client, make_user, make_store, login):
     )
     assert added.status_code == 302
     assert db.session.scalars(select(Task).where(Task.title == "Film the unboxing")).one()
+
+
+def _zone_field(page: str) -> str:
+    found = re.search(r'<input name="timezone"[^>]*>', page)
+    assert found, "no time zone field"
+    return found.group(0)
+
+
+def test_time_zone_fields_are_a_searchable_list_of_canonical_zones(client, make_user, login):
+    first_run = client.get("/setup").text
+    field = _zone_field(first_run)
+    assert 'list="zone-names"' in field and "data-guess-zone" in field
+    assert '<option value="Asia/Shanghai">' in first_run
+    assert '<option value="US/Pacific">' not in first_run  # a link, not a canonical name
+    assert "/static/zone.js" in first_run
+
+    manager = make_user()
+    login(manager)
+    for path in ("/stores/new", "/account/reminders", "/people"):
+        page = client.get(path).text
+        assert 'list="zone-names"' in _zone_field(page), path
+        assert '<option value="America/Los_Angeles">' in page, path
+    # A saved zone is kept, not guessed over; the browser's is offered with a button.
+    settings = client.get("/account/reminders").text
+    assert "data-guess-zone" not in _zone_field(settings) and "data-use-zone" in settings
+
+
+def test_a_zone_not_on_the_list_is_refused_by_the_server(client, make_user, login):
+    login(make_user())
+    answer = client.post(
+        "/account/reminders",
+        data={"timezone": "Mars/Olympus", "remind_days_before": "1", "remind_at": "09:00"},
+    )
+    assert answer.status_code == 400
+    assert "Mars/Olympus" in answer.text and "Time zone" in answer.text
