@@ -100,3 +100,38 @@ def test_sources_name_the_guide_by_its_title_not_its_file(client, make_user, mak
     assert "local-vs-cross-border" not in plan
     assert "self-operated-vs-fully-managed" not in plan
     assert "Local vs cross-border stores" in plan
+
+
+def _lock_of(page: str, words: str) -> str:
+    found = [lock for lock in re.findall(r'<div class="lock">(.*?)</div>', page, re.S)]
+    waiting = [lock for lock in found if words in lock]
+    assert waiting, found
+    return waiting[0]
+
+
+def test_a_lock_links_the_tasks_it_waits_for_by_title_in_english_and_chinese(
+    client, make_user, make_store, login
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-10-01")
+    login(manager)
+    for headers, words in ((EN, "waiting for: "), (ZH, "需先完成")):
+        lock = _lock_of(client.get(f"/stores/{store.id}", headers=headers).text, words)
+        links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', lock)
+        assert links, lock
+        for href, title in links:
+            assert "." not in title or " " in title, title  # a title, not a key
+            target = client.get(href)
+            assert target.status_code == 302
+            detail = client.get(target.headers["Location"], headers=headers).text
+            assert title in detail
+
+
+def test_a_missing_override_is_summed_up_by_the_warnings_name(client, make_user, login):
+    login(make_user())
+    form = STORE_FORM | {"market": "UK", "name": "UK shop"}  # POP is not listed for the UK
+    refused = client.post("/stores/new", data=form | {"action": "create"})
+    assert refused.status_code == 400
+    summary = refused.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert "override_" not in summary
+    assert "Model not listed for this market" in summary

@@ -17,11 +17,13 @@ from sqlalchemy.orm import selectinload
 
 from tracker.activity.models import Activity
 from tracker.clock import local_today
-from tracker.errors import InputError, NotAllowed, RuleError
+from tracker.errors import InputError, NotAllowed, NotFound, RuleError
 from tracker.extensions import db
+from tracker.i18n.format import say_list
 from tracker.i18n.seeds import task_title
 from tracker.i18n.text import localize
 from tracker.plans.checklists import list_checklists
+from tracker.playbook.phrases import Phrase, phrase
 from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
 from tracker.tasks import services
@@ -42,6 +44,8 @@ from tracker.web.session import current_user
 bp = Blueprint("tasks", __name__)
 # A link in a comment, up to the first space or a closing bracket or quote.
 _LINK = re.compile(r"https?://[^\s<>\"')\]]+")
+# The lock reason that names the tasks a gate waits for (tracker/playbook/plan.py).
+WAITING_FOR = "waiting for: %(tasks)s"
 
 
 @bp.app_template_filter("linked")
@@ -56,6 +60,38 @@ def linked(text: str) -> Markup:
         last = match.start() + len(url)
     parts.append(escape(text[last:]))
     return Markup("").join(parts).replace("\n", Markup("<br>"))
+
+
+@bp.app_template_filter("lock_reason")
+def lock_reason(reason: Any, task: Task) -> Markup:
+    """Say why a task is locked; the tasks it waits for are named by title, each a link."""
+    if not (isinstance(reason, Phrase) and reason.msgid == WAITING_FOR):
+        return escape(localize(reason))
+    names = reason.values["tasks"]
+    links = [
+        Markup('<a href="{}">{}</a>').format(
+            url_for("tasks.waiting_for", task_id=task.id, key=name.key), localize(name)
+        )
+        for name in getattr(names, "items", ())
+    ]
+    # The titles are escaped in the links; the language's list only adds its separators.
+    return Markup(escape(gettext(WAITING_FOR))) % {"tasks": Markup(say_list(links))}
+
+
+@bp.get("/tasks/<int:task_id>/waiting-for/<key>")
+@login_required
+def waiting_for(task_id: int, key: str) -> Any:
+    """Go to the task a locked task waits for: the same peak's, else the latest with that key."""
+    task = task_for(current_user, task_id)
+    found = db.session.scalars(
+        select(Task)
+        .where(Task.store_id == task.store_id, Task.key == key)
+        .order_by((Task.slot == task.slot).desc(), Task.due_on.desc(), Task.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFound(phrase("no task %(id)s", id=key))
+    return redirect(url_for("tasks.detail", task_id=found.id))
 
 
 @bp.get("/my-tasks")
