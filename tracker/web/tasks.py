@@ -7,6 +7,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
@@ -92,6 +93,18 @@ def waiting_for(task_id: int, key: str) -> Any:
     if found is None:
         raise NotFound(phrase("no task %(id)s", id=key))
     return redirect(url_for("tasks.detail", task_id=found.id))
+
+
+@bp.app_template_global("list_address")
+def list_address() -> str:
+    """The list a row is on, for a plain form (no JavaScript) to go back to after a change."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    kept = safe_next(request.form.get("next"))
+    if kept:
+        return kept
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    return safe_next(current.path + (f"?{current.query}" if current.query else "")) or ""
 
 
 @bp.get("/my-tasks")
@@ -303,7 +316,9 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
         )
     if error:
         flash(localize(error), "error")
-    back = url_for("tasks.my_tasks") if request.args.get("show_store") == "1" else None
+    back = safe_next(request.form.get("next"))
+    if back is None and request.args.get("show_store") == "1":
+        back = url_for("tasks.my_tasks")
     return redirect(back or url_for("stores.plan", store_id=task.store_id))
 
 
