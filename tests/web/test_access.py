@@ -53,6 +53,7 @@ KNOWN_PARAMS = frozenset(
     {
         "store_id",
         "task_id",
+        "number",
         "token_id",
         "user_id",
         "filename",
@@ -184,6 +185,7 @@ class World:
                 "invite_secret": ["B" * 43],
                 "reset_secret": ["B" * 43],
                 "feed_id": [999_999],
+                "number": [0],
             }
         return {
             "store_id": [self.store_a],
@@ -200,6 +202,7 @@ class World:
             "invite_secret": [self.a_invite],
             "reset_secret": [self.a_reset],
             "feed_id": [999_999],
+            "number": [0],
         }
 
     def b_paths(self) -> tuple[str, ...]:

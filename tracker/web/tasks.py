@@ -69,21 +69,31 @@ def lock_reason(reason: Any, task: Task) -> Markup:
     if not (isinstance(reason, Phrase) and reason.msgid == WAITING_FOR):
         return escape(localize(reason))
     names = reason.values["tasks"]
+    waits_for = list((task.gate or {}).get("tasks", ()))
     links = [
         Markup('<a href="{}">{}</a>').format(
-            url_for("tasks.waiting_for", task_id=task.id, key=name.key), localize(name)
+            url_for("tasks.waiting_for", task_id=task.id, number=waits_for.index(name.key)),
+            localize(name),
         )
+        if name.key in waits_for
+        else escape(localize(name))
         for name in getattr(names, "items", ())
     ]
     # The titles are escaped in the links; the language's list only adds its separators.
     return Markup(escape(gettext(WAITING_FOR))) % {"tasks": Markup(say_list(links))}
 
 
-@bp.get("/tasks/<int:task_id>/waiting-for/<key>")
+@bp.get("/tasks/<int:task_id>/waiting-for/<int:number>")
 @login_required
-def waiting_for(task_id: int, key: str) -> Any:
-    """Go to the task a locked task waits for: the same peak's, else the latest with that key."""
+def waiting_for(task_id: int, number: int) -> Any:
+    """Go to a task a locked task waits for (the gate's ``number``-th): the same peak's, else
+    the latest with that key. Addressed by position: keys are for the API, not for people."""
     task = task_for(current_user, task_id)
+    waits_for = list((task.gate or {}).get("tasks", ()))
+    if number >= len(waits_for):
+        # The gate changed since the page was drawn: the task itself says what it waits for now.
+        return redirect(url_for("tasks.detail", task_id=task.id))
+    key = waits_for[number]
     found = db.session.scalars(
         select(Task)
         .where(Task.store_id == task.store_id, Task.key == key)
