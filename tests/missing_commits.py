@@ -65,6 +65,18 @@ MUTANTS = (
         ("tests/stockup", API),
     ),
     Mutant("product-line change (API)", "tracker.api.views", "change_line", ("tests/stockup", API)),
+    Mutant(
+        "adding a task (page)", "tracker.web.stores", "add_task",
+        ("tests/web/test_day_setup.py",),
+    ),
+    Mutant(
+        "changing a listed task (page)", "tracker.web.tasks", "change",
+        ("tests/tasks/test_pages_change_in_list.py",),
+    ),
+    Mutant(
+        "dismissing a reminder (page)", "tracker.web.reminders", "dismiss",
+        ("tests/reminders/test_inbox_actions.py",),
+    ),
 )
 # fmt: on
 

@@ -11,8 +11,8 @@ from sqlalchemy import delete, func, select, update
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
-from tracker.columns import rows_changed
-from tracker.errors import FieldError, InputError
+from tracker.columns import get_by_id, rows_changed
+from tracker.errors import FieldError, InputError, NotFound
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.playbook.zones import zone_exists
@@ -182,13 +182,24 @@ INBOX_LIMIT = 200
 
 
 def inbox(user: User, *, limit: int = INBOX_LIMIT) -> Sequence[Reminder]:
-    """The person's in-app reminders, newest first."""
+    """The person's in-app reminders they have not dismissed, newest first."""
     return db.session.scalars(
         select(Reminder)
-        .where(Reminder.in_inbox_of(user.id))
+        .where(Reminder.in_inbox_of(user.id), Reminder.dismissed_at.is_(None))
         .order_by(Reminder.id.desc())
         .limit(limit)
     ).all()
+
+
+def dismiss_inbox_entry(user: User, reminder_id: int, *, now: datetime | None = None) -> Reminder:
+    """Put one of the person's inbox reminders away (it is read, too)."""
+    entry = get_by_id(Reminder, reminder_id)
+    if entry is None or entry.user_id != user.id or entry.channel_id is not None:
+        raise NotFound(phrase("no reminder %(id)s", id=reminder_id))
+    entry.dismissed_at = entry.dismissed_at or now or utcnow()
+    entry.read_at = entry.read_at or entry.dismissed_at
+    db.session.flush()
+    return entry
 
 
 def unread_count(user: User) -> int:
