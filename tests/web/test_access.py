@@ -166,6 +166,8 @@ class World:
     # Live one-time links (an invitation, M's password reset); B's side: unknown ones.
     a_invite: str = ""
     a_reset: str = ""
+    # M's own inbox reminder about store A (M may dismiss it; never O's).
+    member_reminder: int = 0
 
     def fills(self, side: str) -> dict[str, list[Any]]:
         """Values for each URL parameter: store B's things, or M's own (store A's)."""
@@ -194,7 +196,7 @@ class World:
             "user_id": [self.member.id],
             "filename": ["tracker.css"],
             "channel_id": [self.member_channel],
-            "reminder_id": [self.outsider_reminder],
+            "reminder_id": [self.member_reminder],
             "account_id": [self.a_account],
             "line_id": [self.a_line],
             "token": [self.a_feed],
@@ -261,6 +263,19 @@ def world(make_user, make_store, catalog) -> World:
         next_attempt_at=utcnow(),
     )
     db.session.add(outsider_reminder)
+    member_reminder = Reminder(
+        key="test:alpha",
+        user=member,
+        channel=None,
+        kind="gate_open",
+        store_id=store_a.id,
+        subject="Alpha reminder",
+        text="Alpha",
+        state="sent",
+        sent_at=utcnow(),
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(member_reminder)
     a_account = register_account(
         store_a, {"handle": "alpha_official", "kind": "official"}, catalog, manager
     )
@@ -314,6 +329,7 @@ def world(make_user, make_store, catalog) -> World:
         member_channel=member_channel.id,
         outsider_channel=outsider_channel.id,
         outsider_reminder=outsider_reminder.id,
+        member_reminder=member_reminder.id,
         a_account=a_account.id,
         b_account=b_account.id,
         a_line=a_line.id,
