@@ -72,6 +72,14 @@ MUTANTS = (
     Mutant("product-line change (API)", "tracker.api.views", "change_line", ("tests/stockup", API)),
     Mutant("TikTok Shop connection (page)", "tracker.web.partner", "callback", (PARTNER,)),
     Mutant("TikTok Shop disconnection (page)", "tracker.web.partner", "disconnect", (PARTNER,)),
+    Mutant(
+        "adding a task (page)", "tracker.web.stores", "add_task",
+        ("tests/web/test_day_setup.py",),
+    ),
+    Mutant(
+        "changing a listed task (page)", "tracker.web.tasks", "change",
+        ("tests/tasks/test_pages_change_in_list.py",),
+    ),
 )
 # fmt: on
 

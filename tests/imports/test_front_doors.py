@@ -32,7 +32,7 @@ def test_api_import_answers_201_with_the_summary(shop, api_as):
     body = answer.json
     assert {"kind", "rows", "used", "skipped", "changes"} <= body.keys()
     assert (body["kind"], body["rows"], body["used"]) == ("orders", 8, 8)
-    assert body["changes"][0] == "Lipstick: daily_sales 10 → 0.23 from orders 2026-11-01…2026-11-30"
+    assert body["changes"][0] == "Lipstick: Daily sales 10 → 0.23 from orders 2026-11-01…2026-11-30"
     assert body["window"] == {"from": "2026-11-01", "to": "2026-11-30", "days": 30}
 
 
@@ -41,7 +41,7 @@ def test_api_import_of_xlsx(shop, api_as):
     data = xlsx([["Date", "Followers"], ["11/30/2026", 321]])
     answer = _upload(api_as(manager), store.id, "followers", data, name="followers.xlsx")
     assert answer.status_code == 201, answer.json
-    assert answer.json["changes"] == ["followers 0 → 321 as of 2026-11-30"]
+    assert answer.json["changes"] == ["Followers 0 → 321 as of 2026-11-30"]
 
 
 def test_api_refuses_a_bad_file_with_400_naming_row_and_column(shop, api_as):
@@ -143,7 +143,7 @@ def test_cli_import_prints_the_summary_as_json(migrated):
         8,
         [],
     )
-    assert "orders_to_date - → 5" in summary["changes"]
+    assert "Orders to date: (none) → 5" in summary["changes"]
     with app.app_context():
         assert db.session.get(Store, store_id).orders_to_date == 5
 

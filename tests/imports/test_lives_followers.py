@@ -105,7 +105,7 @@ def test_followers_export_sets_the_newest_figure_with_its_date(shop, do_import):
     summary = do_import(store, "followers", fixture_bytes("followers_us.csv"), manager).to_json()
     # The rows are not in date order: 11/30 is the newest.
     assert summary["followers"] == {"count": 1250, "as_of": "2026-11-30"}
-    assert summary["changes"] == ["followers 0 → 1250 as of 2026-11-30"]
+    assert summary["changes"] == ["Followers 0 → 1250 as of 2026-11-30"]
     assert db.session.get(Store, store.id).followers == 1250
     again = do_import(store, "followers", fixture_bytes("followers_us.csv"), manager).to_json()
     assert again["changes"] == []

@@ -32,8 +32,8 @@ def test_us_export_figures_checked_by_hand(shop, do_import):
     # Lipstick (LIP-RED, LIP-PINK), not cancelled: 2 + 1 + 3 + 1 = 7 units in 30 days.
     # Serum (SKU ID 1729384756): 1 unit; its 2 cancelled by the buyer do not count.
     assert summary["changes"][:2] == [
-        "Lipstick: daily_sales 10 → 0.23 from orders 2026-11-01…2026-11-30",
-        "Serum: daily_sales 1 → 0.03 from orders 2026-11-01…2026-11-30",
+        "Lipstick: Daily sales 10 → 0.23 from orders 2026-11-01…2026-11-30",
+        "Serum: Daily sales 1 → 0.03 from orders 2026-11-01…2026-11-30",
     ]
     assert line_named(store.id, "Lipstick").daily_sales == 0.23
     assert line_named(store.id, "Serum").daily_sales == 0.03
@@ -41,7 +41,7 @@ def test_us_export_figures_checked_by_hand(shop, do_import):
         {"seller_sku": "MUG-01", "sku_id": "1729389999", "units": 4}
     ]
     # Orders not cancelled: ...801, 802, 803 (two lines), 806, 807.
-    assert "orders_to_date - → 5" in summary["changes"]
+    assert "Orders to date: (none) → 5" in summary["changes"]
     assert db.session.get(Store, store.id).orders_to_date == 5
     # 7 orders in the window; the seller cancelled 1. Four were dispatched; 802 was paid
     # 11/05 1:31 PM and ready 11/09 2:00 PM, over the 72 hours.
@@ -67,7 +67,7 @@ def test_daily_sales_change_is_logged_on_the_line_with_its_reason(shop, do_impor
         )
     ).all()
     assert (
-        "Stock-up planner: product line 'Lipstick': daily_sales 10.0 → 0.23 "
+        "Stock-up planner: product line 'Lipstick': Daily sales: 10 → 0.23 "
         "from orders 2026-11-01…2026-11-30." in logged
     )
 

@@ -27,7 +27,7 @@ def test_manager_uploads_orders_and_sees_what_changed(shop, login):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "8 of 8 rows used." in html
-    assert "Lipstick: daily_sales 10 → 0.23 from orders 2026-11-01…2026-11-30" in html
+    assert "Lipstick: Daily sales 10 → 0.23 from orders 2026-11-01…2026-11-30" in html
     assert "14.3%" in html  # the seller-fault cancellation rate, 1 of 7
     assert "MUG-01" in html  # the SKU no line has yet
 

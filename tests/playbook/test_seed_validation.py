@@ -510,3 +510,12 @@ def test_a_source_longer_than_a_task_row_keeps_is_refused(seeds):
     message = refusal(seeds)
     assert message.startswith("seeds/playbooks/pop.toml: entry 'pop.list_products': field 'source'")
     assert "300" in message
+
+
+def test_a_cited_guide_without_a_title_is_refused(seeds: Path) -> None:
+    guides = seeds / "guides.toml"
+    text = guides.read_text(encoding="utf-8")
+    guides.write_text(text.split("[self-operated-vs-fully-managed]")[0], encoding="utf-8")
+    message = refusal(seeds)
+    assert "guides.toml" in message and "self-operated-vs-fully-managed" in message
+    assert "no title" in message

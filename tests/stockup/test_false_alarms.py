@@ -71,7 +71,7 @@ def test_a_too_late_warning_says_what_can_still_be_done_and_links_to_the_planner
     assert told.text.strip()
     assert "partial shipment" in told.text and "skip" in told.text
     assert f"http://127.0.0.1:5000/stores/{store.id}/stock-up" in told.text
-    assert told.payload["url"] == f"http://127.0.0.1:5000/stores/{store.id}/stock-up"
+    assert told.payload["url"].startswith(f"http://127.0.0.1:5000/stores/{store.id}/stock-up#")
 
 
 def test_the_planner_says_stock_falls_below_safety_stock_not_that_it_runs_out(

@@ -86,7 +86,7 @@ def test_more_daily_sales_move_the_stock_up_tasks_and_say_why(shop, catalog):
     log = db.session.scalars(
         select(Activity.message).where(Activity.task_id == order.id, Activity.kind == "due_moved")
     ).all()
-    assert any("daily_sales 10.0 → 20" in message for message in log), log
+    assert any("Daily sales: 10 → 20" in message for message in log), log
 
 
 def test_a_longer_lead_time_moves_the_stock_up_tasks_earlier(shop, catalog):
@@ -107,7 +107,7 @@ def test_a_longer_lead_time_moves_the_stock_up_tasks_earlier(shop, catalog):
     log = db.session.scalars(
         select(Activity.message).where(Activity.task_id == order.id, Activity.kind == "due_moved")
     ).all()
-    assert any("lead_time_days" in message for message in log), log
+    assert any("profile changed: Lead time" in message for message in log), log
 
 
 def test_a_passed_order_by_date_is_late_with_a_reminder_to_ship_by_air(

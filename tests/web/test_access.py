@@ -53,6 +53,7 @@ KNOWN_PARAMS = frozenset(
     {
         "store_id",
         "task_id",
+        "number",
         "token_id",
         "user_id",
         "filename",
@@ -171,6 +172,8 @@ class World:
     # Live one-time links (an invitation, M's password reset); B's side: unknown ones.
     a_invite: str = ""
     a_reset: str = ""
+    # M's own inbox reminder about store A (M may dismiss it; never O's).
+    member_reminder: int = 0
 
     def fills(self, side: str) -> dict[str, list[Any]]:
         """Values for each URL parameter: store B's things, or M's own (store A's)."""
@@ -191,6 +194,7 @@ class World:
                 "reset_secret": ["B" * 43],
                 "feed_id": [999_999],
                 "key": ["accounts.bind_official"],
+                "number": [0],
             }
         return {
             "store_id": [self.store_a],
@@ -208,6 +212,7 @@ class World:
             "reset_secret": [self.a_reset],
             "feed_id": [999_999],
             "key": ["accounts.bind_official"],
+            "number": [0],
         }
 
     def b_paths(self) -> tuple[str, ...]:
@@ -269,7 +274,7 @@ def world(make_user, make_store, catalog) -> World:
         key="test:alpha",
         user=member,
         channel=None,
-        kind="due_soon",
+        kind="gate_open",
         store_id=store_a.id,
         subject="Alpha reminder",
         text="Alpha",

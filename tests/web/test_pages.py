@@ -71,7 +71,7 @@ def test_wizard_reviews_then_creates_a_store_with_its_plan(client, make_user, lo
     text = _text(plan)
     assert "Bind the official TikTok account" in text
     assert "Locked:" in text  # channel accounts wait for the end of the inspection period
-    assert "self-operated-vs-fully-managed" in text  # each task shows its guide source
+    assert "Self-operated vs fully managed: " in text  # each task shows its guide, by title
     keys = set(db.session.scalars(select(Task.key).where(Task.store_id == store.id)))
     assert "accounts.bind_official" in keys
     versions = set(db.session.scalars(select(Task.playbook_version)))
@@ -107,7 +107,7 @@ def test_help_me_choose_shows_the_advisor_reasons(client, make_user, login):
     )
     text = _text(page)
     assert "We recommend: Fully managed" in text
-    assert "self-operated-vs-fully-managed" in text  # each reason cites its guide
+    assert "Self-operated vs fully managed: " in text  # each reason cites its guide, by title
 
 
 def test_help_me_choose_without_answers_recommends_nothing_and_names_the_questions(

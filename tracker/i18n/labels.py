@@ -162,6 +162,10 @@ def field_label(name: str | None) -> str:
     if not name:
         return ""
     if name.startswith("override_"):
+        # Which warning: a store can need several overrides at once.
+        code = name.removeprefix("override_")
+        if code in LABELS["warning"]:
+            return str(_l("Reason to go ahead: %(warning)s", warning=label(code, "warning")))
         return str(_l("Reason to go ahead"))
     if name.startswith("answer_") or name.startswith("answers."):
         return str(_l("Answer"))

@@ -62,6 +62,11 @@ def seed_name(kind: str, key: Any, english: str | None = None) -> str:
     return english if english is not None else _english_name(catalog, kind, key)
 
 
+def english_seed_name(kind: str, key: str, catalog: Catalog) -> str:
+    """A seed thing's English name, whatever language the page speaks (for English text)."""
+    return _english_name(catalog, kind, key)
+
+
 def _english_name(catalog: Catalog, kind: str, key: str) -> str:
     tables: Mapping[str, Mapping[str, Any]] = {
         "phase": catalog.phases,
@@ -236,20 +241,19 @@ def source_text(source: str | None) -> str:
     """Where a task or a reason comes from: the guide and its section, in the current language."""
     if not source:
         return ""
-    _, translation = _translation()
-    if translation is None:
-        return source
+    catalog, translation = _translation()
     if source == CUSTOM_SOURCE:
         return gettext("added by hand")
     said = []
     for part, citation in zip(source.split("; "), split_source(source), strict=True):
         if citation is None:
-            said.append(translation.sources.get(part, part))
+            said.append(translation.sources.get(part, part) if translation else part)
             continue
         guide, section, item = citation
-        text = translation.guides.get(guide)
+        # The guide's title, never its file name (English titles: seeds/guides.toml).
+        text = translation.guides.get(guide) if translation else None
         values = {
-            "guide": text.name if text else guide,
+            "guide": text.name if text else catalog.guides.get(guide, guide),
             "section": text.sections.get(section, section) if text else section,
         }
         if item is None:

@@ -47,6 +47,7 @@ from tracker.i18n.seeds import (
 )
 from tracker.i18n.text import localize
 from tracker.playbook.phrases import Phrase
+from tracker.playbook.zones import canonical_zones
 
 
 def init_app(app: Flask) -> None:
@@ -98,6 +99,7 @@ def init_app(app: Flask) -> None:
         readiness_source=readiness_source,
         separator=separator,
         current_locale=current_locale,
+        zone_names=canonical_zones,
         html_lang=lambda: current_locale().replace("_", "-"),
         languages=lambda: [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
         language_next=lambda: request.full_path.rstrip("?"),

@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from tracker.i18n.format import day, say_list, separator, when
-from tracker.i18n.labels import LABELS, label
+from tracker.i18n.labels import LABELS, field_label, label
 from tracker.i18n.locales import SOURCE_LOCALE, current_locale, gettext, ngettext
 from tracker.i18n.seeds import entry_title, seed_name
 from tracker.playbook.phrases import Name, Names, Phrase
@@ -64,6 +64,8 @@ def _localized_value(value: Any) -> Any:
     if isinstance(value, Name):
         if value.kind in LABELS:
             return label(value.key, value.kind)
+        if value.kind == "field":
+            return field_label(value.key)
         if value.kind == "entry":
             return entry_title(value.key, str(value), value.context)
         return seed_name(value.kind, value.key, str(value))

@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
+from tracker.i18n.changes import field_name
 from tracker.imports.settings import ImportSettings
 from tracker.imports.summary import ImportSummary
 from tracker.imports.tables import Column, Refused, Table, open_table
@@ -86,7 +87,11 @@ def import_followers(
     store_input = parse_store_input({"followers": count}, catalog, current=store)
     plan_stores.update_store(store, store_input, catalog, actor=actor)
     change = phrase(
-        "followers %(before)s → %(after)s as of %(day)s", before=before, after=count, day=day_of
+        "%(field)s %(before)s → %(after)s as of %(day)s",
+        field=field_name("followers"),
+        before=before,
+        after=count,
+        day=day_of,
     )
     log_activity(
         store.id, actor, "followers_imported", phrase("Imported: %(change)s.", change=change)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.extensions import db
+from tracker.i18n.changes import change_phrase, field_name
 from tracker.imports.models import OrderLine
 from tracker.imports.settings import ImportSettings
 from tracker.imports.summary import ImportSummary
@@ -406,8 +407,9 @@ def _daily_sales(
         )
         summary.changes.append(
             phrase(
-                "%(line)s: daily_sales %(before)s → %(after)s %(because)s",
+                "%(line)s: %(field)s %(before)s → %(after)s %(because)s",
                 line=line.name,
+                field=field_name("daily_sales"),
                 before=f"{before:g}",
                 after=f"{daily:g}",
                 because=because,
@@ -430,13 +432,7 @@ def _orders_to_date(
         return
     store_input = parse_store_input({"orders_to_date": count}, catalog, current=store)
     plan_stores.update_store(store, store_input, catalog, actor=actor)
-    summary.changes.append(
-        phrase(
-            "orders_to_date %(before)s → %(after)s",
-            before="-" if before is None else before,
-            after=count,
-        )
-    )
+    summary.changes.append(change_phrase("orders_to_date", before, count))
 
 
 def _shop_health(store: Store, summary: ImportSummary, window: tuple[date, date]) -> None:

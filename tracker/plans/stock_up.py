@@ -88,7 +88,7 @@ def warn_late_stock_ups(store: Store, plan: StockUpPlan, *, now: datetime | None
             store=store,
             tasks=[],
             now=now or utcnow(),
-            path=f"/stores/{store.id}/stock-up",
+            path=f"/stores/{store.id}/stock-up#line-{row.line.id}",
         )
     return queued
 

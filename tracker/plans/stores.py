@@ -10,10 +10,11 @@ from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
+from tracker.i18n.changes import change_phrase, changes_said, fields_said, warning_name
 from tracker.plans.sync import PlanChanges, apply_plan_changes, plan_changes
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
-from tracker.playbook.profile import resolve_profile
+from tracker.playbook.profile import StoreProfile, resolve_profile
 from tracker.stores.models import PROFILE_FIELDS, EligibilityOverride, Store
 from tracker.stores.services import (
     StoreInput,
@@ -59,12 +60,37 @@ def create_store(
             store.id,
             actor,
             "override",
-            phrase("Went ahead despite '%(code)s': %(reason)s", code=code, reason=reason),
+            phrase(
+                "Went ahead despite “%(warning)s”: %(reason)s",
+                warning=warning_name(code),
+                reason=reason,
+            ),
         )
-    changes = plan_changes(store, profile, catalog, today or local_today(resolved.timezone))
+    changes = _first_plan(store, profile, catalog, today or local_today(resolved.timezone))
     apply_plan_changes(store, changes, actor=actor, reason=phrase("store created"))
     check_gates([store.id])  # note which tasks start locked
     return store, changes
+
+
+def preview_new_store(
+    store_input: StoreInput, catalog: Catalog, *, today: date | None = None
+) -> PlanChanges:
+    """Say which tasks creating the store would give it, creating nothing.
+
+    The very call ``create_store`` makes, on a store not saved: the review and the store
+    it creates count the same tasks, dated the same way.
+    """
+    profile = store_input.profile
+    zone = resolve_profile(profile, catalog).timezone
+    store = Store(name=store_input.name, zone=zone, playbook_version=catalog.version)
+    set_profile(store, profile)
+    return _first_plan(store, profile, catalog, today or local_today(zone))
+
+
+def _first_plan(store: Store, profile: StoreProfile, catalog: Catalog, today: date) -> PlanChanges:
+    """The tasks a new store starts with: its plan's rows (recurring work for two weeks,
+    peak work within the horizon) and the checklists in use for it."""
+    return plan_changes(store, profile, catalog, today)
 
 
 def preview_store_update(
@@ -93,7 +119,7 @@ def update_store(
     after = store.profile_json()
     changed = [name for name in PROFILE_FIELDS if before[name] != after[name]]
     if changed:
-        described = ", ".join(f"{name} {before[name]!r} → {after[name]!r}" for name in changed)
+        described = changes_said(change_phrase(name, before[name], after[name]) for name in changed)
         log_activity(
             store.id,
             actor,
@@ -101,7 +127,7 @@ def update_store(
             phrase("Profile changed: %(changes)s.", changes=described),
         )
     reason = (
-        phrase("profile changed: %(fields)s", fields=", ".join(changed))
+        phrase("profile changed: %(fields)s", fields=fields_said(changed))
         if changed
         else phrase("plan refreshed")
     )

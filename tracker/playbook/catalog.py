@@ -332,6 +332,8 @@ class Catalog:
     readiness: ReadinessRule
     # locale ("zh_CN") -> the seeds' words in that language
     translations: Mapping[str, SeedTranslation] = dataclasses.field(default_factory=dict)
+    # The guides sources cite, by file stem: the English title people read.
+    guides: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def entry(self, key: str) -> Entry:
         return self._entries_by_key[key]

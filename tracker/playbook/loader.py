@@ -47,7 +47,7 @@ from tracker.playbook.entries import known_values, load_playbooks
 from tracker.playbook.peaks import DaysBefore, PeakRule, load_peak_rules
 from tracker.playbook.readiness import load_readiness_rule
 from tracker.playbook.seeds import SeedError, StrictBool, load_with, read_toml
-from tracker.playbook.translations import load_translations
+from tracker.playbook.translations import cited_guides, load_translations
 from tracker.playbook.zones import zone_exists
 
 # --- schemas ------------------------------------------------------------------
@@ -268,11 +268,28 @@ def _load_catalog(root: Path) -> Catalog:
         readiness=readiness,
     )
     translations = load_translations(root / TRANSLATIONS_FOLDER, catalog)
-    return dataclasses.replace(catalog, translations=translations)
+    guides = _load_guides(root / "guides.toml", catalog)
+    return dataclasses.replace(catalog, translations=translations, guides=guides)
+
+
+def _load_guides(path: Path, catalog: Catalog) -> dict[str, str]:
+    """The guides' titles by file stem; every guide a seed cites must have one."""
+    raw = read_toml(path)
+    guides: dict[str, str] = {}
+    for stem, table in raw.items():
+        if not isinstance(table, dict) or set(table) != {"name", "source"}:
+            raise SeedError(path, "a guide has exactly a 'name' and a 'source'", stem)
+        if not isinstance(table["name"], str) or not table["name"].strip():
+            raise SeedError(path, "field 'name': give the guide's title", stem)
+        guides[stem] = table["name"]
+    for stem in cited_guides(catalog):
+        if stem not in guides:
+            raise SeedError(path, "a seed cites this guide but it has no title here", stem)
+    return guides
 
 
 # Seed files that score or present plans but never change one: not part of the version.
-_NOT_PLAN_DATA = frozenset({"readiness.toml", "imports.toml"})
+_NOT_PLAN_DATA = frozenset({"readiness.toml", "imports.toml", "guides.toml"})
 
 
 def _version_of(root: Path) -> str:

@@ -207,6 +207,11 @@ def _sources(path: Path, raw: Any, catalog: Catalog) -> dict[str, str]:
     return {part: _text(path, f"sources.{part}", None, text) for part, text in raw.items()}
 
 
+def cited_guides(catalog: Catalog) -> set[str]:
+    """The file stems of the guides the seeds cite."""
+    return set(_cited(catalog))
+
+
 def _cited(catalog: Catalog) -> dict[str, set[str]]:
     """The guides the seeds cite and, for each, the section headings cited."""
     cited: dict[str, set[str]] = {}

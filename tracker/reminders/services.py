@@ -191,7 +191,7 @@ INBOX_LIMIT = 200
 
 
 def inbox(user: User, *, limit: int = INBOX_LIMIT) -> Sequence[Reminder]:
-    """The person's in-app reminders, newest first."""
+    """The person's in-app reminders they have not dismissed, newest first."""
     return db.session.scalars(
         select(Reminder)
         .where(Reminder.in_inbox_of(user.id))

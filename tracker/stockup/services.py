@@ -23,6 +23,7 @@ from tracker.auth.models import User
 from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound, load_input
 from tracker.extensions import db
+from tracker.i18n.changes import change_phrase, changes_said
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak
 from tracker.playbook.phrases import phrase
@@ -319,22 +320,22 @@ def save_line(
         if found is None or found.store_id != store.id:
             raise NotFound(phrase("no product line %(id)s on this store", id=line_id))
         line = found
-        changed = [
-            f"{k} {getattr(line, k)!r} → {v!r}" for k, v in values.items() if getattr(line, k) != v
-        ]
+        changed = changes_said(
+            change_phrase(k, getattr(line, k), v)
+            for k, v in values.items()
+            if getattr(line, k) != v
+        )
         for name, value in values.items():
             setattr(line, name, value)
         if changed and because:
             change = phrase(
                 "product line '%(line)s': %(changes)s %(because)s",
                 line=line.name,
-                changes=", ".join(changed),
+                changes=changed,
                 because=because,
             )
         elif changed:
-            change = phrase(
-                "product line '%(line)s': %(changes)s", line=line.name, changes=", ".join(changed)
-            )
+            change = phrase("product line '%(line)s': %(changes)s", line=line.name, changes=changed)
         else:
             change = phrase("product line '%(line)s': no change", line=line.name)
     log_activity(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select, true
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
@@ -94,3 +95,31 @@ def tasks_by_id(user: User, ids: Iterable[int]) -> dict[int, Task]:
         .options(selectinload(Task.completed_by))
     )
     return {task.id: task for task in found}
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    """How much of a store's plan is done: in all and per phase (open and done tasks)."""
+
+    done: int
+    total: int
+    phases: dict[str, tuple[int, int]]
+
+
+def plan_counts(store_id: int) -> PlanCounts:
+    """Count the store's open and done tasks, and the done ones, in all and per phase."""
+    rows = db.session.execute(
+        select(
+            Task.phase,
+            func.count(),
+            func.sum(case((Task.status == "done", 1), else_=0)),
+        )
+        .where(Task.store_id == store_id, Task.status.in_(("open", "done")))
+        .group_by(Task.phase)
+    ).all()
+    phases = {phase: (int(done or 0), int(total)) for phase, total, done in rows}
+    return PlanCounts(
+        done=sum(done for done, _ in phases.values()),
+        total=sum(total for _, total in phases.values()),
+        phases=phases,
+    )

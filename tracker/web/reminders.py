@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.access import require_manager
-from tracker.clock import utcnow
+from tracker.clock import local_today, utcnow
 from tracker.columns import get_by_id
 from tracker.errors import InputError, NotFound
 from tracker.extensions import db
@@ -30,7 +30,9 @@ from tracker.reminders.services import (
     inbox as inbox_of,
 )
 from tracker.scheduler.faults import current_faults
-from tracker.tasks.queries import tasks_by_id
+from tracker.stores.access import can_work_on
+from tracker.tasks.models import Task
+from tracker.tasks.queries import done_keys_by_store
 from tracker.web.session import current_user
 
 bp = Blueprint("reminders", __name__)
@@ -39,17 +41,37 @@ bp = Blueprint("reminders", __name__)
 @bp.get("/inbox")
 @login_required
 def inbox() -> str:
-    """Show the person's in-app reminders, newest first, and mark them read."""
+    """Show the person's in-app reminders, newest first, with where each task stands now in
+    its store's day (tick it here, or see who did it since); mark them read."""
     entries = inbox_of(current_user)
     unread = {entry.id for entry in entries if entry.read_at is None}
-    # Each task as it stands now: done since, or still to tick from here.
-    tasks = tasks_by_id(
-        current_user,
-        (task["id"] for entry in entries for task in (entry.payload or {}).get("tasks", [])),
-    )
+    ids = {task["id"] for entry in entries for task in (entry.payload or {}).get("tasks", [])}
+    found = db.session.scalars(
+        select(Task)
+        .where(Task.id.in_(ids))
+        .options(selectinload(Task.store), selectinload(Task.completed_by))
+    ).all()
+    # Only the stores the person still works on: someone taken off a store sees the old text.
+    allowed = {sid: can_work_on(current_user, sid) for sid in {task.store_id for task in found}}
+    tasks = {task.id: task for task in found if allowed[task.store_id]}
+    store_ids = {task.store_id for task in tasks.values()}
+    done = done_keys_by_store(store_ids)
+    todays = {task.store_id: local_today(task.store.zone) for task in tasks.values()}
+    locks = {
+        task.id: task.lock_reasons(todays[task.store_id], done[task.store_id], task.store.followers)
+        for task in tasks.values()
+        if task.status == "open"
+    }
     mark_inbox_read(current_user)
     db.session.commit()
-    return render_template("reminders/inbox.html", entries=entries, unread=unread, tasks=tasks)
+    return render_template(
+        "reminders/inbox.html",
+        entries=entries,
+        unread=unread,
+        tasks=tasks,
+        todays=todays,
+        locks=locks,
+    )
 
 
 @bp.post("/inbox/<int:reminder_id>/dismiss")

@@ -28,16 +28,17 @@ from tracker.lives.services import cadence
 from tracker.partner.services import partner_status
 from tracker.plans import stores as plan_stores
 from tracker.plans.forward import is_behind, roll_store_forward
+from tracker.plans.sync import OCCURRENCE_WINDOW_DAYS, PEAK_HORIZON_DAYS
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
-from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
 from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import Store
 from tracker.tasks.listing import find_tasks
 from tracker.tasks.models import Task
+from tracker.tasks.queries import plan_counts
 from tracker.tasks.services import add_custom_task
 from tracker.web.feedback import Refusal, flash_refusal
 from tracker.web.session import current_user
@@ -143,19 +144,25 @@ def new_store() -> Any:
 
 
 def _review(store_input: services.StoreInput, catalog: Any) -> dict[str, Any]:
-    """What the wizard shows before creating: warnings and the plan's first steps."""
-    profile = store_input.profile
-    today = local_today(resolve_profile(profile, catalog).timezone)
-    plan = generate_plan(profile, catalog, today=today)
-    by_phase: dict[str, int] = {}
-    for task in plan.tasks:
-        by_phase[task.phase] = by_phase.get(task.phase, 0) + 1
+    """What the wizard shows before creating: warnings and the very tasks it will create."""
+    changes = plan_stores.preview_new_store(store_input, catalog)
+    plan = changes.plan
+    by_phase: dict[str, int] = {key: 0 for key in catalog.phases}
+    for row in changes.added:
+        by_phase[row.values["phase"]] = by_phase.get(row.values["phase"], 0) + 1
+    planned = {task.key: task for task in plan.tasks}
+    rows = sorted(changes.added, key=lambda row: (row.values["due_on"], row.key))
     return {
         "warnings": store_input.warnings,
         "needs_override": services.WARNINGS_NEEDING_OVERRIDE,
         "plan": plan,
-        "by_phase": by_phase,
-        "first_tasks": plan.tasks[:8],
+        "total": len(changes.added),
+        "by_phase": {phase: count for phase, count in by_phase.items() if count},
+        "first_tasks": [
+            (row.values["due_on"], planned[row.key]) for row in rows[:8] if row.key in planned
+        ],
+        "occurrence_days": OCCURRENCE_WINDOW_DAYS,
+        "peak_days": PEAK_HORIZON_DAYS,
     }
 
 
@@ -213,8 +220,7 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         today=today,
         people=services.assignable_people(store, current_user),
         warnings=check_eligibility(store.profile(), catalog),
-        done_count=sum(1 for task in tasks if task.status == "done"),
-        total=len(tasks),
+        counts=plan_counts(store.id),
         filters=filters,
         data_stale_since=stale_since(store, import_settings(), today),
         partner=partner_status(store),
@@ -331,10 +337,17 @@ def followers(store_id: int) -> Any:
     return redirect(url_for("stores.plan", store_id=store.id))
 
 
+@bp.get("/<int:store_id>/tasks/new")
+@login_required
+def new_task(store_id: int) -> str:
+    """Show the form to add a task by hand, open and ready to type in."""
+    return _task_form(store_for(current_user, store_id))
+
+
 @bp.post("/<int:store_id>/tasks")
 @login_required
 def add_task(store_id: int) -> Any:
-    """Add a task by hand."""
+    """Add a task by hand; a refusal shows the form again with what was typed."""
     store = store_for(current_user, store_id)
     # A form leaves a choice out as an empty string: the default then applies.
     raw: dict[str, Any] = {
@@ -346,11 +359,22 @@ def add_task(store_id: int) -> Any:
     try:
         task = add_custom_task(store, raw, get_catalog(), current_user)
     except InputError as error:
-        flash_refusal(error)
-        return redirect(url_for("stores.plan", store_id=store.id) + "#add-task")
+        db.session.rollback()
+        return _task_form(store, errors=error, form=request.form), 400
     db.session.commit()
     flash(gettext("Added “%(title)s”.", title=task.title), "success")
-    return redirect(url_for("stores.plan", store_id=store.id))
+    return redirect(url_for("stores.plan", store_id=store.id) + f"#task-{task.id}")
+
+
+def _task_form(store: Store, *, errors: InputError | None = None, form: Any = None) -> str:
+    return render_template(
+        "stores/add_task.html",
+        store=store,
+        catalog=get_catalog(),
+        people=services.assignable_people(store, current_user),
+        errors=errors,
+        form=form if form is not None else {},
+    )
 
 
 @bp.get("/<int:store_id>/activity")

@@ -7,6 +7,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
@@ -17,13 +18,13 @@ from sqlalchemy.orm import selectinload
 
 from tracker.activity.models import Activity
 from tracker.clock import local_today
-from tracker.errors import InputError, NotAllowed, RuleError
+from tracker.errors import InputError, NotAllowed, NotFound, RuleError
 from tracker.extensions import db
 from tracker.i18n.seeds import task_title
 from tracker.i18n.text import localize, localize_html
 from tracker.plans.checklists import list_checklists
 from tracker.playbook.checklists import PREFIX as CHECKLIST_PREFIX
-from tracker.playbook.phrases import Name
+from tracker.playbook.phrases import Name, phrase
 from tracker.stores.access import store_for
 from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
@@ -37,6 +38,7 @@ from tracker.tasks.queries import (
     done_keys_by_store,
     due_bucket,
     my_open_tasks,
+    plan_counts,
 )
 from tracker.web.feedback import flash_refusal, safe_next
 from tracker.web.session import current_user
@@ -44,6 +46,8 @@ from tracker.web.session import current_user
 bp = Blueprint("tasks", __name__)
 # A link in a comment, up to the first space or a closing bracket or quote.
 _LINK = re.compile(r"https?://[^\s<>\"')\]]+")
+# The lock reason that names the tasks a gate waits for (tracker/playbook/plan.py).
+WAITING_FOR = "waiting for: %(tasks)s"
 
 
 @bp.app_template_filter("linked")
@@ -61,13 +65,17 @@ def linked(text: str) -> Markup:
 
 
 @bp.app_template_filter("lock_reason")
-def lock_reason(reason: Any, store_id: int) -> Markup:
-    """Say why a task is locked; a checklist step it waits for is named by title, linked."""
+def lock_reason(reason: Any, task: Task) -> Markup:
+    """Say why a task is locked; the tasks it waits for are named by title, each a link: a
+    checklist step to that step in the store, a playbook task to the one the gate means."""
+    waits_for = list((task.gate or {}).get("tasks", ()))
 
     def link(name: Name) -> str | None:
-        if not name.key.startswith(f"{CHECKLIST_PREFIX}."):
-            return None
-        return url_for("tasks.step", store_id=store_id, key=name.key)
+        if name.key.startswith(f"{CHECKLIST_PREFIX}."):
+            return url_for("tasks.step", store_id=task.store_id, key=name.key)
+        if name.key in waits_for:
+            return url_for("tasks.waiting_for", task_id=task.id, number=waits_for.index(name.key))
+        return None
 
     return localize_html(reason, link)
 
@@ -88,6 +96,40 @@ def step(store_id: int, key: str) -> Any:
             "error.html", title=gettext("Not found"), message=gettext("No such task here.")
         ), 404
     return redirect(url_for("tasks.detail", task_id=task.id))
+
+
+@bp.get("/tasks/<int:task_id>/waiting-for/<int:number>")
+@login_required
+def waiting_for(task_id: int, number: int) -> Any:
+    """Go to a task a locked task waits for (the gate's ``number``-th): the same peak's, else
+    the latest with that key. Addressed by position: keys are for the API, not for people."""
+    task = task_for(current_user, task_id)
+    waits_for = list((task.gate or {}).get("tasks", ()))
+    if number >= len(waits_for):
+        # The gate changed since the page was drawn: the task itself says what it waits for now.
+        return redirect(url_for("tasks.detail", task_id=task.id))
+    key = waits_for[number]
+    found = db.session.scalars(
+        select(Task)
+        .where(Task.store_id == task.store_id, Task.key == key)
+        .order_by((Task.slot == task.slot).desc(), Task.due_on.desc(), Task.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFound(phrase("no task %(id)s", id=key))
+    return redirect(url_for("tasks.detail", task_id=found.id))
+
+
+@bp.app_template_global("list_address")
+def list_address() -> str:
+    """The list a row is on, for a plain form (no JavaScript) to go back to after a change."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    kept = safe_next(request.form.get("next"))
+    if kept:
+        return kept
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    return safe_next(current.path + (f"?{current.query}" if current.query else "")) or ""
 
 
 @bp.get("/my-tasks")
@@ -281,23 +323,32 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
         gated = task.gate is not None and task.status == "open"
         reasons = task.lock_reasons(today, done_keys(store.id) if gated else (), store.followers)
         show_store = request.args.get("show_store") == "1"
-        return render_template(
+        row = render_template(
             "tasks/_row.html",
             task=task,
             reasons=reasons,
             today=today,
             error=error,
             show_store=show_store,
-            # The store's page lets a manager hand the task over in the row.
-            people=None if show_store else assignable_people(store, current_user),
+            people=people_to_hand_to(current_user)
+            if show_store
+            else assignable_people(store, current_user),
+        )
+        if show_store:
+            return row
+        # On the store's page, its counters follow the tick (swapped in out of band).
+        return row + render_template(
+            "stores/_counters_oob.html", task=task, counts=plan_counts(store.id)
         )
     if error:
         flash(localize(error), "error")
+    back = safe_next(request.form.get("next"))
     if request.args.get("back") == "inbox":  # ticked from the inbox: stay there
         if not error:
             flash(gettext("Done: %(title)s", title=task_title(task)), "success")
-        return redirect(url_for("reminders.inbox"))
-    back = url_for("tasks.my_tasks") if request.args.get("show_store") == "1" else None
+        back = back or url_for("reminders.inbox")
+    if back is None and request.args.get("show_store") == "1":
+        back = url_for("tasks.my_tasks")
     return redirect(back or url_for("stores.plan", store_id=task.store_id))
 
 

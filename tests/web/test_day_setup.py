@@ -1,0 +1,152 @@
+"""Setting a store up: the review says what the store will get, where the person is looking;
+the plan's counters follow the ticks; adding a task lands on an open form (issue 14, 6 and 8)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.stores.models import Store
+from tracker.tasks.models import Task
+
+US_POP = {
+    "name": "Sunny Beauty US",
+    "market": "US",
+    "entity": "CN",
+    "store_type": "",
+    "opened_on": "2026-11-02",
+    "categories": ["beauty"],
+    "model": "pop",
+}
+UK_FM = {
+    "name": "Sunny Beauty UK",
+    "market": "UK",
+    "entity": "CN",
+    "store_type": "",
+    "opened_on": "2026-12-15",
+    "categories": ["beauty"],
+    "model": "full_managed",
+}
+
+
+def _review_counts(page: str) -> tuple[int, dict[str, int]]:
+    review = page.split('id="review"', 1)[1]
+    total = int(re.search(r'data-total="(\d+)"', review).group(1))
+    found = re.findall(r'data-phase="(\w+)" data-count="(\d+)"', review)
+    phases = {key: int(n) for key, n in found}
+    return total, phases
+
+
+@pytest.mark.parametrize("form", [US_POP, UK_FM], ids=["us-pop", "uk-full-managed"])
+def test_the_review_counts_exactly_the_tasks_the_created_store_gets(client, make_user, login, form):
+    login(make_user())
+    review = client.post("/stores/new", data=form | {"action": "review"})
+    assert review.status_code == 200, review.text[:500]
+    total, phases = _review_counts(review.text)
+    assert re.search(rf">{total} tasks\b", review.text)
+
+    created = client.post("/stores/new", data=form | {"action": "create"})
+    assert created.status_code == 302, created.text[:2000]
+    store = db.session.scalars(select(Store)).one()
+    tasks = db.session.scalars(select(Task).where(Task.store_id == store.id)).all()
+    assert len(tasks) == total
+    assert dict(Counter(task.phase for task in tasks)) == phases
+
+
+def test_the_review_is_where_the_person_is_looking(client, make_user, login):
+    login(make_user())
+    page = client.post("/stores/new", data=US_POP | {"action": "review"}).text
+    # The page opens at the review (a fragment the browser scrolls to) and focuses it.
+    assert re.search(r'<article id="review"[^>]*tabindex="-1"[^>]*autofocus', page)
+    assert re.search(r'<button[^>]*value="review"[^>]*formaction="[^"]*#review"', page)
+
+
+def test_ticking_on_the_plan_updates_its_counters_in_the_same_answer(
+    client, make_user, make_store, login
+):
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-10-01")
+    login(manager)
+    page = client.get(f"/stores/{store.id}").text
+    total = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.status.in_(("open", "done")))
+    ).all()
+    assert f">0/{len(total)}<" in page
+    task = next(t for t in total if not t.gate and t.recurrence is None and t.status == "open")
+    answer = client.post(
+        f"/tasks/{task.id}/complete", headers={"HX-Request": "true", "HX-Current-URL": "x"}
+    )
+    body = answer.text
+    # The row, and the counters swapped out of band: the store's and the phase's.
+    assert f'id="task-{task.id}"' in body
+    counter = re.search(r'<strong id="done-count"[^>]*hx-swap-oob="true"[^>]*>([^<]*)<', body)
+    assert counter and counter.group(1) == f"1/{len(total)}"
+    assert re.search(rf'id="phase-{task.phase}-count"[^>]*hx-swap-oob="true"', body)
+
+    undone = client.post(f"/tasks/{task.id}/reopen", headers={"HX-Request": "true"}).text
+    counter = re.search(r'<strong id="done-count"[^>]*hx-swap-oob="true"[^>]*>([^<]*)<', undone)
+    assert counter and counter.group(1) == f"0/{len(total)}"
+
+
+def test_add_a_task_leads_to_an_open_form(client, make_user, make_store, login):
+    manager = make_user()
+    store = make_store(actor=manager)
+    login(manager)
+    plan = client.get(f"/stores/{store.id}").text
+    link = re.search(r'<a href="([^"]+)">Add a task</a>', plan).group(1)
+    page = client.get(link)
+    assert page.status_code == 200
+    form = page.text.split("<main", 1)[1]
+    assert "<details" not in form.split("</form>", 1)[0]
+    assert re.search(r'<input[^>]*name="title"[^>]*autofocus', form)
+
+    refused = client.post(
+        f"/stores/{store.id}/tasks", data={"title": "Film the unboxing", "due_on": "soon"}
+    )
+    assert refused.status_code == 400
+    assert 'value="Film the unboxing"' in refused.text and "Due on" in refused.text
+
+    added = client.post(
+        f"/stores/{store.id}/tasks", data={"title": "Film the unboxing", "due_on": "2026-12-20"}
+    )
+    assert added.status_code == 302
+    assert db.session.scalars(select(Task).where(Task.title == "Film the unboxing")).one()
+
+
+def _zone_field(page: str) -> str:
+    found = re.search(r'<input name="timezone"[^>]*>', page)
+    assert found, "no time zone field"
+    return found.group(0)
+
+
+def test_time_zone_fields_are_a_searchable_list_of_canonical_zones(client, make_user, login):
+    first_run = client.get("/setup").text
+    field = _zone_field(first_run)
+    assert 'list="zone-names"' in field and "data-guess-zone" in field
+    assert '<option value="Asia/Shanghai">' in first_run
+    assert '<option value="US/Pacific">' not in first_run  # a link, not a canonical name
+    assert "/static/zone.js" in first_run
+
+    manager = make_user()
+    login(manager)
+    for path in ("/stores/new", "/account/reminders", "/people"):
+        page = client.get(path).text
+        assert 'list="zone-names"' in _zone_field(page), path
+        assert '<option value="America/Los_Angeles">' in page, path
+    # A saved zone is kept, not guessed over; the browser's is offered with a button.
+    settings = client.get("/account/reminders").text
+    assert "data-guess-zone" not in _zone_field(settings) and "data-use-zone" in settings
+
+
+def test_a_zone_not_on_the_list_is_refused_by_the_server(client, make_user, login):
+    login(make_user())
+    answer = client.post(
+        "/account/reminders",
+        data={"timezone": "Mars/Olympus", "remind_days_before": "1", "remind_at": "09:00"},
+    )
+    assert answer.status_code == 400
+    assert "Mars/Olympus" in answer.text and "Time zone" in answer.text
