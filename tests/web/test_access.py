@@ -172,8 +172,6 @@ class World:
     # Live one-time links (an invitation, M's password reset); B's side: unknown ones.
     a_invite: str = ""
     a_reset: str = ""
-    # M's own inbox reminder about store A (M may dismiss it; never O's).
-    member_reminder: int = 0
 
     def fills(self, side: str) -> dict[str, list[Any]]:
         """Values for each URL parameter: store B's things, or M's own (store A's)."""

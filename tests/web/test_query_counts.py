@@ -210,8 +210,10 @@ def test_ticking_a_task_off_through_the_api_costs_the_same_for_20_tasks_and_400(
 
 
 # Ticking off: the person, the task (seen, then held), its store, the change, its log entry,
-# the look for gates waiting on its key, and who the row may hand it to.
+# the look for gates waiting on its key, and who the row may hand it to; on the store's page
+# (htmx) one more counts the plan's done tasks for its counters, swapped in out of band.
 TICK_STATEMENTS = 8
+TICK_STATEMENTS_WITH_COUNTERS = TICK_STATEMENTS + 1
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
@@ -220,15 +222,16 @@ def test_ticking_off_work_no_gate_waits_for_reads_no_gates_and_no_row_twice(
 ):
     visitor = Visitor(app, scene.manager_email)
     status = 200 if headers else 302
+    limit = TICK_STATEMENTS_WITH_COUNTERS if headers else TICK_STATEMENTS
     for sized, _ in scene.by_size():
         task_id = sized.free_task_ids[0]  # added by hand: nothing waits for it
         count = visitor.count(
             count_queries, "post", f"/tasks/{task_id}/complete", status, headers=headers
         )
         assert db.session.get(Task, task_id).status == "done"
-        assert count <= TICK_STATEMENTS, count
+        assert count <= limit, count
         count = visitor.count(
             count_queries, "post", f"/tasks/{task_id}/reopen", status, headers=headers
         )
         assert db.session.get(Task, task_id).status == "open"
-        assert count <= TICK_STATEMENTS, count
+        assert count <= limit, count
