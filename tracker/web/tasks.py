@@ -343,10 +343,12 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
     if error:
         flash(localize(error), "error")
     back = safe_next(request.form.get("next"))
-    if request.args.get("back") == "inbox":  # ticked from the inbox: stay there
+    inbox = url_for("reminders.inbox")
+    if (back or "").startswith(inbox):
+        # Ticked from the inbox: stay there, and say what was done.
         if not error:
             flash(gettext("Done: %(title)s", title=task_title(task)), "success")
-        back = back or url_for("reminders.inbox")
+        back = back or inbox
     if back is None and request.args.get("show_store") == "1":
         back = url_for("tasks.my_tasks")
     return redirect(back or url_for("stores.plan", store_id=task.store_id))
