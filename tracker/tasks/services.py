@@ -23,6 +23,7 @@ from tracker.errors import InputError, NotAllowed, NotFound, RuleError, load_inp
 from tracker.extensions import db
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.checklists import PREFIX as CHECKLIST_PREFIX
 from tracker.playbook.phrases import Name, Names, phrase
 from tracker.reminders.queue import queue_now, task_url
 from tracker.stores.access import can_work_on
@@ -122,8 +123,9 @@ def complete_task(
 
 def _date_steps_after(done: Task, actor: User | None) -> None:
     """Date the open steps anchored to ``done`` (a checklist's ``after:``) from the day it was
-    done, at once; the plan's next refresh gives them the same date (plans/sync.py)."""
-    if done.completed_at is None:
+    done, at once; the plan's next refresh gives them the same date (plans/sync.py). Only a
+    checklist's steps are anchored to another's moment: other tasks look no further."""
+    if done.completed_at is None or not done.key.startswith(f"{CHECKLIST_PREFIX}."):
         return
     done_on = done.completed_at.astimezone(ZoneInfo(done.store.zone)).date()
     for task in db.session.scalars(
