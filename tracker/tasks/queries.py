@@ -92,7 +92,7 @@ def tasks_by_id(user: User, ids: Iterable[int]) -> dict[int, Task]:
     found = db.session.scalars(
         select(Task)
         .where(Task.id.in_(wanted), Task.store_id.in_(stores.scalar_subquery()))
-        .options(selectinload(Task.completed_by))
+        .options(selectinload(Task.store), selectinload(Task.completed_by))
     )
     return {task.id: task for task in found}
 

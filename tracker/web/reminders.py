@@ -30,9 +30,7 @@ from tracker.reminders.services import (
     inbox as inbox_of,
 )
 from tracker.scheduler.faults import current_faults
-from tracker.stores.access import can_work_on
-from tracker.tasks.models import Task
-from tracker.tasks.queries import done_keys_by_store
+from tracker.tasks.queries import done_keys_by_store, tasks_by_id
 from tracker.web.session import current_user
 
 bp = Blueprint("reminders", __name__)
@@ -45,15 +43,11 @@ def inbox() -> str:
     its store's day (tick it here, or see who did it since); mark them read."""
     entries = inbox_of(current_user)
     unread = {entry.id for entry in entries if entry.read_at is None}
-    ids = {task["id"] for entry in entries for task in (entry.payload or {}).get("tasks", [])}
-    found = db.session.scalars(
-        select(Task)
-        .where(Task.id.in_(ids))
-        .options(selectinload(Task.store), selectinload(Task.completed_by))
-    ).all()
     # Only the stores the person still works on: someone taken off a store sees the old text.
-    allowed = {sid: can_work_on(current_user, sid) for sid in {task.store_id for task in found}}
-    tasks = {task.id: task for task in found if allowed[task.store_id]}
+    tasks = tasks_by_id(
+        current_user,
+        (task["id"] for entry in entries for task in (entry.payload or {}).get("tasks", [])),
+    )
     store_ids = {task.store_id for task in tasks.values()}
     done = done_keys_by_store(store_ids)
     todays = {task.store_id: local_today(task.store.zone) for task in tasks.values()}

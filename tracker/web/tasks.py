@@ -46,8 +46,6 @@ from tracker.web.session import current_user
 bp = Blueprint("tasks", __name__)
 # A link in a comment, up to the first space or a closing bracket or quote.
 _LINK = re.compile(r"https?://[^\s<>\"')\]]+")
-# The lock reason that names the tasks a gate waits for (tracker/playbook/plan.py).
-WAITING_FOR = "waiting for: %(tasks)s"
 
 
 @bp.app_template_filter("linked")
