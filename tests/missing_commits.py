@@ -58,6 +58,14 @@ MUTANTS = (
         "dismissing from the inbox (page)", "tracker.web.reminders", "dismiss_reminder",
         ("tests/reminders/test_inbox_actions.py",),
     ),
+    Mutant(
+        "dismissing from the inbox (API)", "tracker.api.views", "dismiss_inbox_reminder",
+        ("tests/api/test_inbox.py",),
+    ),
+    Mutant(
+        "marking the inbox read (API)", "tracker.api.views", "mark_inbox_read",
+        ("tests/api/test_inbox.py",),
+    ),
     Mutant("ticking (API)", "tracker.api.views", "complete_task", (API,)),
     Mutant("unticking (API)", "tracker.api.views", "reopen_task", (API,)),
     Mutant("assigning and notes (API)", "tracker.api.views", "update_task", (API,)),

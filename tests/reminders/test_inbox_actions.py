@@ -75,3 +75,14 @@ def test_a_mention_links_to_its_task_with_an_absolute_address(app, make_user, ma
     _, member, task = _mentioned(make_user, make_store, catalog)
     [mention] = db.session.scalars(select(Reminder).where(Reminder.user_id == member.id)).all()
     assert f"Open it: http://127.0.0.1:5000/tasks/{task.id}" in mention.text
+
+
+def test_dismissing_twice_from_the_page_is_harmless(client, login, make_user, make_store, catalog):
+    _, member, _ = _mentioned(make_user, make_store, catalog)
+    [mention] = db.session.scalars(select(Reminder).where(Reminder.user_id == member.id)).all()
+    login(member)
+    assert client.post(f"/inbox/{mention.id}/dismiss").status_code == 302
+    # A second click (a double submit, a second tab) finds it already put away: no error page.
+    again = client.post(f"/inbox/{mention.id}/dismiss")
+    assert again.status_code == 302
+    assert "can you take this" not in client.get("/inbox").get_data(as_text=True)

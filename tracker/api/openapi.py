@@ -116,6 +116,7 @@ TAGS = {
     "readiness": "How ready each store is for onboarding and its coming peaks.",
     "checklists": "The team's own checklists, planned in every matching store.",
     "imports": "The seller's own Seller Center exports: orders, LIVE sessions, followers.",
+    "inbox": "The caller's own in-app reminders: read them, mark them read, dismiss them.",
     "description": "This description of the API.",
 }
 
@@ -123,7 +124,7 @@ _ERRORS = {
     400: "Bad input: the field at fault and every problem found (`errors`).",
     401: "No token, or a token that is unknown or revoked.",
     403: "The caller may not see or change this.",
-    404: "No such store, task, account, product line or checklist.",
+    404: "No such store, task, account, product line, checklist or reminder of yours.",
     413: "The request body is larger than the limit (TRACKER_MAX_BODY_BYTES); nothing was read.",
 }
 _ERROR_RESPONSES = {

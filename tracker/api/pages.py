@@ -72,8 +72,12 @@ def _bad_cursor() -> InputError:
     )
 
 
-def _after(order: Order, after: tuple[Any, ...]) -> ColumnElement[bool]:
-    """Rows past the cursor in the list's order (keyset paging: none repeated, none skipped)."""
+def read_cursor(order: Order, cursor: str) -> tuple[Any, ...]:
+    """A cursor's values, each of its column's type; one this list did not give is bad input."""
+    return _checked(order, decode(cursor))
+
+
+def _checked(order: Order, after: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(after) != len(order.columns):
         raise _bad_cursor()
     values = []
@@ -89,6 +93,11 @@ def _after(order: Order, after: tuple[Any, ...]) -> ColumnElement[bool]:
             except (TypeError, ValueError):
                 raise _bad_cursor() from None
         values.append(value)
+    return tuple(values)
+
+
+def _after(order: Order, values: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows past the cursor in the list's order (keyset paging: none repeated, none skipped)."""
     conditions = []
     for index, (column, descending) in enumerate(order.columns):
         ties = [order.columns[i][0] == values[i] for i in range(index)]
@@ -100,7 +109,7 @@ def _after(order: Order, after: tuple[Any, ...]) -> ColumnElement[bool]:
 def paged_rows(query: Select[Any], order: Order, page: Page) -> tuple[list[Any], str | None]:
     """The page's rows, and the address of the next page (None: this is the last)."""
     if page.after is not None:
-        query = query.where(_after(order, page.after))
+        query = query.where(_after(order, _checked(order, page.after)))
     query = query.order_by(*(c.desc() if down else c for c, down in order.columns))
     if page.limit is not None:
         query = query.limit(page.limit + 1)

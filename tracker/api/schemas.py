@@ -22,7 +22,7 @@ from tracker.checklists.schemas import ChecklistInput, SaveQuery
 from tracker.imports.schemas import ImportNew
 from tracker.lives.schemas import HotVideoNew, LiveNew
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog
-from tracker.playbook.fields import Input, Text, WholeText
+from tracker.playbook.fields import Choice, Input, Text, WholeText
 from tracker.playbook.phrases import phrase
 from tracker.playbook.profile import PLANNABLE_YEARS
 from tracker.playbook.readiness import STATUSES as STATUSES_OF_READINESS
@@ -31,6 +31,7 @@ from tracker.stockup.schemas import product_line_change, product_line_new
 from tracker.stores.schemas import store_change, store_new
 from tracker.tasks.models import ORIGINS, STATUSES
 from tracker.tasks.schemas import (
+    PAGE_DEFAULT,
     PAGE_MAX,
     CommentNew,
     TaskBulk,
@@ -275,6 +276,54 @@ class TaskPageOut(Schema):
 
     items = _list(fields.Nested(TaskOut))
     next_cursor = _nullable(_str)
+
+
+class InboxStoreOut(Schema):
+    id = _int()
+    name = _str()
+
+
+class InboxTaskOut(Schema):
+    """A task a reminder was about: as it was sent, with where it stands now."""
+
+    id = _int()
+    title = _str(metadata={"description": "as the reminder said it"})
+    due_on = _date(metadata={"description": "now, or as sent when the task is gone"})
+    store = _nested(InboxStoreOut)
+    url = _str(metadata={"description": "the task's page (absolute)"})
+    status = _str(
+        validate=validate.OneOf(("locked", *STATUSES, "gone")),
+        metadata={"description": "now; gone: deleted, or on a store you no longer work on"},
+    )
+
+
+class InboxEntryOut(Schema):
+    """One of the caller's in-app reminders."""
+
+    id = _int()
+    kind = _str(metadata={"description": "what it is about: due, overdue, digest, mention…"})
+    subject = _str(metadata={"description": "as sent, in the language it was sent in"})
+    text = _str()
+    language = _nullable(_str)
+    url = _nullable(_str, metadata={"description": "where its link leads (absolute)"})
+    store = _nullable(_nested, InboxStoreOut)
+    tasks = _list(fields.Nested(InboxTaskOut))
+    queued_at = _instant()
+    sent_at = _nullable(_instant, metadata={"description": "when it reached the inbox"})
+    read = _bool()
+    read_at = _nullable(_instant)
+    dismissed = _bool()
+
+
+class InboxPageOut(Schema):
+    """One page of the inbox, newest first; ``next_cursor`` asks for the next (null: the last)."""
+
+    items = _list(fields.Nested(InboxEntryOut))
+    next_cursor = _nullable(_str)
+
+
+class InboxReadOut(Schema):
+    marked_read = _int(metadata={"description": "how many were unread"})
 
 
 class BulkProblemOut(Schema):
@@ -557,6 +606,18 @@ class PageQuery(Input):
     )
 
 
+class InboxQuery(Input):
+    """Which of the caller's reminders to list, and which page of them."""
+
+    not_a_field = phrase("is not a filter")
+
+    unread = Choice(("true", "false"), metadata={"description": "true: only those not read yet"})
+    limit = WholeText(1, PAGE_MAX, metadata={"description": f"at most this many ({PAGE_DEFAULT})"})
+    cursor = Text(
+        200, metadata={"description": "next_cursor of the page before; left out: the first page"}
+    )
+
+
 _YEARS = f"{PLANNABLE_YEARS.start}–{PLANNABLE_YEARS[-1]}"
 # Python's str.split() whitespace is wider than a regex's: the check still refuses blank text.
 _NOT_BLANK = r"\S"
@@ -647,6 +708,7 @@ def request_schemas(catalog: Catalog) -> dict[str, RequestBody]:
         "TaskBulk": _described(TaskBulk()),
         "CommentNew": _described(CommentNew()),
         "PageQuery": _described(PageQuery()),
+        "InboxQuery": _described(InboxQuery()),
         "AccountNew": _described(AccountNew()),
         "AccountUnbind": _described(AccountUnbind()),
         "LiveNew": _described(LiveNew()),

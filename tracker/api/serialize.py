@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,7 @@ from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
 from tracker.readiness.queries import PeakScope, Scope, StoreReadiness
+from tracker.reminders.models import Reminder
 from tracker.stockup.models import ProductLine
 from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
@@ -99,6 +100,41 @@ def listed_json(listed: ListedTask) -> dict[str, Any]:
     """A task from a list, its lock already worked out."""
     task = listed.task
     return task_json(task, today=listed.today, done=None, reasons=listed.reasons)
+
+
+def inbox_json(entry: Reminder, now: Mapping[int, ListedTask]) -> dict[str, Any]:
+    """A reminder as the inbox shows it: what was sent, and each task as it stands ``now``
+    (a task missing from ``now`` is gone: deleted, or on a store the reader left)."""
+    payload = entry.payload or {}
+    tasks = []
+    for sent in payload.get("tasks", []):
+        listed = now.get(sent["id"])
+        tasks.append(
+            {
+                "id": sent["id"],
+                "title": sent["title"],
+                "due_on": listed.task.due_on.isoformat() if listed else sent["due_on"],
+                "store": {"id": sent["store"]["id"], "name": sent["store"]["name"]},
+                "url": sent["url"],
+                "status": listed.status if listed else "gone",
+            }
+        )
+    store = payload.get("store")
+    return {
+        "id": entry.id,
+        "kind": entry.kind,
+        "subject": entry.subject,
+        "text": entry.text,
+        "language": payload.get("language"),
+        "url": payload.get("url"),
+        "store": {"id": store["id"], "name": store["name"]} if store else None,
+        "tasks": tasks,
+        "queued_at": entry.created_at.isoformat(),
+        "sent_at": entry.sent_at.isoformat() if entry.sent_at else None,
+        "read": entry.read_at is not None,
+        "read_at": entry.read_at.isoformat() if entry.read_at else None,
+        "dismissed": entry.state == "dismissed",
+    }
 
 
 def comment_json(comment: TaskComment, mentioned: Sequence[str] = ()) -> dict[str, Any]:

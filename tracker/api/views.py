@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -13,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from tracker.accounts.services import bound_accounts, register_account, unbind_account
 from tracker.activity.models import Activity
 from tracker.api.openapi import documented, openapi_spec
-from tracker.api.pages import Order, link_header, paged_rows, read_page
+from tracker.api.pages import Order, encode, link_header, paged_rows, read_cursor, read_page
 from tracker.api.repeat import repeatable
 from tracker.api.schemas import (
     AccountOut,
@@ -25,6 +26,10 @@ from tracker.api.schemas import (
     CommentOut,
     HotVideoTaskOut,
     ImportSummaryOut,
+    InboxEntryOut,
+    InboxPageOut,
+    InboxQuery,
+    InboxReadOut,
     LiveOut,
     ProductLineSavedOut,
     ReadinessOut,
@@ -39,6 +44,7 @@ from tracker.api.serialize import (
     activity_json,
     checklist_json,
     comment_json,
+    inbox_json,
     line_json,
     listed_json,
     live_json,
@@ -73,19 +79,24 @@ from tracker.plans import checklists as plan_checklists
 from tracker.plans import stores as plan_stores
 from tracker.plans.stock_up import change_product_line
 from tracker.readiness.filters import parse_filters
+from tracker.reminders import services as reminder_services
+from tracker.reminders.models import Reminder
 from tracker.stockup.services import plan_stock_up, product_lines
 from tracker.stores import services as store_services
 from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import EligibilityOverride, Store
 from tracker.tasks import services as task_services
 from tracker.tasks.access import task_for
-from tracker.tasks.listing import find_tasks, parse_task_query
+from tracker.tasks.listing import find_tasks, parse_task_query, with_locks
 from tracker.tasks.models import Task, TaskComment
+from tracker.tasks.queries import tasks_by_id
+from tracker.tasks.schemas import PAGE_DEFAULT
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The activity and lives lists show this many of the latest rows unless ``limit`` says.
 LATEST = 200
 NEWEST_FIRST = Order([(Activity.id, True)], lambda entry: (entry.id,))
+INBOX_ORDER = Order([(Reminder.id, True)], lambda entry: (entry.id,))
 # Answered without a token: the description, for fuzzers and client generators.
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_description"})
 ACCOUNT_REFUSALS = (
@@ -544,6 +555,66 @@ def readiness() -> Response:
     freshness = data_freshness(import_settings())
     rows = parse_filters(request.args, catalog).listed(g.api_user, catalog, freshness)
     return jsonify([readiness_json(row) for row in rows])
+
+
+# --- the caller's own reminders ----------------------------------------------------------------
+
+
+def _inbox_json(entries: Sequence[Reminder]) -> list[dict[str, Any]]:
+    """The reminders as the inbox shows them, with where their tasks stand now."""
+    # Only the stores the caller still works on: someone taken off a store sees the old text.
+    visible = tasks_by_id(
+        g.api_user,
+        (task["id"] for entry in entries for task in (entry.payload or {}).get("tasks", [])),
+    )
+    now = {listed.task.id: listed for listed in with_locks(list(visible.values()))}
+    return [inbox_json(entry, now) for entry in entries]
+
+
+@bp.get("/inbox")
+@documented(response=InboxPageOut, query="InboxQuery", tag="inbox")
+def list_inbox() -> Response:
+    """List the caller's own reminders as their inbox shows them, newest first, a page at a time.
+
+    Reading the list marks nothing read: ``POST /inbox/read`` does.
+    """
+    query = load_input(InboxQuery(), request.args.to_dict())
+    limit = query.get("limit", PAGE_DEFAULT)
+    cursor = query.get("cursor")
+    before = read_cursor(INBOX_ORDER, cursor)[0] if cursor else None
+    entries = reminder_services.inbox(
+        g.api_user, limit=limit + 1, before=before, unread_only=query.get("unread") == "true"
+    )
+    more = len(entries) > limit
+    shown = list(entries[:limit])
+    return jsonify(
+        {
+            "items": _inbox_json(shown),
+            "next_cursor": encode(INBOX_ORDER.key(shown[-1])) if more else None,
+        }
+    )
+
+
+@bp.post("/inbox/read")
+@documented(response=InboxReadOut, tag="inbox")
+def mark_inbox_read() -> Response:
+    """Mark every unread reminder in the caller's inbox as read."""
+    count = reminder_services.mark_inbox_read(g.api_user)
+    db.session.commit()
+    return jsonify({"marked_read": count})
+
+
+@bp.post("/inbox/<int:reminder_id>/dismiss")
+@documented(response=InboxEntryOut, tag="inbox")
+def dismiss_inbox_reminder(reminder_id: int) -> Response:
+    """Take one of the caller's reminders out of their inbox; again, it changes nothing.
+
+    Another person's reminder answers 404, as a missing one does.
+    """
+    entry = reminder_services.dismiss(g.api_user, reminder_id)
+    [answer] = _inbox_json([entry])  # built before the commit: nothing after it may fail
+    db.session.commit()
+    return jsonify(answer)
 
 
 # --- the team's own checklists -------------------------------------------------------------------

@@ -93,6 +93,13 @@ class Reminder(Model):
         """Where a person's in-app inbox is: their reminders on no channel, once sent."""
         return and_(cls.user_id == user_id, cls.channel_id.is_(None), cls.state == "sent")
 
+    @classmethod
+    def kept_by(cls, user_id: int) -> ColumnElement[bool]:
+        """A person's in-app reminders, in the inbox or dismissed from it (not yet pruned)."""
+        return and_(
+            cls.user_id == user_id, cls.channel_id.is_(None), cls.state.in_(("sent", "dismissed"))
+        )
+
 
 class RateWindow(Model):
     """When the latest sends to one rate-limited target went out (seconds, database clock).

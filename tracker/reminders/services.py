@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
-from tracker.columns import rows_changed
+from tracker.columns import MAX_ID, rows_changed
 from tracker.errors import FieldError, InputError, NotFound, whole_number_or_text
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
@@ -52,9 +52,7 @@ def prune_outbox(*, retention_days: float, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     old = (
         select(Reminder.id)
-        .where(
-            Reminder.state.in_(("sent", "dead", "dismissed")), Reminder.next_attempt_at < cutoff
-        )
+        .where(Reminder.state.in_(("sent", "dead", "dismissed")), Reminder.next_attempt_at < cutoff)
         .limit(PRUNE_CHUNK)
     )
     ids = list(db.session.scalars(old))
@@ -190,14 +188,24 @@ def update_preferences(user: User, raw: Mapping[str, Any]) -> User:
 INBOX_LIMIT = 200
 
 
-def inbox(user: User, *, limit: int = INBOX_LIMIT) -> Sequence[Reminder]:
-    """The person's in-app reminders they have not dismissed, newest first."""
-    return db.session.scalars(
-        select(Reminder)
-        .where(Reminder.in_inbox_of(user.id))
-        .order_by(Reminder.id.desc())
-        .limit(limit)
-    ).all()
+def inbox(
+    user: User,
+    *,
+    limit: int = INBOX_LIMIT,
+    before: int | None = None,
+    unread_only: bool = False,
+) -> Sequence[Reminder]:
+    """The person's in-app reminders they have not dismissed, newest first.
+
+    ``before``: only those older than that reminder (the next page); ``unread_only``: only
+    those not read yet.
+    """
+    query = select(Reminder).where(Reminder.in_inbox_of(user.id))
+    if before is not None:
+        query = query.where(Reminder.id < before)
+    if unread_only:
+        query = query.where(Reminder.read_at.is_(None))
+    return db.session.scalars(query.order_by(Reminder.id.desc()).limit(limit)).all()
 
 
 def unread_count(user: User) -> int:
@@ -220,13 +228,20 @@ def mark_inbox_read(user: User, *, now: datetime | None = None) -> int:
 
 
 def dismiss(user: User, reminder_id: int) -> Reminder:
-    """Take one reminder out of the person's inbox (it stays in the outbox's history)."""
-    found = db.session.scalar(
-        select(Reminder).where(Reminder.id == reminder_id, Reminder.in_inbox_of(user.id))
-    )
+    """Take one reminder out of the person's inbox (it stays in the outbox's history).
+
+    One already dismissed stays as it is (a second click changes nothing); another
+    person's reminder is answered as a missing one.
+    """
+    found = None
+    if 0 < reminder_id <= MAX_ID:  # an id no column can hold finds nothing
+        found = db.session.scalar(
+            select(Reminder).where(Reminder.id == reminder_id, Reminder.kept_by(user.id))
+        )
     if found is None:
         raise NotFound(phrase("no reminder %(id)s in your inbox", id=reminder_id))
-    found.state = "dismissed"
-    found.read_at = found.read_at or utcnow()
-    db.session.flush()
+    if found.state != "dismissed":
+        found.state = "dismissed"
+        found.read_at = found.read_at or utcnow()
+        db.session.flush()
     return found

@@ -205,7 +205,7 @@ def find_tasks(
                 or_(Task.due_on > day, and_(Task.due_on == day, Task.id > task_id))
             )
         batch = db.session.scalars(batch_query.order_by(Task.due_on, Task.id).limit(_BATCH)).all()
-        for listed in _with_locks(batch):
+        for listed in with_locks(batch):
             if listed.status not in filters.statuses:
                 continue
             if limit is not None and len(page.items) == limit:
@@ -217,7 +217,8 @@ def find_tasks(
         after = (batch[-1].due_on, batch[-1].id)
 
 
-def _with_locks(tasks: Sequence[Task]) -> list[ListedTask]:
+def with_locks(tasks: Sequence[Task]) -> list[ListedTask]:
+    """Each task with what locks it now, on its own store's day (gated ones only)."""
     done = done_keys_by_store({task.store_id for task in tasks if task.gate is not None})
     listed = []
     for task in tasks:
