@@ -40,6 +40,9 @@ from tracker.plans.stores import create_store
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.loader import load_catalog
 from tracker.playbook.profile import PLANNABLE_YEARS
+from tracker.reminders.dispatch import DispatchSettings, dispatch_due
+from tracker.reminders.models import Reminder
+from tracker.reminders.queue import queue_now
 from tracker.stores.services import add_member, parse_store_input
 from tracker.tasks.models import Task
 from tracker.tasks.services import add_custom_task, complete_task
@@ -54,6 +57,7 @@ MAX_EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "20"))
 STORE_OPERATIONS = ["create_store", "update_store"]
 STORE_EXAMPLES = 3 * MAX_EXAMPLES
 SEED = 20261123
+INBOX_ONLY = DispatchSettings(lease_seconds=30, max_attempts=3, backoff_seconds=0)
 
 # Dates around the plannable years, most of them inside: hypothesis' own dates span
 # years 1–9999, which would send nearly every store and task to the 400 for the year.
@@ -205,13 +209,22 @@ def _seed(catalog: Catalog) -> Seeded:
     custom = add_custom_task(us, {"title": "Call the forwarder", "due_on": today.isoformat()},
                              catalog, manager)  # fmt: skip
     complete_task(custom.id, manager)
+    # Each caller's inbox holds a reminder or two about that task (the member's store's).
+    for key in ("first", "second"):
+        queue_now(
+            [manager, member], "digest", key, "Your tasks", "Open it", store=us, tasks=[custom]
+        )
     db.session.commit()
+    dispatch_due(INBOX_ONLY)
     tasks = db.session.scalars(select(Task.id).order_by(Task.id)).all()
+    reminders = db.session.scalars(select(Reminder.id).where(Reminder.channel_id.is_(None))).all()
     ids = {
         "store_id": [s.id for s in stores],
         "task_id": [*tasks[:: max(1, len(tasks) // 12)], custom.id],
         "account_id": [a.id for a in accounts],
         "line_id": [line.id for line in lines],
+        # Both callers' reminders: the other's answers 404, as a missing one.
+        "reminder_id": list(reminders),
     }
     owned = {
         store.id: {
