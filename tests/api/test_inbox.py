@@ -230,3 +230,24 @@ def test_the_inbox_needs_a_token(client):
     assert client.get(INBOX).status_code == 401
     assert client.post(f"{INBOX}/1/dismiss").status_code == 401
     assert client.post(f"{INBOX}/read").status_code == 401
+
+
+def test_a_longer_inbox_costs_no_more_statements(team, api_as, make_store, count_queries):
+    manager, member, store = team
+    other = make_store(actor=manager, members=(member,), opened_on="2026-10-05")
+    api = api_as(member)
+    _remind(member, store, _open_tasks(store), "first")
+    api.get(INBOX)  # the token's first use is noted once
+    with count_queries() as short:
+        assert len(api.get(INBOX).get_json()["items"]) == 1
+    for n in range(4):
+        _remind(member, other if n % 2 else store, _open_tasks(other if n % 2 else store), f"r{n}")
+    with count_queries() as longer:
+        assert len(api.get(INBOX).get_json()["items"]) == 5
+    assert _reads(longer) == _reads(short)
+
+
+def _reads(counter) -> int:
+    # Leave out the token's last use, noted at most once a minute whatever the inbox holds.
+    noted = "UPDATE api_tokens"
+    return sum(1 for statement in counter.statements if not statement.startswith(noted))
