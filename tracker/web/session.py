@@ -26,13 +26,13 @@ def init_app(app: Flask) -> None:
     """Give templates the year, the reader's unread count and time zones."""
     app.jinja_env.globals["current_year"] = lambda: date.today().year
     app.jinja_env.globals["unread_reminders"] = _unread_reminders
-    app.jinja_env.globals["tz"] = _zone
+    app.jinja_env.globals["tz"] = zone_of
     app.jinja_env.globals["zone_fallback"] = _zone_fallback
     app.jinja_env.globals["person_options"] = person_options
     app.jinja_env.globals["row_link"] = row_link
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def zone_of(name: str | None) -> ZoneInfo:
     """A store's or person's zone for a page, as the services read it; UTC when even
     zoneinfo cannot open it (a name tzdata dropped), so that the page still shows."""
     try:
