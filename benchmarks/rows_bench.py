@@ -100,8 +100,9 @@ def profile(label: str, send: Callable[[], Any], repeat: int) -> None:
         if name == "call" and path.endswith("jinja2/runtime.py")
     )
     stats.sort_stats("tottime").print_stats(18)
+    stats.sort_stats("cumulative").print_stats(40)
     print(f"\n=== {label}: {calls / repeat:.0f} Context.call a request")
-    print("\n".join(out.getvalue().splitlines()[:45]))
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from tracker.playbook.checklists import PREFIX as CHECKLIST_PREFIX
 from tracker.playbook.phrases import Name
 from tracker.tasks.models import Task
 from tracker.web.feedback import safe_next
-from tracker.web.session import person_options, row_link, zone_of
+from tracker.web.session import person_options, row_link, row_link_parts, zone_of
 
 _LOCK_ICON = (
     '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path fill="currentColor"'
@@ -125,12 +125,54 @@ class RowWriter:
             f'<input type="hidden" name="next" value="{escape(back)}">' if back else ""
         )
         self._sources: dict[str | None, Markup] = {}
+        self._links: dict[tuple[str, str, bool], tuple[str, str] | None] = {}
+        self._days: dict[date, str] = {}
+        self._away: dict[int, str] = {}
+        self._recurrences: dict[tuple[Any, Any], str] = {}
         self._separator = escape(separator())
 
     def say(self, msgid: str, **variables: Any) -> Markup:
         """``{{ _(msgid, **variables) }}`` as Jinja says it: the translation is markup, the
         values are escaped into it."""
         return Markup(self._gettext(msgid)) % variables
+
+    def link(
+        self, endpoint: str, ident: int, show_store: bool = False, name: str = "task_id"
+    ) -> str:
+        """A row's link, escaped: routed once a request and language, its id filled in."""
+        key = (endpoint, name, show_store)
+        parts = self._links.get(key)
+        if parts is None:
+            routed = row_link_parts(endpoint, name, show_store)
+            parts = self._links[key] = (
+                (escape(routed[0]), escape(routed[1])) if len(routed) == 2 else None
+            )
+        if parts is None:  # the mark showed up elsewhere too: route this one in full
+            return escape(row_link(endpoint, show_store, **{name: ident}))
+        return f"{parts[0]}{int(ident)}{parts[1]}"
+
+    def day(self, value: date) -> str:
+        """A date as the language writes it, escaped (a list says the same few days)."""
+        found = self._days.get(value)
+        if found is None:
+            found = self._days[value] = escape(day(value))
+        return found
+
+    def days_away(self, due_on: date, today: date) -> str:
+        """How far a due date is from today, escaped ("in 3 days")."""
+        key = (due_on - today).days
+        found = self._away.get(key)
+        if found is None:
+            found = self._away[key] = escape(relative_due(due_on, today))
+        return found
+
+    def recurrence(self, rule: dict[str, Any]) -> str:
+        """How often a recurring task comes back, escaped ("every week")."""
+        key = (rule.get("every"), rule.get("interval"))
+        found = self._recurrences.get(key)
+        if found is None:
+            found = self._recurrences[key] = escape(recurrence(rule))
+        return found
 
     def source(self, source: str | None) -> Markup:
         """Where a task comes from (a row's last line), said once per source a request."""
@@ -166,10 +208,7 @@ class RowWriter:
         if printable:
             out.append(f'<span aria-hidden="true">{"✓" if done else "○"}</span>\n    ')
         elif done or not locked:
-            action = row_link(
-                "tasks.reopen" if done else "tasks.complete", show_store, task_id=ident
-            )
-            address = escape(action)
+            address = self.link("tasks.reopen" if done else "tasks.complete", ident, show_store)
             out.append(
                 f'\n    <form method="post" action="{address}"\n'
                 f'          hx-post="{address}" hx-target="#task-{ident}" hx-swap="outerHTML">\n'
@@ -205,14 +244,14 @@ class RowWriter:
                 f' aria-label="{label}">'
             )
         out.append(
-            f'\n    <a class="title" href="{escape(row_link("tasks.detail", task_id=ident))}">'
+            f'\n    <a class="title" href="{self.link("tasks.detail", ident)}">'
             f"{escape(title)}</a>\n    "
         )
         if task.critical:
             out.append(f'<span class="badge critical">{words["critical"]}</span>')
         out.append("\n    ")
         if task.recurrence:
-            out.append(f'<span class="badge">{escape(recurrence(task.recurrence))}</span>')
+            out.append(f'<span class="badge">{self.recurrence(task.recurrence)}</span>')
         out.append("\n    ")
         if task.peak_key:
             peak = say(
@@ -223,7 +262,7 @@ class RowWriter:
             out.append(f'<span class="badge">{peak}</span>')
         out.append('\n    <div class="meta">\n      ')
         if show_store:
-            plan = escape(row_link("stores.plan", store_id=task.store_id))
+            plan = self.link("stores.plan", task.store_id, name="store_id")
             out.append(f'<a href="{plan}">{escape(task.store.name)}</a> · ')
         out.append("\n      ")
         assignee = task.assignee
@@ -262,7 +301,7 @@ class RowWriter:
         if error:
             out.append(f'<div class="error" role="alert">{escape(localize(error))}</div>')
         out.append('\n  </div>\n  <div class="due">\n    <span class="date">')
-        out.append(escape(day(task.due_on)))
+        out.append(self.day(task.due_on))
         if task.estimated:
             out.append(f" {words['(est.)']}")
         if task.due_at:
@@ -272,14 +311,15 @@ class RowWriter:
         out.append("</span>\n    ")
         if not done:
             late = "overdue" if task.due_on < today else ""
+            away: str
             if task.due_at:
-                away = relative_instant(task.due_at, task.due_on, today)
+                away = escape(relative_instant(task.due_at, task.due_on, today))
             else:
-                away = relative_due(task.due_on, today)
-            out.append(f'<span class="rel {late}">{escape(away)}</span>')
+                away = self.days_away(task.due_on, today)
+            out.append(f'<span class="rel {late}">{away}</span>')
         out.append("\n    ")
         if not printable and not done:
-            change = escape(row_link("tasks.change", show_store, task_id=ident))
+            change = self.link("tasks.change", ident, show_store)
             out.append(
                 '\n    \n    <details class="inline-edit">\n'
                 f"      <summary>{words['Change']}</summary>\n"
