@@ -9,6 +9,7 @@ byte, as the template it replaces (tests/web/test_task_rows.py keeps that templa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -30,6 +31,8 @@ from tracker.tasks.models import Task
 from tracker.web.feedback import safe_next
 from tracker.web.session import person_options, row_link, row_link_parts, zone_of
 
+# A translation whose placeholders are all %(name)s (and %% for a percent sign).
+_ONLY_TEXT_VALUES = re.compile(r"(?:[^%]|%%|%\([a-z_]+\)s)*")
 _LOCK_ICON = (
     '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path fill="currentColor"'
     ' d="M4 7V5a4 4 0 1 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 1 0-4 0v2z"/></svg>'
@@ -102,6 +105,7 @@ class RowWriter:
     def __init__(self, said: Speech) -> None:
         self.speech = said
         self._gettext = said.translations.gettext
+        self._said: dict[str, tuple[str, bool]] = {}
         words = {
             text: self.say(text)
             for text in (
@@ -124,6 +128,8 @@ class RowWriter:
         self.back_input = (
             f'<input type="hidden" name="next" value="{escape(back)}">' if back else ""
         )
+        self._people: Sequence[Any] | None = None
+        self._options: dict[int | None, str] = {}
         self._sources: dict[str | None, Markup] = {}
         self._links: dict[tuple[str, str, bool], tuple[str, str] | None] = {}
         self._days: dict[date, str] = {}
@@ -131,10 +137,27 @@ class RowWriter:
         self._recurrences: dict[tuple[Any, Any], str] = {}
         self._separator = escape(separator())
 
-    def say(self, msgid: str, **variables: Any) -> Markup:
+    def say(self, msgid: str, **variables: Any) -> str:
         """``{{ _(msgid, **variables) }}`` as Jinja says it: the translation is markup, the
         values are escaped into it."""
-        return Markup(self._gettext(msgid)) % variables
+        found = self._said.get(msgid)
+        if found is None:
+            translated = self._gettext(msgid)
+            found = self._said[msgid] = (translated, bool(_ONLY_TEXT_VALUES.fullmatch(translated)))
+        said, only_text = found
+        if only_text:
+            # What Markup's % does when every value is said with %(name)s: each escaped.
+            return said % {name: escape(value) for name, value in variables.items()}
+        return Markup(said) % variables
+
+    def people(self, people: Sequence[Any], selected_id: int | None) -> str:
+        """The "who does it" options of a row, ``selected_id``'s selected (few ids recur)."""
+        if self._people is not people:
+            self._people, self._options = people, {}
+        found = self._options.get(selected_id)
+        if found is None:
+            found = self._options[selected_id] = person_options(people, selected_id)
+        return found
 
     def link(
         self, endpoint: str, ident: int, show_store: bool = False, name: str = "task_id"
@@ -340,7 +363,7 @@ class RowWriter:
                         f"{escape(assignee.display_name)}</option>"
                     )
                 out.append(
-                    f"\n            {person_options(people, task.assignee_id)}\n"
+                    f"\n            {self.people(people, task.assignee_id)}\n"
                     "          </select></label>\n        "
                 )
             out.append(
