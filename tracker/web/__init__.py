@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         partner,
         readiness,
         reminders,
+        rows,
         session,
         stockup,
         stores,
@@ -47,3 +48,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(language.bp)
     errors.init_app(app)
     session.init_app(app)
+    rows.init_app(app)

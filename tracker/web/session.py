@@ -26,13 +26,13 @@ def init_app(app: Flask) -> None:
     """Give templates the year, the reader's unread count and time zones."""
     app.jinja_env.globals["current_year"] = lambda: date.today().year
     app.jinja_env.globals["unread_reminders"] = _unread_reminders
-    app.jinja_env.globals["tz"] = _zone
+    app.jinja_env.globals["tz"] = zone_of
     app.jinja_env.globals["zone_fallback"] = _zone_fallback
     app.jinja_env.globals["person_options"] = person_options
     app.jinja_env.globals["row_link"] = row_link
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def zone_of(name: str | None) -> ZoneInfo:
     """A store's or person's zone for a page, as the services read it; UTC when even
     zoneinfo cannot open it (a name tzdata dropped), so that the page still shows."""
     try:
@@ -60,16 +60,22 @@ def row_link(endpoint: str, show_store: bool = False, **ids: int) -> str:
     so the address is routed once with a mark in the id's place and filled in after.
     """
     ((name, ident),) = ids.items()
+    parts = row_link_parts(endpoint, name, show_store)
+    if len(parts) != 2:  # the mark showed up elsewhere too: route this one in full
+        values: dict[str, Any] = {name: ident, "show_store": "1" if show_store else None}
+        return url_for(endpoint, **values)
+    return f"{parts[0]}{int(ident)}{parts[1]}"
+
+
+def row_link_parts(endpoint: str, name: str, show_store: bool) -> list[str]:
+    """A row link's address split where its id ``name`` goes (see :func:`row_link`)."""
     kept: dict[tuple[str, str, bool], list[str]] = g.setdefault("_row_links", {})
     parts = kept.get((endpoint, name, show_store))
     if parts is None:
         values: dict[str, Any] = {name: _ID_MARK, "show_store": "1" if show_store else None}
         built = url_for(endpoint, **values)
         parts = kept[endpoint, name, show_store] = built.split(str(_ID_MARK))
-    if len(parts) != 2:  # the mark showed up elsewhere too: route this one in full
-        values = {name: ident, "show_store": "1" if show_store else None}
-        return url_for(endpoint, **values)
-    return f"{parts[0]}{int(ident)}{parts[1]}"
+    return parts
 
 
 def person_options(people: Sequence[User], selected_id: int | None) -> Markup:

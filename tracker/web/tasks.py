@@ -7,7 +7,6 @@ import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
@@ -21,10 +20,9 @@ from tracker.clock import local_today
 from tracker.errors import InputError, NotAllowed, NotFound, RuleError
 from tracker.extensions import db
 from tracker.i18n.seeds import task_title
-from tracker.i18n.text import localize, localize_html
+from tracker.i18n.text import localize
 from tracker.plans.checklists import list_checklists
-from tracker.playbook.checklists import PREFIX as CHECKLIST_PREFIX
-from tracker.playbook.phrases import Name, phrase
+from tracker.playbook.phrases import phrase
 from tracker.stores.access import store_for
 from tracker.stores.models import Store
 from tracker.stores.services import assignable_people
@@ -41,6 +39,7 @@ from tracker.tasks.queries import (
     plan_counts,
 )
 from tracker.web.feedback import flash_refusal, safe_next
+from tracker.web.rows import task_row
 from tracker.web.session import current_user
 
 bp = Blueprint("tasks", __name__)
@@ -60,22 +59,6 @@ def linked(text: str) -> Markup:
         last = match.start() + len(url)
     parts.append(escape(text[last:]))
     return Markup("").join(parts).replace("\n", Markup("<br>"))
-
-
-@bp.app_template_filter("lock_reason")
-def lock_reason(reason: Any, task: Task) -> Markup:
-    """Say why a task is locked; the tasks it waits for are named by title, each a link: a
-    checklist step to that step in the store, a playbook task to the one the gate means."""
-    waits_for = list((task.gate or {}).get("tasks", ()))
-
-    def link(name: Name) -> str | None:
-        if name.key.startswith(f"{CHECKLIST_PREFIX}."):
-            return url_for("tasks.step", store_id=task.store_id, key=name.key)
-        if name.key in waits_for:
-            return url_for("tasks.waiting_for", task_id=task.id, number=waits_for.index(name.key))
-        return None
-
-    return localize_html(reason, link)
 
 
 @bp.get("/stores/<int:store_id>/steps/<key>")
@@ -116,18 +99,6 @@ def waiting_for(task_id: int, number: int) -> Any:
     if found is None:
         raise NotFound(phrase("no task %(id)s", id=key))
     return redirect(url_for("tasks.detail", task_id=found.id))
-
-
-@bp.app_template_global("list_address")
-def list_address() -> str:
-    """The list a row is on, for a plain form (no JavaScript) to go back to after a change."""
-    if request.method == "GET":
-        return request.full_path.rstrip("?")
-    kept = safe_next(request.form.get("next"))
-    if kept:
-        return kept
-    current = urlsplit(request.headers.get("HX-Current-URL", ""))
-    return safe_next(current.path + (f"?{current.query}" if current.query else "")) or ""
 
 
 @bp.get("/my-tasks")
@@ -321,11 +292,10 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
         gated = task.gate is not None and task.status == "open"
         reasons = task.lock_reasons(today, done_keys(store.id) if gated else (), store.followers)
         show_store = request.args.get("show_store") == "1"
-        row = render_template(
-            "tasks/_row.html",
-            task=task,
-            reasons=reasons,
-            today=today,
+        row = task_row(
+            task,
+            reasons,
+            today,
             error=error,
             show_store=show_store,
             people=people_to_hand_to(current_user)
@@ -335,7 +305,7 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
         if show_store:
             return row
         # On the store's page, its counters follow the tick (swapped in out of band).
-        return row + render_template(
+        return str(row) + render_template(
             "stores/_counters_oob.html", task=task, counts=plan_counts(store.id)
         )
     if error:
