@@ -12,8 +12,10 @@ endpoint (one trivial query), and how the time grows with the number of stores.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +57,7 @@ def main() -> None:
     if not sizes or sizes[0] < 1:
         parser.error("--sizes: give at least one store count of 1 or more")
 
+    started_at, load_before = datetime.now(UTC), os.getloadavg()
     rng = random.Random(args.seed)
     results: list[tuple[int, int, list[Timing]]] = []
     with scratch_database(args.database_url) as (url, described):
@@ -90,6 +93,12 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
 
+    print(f"run:               {started_at:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+    print(
+        "load average:      "
+        f"{' '.join(f'{x:.2f}' for x in load_before)} at the start, "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end"
+    )
     print(f"database:          {described}")
     print(f"requests per page: {args.repeat} timed after {args.warm_up} warm-up")
     for size, tasks, timings in results:
