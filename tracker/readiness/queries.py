@@ -165,7 +165,54 @@ def portfolio(
     todays = {store.zone: local_today(store.zone, now) for store in stores}
     today = case(todays, value=Store.zone)
     rule = catalog.readiness
-    scopes = _scope_counts(ids, today, catalog)
+    counts = _Counts(today, rule.critical_weight)
+
+    onboarding = Task.phase.in_(rule.onboarding_phases)
+    by_store = {
+        row.store_id: row
+        for row in db.session.execute(
+            _live_tasks(
+                ids,
+                Task.store_id,
+                counts.tasks(onboarding).label("total"),
+                counts.tasks(onboarding, done=True).label("done"),
+                counts.weight(onboarding).label("weight_total"),
+                counts.weight(onboarding, done=True).label("weight_done"),
+                counts.tasks(onboarding, overdue=True).label("overdue"),
+                counts.tasks(onboarding & Task.critical, overdue=True).label("critical_overdue"),
+                func.max(case((onboarding, Task.due_on))).label("last_due_on"),
+                counts.tasks(true(), overdue=True).label("all_overdue"),
+            ).group_by(Task.store_id)
+        )
+    }
+
+    stock_up = Task.key.in_(sorted(catalog.stock_up_keys))
+    peak_work = and_(
+        Task.peak_key.is_not(None),
+        Task.due_on <= Task.peak_date,
+        Task.peak_date >= today,
+        Task.counts_for_readiness,
+    )
+    peak_rows: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        _live_tasks(
+            ids,
+            Task.store_id,
+            Task.peak_key,
+            Task.peak_date,
+            counts.tasks(true()).label("total"),
+            counts.tasks(true(), done=True).label("done"),
+            counts.weight(true()).label("weight_total"),
+            counts.weight(true(), done=True).label("weight_done"),
+            counts.tasks(true(), overdue=True).label("overdue"),
+            counts.tasks(Task.critical & ~stock_up, overdue=True).label("critical_overdue"),
+            counts.tasks(stock_up, overdue=True).label("stock_up_overdue"),
+        )
+        .where(peak_work)
+        .group_by(Task.store_id, Task.peak_key, Task.peak_date)
+        .order_by(Task.store_id, Task.peak_date, Task.peak_key)
+    ):
+        peak_rows[row.store_id].append(row)
 
     last_activity = dict(
         db.session.execute(
@@ -186,21 +233,31 @@ def portfolio(
     results = []
     for store in stores:
         store_today = todays[store.zone]
-        counted = scopes.get(store.id)
-        onboarding_tally = counted.onboarding(store_today) if counted else Tally()
+        totals = by_store.get(store.id)
+        onboarding_tally = Tally(
+            total=int(totals.total) if totals else 0,
+            done=int(totals.done) if totals else 0,
+            weight_total=int(totals.weight_total) if totals else 0,
+            weight_done=int(totals.weight_done) if totals else 0,
+            overdue=int(totals.overdue) if totals else 0,
+            critical_overdue=int(totals.critical_overdue) if totals else 0,
+            days_left=(totals.last_due_on - store_today).days
+            if totals and totals.last_due_on
+            else None,
+        )
         peaks = []
-        for peak_row in counted.peaks if counted else ():
+        for peak_row in peak_rows.get(store.id, ()):
             peak = calendar.peak(store, peak_row.peak_key, peak_row.peak_date)
             warmup = peak.warmup_starts_on if peak else None
             ahead = warmup if warmup is not None and warmup > store_today else peak_row.peak_date
             peak_tally = Tally(
-                total=peak_row.total,
-                done=peak_row.done,
-                weight_total=peak_row.weight_total,
-                weight_done=peak_row.weight_done,
-                overdue=peak_row.overdue,
-                critical_overdue=peak_row.critical_overdue,
-                stock_up_overdue=peak_row.stock_up_overdue,
+                total=int(peak_row.total),
+                done=int(peak_row.done),
+                weight_total=int(peak_row.weight_total),
+                weight_done=int(peak_row.weight_done),
+                overdue=int(peak_row.overdue),
+                critical_overdue=int(peak_row.critical_overdue),
+                stock_up_overdue=int(peak_row.stock_up_overdue),
                 days_left=(ahead - store_today).days,
             )
             peaks.append(
@@ -219,7 +276,7 @@ def portfolio(
                 today=store_today,
                 onboarding=Scope(onboarding_tally, assess(onboarding_tally, rule)),
                 peaks=peaks,
-                overdue=counted.all_overdue if counted else 0,
+                overdue=int(totals.all_overdue) if totals else 0,
                 blocked=blocked.get(store.id, []),
                 last_activity_at=last_activity.get(store.id),
                 shop_health=health.get(store.id),
@@ -230,128 +287,6 @@ def portfolio(
             )
         )
     return results
-
-
-@dataclass(frozen=True)
-class _PeakCounts:
-    """The counts of one coming peak of one store."""
-
-    peak_key: str
-    peak_date: date
-    total: int
-    done: int
-    weight_total: int
-    weight_done: int
-    overdue: int
-    critical_overdue: int
-    stock_up_overdue: int
-
-
-@dataclass
-class _StoreCounts:
-    """One store's counts: onboarding's (summed over the store's groups), and each peak's."""
-
-    total: int = 0
-    done: int = 0
-    weight_total: int = 0
-    weight_done: int = 0
-    overdue: int = 0
-    critical_overdue: int = 0
-    last_due_on: date | None = None
-    all_overdue: int = 0
-    peaks: list[_PeakCounts] = field(default_factory=list)
-
-    def add(self, row: Any) -> None:
-        """Add one group's onboarding counts (a peak's group, or the rest of the work)."""
-        self.total += int(row.total)
-        self.done += int(row.done)
-        self.weight_total += int(row.weight_total)
-        self.weight_done += int(row.weight_done)
-        self.overdue += int(row.overdue)
-        self.critical_overdue += int(row.critical_overdue)
-        self.all_overdue += int(row.all_overdue)
-        if row.last_due_on is not None and (
-            self.last_due_on is None or row.last_due_on > self.last_due_on
-        ):
-            self.last_due_on = row.last_due_on
-
-    def onboarding(self, today: date) -> Tally:
-        return Tally(
-            total=self.total,
-            done=self.done,
-            weight_total=self.weight_total,
-            weight_done=self.weight_done,
-            overdue=self.overdue,
-            critical_overdue=self.critical_overdue,
-            days_left=(self.last_due_on - today).days if self.last_due_on else None,
-        )
-
-
-def _scope_counts(
-    ids: Select[Any], today: ColumnElement[date], catalog: Catalog
-) -> dict[int, _StoreCounts]:
-    """Count onboarding and every coming peak of each store, reading its tasks once.
-
-    The tasks are grouped by store and by the coming peak they count for (none for the
-    rest); a peak's group has the peak's counts, and onboarding adds up the groups of
-    its store. One pass over the tasks instead of one per kind of scope: reading the
-    task rows is most of the cost.
-    """
-    rule = catalog.readiness
-    counts = _Counts(today, rule.critical_weight)
-    onboarding = Task.phase.in_(rule.onboarding_phases)
-    stock_up = Task.key.in_(sorted(catalog.stock_up_keys))
-    peak_work = and_(
-        Task.peak_key.is_not(None),
-        Task.due_on <= Task.peak_date,
-        Task.peak_date >= today,
-        Task.counts_for_readiness,
-    )
-    # Not named like the columns: PostgreSQL would group by the column of that name.
-    scope_key = case((peak_work, Task.peak_key)).label("scope_peak_key")
-    scope_date = case((peak_work, Task.peak_date)).label("scope_peak_date")
-    found: dict[int, _StoreCounts] = defaultdict(_StoreCounts)
-    for row in db.session.execute(
-        _live_tasks(
-            ids,
-            Task.store_id,
-            scope_key,
-            scope_date,
-            counts.tasks(onboarding).label("total"),
-            counts.tasks(onboarding, done=True).label("done"),
-            counts.weight(onboarding).label("weight_total"),
-            counts.weight(onboarding, done=True).label("weight_done"),
-            counts.tasks(onboarding, overdue=True).label("overdue"),
-            counts.tasks(onboarding & Task.critical, overdue=True).label("critical_overdue"),
-            func.max(case((onboarding, Task.due_on))).label("last_due_on"),
-            counts.tasks(true(), overdue=True).label("all_overdue"),
-            func.count().label("peak_total"),
-            counts.tasks(true(), done=True).label("peak_done"),
-            counts.weight(true()).label("peak_weight_total"),
-            counts.weight(true(), done=True).label("peak_weight_done"),
-            counts.tasks(Task.critical & ~stock_up, overdue=True).label("peak_critical_overdue"),
-            counts.tasks(stock_up, overdue=True).label("peak_stock_up_overdue"),
-        )
-        .group_by(Task.store_id, scope_key, scope_date)
-        .order_by(Task.store_id, scope_date, scope_key)
-    ):
-        store = found[row.store_id]
-        store.add(row)
-        if row.scope_peak_key is not None:
-            store.peaks.append(
-                _PeakCounts(
-                    peak_key=row.scope_peak_key,
-                    peak_date=row.scope_peak_date,
-                    total=int(row.peak_total),
-                    done=int(row.peak_done),
-                    weight_total=int(row.peak_weight_total),
-                    weight_done=int(row.peak_weight_done),
-                    overdue=int(row.all_overdue),
-                    critical_overdue=int(row.peak_critical_overdue),
-                    stock_up_overdue=int(row.peak_stock_up_overdue),
-                )
-            )
-    return found
 
 
 def _shop_health(ids: Select[Any]) -> dict[int, ShopHealth]:
