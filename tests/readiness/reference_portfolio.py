@@ -1,6 +1,6 @@
-"""The portfolio's scoring as it was before it read the tasks once: the tests' reference.
+"""The portfolio's scoring as it was before issue 16's speed work: the tests' reference.
 
-A copy of ``tracker.readiness.queries`` (December 2026) kept only to prove that the
+A copy of ``tracker.readiness.queries`` (December 2026) kept only to prove that a
 faster scoring gives exactly the same figures. Do not use it anywhere else.
 
 Readiness of many stores at once, counted by the database in a fixed number of queries.

@@ -1,8 +1,8 @@
-"""The portfolio reads each store's tasks once and still shows exactly the same figures.
+"""A faster portfolio still shows exactly the same figures as the scoring it replaced.
 
-The reference is the scoring as it was (two passes over the tasks, one per kind of
-scope), kept in ``reference_portfolio``; both run on the same varied stores, on SQLite
-and PostgreSQL, at moments when the stores' zones are on different dates.
+The reference is the scoring as it was before issue 16's speed work, kept in
+``reference_portfolio``; both run on the same varied stores, on SQLite and PostgreSQL,
+at moments when the stores' zones are on different dates.
 """
 
 from __future__ import annotations
