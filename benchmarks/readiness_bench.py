@@ -12,8 +12,10 @@ endpoint (one trivial query), and how the time grows with the number of stores.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,9 +57,14 @@ def main() -> None:
     if not sizes or sizes[0] < 1:
         parser.error("--sizes: give at least one store count of 1 or more")
 
+    started_at, load_before = datetime.now(UTC), os.getloadavg()
     rng = random.Random(args.seed)
     results: list[tuple[int, int, list[Timing]]] = []
     with scratch_database(args.database_url) as (url, described):
+        print(f"run:               {started_at:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+        print(f"load average:      {' '.join(f'{x:.2f}' for x in load_before)} at the start")
+        print(f"database:          {described}")
+        print(f"requests per page: {args.repeat} timed after {args.warm_up} warm-up", flush=True)
         app = build_app(url)
         with app.app_context():
             manager, _ = create_people()
@@ -87,24 +94,11 @@ def main() -> None:
                 ),
             ]
             results.append((size, tasks, timings))
+            print_size(size, tasks, timings)
         with app.app_context():
             db.engine.dispose()
 
-    print(f"database:          {described}")
-    print(f"requests per page: {args.repeat} timed after {args.warm_up} warm-up")
-    for size, tasks, timings in results:
-        base = timings[0].median_ms
-        print()
-        print(f"{size} stores, {tasks} task rows")
-        print(
-            f"  {'page':<24}{'median ms':>10}{'p95 ms':>10}{'× bare':>9}{'SQL':>6}{'ms/store':>10}"
-        )
-        for timing in timings:
-            per_store = "" if timing is timings[0] else f"{timing.median_ms / size:>10.3f}"
-            print(
-                f"  {timing.label:<24}{timing.median_ms:>10.2f}{timing.p95_ms:>10.2f}"
-                f"{timing.median_ms / base:>9.1f}{timing.statements:>6}{per_store}"
-            )
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if len(results) > 1:
         (small, _, first), (large, _, last) = results[0], results[-1]
         print()
@@ -116,6 +110,22 @@ def main() -> None:
                 f"{slope:.3f} ms per added store, statements {before.statements} → "
                 f"{after.statements}"
             )
+
+
+def print_size(size: int, tasks: int, timings: list[Timing]) -> None:
+    """Print one size's figures as soon as they are measured (with the load just then)."""
+    base = timings[0].median_ms
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print()
+    print(f"{size} stores, {tasks} task rows (load average {load})")
+    print(f"  {'page':<24}{'median ms':>10}{'p95 ms':>10}{'× bare':>9}{'SQL':>6}{'ms/store':>10}")
+    for timing in timings:
+        per_store = "" if timing is timings[0] else f"{timing.median_ms / size:>10.3f}"
+        print(
+            f"  {timing.label:<24}{timing.median_ms:>10.2f}{timing.p95_ms:>10.2f}"
+            f"{timing.median_ms / base:>9.1f}{timing.statements:>6}{per_store}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

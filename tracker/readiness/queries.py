@@ -367,6 +367,9 @@ def _blocked(
             Task.store_id.in_(ids),
             Task.status == "open",
             Task.gate.is_not(None),
+            # The latest of the stores' todays bounds the index's range; each store's own
+            # today then picks its overdue tasks.
+            Task.due_on < max(todays.values()),
             Task.due_on < today,
         )
         .order_by(Task.due_on, Task.id)

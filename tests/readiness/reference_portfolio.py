@@ -1,0 +1,344 @@
+"""The portfolio's scoring as it was before issue 16's speed work: the tests' reference.
+
+A copy of ``tracker.readiness.queries`` (December 2026) kept only to prove that a
+faster scoring gives exactly the same figures. Do not use it anywhere else.
+
+Readiness of many stores at once, counted by the database in a fixed number of queries.
+
+Each store is scored on its own "today" (its zone's date). The per-store
+today goes into SQL as one ``CASE`` over the stores' zones, so the counts
+stay aggregate queries however many stores there are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+
+from tracker.activity.models import Activity
+from tracker.auth.models import User
+from tracker.clock import local_today, utcnow
+from tracker.extensions import db
+from tracker.playbook.catalog import Catalog
+from tracker.playbook.peaks import Peak, peaks_between
+from tracker.playbook.plan import Gate, done_mark, peak_slot
+from tracker.playbook.readiness import Tally, assess
+from tracker.readiness.queries import (
+    BlockedTask,
+    DataFreshness,
+    PeakScope,
+    Scope,
+    StoreReadiness,
+)
+from tracker.stores.access import visible_stores
+from tracker.stores.health import ShopHealth
+from tracker.stores.models import Store
+from tracker.tasks.models import Task
+
+# Work that still counts: retired tasks and missed occurrences are not work any more.
+LIVE_STATUSES = ("open", "done")
+
+
+def portfolio(
+    user: User,
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    market: str | None = None,
+    model: str | None = None,
+    store_ids: Collection[int] | None = None,
+    freshness: DataFreshness | None = None,
+) -> list[StoreReadiness]:
+    """Score every store ``user`` may see (optionally only some), by name.
+
+    With ``freshness``, each row also says how old the store's imported data is.
+    """
+    now = now or utcnow()
+    query = visible_stores(user)
+    if market:
+        query = query.where(Store.market == market)
+    if model:
+        query = query.where(Store.model == model)
+    if store_ids is not None:
+        query = query.where(Store.id.in_(list(store_ids)))
+    stores = db.session.scalars(query.order_by(Store.name, Store.id)).all()
+    if not stores:
+        return []
+    ids = query.with_only_columns(Store.id)
+    todays = {store.zone: local_today(store.zone, now) for store in stores}
+    today = case(todays, value=Store.zone)
+    rule = catalog.readiness
+    counts = _Counts(today, rule.critical_weight)
+
+    onboarding = Task.phase.in_(rule.onboarding_phases)
+    by_store = {
+        row.store_id: row
+        for row in db.session.execute(
+            _live_tasks(
+                ids,
+                Task.store_id,
+                counts.tasks(onboarding).label("total"),
+                counts.tasks(onboarding, done=True).label("done"),
+                counts.weight(onboarding).label("weight_total"),
+                counts.weight(onboarding, done=True).label("weight_done"),
+                counts.tasks(onboarding, overdue=True).label("overdue"),
+                counts.tasks(onboarding & Task.critical, overdue=True).label("critical_overdue"),
+                func.max(case((onboarding, Task.due_on))).label("last_due_on"),
+                counts.tasks(true(), overdue=True).label("all_overdue"),
+            ).group_by(Task.store_id)
+        )
+    }
+
+    stock_up = Task.key.in_(sorted(catalog.stock_up_keys))
+    peak_work = and_(
+        Task.peak_key.is_not(None),
+        Task.due_on <= Task.peak_date,
+        Task.peak_date >= today,
+        Task.counts_for_readiness,
+    )
+    peak_rows: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        _live_tasks(
+            ids,
+            Task.store_id,
+            Task.peak_key,
+            Task.peak_date,
+            counts.tasks(true()).label("total"),
+            counts.tasks(true(), done=True).label("done"),
+            counts.weight(true()).label("weight_total"),
+            counts.weight(true(), done=True).label("weight_done"),
+            counts.tasks(true(), overdue=True).label("overdue"),
+            counts.tasks(Task.critical & ~stock_up, overdue=True).label("critical_overdue"),
+            counts.tasks(stock_up, overdue=True).label("stock_up_overdue"),
+        )
+        .where(peak_work)
+        .group_by(Task.store_id, Task.peak_key, Task.peak_date)
+        .order_by(Task.store_id, Task.peak_date, Task.peak_key)
+    ):
+        peak_rows[row.store_id].append(row)
+
+    last_activity = dict(
+        db.session.execute(
+            select(Activity.store_id, Activity.created_at).where(
+                Activity.id.in_(
+                    select(func.max(Activity.id))
+                    .where(Activity.store_id.in_(ids))
+                    .group_by(Activity.store_id)
+                )
+            )
+        ).all()
+    )
+    blocked = _blocked(ids, today, {store.id: store for store in stores}, todays)
+    health = _shop_health(ids)
+    newest_days = freshness.newest_days(ids) if freshness is not None else {}
+
+    calendar = _Calendar(catalog)
+    results = []
+    for store in stores:
+        store_today = todays[store.zone]
+        totals = by_store.get(store.id)
+        onboarding_tally = Tally(
+            total=int(totals.total) if totals else 0,
+            done=int(totals.done) if totals else 0,
+            weight_total=int(totals.weight_total) if totals else 0,
+            weight_done=int(totals.weight_done) if totals else 0,
+            overdue=int(totals.overdue) if totals else 0,
+            critical_overdue=int(totals.critical_overdue) if totals else 0,
+            days_left=(totals.last_due_on - store_today).days
+            if totals and totals.last_due_on
+            else None,
+        )
+        peaks = []
+        for peak_row in peak_rows.get(store.id, ()):
+            peak = calendar.peak(store, peak_row.peak_key, peak_row.peak_date)
+            warmup = peak.warmup_starts_on if peak else None
+            ahead = warmup if warmup is not None and warmup > store_today else peak_row.peak_date
+            peak_tally = Tally(
+                total=int(peak_row.total),
+                done=int(peak_row.done),
+                weight_total=int(peak_row.weight_total),
+                weight_done=int(peak_row.weight_done),
+                overdue=int(peak_row.overdue),
+                critical_overdue=int(peak_row.critical_overdue),
+                stock_up_overdue=int(peak_row.stock_up_overdue),
+                days_left=(ahead - store_today).days,
+            )
+            peaks.append(
+                PeakScope(
+                    peak_tally,
+                    assess(peak_tally, rule),
+                    key=peak_row.peak_key,
+                    name=peak.name if peak else calendar.name(peak_row.peak_key),
+                    falls_on=peak_row.peak_date,
+                    warmup_starts_on=warmup,
+                )
+            )
+        results.append(
+            StoreReadiness(
+                store=store,
+                today=store_today,
+                onboarding=Scope(onboarding_tally, assess(onboarding_tally, rule)),
+                peaks=peaks,
+                overdue=int(totals.all_overdue) if totals else 0,
+                blocked=blocked.get(store.id, []),
+                last_activity_at=last_activity.get(store.id),
+                shop_health=health.get(store.id),
+                data_as_of=newest_days.get(store.id),
+                data_stale=freshness is not None
+                and store.id in newest_days
+                and (store_today - newest_days[store.id]).days > freshness.stale_after_days,
+            )
+        )
+    return results
+
+
+def _shop_health(ids: Select[Any]) -> dict[int, ShopHealth]:
+    """Each store's newest shop-health figures, in one query."""
+    newest = (
+        select(ShopHealth.store_id, func.max(ShopHealth.as_of).label("as_of"))
+        .where(ShopHealth.store_id.in_(ids))
+        .group_by(ShopHealth.store_id)
+        .subquery()
+    )
+    return {
+        row.store_id: row
+        for row in db.session.scalars(
+            select(ShopHealth).join(
+                newest,
+                and_(ShopHealth.store_id == newest.c.store_id, ShopHealth.as_of == newest.c.as_of),
+            )
+        )
+    }
+
+
+class _Counts:
+    """Conditional sums over task rows: how many, how much weight, how many overdue."""
+
+    def __init__(self, today: ColumnElement[date], critical_weight: int) -> None:
+        self.overdue = and_(Task.status == "open", Task.due_on < today)
+        self.done = Task.status == "done"
+        self.weight_of = case((Task.critical, critical_weight), else_=1)
+
+    def _where(self, condition: ColumnElement[bool], done: bool, overdue: bool) -> Any:
+        if done:
+            condition = and_(condition, self.done)
+        if overdue:
+            condition = and_(condition, self.overdue)
+        return condition
+
+    def tasks(
+        self, condition: ColumnElement[bool], *, done: bool = False, overdue: bool = False
+    ) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((self._where(condition, done, overdue), 1), else_=0)), 0)
+
+    def weight(self, condition: ColumnElement[bool], *, done: bool = False) -> ColumnElement[int]:
+        where = self._where(condition, done, False)
+        return func.coalesce(func.sum(case((where, self.weight_of), else_=0)), 0)
+
+
+def _live_tasks(ids: Select[Any], *columns: Any) -> Select[Any]:
+    """Select from the tasks that count, of the chosen stores, joined to their store's zone."""
+    return (
+        select(*columns)
+        .join(Store, Store.id == Task.store_id)
+        .where(Task.store_id.in_(ids), Task.status.in_(LIVE_STATUSES))
+    )
+
+
+def _blocked(
+    ids: Select[Any],
+    today: ColumnElement[date],
+    stores: Mapping[int, Store],
+    todays: Mapping[str, date],
+) -> dict[int, list[BlockedTask]]:
+    """Open tasks past due whose gate still holds, with what holds them, per store."""
+    candidates = db.session.execute(
+        select(
+            Task.id,
+            Task.store_id,
+            Task.key,
+            Task.origin,
+            Task.slot,
+            Task.peak_key,
+            Task.peak_date,
+            Task.title,
+            Task.due_on,
+            Task.gate,
+        )
+        .join(Store, Store.id == Task.store_id)
+        .where(
+            Task.store_id.in_(ids),
+            Task.status == "open",
+            Task.gate.is_not(None),
+            Task.due_on < today,
+        )
+        .order_by(Task.due_on, Task.id)
+    ).all()
+    # The keys the stored gates wait for (a plan made from older seeds keeps its own).
+    gate_keys = sorted({key for row in candidates for key in row.gate.get("tasks", ())})
+    done: dict[int, set[str]] = defaultdict(set)
+    for store_id, key, peak_key, peak_date in db.session.execute(
+        select(Task.store_id, Task.key, Task.peak_key, Task.peak_date).where(
+            Task.store_id.in_(ids), Task.status == "done", Task.key.in_(gate_keys)
+        )
+    ):
+        done[store_id].add(done_mark(key, peak_slot(peak_key, peak_date)))
+    blocked: dict[int, list[BlockedTask]] = defaultdict(list)
+    for row in candidates:
+        store = stores.get(row.store_id)
+        if store is None:
+            continue  # set up since the list of stores was read: it is not on this page
+        reasons = Gate.from_json(row.gate).unmet(
+            todays[store.zone],
+            done=done[store.id],
+            followers=store.followers,
+            peak_key=row.peak_key,
+            peak_date=row.peak_date,
+        )
+        if reasons:
+            blocked[store.id].append(
+                BlockedTask(
+                    id=row.id,
+                    key=row.key,
+                    title=row.title,
+                    due_on=row.due_on,
+                    locked_because=tuple(reasons),
+                    gate=row.gate,
+                    origin=row.origin,
+                    peak_key=row.peak_key,
+                    peak_date=row.peak_date,
+                    store=store,
+                )
+            )
+    return blocked
+
+
+class _Calendar:
+    """The peaks of each market, worked out once per market and year range."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._found: dict[tuple[str, str, str, date], Peak | None] = {}
+
+    def peak(self, store: Store, key: str, on: date) -> Peak | None:
+        ident = (store.market, store.store_type, key, on)
+        if ident not in self._found:
+            self._found[ident] = next(
+                (
+                    peak
+                    for peak in peaks_between(
+                        self.catalog.peaks, store.market, on, on, store_type=store.store_type
+                    )
+                    if peak.key == key
+                ),
+                None,
+            )
+        return self._found[ident]
+
+    def name(self, key: str) -> str:
+        rule = self.catalog.peaks.get(key)
+        return rule.name if rule else key.replace("_", " ")
