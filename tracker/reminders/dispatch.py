@@ -20,19 +20,20 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from queue import Empty, SimpleQueue
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import selectinload
 
+from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import rows_changed
 from tracker.extensions import db
 from tracker.faults import describe
 from tracker.reminders.channels import DeliveryError, Message, SmtpSettings, Target, deliver
-from tracker.reminders.channels.http import shared_session
+from tracker.reminders.channels.http import KeptAlive
 from tracker.reminders.install import install_id, sent_key
-from tracker.reminders.models import Reminder
+from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.ratelimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -239,7 +240,7 @@ class Senders:
         self.pool = ThreadPoolExecutor(
             max_workers=max(1, settings.senders), thread_name_prefix="reminder-send"
         )
-        self.session = shared_session(
+        self.session = KeptAlive(
             allow_private=settings.allow_private_targets,
             connections_per_host=max(1, settings.senders_per_destination),
         )
@@ -261,6 +262,25 @@ class Senders:
             session=self.session,
             allow_private=self.settings.allow_private_targets,
         )
+
+
+class _Claimed(NamedTuple):
+    """The columns of one claimed row that sending it needs (see ``_Batch._read``)."""
+
+    id: int
+    key: str
+    kind: str
+    subject: str
+    text: str
+    payload: Any
+    attempts: int  # this one included: counted when claimed
+    channel_id: int | None
+    email: str | None  # None: the person is gone
+    user_active: bool | None
+    channel_kind: str | None  # None: the channel is gone or none was set
+    channel_target: str | None
+    channel_secret: str | None
+    channel_active: bool | None
 
 
 @dataclass
@@ -394,47 +414,70 @@ class _Batch:
                 self.held.discard(send.id)
 
     def _read(self, ids: list[int]) -> list[_Send]:
-        """Load the claimed rows and build every message now, before anything is committed."""
-        rows = db.session.scalars(
-            select(Reminder)
+        """Read the claimed rows and build every message now, before anything is committed.
+
+        One query of the columns a send needs (no ORM objects: loading them cost more than
+        the rest of the dispatcher's own work).
+        """
+        rows = db.session.execute(
+            select(
+                Reminder.id,
+                Reminder.key,
+                Reminder.kind,
+                Reminder.subject,
+                Reminder.text,
+                Reminder.payload,
+                Reminder.attempts,
+                Reminder.channel_id,
+                User.email,
+                User.active,
+                Channel.kind,
+                Channel.target,
+                Channel.secret,
+                Channel.active,
+            )
+            .outerjoin(User, User.id == Reminder.user_id)
+            .outerjoin(Channel, Channel.id == Reminder.channel_id)
             .where(Reminder.id.in_(ids), Reminder.claim_token == self.token)
-            .options(selectinload(Reminder.user), selectinload(Reminder.channel))
         ).all()
-        lost = set(ids) - {row.id for row in rows}
+        lost = set(ids) - {row[0] for row in rows}
         self.report.lost_leases += len(lost)
         self.held -= lost
         install = install_id() if rows else ""
         sends = []
-        for reminder in rows:
+        for row in rows:
             try:
-                send = self._prepare(reminder, install)
+                send = self._prepare(_Claimed(*row), install)
             except Exception as error:  # a poison row: its own error, nobody else's
                 detail = describe(error)
-                log.exception("reminder %s could not be sent: %s", reminder.id, detail)
+                log.exception("reminder %s could not be sent: %s", row[0], detail)
                 self._outcome(
-                    reminder.id,
-                    _failure(reminder.attempts, detail, self.settings, self.clock, retryable=True),
+                    row[0],
+                    _failure(row[6], detail, self.settings, self.clock, retryable=True),
                 )
                 continue
             if send is not None:
                 sends.append(send)
         return sends
 
-    def _prepare(self, reminder: Reminder, install: str) -> _Send | None:
+    def _prepare(self, reminder: _Claimed, install: str) -> _Send | None:
         """What to send for this row, or None when its outcome is known without sending."""
-        if not reminder.user.active:
+        if reminder.user_active is None:
+            raise LookupError("the reminder's person is gone")  # a poison row, as before
+        if not reminder.user_active:
             self._outcome(reminder.id, {"state": "dead", "last_error": "the person is deactivated"})
             return None
-        if reminder.channel is None:  # the in-app inbox: stored is delivered
+        if reminder.channel_kind is None:  # the in-app inbox: stored is delivered
             self._outcome(reminder.id, dict(SENT))
             return None
-        channel = reminder.channel
-        if not channel.active:
+        if not reminder.channel_active:
             self._outcome(
                 reminder.id, {"state": "dead", "last_error": "the channel was switched off"}
             )
             return None
-        target = Target(channel.kind, channel.target, channel.secret)
+        target = Target(
+            str(reminder.channel_kind), str(reminder.channel_target), reminder.channel_secret
+        )
         message = _message(reminder, install)  # a corrupt payload fails here, for this row alone
         return _Send(reminder.id, reminder.attempts, target, message, destination(target))
 
@@ -684,12 +727,12 @@ def backoff(attempts: int, settings: DispatchSettings) -> float:
     return ceiling * random.uniform(0.5, 1.0)
 
 
-def _message(reminder: Reminder, install: str) -> Message:
+def _message(reminder: _Claimed, install: str) -> Message:
     payload = reminder.payload or {}  # a corrupt one fails here, for this row alone
     return Message(
         id=sent_key(install, reminder.key),
         kind=reminder.kind,
-        user=reminder.user.email,
+        user=reminder.email or "",
         store=payload.get("store"),
         tasks=list(payload.get("tasks", [])),
         subject=reminder.subject,
