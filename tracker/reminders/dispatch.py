@@ -155,6 +155,9 @@ def claim_due_reminders(
         .limit(settings.batch_size)
     )
     if db.engine.dialect.name == "postgresql":
+        # Rows another dispatcher is claiming right now are skipped, not waited for; they
+        # stay locked until the commit. (In one UPDATE … IN (SELECT … LIMIT) the planner may
+        # run the subquery more than once: two statements, then.)
         ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
         if ids:
             db.session.execute(
@@ -164,24 +167,16 @@ def claim_due_reminders(
                 .execution_options(synchronize_session=False)
             )
     else:
-        # SQLite runs one writer at a time: this UPDATE leases the candidates still due when
-        # it runs, and our token then says which ones we won.
-        found = db.session.scalars(candidates).all()
-        ids = []
-        if found:
-            db.session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_(found), _due(now))
-                .values(**lease)
-                .execution_options(synchronize_session=False)
-            )
-            ids = list(
-                db.session.scalars(
-                    select(Reminder.id)
-                    .where(Reminder.id.in_(found), Reminder.claim_token == token)
-                    .order_by(Reminder.next_attempt_at, Reminder.id)
-                )
-            )
+        # SQLite runs one writer at a time: this one statement leases the candidates still
+        # due when it runs (its subquery is run once), and says which it leased.
+        won = db.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(candidates.scalar_subquery()), _due(now))
+            .values(**lease)
+            .returning(Reminder.id, Reminder.next_attempt_at)
+            .execution_options(synchronize_session=False)
+        ).all()
+        ids = [row.id for row in sorted(won, key=lambda row: (row.next_attempt_at, row.id))]
     db.session.commit()
     return token, ids
 
@@ -337,6 +332,10 @@ class _Batch:
         self.running: dict[Future[None], _Send] = {}
         self.per_destination: dict[str, int] = {}
         self.written_at = time.monotonic()
+        # The next batch is claimed while half of one is still queued: a claim (several
+        # statements and a commit, each waiting its turn for the interpreter beside busy
+        # senders) takes longer than a handful of quick sends.
+        self._claim_below = max(settings.senders, settings.batch_size // 2)
         # The senders take the next send of their host from ``queues`` themselves (see
         # ``_lane``) and hand back what happened through ``done``.
         self.lock = threading.Lock()
@@ -379,7 +378,7 @@ class _Batch:
             while True:
                 if self._stopping():
                     self._release_queued()
-                if self._queued() < self.settings.senders:
+                if self._queued() < self._claim_below:
                     self._claim()  # claimed before the senders run dry, so they never wait
                 self._start_sends()
                 if not self.running:
