@@ -56,7 +56,7 @@ class DispatchSettings:
     max_attempts: int = 8
     backoff_seconds: float = 30.0
     backoff_cap_seconds: float = 3600.0
-    batch_size: int = 100
+    batch_size: int = 200  # claimed at once; the next claim starts while half are queued
     smtp: SmtpSettings | None = None
     # TRACKER_ALLOW_PRIVATE_TARGETS: may channels reach loopback or private addresses?
     allow_private_targets: bool = False
