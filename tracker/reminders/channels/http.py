@@ -288,19 +288,23 @@ class Answer:
     @classmethod
     def of(cls, response: requests.Response) -> Answer:
         answer = cls(response.status_code, response.headers, response.content)
-        answer._text = response.text
+        answer._response = response  # its text as requests decodes it, when asked for
         return answer
 
+    _response: requests.Response | None = None
     _text: str | None = None
 
     @property
     def text(self) -> str:
         if self._text is None:
-            charset = _charset(self.headers.get("Content-Type") or "")
-            try:
-                self._text = self.content.decode(charset or "utf-8", errors="replace")
-            except LookupError:
-                self._text = self.content.decode("utf-8", errors="replace")
+            if self._response is not None:
+                self._text = self._response.text
+            else:
+                charset = _charset(self.headers.get("Content-Type") or "")
+                try:
+                    self._text = self.content.decode(charset or "utf-8", errors="replace")
+                except LookupError:
+                    self._text = self.content.decode("utf-8", errors="replace")
         return self._text
 
     def json(self) -> Any:
