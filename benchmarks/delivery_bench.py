@@ -6,12 +6,14 @@ Run: python benchmarks/delivery_bench.py [--reminders 2000] [--sinks 8] [--peopl
 Starts ``--sinks`` local webhook receivers (HTTP/1.1, keep-alive, answering 200 at once),
 each on its own port (a host of its own, as far as the per-host limit goes). First the raw
 rate: ``--reminders`` POSTs of a reminder-sized JSON body spread over the sinks by as many
-threads as the dispatcher has senders, each with one keep-alive session — what any client
-could get from these receivers on this machine. Then the same number of due reminders are
-queued in the outbox (a temporary SQLite file, or a scratch PostgreSQL database made on that
-server and dropped afterwards) for ``--people`` people, each with a webhook to one of the
-sinks, and ``dispatch_due`` delivers them: claims, sends, records each outcome. Prints both
-rates, their ratio (the issue's goal: at least 50%) and the statements per reminder.
+threads as the dispatcher has senders, each with one keep-alive requests session — what any
+client could get from these receivers on this machine; then the same with a bare urllib3
+pool a thread (the layer the dispatcher sends through), printed beside it. Then the same
+number of due reminders are queued in the outbox (a temporary SQLite file, or a scratch
+PostgreSQL database made on that server and dropped afterwards) for ``--people`` people,
+each with a webhook to one of the sinks, and ``dispatch_due`` delivers them: claims, sends,
+records each outcome. Prints the rates, the delivery's ratio to the raw rate (the issue's
+goal: at least 50%) and to the urllib3-only one, and the statements per reminder.
 Exits 1 when a reminder was not delivered exactly once.
 """
 
@@ -37,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+import urllib3  # noqa: E402
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -100,10 +103,28 @@ class Sinks:
             server.server_close()
 
 
-def raw_rate(urls: list[str], total: int, threads: int) -> float:
-    """POSTs a second from ``threads`` keep-alive clients, spread over the sinks."""
+def raw_rate(urls: list[str], total: int, threads: int, *, bare: bool = False) -> float:
+    """POSTs a second from ``threads`` keep-alive clients, spread over the sinks.
+
+    ``bare``: each client is a urllib3 pool, without requests on top (the dispatcher sends
+    through urllib3's pool directly, so this is the rate without requests' own work).
+    """
     body = json.dumps(BODY).encode()
     local = threading.local()
+
+    def post_bare(number: int) -> None:
+        pool = getattr(local, "pool", None)
+        if pool is None:
+            pool = local.pool = urllib3.PoolManager(retries=False)
+        answer = pool.request(
+            "POST",
+            urls[number % len(urls)],
+            body=body,
+            headers={"Content-Type": "application/json", "Idempotency-Key": f"raw-{number}"},
+            timeout=10,
+        )
+        if answer.status != 200:
+            raise RuntimeError(f"the sink answered {answer.status}")
 
     def post(number: int) -> None:
         session = getattr(local, "session", None)
@@ -120,7 +141,7 @@ def raw_rate(urls: list[str], total: int, threads: int) -> float:
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(post, range(total)))
+        list(pool.map(post_bare if bare else post, range(total)))
     return total / (time.perf_counter() - started)
 
 
@@ -198,6 +219,7 @@ def main() -> int:
         url = f"sqlite:///{os.path.join(folder, 'bench.sqlite3')}"
     try:
         raw = raw_rate(sinks.urls, args.reminders, args.senders)
+        bare = raw_rate(sinks.urls, args.reminders, args.senders, bare=True)
         sinks.keys.clear()
         app = create_app(
             {
@@ -229,9 +251,14 @@ def main() -> int:
         backend = make_url(url).get_backend_name()
         print(f"database: {backend}; {args.sinks} sinks; {args.senders} senders; "
               f"{args.reminders} reminders to {args.people} people")  # fmt: skip
+        print(f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+              f"{os.cpu_count()} cores, load average "
+              f"{', '.join(f'{n:.2f}' for n in os.getloadavg())}")  # fmt: skip
         print(f"raw sink rate:     {raw:8.1f} POSTs/s (keep-alive, {args.senders} threads)")
+        print(f"raw, urllib3 only: {bare:8.1f} POSTs/s (keep-alive, {args.senders} threads)")
         print(f"reminder delivery: {rate:8.1f} reminders/s ({report.sent} sent in {seconds:.1f} s)")
         print(f"ratio:             {100 * rate / raw:8.1f} % of the raw rate (goal: >= 50 %)")
+        print(f"                   {100 * rate / bare:8.1f} % of the urllib3-only raw rate")
         print(f"statements:        {statements[0] / max(1, report.sent):8.2f} a reminder")
         if once != args.reminders or len(own) != args.reminders:
             print(f"NOT DELIVERED EXACTLY ONCE: {once} of {args.reminders}", file=sys.stderr)

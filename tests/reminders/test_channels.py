@@ -32,6 +32,7 @@ from tracker.reminders.channels import (
     describe_target,
     mask_secret,
 )
+from tracker.reminders.channels.http import KeptAlive
 from tracker.reminders.ratelimit import RateLimiter
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -143,11 +144,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+TRANSPORTS = ("a send's own session", "a dispatcher's kept-alive client")
+_transport = {"name": TRANSPORTS[0]}
+
+
+@pytest.fixture(autouse=True, params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run every test both ways an HTTP channel sends: alone, or as a dispatcher does."""
+    _transport["name"] = request.param
+    yield request.param
+    _transport["name"] = TRANSPORTS[0]
+
+
 def send(target: Target, message: Message | None = None, **options: Any) -> None:
     options.setdefault("smtp", None)
     options.setdefault("now", lambda: NOW)
     options.setdefault("allow_private", True)  # the test services listen on 127.0.0.1
-    deliver(target, message or make_message(), **options)
+    if _transport["name"] == TRANSPORTS[0] or "session" in options:
+        deliver(target, message or make_message(), **options)
+        return
+    client = KeptAlive(allow_private=options["allow_private"], connections_per_host=2)
+    try:
+        deliver(target, message or make_message(), session=client, **options)
+    finally:
+        client.close()
 
 
 def failure(target: Target, message: Message | None = None, **options: Any) -> DeliveryError:
@@ -825,3 +845,91 @@ def test_email_comes_as_text_and_html_marked_automatic_with_a_way_to_unsubscribe
     assert f'href="{LINK}"' in html
     # What a title holds is shown, never run as HTML.
     assert "&lt;restock&gt;" in html and "<restock>" not in html
+
+
+# --- the dispatcher's kept-alive client sends and reads exactly as a send's own session ---------
+
+SCRIPTS: list[tuple[str, Answer]] = [
+    ("webhook", Answer(200, "ok")),
+    ("webhook", Answer(204)),
+    ("webhook", Answer(302, headers={"Location": "http://elsewhere.example/"})),
+    ("webhook", Answer(429, headers={"Retry-After": "17"})),
+    ("webhook", Answer(503, headers={"Retry-After": formatdate(NOW + 90, usegmt=True)})),
+    ("webhook", Answer(400, "nope")),
+    ("webhook", Answer(500, "INTERNAL detail")),
+    ("slack", Answer(200, "ok")),
+    ("slack", Answer(404, "no_service")),
+    ("slack", Answer(200, "invalid_payload")),
+    ("feishu", Answer(200, {"code": 0, "msg": "success"})),
+    ("feishu", Answer(200, {"code": 9499, "msg": "too many request"})),
+    ("feishu", Answer(200, "not json")),
+    ("wecom", Answer(200, {"errcode": 45009, "errmsg": "api freq out of limit"})),
+    ("wecom", Answer(400, {"errcode": 93000, "errmsg": "invalid webhook url"})),
+    ("dingtalk", Answer(200, {"errcode": 0, "errmsg": "ok"})),
+    ("dingtalk", Answer(200, {"errcode": 310000, "errmsg": "sign not match"})),
+    ("webhook", Answer(200, "late", delay=3.0)),  # past the 0.5 s deadline of _outcome
+]
+
+
+def _target(kind: str, hook: Hook) -> Target:
+    if kind == "wecom":
+        return Target(kind, hook.url(f"/cgi-bin/webhook/send?key={WECOM_KEY}"))
+    if kind == "dingtalk":
+        return Target(
+            kind, hook.url(f"/robot/send?access_token={DINGTALK_TOKEN}"), secret=DINGTALK_SECRET
+        )
+    if kind == "feishu":
+        return Target(kind, hook.url(f"/open-apis/bot/v2/hook/{FEISHU_HOOK}"), FEISHU_SECRET)
+    if kind == "slack":
+        return Target(kind, hook.url(f"/services/{SLACK_HOOK}"))
+    return Target(kind, hook.url(), secret="webhook-signing-secret")
+
+
+def _outcome(target: Target, client: KeptAlive | None, late: bool) -> tuple[Any, ...]:
+    try:
+        deliver(
+            target,
+            make_message(url="https://tracker.example/tasks/42", action="Open"),
+            smtp=None,
+            now=lambda: NOW,
+            allow_private=True,
+            timeout=0.5 if late else 10.0,  # generous: the machine may be loaded
+            session=client,
+        )
+    except DeliveryError as error:
+        if late:  # the socket's timeout and the send's deadline race: either may say so
+            return ("failed", "late", error.retryable, error.status, error.code)
+        return ("failed", str(error), error.retryable, error.status, error.retry_after, error.code)
+    return ("sent",)
+
+
+def test_the_dispatchers_client_sends_and_reads_exactly_as_a_sends_own_session(
+    hook: Hook, transport: str
+) -> None:
+    if transport != TRANSPORTS[0]:
+        pytest.skip("compares both transports in one run")
+    client = KeptAlive(allow_private=True, connections_per_host=2)
+    try:
+        for kind, answer in SCRIPTS:
+            target = _target(kind, hook)
+            outcomes = []
+            for way in (None, client):
+                hook.received.clear()
+                hook.answers.append(answer)
+                outcomes.append(_outcome(target, way, late=answer.delay > 0))
+                (received,) = hook.received
+                outcomes.append(
+                    (
+                        received.path,
+                        received.body,
+                        sorted(
+                            (name.lower(), value)
+                            for name, value in received.headers.items()
+                            if name.lower() != "connection"  # a new connection says keep-alive
+                        ),
+                    )
+                )
+            assert outcomes[0] == outcomes[2], kind
+            assert outcomes[1] == outcomes[3], kind
+    finally:
+        client.close()

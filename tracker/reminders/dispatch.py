@@ -20,19 +20,20 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from queue import Empty, SimpleQueue
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import selectinload
 
+from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import rows_changed
 from tracker.extensions import db
 from tracker.faults import describe
 from tracker.reminders.channels import DeliveryError, Message, SmtpSettings, Target, deliver
-from tracker.reminders.channels.http import shared_session
+from tracker.reminders.channels.http import KeptAlive
 from tracker.reminders.install import install_id, sent_key
-from tracker.reminders.models import Reminder
+from tracker.reminders.models import Channel, Reminder
 from tracker.reminders.ratelimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class DispatchSettings:
     max_attempts: int = 8
     backoff_seconds: float = 30.0
     backoff_cap_seconds: float = 3600.0
-    batch_size: int = 100
+    batch_size: int = 200  # claimed at once; the next claim starts while half are queued
     smtp: SmtpSettings | None = None
     # TRACKER_ALLOW_PRIVATE_TARGETS: may channels reach loopback or private addresses?
     allow_private_targets: bool = False
@@ -154,6 +155,9 @@ def claim_due_reminders(
         .limit(settings.batch_size)
     )
     if db.engine.dialect.name == "postgresql":
+        # Rows another dispatcher is claiming right now are skipped, not waited for; they
+        # stay locked until the commit. (In one UPDATE … IN (SELECT … LIMIT) the planner may
+        # run the subquery more than once: two statements, then.)
         ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
         if ids:
             db.session.execute(
@@ -163,24 +167,16 @@ def claim_due_reminders(
                 .execution_options(synchronize_session=False)
             )
     else:
-        # SQLite runs one writer at a time: this UPDATE leases the candidates still due when
-        # it runs, and our token then says which ones we won.
-        found = db.session.scalars(candidates).all()
-        ids = []
-        if found:
-            db.session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_(found), _due(now))
-                .values(**lease)
-                .execution_options(synchronize_session=False)
-            )
-            ids = list(
-                db.session.scalars(
-                    select(Reminder.id)
-                    .where(Reminder.id.in_(found), Reminder.claim_token == token)
-                    .order_by(Reminder.next_attempt_at, Reminder.id)
-                )
-            )
+        # SQLite runs one writer at a time: this one statement leases the candidates still
+        # due when it runs (its subquery is run once), and says which it leased.
+        won = db.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(candidates.scalar_subquery()), _due(now))
+            .values(**lease)
+            .returning(Reminder.id, Reminder.next_attempt_at)
+            .execution_options(synchronize_session=False)
+        ).all()
+        ids = [row.id for row in sorted(won, key=lambda row: (row.next_attempt_at, row.id))]
     db.session.commit()
     return token, ids
 
@@ -239,7 +235,7 @@ class Senders:
         self.pool = ThreadPoolExecutor(
             max_workers=max(1, settings.senders), thread_name_prefix="reminder-send"
         )
-        self.session = shared_session(
+        self.session = KeptAlive(
             allow_private=settings.allow_private_targets,
             connections_per_host=max(1, settings.senders_per_destination),
         )
@@ -261,6 +257,25 @@ class Senders:
             session=self.session,
             allow_private=self.settings.allow_private_targets,
         )
+
+
+class _Claimed(NamedTuple):
+    """The columns of one claimed row that sending it needs (see ``_Batch._read``)."""
+
+    id: int
+    key: str
+    kind: str
+    subject: str
+    text: str
+    payload: Any
+    attempts: int  # this one included: counted when claimed
+    channel_id: int | None
+    email: str | None  # None: the person is gone
+    user_active: bool | None
+    channel_kind: str | None  # None: the channel is gone or none was set
+    channel_target: str | None
+    channel_secret: str | None
+    channel_active: bool | None
 
 
 @dataclass
@@ -317,6 +332,10 @@ class _Batch:
         self.running: dict[Future[None], _Send] = {}
         self.per_destination: dict[str, int] = {}
         self.written_at = time.monotonic()
+        # The next batch is claimed while half of one is still queued: a claim (several
+        # statements and a commit, each waiting its turn for the interpreter beside busy
+        # senders) takes longer than a handful of quick sends.
+        self._claim_below = max(settings.senders, settings.batch_size // 2)
         # The senders take the next send of their host from ``queues`` themselves (see
         # ``_lane``) and hand back what happened through ``done``.
         self.lock = threading.Lock()
@@ -359,7 +378,7 @@ class _Batch:
             while True:
                 if self._stopping():
                     self._release_queued()
-                if self._queued() < self.settings.senders:
+                if self._queued() < self._claim_below:
                     self._claim()  # claimed before the senders run dry, so they never wait
                 self._start_sends()
                 if not self.running:
@@ -394,47 +413,70 @@ class _Batch:
                 self.held.discard(send.id)
 
     def _read(self, ids: list[int]) -> list[_Send]:
-        """Load the claimed rows and build every message now, before anything is committed."""
-        rows = db.session.scalars(
-            select(Reminder)
+        """Read the claimed rows and build every message now, before anything is committed.
+
+        One query of the columns a send needs (no ORM objects: loading them cost more than
+        the rest of the dispatcher's own work).
+        """
+        rows = db.session.execute(
+            select(
+                Reminder.id,
+                Reminder.key,
+                Reminder.kind,
+                Reminder.subject,
+                Reminder.text,
+                Reminder.payload,
+                Reminder.attempts,
+                Reminder.channel_id,
+                User.email,
+                User.active,
+                Channel.kind,
+                Channel.target,
+                Channel.secret,
+                Channel.active,
+            )
+            .outerjoin(User, User.id == Reminder.user_id)
+            .outerjoin(Channel, Channel.id == Reminder.channel_id)
             .where(Reminder.id.in_(ids), Reminder.claim_token == self.token)
-            .options(selectinload(Reminder.user), selectinload(Reminder.channel))
         ).all()
-        lost = set(ids) - {row.id for row in rows}
+        lost = set(ids) - {row[0] for row in rows}
         self.report.lost_leases += len(lost)
         self.held -= lost
         install = install_id() if rows else ""
         sends = []
-        for reminder in rows:
+        for row in rows:
             try:
-                send = self._prepare(reminder, install)
+                send = self._prepare(_Claimed(*row), install)
             except Exception as error:  # a poison row: its own error, nobody else's
                 detail = describe(error)
-                log.exception("reminder %s could not be sent: %s", reminder.id, detail)
+                log.exception("reminder %s could not be sent: %s", row[0], detail)
                 self._outcome(
-                    reminder.id,
-                    _failure(reminder.attempts, detail, self.settings, self.clock, retryable=True),
+                    row[0],
+                    _failure(row[6], detail, self.settings, self.clock, retryable=True),
                 )
                 continue
             if send is not None:
                 sends.append(send)
         return sends
 
-    def _prepare(self, reminder: Reminder, install: str) -> _Send | None:
+    def _prepare(self, reminder: _Claimed, install: str) -> _Send | None:
         """What to send for this row, or None when its outcome is known without sending."""
-        if not reminder.user.active:
+        if reminder.user_active is None:
+            raise LookupError("the reminder's person is gone")  # a poison row, as before
+        if not reminder.user_active:
             self._outcome(reminder.id, {"state": "dead", "last_error": "the person is deactivated"})
             return None
-        if reminder.channel is None:  # the in-app inbox: stored is delivered
+        if reminder.channel_kind is None:  # the in-app inbox: stored is delivered
             self._outcome(reminder.id, dict(SENT))
             return None
-        channel = reminder.channel
-        if not channel.active:
+        if not reminder.channel_active:
             self._outcome(
                 reminder.id, {"state": "dead", "last_error": "the channel was switched off"}
             )
             return None
-        target = Target(channel.kind, channel.target, channel.secret)
+        target = Target(
+            str(reminder.channel_kind), str(reminder.channel_target), reminder.channel_secret
+        )
         message = _message(reminder, install)  # a corrupt payload fails here, for this row alone
         return _Send(reminder.id, reminder.attempts, target, message, destination(target))
 
@@ -684,12 +726,12 @@ def backoff(attempts: int, settings: DispatchSettings) -> float:
     return ceiling * random.uniform(0.5, 1.0)
 
 
-def _message(reminder: Reminder, install: str) -> Message:
+def _message(reminder: _Claimed, install: str) -> Message:
     payload = reminder.payload or {}  # a corrupt one fails here, for this row alone
     return Message(
         id=sent_key(install, reminder.key),
         kind=reminder.kind,
-        user=reminder.user.email,
+        user=reminder.email or "",
         store=payload.get("store"),
         tasks=list(payload.get("tasks", [])),
         subject=reminder.subject,

@@ -13,8 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import requests
-
 from tracker.reminders.channels import dingtalk, feishu, mail, slack, webhook, wecom
 from tracker.reminders.channels.base import (
     CHANNEL_KINDS,
@@ -28,7 +26,7 @@ from tracker.reminders.channels.base import (
 )
 from tracker.reminders.channels.deadline import SendDeadline
 from tracker.reminders.channels.guard import CODE
-from tracker.reminders.channels.http import HttpPost
+from tracker.reminders.channels.http import HttpPost, KeptAlive
 from tracker.reminders.channels.mail import SmtpSettings
 
 __all__ = [
@@ -60,7 +58,7 @@ def deliver(
     *,
     smtp: SmtpSettings | None,
     timeout: float = 10.0,
-    session: requests.Session | None = None,
+    session: KeptAlive | None = None,
     now: Callable[[], float] = time.time,
     allow_private: bool = False,
 ) -> None:
@@ -100,7 +98,7 @@ def _send(
     *,
     smtp: SmtpSettings | None,
     timeout: float,
-    session: requests.Session | None,
+    session: KeptAlive | None,
     now: Callable[[], float],
     deadline: SendDeadline,
     allow_private: bool,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -12,6 +13,16 @@ from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from requests.utils import default_headers, select_proxy
+from urllib3 import HTTPConnectionPool, Timeout
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    LocationValueError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 
 from tracker.reminders.channels.base import (
     SECRET_QUERY_KEYS,
@@ -47,7 +58,7 @@ class HttpPost:
         self,
         target: Target,
         *,
-        session: requests.Session | None,
+        session: KeptAlive | None,
         timeout: float,
         now: Callable[[], float],
         deadline: SendDeadline | None = None,
@@ -58,8 +69,9 @@ class HttpPost:
         self.now = now
         self._own_session = session is None
         self.secrets = url_secrets(target)
-        if session is not None:  # a dispatcher's (see ``shared_session``), ready as it is
-            self.session = session
+        self.kept_alive = session
+        if session is not None:  # a dispatcher's (see ``KeptAlive``), ready as it is
+            self.session = session.session
             return
         self.session = requests.Session()
         adapter: requests.adapters.HTTPAdapter | None = None
@@ -88,7 +100,7 @@ class HttpPost:
         *,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
-    ) -> requests.Response:
+    ) -> Answer:
         for name, value in (params or {}).items():
             if name.lower() in SECRET_QUERY_KEYS:
                 self.secrets.extend([value, quote_plus(value)])
@@ -96,15 +108,22 @@ class HttpPost:
         all_headers.update(headers or {})
         host = urlsplit(self.target.address).netloc.rpartition("@")[2]
         try:
-            response = self.session.post(
-                self.target.address,
-                data=body,
-                headers=all_headers,
-                params=params,
-                timeout=self.timeout,
-                # A redirected POST turns into a GET on the way; report it instead.
-                allow_redirects=False,
-            )
+            if self.kept_alive is not None and not params:
+                response = self.kept_alive.post(
+                    self.target.address, body, all_headers, self.timeout
+                )
+            else:
+                response = Answer.of(
+                    self.session.post(
+                        self.target.address,
+                        data=body,
+                        headers=all_headers,
+                        params=params,
+                        timeout=self.timeout,
+                        # A redirected POST turns into a GET on the way; report it instead.
+                        allow_redirects=False,
+                    )
+                )
         except TargetNotAllowed as refused:
             raise DeliveryError(
                 f"{refused.host} resolves to a non-public address ({CODE}); "
@@ -112,7 +131,11 @@ class HttpPost:
                 retryable=False,
                 code=CODE,
             ) from None
-        except requests.Timeout:
+        except (requests.Timeout, ReadTimeoutError, ConnectTimeoutError, TimeoutError) as exc:
+            if isinstance(exc, NewConnectionError):  # urllib3 counts it as a timeout
+                raise DeliveryError(
+                    f"could not reach {host}: {os_reason(exc)}", retryable=True
+                ) from None
             raise DeliveryError(
                 f"no answer from {host} within {self.timeout:g} s", retryable=True
             ) from None  # the library's error quotes the full URL
@@ -120,7 +143,9 @@ class HttpPost:
             raise DeliveryError(
                 f"the URL cannot be used ({type(exc).__name__})", retryable=False
             ) from None
-        except requests.RequestException as exc:
+        except LocationValueError:
+            raise DeliveryError("the URL cannot be used (InvalidURL)", retryable=False) from None
+        except (requests.RequestException, HTTPError, OSError) as exc:
             raise DeliveryError(
                 f"could not reach {host}: {os_reason(exc)}", retryable=True
             ) from None
@@ -139,7 +164,7 @@ class HttpPost:
                 text = text.replace(secret, mask_secret(secret))
         return text
 
-    def reason(self, response: requests.Response) -> str:
+    def reason(self, response: Answer) -> str:
         """The status code and its standard reason: never the body, which may be anything the
         other side chose to say (an inside service's data, say)."""
         try:
@@ -149,7 +174,7 @@ class HttpPost:
         return f"HTTP {response.status_code}" + (f" {reason}" if reason else "")
 
     def status_error(
-        self, response: requests.Response, service: str, *, error_word: bool = False
+        self, response: Answer, service: str, *, error_word: bool = False
     ) -> DeliveryError:
         """Classify a non-2xx answer: 408/409/425/429 and 5xx are worth retrying, other 4xx not.
 
@@ -168,7 +193,7 @@ class HttpPost:
             status=status,
         )
 
-    def json_answer(self, response: requests.Response, service: str) -> dict:
+    def json_answer(self, response: Answer, service: str) -> dict:
         """The JSON object a robot answers with; anything else is an error."""
         if not 200 <= response.status_code < 300:
             # Some robots answer errors as 4xx with their usual JSON body: keep its code.
@@ -252,6 +277,128 @@ def os_reason(exc: BaseException) -> str:
     """The operating system's reason behind a requests error, without the URL it quotes."""
     match = re.search(r"\[Errno -?\d+\] ([^'\"\)\]]+)", str(exc))
     return match.group(1).strip() if match else type(exc).__name__
+
+
+class Answer:
+    """What a receiver answered: its status, headers and whole body."""
+
+    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+        self.status_code, self.headers, self.content = status_code, headers, content
+
+    @classmethod
+    def of(cls, response: requests.Response) -> Answer:
+        answer = cls(response.status_code, response.headers, response.content)
+        answer._response = response  # its text as requests decodes it, when asked for
+        return answer
+
+    _response: requests.Response | None = None
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            if self._response is not None:
+                self._text = self._response.text
+            else:
+                charset = _charset(self.headers.get("Content-Type") or "")
+                try:
+                    self._text = self.content.decode(charset or "utf-8", errors="replace")
+                except LookupError:
+                    self._text = self.content.decode("utf-8", errors="replace")
+        return self._text
+
+    def json(self) -> Any:
+        """The body as JSON (ValueError when it is not)."""
+        return json.loads(self.content)
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            return value.strip("'\"")
+    return None
+
+
+# What requests sends with every request (its User-Agent is replaced by ours).
+_DEFAULT_HEADERS = dict(default_headers())
+
+
+class _Route:
+    """How to reach one URL, worked out once: its pool's key, the path, the TLS check."""
+
+    def __init__(self, session: requests.Session, url: str) -> None:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url, None)
+        self.prepared = prepared
+        self.url = prepared.url or url
+        self.path = prepared.path_url
+        # The environment's proxies and CA bundle (when the session reads it), once a URL.
+        settings = session.merge_environment_settings(self.url, {}, None, None, None)
+        self.verify = settings["verify"]
+        # Through a proxy the session goes its own way (requests knows how); else straight on.
+        self.direct = not select_proxy(self.url, settings["proxies"])
+
+
+class KeptAlive:
+    """One HTTP client for all of a dispatcher's sends, on all its threads: connections kept
+    alive between sends, each request cut by its own send's deadline.
+
+    A send goes straight to the pool of requests' adapter (the same connection classes, so
+    the same public-address guard and deadline watch; the same TLS checks): requests' own
+    work per call (preparing the request, merging settings, reading the environment's proxy
+    settings) cost more than the whole exchange with a local receiver. What requests works out
+    per URL is worked out once a URL.
+    """
+
+    def __init__(self, *, allow_private: bool, connections_per_host: int) -> None:
+        self.session = shared_session(
+            allow_private=allow_private, connections_per_host=connections_per_host
+        )
+        adapter = self.session.get_adapter("http://")
+        assert isinstance(adapter, HTTPAdapter)
+        self.adapter = adapter
+        self._routes: dict[str, _Route] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _route(self, url: str) -> _Route:
+        route = self._routes.get(url)
+        if route is None:
+            route = _Route(self.session, url)
+            with self._lock:
+                if len(self._routes) > 10_000:  # a long run to very many URLs
+                    self._routes.clear()
+                self._routes[url] = route
+        return route
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Answer:
+        """POST ``body``; the whole answer, redirects not followed; transport errors raised."""
+        route = self._route(url)
+        if not route.direct:
+            return Answer.of(
+                self.session.post(
+                    url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+                )
+            )
+        pool = self.adapter.get_connection_with_tls_context(route.prepared, route.verify)
+        assert isinstance(pool, HTTPConnectionPool)
+        self.adapter.cert_verify(pool, route.url, route.verify, None)
+        response = pool.urlopen(
+            "POST",
+            route.path,
+            body=body,
+            headers={**_DEFAULT_HEADERS, **headers, "Content-Length": str(len(body))},
+            redirect=False,
+            assert_same_host=False,
+            retries=False,
+            timeout=Timeout(connect=timeout, read=timeout),
+            preload_content=True,
+            decode_content=True,
+        )
+        return Answer(response.status, response.headers, response.data)
 
 
 def shared_session(*, allow_private: bool, connections_per_host: int) -> requests.Session:
