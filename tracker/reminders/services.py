@@ -52,9 +52,7 @@ def prune_outbox(*, retention_days: float, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     old = (
         select(Reminder.id)
-        .where(
-            Reminder.state.in_(("sent", "dead", "dismissed")), Reminder.next_attempt_at < cutoff
-        )
+        .where(Reminder.state.in_(("sent", "dead", "dismissed")), Reminder.next_attempt_at < cutoff)
         .limit(PRUNE_CHUNK)
     )
     ids = list(db.session.scalars(old))
