@@ -170,6 +170,18 @@ def create_people() -> tuple[User, User]:
     return manager, member
 
 
+@contextlib.contextmanager
+def part(spent: dict[str, list[float]], name: str) -> Iterator[None]:
+    """Add the wall and CPU seconds of the block to ``spent[name]`` ([wall, cpu])."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        total = spent.setdefault(name, [0.0, 0.0])
+        total[0] += time.perf_counter() - wall
+        total[1] += time.process_time() - cpu
+
+
 def add_stores(
     manager: User,
     count: int,
@@ -177,13 +189,13 @@ def add_stores(
     *,
     first: int = 0,
     batch: int = 50,
-    spent: dict[str, float] | None = None,
+    spent: dict[str, list[float]] | None = None,
 ) -> list[int]:
     """Create ``count`` varied stores (numbered from ``first``) with their plans and history.
 
     Every ``batch`` stores, their past work is ticked off in one bulk call and committed (a
     unit of work per store or per task would only add commits and reads); with ``spent``,
-    the seconds spent creating stores and ticking off their past work are added to it.
+    the wall and CPU seconds spent creating stores and ticking off their past work.
     """
     catalog = get_catalog()
     categories = sorted(catalog.categories)
@@ -203,17 +215,15 @@ def add_stores(
             "categories": rng.sample(categories, rng.randrange(1, 4)),
             "opened_on": opened_on.isoformat(),
         }
-        start = time.perf_counter()
-        store, _ = create_store(parse_store_input(raw, catalog), catalog, actor=manager)
-        middle = time.perf_counter()
-        past += _past_work(store, rng)
-        store_ids.append(store.id)
-        if len(store_ids) % batch == 0 or number == first + count - 1:
-            complete_tasks(past, manager)  # soonest first in each store, as a team would
-            db.session.commit()
-            past = []
-        spent["create stores"] = spent.get("create stores", 0.0) + middle - start
-        spent["history"] = spent.get("history", 0.0) + time.perf_counter() - middle
+        with part(spent, "create stores"):
+            store, _ = create_store(parse_store_input(raw, catalog), catalog, actor=manager)
+        with part(spent, "history"):
+            past += _past_work(store, rng)
+            store_ids.append(store.id)
+            if len(store_ids) % batch == 0 or number == first + count - 1:
+                complete_tasks(past, manager)  # soonest first in each store, as a team would
+                db.session.commit()
+                past = []
     return store_ids
 
 

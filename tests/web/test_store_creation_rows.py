@@ -54,10 +54,12 @@ def _as_before(store_input: Any, catalog: Any, actor: Any) -> Store:
 def _rows(store_id: int) -> list[tuple[Any, ...]]:
     skip = {"id", "store_id", "created_at", "updated_at"}
     columns = [column for column in Task.__table__.columns if column.name not in skip]
+    # SQL NULL and JSON null read back alike: say which each JSON column holds, too.
+    nulls = [Task.recurrence.is_(None), Task.gate.is_(None)]
     return [
         tuple(row)
         for row in db.session.execute(
-            select(*columns).where(Task.store_id == store_id).order_by(Task.id)
+            select(*columns, *nulls).where(Task.store_id == store_id).order_by(Task.id)
         )
     ]
 
