@@ -6,12 +6,20 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sqlalchemy import insert
+
 from tracker.activity.services import log_activity
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.i18n.changes import change_phrase, changes_said, fields_said, warning_name
-from tracker.plans.sync import PlanChanges, apply_plan_changes, plan_changes
+from tracker.plans.sync import (
+    PlanChanges,
+    apply_plan_changes,
+    new_task_rows,
+    only_assignable,
+    plan_changes,
+)
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
 from tracker.playbook.profile import StoreProfile, resolve_profile
@@ -23,6 +31,7 @@ from tracker.stores.services import (
     settle_managers_zones,
 )
 from tracker.tasks.gates import check_gates
+from tracker.tasks.models import Task
 
 
 def create_store(
@@ -67,7 +76,11 @@ def create_store(
             ),
         )
     changes = _first_plan(store, profile, catalog, today or local_today(resolved.timezone))
-    apply_plan_changes(store, changes, actor=actor, reason=phrase("store created"))
+    apply_plan_changes(store, changes, actor=actor, reason=phrase("store created"), add_new=False)
+    rows = only_assignable(new_task_rows(store, changes))
+    if rows:
+        # One bulk INSERT in the plan's order (the task ids the ORM would give, a row at a time).
+        db.session.execute(insert(Task), rows)
     check_gates([store.id])  # note which tasks start locked
     return store, changes
 

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -173,21 +173,21 @@ def queue_now(
     """
     now = now or utcnow()
     moment = now
+    # The words depend on the language only (the functions never see the person): written
+    # once per language, not once per person and language.
+    written: dict[str, tuple[str, str]] = {}
 
-    def draft(person: User) -> list[Draft]:
-        return [
-            Draft(
-                person,
-                kind,
-                f"{key}:{person.id}",
-                moment,
+    def words() -> tuple[str, str]:
+        language = str(get_locale())
+        if language not in written:
+            written[language] = (
                 subject() if callable(subject) else subject,
                 text() if callable(text) else text,
-                store,
-                tasks,
-                path,
             )
-        ]
+        return written[language]
+
+    def draft(person: User) -> list[Draft]:
+        return [Draft(person, kind, f"{key}:{person.id}", moment, *words(), store, tasks, path)]
 
     drafts: list[Draft] = []
     for person in people:

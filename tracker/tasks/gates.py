@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
@@ -38,11 +38,7 @@ def check_gates(
     small read. Gates that open by date or followers are the tick's to notice.
     """
     now = now or utcnow()
-    query = (
-        select(Task)
-        .where(Task.status == "open", Task.gate.is_not(None))
-        .options(selectinload(Task.store), selectinload(Task.assignee))
-    )
+    query = gated_open_tasks_query()
     if store_ids is not None:
         query = query.where(Task.store_id.in_(list(store_ids)))
     if changed_keys is not None:
@@ -59,7 +55,28 @@ def check_gates(
     if not gated:
         return 0
     done = done_keys_by_store({task.store_id for task in gated})
-    managers: list[User] | None = None
+    opened = settle_gates(gated, done, now, functools.cache(active_managers))
+    db.session.flush()
+    return opened
+
+
+def gated_open_tasks_query() -> Select[Task]:
+    """The open tasks that have a gate, with their store and assignee."""
+    return (
+        select(Task)
+        .where(Task.status == "open", Task.gate.is_not(None))
+        .options(selectinload(Task.store), selectinload(Task.assignee))
+    )
+
+
+def settle_gates(
+    gated: Iterable[Task],
+    done: Mapping[int, set[str]],
+    now: datetime,
+    managers: Callable[[], list[User]],
+) -> int:
+    """Record each task's lock given what is ``done`` in each store; queue a reminder for each
+    that just opened (``managers`` gives the active managers, asked at most once). No flush."""
     opened = 0
     for task in gated:
         store: Store = task.store
@@ -67,14 +84,12 @@ def check_gates(
             task.lock_reasons(local_today(store.zone, now), done[store.id], store.followers)
         )
         if task.was_locked and not locked:
-            if managers is None:
-                managers = active_managers()
             # Digest readers see it in their next digest, unless the work is due within
             # two days: then waiting for the digest would cost them the time they have.
             urgent = (task.due_on - local_today(store.zone, now)).days <= URGENT_WITHIN_DAYS
             people = [
                 person
-                for person in people_to_remind(task.assignee, managers)
+                for person in people_to_remind(task.assignee, managers())
                 if urgent or not person.digest
             ]
             opened += queue_now(
@@ -88,7 +103,6 @@ def check_gates(
                 now=now,
             )
         task.was_locked = locked
-    db.session.flush()
     return opened
 
 

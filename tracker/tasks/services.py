@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from tracker.activity.services import log_activity
+from tracker.activity.services import activity_row, log_activity, write_activity
 from tracker.auth.models import User
 from tracker.auth.services import record_account_event
 from tracker.clock import local_today, utcnow
@@ -30,9 +30,10 @@ from tracker.stores.access import can_work_on
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import people_for_store
 from tracker.tasks.access import task_for
-from tracker.tasks.gates import check_gates
+from tracker.tasks.gates import check_gates, gated_open_tasks_query, settle_gates
 from tracker.tasks.models import Task, TaskComment
-from tracker.tasks.queries import done_keys
+from tracker.tasks.queries import done_keys, done_keys_by_store
+from tracker.tasks.recipients import active_managers
 from tracker.tasks.schemas import CommentNew, TaskBulk, TaskChange, task_new
 
 
@@ -121,7 +122,107 @@ def complete_task(
     return task, True
 
 
-def _date_steps_after(done: Task, actor: User | None) -> None:
+def complete_tasks(
+    task_ids: Sequence[int], actor: User | None, *, now: datetime | None = None
+) -> list[BulkResult]:
+    """Tick off several tasks in the order given, as ``complete_task`` one after another would.
+
+    Each is done or refused alone (locked, not open, not found); one ticked earlier may unlock
+    a later one, and a gate it opens is told as at once. The tasks, what is done in their
+    stores and the gated work there are read once, not once a task; no access check (the
+    caller's). Flush only.
+    """
+    ids = list(dict.fromkeys(task_ids))  # each once, in the order given
+    tasks = {
+        task.id: task
+        for task in db.session.scalars(
+            select(Task)
+            .where(Task.id.in_(ids))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    stores = {task.store_id for task in tasks.values()}
+    done = done_keys_by_store(stores)
+    gated: dict[int, list[Task]] = {store_id: [] for store_id in stores}
+    if stores:
+        for waiting in db.session.scalars(
+            gated_open_tasks_query().where(Task.store_id.in_(stores)).order_by(Task.id)
+        ):
+            gated[waiting.store_id].append(waiting)
+    managers = functools.cache(active_managers)
+    results = []
+    logged: list[dict[str, Any]] = []
+    # The log entries (in the order made) and locks are written together at the end, not
+    # before each task's UPDATE: that is what keeps it to one statement a task.
+    with db.session.no_autoflush:
+        for task_id in ids:
+            found = tasks.get(task_id)
+            if found is None:
+                message = str(NotFound(phrase("no task %(id)s", id=task_id)))
+                results.append(BulkResult(task_id, code="not_found", message=message))
+                continue
+            try:
+                _complete_one(found, actor, now, done, gated, managers, logged)
+            except RuleError as error:
+                results.append(BulkResult(task_id, code=error.code, message=error.message))
+            else:
+                results.append(BulkResult(task_id, found))
+    write_activity(logged)
+    db.session.flush()
+    return results
+
+
+def _complete_one(
+    task: Task,
+    actor: User | None,
+    now: datetime | None,
+    done: dict[int, set[str]],
+    gated: Mapping[int, list[Task]],
+    managers: Callable[[], list[User]],
+    logged: list[dict[str, Any]],
+) -> None:
+    """``complete_task``'s steps for one task of :func:`complete_tasks`, on what it read."""
+    if task.status == "done":
+        return
+    if task.status != "open":
+        raise RuleError(
+            "task_not_open",
+            phrase("this task is %(status)s and cannot be ticked off", status=_status(task)),
+        )
+    store = task.store
+    reasons = (
+        task.lock_reasons(local_today(store.zone, now), done[store.id], store.followers)
+        if task.gate is not None
+        else []
+    )
+    if reasons:
+        raise RuleError(
+            "task_locked",
+            phrase(
+                "This task is locked: %(reasons)s.",
+                reasons=Names(reasons, "; ".join(reasons), style="semicolon"),
+            ),
+        )
+    if not _moved(task, "open", status="done", completed_at=now or utcnow(), completed_by=actor):
+        done[store.id] = done_keys(store.id)  # someone else ticked it off a moment ago
+        return
+    _log(task, actor, "completed", phrase("Ticked off."), logged)
+    _date_steps_after(task, actor, logged)
+    done[store.id].add(task.done_mark)
+    # What ``check_gates(changed_keys=[task.key])`` would look at: the open work waiting for it.
+    waiting = [
+        other
+        for other in gated[store.id]
+        if other.status == "open" and task.key in (other.gate or {}).get("tasks", ())
+    ]
+    if waiting:
+        settle_gates(waiting, done, now or utcnow(), managers)
+
+
+def _date_steps_after(
+    done: Task, actor: User | None, logged: list[dict[str, Any]] | None = None
+) -> None:
     """Date the open steps anchored to ``done`` (a checklist's ``after:``) from the day it was
     done, at once; the plan's next refresh gives them the same date (plans/sync.py). Only a
     checklist's steps are anchored to another's moment: other tasks look no further."""
@@ -153,6 +254,7 @@ def _date_steps_after(done: Task, actor: User | None) -> None:
                 after=due_on,
                 reason=phrase("“%(title)s” was done", title=done.title),
             ),
+            logged,
         )
 
 
@@ -219,7 +321,26 @@ def change_task(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
     return task
 
 
-def _assign(task: Task, assignee_id: int | None, actor: User) -> None:
+def assign_tasks(tasks: Sequence[Task], assignee_id: int | None, actor: User) -> None:
+    """Give several tasks to one person (None: to nobody), as ``change_task`` with that
+    ``assignee_id`` would one task after another: the same checks, the first refusal stops the
+    rest, one log entry each. The tasks' rows and their log entries are written together."""
+    logged: list[dict[str, Any]] = []
+    try:
+        with db.session.no_autoflush:
+            for task in dict.fromkeys(tasks):  # each once, in the order given
+                _assign(task, assignee_id, actor, logged)
+    finally:
+        write_activity(logged)
+        db.session.flush()
+
+
+def _assign(
+    task: Task,
+    assignee_id: int | None,
+    actor: User,
+    logged: list[dict[str, Any]] | None = None,
+) -> None:
     if not actor.is_manager and task.assignee_id not in (None, actor.id):
         raise NotAllowed(phrase("this task is someone else's: ask a manager to hand it over"))
     assignee = None
@@ -235,6 +356,7 @@ def _assign(task: Task, assignee_id: int | None, actor: User) -> None:
         phrase("Assigned to %(person)s.", person=assignee.display_name)
         if assignee
         else phrase("Unassigned."),
+        logged,
     )
 
 
@@ -427,5 +549,15 @@ def _status(task: Task) -> Name:
     return Name("status", task.status, task.status)
 
 
-def _log(task: Task, actor: User | None, kind: str, message: str) -> None:
-    log_activity(task.store_id, actor, kind, message, task=task)
+def _log(
+    task: Task,
+    actor: User | None,
+    kind: str,
+    message: str,
+    logged: list[dict[str, Any]] | None = None,
+) -> None:
+    """Log an entry about the task; with ``logged``, add its row there to be written later."""
+    if logged is None:
+        log_activity(task.store_id, actor, kind, message, task=task)
+    else:
+        logged.append(activity_row(task.store_id, actor, kind, message, task_id=task.id))
