@@ -10,10 +10,10 @@ of that day.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert, select
 
@@ -22,6 +22,7 @@ from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.plans.stock_up import warn_late_stock_ups
 from tracker.plans.sync import (
+    Move,
     Plan,
     PlanChanges,
     PlannedRow,
@@ -112,12 +113,14 @@ def roll_stores_forward(
         return rolled
     wanted = [store.id for store, _ in behind]
     tasks: dict[int, list[Task]] = defaultdict(list)
-    for task in db.session.scalars(
-        select(Task)
-        .where(Task.store_id.in_(wanted), Task.origin.in_(("playbook", "checklist")))
-        .execution_options(populate_existing=True)
-    ):
-        tasks[task.store_id].append(task)
+    for values in db.session.execute(
+        select(Task.__table__).where(
+            Task.store_id.in_(wanted), Task.origin.in_(("playbook", "checklist"))
+        )
+    ).mappings():
+        # Compared as plain values, not ORM objects (most rows do not change): those that
+        # do change are read again as tasks before the change is applied.
+        tasks[values["store_id"]].append(cast(Task, _TaskValues(values)))
     lines: dict[int, list[ProductLine]] = defaultdict(list)
     for line in db.session.scalars(
         select(ProductLine)
@@ -144,6 +147,7 @@ def roll_stores_forward(
             rolled.left.append(store.id)
             continue
         worked_out.append((store, today, changes))
+    _as_tasks([changes for _, _, changes in worked_out])
     logged: list[dict[str, Any]] = []
     added: list[dict[str, Any]] = []
     for store, _, changes in worked_out:
@@ -167,3 +171,49 @@ def roll_stores_forward(
     if worked_out:
         check_gates([store.id for store, _, _ in worked_out], now=now)
     return rolled
+
+
+class _TaskValues:
+    """A task row's values, read for comparing with the plan (what ``plan_changes`` reads)."""
+
+    def __init__(self, values: Mapping[Any, Any]) -> None:
+        self.__dict__.update(values)
+
+
+# How many tasks are read again by id in one statement.
+_IDS_AT_ONCE = 500
+
+
+def _as_tasks(worked_out: list[PlanChanges]) -> None:
+    """Put the tasks themselves in place of the values compared, where a change touches them."""
+    ids = sorted(
+        {
+            task.id
+            for changes in worked_out
+            for task in (
+                *(task for task, _ in changes.revived),
+                *(move.task for move in changes.changed),
+                *(move.task for move in changes.kept_by_hand),
+                *changes.retired,
+                *changes.missed,
+            )
+        }
+    )
+    found: dict[int, Task] = {}
+    for start in range(0, len(ids), _IDS_AT_ONCE):
+        for task in db.session.scalars(
+            select(Task)
+            .where(Task.id.in_(ids[start : start + _IDS_AT_ONCE]))
+            .execution_options(populate_existing=True)
+        ):
+            found[task.id] = task
+    for changes in worked_out:
+        changes.revived = [(found[task.id], row) for task, row in changes.revived]
+        changes.changed = [
+            Move(found[move.task.id], move.row, move.due_before) for move in changes.changed
+        ]
+        changes.kept_by_hand = [
+            Move(found[move.task.id], move.row, move.due_before) for move in changes.kept_by_hand
+        ]
+        changes.retired = [found[task.id] for task in changes.retired]
+        changes.missed = [found[task.id] for task in changes.missed]
