@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from tracker.plans.forward import RolledStores
 from tracker.reminders.dispatch import MAX_SEND_SECONDS
 from tracker.scheduler import tick
 
@@ -21,20 +22,21 @@ def test_a_tick_told_to_stop_during_the_roll_forward_starts_nothing_more(app, mo
     rolled: list[int] = []
     later: list[str] = []
 
-    def roll(store_id, _catalog, *, now=None):
-        rolled.append(store_id)
-        stop.set()  # SIGTERM arrives while the first store is rolled forward
-        return None
+    def roll(store_ids, _catalog, *, now=None, plans=None):
+        rolled.extend(store_ids)
+        stop.set()  # SIGTERM arrives while the first chunk of stores is rolled forward
+        return RolledStores()
 
     monkeypatch.setattr(tick, "stores_behind", lambda now=None: [1, 2, 3])
-    monkeypatch.setattr(tick, "roll_store_forward", roll)
+    monkeypatch.setattr(tick, "ROLL_CHUNK", 1)
+    monkeypatch.setattr(tick, "roll_stores_forward", roll)
     monkeypatch.setattr(tick, "check_every_gate", lambda **_: later.append("gates"))
     monkeypatch.setattr(tick, "queue_reminders", lambda *_, **__: later.append("queue") or 0)
     monkeypatch.setattr(tick, "dispatch_due", lambda *_, **__: later.append("send"))
 
     report = tick.run_tick(app, name="stopping", stop=stop)
 
-    assert rolled == [1]  # the store under way finishes; the others wait for the next tick
+    assert rolled == [1]  # the chunk under way finishes; the others wait for the next tick
     assert later == []
     assert report.claimed == 0
 

@@ -9,16 +9,37 @@ of that day.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
 
+from sqlalchemy import insert, select
+
+from tracker.activity.services import write_activity
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.plans.stock_up import warn_late_stock_ups
-from tracker.plans.sync import PlanChanges, roll_forward
+from tracker.plans.sync import (
+    Move,
+    Plan,
+    PlanChanges,
+    PlannedRow,
+    active_checklists,
+    apply_plan_changes,
+    new_task_rows,
+    only_assignable,
+    plan_changes,
+    roll_forward,
+)
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.phrases import phrase
+from tracker.stockup.models import ProductLine
 from tracker.stockup.services import plan_stock_up
 from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
+from tracker.tasks.models import Task
 
 
 def is_behind(store: Store, *, now: datetime | None = None) -> bool:
@@ -44,3 +65,155 @@ def roll_store_forward(
     warn_late_stock_ups(store, plan_stock_up(store, catalog, today), now=now)
     check_gates([store.id], now=now)
     return changes
+
+
+@dataclass
+class RolledStores:
+    """What rolling many stores forward at once did: each store's changes, and the stores
+    whose plan could not even be worked out (left to the store-by-store path)."""
+
+    changes: dict[int, PlanChanges] = field(default_factory=dict)
+    left: list[int] = field(default_factory=list)
+
+
+def roll_stores_forward(
+    store_ids: Sequence[int],
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    plans: dict[Any, tuple[Plan, list[PlannedRow]]] | None = None,
+) -> RolledStores:
+    """Roll many stores' plans forward to their today at once, as :func:`roll_store_forward`
+    does each: the same task rows and activity entries, in a few statements. Flush only.
+
+    The stores' rows are locked first (as one store's is), so a second process doing this
+    at once waits and then finds them rolled forward. Stores, their plan's tasks and product
+    lines are read in one query each; a plan is worked out once for stores alike (``plans``
+    keeps them for the next call); new tasks and log entries are written in one statement
+    each. A store whose plan cannot be worked out is left out (``left``) for the caller to
+    try on its own, where its fault is noted against it.
+    """
+    rolled = RolledStores()
+    if not store_ids:
+        return rolled
+    plans = {} if plans is None else plans
+    ids = sorted(store_ids)
+    behind: list[tuple[Store, date]] = []
+    for store in db.session.scalars(
+        select(Store)
+        .where(Store.id.in_(ids))
+        .order_by(Store.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ):
+        today = local_today(store.zone, now)
+        if store.plan_synced_on is None or store.plan_synced_on < today:
+            behind.append((store, today))
+    if not behind:
+        return rolled
+    wanted = [store.id for store, _ in behind]
+    tasks: dict[int, list[Task]] = defaultdict(list)
+    for values in db.session.execute(
+        select(Task.__table__).where(
+            Task.store_id.in_(wanted), Task.origin.in_(("playbook", "checklist"))
+        )
+    ).mappings():
+        # Compared as plain values, not ORM objects (most rows do not change): those that
+        # do change are read again as tasks before the change is applied.
+        tasks[values["store_id"]].append(cast(Task, _TaskValues(values)))
+    lines: dict[int, list[ProductLine]] = defaultdict(list)
+    for line in db.session.scalars(
+        select(ProductLine)
+        .where(ProductLine.store_id.in_(wanted))
+        .order_by(ProductLine.store_id, ProductLine.name)
+    ):
+        lines[line.store_id].append(line)
+    checklists = active_checklists(catalog)
+    reason = phrase("daily roll forward")
+    worked_out: list[tuple[Store, date, PlanChanges]] = []
+    for store, today in behind:
+        try:
+            changes = plan_changes(
+                store,
+                store.profile(),
+                catalog,
+                today,
+                checklists=checklists,
+                existing_tasks=tasks[store.id],
+                lines=lines[store.id],
+                plans=plans,
+            )
+        except Exception:  # e.g. its market left the seeds: its own try notes the fault
+            rolled.left.append(store.id)
+            continue
+        worked_out.append((store, today, changes))
+    _as_tasks([changes for _, _, changes in worked_out])
+    logged: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    for store, _, changes in worked_out:
+        apply_plan_changes(
+            store, changes, actor=None, reason=reason, add_new=False, flush=False, log_rows=logged
+        )
+        added += new_task_rows(store, changes)
+        rolled.changes[store.id] = changes
+    db.session.flush()
+    write_activity(logged)
+    added = only_assignable(added)
+    if added:
+        # Rows whose JSON columns are empty are inserted apart: alike rows side by side, so
+        # the driver batches them (as applying a checklist does).
+        added.sort(key=lambda values: tuple(value is None for value in values.values()))
+        db.session.execute(insert(Task), added)
+    for store, today, _ in worked_out:
+        if lines[store.id]:
+            plan = plan_stock_up(store, catalog, today, lines[store.id])
+            warn_late_stock_ups(store, plan, now=now)
+    if worked_out:
+        check_gates([store.id for store, _, _ in worked_out], now=now)
+    return rolled
+
+
+class _TaskValues:
+    """A task row's values, read for comparing with the plan (what ``plan_changes`` reads)."""
+
+    def __init__(self, values: Mapping[Any, Any]) -> None:
+        self.__dict__.update(values)
+
+
+# How many tasks are read again by id in one statement.
+_IDS_AT_ONCE = 500
+
+
+def _as_tasks(worked_out: list[PlanChanges]) -> None:
+    """Put the tasks themselves in place of the values compared, where a change touches them."""
+    ids = sorted(
+        {
+            task.id
+            for changes in worked_out
+            for task in (
+                *(task for task, _ in changes.revived),
+                *(move.task for move in changes.changed),
+                *(move.task for move in changes.kept_by_hand),
+                *changes.retired,
+                *changes.missed,
+            )
+        }
+    )
+    found: dict[int, Task] = {}
+    for start in range(0, len(ids), _IDS_AT_ONCE):
+        for task in db.session.scalars(
+            select(Task)
+            .where(Task.id.in_(ids[start : start + _IDS_AT_ONCE]))
+            .execution_options(populate_existing=True)
+        ):
+            found[task.id] = task
+    for changes in worked_out:
+        changes.revived = [(found[task.id], row) for task, row in changes.revived]
+        changes.changed = [
+            Move(found[move.task.id], move.row, move.due_before) for move in changes.changed
+        ]
+        changes.kept_by_hand = [
+            Move(found[move.task.id], move.row, move.due_before) for move in changes.kept_by_hand
+        ]
+        changes.retired = [found[task.id] for task in changes.retired]
+        changes.missed = [found[task.id] for task in changes.missed]

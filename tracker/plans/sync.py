@@ -35,6 +35,7 @@ from tracker.playbook.phrases import phrase
 from tracker.playbook.plan import Plan, PlannedTask, generate_plan, peak_slot
 from tracker.playbook.profile import StoreProfile
 from tracker.playbook.seeds import SeedError
+from tracker.stockup.models import ProductLine
 from tracker.stockup.services import stock_up_overrides
 from tracker.stores.models import Store, StoreMembership
 from tracker.tasks.models import Task
@@ -203,10 +204,15 @@ def _row(task: PlannedTask, slot: str, due_on: date) -> PlannedRow:
 
 
 def _with_stock_up_plan(
-    rows: list[PlannedRow], store: Store, profile: StoreProfile, catalog: Catalog, today: date
+    rows: list[PlannedRow],
+    store: Store,
+    profile: StoreProfile,
+    catalog: Catalog,
+    today: date,
+    lines: list[ProductLine] | None,
 ) -> list[PlannedRow]:
     """Date stock-up tasks by the store's product lines, when it has any, with quantities."""
-    overrides = stock_up_overrides(store, profile, catalog, today)
+    overrides = stock_up_overrides(store, profile, catalog, today, lines)
     if not overrides:
         return rows
     adjusted = []
@@ -243,13 +249,18 @@ def plan_changes(
     only: str | None = None,
     existing_tasks: Sequence[Task] | None = None,
     done_on: Mapping[tuple[str, str], date] | None = None,
+    lines: list[ProductLine] | None = None,
+    plans: dict[Any, tuple[Plan, list[PlannedRow]]] | None = None,
 ) -> PlanChanges:
     """Work out, without changing anything, what ``profile`` would do to the store's tasks.
 
     Playbook work and the checklists' (``checklists``: those in use when not given) are
     planned together. ``only`` limits the comparison to the tasks whose key starts with it
     (one checklist's, when it is saved); ``existing_tasks`` and ``done_on`` are those rows
-    and the days their steps were done, when the caller has read them for many stores.
+    and the days their steps were done, when the caller has read them for many stores;
+    ``lines`` the store's product lines, likewise. ``plans`` keeps the plans worked out for
+    other stores: a store with the same profile, day and checklists gets the same plan and
+    rows before its own product lines and done steps are applied to them.
     """
     if checklists is None:
         checklists = active_checklists(catalog)
@@ -264,14 +275,21 @@ def plan_changes(
     else:
         planning = catalog
     planning = with_entries(planning, (entry for item in mine for entry in item.entries))
-    plan = generate_plan(
-        profile,
-        planning,
-        today=today,
-        horizon_days=_ENGINE_HORIZON_DAYS,
-        # A checklist's entries are dated from the store and its peaks, never from stock-up.
-        stock_up=only is None,
-    )
+    alike = (profile, today, only, tuple((item.spec.key, item.version) for item in mine))
+    found = plans.get(alike) if plans is not None else None
+    if found is None:
+        plan = generate_plan(
+            profile,
+            planning,
+            today=today,
+            horizon_days=_ENGINE_HORIZON_DAYS,
+            # A checklist's entries are dated from the store and its peaks, never from stock-up.
+            stock_up=only is None,
+        )
+        found = (plan, planned_rows(plan, today))
+        if plans is not None:
+            plans[alike] = found
+    plan, rows = found
     applicable = {task.key for task in plan.tasks}
     peaks = {(peak.key, peak.date) for peak in plan.peaks}
     if existing_tasks is None:
@@ -284,9 +302,8 @@ def plan_changes(
     existing = {(task.key, task.slot): task for task in existing_tasks}
 
     changes = PlanChanges(plan, partial=only is not None)
-    rows = planned_rows(plan, today)
     if only is None:
-        rows = _with_stock_up_plan(rows, store, profile, planning, today)
+        rows = _with_stock_up_plan(rows, store, profile, planning, today, lines)
     else:
         rows = [row for row in rows if row.key.startswith(only)]
     rows = _with_checklist_values(rows, mine, existing, store, done_on, changes)

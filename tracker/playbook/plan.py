@@ -7,12 +7,12 @@ give the same plan, and every key is the playbook entry's key.
 
 from __future__ import annotations
 
+import calendar
+import functools
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-
-from dateutil.relativedelta import relativedelta
 
 from tracker.playbook.catalog import (
     PEAK_ANCHORS,
@@ -601,6 +601,11 @@ def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> d
     return base + timedelta(days=entry.due.days)
 
 
+# The same peak and freight figures give the same deadlines: stores alike (the daily roll
+# forward plans every store) count the factory days back once.
+_deadlines = functools.lru_cache(maxsize=16_384)(stock_up_deadlines)
+
+
 def _stock_up_for(
     catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]
 ) -> list[StockUpDeadlines]:
@@ -609,9 +614,9 @@ def _stock_up_for(
     A supply-side peak's warm-up is the day factories close: what must be on sale
     through the closure is in the market warehouse by then, like any peak's stock.
     """
-    shutdowns = _shutdowns(catalog, store, peaks)
+    shutdowns = tuple(_shutdowns(catalog, store, peaks))
     return [
-        stock_up_deadlines(
+        _deadlines(
             peak,
             freight_mode=store.freight_mode,
             lead_time_days=store.lead_time_days,
@@ -646,33 +651,41 @@ def _shutdowns(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> l
     ]
 
 
-_STEP = {
-    "day": relativedelta(days=1),
-    "week": relativedelta(weeks=1),
-    "month": relativedelta(months=1),
-    "quarter": relativedelta(months=3),
-}
+_MONTHS = {"month": 1, "quarter": 3}
 
 
 def _occurrences(
     recurrence: Recurrence, starts_on: date, start: date, end: date | None
 ) -> Iterator[date]:
     """Yield the occurrences on or after ``start`` (and up to ``end``, when given)."""
-    step: relativedelta | timedelta = _STEP[recurrence.every] * recurrence.interval
-    index = 0
     if recurrence.every in ("day", "week"):
-        step = timedelta(days=_step_days(recurrence))  # the same step, far cheaper to add
-    if recurrence.every in ("day", "week") and start > starts_on:
-        # Jump straight to the first occurrence at or after ``start``.
-        index = -(-(start - starts_on).days // _step_days(recurrence))
+        step = _step_days(recurrence)
+        index = -(-(start - starts_on).days // step) if start > starts_on else 0
+        current = starts_on + timedelta(days=step * index)
+        while end is None or current <= end:
+            yield current  # on or after ``start``: it was jumped to
+            current += timedelta(days=step)
+        return
+    months = _MONTHS[recurrence.every] * recurrence.interval
+    # Jump to the last occurrence a whole step before ``start``'s month: all before it are
+    # earlier than ``start``. The daily roll forward asks this of every store, every day.
+    apart = (start.year - starts_on.year) * 12 + start.month - starts_on.month
+    index = max(0, apart // months - 1)
     while True:
         # Month steps are taken from the start each time so 31 Jan -> 28 Feb -> 31 Mar.
-        current = starts_on + step * index
+        current = _add_months(starts_on, months * index)
         if end is not None and current > end:
             return
         if current >= start:
             yield current
         index += 1
+
+
+def _add_months(day: date, months: int) -> date:
+    """``day`` plus ``months``, on the month's last day when it is shorter (as relativedelta)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _step_days(recurrence: Recurrence) -> int:

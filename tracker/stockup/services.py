@@ -222,11 +222,19 @@ def _line_peak(
 
 
 def stock_up_overrides(
-    store: Store, profile: StoreProfile, catalog: Catalog, today: date
+    store: Store,
+    profile: StoreProfile,
+    catalog: Catalog,
+    today: date,
+    lines: list[ProductLine] | None = None,
 ) -> dict[tuple[str, date], dict[str, Any]]:
-    """Per peak: the earliest deadline across lines for each anchor, and the quantities."""
+    """Per peak: the earliest deadline across lines for each anchor, and the quantities.
+
+    ``lines``: the store's product lines, when the caller has read them for many stores.
+    """
     out: dict[tuple[str, date], dict[str, Any]] = {}
-    lines = product_lines(store) if store.id is not None else []
+    if lines is None:
+        lines = product_lines(store) if store.id is not None else []
     if not lines:
         return out
     for row in plan_stock_up(store, catalog, today, lines, profile).rows:
