@@ -98,10 +98,18 @@ def queue_reminders(
                 ),
             )
     drafts += _no_live_yet(catalog, tasks, by_id, managers, now, faults)
-    due = [
-        d for d in drafts if d.person.id in todays and d.send_at <= now < d.send_at + STALE_AFTER
-    ]
+    due = [d for d in drafts if d.person.id in todays and _due_now(d.send_at, now)]
     return insert_drafts(_not_queued_yet(due), now)
+
+
+def _due_now(send_at: datetime, now: datetime) -> bool:
+    """Whether a reminder meant for ``send_at`` is to be queued at ``now``.
+
+    Asked before a reminder's words are written, too: most drafts of a tick are not due
+    (their moment is later today, or was more than a day ago), and writing them in every
+    reader's language only to drop them cost most of a tick at agency scale.
+    """
+    return send_at <= now < send_at + STALE_AFTER
 
 
 def _not_queued_yet(drafts: Sequence[Draft]) -> list[Draft]:
@@ -134,7 +142,7 @@ class StoreNamed:
     categories: Sequence[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class DueWork:
     """An open task as a reminder names it: the columns it needs, not the whole row.
 
@@ -243,7 +251,7 @@ def _drafts_of(
     if person.digest:
         written = _digest(person, today, work, stock_up) if digest else []
         return written + _stock_up_missed(person, now, stock_up)
-    return _singles(person, today, work, stock_up_keys) + _stock_up(person, stock_up)
+    return _singles(person, today, now, work, stock_up_keys) + _stock_up(person, now, stock_up)
 
 
 def _no_live_yet(
@@ -273,6 +281,9 @@ def _no_live_drafts(
     drafts: list[Draft] = []
     if task.due_on == local_today(task.store.zone, now):
         rule = catalog.markets[task.store.market].lives
+        send_at = local_instant(task.due_on, rule.remind_at, task.store.zone)
+        if not _due_now(send_at, now):
+            return drafts
         assignee = by_id.get(task.assignee_id) if task.assignee_id else None
         for person in people_to_remind(assignee, managers):
             with force_locale(recipient_locale(person)):
@@ -281,7 +292,7 @@ def _no_live_drafts(
                         person,
                         "no_live_today",
                         f"nolive:{person.id}:{task.id}",
-                        local_instant(task.due_on, rule.remind_at, task.store.zone),
+                        send_at,
                         gettext("No live yet today [%(store)s]", store=task.store.name),
                         _no_live_text(task, rule.min_minutes),
                         task.store,
@@ -294,12 +305,15 @@ def _no_live_drafts(
 def _singles(
     person: User,
     today: date,
+    now: datetime,
     tasks: Iterable[DueWork],
     stock_up_keys: frozenset[str],
 ) -> list[Draft]:
     """One message per task: overdue, and the chosen days before (for who asked for these)."""
     moment = local_instant(today, person.remind_at, person.timezone)
-    drafts = []
+    if not _due_now(moment, now):
+        return []  # every one of them goes at the person's moment of the day
+    drafts: list[Draft] = []
     for task in tasks:
         if task.recurrence is not None and task.recurrence.get("every") == "day":
             continue  # daily work has its own evening reminder, not one per occurrence
@@ -346,17 +360,21 @@ def _singles(
     return drafts
 
 
-def _stock_up(person: User, tasks: Iterable[DueWork]) -> list[Draft]:
+def _stock_up(person: User, now: datetime, tasks: Iterable[DueWork]) -> list[Draft]:
     drafts = []
     for task in tasks:
         for days in STOCK_UP_DAYS_BEFORE:
-            day = task.due_on - timedelta(days=days)
+            send_at = local_instant(
+                task.due_on - timedelta(days=days), person.remind_at, person.timezone
+            )
+            if not _due_now(send_at, now):
+                continue
             drafts.append(
                 _draft(
                     person,
                     "stock_up",
                     f"stockup:{person.id}:{task.id}:{days}",
-                    local_instant(day, person.remind_at, person.timezone),
+                    send_at,
                     ngettext(
                         "Stock-up deadline in %(num)d day: %(title)s",
                         "Stock-up deadline in %(num)d days: %(title)s",
@@ -446,12 +464,15 @@ def _stock_up_missed(person: User, now: datetime, tasks: Iterable[DueWork]) -> l
         store_today = local_today(task.store.zone, now)
         if task.due_on != store_today - timedelta(days=1):
             continue
+        send_at = local_instant(store_today, time(0, 0), task.store.zone)
+        if not _due_now(send_at, now):
+            continue
         drafts.append(
             _draft(
                 person,
                 "stock_up_missed",
                 f"stockup-missed:{person.id}:{task.id}",
-                local_instant(store_today, time(0, 0), task.store.zone),
+                send_at,
                 gettext("Stock-up deadline passed: %(title)s", title=task_title(task)),
                 [task],
             )
