@@ -104,14 +104,7 @@ def complete_task(
             phrase("this task is %(status)s and cannot be ticked off", status=_status(task)),
         )
     reasons = lock_reasons(task, now=now) if task.gate is not None else []
-    if reasons:
-        raise RuleError(
-            "task_locked",
-            phrase(
-                "This task is locked: %(reasons)s.",
-                reasons=Names(reasons, "; ".join(reasons), style="semicolon"),
-            ),
-        )
+    _refuse_if_locked(reasons)
     if not _moved(task, "open", status="done", completed_at=now or utcnow(), completed_by=actor):
         return task, False  # someone else ticked it off a moment ago
     _log(task, actor, "completed", phrase("Ticked off."))
@@ -196,14 +189,7 @@ def _complete_one(
         if task.gate is not None
         else []
     )
-    if reasons:
-        raise RuleError(
-            "task_locked",
-            phrase(
-                "This task is locked: %(reasons)s.",
-                reasons=Names(reasons, "; ".join(reasons), style="semicolon"),
-            ),
-        )
+    _refuse_if_locked(reasons)
     if not _moved(task, "open", status="done", completed_at=now or utcnow(), completed_by=actor):
         done[store.id] = done_keys(store.id)  # someone else ticked it off a moment ago
         return
@@ -547,6 +533,18 @@ def remove_member(
 
 def _status(task: Task) -> Name:
     return Name("status", task.status, task.status)
+
+
+def _refuse_if_locked(reasons: list[str]) -> None:
+    """Refuse to tick off a task while something holds it, naming what."""
+    if reasons:
+        raise RuleError(
+            "task_locked",
+            phrase(
+                "This task is locked: %(reasons)s.",
+                reasons=Names(reasons, "; ".join(reasons), style="semicolon"),
+            ),
+        )
 
 
 def _log(
