@@ -29,7 +29,10 @@ def upgrade():
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name=op.f("fk_task_comments_task_id_tasks"), ondelete="CASCADE"
+            ["task_id"],
+            ["tasks.id"],
+            name=op.f("fk_task_comments_task_id_tasks"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["author_id"],

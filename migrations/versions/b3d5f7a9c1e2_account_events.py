@@ -41,9 +41,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_events")),
     )
     op.create_index(op.f("ix_account_events_at"), "account_events", ["at"], unique=False)
-    op.create_index(
-        op.f("ix_account_events_user_id"), "account_events", ["user_id"], unique=False
-    )
+    op.create_index(op.f("ix_account_events_user_id"), "account_events", ["user_id"], unique=False)
 
 
 def downgrade():

@@ -51,9 +51,7 @@ def upgrade():
     op.add_column("tasks", sa.Column("checklist_version", sa.Integer(), nullable=True))
     op.add_column(
         "tasks",
-        sa.Column(
-            "counts_for_readiness", sa.Boolean(), server_default=sa.true(), nullable=False
-        ),
+        sa.Column("counts_for_readiness", sa.Boolean(), server_default=sa.true(), nullable=False),
     )
 
 
