@@ -32,10 +32,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -73,7 +74,7 @@ from tracker.scheduler.tick import COMMIT_LAG, roll_plans_forward, run_tick  # n
 from tracker.stores.models import Store  # noqa: E402
 from tracker.stores.services import add_member  # noqa: E402
 from tracker.tasks.models import Task  # noqa: E402
-from tracker.tasks.services import add_custom_task, assign_tasks  # noqa: E402
+from tracker.tasks.services import add_custom_task, assign_tasks, lock_reasons  # noqa: E402
 
 MANAGER = "manager@example.com"  # the first manager; the others are manager2@…
 MEMBER = "member1@example.com"  # the member whose My tasks is timed
@@ -309,8 +310,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve_and_drive(url: str, args: argparse.Namespace, seeded: Seeded) -> dict[str, Any]:
-    """Start gunicorn on the scratch database and drive it with keep-alive clients."""
+def serve_and_drive(
+    url: str,
+    args: argparse.Namespace,
+    seeded: Seeded,
+    *,
+    command: Callable[[int], list[str]],
+    environment: dict[str, str],
+    seconds: float,
+    toggles: list[int] | None = None,
+) -> dict[str, Any]:
+    """Start a server on the scratch database and drive it with keep-alive clients.
+
+    ``command(port)`` starts the server; ``toggles``: one open task per client, which it
+    ticks off and unticks in turn (htmx, as the page does) between its page requests.
+    """
     import requests
 
     port = free_port()
@@ -319,110 +333,148 @@ def serve_and_drive(url: str, args: argparse.Namespace, seeded: Seeded) -> dict[
         os.environ,
         DATABASE_URL=url,
         SECRET_KEY=secrets.token_hex(32),
-        TRACKER_SCHEDULER="off",
         TRACKER_LOG_LEVEL="WARNING",
+        **environment,
     )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--chdir",
-            str(ROOT / "benchmarks"),
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "agency_wsgi:app",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(base + BARE_PATH, timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or a worker still booting
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                error = server.stderr.read().decode()[-2000:] if server.stderr else ""
-                raise SystemExit(f"gunicorn did not start:\n{error}")
-            time.sleep(0.3)
-        cookies = {}
-        for email in (MANAGER, MEMBER):
-            session = requests.Session()
-            form = session.get(base + "/login", timeout=10).text
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
-            answer = session.post(
-                base + "/login",
-                data={
-                    "email": email,
-                    "password": PASSWORD,
-                    "csrf_token": token.group(1) if token else "",
-                },
-                allow_redirects=False,
-                timeout=10,
-            )
-            if answer.status_code != 302:
-                raise SystemExit(f"server login as {email}: {answer.status_code}")
-            cookies[email] = session.cookies.get_dict()
-        paths = [
-            ("plan page", f"/stores/{seeded.plan_store}", MANAGER),
-            ("My tasks, member", "/my-tasks", MEMBER),
-            ("bare endpoint", BARE_PATH, None),
-        ]
-        latencies: dict[str, list[float]] = defaultdict(list)
-        failures: dict[str, int] = defaultdict(int)
-        lock = threading.Lock()
-        stop_at = time.monotonic() + args.server_seconds
+    with tempfile.TemporaryFile() as errors:
+        server = subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL, stderr=errors)
 
-        def client(number: int) -> None:
-            # One keep-alive session per person: a shared cookie jar would mix the logins.
-            sessions: dict[str, Any] = {}
-            for who in (MANAGER, MEMBER, ""):
-                sessions[who] = requests.Session()
-                sessions[who].cookies.update(cookies.get(who, {}))
-            mine: dict[str, list[float]] = defaultdict(list)
-            bad: dict[str, int] = defaultdict(int)
-            turn = number
-            while time.monotonic() < stop_at:
-                label, path, email = paths[turn % len(paths)]
-                turn += 1
-                start = time.perf_counter()
-                try:
-                    answer = sessions[email or ""].get(base + path, timeout=30)
-                    why = "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
-                except requests.RequestException as error:
-                    why = type(error).__name__
-                if not why:
-                    mine[label].append(time.perf_counter() - start)
-                else:
-                    bad[f"{label}: {why}"] += 1
-            with lock:
-                for label, found in mine.items():
-                    latencies[label].extend(found)
-                for label, count in bad.items():
-                    failures[label] += count
+        def said() -> str:
+            errors.seek(0)
+            return errors.read().decode(errors="replace")
 
-        started = time.monotonic()
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - started
-        return {"latencies": latencies, "failures": failures, "seconds": elapsed}
-    finally:
-        server.terminate()
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(base + BARE_PATH, timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:  # not listening yet, or a worker booting
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the server did not start:\n{said()[-2000:]}")
+                time.sleep(0.3)
+            cookies: dict[str, Any] = {}
+            for email in (MANAGER, MEMBER):
+                session = requests.Session()
+                form = session.get(base + "/login", timeout=10).text
+                token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+                answer = session.post(
+                    base + "/login",
+                    data={
+                        "email": email,
+                        "password": PASSWORD,
+                        "csrf_token": token.group(1) if token else "",
+                    },
+                    allow_redirects=False,
+                    timeout=10,
+                )
+                if answer.status_code != 302:
+                    raise SystemExit(f"server login as {email}: {answer.status_code}")
+                cookies[email] = session.cookies  # its jar: a copied dict loses the domain
+            paths = [
+                ("plan page", f"/stores/{seeded.plan_store}", MANAGER),
+                ("My tasks, member", "/my-tasks", MEMBER),
+                ("bare endpoint", BARE_PATH, None),
+            ]
+            if toggles:
+                paths.append(("complete (htmx)", "", MANAGER))
+            latencies: dict[str, list[float]] = defaultdict(list)
+            failures: dict[str, int] = defaultdict(int)
+            first_said: dict[str, str] = {}  # the first answer of each kind of failure
+            lock = threading.Lock()
+            stop_at = time.monotonic() + seconds
+
+            def client(number: int) -> None:
+                # One keep-alive session per person: a shared cookie jar would mix the logins.
+                sessions: dict[str, Any] = {}
+                for who in (MANAGER, MEMBER, ""):
+                    sessions[who] = requests.Session()
+                    if who in cookies:  # same domain and path: a new session cookie replaces it
+                        sessions[who].cookies.update(cookies[who].copy())
+                mine: dict[str, list[float]] = defaultdict(list)
+                bad: dict[str, int] = defaultdict(int)
+                headers = dict(HTMX)
+                if toggles:
+                    page = sessions[MANAGER].get(base + "/", timeout=30).text
+                    found = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+                    headers["X-CSRFToken"] = found.group(1) if found else ""
+                done = False
+                turn = number
+                while time.monotonic() < stop_at:
+                    label, path, email = paths[turn % len(paths)]
+                    turn += 1
+                    start = time.perf_counter()
+                    try:
+                        if path:
+                            answer = sessions[email or ""].get(base + path, timeout=30)
+                        else:
+                            assert toggles is not None
+                            action = "reopen" if done else "complete"
+                            answer = sessions[MANAGER].post(
+                                f"{base}/tasks/{toggles[number]}/{action}",
+                                headers=headers,
+                                timeout=30,
+                            )
+                            done = not done if answer.status_code == 200 else done
+                        why = "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
+                        if why and why not in first_said:
+                            first_said[why] = " ".join(answer.text.split())[:300]
+                    except requests.RequestException as error:
+                        why = type(error).__name__
+                    if not why:
+                        mine[label].append(time.perf_counter() - start)
+                    else:
+                        bad[f"{label}: {why}"] += 1
+                with lock:
+                    for label, found_times in mine.items():
+                        latencies[label].extend(found_times)
+                    for label, count in bad.items():
+                        failures[label] += count
+
+            started = time.monotonic()
+            threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - started
+            return {
+                "latencies": latencies,
+                "failures": failures,
+                "seconds": elapsed,
+                "log": said(),
+                "first_said": first_said,
+            }
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def gunicorn(workers: int) -> Callable[[int], list[str]]:
+    """gunicorn serving agency_wsgi.py (the app plus the bare endpoint) on a port."""
+    return lambda port: [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--chdir",
+        str(ROOT / "benchmarks"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "agency_wsgi:app",
+    ]
+
+
+def tracker_run(port: int) -> list[str]:
+    """What ``tracker run`` does (agency_run.py), on a port."""
+    return [sys.executable, str(ROOT / "benchmarks" / "agency_run.py"), str(port)]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -434,7 +486,7 @@ def verdict(value: float, goal: float) -> str:
     return "meets" if value <= goal else f"misses ({value / goal:.1f}× the goal)"
 
 
-PARTS = ("pages", "tick", "server", "roll")
+PARTS = ("pages", "tick", "server", "run", "roll")
 
 
 def parts_given(said: str) -> tuple[str, ...]:
@@ -472,6 +524,12 @@ def main() -> None:
         "(seed alone: only the build)",
     )
     parser.add_argument("--skip-server", action="store_true", help="no gunicorn run")
+    parser.add_argument(
+        "--run-seconds", type=float, default=95.0, help="the tracker run part, each way"
+    )
+    parser.add_argument(
+        "--tick-seconds", type=float, default=30.0, help="the tracker run part's tick interval"
+    )
     args = parser.parse_args()
     parts = set(args.only) - ({"server"} if args.skip_server or args.server_seconds <= 0 else set())
 
@@ -499,6 +557,8 @@ def main() -> None:
             report_tick(app, args, rows, plan_ms or plan_page_ms(app, args, seeded))
         if "server" in parts:
             report_server(url, args, seeded)
+        if "run" in parts:
+            report_run(app, url, args, seeded)
         if "roll" in parts:
             report_roll(app)
         with app.app_context():
@@ -591,7 +651,14 @@ def report_tick(app: Flask, args: argparse.Namespace, rows: dict[str, int], plan
 
 def report_server(url: str, args: argparse.Namespace, seeded: Seeded) -> None:
     """Drive a real server and print its rate and latencies."""
-    server = serve_and_drive(url, args, seeded)
+    server = serve_and_drive(
+        url,
+        args,
+        seeded,
+        command=gunicorn(args.workers),
+        environment={"TRACKER_SCHEDULER": "off"},
+        seconds=args.server_seconds,
+    )
     total = sum(len(v) for v in server["latencies"].values())
     print()
     print(
@@ -604,6 +671,74 @@ def report_server(url: str, args: argparse.Namespace, seeded: Seeded) -> None:
         p50, p95 = percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000
         goal = "" if label == "bare endpoint" else f"  p95 goal ≤ 150 ms: {verdict(p95, 150)}"
         print(f"  {label:<20} {len(values):>6} ok, p50 {p50:.0f} ms, p95 {p95:.0f} ms{goal}")
+
+
+def free_tasks(app: Flask, store_ids: list[int], wanted: int) -> list[int]:
+    """Open tasks nothing keeps locked, one per client, to tick off and untick."""
+    found: list[int] = []
+    with app.app_context():
+        for store_id in store_ids:
+            for task in db.session.scalars(
+                select(Task)
+                .where(Task.store_id == store_id, Task.status == "open")
+                .order_by(Task.due_on, Task.id)
+            ):
+                if not lock_reasons(task):
+                    found.append(task.id)
+                    if len(found) == wanted:
+                        return found
+    raise SystemExit(f"found only {len(found)} open, unlocked tasks to tick off")
+
+
+TICK_LINE = re.compile(r"tick \S+: .* in ([0-9.]+) ms")
+
+
+def report_run(app: Flask, url: str, args: argparse.Namespace, seeded: Seeded) -> None:
+    """``tracker run`` with its in-process scheduler on and off: do ticks make pages wait?"""
+    toggles = free_tasks(app, seeded.store_ids[1:], args.clients)
+    print()
+    print(
+        f"tracker run (Werkzeug, threaded), {args.clients} keep-alive clients for "
+        f"{args.run_seconds:.0f} s each way, ticking every {args.tick_seconds:g} s when on; "
+        "each client also ticks off and unticks its own task"
+    )
+    rates = {}
+    for scheduler in ("off", "on"):
+        server = serve_and_drive(
+            url,
+            args,
+            seeded,
+            command=tracker_run,
+            environment={
+                "TRACKER_SCHEDULER": scheduler,
+                "TRACKER_TICK_SECONDS": f"{args.tick_seconds:g}",
+            },
+            seconds=args.run_seconds,
+            toggles=toggles,
+        )
+        total = sum(len(v) for v in server["latencies"].values())
+        rates[scheduler] = total / server["seconds"]
+        ticks = [float(ms) for ms in TICK_LINE.findall(server["log"])]
+        overran = server["log"].count("overran")
+        said = (
+            f"; {len(ticks)} ticks, median {statistics.median(ticks):.0f} ms, longest "
+            f"{max(ticks):.0f} ms, {overran} overran"
+            if ticks
+            else ""
+        )
+        print(f"  scheduler {scheduler}: {rates[scheduler]:.0f} requests/s{said}; {load()}")
+        for label, count in server["failures"].items():
+            print(f"    failed: {label} × {count}")
+        for why, text in server["first_said"].items():
+            print(f"    the first {why} said: {text}")
+        for label, values in sorted(server["latencies"].items()):
+            p50, p95 = percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000
+            print(f"    {label:<20} {len(values):>6} ok, p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    print(
+        f"  with the scheduler on: {rates['on'] / rates['off']:.0%} of the rate with it off "
+        "(goal: ticks never overrun, pages unaffected)",
+        flush=True,
+    )
 
 
 def report_roll(app: Flask) -> None:
