@@ -28,6 +28,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -319,11 +320,14 @@ def serve_and_drive(
     environment: dict[str, str],
     seconds: float,
     toggles: list[int] | None = None,
+    driver: str = "python",
 ) -> dict[str, Any]:
     """Start a server on the scratch database and drive it with keep-alive clients.
 
     ``command(port)`` starts the server; ``toggles``: one open task per client, which it
     ticks off and unticks in turn (htmx, as the page does) between its page requests.
+    ``driver``: "python" (keep-alive ``requests`` clients in threads of this process) or "ab"
+    (ApacheBench, one process per page, the clients shared out between them).
     """
     import requests
 
@@ -432,6 +436,8 @@ def serve_and_drive(
                     for label, count in bad.items():
                         failures[label] += count
 
+            if driver == "ab":
+                return {**drive_with_ab(base, paths, cookies, args.clients, seconds), "log": said()}
             started = time.monotonic()
             threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
             for thread in threads:
@@ -452,6 +458,64 @@ def serve_and_drive(
                 server.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+AB_PERCENT = re.compile(r"^\s+(\d+)%\s+(\d+)", re.MULTILINE)
+
+
+def drive_with_ab(
+    base: str,
+    paths: list[tuple[str, str, str | None]],
+    cookies: dict[str, Any],
+    clients: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """Drive each page with its own ApacheBench process at once, ``clients`` shared out.
+
+    ab is a small C client: the load generator then takes little of the machine's two cores
+    from the server, where 16 Python client threads take most of one. Its latencies come as
+    percentiles, so ``latencies`` holds (p50, p95) per page instead of every request.
+    """
+    pages = [(label, path, email) for label, path, email in paths if path]
+    shares = [clients // len(pages) + (n < clients % len(pages)) for n in range(len(pages))]
+    running = []
+    for (label, path, email), share in zip(pages, shares, strict=True):
+        command = ["ab", "-k", "-q", "-t", f"{seconds:g}", "-n", "10000000", "-c", str(share)]
+        if email:
+            jar = cookies[email]
+            command += ["-C", "; ".join(f"{c.name}={c.value}" for c in jar)]
+        command.append(base + path)
+        running.append(
+            (label, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        )
+    percentiles: dict[str, tuple[float, float]] = {}
+    failures: dict[str, int] = {}
+    first_said: dict[str, str] = {}
+    total = 0
+    for label, process in running:
+        out, err = process.communicate()
+        text = out.decode(errors="replace")
+        found = {int(p): float(ms) / 1000 for p, ms in AB_PERCENT.findall(text)}
+        done = re.search(r"Complete requests:\s+(\d+)", text)
+        bad = re.search(r"Non-2xx responses:\s+(\d+)", text)
+        failed = re.search(r"Failed requests:\s+(\d+)", text)
+        if process.returncode or not done or 50 not in found:
+            first_said[f"ab {label}"] = " ".join((err or out).decode(errors="replace").split())[
+                :300
+            ]
+            continue
+        total += int(done.group(1))
+        percentiles[label] = (found[50], found[95])
+        wrong = (int(bad.group(1)) if bad else 0) + (int(failed.group(1)) if failed else 0)
+        if wrong:
+            failures[f"{label}: non-2xx or failed"] = wrong
+    return {
+        "percentiles": percentiles,
+        "requests": total,
+        "failures": failures,
+        "seconds": seconds,
+        "first_said": first_said,
+    }
 
 
 def gunicorn(workers: int) -> Callable[[int], list[str]]:
@@ -650,27 +714,51 @@ def report_tick(app: Flask, args: argparse.Namespace, rows: dict[str, int], plan
 
 
 def report_server(url: str, args: argparse.Namespace, seeded: Seeded) -> None:
-    """Drive a real server and print its rate and latencies."""
-    server = serve_and_drive(
-        url,
-        args,
-        seeded,
-        command=gunicorn(args.workers),
-        environment={"TRACKER_SCHEDULER": "off"},
-        seconds=args.server_seconds,
-    )
-    total = sum(len(v) for v in server["latencies"].values())
-    print()
-    print(
-        f"gunicorn, {args.workers} workers, {args.clients} keep-alive clients for "
-        f"{server['seconds']:.0f} s: {total / server['seconds']:.0f} requests/s; {load()}"
-    )
-    for label, count in server["failures"].items():
-        print(f"  failed: {label} × {count}")
-    for label, values in server["latencies"].items():
-        p50, p95 = percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000
-        goal = "" if label == "bare endpoint" else f"  p95 goal ≤ 150 ms: {verdict(p95, 150)}"
-        print(f"  {label:<20} {len(values):>6} ok, p50 {p50:.0f} ms, p95 {p95:.0f} ms{goal}")
+    """Drive a real server and print its rate and latencies, with each driver at hand."""
+    drivers = ["python", *(["ab"] if shutil.which("ab") else [])]
+    for driver in drivers:
+        server = serve_and_drive(
+            url,
+            args,
+            seeded,
+            command=gunicorn(args.workers),
+            environment={"TRACKER_SCHEDULER": "off"},
+            seconds=args.server_seconds,
+            driver=driver,
+        )
+        by = "Python requests threads" if driver == "python" else "ApacheBench (ab)"
+        if driver == "python":
+            latencies = server["latencies"]
+            total = sum(len(v) for v in latencies.values())
+            figures = {
+                label: (len(v), percentile(v, 0.5), percentile(v, 0.95))
+                for label, v in latencies.items()
+            }
+        else:
+            total = server["requests"]
+            figures = {label: (None, *p) for label, p in server["percentiles"].items()}
+        print()
+        print(
+            f"gunicorn, {args.workers} workers, {args.clients} keep-alive clients ({by}) for "
+            f"{server['seconds']:.0f} s: {total / server['seconds']:.0f} requests/s; {load()}"
+        )
+        for label, count in server["failures"].items():
+            print(f"  failed: {label} × {count}")
+        for why, text in server["first_said"].items():
+            print(f"  the first {why} said: {text}")
+        for label, (count, p50, p95) in figures.items():
+            goal = (
+                ""
+                if label == "bare endpoint"
+                else f"  p95 goal ≤ 150 ms: {verdict(p95 * 1000, 150)}"
+            )
+            counted = f"{count:>6} ok, " if count is not None else ""
+            print(
+                f"  {label:<20} {counted}p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms{goal}",
+                flush=True,
+            )
+        if not shutil.which("ab") and driver == "python":
+            print("  (ApacheBench not found: apt-get install apache2-utils for a lighter driver)")
 
 
 def free_tasks(app: Flask, store_ids: list[int], wanted: int) -> list[int]:
