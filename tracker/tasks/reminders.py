@@ -106,6 +106,8 @@ def queue_reminders(
     digests = _digests_to_write([p for p in people if p.id in whole], now, faults)
     drafts: list[Draft] = []
     for person in people:
+        if not (work[person.id] or stock_up[person.id] or person.id in digests):
+            continue  # nothing to write about (most people, on most ticks)
         with faults.isolated("reminders", user_id=person.id):
             drafts += drafted_for(
                 person,
