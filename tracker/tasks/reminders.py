@@ -186,9 +186,11 @@ class _Scope:
     """What a tick reads, given its scheduler's last mark; everything else queued nothing new.
 
     A reminder is queued at the first tick within STALE_AFTER of its moment at which its work
-    and reader say so. So a tick need only read (1) the whole work of a person one of whose
-    moments (reminder time, digest time) fell since the mark, or whose settings changed, or
-    whose share failed; (2) the open work of a store one of whose moments (midnight, its
+    and reader say so. So a tick need only read (1) the whole work of a person whose moment
+    (digest time for a digest reader, reminder time for others; on any day: stock-up
+    reminders go days ahead) fell since the mark, or whose settings changed, or whose share
+    failed (a digest reader's other reminder, a stock-up deadline missed, goes at the store's
+    midnight: see (2)); (2) the open work of a store one of whose moments (midnight, its
     market's live reminder) fell, or that changed, or whose share failed; (3) the work changed
     since the mark (less COMMIT_LAG: a change flushed before the mark may commit after it),
     and the work of people who left (it passes to the managers). Every other reminder in the
@@ -217,9 +219,10 @@ class _Scope:
         known = previous.people
         whole = set()
         for person in people:
-            if known.get(str(person.id)) != _settings(person) or any(
-                _moment_fell(at, person.timezone, after, now)
-                for at in (person.remind_at, person.digest_at)
+            # A digest reader's moment is their digest's; everyone else's, their reminders'.
+            moment = person.digest_at if person.digest else person.remind_at
+            if known.get(str(person.id)) != _settings(person) or _moment_fell(
+                moment, person.timezone, after, now
             ):
                 whole.add(person.id)
         active = {person.id for person in everyone}
