@@ -127,3 +127,22 @@ class Installation(Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     install_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReminderMark(Model):
+    """How far one scheduler has queued reminders of due work, so its next tick reads less.
+
+    ``queued_to`` is the tick's moment: reminders whose moment falls after it are new.
+    ``changes_seen_at`` is the clock reading before that tick read any row: work changed
+    after it (less the commit lag) may be due to someone anew. ``people`` holds a digest of
+    each person's reminder settings as that tick read them (a person who is missing, or
+    whose settings changed, is read in full); ``retry_stores`` the stores whose share failed.
+    """
+
+    __tablename__ = "reminder_marks"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    queued_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    changes_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    people: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    retry_stores: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -35,6 +35,8 @@ class Task(Model):
         UniqueConstraint("store_id", "key", "slot"),
         Index("ix_tasks_store_status_due", "store_id", "status", "due_on"),
         Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_on"),
+        # A tick reads only the work changed since its last one (gates, reminders).
+        Index("ix_tasks_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,14 +8,16 @@ so any number of schedulers may run this at the same moment.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext, ngettext
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
@@ -26,7 +28,7 @@ from tracker.i18n import recipient_locale
 from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
-from tracker.reminders.models import Reminder
+from tracker.reminders.models import Reminder, ReminderMark
 from tracker.reminders.queue import (
     STALE_AFTER,
     Draft,
@@ -42,18 +44,31 @@ from tracker.tasks.recipients import people_to_remind
 
 # Stock-up deadlines are reminded further ahead than other work.
 STOCK_UP_DAYS_BEFORE = (14, 7, 1)
+# How long a change may sit flushed but uncommitted: work changed that long before a tick's
+# mark is read again by the next tick (the scheduler's gate check looks as far back).
+COMMIT_LAG = timedelta(minutes=5)
 
 
 def queue_reminders(
-    catalog: Catalog, *, now: datetime | None = None, faults: FaultLog | None = None
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    faults: FaultLog | None = None,
+    mark: str | None = None,
 ) -> int:
     """Queue every reminder whose moment has come; return how many new rows were queued.
 
     A person or store whose share fails (a time zone or market that does not exist) is noted
     in ``faults`` and left out; everyone else's reminders are queued.
+
+    ``mark`` names the caller (a scheduler): its last tick's mark lets this one read only the
+    work of people and stores a moment of whose fell since, and the work changed since; the
+    reminders queued are the same as reading everything (see ``_Scope``).
     """
-    now = now or utcnow()
+    seen_at = utcnow()  # before any row is read: a change stamped later is read next time
+    now = now or seen_at
     faults = faults if faults is not None else FaultLog()
+    noted = len(faults.faults)
     everyone = db.session.scalars(select(User).where(User.active)).all()
     todays: dict[int, date] = {}
     for person in everyone:
@@ -68,8 +83,14 @@ def queue_reminders(
     latest = max(todays.values()) + timedelta(
         days=max(STOCK_UP_DAYS_BEFORE + tuple(d for p in people for d in p.remind_days_before))
     )
-    tasks = _open_work_due_by(latest)
     stock_up_keys = catalog.stock_up_keys
+    previous = db.session.get(ReminderMark, mark) if mark else None
+    scope = _Scope.since(previous, people, everyone, catalog, now, seen_at)
+    if scope is None:
+        tasks = _open_work_due_by(latest)
+        whole = {person.id for person in people}
+    else:
+        tasks, whole = scope.work(latest, people, by_id, managers, stock_up_keys, now, faults)
 
     work: dict[int, list[DueWork]] = defaultdict(list)
     stock_up: dict[int, list[DueWork]] = defaultdict(list)
@@ -81,9 +102,12 @@ def queue_reminders(
             for person in {*managers, *([assignee] if assignee else [])}:
                 stock_up[person.id].append(task)
 
-    digests = _digests_to_write(people, now, faults)
+    # A digest lists all of its reader's work: only those read in full are written one.
+    digests = _digests_to_write([p for p in people if p.id in whole], now, faults)
     drafts: list[Draft] = []
     for person in people:
+        if not (work[person.id] or stock_up[person.id] or person.id in digests):
+            continue  # nothing to write about (most people, on most ticks)
         with faults.isolated("reminders", user_id=person.id):
             drafts += drafted_for(
                 person,
@@ -99,7 +123,183 @@ def queue_reminders(
             )
     drafts += _no_live_yet(catalog, tasks, by_id, managers, now, faults)
     due = [d for d in drafts if d.person.id in todays and _due_now(d.send_at, now)]
-    return insert_drafts(_not_queued_yet(due), now)
+    queued = insert_drafts(_not_queued_yet(due), now)
+    if mark:
+        failed = faults.faults[noted:]
+        left_out = {fault.user_id for fault in failed if fault.user_id is not None}
+        db.session.merge(
+            ReminderMark(
+                name=mark,
+                queued_to=now,
+                changes_seen_at=seen_at,
+                # Someone whose share failed is read in full again next time ("" never matches).
+                people={
+                    str(person.id): (
+                        _settings(person)
+                        if person.id in todays and person.id not in left_out
+                        else ""
+                    )
+                    for person in everyone
+                },
+                retry_stores=sorted(
+                    {fault.store_id for fault in failed if fault.store_id is not None}
+                ),
+            )
+        )
+        db.session.flush()
+    return queued
+
+
+def _settings(person: User) -> str:
+    """A digest of everything about a person that decides which reminders they are due."""
+    said = repr(
+        (
+            person.role,
+            person.active,
+            person.timezone,
+            person.locale,
+            list(person.remind_days_before),
+            person.remind_at,
+            person.digest,
+            person.digest_at,
+            person.quiet_from,
+            person.quiet_until,
+        )
+    )
+    return hashlib.sha1(said.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def _moment_fell(at: time, zone: str, after: datetime, until: datetime) -> bool:
+    """Whether wall-clock ``at`` in ``zone`` fell in ``(after, until]`` on any day."""
+    first = after.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
+    last = until.astimezone(ZoneInfo(zone)).date() + timedelta(days=1)
+    day = first
+    while day <= last:
+        if after < local_instant(day, at, zone) <= until:
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+@dataclass(slots=True)
+class _Scope:
+    """What a tick reads, given its scheduler's last mark; everything else queued nothing new.
+
+    A reminder is queued at the first tick within STALE_AFTER of its moment at which its work
+    and reader say so. So a tick need only read (1) the whole work of a person whose moment
+    (digest time for a digest reader, reminder time for others; on any day: stock-up
+    reminders go days ahead) fell since the mark, or whose settings changed, or whose share
+    failed (a digest reader's other reminder, a stock-up deadline missed, goes at the store's
+    midnight: see (2)); (2) the open work of a store one of whose moments (midnight, its
+    market's live reminder) fell, or that changed, or whose share failed; (3) the work changed
+    since the mark (less COMMIT_LAG: a change flushed before the mark may commit after it),
+    and the work of people who left (it passes to the managers). Every other reminder in the
+    window was due at the mark's tick as well, with the same work, and was queued then.
+    """
+
+    people: set[int]
+    stores: set[int]
+    left: set[int]
+    changed_since: datetime
+
+    @classmethod
+    def since(
+        cls,
+        previous: ReminderMark | None,
+        people: Sequence[User],
+        everyone: Sequence[User],
+        catalog: Catalog,
+        now: datetime,
+        seen_at: datetime,
+    ) -> _Scope | None:
+        """The scope after ``previous``; None: read everything (no mark, or the clock went back)."""
+        if previous is None or previous.queued_to > now or previous.changes_seen_at > seen_at:
+            return None
+        after = max(previous.queued_to, now - STALE_AFTER)
+        known = previous.people
+        whole = set()
+        for person in people:
+            # A digest reader's moment is their digest's; everyone else's, their reminders'.
+            moment = person.digest_at if person.digest else person.remind_at
+            if known.get(str(person.id)) != _settings(person) or _moment_fell(
+                moment, person.timezone, after, now
+            ):
+                whole.add(person.id)
+        active = {person.id for person in everyone}
+        left = {int(person_id) for person_id in known} - active
+        stores = set(previous.retry_stores) | _stores_whose_moment_fell(catalog, after, now)
+        changed_since = previous.changes_seen_at - COMMIT_LAG
+        stores |= set(db.session.scalars(select(Store.id).where(Store.updated_at >= changed_since)))
+        return cls(whole, stores, left, changed_since)
+
+    def work(
+        self,
+        latest: date,
+        people: Sequence[User],
+        by_id: dict[int, User],
+        managers: Sequence[User],
+        stock_up_keys: frozenset[str],
+        now: datetime,
+        faults: FaultLog,
+    ) -> tuple[list[DueWork], set[int]]:
+        """The open work to draft from, soonest first, and the people read in full."""
+        changed = db.session.scalars(
+            select(Task.id).where(Task.updated_at >= self.changed_since)
+        ).all()
+        touched = self._read(latest, set(changed), self.stores, self.left)
+        # A digest reader whose digest is still to come today is given one as soon as they
+        # have work: read them in full when changed work reaches them.
+        readers = {}
+        for task in touched:
+            assignee = by_id.get(task.assignee_id) if task.assignee_id else None
+            reached = set(people_to_remind(assignee, managers))
+            if task.key in stock_up_keys:
+                reached |= {*managers, *([assignee] if assignee else [])}
+            for person in reached:
+                if person.digest and person.id not in self.people:
+                    readers[person.id] = person
+        whole = self.people | _digests_to_write(list(readers.values()), now, faults)
+        if any(by_id[person_id].is_manager for person_id in whole):
+            return _open_work_due_by(latest), whole  # a manager's work is most of it
+        if not whole:
+            return touched, whole
+        theirs = _open_work_due_by(latest, Task.assignee_id.in_(whole))
+        merged = {task.id: task for task in (*touched, *theirs)}
+        return sorted(merged.values(), key=lambda task: (task.due_on, task.id)), whole
+
+    @staticmethod
+    def _read(
+        latest: date, task_ids: set[int], store_ids: set[int], assignees: set[int]
+    ) -> list[DueWork]:
+        found: dict[int, DueWork] = {}
+        for column, values in (
+            (Task.id, task_ids),
+            (Task.store_id, store_ids),
+            (Task.assignee_id, assignees),
+        ):
+            ordered = sorted(values)
+            for start in range(0, len(ordered), 500):
+                for task in _open_work_due_by(latest, column.in_(ordered[start : start + 500])):
+                    found[task.id] = task
+        return sorted(found.values(), key=lambda task: (task.due_on, task.id))
+
+
+def _stores_whose_moment_fell(catalog: Catalog, after: datetime, now: datetime) -> set[int]:
+    """The stores whose midnight or live reminder fell in ``(after, now]`` (or cannot be told)."""
+    falling = []
+    for zone, market in db.session.execute(select(Store.zone, Store.market).distinct()):
+        try:
+            rule = catalog.markets[market].lives
+            fell = _moment_fell(time(0, 0), zone, after, now) or _moment_fell(
+                rule.remind_at, zone, after, now
+            )
+        except Exception:  # a zone or market that does not exist: read as before, every tick
+            fell = True
+        if fell:
+            falling.append(and_(Store.zone == zone, Store.market == market))
+    if not falling:
+        return set()
+    return set(db.session.scalars(select(Store.id).where(or_(*falling))))
 
 
 def _due_now(send_at: datetime, now: datetime) -> bool:
@@ -163,8 +363,9 @@ class DueWork:
     store: StoreNamed
 
 
-def _open_work_due_by(latest: date) -> list[DueWork]:
-    """Every open task due on or before ``latest``, soonest first, with its store's names."""
+def _open_work_due_by(latest: date, *where: ColumnElement[bool]) -> list[DueWork]:
+    """Every open task due on or before ``latest`` (and ``where``), soonest first, with its
+    store's names."""
     stores = {
         row.id: StoreNamed(row.id, row.name, row.zone, row.market, row.model, row.categories)
         for row in db.session.execute(
@@ -172,7 +373,9 @@ def _open_work_due_by(latest: date) -> list[DueWork]:
                 Store.id, Store.name, Store.zone, Store.market, Store.model, Store.categories
             ).where(
                 Store.id.in_(
-                    select(Task.store_id).where(Task.status == "open", Task.due_on <= latest)
+                    select(Task.store_id).where(
+                        Task.status == "open", Task.due_on <= latest, *where
+                    )
                 )
             )
         )
@@ -190,7 +393,7 @@ def _open_work_due_by(latest: date) -> list[DueWork]:
             Task.peak_key,
             Task.peak_date,
         )
-        .where(Task.status == "open", Task.due_on <= latest)
+        .where(Task.status == "open", Task.due_on <= latest, *where)
         .order_by(Task.due_on, Task.id)
     )
     return [
