@@ -18,9 +18,10 @@ from typing import Any, cast
 from sqlalchemy import insert, select
 
 from tracker.activity.services import write_activity
-from tracker.clock import local_today
+from tracker.auth.models import User
+from tracker.clock import local_today, utcnow
 from tracker.extensions import db
-from tracker.plans.stock_up import warn_late_stock_ups
+from tracker.plans.stock_up import late_stock_up_drafts, warn_late_stock_ups
 from tracker.plans.sync import (
     Move,
     Plan,
@@ -35,11 +36,13 @@ from tracker.plans.sync import (
 )
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
+from tracker.reminders.queue import Draft, insert_drafts
 from tracker.stockup.models import ProductLine
 from tracker.stockup.services import plan_stock_up
 from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Task
+from tracker.tasks.recipients import active_managers
 
 
 def is_behind(store: Store, *, now: datetime | None = None) -> bool:
@@ -164,10 +167,17 @@ def roll_stores_forward(
         # the driver batches them (as applying a checklist does).
         added.sort(key=lambda values: tuple(value is None for value in values.values()))
         db.session.execute(insert(Task), added)
+    # Late stock-up warnings of every store with product lines, queued together.
+    late: list[Draft] = []
+    managers: list[User] | None = None
+    moment = now or utcnow()
     for store, today, _ in worked_out:
         if lines[store.id]:
             plan = plan_stock_up(store, catalog, today, lines[store.id])
-            warn_late_stock_ups(store, plan, now=now)
+            if any("order_by" in row.late for row in plan.rows):
+                managers = active_managers() if managers is None else managers
+                late += late_stock_up_drafts(store, plan, moment, managers)
+    insert_drafts(late, moment)
     if worked_out:
         check_gates([store.id for store, _, _ in worked_out], now=now)
     return rolled
