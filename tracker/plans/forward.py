@@ -145,6 +145,7 @@ def roll_stores_forward(
                 existing_tasks=tasks[store.id],
                 lines=lines[store.id],
                 plans=plans,
+                in_view=True,
             )
         except Exception:  # e.g. its market left the seeds: its own try notes the fault
             rolled.left.append(store.id)
