@@ -10,7 +10,7 @@ of that day.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -121,10 +121,11 @@ def roll_stores_forward(
         select(*(columns[name] for name in _COMPARED)).where(
             Task.store_id.in_(wanted), Task.origin.in_(("playbook", "checklist"))
         )
-    ).mappings():
+    ):
         # Compared as plain values, not ORM objects (most rows do not change): those that
         # do change are read again as tasks before the change is applied.
-        tasks[values["store_id"]].append(cast(Task, _TaskValues(values)))
+        found = _TaskValues(zip(_COMPARED, values, strict=True))
+        tasks[found.store_id].append(cast(Task, found))
     lines: dict[int, list[ProductLine]] = defaultdict(list)
     for line in db.session.scalars(
         select(ProductLine)
@@ -216,7 +217,9 @@ _COMPARED = (
 class _TaskValues:
     """A task row's values, read for comparing with the plan (what ``plan_changes`` reads)."""
 
-    def __init__(self, values: Mapping[Any, Any]) -> None:
+    store_id: int
+
+    def __init__(self, values: Iterable[tuple[str, Any]]) -> None:
         self.__dict__.update(values)
 
 

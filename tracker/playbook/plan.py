@@ -632,8 +632,14 @@ def _still_ahead(
     return day >= opened_on
 
 
+# The peak's day each peak anchor names (read by name: this is asked of every peak-anchored
+# entry and peak of every store the roll forward plans).
+_PEAK_DAYS = {"peak": "date", "warmup": "warmup_starts_on", "end": "last_day"}
+
+
 def _peak_day(peak: Peak, anchor: str) -> date:
-    return {"peak": peak.date, "warmup": peak.warmup_starts_on, "end": peak.last_day}[anchor]
+    day: date = getattr(peak, _PEAK_DAYS[anchor])
+    return day
 
 
 def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> date | None:
@@ -641,7 +647,7 @@ def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> d
     if anchor in PEAK_ANCHORS:
         base = _peak_day(peak, anchor)
     elif anchor in STOCK_UP_ANCHORS and deadlines is not None:
-        base = deadlines.deadline(anchor)
+        base = getattr(deadlines, anchor)  # order_by, ship_by or arrive_by: its deadline()
     else:
         return None
     return base + timedelta(days=entry.due.days)
