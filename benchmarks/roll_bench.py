@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--way", choices=("bulk", "store"), default="bulk")
     parser.add_argument("--profile", action="store_true", help="print the top of cProfile")
+    parser.add_argument("--profile-file", help="with --profile, also save the stats there")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load()}")
@@ -140,6 +141,8 @@ def main() -> None:
             )
             if profiler is not None:
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+                if args.profile_file:
+                    profiler.dump_stats(args.profile_file)
             db.session.remove()
             db.engine.dispose()
 

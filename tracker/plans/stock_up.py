@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from tracker.i18n.text import localize
 from tracker.plans.sync import sync_plan
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.phrases import phrase
-from tracker.reminders.queue import queue_now
+from tracker.reminders.queue import Draft, draft_now, insert_drafts
 from tracker.stockup.models import ProductLine
 from tracker.stockup.services import (
     LinePeakPlan,
@@ -73,13 +73,22 @@ def remove_product_line(
 
 def warn_late_stock_ups(store: Store, plan: StockUpPlan, *, now: datetime | None = None) -> int:
     """Tell the store's managers once about each line whose order-by date has passed."""
-    late = [row for row in plan.rows if "order_by" in row.late]
-    if not late:
+    if not any("order_by" in row.late for row in plan.rows):
         return 0
-    managers = active_managers()
-    queued = 0
-    for row in late:
-        queued += queue_now(
+    now = now or utcnow()
+    return insert_drafts(late_stock_up_drafts(store, plan, now, active_managers()), now)
+
+
+def late_stock_up_drafts(
+    store: Store, plan: StockUpPlan, now: datetime, managers: Sequence[User]
+) -> list[Draft]:
+    """The reminders :func:`warn_late_stock_ups` queues, for a caller that queues many
+    stores' at once (``managers``: the active managers)."""
+    drafts: list[Draft] = []
+    for row in plan.rows:
+        if "order_by" not in row.late:
+            continue
+        drafts += draft_now(
             managers,
             "stock_up_late",
             f"late:{row.line.id}:{row.peak.key}:{row.peak.date.isoformat()}",
@@ -87,10 +96,10 @@ def warn_late_stock_ups(store: Store, plan: StockUpPlan, *, now: datetime | None
             functools.partial(_late_text, row, store),
             store=store,
             tasks=[],
-            now=now or utcnow(),
+            now=now,
             path=f"/stores/{store.id}/stock-up#line-{row.line.id}",
         )
-    return queued
+    return drafts
 
 
 def _late_subject(row: LinePeakPlan, store: Store) -> str:

@@ -251,6 +251,7 @@ def plan_changes(
     done_on: Mapping[tuple[str, str], date] | None = None,
     lines: list[ProductLine] | None = None,
     plans: dict[Any, tuple[Plan, list[PlannedRow]]] | None = None,
+    in_view: bool = False,
 ) -> PlanChanges:
     """Work out, without changing anything, what ``profile`` would do to the store's tasks.
 
@@ -261,6 +262,13 @@ def plan_changes(
     ``lines`` the store's product lines, likewise. ``plans`` keeps the plans worked out for
     other stores: a store with the same profile, day and checklists gets the same plan and
     rows before its own product lines and done steps are applied to them.
+
+    ``in_view`` (the daily roll forward, given the store's rows and product lines) spells out
+    only the rows that can change something: peak work due beyond the peak horizon gets no
+    row unless the store has one already, so the plan leaves it out
+    (``generate_plan``'s ``peak_work_until``) instead of writing it out to drop it here.
+    Stores with product lines (whose stock-up dates can pull such work into view) and a
+    checklist step dated from the one before it are planned whole. The changes are the same.
     """
     if checklists is None:
         checklists = active_checklists(catalog)
@@ -275,7 +283,23 @@ def plan_changes(
     else:
         planning = catalog
     planning = with_entries(planning, (entry for item in mine for entry in item.entries))
-    alike = (profile, today, only, tuple((item.spec.key, item.version) for item in mine))
+    alike: tuple[Any, ...] = (
+        profile,
+        today,
+        only,
+        tuple((item.spec.key, item.version) for item in mine),
+    )
+    peak_horizon = today + timedelta(days=PEAK_HORIZON_DAYS)
+    leaving_out: dict[str, Any] = {}
+    if in_view and only is None and existing_tasks is not None and lines is not None and not lines:
+        leaving_out = {
+            "peak_work_until": peak_horizon,
+            # Rows the store has keep their task, whatever its date (it is compared below).
+            "peak_work_kept": frozenset((task.key, task.slot) for task in existing_tasks),
+            # A checklist step dated from the one before it may be moved into view.
+            "keys_kept": frozenset(key for item in mine for key in item.after),
+        }
+        alike += (peak_horizon, leaving_out["peak_work_kept"], leaving_out["keys_kept"])
     found = plans.get(alike) if plans is not None else None
     if found is None:
         plan = generate_plan(
@@ -285,12 +309,13 @@ def plan_changes(
             horizon_days=_ENGINE_HORIZON_DAYS,
             # A checklist's entries are dated from the store and its peaks, never from stock-up.
             stock_up=only is None,
+            **leaving_out,
         )
         found = (plan, planned_rows(plan, today))
         if plans is not None:
             plans[alike] = found
     plan, rows = found
-    applicable = {task.key for task in plan.tasks}
+    applicable = {task.key for task in plan.tasks} | plan.left_out_keys
     peaks = {(peak.key, peak.date) for peak in plan.peaks}
     if existing_tasks is None:
         query = select(Task).where(
@@ -308,7 +333,6 @@ def plan_changes(
         rows = [row for row in rows if row.key.startswith(only)]
     rows = _with_checklist_values(rows, mine, existing, store, done_on, changes)
     wanted: set[tuple[str, str]] = set()
-    peak_horizon = today + timedelta(days=PEAK_HORIZON_DAYS)
     for row in rows:
         task = existing.get(row.identity)
         if (

@@ -246,6 +246,8 @@ class Plan:
     peaks: tuple[Peak, ...]
     playbook_version: str
     phase_names: Mapping[str, str] = field(default_factory=dict)
+    # Keys of the peak work left out of ``tasks`` (see ``peak_work_until``): they apply.
+    left_out_keys: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         store = self.store
@@ -290,11 +292,20 @@ def generate_plan(
     today: date,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     stock_up: bool = True,
+    peak_work_until: date | None = None,
+    peak_work_kept: Collection[tuple[str, str]] = frozenset(),
+    keys_kept: Collection[str] = frozenset(),
 ) -> Plan:
     """Build the store's plan: every applicable playbook entry, dated, up to the horizon.
 
     ``stock_up`` False leaves out the stock-up deadlines (and the entries dated from them):
     for planning work that is dated from the store and its peaks only, faster.
+
+    ``peak_work_until`` leaves out of ``tasks`` the peak work due after that day (the daily
+    roll forward gives rows only to peak work within its window), except the (key, slot)
+    pairs in ``peak_work_kept`` and the keys in ``keys_kept``. What is left out is still
+    dated and weighed as in the whole plan (work lost with a step that falls before opening
+    goes with it); only its task is not written out. Its keys are in ``left_out_keys``.
     """
     store = resolve_profile(profile, catalog)
     horizon_ends_on = today + timedelta(days=horizon_days)
@@ -316,7 +327,7 @@ def generate_plan(
     stock_up_plan = _stock_up_for(catalog, store, peaks) if stock_up else []
     deadlines_by_peak = {(d.peak.key, d.peak.date): d for d in stock_up_plan}
 
-    tasks: list[PlannedTask] = []
+    tasks: list[PlannedTask | _LeftOut] = []
     missed: dict[tuple[str, date], list[str]] = {}
     for entry in applicable:
         if entry.peak_anchored:
@@ -333,6 +344,18 @@ def generate_plan(
                         continue
                 if due_on < profile.opened_on:
                     missed.setdefault((peak.key, peak.date), []).append(entry.key)
+                    continue
+                if (
+                    peak_work_until is not None
+                    and due_on > peak_work_until
+                    and entry.key not in keys_kept
+                    and (entry.key, peak_slot(peak.key, peak.date)) not in peak_work_kept
+                ):
+                    # The gate's tasks as _gate keeps them (none when it keeps no gate).
+                    waits = entry.gate.tasks if entry.gate is not None else ()
+                    tasks.append(
+                        _LeftOut(entry.key, peak, tuple(k for k in waits if k in applicable_keys))
+                    )
                     continue
                 tasks.append(
                     _task(
@@ -375,7 +398,9 @@ def generate_plan(
         )
 
     follows = {entry.key: entry.follows for entry in applicable}
-    tasks = _without_lost_prerequisites(tasks, missed, follows)
+    weighed = _without_lost_prerequisites(tasks, missed, follows)
+    planned = [task for task in weighed if isinstance(task, PlannedTask)]
+    left_out = frozenset(task.key for task in weighed if isinstance(task, _LeftOut))
     expires = catalog.supply.inbound_request_expires_days
     if profile.model == "pop" and store.lead_time_days > expires:
         warnings.append(
@@ -411,7 +436,7 @@ def generate_plan(
         )
 
     phase_order = {key: phase.order for key, phase in catalog.phases.items()}
-    tasks.sort(
+    planned.sort(
         key=lambda t: (
             t.due_on,
             phase_order[t.phase],
@@ -424,7 +449,7 @@ def generate_plan(
         today=today,
         horizon_ends_on=horizon_ends_on,
         warnings=tuple(warnings),
-        tasks=tuple(tasks),
+        tasks=tuple(planned),
         # The stock-up plan is for sales peaks; spring stock is dated by its own tasks.
         stock_up=tuple(
             d for d in stock_up_plan if d.peak.stock_up and d.order_by <= horizon_ends_on
@@ -432,14 +457,25 @@ def generate_plan(
         peaks=tuple(p for p in peaks if p.date <= horizon_ends_on),
         playbook_version=catalog.version,
         phase_names={key: phase.name for key, phase in catalog.phases.items()},
+        left_out_keys=left_out,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _LeftOut:
+    """Peak work left out of the plan's tasks (``peak_work_until``): what the weighing of
+    lost prerequisites reads of it."""
+
+    key: str
+    peak: Peak
+    waits_for: tuple[str, ...]
+
+
 def _without_lost_prerequisites(
-    tasks: list[PlannedTask],
+    tasks: list[PlannedTask | _LeftOut],
     missed: dict[tuple[str, date], list[str]],
     follows: Mapping[str, tuple[str, ...]],
-) -> list[PlannedTask]:
+) -> list[PlannedTask | _LeftOut]:
     """Leave out peak work that goes with a task of the same peak that fell before opening.
 
     Scheduling the key lives of a campaign the store could not register for, or
@@ -447,13 +483,23 @@ def _without_lost_prerequisites(
     never shipped. Gates cascade (they say "cannot be done before"), and so does
     ``follows``; a plain dependency is an order of work, not a prerequisite.
     """
+    if not missed:
+        return tasks  # nothing fell before opening: nothing is lost with it
     changed = True
     while changed:
         changed = False
         kept = []
         for task in tasks:
             lost = missed.get((task.peak.key, task.peak.date), []) if task.peak else []
-            prerequisites = (*(task.gate.tasks if task.gate else ()), *follows.get(task.key, ()))
+            if not lost:
+                kept.append(task)
+                continue
+            waits = (
+                task.waits_for
+                if isinstance(task, _LeftOut)
+                else (task.gate.tasks if task.gate else ())
+            )
+            prerequisites = (*waits, *follows.get(task.key, ()))
             if any(key in lost for key in prerequisites):
                 lost.append(task.key)
                 changed = True
@@ -586,8 +632,14 @@ def _still_ahead(
     return day >= opened_on
 
 
+# The peak's day each peak anchor names (read by name: this is asked of every peak-anchored
+# entry and peak of every store the roll forward plans).
+_PEAK_DAYS = {"peak": "date", "warmup": "warmup_starts_on", "end": "last_day"}
+
+
 def _peak_day(peak: Peak, anchor: str) -> date:
-    return {"peak": peak.date, "warmup": peak.warmup_starts_on, "end": peak.last_day}[anchor]
+    day: date = getattr(peak, _PEAK_DAYS[anchor])
+    return day
 
 
 def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> date | None:
@@ -595,7 +647,7 @@ def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> d
     if anchor in PEAK_ANCHORS:
         base = _peak_day(peak, anchor)
     elif anchor in STOCK_UP_ANCHORS and deadlines is not None:
-        base = deadlines.deadline(anchor)
+        base = getattr(deadlines, anchor)  # order_by, ship_by or arrive_by: its deadline()
     else:
         return None
     return base + timedelta(days=entry.due.days)

@@ -172,6 +172,26 @@ def queue_now(
     ``subject`` and ``text`` may be functions: each is called in its recipient's language.
     """
     now = now or utcnow()
+    drafts = draft_now(
+        people, kind, key, subject, text, store=store, tasks=tasks, now=now, path=path
+    )
+    return insert_drafts(drafts, now)
+
+
+def draft_now(
+    people: Iterable[User],
+    kind: str,
+    key: str,
+    subject: str | Callable[[], str],
+    text: str | Callable[[], str],
+    *,
+    store: StoreLike | None,
+    tasks: Sequence[TaskLike],
+    now: datetime,
+    path: str | None = None,
+) -> list[Draft]:
+    """The drafts :func:`queue_now` queues, for a caller that queues many events' at once
+    (:func:`insert_drafts`: a few statements however many events)."""
     moment = now
     # The words depend on the language only (the functions never see the person): written
     # once per language, not once per person and language.
@@ -193,7 +213,7 @@ def queue_now(
     for person in people:
         if person.active:
             drafts += drafted_for(person, functools.partial(draft, person))
-    return insert_drafts(drafts, now)
+    return drafts
 
 
 def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:

@@ -15,7 +15,7 @@ from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.i18n.format import day
 from tracker.i18n.seeds import gate_reason, task_title
-from tracker.reminders.queue import queue_now, task_url
+from tracker.reminders.queue import Draft, draft_now, insert_drafts, task_url
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys_by_store
@@ -76,8 +76,11 @@ def settle_gates(
     managers: Callable[[], list[User]],
 ) -> int:
     """Record each task's lock given what is ``done`` in each store; queue a reminder for each
-    that just opened (``managers`` gives the active managers, asked at most once). No flush."""
-    opened = 0
+    that just opened (``managers`` gives the active managers, asked at most once). No flush.
+
+    The reminders of every gate that opened are queued together: a few statements, however
+    many gates open (the daily roll forward checks a chunk of stores' gates at once)."""
+    drafts: list[Draft] = []
     for task in gated:
         store: Store = task.store
         locked = bool(
@@ -92,7 +95,7 @@ def settle_gates(
                 for person in people_to_remind(task.assignee, managers())
                 if urgent or not person.digest
             ]
-            opened += queue_now(
+            drafts += draft_now(
                 people,
                 "gate_open",
                 f"gate:{task.id}:{task.slot}",
@@ -103,7 +106,7 @@ def settle_gates(
                 now=now,
             )
         task.was_locked = locked
-    return opened
+    return insert_drafts(drafts, now)
 
 
 def _unlocked_subject(task: Task, store: Store) -> str:
