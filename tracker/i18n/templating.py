@@ -142,7 +142,7 @@ def template_ngettext(context: Any, singular: str, plural: str, num: int, **vari
     said = speech().translations.ngettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         said = Markup(said)
-    return said % variables  # type: ignore[no-any-return]
+    return said % variables
 
 
 def _kept_phrases(translations: Any) -> dict[str, Markup]:
