@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.services import bound_accounts
 from tracker.activity.models import Activity
 from tracker.auth.access import require_manager
+from tracker.calendar.services import live_feed
 from tracker.catalog import get_catalog, market_note_for
 from tracker.clock import local_today
 from tracker.errors import InputError, whole_number_or_text
@@ -225,6 +226,8 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         data_stale_since=stale_since(store, import_settings(), today),
         partner=partner_status(store),
         orders_imported_as_of=order_count_imported_as_of(store),
+        # Read here, not from inside the template (calendar/_store_feed.html).
+        store_feed=live_feed(store=store),
         refused=refused,
     ), (400 if refused else 200)
 
