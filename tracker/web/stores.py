@@ -39,7 +39,7 @@ from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import Store
 from tracker.tasks.listing import find_tasks
 from tracker.tasks.models import Task
-from tracker.tasks.queries import plan_counts
+from tracker.tasks.queries import plan_counts_of
 from tracker.tasks.services import add_custom_task
 from tracker.web.feedback import Refusal, flash_refusal
 from tracker.web.session import current_user
@@ -221,7 +221,7 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         today=today,
         people=services.assignable_people(store, current_user),
         warnings=check_eligibility(store.profile(), catalog),
-        counts=plan_counts(store.id),
+        counts=plan_counts_of(tasks),  # the tasks read above: open and done
         filters=filters,
         data_stale_since=stale_since(store, import_settings(), today),
         partner=partner_status(store),
