@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, DateTime, Result, TypeDecorator
+from sqlalchemy.orm.interfaces import ORMOption
 
 from tracker.extensions import db
 
@@ -41,11 +42,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def get_by_id(model: type[_M], ident: int) -> _M | None:
-    """Load a row by integer id; an id no column can hold finds nothing, not an error."""
+def get_by_id(model: type[_M], ident: int, *options: ORMOption) -> _M | None:
+    """Load a row by integer id; an id no column can hold finds nothing, not an error.
+    ``options`` load more with it (``joinedload(Task.store)``)."""
     if not 0 < ident <= MAX_ID:
         return None
-    return db.session.get(model, ident)
+    return db.session.get(model, ident, options=options or None)
 
 
 def rows_changed(result: Result[Any]) -> int:

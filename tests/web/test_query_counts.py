@@ -27,6 +27,14 @@ CUSTOM_AT_LEAST = 8
 # Enough for any of these pages, yet far below one statement per task row.
 MOST_STATEMENTS = 16  # ticking also checks whether it opened a gate for another task
 HTMX = {"HX-Request": "true"}
+# The plan page: the person, the store, its tasks, who they are assigned to and who ticked
+# them off, who may be handed them, its accounts and lives, imports (staleness, orders), the
+# partner link, the unread count, the calendar feed; its counters come from the tasks
+# already read (issue 16: one statement fewer than before).
+PLAN_STATEMENTS = 13
+# My tasks: the person, their stores, their tasks, those tasks' stores and assignees, what
+# is done in those stores, the unread count.
+MY_TASKS_STATEMENTS = 7
 
 
 @dataclass
@@ -161,7 +169,7 @@ def test_the_plan_page_costs_the_same_for_20_tasks_and_400(app, scene, count_que
         counts[total] = visitor.count(count_queries, "get", path, 200)
         assert visitor.rows(path) == total
     assert counts[SMALL] == counts[LARGE], counts
-    assert counts[SMALL] <= MOST_STATEMENTS, counts
+    assert counts[SMALL] <= PLAN_STATEMENTS, counts
 
 
 def test_my_tasks_costs_the_same_for_20_tasks_and_400(app, scene, count_queries):
@@ -173,7 +181,7 @@ def test_my_tasks_costs_the_same_for_20_tasks_and_400(app, scene, count_queries)
     # The larger store really lists many more rows on the page.
     assert rows[LARGE] > 5 * rows[SMALL] > 0, rows
     assert counts[SMALL] == counts[LARGE], counts
-    assert counts[SMALL] <= MOST_STATEMENTS, counts
+    assert counts[SMALL] <= MY_TASKS_STATEMENTS, counts
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
@@ -187,7 +195,7 @@ def test_ticking_a_task_off_costs_the_same_for_20_tasks_and_400(app, scene, coun
         counts[total] = visitor.count(count_queries, "post", path, status, headers=headers)
         assert db.session.get(Task, task_id).status == "done"
     assert counts[SMALL] == counts[LARGE], counts
-    assert counts[SMALL] <= MOST_STATEMENTS, counts
+    assert counts[SMALL] <= (TICK_STATEMENTS_WITH_COUNTERS if headers else TICK_STATEMENTS), counts
 
 
 def test_ticking_a_task_off_through_the_api_costs_the_same_for_20_tasks_and_400(
@@ -209,10 +217,11 @@ def test_ticking_a_task_off_through_the_api_costs_the_same_for_20_tasks_and_400(
     assert counts[SMALL] <= MOST_STATEMENTS, counts
 
 
-# Ticking off: the person, the task (seen, then held), its store, the change, its log entry,
-# the look for gates waiting on its key, and who the row may hand it to; on the store's page
-# (htmx) one more counts the plan's done tasks for its counters, swapped in out of band.
-TICK_STATEMENTS = 8
+# Ticking off: the person, the task with its store (seen, then held), the change, its log
+# entry, the look for gates waiting on its key, and who the row may hand it to; on the
+# store's page (htmx) one more counts the plan's done tasks for its counters, swapped in
+# out of band.
+TICK_STATEMENTS = 7
 TICK_STATEMENTS_WITH_COUNTERS = TICK_STATEMENTS + 1
 
 

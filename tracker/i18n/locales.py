@@ -8,7 +8,7 @@ from typing import Any
 
 from babel import Locale
 from babel.support import NullTranslations
-from flask import g, has_app_context
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_timezone, get_translations
 
 SOURCE_LOCALE = "en"
@@ -58,9 +58,12 @@ _OUTSIDE = Speech(SOURCE_LOCALE, None, NullTranslations(), None)
 
 def speech() -> Speech:
     """The language being spoken now (English outside an app context)."""
-    if not has_app_context():
+    # The app context straight from its context variable: ``has_app_context()`` and
+    # ``g.get`` each go through Werkzeug's proxies, and this runs hundreds of times a page.
+    context = _cv_app.get(None)
+    if context is None:
         return _OUTSIDE
-    state = g.get("_flask_babel")
+    state = getattr(context.g, "_flask_babel", None)
     if state is not None:
         kept: Speech | None = getattr(state, "tracker_speech", None)
         if kept is not None and kept.chosen is getattr(state, "babel_locale", None):
@@ -68,7 +71,7 @@ def speech() -> Speech:
     chosen = get_locale()
     name = str(chosen) if chosen is not None else SOURCE_LOCALE
     said = Speech(_CODES.get(name, name), chosen, get_translations(), get_timezone())
-    state = g.get("_flask_babel")
+    state = getattr(context.g, "_flask_babel", None)
     if state is not None:
         state.tracker_speech = said
     return said

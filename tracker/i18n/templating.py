@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, request
 from jinja2 import pass_context
+from markupsafe import Markup
 
 from tracker.i18n.format import (
     day,
@@ -82,7 +83,9 @@ def init_app(app: Flask) -> None:
         said[f"{kind}_name"] = functools.partial(_seed_name_of, kind)
     app.jinja_env.filters.update({name: _at_render(fn) for name, fn in said.items()})
     # {{ _("…") }} and {% trans %} through the kept Speech rather than Flask-Babel's
-    # look-ups, which cost several context proxies each and run hundreds of times a page.
+    # look-ups, which cost several context proxies each and run hundreds of times a page;
+    # and without Jinja's own newstyle wrappers, which route every phrase through
+    # ``Context.call`` (see :func:`template_gettext`).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda string: speech().translations.gettext(string),
         ngettext=lambda singular, plural, num: speech().translations.ngettext(
@@ -95,6 +98,9 @@ def init_app(app: Flask) -> None:
         ),
     )
     app.jinja_env.globals.update(
+        gettext=template_gettext, _=template_gettext, ngettext=template_ngettext
+    )
+    app.jinja_env.globals.update(
         tie_why=tie_why,
         readiness_source=readiness_source,
         separator=separator,
@@ -104,6 +110,52 @@ def init_app(app: Flask) -> None:
         languages=lambda: [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
         language_next=lambda: request.full_path.rstrip("?"),
     )
+
+
+@pass_context
+def template_gettext(context: Any, string: str, **variables: Any) -> str:
+    """``{{ _("…") }}`` and ``{% trans %}``: what Jinja's newstyle ``gettext`` gives, sooner.
+
+    The same as ``jinja2.ext._make_new_gettext`` (translate; Markup when autoescaping;
+    always ``%``-formatted, so ``%%`` is ``%``), without ``Context.call``. A phrase without
+    variables comes out the same every time in a language, so it is kept beside that
+    language's catalog (:func:`_kept_phrases`) and the page asks for it once.
+    """
+    translations = speech().translations
+    if not context.eval_ctx.autoescape:
+        return translations.gettext(string) % variables
+    if variables:
+        return Markup(translations.gettext(string)) % variables
+    kept = _kept_phrases(translations)
+    said = kept.get(string)
+    if said is None:
+        said = kept[string] = Markup(translations.gettext(string)) % variables
+    return said
+
+
+@pass_context
+def template_ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+    """``{{ ngettext(…) }}`` and ``{% trans count=… %}``: Jinja's newstyle ``ngettext``
+    (``num`` among the variables, Markup when autoescaping, always formatted) without
+    ``Context.call``."""
+    variables.setdefault("num", num)
+    said = speech().translations.ngettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        said = Markup(said)
+    return said % variables
+
+
+def _kept_phrases(translations: Any) -> dict[str, Markup]:
+    """The phrases a language's catalog has given templates so far, kept on the catalog.
+
+    A catalog is loaded once per language and process and never changes, so what it
+    says is kept exactly as long as it is; threads at worst fill an entry twice.
+    """
+    kept: dict[str, Markup] | None = getattr(translations, "_tracker_phrases", None)
+    if kept is None:
+        kept = {}
+        translations._tracker_phrases = kept
+    return kept
 
 
 def _at_render(filter_: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         home,
         imports,
         language,
+        links,
         lives,
         partner,
         readiness,
@@ -49,3 +50,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     session.init_app(app)
     rows.init_app(app)
+    links.init_app(app)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.services import bound_accounts
 from tracker.activity.models import Activity
 from tracker.auth.access import require_manager
+from tracker.calendar.services import live_feed
 from tracker.catalog import get_catalog, market_note_for
 from tracker.clock import local_today
 from tracker.errors import InputError, whole_number_or_text
@@ -38,7 +39,7 @@ from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import Store
 from tracker.tasks.listing import find_tasks
 from tracker.tasks.models import Task
-from tracker.tasks.queries import plan_counts
+from tracker.tasks.queries import plan_counts_of
 from tracker.tasks.services import add_custom_task
 from tracker.web.feedback import Refusal, flash_refusal
 from tracker.web.session import current_user
@@ -220,11 +221,13 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         today=today,
         people=services.assignable_people(store, current_user),
         warnings=check_eligibility(store.profile(), catalog),
-        counts=plan_counts(store.id),
+        counts=plan_counts_of(tasks),  # the tasks read above: open and done
         filters=filters,
         data_stale_since=stale_since(store, import_settings(), today),
         partner=partner_status(store),
         orders_imported_as_of=order_count_imported_as_of(store),
+        # Read here, not from inside the template (calendar/_store_feed.html).
+        store_feed=live_feed(store=store),
         refused=refused,
     ), (400 if refused else 200)
 
