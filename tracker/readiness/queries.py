@@ -24,6 +24,7 @@ from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.plan import Gate, done_mark, peak_slot
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
+from tracker.readiness.scores import keep_scores, rule_mark, stored_scores
 from tracker.stores.access import visible_stores
 from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
@@ -145,10 +146,16 @@ def portfolio(
     model: str | None = None,
     store_ids: Collection[int] | None = None,
     freshness: DataFreshness | None = None,
+    fresh: bool = False,
 ) -> list[StoreReadiness]:
     """Score every store ``user`` may see (optionally only some), by name.
 
     With ``freshness``, each row also says how old the store's imported data is.
+
+    Each store's counts come from its stored score when its tasks have not changed since
+    and it is still the same day there (see ``tracker.readiness.scores``); the others are
+    counted and their scores stored, in the caller's transaction (the caller commits).
+    ``fresh`` counts every store from its tasks and stores nothing.
     """
     now = now or utcnow()
     query = visible_stores(user)
@@ -164,55 +171,29 @@ def portfolio(
     ids = query.with_only_columns(Store.id)
     todays = {store.zone: local_today(store.zone, now) for store in stores}
     today = case(todays, value=Store.zone)
+    days = {store.id: todays[store.zone] for store in stores}
     rule = catalog.readiness
-    counts = _Counts(today, rule.critical_weight)
+    mark = rule_mark(rule.onboarding_phases, rule.critical_weight, sorted(catalog.stock_up_keys))
 
-    onboarding = Task.phase.in_(rule.onboarding_phases)
-    by_store = {
-        row.store_id: row
-        for row in db.session.execute(
-            _live_tasks(
-                ids,
-                Task.store_id,
-                counts.tasks(onboarding).label("total"),
-                counts.tasks(onboarding, done=True).label("done"),
-                counts.weight(onboarding).label("weight_total"),
-                counts.weight(onboarding, done=True).label("weight_done"),
-                counts.tasks(onboarding, overdue=True).label("overdue"),
-                counts.tasks(onboarding & Task.critical, overdue=True).label("critical_overdue"),
-                func.max(case((onboarding, Task.due_on))).label("last_due_on"),
-                counts.tasks(true(), overdue=True).label("all_overdue"),
-            ).group_by(Task.store_id)
-        )
-    }
-
-    stock_up = Task.key.in_(sorted(catalog.stock_up_keys))
-    peak_work = and_(
-        Task.peak_key.is_not(None),
-        Task.due_on <= Task.peak_date,
-        Task.peak_date >= today,
-        Task.counts_for_readiness,
-    )
-    peak_rows: dict[int, list[Any]] = defaultdict(list)
-    for row in db.session.execute(
-        _live_tasks(
-            ids,
-            Task.store_id,
-            Task.peak_key,
-            Task.peak_date,
-            counts.tasks(true()).label("total"),
-            counts.tasks(true(), done=True).label("done"),
-            counts.weight(true()).label("weight_total"),
-            counts.weight(true(), done=True).label("weight_done"),
-            counts.tasks(true(), overdue=True).label("overdue"),
-            counts.tasks(Task.critical & ~stock_up, overdue=True).label("critical_overdue"),
-            counts.tasks(stock_up, overdue=True).label("stock_up_overdue"),
-        )
-        .where(peak_work)
-        .group_by(Task.store_id, Task.peak_key, Task.peak_date)
-        .order_by(Task.store_id, Task.peak_date, Task.peak_key)
-    ):
-        peak_rows[row.store_id].append(row)
+    # The stored counts of stores whose tasks did not change since, on the same day.
+    figures: dict[int, dict[str, Any]] = {}
+    stored = {} if fresh else stored_scores(ids)
+    for store in stores:
+        known = stored.get(store.id)
+        if known is not None and known.holds(days[store.id], mark) and known.figures:
+            figures[store.id] = known.figures
+    stale = [store.id for store in stores if store.id not in figures]
+    if stale:
+        # Every store (a first request, a new day everywhere): the stores' query, not a list.
+        chosen = ids if len(stale) == len(stores) else stale
+        counted = _count(chosen, stale, today, catalog)
+        figures |= counted
+        if not fresh:
+            versions = {
+                store_id: stored[store_id].version if store_id in stored else 0
+                for store_id in stale
+            }
+            keep_scores(versions, days, mark, counted)
 
     last_activity = dict(
         db.session.execute(
@@ -232,32 +213,31 @@ def portfolio(
     calendar = _Calendar(catalog)
     results = []
     for store in stores:
-        store_today = todays[store.zone]
-        totals = by_store.get(store.id)
+        store_today = days[store.id]
+        counts = _Figures(figures[store.id])
+        totals = counts.onboarding
         onboarding_tally = Tally(
-            total=int(totals.total) if totals else 0,
-            done=int(totals.done) if totals else 0,
-            weight_total=int(totals.weight_total) if totals else 0,
-            weight_done=int(totals.weight_done) if totals else 0,
-            overdue=int(totals.overdue) if totals else 0,
-            critical_overdue=int(totals.critical_overdue) if totals else 0,
-            days_left=(totals.last_due_on - store_today).days
-            if totals and totals.last_due_on
-            else None,
+            total=totals.total,
+            done=totals.done,
+            weight_total=totals.weight_total,
+            weight_done=totals.weight_done,
+            overdue=totals.overdue,
+            critical_overdue=totals.critical_overdue,
+            days_left=(totals.last_due_on - store_today).days if totals.last_due_on else None,
         )
         peaks = []
-        for peak_row in peak_rows.get(store.id, ()):
+        for peak_row in counts.peaks:
             peak = calendar.peak(store, peak_row.peak_key, peak_row.peak_date)
             warmup = peak.warmup_starts_on if peak else None
             ahead = warmup if warmup is not None and warmup > store_today else peak_row.peak_date
             peak_tally = Tally(
-                total=int(peak_row.total),
-                done=int(peak_row.done),
-                weight_total=int(peak_row.weight_total),
-                weight_done=int(peak_row.weight_done),
-                overdue=int(peak_row.overdue),
-                critical_overdue=int(peak_row.critical_overdue),
-                stock_up_overdue=int(peak_row.stock_up_overdue),
+                total=peak_row.total,
+                done=peak_row.done,
+                weight_total=peak_row.weight_total,
+                weight_done=peak_row.weight_done,
+                overdue=peak_row.overdue,
+                critical_overdue=peak_row.critical_overdue,
+                stock_up_overdue=peak_row.stock_up_overdue,
                 days_left=(ahead - store_today).days,
             )
             peaks.append(
@@ -276,7 +256,7 @@ def portfolio(
                 today=store_today,
                 onboarding=Scope(onboarding_tally, assess(onboarding_tally, rule)),
                 peaks=peaks,
-                overdue=int(totals.all_overdue) if totals else 0,
+                overdue=totals.all_overdue,
                 blocked=blocked.get(store.id, []),
                 last_activity_at=last_activity.get(store.id),
                 shop_health=health.get(store.id),
@@ -287,6 +267,120 @@ def portfolio(
             )
         )
     return results
+
+
+def _count(
+    chosen: Select[Any] | list[int],
+    stale: list[int],
+    today: ColumnElement[date],
+    catalog: Catalog,
+) -> dict[int, dict[str, Any]]:
+    """Count the chosen stores' live tasks: onboarding, overdue, and each coming peak.
+
+    Two aggregate queries, whatever the number of stores. The result is each store's
+    figures as they are stored (plain JSON: lists of numbers and ISO dates).
+    """
+    rule = catalog.readiness
+    counts = _Counts(today, rule.critical_weight)
+    figures: dict[int, dict[str, Any]] = {store_id: {"o": None, "p": []} for store_id in stale}
+
+    onboarding = Task.phase.in_(rule.onboarding_phases)
+    for row in db.session.execute(
+        _live_tasks(
+            chosen,
+            Task.store_id,
+            counts.tasks(onboarding).label("total"),
+            counts.tasks(onboarding, done=True).label("done"),
+            counts.weight(onboarding).label("weight_total"),
+            counts.weight(onboarding, done=True).label("weight_done"),
+            counts.tasks(onboarding, overdue=True).label("overdue"),
+            counts.tasks(onboarding & Task.critical, overdue=True).label("critical_overdue"),
+            func.max(case((onboarding, Task.due_on))).label("last_due_on"),
+            counts.tasks(true(), overdue=True).label("all_overdue"),
+        ).group_by(Task.store_id)
+    ):
+        if row.store_id in figures:
+            figures[row.store_id]["o"] = [
+                *(int(value) for value in row[1:7]),
+                row.last_due_on.isoformat() if row.last_due_on else None,
+                int(row.all_overdue),
+            ]
+
+    stock_up = Task.key.in_(sorted(catalog.stock_up_keys))
+    peak_work = and_(
+        Task.peak_key.is_not(None),
+        Task.due_on <= Task.peak_date,
+        Task.peak_date >= today,
+        Task.counts_for_readiness,
+    )
+    for row in db.session.execute(
+        _live_tasks(
+            chosen,
+            Task.store_id,
+            Task.peak_key,
+            Task.peak_date,
+            counts.tasks(true()).label("total"),
+            counts.tasks(true(), done=True).label("done"),
+            counts.weight(true()).label("weight_total"),
+            counts.weight(true(), done=True).label("weight_done"),
+            counts.tasks(true(), overdue=True).label("overdue"),
+            counts.tasks(Task.critical & ~stock_up, overdue=True).label("critical_overdue"),
+            counts.tasks(stock_up, overdue=True).label("stock_up_overdue"),
+        )
+        .where(peak_work)
+        .group_by(Task.store_id, Task.peak_key, Task.peak_date)
+        .order_by(Task.store_id, Task.peak_date, Task.peak_key)
+    ):
+        if row.store_id in figures:
+            figures[row.store_id]["p"].append(
+                [row.peak_key, row.peak_date.isoformat(), *(int(value) for value in row[3:])]
+            )
+    return figures
+
+
+@dataclass(frozen=True)
+class _Onboarding:
+    total: int = 0
+    done: int = 0
+    weight_total: int = 0
+    weight_done: int = 0
+    overdue: int = 0
+    critical_overdue: int = 0
+    last_due_on: date | None = None
+    all_overdue: int = 0
+
+
+@dataclass(frozen=True)
+class _Peak:
+    peak_key: str
+    peak_date: date
+    total: int
+    done: int
+    weight_total: int
+    weight_done: int
+    overdue: int
+    critical_overdue: int
+    stock_up_overdue: int
+
+
+class _Figures:
+    """One store's counts read back from their stored form."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        onboarding = raw.get("o")
+        if onboarding is None:
+            self.onboarding = _Onboarding()
+        else:
+            *numbers, last_due_on, all_overdue = onboarding
+            self.onboarding = _Onboarding(
+                *numbers,
+                last_due_on=date.fromisoformat(last_due_on) if last_due_on else None,
+                all_overdue=all_overdue,
+            )
+        self.peaks = [
+            _Peak(key, date.fromisoformat(falls_on), *numbers)
+            for key, falls_on, *numbers in raw.get("p", ())
+        ]
 
 
 def _shop_health(ids: Select[Any]) -> dict[int, ShopHealth]:
@@ -333,7 +427,7 @@ class _Counts:
         return func.coalesce(func.sum(case((where, self.weight_of), else_=0)), 0)
 
 
-def _live_tasks(ids: Select[Any], *columns: Any) -> Select[Any]:
+def _live_tasks(ids: Select[Any] | list[int], *columns: Any) -> Select[Any]:
     """Select from the tasks that count, of the chosen stores, joined to their store's zone."""
     return (
         select(*columns)

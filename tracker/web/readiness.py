@@ -81,6 +81,7 @@ def portfolio_page() -> Any:
     printable = request.args.get("print") == "1"
     number = _page_number(request.args.get("page"))
     rows = filters.listed(current_user, catalog, data_freshness(import_settings()))
+    db.session.commit()  # the scores counted again are kept for the next request
     # The page shows a screenful in the chosen order; the printable page, the CSV and
     # the API have every store. The header counts are over all of them.
     shown = Page(rows, number, len(rows) if printable else PAGE_SIZE)
@@ -108,6 +109,7 @@ def portfolio_csv() -> Any:
     catalog = get_catalog()
     filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
     rows = filters.listed(current_user, catalog, data_freshness(import_settings()))
+    db.session.commit()  # the scores counted again are kept for the next request
     return exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv")
 
 
@@ -152,7 +154,9 @@ def store_csv(store_id: int) -> Response:
 def _one(store_id: int, catalog: Catalog) -> StoreReadiness:
     store = store_for(current_user, store_id)
     catch_up_plan(store, catalog)  # as the plan page does: the same open work on both
-    return portfolio(current_user, catalog, store_ids=[store.id])[0]
+    readiness = portfolio(current_user, catalog, store_ids=[store.id])[0]
+    db.session.commit()  # its score, if counted again, is kept
+    return readiness
 
 
 def _stamp(rows: list[StoreReadiness]) -> str:
