@@ -186,7 +186,7 @@ def portfolio(
     if stale:
         # Every store (a first request, a new day everywhere): the stores' query, not a list.
         chosen = ids if len(stale) == len(stores) else stale
-        counted = _count(chosen, stale, today, catalog)
+        counted = _count(chosen, stale, today, max(todays.values()), catalog)
         figures |= counted
         if not fresh:
             versions = {
@@ -206,7 +206,6 @@ def portfolio(
             )
         ).all()
     )
-    blocked = _blocked(ids, today, {store.id: store for store in stores}, todays)
     health = _shop_health(ids)
     newest_days = freshness.newest_days(ids) if freshness is not None else {}
 
@@ -257,7 +256,7 @@ def portfolio(
                 onboarding=Scope(onboarding_tally, assess(onboarding_tally, rule)),
                 peaks=peaks,
                 overdue=totals.all_overdue,
-                blocked=blocked.get(store.id, []),
+                blocked=_blocked(store, store_today, figures[store.id]),
                 last_activity_at=last_activity.get(store.id),
                 shop_health=health.get(store.id),
                 data_as_of=newest_days.get(store.id),
@@ -273,12 +272,15 @@ def _count(
     chosen: Select[Any] | list[int],
     stale: list[int],
     today: ColumnElement[date],
+    latest_today: date,
     catalog: Catalog,
 ) -> dict[int, dict[str, Any]]:
-    """Count the chosen stores' live tasks: onboarding, overdue, and each coming peak.
+    """Count the chosen stores' live tasks: onboarding, overdue, each coming peak, and the
+    gated tasks past due (which may be blocked).
 
-    Two aggregate queries, whatever the number of stores. The result is each store's
-    figures as they are stored (plain JSON: lists of numbers and ISO dates).
+    Two aggregate queries and two for the gated tasks, whatever the number of stores. The
+    result is each store's figures as they are stored (plain JSON: numbers, ISO dates, the
+    gates as the tasks keep them).
     """
     rule = catalog.readiness
     counts = _Counts(today, rule.critical_weight)
@@ -335,6 +337,7 @@ def _count(
             figures[row.store_id]["p"].append(
                 [row.peak_key, row.peak_date.isoformat(), *(int(value) for value in row[3:])]
             )
+    _blocking_candidates(chosen, today, latest_today, figures)
     return figures
 
 
@@ -371,11 +374,16 @@ class _Figures:
         if onboarding is None:
             self.onboarding = _Onboarding()
         else:
-            *numbers, last_due_on, all_overdue = onboarding
+            total, done, weight_total, weight_done, overdue, critical, last_due, every = onboarding
             self.onboarding = _Onboarding(
-                *numbers,
-                last_due_on=date.fromisoformat(last_due_on) if last_due_on else None,
-                all_overdue=all_overdue,
+                total=total,
+                done=done,
+                weight_total=weight_total,
+                weight_done=weight_done,
+                overdue=overdue,
+                critical_overdue=critical,
+                last_due_on=date.fromisoformat(last_due) if last_due else None,
+                all_overdue=every,
             )
         self.peaks = [
             _Peak(key, date.fromisoformat(falls_on), *numbers)
@@ -436,34 +444,38 @@ def _live_tasks(ids: Select[Any] | list[int], *columns: Any) -> Select[Any]:
     )
 
 
-def _blocked(
-    ids: Select[Any],
+def _blocking_candidates(
+    chosen: Select[Any] | list[int],
     today: ColumnElement[date],
-    stores: Mapping[int, Store],
-    todays: Mapping[str, date],
-) -> dict[int, list[BlockedTask]]:
-    """Open tasks past due whose gate still holds, with what holds them, per store."""
+    latest_today: date,
+    figures: dict[int, dict[str, Any]],
+) -> None:
+    """Add to each chosen store's figures its open tasks past due that have a gate (``b``)
+    and what is done of the keys those gates wait for (``d``).
+
+    Whether a gate still holds is decided when the figures are read (it also depends on the
+    store's followers, which are not a task's); everything else it needs is here.
+    """
     candidates = db.session.execute(
         select(
             Task.id,
             Task.store_id,
             Task.key,
-            Task.origin,
-            Task.slot,
-            Task.peak_key,
-            Task.peak_date,
             Task.title,
             Task.due_on,
             Task.gate,
+            Task.origin,
+            Task.peak_key,
+            Task.peak_date,
         )
         .join(Store, Store.id == Task.store_id)
         .where(
-            Task.store_id.in_(ids),
+            Task.store_id.in_(chosen),
             Task.status == "open",
             Task.gate.is_not(None),
             # The latest of the stores' todays bounds the index's range; each store's own
             # today then picks its overdue tasks.
-            Task.due_on < max(todays.values()),
+            Task.due_on < latest_today,
             Task.due_on < today,
         )
         .order_by(Task.due_on, Task.id)
@@ -471,36 +483,62 @@ def _blocked(
     # The keys the stored gates wait for (a plan made from older seeds keeps its own).
     gate_keys = sorted({key for row in candidates for key in row.gate.get("tasks", ())})
     done: dict[int, set[str]] = defaultdict(set)
-    for store_id, key, peak_key, peak_date in db.session.execute(
-        select(Task.store_id, Task.key, Task.peak_key, Task.peak_date).where(
-            Task.store_id.in_(ids), Task.status == "done", Task.key.in_(gate_keys)
-        )
-    ):
-        done[store_id].add(done_mark(key, peak_slot(peak_key, peak_date)))
-    blocked: dict[int, list[BlockedTask]] = defaultdict(list)
+    if gate_keys:
+        for store_id, key, peak_key, peak_date in db.session.execute(
+            select(Task.store_id, Task.key, Task.peak_key, Task.peak_date).where(
+                Task.store_id.in_(chosen), Task.status == "done", Task.key.in_(gate_keys)
+            )
+        ):
+            done[store_id].add(done_mark(key, peak_slot(peak_key, peak_date)))
     for row in candidates:
-        store = stores.get(row.store_id)
-        if store is None:
+        found = figures.get(row.store_id)
+        if found is None:
             continue  # set up since the list of stores was read: it is not on this page
-        reasons = Gate.from_json(row.gate).unmet(
-            todays[store.zone],
-            done=done[store.id],
+        found.setdefault("b", []).append(
+            [
+                row.id,
+                row.key,
+                row.title,
+                row.due_on.isoformat(),
+                row.gate,
+                row.origin,
+                row.peak_key,
+                row.peak_date.isoformat() if row.peak_date else None,
+            ]
+        )
+    for store_id, found in figures.items():
+        if found.get("b"):
+            found["d"] = sorted(done[store_id])
+
+
+def _blocked(store: Store, today: date, raw: Mapping[str, Any]) -> list[BlockedTask]:
+    """The store's open tasks past due whose gate still holds, with what holds them."""
+    candidates = raw.get("b")
+    if not candidates:
+        return []
+    done = set(raw.get("d", ()))
+    blocked = []
+    for task_id, key, title, due_on, gate, origin, peak_key, peak_date in candidates:
+        falls_on = date.fromisoformat(peak_date) if peak_date else None
+        reasons = Gate.from_json(gate).unmet(
+            today,
+            done=done,
             followers=store.followers,
-            peak_key=row.peak_key,
-            peak_date=row.peak_date,
+            peak_key=peak_key,
+            peak_date=falls_on,
         )
         if reasons:
-            blocked[store.id].append(
+            blocked.append(
                 BlockedTask(
-                    id=row.id,
-                    key=row.key,
-                    title=row.title,
-                    due_on=row.due_on,
+                    id=task_id,
+                    key=key,
+                    title=title,
+                    due_on=date.fromisoformat(due_on),
                     locked_because=tuple(reasons),
-                    gate=row.gate,
-                    origin=row.origin,
-                    peak_key=row.peak_key,
-                    peak_date=row.peak_date,
+                    gate=gate,
+                    origin=origin,
+                    peak_key=peak_key,
+                    peak_date=falls_on,
                     store=store,
                 )
             )

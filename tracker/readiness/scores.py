@@ -25,8 +25,8 @@ so the counts are taken again next time; a stored score is never newer than its 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -50,7 +50,7 @@ from tracker.stores.models import Store
 from tracker.tasks.models import Task
 
 # Bump when the shape of ``figures`` changes: every stored score is then counted again.
-FORMAT = 1
+FORMAT = 2
 
 
 class StoreScore(Model):
@@ -162,14 +162,10 @@ DROP_TRIGGERS = {
 for _statement in SQLITE_TRIGGERS:
     event.listen(Task.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 for _statement in POSTGRESQL_TRIGGERS:
-    event.listen(
-        Task.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
-    )
+    event.listen(Task.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 for _dialect, _statements in DROP_TRIGGERS.items():
     for _statement in _statements:
-        event.listen(
-            Task.__table__, "before_drop", DDL(_statement).execute_if(dialect=_dialect)
-        )
+        event.listen(Task.__table__, "before_drop", DDL(_statement).execute_if(dialect=_dialect))
 
 
 # --- reading and keeping scores -----------------------------------------------------
@@ -180,7 +176,7 @@ def rule_mark(*parts: Any) -> str:
     return hashlib.sha1(repr((FORMAT, *parts)).encode()).hexdigest()[:16]
 
 
-def work_version(store_id: ColumnElement[int]) -> ColumnElement[int]:
+def work_version(store_id: Any) -> ColumnElement[int]:
     """The store's current work version: folded changes plus those not yet folded."""
     pending = (
         select(func.count())
@@ -188,9 +184,7 @@ def work_version(store_id: ColumnElement[int]) -> ColumnElement[int]:
         .where(StoreWorkChange.store_id == store_id)
         .scalar_subquery()
     )
-    folded = (
-        select(StoreWork.version).where(StoreWork.store_id == store_id).scalar_subquery()
-    )
+    folded = select(StoreWork.version).where(StoreWork.store_id == store_id).scalar_subquery()
     return func.coalesce(folded, 0) + pending
 
 
@@ -302,8 +296,3 @@ def _fold_changes(ids: Collection[int]) -> None:
         ),
         {"ids": list(ids)},
     )
-
-
-def forget_scores(ids: Iterable[int]) -> None:
-    """Drop stored scores (they are counted again when next shown)."""
-    db.session.execute(StoreScore.__table__.delete().where(StoreScore.store_id.in_(list(ids))))
