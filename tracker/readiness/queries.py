@@ -210,6 +210,16 @@ def portfolio(
     newest_days = freshness.newest_days(ids) if freshness is not None else {}
 
     calendar = _Calendar(catalog)
+    # Many scopes have the same counts (every store ready for a peak with nothing done yet):
+    # the rule is applied once per distinct tally.
+    assessed: dict[Tally, Assessment] = {}
+
+    def judged(tally: Tally) -> Assessment:
+        found = assessed.get(tally)
+        if found is None:
+            found = assessed[tally] = assess(tally, rule)
+        return found
+
     results = []
     for store in stores:
         store_today = days[store.id]
@@ -242,7 +252,7 @@ def portfolio(
             peaks.append(
                 PeakScope(
                     peak_tally,
-                    assess(peak_tally, rule),
+                    judged(peak_tally),
                     key=peak_row.peak_key,
                     name=peak.name if peak else calendar.name(peak_row.peak_key),
                     falls_on=peak_row.peak_date,
@@ -253,7 +263,7 @@ def portfolio(
             StoreReadiness(
                 store=store,
                 today=store_today,
-                onboarding=Scope(onboarding_tally, assess(onboarding_tally, rule)),
+                onboarding=Scope(onboarding_tally, judged(onboarding_tally)),
                 peaks=peaks,
                 overdue=totals.all_overdue,
                 blocked=_blocked(store, store_today, figures[store.id]),
