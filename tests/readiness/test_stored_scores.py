@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
 from tests.readiness.conftest import tick_up_to
+from tracker.auth.models import User
+from tracker.auth.services import create_token
 from tracker.errors import RuleError
 from tracker.extensions import db
 from tracker.plans.forward import roll_stores_forward
@@ -128,3 +131,60 @@ def test_stored_scores_follow_every_write(make_store, manager, catalog):
         step()
         db.session.commit()
         _same(manager, catalog, now)
+
+
+def test_pages_read_while_tasks_are_ticked_keep_no_score_older_than_the_work(
+    app, client, make_store, manager, catalog
+):
+    """Readers storing scores while a writer ticks and unticks: none is left behind."""
+    stores = [
+        make_store(actor=manager, name=f"Busy {n}", opened_on="2026-09-01", today=START.date())
+        for n in range(2)
+    ]
+    task_ids = db.session.scalars(
+        select(Task.id)
+        .where(Task.store_id.in_([store.id for store in stores]), Task.gate.is_(None))
+        .order_by(Task.id)
+        .limit(6)
+    ).all()
+    _, secret = create_token(manager, "race")
+    db.session.commit()
+    failures: list[BaseException] = []
+    done = threading.Event()
+    manager_id = manager.id
+
+    def write() -> None:
+        try:
+            with app.app_context():
+                actor = db.session.get(User, manager_id)
+                for round_ in range(12):
+                    for task_id in task_ids:
+                        if round_ % 2 == 0:
+                            complete_task(task_id, actor)
+                        else:
+                            reopen_task(task_id, actor)
+                        db.session.commit()
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            done.set()
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                answer = client.get(
+                    "/api/v1/readiness", headers={"Authorization": f"Bearer {secret}"}
+                )
+                assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=write), *(threading.Thread(target=read) for _ in "ab")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not failures, failures
+    db.session.expire_all()
+    stored = portfolio(manager, catalog)
+    assert stored == portfolio(manager, catalog, fresh=True)
