@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from tests.readiness.conftest import onboarding_task, tick_up_to
 from tracker.activity.models import Activity
@@ -112,3 +112,42 @@ def test_the_portfolio_costs_the_same_for_10_stores_and_300(
     for name in small:
         assert small[name][0] == large[name][0], (name, small, large)
         assert small[name][0] <= MOST_STATEMENTS, (name, small)
+
+
+@pytest.mark.usefixtures("on_the_fixed_day")
+def test_counting_changed_stores_again_costs_the_same_for_one_store_and_many(
+    client, login, manager, make_store, count_queries
+):
+    """After writes, the page counts again only the changed stores, in a fixed count."""
+    stores = [
+        make_store(
+            actor=manager,
+            name=f"Store {number}",
+            opened_on="2026-09-01",
+            today=date(2026, 10, 1),
+        )
+        for number in range(6)
+    ]
+    login(manager)
+
+    def cost_after_writes_to(changed: list[Store]) -> int:
+        client.get("/readiness")  # every score stored
+        db.session.execute(
+            update(Task)
+            .where(Task.store_id.in_([store.id for store in changed]))
+            .values(note="changed")
+        )
+        db.session.commit()
+        with count_queries() as counter:
+            response = client.get("/readiness")
+        assert response.status_code == 200
+        return counter.count
+
+    one = cost_after_writes_to(stores[:1])
+    many = cost_after_writes_to(stores[1:])
+    nothing = cost_after_writes_to([])
+    assert one == many
+    # Counting again: the two aggregate passes, the gated tasks past due (and what their
+    # gates wait for, when there are some), storing the scores (and on PostgreSQL folding
+    # the change rows).
+    assert nothing + 4 <= one <= nothing + 6

@@ -89,6 +89,44 @@ def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
         db.engine.dispose()
 
 
+def test_the_migrations_make_the_triggers_that_keep_each_store_s_work_version(
+    empty_database, catalog
+):
+    """The stored readiness scores rely on triggers the migrations make, not create_all."""
+    from tracker.readiness.scores import work_version
+
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database}
+    )
+    assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        from tracker.auth.services import create_user
+        from tracker.plans.stores import create_store
+        from tracker.stores.services import parse_store_input
+
+        manager = create_user(email="m@example.com", password="a long secret", role="manager")
+        raw = {"name": "New", "model": "pop", "market": "US", "opened_on": "2026-11-02"}
+        store, _ = create_store(parse_store_input(raw, catalog), catalog, actor=manager)
+        db.session.commit()
+
+        def version() -> int:
+            return db.session.scalar(select(work_version(store.id)))
+
+        made = version()
+        assert made > 0  # the plan's rows, written in bulk
+        db.session.execute(
+            text("update tasks set note = 'x' where id = (select min(id) from tasks)")
+        )
+        db.session.commit()
+        assert version() > made
+        moved = version()
+        db.session.execute(text("delete from tasks where id = (select max(id) from tasks)"))
+        db.session.commit()
+        assert version() > moved
+        db.session.remove()
+        db.engine.dispose()
+
+
 START_AT_ONCE = """
 import sys, time
 from tracker import create_app

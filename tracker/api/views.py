@@ -554,7 +554,9 @@ def readiness() -> Response:
     catalog = get_catalog()
     freshness = data_freshness(import_settings())
     rows = parse_filters(request.args, catalog).listed(g.api_user, catalog, freshness)
-    return jsonify([readiness_json(row) for row in rows])
+    answer = jsonify([readiness_json(row) for row in rows])
+    db.session.commit()  # the scores counted again, once the answer is made from them
+    return answer
 
 
 # --- the caller's own reminders ----------------------------------------------------------------

@@ -24,6 +24,7 @@ from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.plan import Gate, done_mark, peak_slot
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
+from tracker.readiness.scores import keep_scores, rule_mark, stored_scores
 from tracker.stores.access import visible_stores
 from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
@@ -145,10 +146,16 @@ def portfolio(
     model: str | None = None,
     store_ids: Collection[int] | None = None,
     freshness: DataFreshness | None = None,
+    fresh: bool = False,
 ) -> list[StoreReadiness]:
     """Score every store ``user`` may see (optionally only some), by name.
 
     With ``freshness``, each row also says how old the store's imported data is.
+
+    Each store's counts come from its stored score when its tasks have not changed since
+    and it is still the same day there (see ``tracker.readiness.scores``); the others are
+    counted and their scores stored, in the caller's transaction (the caller commits).
+    ``fresh`` counts every store from its tasks and stores nothing.
     """
     now = now or utcnow()
     query = visible_stores(user)
@@ -164,27 +171,152 @@ def portfolio(
     ids = query.with_only_columns(Store.id)
     todays = {store.zone: local_today(store.zone, now) for store in stores}
     today = case(todays, value=Store.zone)
+    days = {store.id: todays[store.zone] for store in stores}
+    rule = catalog.readiness
+    mark = rule_mark(rule.onboarding_phases, rule.critical_weight, sorted(catalog.stock_up_keys))
+
+    # The stored counts of stores whose tasks did not change since, on the same day.
+    figures: dict[int, dict[str, Any]] = {}
+    stored = {} if fresh else stored_scores(ids)
+    for store in stores:
+        known = stored.get(store.id)
+        if known is not None and known.holds(days[store.id], mark) and known.figures:
+            figures[store.id] = known.figures
+    stale = [store.id for store in stores if store.id not in figures]
+    if stale:
+        # Every store (a first request, a new day everywhere): the stores' query, not a list.
+        chosen = ids if len(stale) == len(stores) else stale
+        counted = _count(chosen, stale, today, max(todays.values()), catalog)
+        figures |= counted
+        if not fresh:
+            versions = {
+                store_id: stored[store_id].version if store_id in stored else 0
+                for store_id in stale
+            }
+            keep_scores(versions, days, mark, counted)
+
+    last_activity = dict(
+        db.session.execute(
+            select(Activity.store_id, Activity.created_at).where(
+                Activity.id.in_(
+                    select(func.max(Activity.id))
+                    .where(Activity.store_id.in_(ids))
+                    .group_by(Activity.store_id)
+                )
+            )
+        ).all()
+    )
+    health = _shop_health(ids)
+    newest_days = freshness.newest_days(ids) if freshness is not None else {}
+
+    calendar = _Calendar(catalog)
+    # Many scopes have the same counts (every store ready for a peak with nothing done yet):
+    # the rule is applied once per distinct tally.
+    assessed: dict[Tally, Assessment] = {}
+
+    def judged(tally: Tally) -> Assessment:
+        found = assessed.get(tally)
+        if found is None:
+            found = assessed[tally] = assess(tally, rule)
+        return found
+
+    results = []
+    for store in stores:
+        store_today = days[store.id]
+        counts = _Figures(figures[store.id])
+        totals = counts.onboarding
+        onboarding_tally = Tally(
+            total=totals.total,
+            done=totals.done,
+            weight_total=totals.weight_total,
+            weight_done=totals.weight_done,
+            overdue=totals.overdue,
+            critical_overdue=totals.critical_overdue,
+            days_left=(totals.last_due_on - store_today).days if totals.last_due_on else None,
+        )
+        peaks = []
+        for peak_row in counts.peaks:
+            peak = calendar.peak(store, peak_row.peak_key, peak_row.peak_date)
+            warmup = peak.warmup_starts_on if peak else None
+            ahead = warmup if warmup is not None and warmup > store_today else peak_row.peak_date
+            peak_tally = Tally(
+                total=peak_row.total,
+                done=peak_row.done,
+                weight_total=peak_row.weight_total,
+                weight_done=peak_row.weight_done,
+                overdue=peak_row.overdue,
+                critical_overdue=peak_row.critical_overdue,
+                stock_up_overdue=peak_row.stock_up_overdue,
+                days_left=(ahead - store_today).days,
+            )
+            peaks.append(
+                PeakScope(
+                    peak_tally,
+                    judged(peak_tally),
+                    key=peak_row.peak_key,
+                    name=peak.name if peak else calendar.name(peak_row.peak_key),
+                    falls_on=peak_row.peak_date,
+                    warmup_starts_on=warmup,
+                )
+            )
+        results.append(
+            StoreReadiness(
+                store=store,
+                today=store_today,
+                onboarding=Scope(onboarding_tally, judged(onboarding_tally)),
+                peaks=peaks,
+                overdue=totals.all_overdue,
+                blocked=_blocked(store, store_today, figures[store.id]),
+                last_activity_at=last_activity.get(store.id),
+                shop_health=health.get(store.id),
+                data_as_of=newest_days.get(store.id),
+                data_stale=freshness is not None
+                and store.id in newest_days
+                and (store_today - newest_days[store.id]).days > freshness.stale_after_days,
+            )
+        )
+    return results
+
+
+def _count(
+    chosen: Select[Any] | list[int],
+    stale: list[int],
+    today: ColumnElement[date],
+    latest_today: date,
+    catalog: Catalog,
+) -> dict[int, dict[str, Any]]:
+    """Count the chosen stores' live tasks: onboarding, overdue, each coming peak, and the
+    gated tasks past due (which may be blocked).
+
+    Two aggregate queries and two for the gated tasks, whatever the number of stores. The
+    result is each store's figures as they are stored (plain JSON: numbers, ISO dates, the
+    gates as the tasks keep them).
+    """
     rule = catalog.readiness
     counts = _Counts(today, rule.critical_weight)
+    figures: dict[int, dict[str, Any]] = {store_id: {"o": None, "p": []} for store_id in stale}
 
     onboarding = Task.phase.in_(rule.onboarding_phases)
-    by_store = {
-        row.store_id: row
-        for row in db.session.execute(
-            _live_tasks(
-                ids,
-                Task.store_id,
-                counts.tasks(onboarding).label("total"),
-                counts.tasks(onboarding, done=True).label("done"),
-                counts.weight(onboarding).label("weight_total"),
-                counts.weight(onboarding, done=True).label("weight_done"),
-                counts.tasks(onboarding, overdue=True).label("overdue"),
-                counts.tasks(onboarding & Task.critical, overdue=True).label("critical_overdue"),
-                func.max(case((onboarding, Task.due_on))).label("last_due_on"),
-                counts.tasks(true(), overdue=True).label("all_overdue"),
-            ).group_by(Task.store_id)
-        )
-    }
+    for row in db.session.execute(
+        _live_tasks(
+            chosen,
+            Task.store_id,
+            counts.tasks(onboarding).label("total"),
+            counts.tasks(onboarding, done=True).label("done"),
+            counts.weight(onboarding).label("weight_total"),
+            counts.weight(onboarding, done=True).label("weight_done"),
+            counts.tasks(onboarding, overdue=True).label("overdue"),
+            counts.tasks(onboarding & Task.critical, overdue=True).label("critical_overdue"),
+            func.max(case((onboarding, Task.due_on))).label("last_due_on"),
+            counts.tasks(true(), overdue=True).label("all_overdue"),
+        ).group_by(Task.store_id)
+    ):
+        if row.store_id in figures:
+            figures[row.store_id]["o"] = [
+                *(int(value) for value in row[1:7]),
+                row.last_due_on.isoformat() if row.last_due_on else None,
+                int(row.all_overdue),
+            ]
 
     stock_up = Task.key.in_(sorted(catalog.stock_up_keys))
     peak_work = and_(
@@ -193,10 +325,9 @@ def portfolio(
         Task.peak_date >= today,
         Task.counts_for_readiness,
     )
-    peak_rows: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(
         _live_tasks(
-            ids,
+            chosen,
             Task.store_id,
             Task.peak_key,
             Task.peak_date,
@@ -212,81 +343,62 @@ def portfolio(
         .group_by(Task.store_id, Task.peak_key, Task.peak_date)
         .order_by(Task.store_id, Task.peak_date, Task.peak_key)
     ):
-        peak_rows[row.store_id].append(row)
+        if row.store_id in figures:
+            figures[row.store_id]["p"].append(
+                [row.peak_key, row.peak_date.isoformat(), *(int(value) for value in row[3:])]
+            )
+    _blocking_candidates(chosen, today, latest_today, figures)
+    return figures
 
-    last_activity = dict(
-        db.session.execute(
-            select(Activity.store_id, Activity.created_at).where(
-                Activity.id.in_(
-                    select(func.max(Activity.id))
-                    .where(Activity.store_id.in_(ids))
-                    .group_by(Activity.store_id)
-                )
-            )
-        ).all()
-    )
-    blocked = _blocked(ids, today, {store.id: store for store in stores}, todays)
-    health = _shop_health(ids)
-    newest_days = freshness.newest_days(ids) if freshness is not None else {}
 
-    calendar = _Calendar(catalog)
-    results = []
-    for store in stores:
-        store_today = todays[store.zone]
-        totals = by_store.get(store.id)
-        onboarding_tally = Tally(
-            total=int(totals.total) if totals else 0,
-            done=int(totals.done) if totals else 0,
-            weight_total=int(totals.weight_total) if totals else 0,
-            weight_done=int(totals.weight_done) if totals else 0,
-            overdue=int(totals.overdue) if totals else 0,
-            critical_overdue=int(totals.critical_overdue) if totals else 0,
-            days_left=(totals.last_due_on - store_today).days
-            if totals and totals.last_due_on
-            else None,
-        )
-        peaks = []
-        for peak_row in peak_rows.get(store.id, ()):
-            peak = calendar.peak(store, peak_row.peak_key, peak_row.peak_date)
-            warmup = peak.warmup_starts_on if peak else None
-            ahead = warmup if warmup is not None and warmup > store_today else peak_row.peak_date
-            peak_tally = Tally(
-                total=int(peak_row.total),
-                done=int(peak_row.done),
-                weight_total=int(peak_row.weight_total),
-                weight_done=int(peak_row.weight_done),
-                overdue=int(peak_row.overdue),
-                critical_overdue=int(peak_row.critical_overdue),
-                stock_up_overdue=int(peak_row.stock_up_overdue),
-                days_left=(ahead - store_today).days,
+@dataclass(frozen=True)
+class _Onboarding:
+    total: int = 0
+    done: int = 0
+    weight_total: int = 0
+    weight_done: int = 0
+    overdue: int = 0
+    critical_overdue: int = 0
+    last_due_on: date | None = None
+    all_overdue: int = 0
+
+
+@dataclass(frozen=True)
+class _Peak:
+    peak_key: str
+    peak_date: date
+    total: int
+    done: int
+    weight_total: int
+    weight_done: int
+    overdue: int
+    critical_overdue: int
+    stock_up_overdue: int
+
+
+class _Figures:
+    """One store's counts read back from their stored form."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        onboarding = raw.get("o")
+        if onboarding is None:
+            self.onboarding = _Onboarding()
+        else:
+            total, done, weight_total, weight_done, overdue, critical, last_due, every = onboarding
+            self.onboarding = _Onboarding(
+                total=total,
+                done=done,
+                weight_total=weight_total,
+                weight_done=weight_done,
+                overdue=overdue,
+                critical_overdue=critical,
+                last_due_on=date.fromisoformat(last_due) if last_due else None,
+                all_overdue=every,
             )
-            peaks.append(
-                PeakScope(
-                    peak_tally,
-                    assess(peak_tally, rule),
-                    key=peak_row.peak_key,
-                    name=peak.name if peak else calendar.name(peak_row.peak_key),
-                    falls_on=peak_row.peak_date,
-                    warmup_starts_on=warmup,
-                )
-            )
-        results.append(
-            StoreReadiness(
-                store=store,
-                today=store_today,
-                onboarding=Scope(onboarding_tally, assess(onboarding_tally, rule)),
-                peaks=peaks,
-                overdue=int(totals.all_overdue) if totals else 0,
-                blocked=blocked.get(store.id, []),
-                last_activity_at=last_activity.get(store.id),
-                shop_health=health.get(store.id),
-                data_as_of=newest_days.get(store.id),
-                data_stale=freshness is not None
-                and store.id in newest_days
-                and (store_today - newest_days[store.id]).days > freshness.stale_after_days,
-            )
-        )
-    return results
+        self.peaks = [
+            _Peak(key, date.fromisoformat(falls_on), *numbers)
+            for key, falls_on, *numbers in raw.get("p", ())
+        ]
 
 
 def _shop_health(ids: Select[Any]) -> dict[int, ShopHealth]:
@@ -333,7 +445,7 @@ class _Counts:
         return func.coalesce(func.sum(case((where, self.weight_of), else_=0)), 0)
 
 
-def _live_tasks(ids: Select[Any], *columns: Any) -> Select[Any]:
+def _live_tasks(ids: Select[Any] | list[int], *columns: Any) -> Select[Any]:
     """Select from the tasks that count, of the chosen stores, joined to their store's zone."""
     return (
         select(*columns)
@@ -342,34 +454,38 @@ def _live_tasks(ids: Select[Any], *columns: Any) -> Select[Any]:
     )
 
 
-def _blocked(
-    ids: Select[Any],
+def _blocking_candidates(
+    chosen: Select[Any] | list[int],
     today: ColumnElement[date],
-    stores: Mapping[int, Store],
-    todays: Mapping[str, date],
-) -> dict[int, list[BlockedTask]]:
-    """Open tasks past due whose gate still holds, with what holds them, per store."""
+    latest_today: date,
+    figures: dict[int, dict[str, Any]],
+) -> None:
+    """Add to each chosen store's figures its open tasks past due that have a gate (``b``)
+    and what is done of the keys those gates wait for (``d``).
+
+    Whether a gate still holds is decided when the figures are read (it also depends on the
+    store's followers, which are not a task's); everything else it needs is here.
+    """
     candidates = db.session.execute(
         select(
             Task.id,
             Task.store_id,
             Task.key,
-            Task.origin,
-            Task.slot,
-            Task.peak_key,
-            Task.peak_date,
             Task.title,
             Task.due_on,
             Task.gate,
+            Task.origin,
+            Task.peak_key,
+            Task.peak_date,
         )
         .join(Store, Store.id == Task.store_id)
         .where(
-            Task.store_id.in_(ids),
+            Task.store_id.in_(chosen),
             Task.status == "open",
             Task.gate.is_not(None),
             # The latest of the stores' todays bounds the index's range; each store's own
             # today then picks its overdue tasks.
-            Task.due_on < max(todays.values()),
+            Task.due_on < latest_today,
             Task.due_on < today,
         )
         .order_by(Task.due_on, Task.id)
@@ -377,36 +493,62 @@ def _blocked(
     # The keys the stored gates wait for (a plan made from older seeds keeps its own).
     gate_keys = sorted({key for row in candidates for key in row.gate.get("tasks", ())})
     done: dict[int, set[str]] = defaultdict(set)
-    for store_id, key, peak_key, peak_date in db.session.execute(
-        select(Task.store_id, Task.key, Task.peak_key, Task.peak_date).where(
-            Task.store_id.in_(ids), Task.status == "done", Task.key.in_(gate_keys)
-        )
-    ):
-        done[store_id].add(done_mark(key, peak_slot(peak_key, peak_date)))
-    blocked: dict[int, list[BlockedTask]] = defaultdict(list)
+    if gate_keys:
+        for store_id, key, peak_key, peak_date in db.session.execute(
+            select(Task.store_id, Task.key, Task.peak_key, Task.peak_date).where(
+                Task.store_id.in_(chosen), Task.status == "done", Task.key.in_(gate_keys)
+            )
+        ):
+            done[store_id].add(done_mark(key, peak_slot(peak_key, peak_date)))
     for row in candidates:
-        store = stores.get(row.store_id)
-        if store is None:
+        found = figures.get(row.store_id)
+        if found is None:
             continue  # set up since the list of stores was read: it is not on this page
-        reasons = Gate.from_json(row.gate).unmet(
-            todays[store.zone],
-            done=done[store.id],
+        found.setdefault("b", []).append(
+            [
+                row.id,
+                row.key,
+                row.title,
+                row.due_on.isoformat(),
+                row.gate,
+                row.origin,
+                row.peak_key,
+                row.peak_date.isoformat() if row.peak_date else None,
+            ]
+        )
+    for store_id, found in figures.items():
+        if found.get("b"):
+            found["d"] = sorted(done[store_id])
+
+
+def _blocked(store: Store, today: date, raw: Mapping[str, Any]) -> list[BlockedTask]:
+    """The store's open tasks past due whose gate still holds, with what holds them."""
+    candidates = raw.get("b")
+    if not candidates:
+        return []
+    done = set(raw.get("d", ()))
+    blocked = []
+    for task_id, key, title, due_on, gate, origin, peak_key, peak_date in candidates:
+        falls_on = date.fromisoformat(peak_date) if peak_date else None
+        reasons = Gate.from_json(gate).unmet(
+            today,
+            done=done,
             followers=store.followers,
-            peak_key=row.peak_key,
-            peak_date=row.peak_date,
+            peak_key=peak_key,
+            peak_date=falls_on,
         )
         if reasons:
-            blocked[store.id].append(
+            blocked.append(
                 BlockedTask(
-                    id=row.id,
-                    key=row.key,
-                    title=row.title,
-                    due_on=row.due_on,
+                    id=task_id,
+                    key=key,
+                    title=title,
+                    due_on=date.fromisoformat(due_on),
                     locked_because=tuple(reasons),
-                    gate=row.gate,
-                    origin=row.origin,
-                    peak_key=row.peak_key,
-                    peak_date=row.peak_date,
+                    gate=gate,
+                    origin=origin,
+                    peak_key=peak_key,
+                    peak_date=falls_on,
                     store=store,
                 )
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
@@ -33,6 +33,8 @@ from tracker.web.session import current_user
 from tracker.web.stores import catch_up_plan
 
 bp = Blueprint("readiness", __name__)
+
+Answer = TypeVar("Answer")
 
 # Stores a portfolio page shows at once (rendering 1,000 rows took most of its time).
 PAGE_SIZE = 50
@@ -84,7 +86,7 @@ def portfolio_page() -> Any:
     # The page shows a screenful in the chosen order; the printable page, the CSV and
     # the API have every store. The header counts are over all of them.
     shown = Page(rows, number, len(rows) if printable else PAGE_SIZE)
-    return render_template(
+    page = render_template(
         "readiness/portfolio.html",
         rows=shown.rows,
         page=shown,
@@ -99,6 +101,7 @@ def portfolio_page() -> Any:
         printable=printable,
         printed_at=utcnow(),
     )
+    return _keeping_scores(page)
 
 
 @bp.get("/readiness.csv")
@@ -108,7 +111,9 @@ def portfolio_csv() -> Any:
     catalog = get_catalog()
     filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
     rows = filters.listed(current_user, catalog, data_freshness(import_settings()))
-    return exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv")
+    return _keeping_scores(
+        exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv")
+    )
 
 
 @bp.get("/stores/<int:store_id>/readiness")
@@ -120,7 +125,7 @@ def store_page(store_id: int) -> str:
     store = readiness.store
     peaks = [(p.falls_on, Name("peak", p.key, p.name)) for p in readiness.peaks]
     chart = burndown(store, readiness.today, peaks)
-    return render_template(
+    page = render_template(
         "readiness/store.html",
         row=readiness,
         store=store,
@@ -135,6 +140,7 @@ def store_page(store_id: int) -> str:
         printable=request.args.get("print") == "1",
         printed_at=utcnow(),
     )
+    return _keeping_scores(page)
 
 
 @bp.get("/stores/<int:store_id>/readiness.csv")
@@ -143,9 +149,11 @@ def store_csv(store_id: int) -> Response:
     """Download one store's open work as CSV."""
     catalog = get_catalog()
     readiness = _one(store_id, catalog)
-    return exports.csv_response(
-        exports.open_work_rows(open_work(readiness, catalog), readiness.today),
-        f"open-work-store-{store_id}-{readiness.today.isoformat()}.csv",
+    return _keeping_scores(
+        exports.csv_response(
+            exports.open_work_rows(open_work(readiness, catalog), readiness.today),
+            f"open-work-store-{store_id}-{readiness.today.isoformat()}.csv",
+        )
     )
 
 
@@ -153,6 +161,13 @@ def _one(store_id: int, catalog: Catalog) -> StoreReadiness:
     store = store_for(current_user, store_id)
     catch_up_plan(store, catalog)  # as the plan page does: the same open work on both
     return portfolio(current_user, catalog, store_ids=[store.id])[0]
+
+
+def _keeping_scores(answer: Answer) -> Answer:
+    """Commit the scores counted again for this answer, once it is made (committing
+    before would expire the rows it shows and read each store again)."""
+    db.session.commit()
+    return answer
 
 
 def _stamp(rows: list[StoreReadiness]) -> str:

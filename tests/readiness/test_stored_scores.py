@@ -1,0 +1,190 @@
+"""The portfolio reads each store's stored scores and recounts only stores whose work or day
+changed: after any sequence of writes, through any path, it shows what counting every
+store afresh shows (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+
+from tests.readiness.conftest import tick_up_to
+from tracker.auth.models import User
+from tracker.auth.services import create_token
+from tracker.errors import RuleError
+from tracker.extensions import db
+from tracker.plans.forward import roll_stores_forward
+from tracker.readiness.queries import portfolio
+from tracker.readiness.scores import StoreScore
+from tracker.tasks.models import Task
+from tracker.tasks.services import (
+    add_custom_task,
+    assign_tasks,
+    change_task,
+    complete_task,
+    complete_tasks,
+    reopen_task,
+)
+
+STORES = (
+    ("US", "pop", ["beauty"], "2026-09-01"),
+    ("TH", "pop", ["home"], "2026-09-15"),
+    ("UK", "full_managed", ["home"], "2026-08-01"),
+    ("SG", "pop", ["home"], "2026-10-20"),
+)
+START = datetime(2026, 10, 1, 19, tzinfo=UTC)
+
+
+def _same(manager, catalog, now) -> None:
+    stored = portfolio(manager, catalog, now=now)
+    afresh = portfolio(manager, catalog, now=now, fresh=True)
+    assert [row.store.id for row in stored] == [row.store.id for row in afresh]
+    for mine, theirs in zip(stored, afresh, strict=True):
+        assert mine == theirs, (now, mine.store.name)
+    db.session.commit()  # keep the stored scores, as a page does
+
+
+def test_stored_scores_follow_every_write(make_store, manager, catalog):
+    stores = [
+        make_store(
+            actor=manager,
+            name=f"Store {n} {market}",
+            market=market,
+            model=model,
+            categories=categories,
+            opened_on=opened_on,
+            today=date(2026, 9, 1),
+        )
+        for n, (market, model, categories, opened_on) in enumerate(STORES)
+    ]
+    tick_up_to(stores[2], manager, date(2026, 9, 25))
+    ids = [store.id for store in stores]
+    now = START
+    _same(manager, catalog, now)
+    assert db.session.scalar(select(func.count()).select_from(StoreScore)) == len(stores)
+    rng = random.Random(1603)
+
+    def some_tasks(status: str, count: int = 1) -> list[Task]:
+        found = db.session.scalars(
+            select(Task).where(Task.status == status).order_by(Task.id)
+        ).all()
+        return rng.sample(list(found), min(count, len(found)))
+
+    def tick() -> None:
+        for task in some_tasks("open"):
+            with contextlib.suppress(RuleError):
+                complete_task(task.id, manager, now=now)
+
+    def untick() -> None:
+        for task in some_tasks("done"):
+            reopen_task(task.id, manager, now=now)
+
+    def assign() -> None:
+        assign_tasks(some_tasks("open", 3), manager.id, manager)
+
+    def redate() -> None:
+        for task in some_tasks("open"):
+            change_task(task, {"due_on": (task.due_on - timedelta(days=20)).isoformat()}, manager)
+
+    def add() -> None:
+        store = db.session.get(type(stores[0]), rng.choice(ids))
+        due = (now - timedelta(days=rng.randint(-5, 5))).date().isoformat()
+        add_custom_task(store, {"title": "By hand", "due_on": due, "phase": "onboarding",
+                                "critical": rng.random() < 0.5}, catalog, manager)  # fmt: skip
+
+    def remove() -> None:
+        gone = [task.id for task in some_tasks(rng.choice(["open", "done"]), 2)]
+        db.session.execute(delete(Task).where(Task.id.in_(gone)))
+
+    def bulk_complete() -> None:
+        complete_tasks([task.id for task in some_tasks("open", 5)], manager, now=now)
+
+    def bulk_write() -> None:  # as an import or a partner sync writes rows in bulk
+        store_id = rng.choice(ids)
+        db.session.execute(
+            update(Task)
+            .where(Task.store_id == store_id, Task.status == "open", Task.critical.is_(False))
+            .values(critical=True)
+        )
+        template = db.session.execute(
+            select(Task.__table__).where(Task.store_id == store_id).limit(1)
+        ).one()
+        row = dict(template._mapping) | {"status": "open", "due_on": now.date() - timedelta(3)}
+        row.pop("id")
+        db.session.execute(insert(Task.__table__).values(row | {"key": "imported.one"}))
+
+    def next_day() -> None:
+        nonlocal now
+        now += timedelta(days=1)
+        roll_stores_forward(ids, catalog, now=now)
+
+    def new_day_alone() -> None:
+        nonlocal now
+        now += timedelta(hours=rng.choice([5, 11, 24]))
+
+    steps = [tick, untick, assign, redate, add, remove, bulk_complete, bulk_write, next_day,
+             new_day_alone]  # fmt: skip
+    for step in [*steps, *rng.choices(steps, k=40)]:
+        step()
+        db.session.commit()
+        _same(manager, catalog, now)
+
+
+def test_pages_read_while_tasks_are_ticked_keep_no_score_older_than_the_work(
+    app, client, make_store, manager, catalog
+):
+    """Readers storing scores while a writer ticks and unticks: none is left behind."""
+    stores = [
+        make_store(actor=manager, name=f"Busy {n}", opened_on="2026-09-01", today=START.date())
+        for n in range(2)
+    ]
+    task_ids = db.session.scalars(
+        select(Task.id)
+        .where(Task.store_id.in_([store.id for store in stores]), Task.gate.is_(None))
+        .order_by(Task.id)
+        .limit(6)
+    ).all()
+    _, secret = create_token(manager, "race")
+    db.session.commit()
+    failures: list[BaseException] = []
+    done = threading.Event()
+    manager_id = manager.id
+
+    def write() -> None:
+        try:
+            with app.app_context():
+                actor = db.session.get(User, manager_id)
+                for round_ in range(12):
+                    for task_id in task_ids:
+                        if round_ % 2 == 0:
+                            complete_task(task_id, actor)
+                        else:
+                            reopen_task(task_id, actor)
+                        db.session.commit()
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            done.set()
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                answer = client.get(
+                    "/api/v1/readiness", headers={"Authorization": f"Bearer {secret}"}
+                )
+                assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=write), *(threading.Thread(target=read) for _ in "ab")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not failures, failures
+    db.session.expire_all()
+    stored = portfolio(manager, catalog)
+    assert stored == portfolio(manager, catalog, fresh=True)
