@@ -2,7 +2,7 @@
 that keep the version whatever writes the tasks
 
 Revision ID: e5a7c9b1d3f2
-Revises: d2f4a6c8e0b1
+Revises: b8e2d4f6a1c3
 Create Date: 2026-12-03 22:20:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e5a7c9b1d3f2"
-down_revision = "d2f4a6c8e0b1"
+down_revision = "b8e2d4f6a1c3"
 branch_labels = None
 depends_on = None
 
