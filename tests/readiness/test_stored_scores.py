@@ -188,3 +188,28 @@ def test_pages_read_while_tasks_are_ticked_keep_no_score_older_than_the_work(
     db.session.expire_all()
     stored = portfolio(manager, catalog)
     assert stored == portfolio(manager, catalog, fresh=True)
+
+
+def test_the_tick_folds_change_rows_of_stores_nobody_looks_at(make_store, manager, catalog, app):
+    """PostgreSQL notes one change row per store and writing transaction; a page folds them
+    only for the stores it counts again. The tick folds the rest, so the rows of stores no
+    one views do not pile up, and no store's work version moves when they are folded."""
+    from tracker.readiness.scores import StoreWorkChange, work_version
+    from tracker.scheduler.tick import run_tick
+
+    stores = [
+        make_store(actor=manager, name=f"Unviewed {n}", opened_on="2026-09-01") for n in range(3)
+    ]
+    for store in stores:
+        for task in db.session.scalars(
+            select(Task).where(Task.store_id == store.id, Task.status == "open").limit(3)
+        ).all():
+            with contextlib.suppress(RuleError):
+                complete_task(task.id, manager)
+            db.session.commit()
+    before = {s.id: db.session.scalar(select(work_version(s.id))) for s in stores}
+    run_tick(app, name="folding")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(StoreWorkChange)) == 0
+    assert {s.id: db.session.scalar(select(work_version(s.id))) for s in stores} == before
+    assert all(version > 0 for version in before.values())

@@ -39,6 +39,7 @@ from tracker.plans.forward import roll_store_forward, roll_stores_forward
 from tracker.plans.sync import PlanChanges, stores_behind
 from tracker.playbook.catalog import Catalog
 from tracker.readiness.report import queue_weekly_reports
+from tracker.readiness.scores import fold_work_changes
 from tracker.reminders.dispatch import DispatchReport, dispatch_due
 from tracker.reminders.services import dispatch_settings, prune_outbox
 from tracker.scheduler.faults import record_faults
@@ -154,6 +155,7 @@ def _queue_and_commit(
 def _prune(app: Flask) -> None:
     prune_outbox(retention_days=app.config["TRACKER_REMINDER_RETENTION_DAYS"])
     prune_repeats(retention_hours=app.config["TRACKER_IDEMPOTENCY_HOURS"])
+    fold_work_changes()  # the readiness change rows of stores no page counted again
     db.session.commit()
 
 
