@@ -826,6 +826,12 @@ def report_run(app: Flask, url: str, args: argparse.Namespace, seeded: Seeded) -
             print(f"    failed: {label} × {count}")
         for why, text in server["first_said"].items():
             print(f"    the first {why} said: {text}")
+        kept = Path(tempfile.gettempdir()) / f"agency_bench_run_{scheduler}.log"
+        kept.write_text(server["log"])
+        print(f"    the server's log: {kept}")
+        errors = sorted({line for line in server["log"].splitlines() if "Error:" in line})
+        for line in errors[:5]:
+            print(f"    the server logged: {line[:300]}")
         for label, values in sorted(server["latencies"].items()):
             p50, p95 = percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000
             print(f"    {label:<20} {len(values):>6} ok, p50 {p50:.0f} ms, p95 {p95:.0f} ms")

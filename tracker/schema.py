@@ -49,6 +49,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Write-ahead logging: readers and the writer never wait for one another, so a write
+    # waits only for the write before it (in turn), never fails at once for a page being
+    # read. Kept in the file; an in-memory database answers "memory" and stays as it is.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

@@ -16,12 +16,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import PASSWORD, POSTGRES_URL
 from tracker import create_app
 from tracker.activity.models import Activity
 from tracker.auth.services import create_token
 from tracker.extensions import db
+from tracker.stores.services import add_member
 from tracker.tasks.models import Task
+from tracker.tasks.services import lock_reasons
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
@@ -225,3 +227,63 @@ def test_two_people_ticking_one_task_at_once_lose_no_activity(app, make_user, ma
     assert all(a != b for a, b in itertools.pairwise(entries)), entries
     final = db.session.get(Task, task_id).status
     assert final == ("done" if entries[-1] == "completed" else "open")
+
+
+def test_many_people_writing_at_once_are_never_answered_500(app, make_user, make_store):
+    # The embedded default serves every request of `tracker run` from one SQLite file. With
+    # 16 people ticking tasks off while others read pages (some of which store what they
+    # count), SQLite refused some ticks with "database is locked" and the person got a 500
+    # (agency_bench's run part, 100 stores, 16 clients). Each must wait its turn instead.
+    manager = make_user()
+    store = make_store(actor=manager)
+    people = [make_user(role="member") for _ in range(14)]
+    for person in people:
+        add_member(store, person, actor=manager)
+    tasks = [
+        task.id
+        for task in db.session.scalars(
+            select(Task).where(Task.store_id == store.id, Task.status == "open")
+        )
+        if not lock_reasons(task)
+    ][: len(people)]
+    assert len(tasks) == len(people)
+    everyone = [person.email for person in (*people, manager, manager)]
+    store_id = store.id
+    db.session.commit()
+
+    rounds = 20
+    barrier = threading.Barrier(len(everyone))
+    answers: list[tuple[str, int, str]] = []
+    lock = threading.Lock()
+
+    def writer(email: str, task_id: int) -> None:
+        client = app.test_client()  # the page's own way: logged in, ticked with htmx
+        client.post("/login", data={"email": email, "password": PASSWORD})
+        barrier.wait()
+        for i in range(rounds):
+            action = "complete" if i % 2 == 0 else "reopen"
+            answer = client.post(f"/tasks/{task_id}/{action}", headers={"HX-Request": "true"})
+            with lock:
+                answers.append((action, answer.status_code, answer.get_data(as_text=True)[:200]))
+
+    def reader(email: str, _: int) -> None:
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": PASSWORD})
+        barrier.wait()
+        for i in range(rounds):
+            page = "/readiness" if i % 2 else f"/stores/{store_id}"
+            answer = client.get(page)
+            with lock:
+                answers.append((page, answer.status_code, answer.get_data(as_text=True)[:200]))
+
+    threads = [
+        threading.Thread(target=writer, args=(person, task_id))
+        for person, task_id in zip(everyone, tasks, strict=False)
+    ] + [threading.Thread(target=reader, args=(person, 0)) for person in everyone[len(tasks) :]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    refused = [answer for answer in answers if answer[1] != 200]
+    assert refused == [], refused[:3]
+    assert len(answers) == len(threads) * rounds
