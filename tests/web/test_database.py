@@ -287,3 +287,21 @@ def test_many_people_writing_at_once_are_never_answered_500(app, make_user, make
     refused = [answer for answer in answers if answer[1] != 200]
     assert refused == [], refused[:3]
     assert len(answers) == len(threads) * rounds
+
+
+def test_a_database_too_busy_to_write_says_so_and_asks_to_try_again(app, make_user):
+    # When a write still finds the database locked after waiting its turn (5 s), the person
+    # used to get Werkzeug's bare English "500 Internal Server Error". They get a 503 that
+    # says nothing was saved and when to try again, in their language.
+    from sqlalchemy.exc import OperationalError
+
+    def busy() -> str:
+        db.session.execute(select(Task.id).limit(1))
+        raise OperationalError("UPDATE tasks …", {}, Exception("database is locked"))
+
+    app.add_url_rule("/_busy", "busy", busy)
+    answer = app.test_client().get("/_busy", headers={"Accept-Language": "zh-CN"})
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    page = answer.get_data(as_text=True)
+    assert "未保存" in page and "Internal Server Error" not in page

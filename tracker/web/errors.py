@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from tracker.errors import NotAllowed, NotFound, error_response, text_problem
+from tracker.extensions import db
 from tracker.i18n.text import localize
 from tracker.playbook.phrases import phrase
 from tracker.web.feedback import field_message
@@ -44,6 +46,23 @@ def init_app(app: Flask) -> None:
         return _error_page(
             403, "not_allowed", _l("Not allowed"), _message(error, _l("You may not see this page."))
         )
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError) -> Any:
+        """A write that still found SQLite locked after its turn: 503, nothing saved."""
+        if "database is locked" not in str(error.orig):
+            raise error  # anything else stays a server error
+        db.session.rollback()
+        answer = make_response(
+            _error_page(
+                503,
+                "busy",
+                _l("The tracker is busy"),
+                _l("Nothing was saved. Try again in a few seconds."),
+            )
+        )
+        answer.headers["Retry-After"] = "5"
+        return answer
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> tuple[str, int]:
