@@ -271,3 +271,19 @@ def test_a_quiet_tick_costs_the_same_statements_for_5_stores_and_50_and_reads_no
         assert db.session.scalar(select(Store.id).where(Store.id == stores)) is not None
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_the_marks_of_schedulers_gone_for_longer_than_a_reminder_stays_due_are_pruned(
+    app, make_user
+):
+    # Each scheduler process names its mark host:pid, so every restart leaves one behind. A
+    # mark older than STALE_AFTER can never narrow a tick again; the tick deletes it.
+    from tracker.reminders.queue import STALE_AFTER
+
+    make_user()  # a tick with nobody to remind keeps no mark
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    run_tick(app, name="host:1", now=start)
+    run_tick(app, name="host:2", now=start + timedelta(hours=1))
+    run_tick(app, name="host:3", now=start + STALE_AFTER + timedelta(minutes=30))
+    db.session.expire_all()
+    assert set(db.session.scalars(select(ReminderMark.name))) == {"host:2", "host:3"}

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -47,14 +47,12 @@ from tracker.scheduler.models import SchedulerTick
 from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Task
-from tracker.tasks.reminders import queue_reminders
+from tracker.tasks.reminders import COMMIT_LAG, prune_marks, queue_reminders
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "tracker.tick"
 # A tick missed by up to a day (the machine slept, the process was down) still runs.
 MISFIRE_GRACE_SECONDS = 24 * 3600
-# How long a change may sit flushed but uncommitted: the gate check looks that far back.
-COMMIT_LAG = timedelta(minutes=5)
 # Stores rolled forward (and committed) together; 0: one by one, as a page does one store.
 ROLL_CHUNK = 200
 
@@ -112,7 +110,7 @@ def run_tick(
                 lambda: _queue_and_commit(queue_reminders, catalog, moment, faults, name),
             ),
             ("weekly_report", weekly_report),
-            ("prune", lambda: _prune(app)),
+            ("prune", lambda: _prune(app, moment)),
         )
         for stage, work in stages:
             if stopping():
@@ -152,7 +150,8 @@ def _queue_and_commit(
     db.session.commit()
 
 
-def _prune(app: Flask) -> None:
+def _prune(app: Flask, moment: datetime) -> None:
+    prune_marks(moment)  # those of schedulers long gone (each restart leaves one)
     prune_outbox(retention_days=app.config["TRACKER_REMINDER_RETENTION_DAYS"])
     prune_repeats(retention_hours=app.config["TRACKER_IDEMPOTENCY_HOURS"])
     fold_work_changes()  # the readiness change rows of stores no page counted again

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext, ngettext
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
@@ -148,6 +148,15 @@ def queue_reminders(
         )
         db.session.flush()
     return queued
+
+
+def prune_marks(now: datetime) -> None:
+    """Delete the marks of schedulers gone for longer than a reminder stays due (flush only).
+
+    A mark is named after its process (host:pid), so each restart leaves one behind; once
+    older than STALE_AFTER it can never narrow a tick again.
+    """
+    db.session.execute(delete(ReminderMark).where(ReminderMark.queued_to < now - STALE_AFTER))
 
 
 def _settings(person: User) -> str:
@@ -428,7 +437,7 @@ def _digests_to_write(people: Sequence[User], now: datetime, faults: FaultLog) -
         with faults.isolated("reminders", user_id=person.id):
             today = local_today(person.timezone, now)
             moment = local_instant(today, person.digest_at, person.timezone)
-            if moment <= now < moment + STALE_AFTER:
+            if _due_now(moment, now):
                 keys[f"digest:{person.id}:{today.isoformat()}:inbox"] = person.id
     if not keys:
         return set()
