@@ -71,6 +71,7 @@ from tracker.auth.services import create_user  # noqa: E402
 from tracker.catalog import get_catalog  # noqa: E402
 from tracker.clock import local_today, utcnow  # noqa: E402
 from tracker.extensions import db  # noqa: E402
+from tracker.reminders.models import Reminder  # noqa: E402
 from tracker.scheduler.tick import COMMIT_LAG, ROLL_CHUNK, roll_plans_forward, run_tick  # noqa: E402
 from tracker.stores.models import Store  # noqa: E402
 from tracker.stores.services import add_member  # noqa: E402
@@ -557,7 +558,7 @@ def verdict(value: float, goal: float) -> str:
     return "meets" if value <= goal else f"misses ({value / goal:.1f}× the goal)"
 
 
-PARTS = ("pages", "tick", "server", "run", "roll")
+PARTS = ("pages", "tick", "server", "run", "roll", "first")
 
 
 def parts_given(said: str) -> tuple[str, ...]:
@@ -634,6 +635,8 @@ def main() -> None:
             report_tick(app, args, rows, plan_ms or plan_page_ms(app, args, seeded))
         if "server" in parts:
             report_server(url, args, seeded)
+        if "first" in parts:
+            report_first(app)
         if "run" in parts:
             report_run(app, url, args, seeded)
         if "roll" in parts:
@@ -851,6 +854,29 @@ def report_run(app: Flask, url: str, args: argparse.Namespace, seeded: Seeded) -
         "(goal: ticks never overrun, pages unaffected)",
         flush=True,
     )
+
+
+def report_first(app: Flask) -> None:
+    """The first ticks of a freshly seeded agency (nothing queued yet), until one finds
+    nothing left to catch up, then the first ticks of a restarted scheduler (a new name)."""
+    print()
+    for name, ticks in (("agency-first", FIRST_TICKS), ("agency-restarted", 2)):
+        for number in range(1, ticks + 1):
+            cpu = time.process_time()
+            wall = time.perf_counter()
+            _, count = statements(app, lambda n=name: run_tick(app, name=n))
+            cpu = time.process_time() - cpu
+            wall = time.perf_counter() - wall
+            with app.app_context():
+                queued = db.session.scalar(select(func.count()).select_from(Reminder))
+            print(
+                f"  {name} tick {number}: {wall:.2f} s ({cpu:.2f} s CPU), {count} statements, "
+                f"{queued} reminders queued in all; {load()}",
+                flush=True,
+            )
+
+
+FIRST_TICKS = int(os.environ.get("FIRST_TICKS", "3"))
 
 
 def report_roll(app: Flask) -> None:

@@ -287,3 +287,85 @@ def test_the_marks_of_schedulers_gone_for_longer_than_a_reminder_stays_due_are_p
     run_tick(app, name="host:3", now=start + STALE_AFTER + timedelta(minutes=30))
     db.session.expire_all()
     assert set(db.session.scalars(select(ReminderMark.name))) == {"host:2", "host:3"}
+
+
+def _reminders_seen() -> list[tuple[Any, ...]]:
+    db.session.expire_all()
+    return [
+        (r.key, r.user_id, r.channel_id, r.kind, r.task_id, r.next_attempt_at, r.subject, r.text)
+        for r in db.session.scalars(select(Reminder).order_by(Reminder.key, Reminder.channel_id))
+    ]
+
+
+def _catch_up(app: Any, make_user: Any, make_store: Any, catalog: Any) -> list[list[Any]]:
+    """A freshly built agency with nothing queued yet, ticked until a tick queues nothing
+    more; what was queued after each tick."""
+    moment = START + timedelta(hours=4)  # the boss's digest, everyone's morning, fell
+    seen: list[list[Any]] = []
+    with time_machine.travel(START, tick=False) as clock:
+        _scenario(app, make_user, make_store, catalog)
+        clock.move_to(moment)
+        for _ in range(40):
+            run_tick(app, name="catching-up")
+            seen.append(_reminders_seen())
+            if len(seen) > 1 and seen[-1] == seen[-2]:
+                break
+    return seen
+
+
+def test_a_catch_up_tick_is_split_over_ticks_and_queues_what_one_whole_tick_queues(
+    app, make_user, make_store, catalog, database_url, monkeypatch
+):
+    """A tick keeps to its budget: the first tick of a new agency (every overdue reminder and
+    digest at once) is done a share at a time, each share committed, the rest by the next
+    ticks; in the end nothing is lost or doubled."""
+    whole = _catch_up(app, make_user, make_store, catalog)
+    assert len(whole) == 2  # one tick did it all (the second found nothing new)
+    _empty(database_url)
+    from tracker.scheduler import tick
+    from tracker.tasks import reminders
+
+    monkeypatch.setattr(tick, "TICK_BUDGET_SHARE", 0.0, raising=False)  # one share a tick
+    monkeypatch.setattr(reminders, "QUEUE_CHUNK", 1, raising=False)  # a person a share
+    split = _catch_up(app, make_user, make_store, catalog)
+    counts = [len(queued) for queued in split]
+    assert len(split) > 3, counts
+    assert 0 < counts[0] < counts[-1], counts  # the first tick queued only its share
+    assert split[-1] == whole[-1]
+    keys = [row[0:3] for row in split[-1]]
+    assert len(keys) == len(set(keys))  # nothing doubled
+
+
+def test_a_restarted_scheduler_starts_from_the_mark_its_predecessor_committed(
+    app, make_user, make_store
+):
+    """A restart (a new process, a new name) does not read every task again: the mark the
+    last scheduler committed holds for whoever reads it."""
+    moment = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # no one's moment near it
+    with time_machine.travel(moment - timedelta(hours=1), tick=False) as clock:
+        boss = make_user()
+        member = make_user(role="member", timezone="Asia/Shanghai")
+        for number in range(3):
+            make_store(actor=boss, name=f"Store {number}", members=(member,))
+        _quiet_tick(app, clock, moment - timedelta(minutes=5))  # the predecessor, "quiet"
+        clock.move_to(moment)
+        statements: list[str] = []
+
+        def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            run_tick(app, name="restarted")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+    # Its first tick still checks every store's gates (whose last check it cannot know), but
+    # reads no one's work to remind them (the reminders' read: the columns a reminder names).
+    work = [
+        s
+        for s in _reads_of_tasks(statements)
+        if "tasks.peak_date" in s and "tasks.description" not in s
+    ]
+    gates = [s for s in _reads_of_tasks(statements) if "tasks.description" in s]
+    assert gates, statements
+    assert work == [], work
