@@ -47,7 +47,7 @@ from tracker.scheduler.models import SchedulerTick
 from tracker.stores.models import Store
 from tracker.tasks.gates import check_gates
 from tracker.tasks.models import Task
-from tracker.tasks.reminders import COMMIT_LAG, prune_marks, queue_reminders
+from tracker.tasks.reminders import COMMIT_LAG, prune_marks, queue_reminders_in_shares
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "tracker.tick"
@@ -55,6 +55,12 @@ TICK_JOB_ID = "tracker.tick"
 MISFIRE_GRACE_SECONDS = 24 * 3600
 # Stores rolled forward (and committed) together; 0: one by one, as a page does one store.
 ROLL_CHUNK = 200
+# Stores whose gates are checked (and committed) together.
+GATE_CHUNK = 200
+# The share of its interval a tick may spend on work that can wait for the next tick (rolling
+# plans forward, queueing reminders): each stage does one chunk at least, then goes on only
+# within the budget. A catch-up (a new agency, a day's roll forward) is spread over ticks.
+TICK_BUDGET_SHARE = 0.5
 
 
 def run_tick(
@@ -77,9 +83,14 @@ def run_tick(
         faults = FaultLog()
         catalog = get_catalog()
         report = DispatchReport()
+        budget = TICK_BUDGET_SHARE * app.config["TRACKER_TICK_SECONDS"]
 
         def stopping() -> bool:
             return stop is not None and stop.is_set()
+
+        def spent() -> bool:
+            """Stopping, or the tick's budget spent: what is left waits for the next tick."""
+            return stopping() or time.perf_counter() - started >= budget
 
         def gates() -> None:
             # Within a day, only the stores something changed in since this scheduler's
@@ -102,12 +113,12 @@ def run_tick(
         stages: tuple[tuple[str, Callable[[], object]], ...] = (
             (
                 "roll_forward",
-                lambda: roll_plans_forward(catalog, now=moment, faults=faults, stop=stop),
+                lambda: roll_plans_forward(catalog, now=moment, faults=faults, enough=spent),
             ),
             ("gates", gates),
             (
                 "reminders",
-                lambda: _queue_and_commit(queue_reminders, catalog, moment, faults, name),
+                lambda: _queue_in_shares(catalog, moment, faults, name, spent),
             ),
             ("weekly_report", weekly_report),
             ("prune", lambda: _prune(app, moment)),
@@ -141,13 +152,24 @@ def run_tick(
         return report
 
 
-def _queue_and_commit(
-    queue: Callable[..., int], catalog: Catalog, moment: datetime, faults: FaultLog, mark: str
+def _queue_in_shares(
+    catalog: Catalog, moment: datetime, faults: FaultLog, mark: str, spent: Callable[[], bool]
 ) -> None:
-    # The mark is committed with what it queued: a tick whose queueing fails leaves it as it
-    # was, and the next tick reads from there.
-    queue(catalog, now=moment, faults=faults, mark=mark)
-    db.session.commit()
+    """Queue reminders a share at a time, each committed with the mark saying how far it got;
+    once the tick's budget is spent the next tick carries on from that mark."""
+    # A share's readers are read once for the whole tick: committing must not expire them.
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        shares = queue_reminders_in_shares(catalog, now=moment, faults=faults, mark=mark)
+        for _ in shares:
+            db.session.commit()
+            if spent():
+                shares.close()
+                break
+    finally:
+        session.expire_on_commit = expiring
 
 
 def _prune(app: Flask, moment: datetime) -> None:
@@ -171,23 +193,30 @@ def _stage(stage: str, faults: FaultLog) -> Iterator[None]:
 def check_every_gate(
     *, now: datetime, faults: FaultLog, changed_since: datetime | None = None
 ) -> None:
-    """Check every store's gates at once and commit; if that fails, store by store.
+    """Check every store's gates, GATE_CHUNK stores at a time, each chunk committed; a chunk
+    that fails is checked store by store.
 
     With ``changed_since``, only the stores whose row or tasks changed since then: a gate
     opens on a date (checked as the store rolls forward to its new day), on followers or
     orders (a store change) or on work done (a task change).
     """
-    store_ids = None if changed_since is None else stores_changed_since(changed_since)
-    if store_ids is not None and not store_ids:
-        return
+    if changed_since is None:  # a gate that opens on a date opens on every store's day
+        store_ids = list(db.session.scalars(select(Store.id).order_by(Store.id)))
+    else:
+        store_ids = stores_changed_since(changed_since)
+    # A chunk at a time, each committed: a page's write waits for one chunk, not every store.
+    for start in range(0, len(store_ids), GATE_CHUNK):
+        _check_gates_of(store_ids[start : start + GATE_CHUNK], now, faults)
+
+
+def _check_gates_of(store_ids: list[int], now: datetime, faults: FaultLog) -> None:
+    """Check these stores' gates at once and commit; if that fails, store by store."""
     try:
-        check_gates(store_ids, now=now)  # a gate that opens on a date opens on every store's day
+        check_gates(store_ids, now=now)
         db.session.commit()
         return
     except Exception:
         db.session.rollback()
-    if store_ids is None:
-        store_ids = list(db.session.scalars(select(Store.id).order_by(Store.id)))
     for store_id in store_ids:
         try:
             check_gates([store_id], now=now)
@@ -288,13 +317,15 @@ def roll_plans_forward(
     now: datetime | None = None,
     faults: FaultLog | None = None,
     stop: threading.Event | None = None,
+    enough: Callable[[], bool] | None = None,
 ) -> RollReport:
     """Roll every store that is behind its own today forward, ``ROLL_CHUNK`` stores at a time.
 
     Each chunk is rolled forward in a few statements and committed. A chunk that fails is
     rolled back and its stores are rolled forward one by one: a store that cannot be is
     noted in ``faults`` (and in the report) and tried again at the next tick; the other
-    stores are rolled forward. Stopping ends the roll between two chunks.
+    stores are rolled forward. Stopping ends the roll between two chunks, and so does
+    ``enough()`` (the tick's budget spent) after the first: the next tick rolls on.
     """
     report = RollReport()
     faults = faults if faults is not None else FaultLog()
@@ -304,6 +335,8 @@ def roll_plans_forward(
     for start in range(0, len(behind), chunk or 1):
         if stop is not None and stop.is_set():
             break  # stopping: the stores left are rolled forward by the next tick
+        if start and enough is not None and enough():
+            break  # the tick's budget is spent: the next tick rolls the rest forward
         store_ids = behind[start : start + chunk] if chunk else []
         one_by_one = behind[start : start + 1] if not chunk else []
         if store_ids:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -47,6 +47,9 @@ STOCK_UP_DAYS_BEFORE = (14, 7, 1)
 # How long a change may sit flushed but uncommitted: work changed that long before a tick's
 # mark is read again by the next tick (the scheduler's gate check looks as far back).
 COMMIT_LAG = timedelta(minutes=5)
+# How much a share of a tick's reminders drafts (open tasks summed over its readers, a
+# manager's digest spanning every store) before it is committed and the tick's budget asked.
+QUEUE_CHUNK = 20_000
 
 
 def queue_reminders(
@@ -61,22 +64,42 @@ def queue_reminders(
     A person or store whose share fails (a time zone or market that does not exist) is noted
     in ``faults`` and left out; everyone else's reminders are queued.
 
-    ``mark`` names the caller (a scheduler): its last tick's mark lets this one read only the
-    work of people and stores a moment of whose fell since, and the work changed since; the
-    reminders queued are the same as reading everything (see ``_Scope``).
+    ``mark`` names the caller (a scheduler): the last mark lets this one read only the work of
+    people and stores a moment of whose fell since, and the work changed since; the reminders
+    queued are the same as reading everything (see ``_Scope``).
+    """
+    return sum(queue_reminders_in_shares(catalog, now=now, faults=faults, mark=mark))
+
+
+def queue_reminders_in_shares(
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    faults: FaultLog | None = None,
+    mark: str | None = None,
+) -> Iterator[int]:
+    """:func:`queue_reminders` a share of its readers at a time: yield each share's count.
+
+    Each share is flushed with ``mark`` saying how far it got (the readers of the shares
+    still to come are read in full by the next tick), so the caller may commit after each
+    share and stop after any: a catch-up (a new agency, every overdue reminder and every
+    manager's digest at once) is spread over ticks and none holds the database for long.
+    The first share holds everyone whose work only changed (a tick's usual work) and the
+    first readers read in full; every share after it, ``QUEUE_CHUNK`` tasks' worth of
+    readers (a person at least). Reminders are the same whichever shares they came in.
     """
     seen_at = utcnow()  # before any row is read: a change stamped later is read next time
     now = now or seen_at
     faults = faults if faults is not None else FaultLog()
     noted = len(faults.faults)
-    everyone = db.session.scalars(select(User).where(User.active)).all()
+    everyone = db.session.scalars(select(User).where(User.active).order_by(User.id)).all()
     todays: dict[int, date] = {}
     for person in everyone:
         with faults.isolated("reminders", user_id=person.id):
             todays[person.id] = local_today(person.timezone, now)
     people = [person for person in everyone if person.id in todays]
     if not people:
-        return 0
+        return
     managers = [person for person in people if person.is_manager]
     # Work given to someone left out stays theirs: it is not passed to the managers.
     by_id = {person.id: person for person in everyone}
@@ -84,7 +107,7 @@ def queue_reminders(
         days=max(STOCK_UP_DAYS_BEFORE + tuple(d for p in people for d in p.remind_days_before))
     )
     stock_up_keys = catalog.stock_up_keys
-    previous = db.session.get(ReminderMark, mark) if mark else None
+    previous = _starting_mark(mark, now, seen_at) if mark else None
     scope = _Scope.since(previous, people, everyone, catalog, now, seen_at)
     if scope is None:
         tasks = _open_work_due_by(latest)
@@ -104,50 +127,108 @@ def queue_reminders(
 
     # A digest lists all of its reader's work: only those read in full are written one.
     digests = _digests_to_write([p for p in people if p.id in whole], now, faults)
-    drafts: list[Draft] = []
-    for person in people:
-        if not (work[person.id] or stock_up[person.id] or person.id in digests):
-            continue  # nothing to write about (most people, on most ticks)
-        with faults.isolated("reminders", user_id=person.id):
-            drafts += drafted_for(
-                person,
-                functools.partial(
-                    _drafts_of,
+    no_live: dict[int, list[Draft]] = defaultdict(list)
+    for draft in _no_live_yet(catalog, tasks, by_id, managers, now, faults):
+        no_live[draft.person.id].append(draft)
+    writing = [
+        person
+        for person in people
+        if work[person.id] or stock_up[person.id] or person.id in digests or no_live[person.id]
+    ]  # most people, on most ticks, have nothing to write about
+    shares = _shares(
+        [person for person in writing if person.id not in whole],
+        [person for person in writing if person.id in whole],
+        lambda person: 1 + len(work[person.id]) + len(stock_up[person.id]),
+    )
+    for number, share in enumerate(shares):
+        drafts: list[Draft] = []
+        for person in share:
+            with faults.isolated("reminders", user_id=person.id):
+                drafts += drafted_for(
                     person,
-                    now,
-                    work[person.id],
-                    stock_up[person.id],
-                    stock_up_keys,
-                    digest=person.id in digests,
-                ),
-            )
-    drafts += _no_live_yet(catalog, tasks, by_id, managers, now, faults)
-    due = [d for d in drafts if d.person.id in todays and _due_now(d.send_at, now)]
-    queued = insert_drafts(_not_queued_yet(due), now)
-    if mark:
-        failed = faults.faults[noted:]
-        left_out = {fault.user_id for fault in failed if fault.user_id is not None}
-        db.session.merge(
-            ReminderMark(
-                name=mark,
-                queued_to=now,
-                changes_seen_at=seen_at,
-                # Someone whose share failed is read in full again next time ("" never matches).
-                people={
-                    str(person.id): (
-                        _settings(person)
-                        if person.id in todays and person.id not in left_out
-                        else ""
-                    )
-                    for person in everyone
-                },
-                retry_stores=sorted(
-                    {fault.store_id for fault in failed if fault.store_id is not None}
-                ),
-            )
+                    functools.partial(
+                        _drafts_of,
+                        person,
+                        now,
+                        work[person.id],
+                        stock_up[person.id],
+                        stock_up_keys,
+                        digest=person.id in digests,
+                    ),
+                )
+            drafts += no_live[person.id]
+        due = [d for d in drafts if d.person.id in todays and _due_now(d.send_at, now)]
+        queued = insert_drafts(_not_queued_yet(due), now)
+        if mark:
+            later = {person.id for rest in shares[number + 1 :] for person in rest}
+            _write_mark(mark, now, seen_at, everyone, todays, faults.faults[noted:], later)
+        yield queued
+
+
+def _shares(
+    first: list[User], rest: list[User], weight: Callable[[User], int]
+) -> list[list[User]]:
+    """``first`` and the first of ``rest``, then the others ``QUEUE_CHUNK`` tasks' worth at a
+    time (a person at least); there is always one share, if empty, to write the mark."""
+    shares: list[list[User]] = [list(first)]
+    load = 0
+    for number, person in enumerate(rest):
+        if number and load >= QUEUE_CHUNK:
+            shares.append([])
+            load = 0
+        shares[-1].append(person)
+        load += weight(person)
+    return shares
+
+
+def _write_mark(
+    mark: str,
+    now: datetime,
+    seen_at: datetime,
+    everyone: Sequence[User],
+    todays: dict[int, date],
+    failed: Sequence[Any],
+    later: set[int],
+) -> None:
+    """Say how far a tick got (flush only): the people whose share failed or is still to
+    come are read in full again next time ("" never matches a person's settings)."""
+    left_out = later | {fault.user_id for fault in failed if fault.user_id is not None}
+    db.session.merge(
+        ReminderMark(
+            name=mark,
+            queued_to=now,
+            changes_seen_at=seen_at,
+            people={
+                str(person.id): (
+                    _settings(person) if person.id in todays and person.id not in left_out else ""
+                )
+                for person in everyone
+            },
+            retry_stores=sorted({fault.store_id for fault in failed if fault.store_id is not None}),
         )
-        db.session.flush()
-    return queued
+    )
+    db.session.flush()
+
+
+def _starting_mark(mark: str, now: datetime, seen_at: datetime) -> ReminderMark | None:
+    """The scheduler's own mark; for a new one (a restart, a second process, the command
+    line), the latest mark any scheduler committed.
+
+    A mark is committed in the same transaction as the reminders it stands for, so whoever
+    reads it may start from it: every reminder due at its ``queued_to`` (with the work as it
+    was at its ``changes_seen_at``) is in the outbox, bar its readers still to be read in
+    full. A scheduler gone half-way through a tick left either its last mark or this one's.
+    A mark from a clock ahead of this one is not taken (``_Scope`` would read everything).
+    """
+    own = db.session.get(ReminderMark, mark)
+    if own is not None:
+        return own
+    return db.session.scalars(
+        select(ReminderMark)
+        .where(ReminderMark.queued_to <= now, ReminderMark.changes_seen_at <= seen_at)
+        .order_by(ReminderMark.queued_to.desc(), ReminderMark.changes_seen_at.desc())
+        .limit(1)
+    ).first()
 
 
 def prune_marks(now: datetime) -> None:
