@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from tracker.auth.models import User
 from tracker.catalog import get_catalog
 from tracker.cli.playbook import BadArgument
+from tracker.clock import utcnow
 from tracker.errors import InputError
 from tracker.extensions import db
 from tracker.imports.services import data_freshness
@@ -26,7 +27,7 @@ from tracker.reminders.services import add_channel, dispatch_settings
 from tracker.scheduler.tick import build_scheduler, process_name
 from tracker.schema import ensure_schema
 from tracker.tasks.gates import check_gates
-from tracker.tasks.reminders import queue_reminders
+from tracker.tasks.reminders import prune_marks, queue_reminders
 
 channel_group = AppGroup("channel", help="Where a person's reminders go.")
 reminders_group = AppGroup("reminders", help="Queue and deliver reminders.")
@@ -64,7 +65,12 @@ def dispatch_command() -> None:
     check_gates()
     catalog = get_catalog()
     freshness = data_freshness(import_settings())
-    queued = queue_reminders(catalog) + queue_weekly_reports(catalog, freshness=freshness)
+    # It starts from the scheduler's last mark (reading only what fell due or changed since)
+    # and leaves its own, pruned with the others a day after.
+    now = utcnow()
+    prune_marks(now)
+    queued = queue_reminders(catalog, now=now, mark=f"dispatch:{process_name()}")
+    queued += queue_weekly_reports(catalog, now=now, freshness=freshness)
     db.session.commit()
     report = dispatch_due(dispatch_settings(current_app))
     click.echo(

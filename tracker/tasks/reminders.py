@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -77,7 +77,7 @@ def queue_reminders_in_shares(
     now: datetime | None = None,
     faults: FaultLog | None = None,
     mark: str | None = None,
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     """:func:`queue_reminders` a share of its readers at a time: yield each share's count.
 
     Each share is flushed with ``mark`` saying how far it got (the readers of the shares
@@ -165,9 +165,7 @@ def queue_reminders_in_shares(
         yield queued
 
 
-def _shares(
-    first: list[User], rest: list[User], weight: Callable[[User], int]
-) -> list[list[User]]:
+def _shares(first: list[User], rest: list[User], weight: Callable[[User], int]) -> list[list[User]]:
     """``first`` and the first of ``rest``, then the others ``QUEUE_CHUNK`` tasks' worth at a
     time (a person at least); there is always one share, if empty, to write the mark."""
     shares: list[list[User]] = [list(first)]
@@ -333,10 +331,7 @@ class _Scope:
         faults: FaultLog,
     ) -> tuple[list[DueWork], set[int]]:
         """The open work to draft from, soonest first, and the people read in full."""
-        changed = db.session.scalars(
-            select(Task.id).where(Task.updated_at >= self.changed_since)
-        ).all()
-        touched = self._read(latest, set(changed), self.stores, self.left)
+        touched = self._read(latest, self.changed_since, self.stores, self.left)
         # A digest reader whose digest is still to come today is given one as soon as they
         # have work: read them in full when changed work reaches them.
         readers = {}
@@ -359,11 +354,14 @@ class _Scope:
 
     @staticmethod
     def _read(
-        latest: date, task_ids: set[int], store_ids: set[int], assignees: set[int]
+        latest: date, changed_since: datetime, store_ids: set[int], assignees: set[int]
     ) -> list[DueWork]:
-        found: dict[int, DueWork] = {}
+        """The open work changed since ``changed_since`` (one read, on ix_tasks_updated_at),
+        of ``store_ids`` and of ``assignees``."""
+        found = {
+            task.id: task for task in _open_work_due_by(latest, Task.updated_at >= changed_since)
+        }
         for column, values in (
-            (Task.id, task_ids),
             (Task.store_id, store_ids),
             (Task.assignee_id, assignees),
         ):
