@@ -31,7 +31,9 @@ def test_a_tick_told_to_stop_during_the_roll_forward_starts_nothing_more(app, mo
     monkeypatch.setattr(tick, "ROLL_CHUNK", 1)
     monkeypatch.setattr(tick, "roll_stores_forward", roll)
     monkeypatch.setattr(tick, "check_every_gate", lambda **_: later.append("gates"))
-    monkeypatch.setattr(tick, "queue_reminders", lambda *_, **__: later.append("queue") or 0)
+    monkeypatch.setattr(
+        tick, "queue_reminders_in_shares", lambda *_, **__: later.append("queue") or iter([0])
+    )
     monkeypatch.setattr(tick, "dispatch_due", lambda *_, **__: later.append("send"))
 
     report = tick.run_tick(app, name="stopping", stop=stop)

@@ -167,6 +167,11 @@ def _queue_in_shares(
             db.session.commit()
             if spent():
                 shares.close()
+                log.info(
+                    "tick %s: its budget spent, the reminders still to queue wait for the next",
+                    mark,
+                    extra={"scheduler": mark},
+                )
                 break
     finally:
         session.expire_on_commit = expiring
