@@ -175,6 +175,7 @@ def _queue_in_shares(
                 break
     finally:
         session.expire_on_commit = expiring
+        session.expire_all()  # the stages after it read rows afresh, as after any commit
 
 
 def _prune(app: Flask, moment: datetime) -> None:
