@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -386,32 +386,52 @@ def summaries(
     if not rows:
         return []
     mark = score_mark(catalog)
+    last_activity = _last_activity(ids) if activity else {}
     todays: dict[str, date] = {}
     found: dict[int, Summary] = {}
     stale: dict[int, int] = {}
-    for row in rows:
-        (store_id, name, model_, market_, store_type, zone, version, counted_at, day) = row[:9]
+    order = []
+    # Read by position: a thousand stores' rows, the one loop over every store of a page.
+    for (
+        store_id,
+        name,
+        model_,
+        market_,
+        store_type,
+        zone,
+        version,
+        counted_at,
+        day,
+        rule,
+        kept_for,
+        status,
+        onboarding_percent,
+        peak_on,
+        peak_percent,
+        overdue,
+    ) in rows:
+        order.append(store_id)
         today = todays.get(zone)
         if today is None:
             today = todays[zone] = local_today(zone, now)
         if (
-            counted_at is not None
+            status is not None
             and counted_at == version
             and day == today
-            and row.rule == mark
-            and row.basis == basis(market_, store_type)
-            and row.status is not None
+            and rule == mark
+            and kept_for == basis(market_, store_type)
         ):
             found[store_id] = Summary(
                 store_id,
                 name,
                 model_,
                 market_,
-                row.status,
-                row.onboarding_percent,
-                row.peak_on,
-                row.peak_percent,
-                row.overdue,
+                status,
+                onboarding_percent,
+                peak_on,
+                peak_percent,
+                overdue,
+                last_activity.get(store_id),
             )
         else:
             stale[store_id] = int(version)
@@ -429,15 +449,9 @@ def summaries(
                 values["peak_on"],
                 values["peak_percent"],
                 values["overdue"],
+                last_activity.get(store.id),
             )
-    last_activity = _last_activity(ids) if activity else {}
-    return [
-        replace(found[row.id], last_activity_at=last_activity.get(row.id))
-        if row.id in last_activity
-        else found[row.id]
-        for row in rows
-        if row.id in found
-    ]
+    return [found[store_id] for store_id in order if store_id in found]
 
 
 def _chosen_stores(
