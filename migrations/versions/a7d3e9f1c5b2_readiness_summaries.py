@@ -27,9 +27,18 @@ def upgrade():
         batch.add_column(sa.Column("peak_on", sa.Date(), nullable=True))
         batch.add_column(sa.Column("peak_percent", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("overdue", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("blocked", sa.Integer(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table("store_scores") as batch:
-        for name in ("overdue", "peak_percent", "peak_on", "onboarding_percent", "status", "basis"):
+        for name in (
+            "blocked",
+            "overdue",
+            "peak_percent",
+            "peak_on",
+            "onboarding_percent",
+            "status",
+            "basis",
+        ):
             batch.drop_column(name)

@@ -61,6 +61,7 @@ def _same(manager, catalog, now, *, summaries_first: bool = False) -> None:
             summary.peak_on,
             summary.peak_percent,
             summary.overdue,
+            summary.blocked,
             summary.last_activity_at,
         ) == (
             row.store.name,
@@ -71,6 +72,7 @@ def _same(manager, catalog, now, *, summaries_first: bool = False) -> None:
             values["peak_on"],
             values["peak_percent"],
             values["overdue"],
+            len(row.blocked),
             row.last_activity_at,
         ), (now, row.store.name)
     db.session.commit()  # keep the stored scores, as a page does
@@ -143,7 +145,8 @@ def test_stored_scores_follow_every_write(make_store, manager, catalog):
         ).one()
         row = dict(template._mapping) | {"status": "open", "due_on": now.date() - timedelta(3)}
         row.pop("id")
-        db.session.execute(insert(Task.__table__).values(row | {"key": "imported.one"}))
+        key = f"imported.{rng.randrange(10**9)}"  # a new row each time, as an import adds
+        db.session.execute(insert(Task.__table__).values(row | {"key": key}))
 
     def next_day() -> None:
         nonlocal now
@@ -158,8 +161,12 @@ def test_stored_scores_follow_every_write(make_store, manager, catalog):
         store = db.session.get(Store, rng.choice(ids))
         store.store_type = "local" if store.store_type == "cross_border" else "cross_border"
 
+    def followed() -> None:  # followers open the gates that wait for them; no task moves
+        store = db.session.get(Store, rng.choice(ids))
+        store.followers = rng.choice([0, 1_500, 100_000])
+
     steps = [tick, untick, assign, redate, add, remove, bulk_complete, bulk_write, next_day,
-             new_day_alone, retype]  # fmt: skip
+             new_day_alone, retype, followed]  # fmt: skip
     for number, step in enumerate([*steps, *rng.choices(steps, k=40)]):
         step()
         db.session.commit()

@@ -37,8 +37,7 @@ SORT_KEYS: dict[str, Callable[[StoreReadiness], Any]] = {
     "blocked": lambda row: len(row.blocked),
     "activity": lambda row: row.last_activity_at,
 }
-# The same columns read from a store's stored summary (the blocked count is not in it: whether
-# a gate still holds depends on the store's followers, so that sort scores every store).
+# The same columns read from a store's stored summary.
 SUMMARY_KEYS: dict[str, Callable[[Summary], Any]] = {
     "name": lambda row: (row.name.casefold(), row.id),
     "model": lambda row: row.model,
@@ -48,6 +47,7 @@ SUMMARY_KEYS: dict[str, Callable[[Summary], Any]] = {
     "peak": lambda row: row.peak_on,
     "peak_percent": lambda row: row.peak_percent,
     "overdue": lambda row: row.overdue,
+    "blocked": lambda row: row.blocked,
     "activity": lambda row: row.last_activity_at,
 }
 DEFAULT_SORT, DEFAULT_ORDER = "status", "desc"  # the stores in most trouble first
@@ -92,11 +92,6 @@ class Filters:
         """
         now = utcnow()
         start = (number - 1) * size
-        if self.sort not in SUMMARY_KEYS:
-            everything = self.listed(user, catalog, freshness)
-            return PortfolioPage(
-                everything[start : start + size], len(everything), status_counts(everything)
-            )
         found = summaries(
             user,
             catalog,

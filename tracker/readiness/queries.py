@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
@@ -122,9 +123,10 @@ class StoreReadiness:
     def next_peak(self) -> PeakScope | None:
         return self.peaks[0] if self.peaks else None
 
-    @property
+    @cached_property
     def status(self) -> str:
-        """The worst of onboarding and every coming peak."""
+        """The worst of onboarding and every coming peak (worked out once: the sort, the
+        counts and the page each ask)."""
         return worst(self.onboarding.status, *(peak.status for peak in self.peaks))
 
     @property
@@ -186,7 +188,9 @@ def portfolio(
         known = stored.get(store.id)
         if (
             known is not None
-            and known.holds(days[store.id], mark, basis(store.market, store.store_type))
+            and known.holds(
+                days[store.id], mark, basis(store.market, store.store_type, store.followers)
+            )
             and known.figures
         ):
             figures[store.id] = known.figures
@@ -307,21 +311,23 @@ def score_mark(catalog: Catalog) -> str:
 _MARKS: dict[int, tuple[Catalog, str]] = {}
 
 
-def basis(market: str, store_type: str) -> str:
-    """What of the store itself a stored summary depends on (which peaks, their warm-ups)."""
-    return f"{market}:{store_type}"
+def basis(market: str, store_type: str, followers: int) -> str:
+    """What of the store itself a stored summary depends on: its market and type (which
+    peaks, their warm-ups) and its followers (which gates still hold)."""
+    return f"{market}:{store_type}:{followers}"
 
 
 def summary_values(row: StoreReadiness) -> dict[str, Any]:
     """A store's summary as it is stored beside its figures (``SUMMARY_COLUMNS``)."""
     peak = row.next_peak
     return {
-        "basis": basis(row.store.market, row.store.store_type),
+        "basis": basis(row.store.market, row.store.store_type, row.store.followers),
         "status": row.status,
         "onboarding_percent": row.onboarding.percent,
         "peak_on": peak.falls_on if peak else None,
         "peak_percent": peak.percent if peak else None,
         "overdue": row.overdue,
+        "blocked": len(row.blocked),
     }
 
 
@@ -338,6 +344,7 @@ class Summary:
     peak_on: date | None
     peak_percent: int | None
     overdue: int
+    blocked: int
     last_activity_at: datetime | None = None
 
 
@@ -367,6 +374,7 @@ def summaries(
             Store.market,
             Store.store_type,
             Store.zone,
+            Store.followers,
             work_version(Store.id),
             StoreScore.version,
             StoreScore.day,
@@ -377,6 +385,7 @@ def summaries(
             StoreScore.peak_on,
             StoreScore.peak_percent,
             StoreScore.overdue,
+            StoreScore.blocked,
         )
         .select_from(Store)
         .outerjoin(StoreScore, StoreScore.store_id == Store.id)
@@ -399,6 +408,7 @@ def summaries(
         market_,
         store_type,
         zone,
+        followers,
         version,
         counted_at,
         day,
@@ -409,6 +419,7 @@ def summaries(
         peak_on,
         peak_percent,
         overdue,
+        blocked,
     ) in rows:
         order.append(store_id)
         today = todays.get(zone)
@@ -419,7 +430,7 @@ def summaries(
             and counted_at == version
             and day == today
             and rule == mark
-            and kept_for == basis(market_, store_type)
+            and kept_for == basis(market_, store_type, followers)
         ):
             found[store_id] = Summary(
                 store_id,
@@ -431,6 +442,7 @@ def summaries(
                 peak_on,
                 peak_percent,
                 overdue,
+                blocked,
                 last_activity.get(store_id),
             )
         else:
@@ -449,6 +461,7 @@ def summaries(
                 values["peak_on"],
                 values["peak_percent"],
                 values["overdue"],
+                values["blocked"],
                 last_activity.get(store.id),
             )
     return [found[store_id] for store_id in order if store_id in found]

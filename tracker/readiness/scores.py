@@ -72,10 +72,19 @@ class StoreScore(Model):
     peak_on: Mapped[date | None]
     peak_percent: Mapped[int | None]
     overdue: Mapped[int | None]
+    blocked: Mapped[int | None]
 
 
 # The columns of a store's summary (``Summary`` in ``tracker.readiness.queries``).
-SUMMARY_COLUMNS = ("basis", "status", "onboarding_percent", "peak_on", "peak_percent", "overdue")
+SUMMARY_COLUMNS = (
+    "basis",
+    "status",
+    "onboarding_percent",
+    "peak_on",
+    "peak_percent",
+    "overdue",
+    "blocked",
+)
 
 
 class StoreWork(Model):
@@ -214,7 +223,7 @@ class Stored:
 
     def holds(self, day: date, rule: str, basis: str) -> bool:
         """Whether the stored counts are the store's as of ``day`` under ``rule``, and its
-        summary was worked out for the store's ``basis`` (its market and type)."""
+        summary was worked out for the store's ``basis`` (its market, type and followers)."""
         return (
             self.figures is not None
             and self.counted_at == self.version
