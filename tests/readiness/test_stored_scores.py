@@ -17,8 +17,9 @@ from tracker.auth.services import create_token
 from tracker.errors import RuleError
 from tracker.extensions import db
 from tracker.plans.forward import roll_stores_forward
-from tracker.readiness.queries import portfolio
+from tracker.readiness.queries import portfolio, summaries, summary_values
 from tracker.readiness.scores import StoreScore
+from tracker.stores.models import Store
 from tracker.tasks.models import Task
 from tracker.tasks.services import (
     add_custom_task,
@@ -38,12 +39,42 @@ STORES = (
 START = datetime(2026, 10, 1, 19, tzinfo=UTC)
 
 
-def _same(manager, catalog, now) -> None:
+def _same(manager, catalog, now, *, summaries_first: bool = False) -> None:
+    """The stored scores and the stored summaries the portfolio sorts by are those of a count
+    afresh (``summaries_first``: the summaries' own path counts the changed stores again)."""
+    read = summaries(manager, catalog, now=now, activity=True) if summaries_first else None
     stored = portfolio(manager, catalog, now=now)
     afresh = portfolio(manager, catalog, now=now, fresh=True)
     assert [row.store.id for row in stored] == [row.store.id for row in afresh]
     for mine, theirs in zip(stored, afresh, strict=True):
         assert mine == theirs, (now, mine.store.name)
+    read = read or summaries(manager, catalog, now=now, activity=True)
+    assert [s.id for s in read] == [row.store.id for row in afresh]
+    for summary, row in zip(read, afresh, strict=True):
+        values = summary_values(row)
+        assert (
+            summary.name,
+            summary.model,
+            summary.market,
+            summary.status,
+            summary.onboarding_percent,
+            summary.peak_on,
+            summary.peak_percent,
+            summary.overdue,
+            summary.blocked,
+            summary.last_activity_at,
+        ) == (
+            row.store.name,
+            row.store.model,
+            row.store.market,
+            values["status"],
+            values["onboarding_percent"],
+            values["peak_on"],
+            values["peak_percent"],
+            values["overdue"],
+            len(row.blocked),
+            row.last_activity_at,
+        ), (now, row.store.name)
     db.session.commit()  # keep the stored scores, as a page does
 
 
@@ -114,7 +145,8 @@ def test_stored_scores_follow_every_write(make_store, manager, catalog):
         ).one()
         row = dict(template._mapping) | {"status": "open", "due_on": now.date() - timedelta(3)}
         row.pop("id")
-        db.session.execute(insert(Task.__table__).values(row | {"key": "imported.one"}))
+        key = f"imported.{rng.randrange(10**9)}"  # a new row each time, as an import adds
+        db.session.execute(insert(Task.__table__).values(row | {"key": key}))
 
     def next_day() -> None:
         nonlocal now
@@ -125,12 +157,20 @@ def test_stored_scores_follow_every_write(make_store, manager, catalog):
         nonlocal now
         now += timedelta(hours=rng.choice([5, 11, 24]))
 
+    def retype() -> None:  # another store type has other peaks and warm-ups; no task moves
+        store = db.session.get(Store, rng.choice(ids))
+        store.store_type = "local" if store.store_type == "cross_border" else "cross_border"
+
+    def followed() -> None:  # followers open the gates that wait for them; no task moves
+        store = db.session.get(Store, rng.choice(ids))
+        store.followers = rng.choice([0, 1_500, 100_000])
+
     steps = [tick, untick, assign, redate, add, remove, bulk_complete, bulk_write, next_day,
-             new_day_alone]  # fmt: skip
-    for step in [*steps, *rng.choices(steps, k=40)]:
+             new_day_alone, retype, followed]  # fmt: skip
+    for number, step in enumerate([*steps, *rng.choices(steps, k=40)]):
         step()
         db.session.commit()
-        _same(manager, catalog, now)
+        _same(manager, catalog, now, summaries_first=number % 2 == 1)
 
 
 def test_pages_read_while_tasks_are_ticked_keep_no_score_older_than_the_work(

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from tracker.auth.models import User
+from tracker.clock import utcnow
 from tracker.errors import load_input
 from tracker.playbook.catalog import MODELS, Catalog
 from tracker.playbook.fields import Choice, Input, extended, per_catalog
 from tracker.playbook.phrases import Phrase, phrase
 from tracker.playbook.readiness import STATUSES
-from tracker.readiness.queries import DataFreshness, StoreReadiness, portfolio
+from tracker.readiness.queries import (
+    DataFreshness,
+    StoreReadiness,
+    Summary,
+    portfolio,
+    status_counts,
+    summaries,
+)
+
+Row = TypeVar("Row", StoreReadiness, Summary)
 
 # Column → the value it sorts by (None sorts last, whichever the direction).
 SORT_KEYS: dict[str, Callable[[StoreReadiness], Any]] = {
@@ -25,6 +35,19 @@ SORT_KEYS: dict[str, Callable[[StoreReadiness], Any]] = {
     "peak_percent": lambda row: row.next_peak.percent if row.next_peak else None,
     "overdue": lambda row: row.overdue,
     "blocked": lambda row: len(row.blocked),
+    "activity": lambda row: row.last_activity_at,
+}
+# The same columns read from a store's stored summary.
+SUMMARY_KEYS: dict[str, Callable[[Summary], Any]] = {
+    "name": lambda row: (row.name.casefold(), row.id),
+    "model": lambda row: row.model,
+    "market": lambda row: row.market,
+    "status": lambda row: STATUSES.index(row.status),
+    "onboarding": lambda row: row.onboarding_percent,
+    "peak": lambda row: row.peak_on,
+    "peak_percent": lambda row: row.peak_percent,
+    "overdue": lambda row: row.overdue,
+    "blocked": lambda row: row.blocked,
     "activity": lambda row: row.last_activity_at,
 }
 DEFAULT_SORT, DEFAULT_ORDER = "status", "desc"  # the stores in most trouble first
@@ -52,10 +75,52 @@ class Filters:
 
     def apply(self, rows: list[StoreReadiness]) -> list[StoreReadiness]:
         """Keep the rows of the chosen status, in the chosen order (ties by name)."""
+        return self._ordered(rows, SORT_KEYS)
+
+    def page(
+        self,
+        user: User,
+        catalog: Catalog,
+        freshness: DataFreshness | None,
+        number: int,
+        size: int,
+    ) -> PortfolioPage:
+        """One page of ``listed``: its rows, how many stores pass the filters, by status.
+
+        The stores are sorted, filtered and counted by their stored summaries; only the
+        stores of the page are scored in full.
+        """
+        now = utcnow()
+        start = (number - 1) * size
+        found = summaries(
+            user,
+            catalog,
+            now=now,
+            market=self.market,
+            model=self.model,
+            activity=self.sort == "activity",
+        )
+        ordered = self._ordered(found, SUMMARY_KEYS)
+        shown = [row.id for row in ordered[start : start + size]]
+        full = {
+            row.store.id: row
+            for row in (
+                portfolio(user, catalog, now=now, store_ids=shown, freshness=freshness)
+                if shown
+                else []
+            )
+        }
+        return PortfolioPage(
+            [full[store_id] for store_id in shown if store_id in full],
+            len(ordered),
+            status_counts(ordered),
+        )
+
+    def _ordered(self, rows: list[Row], keys: Mapping[str, Callable[[Row], Any]]) -> list[Row]:
         if self.status:
             rows = [row for row in rows if row.status == self.status]
-        key = SORT_KEYS[self.sort]
-        by_name = sorted(rows, key=SORT_KEYS["name"])
+        key = keys[self.sort]
+        by_name = sorted(rows, key=keys["name"])
         known = [row for row in by_name if key(row) is not None]
         unknown = [row for row in by_name if key(row) is None]
         return sorted(known, key=key, reverse=self.descending) + unknown
@@ -66,6 +131,15 @@ class Filters:
         if sort:
             args |= {"sort": self.sort, "order": self.order}
         return {name: value for name, value in args.items() if value}
+
+
+@dataclass(frozen=True)
+class PortfolioPage:
+    """The rows of one page of the portfolio, how many stores in all, and of each status."""
+
+    rows: list[StoreReadiness]
+    total: int
+    counts: dict[str, int]
 
 
 def _unknown_value(got: str, known: str) -> Phrase:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
@@ -24,7 +25,13 @@ from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.plan import Gate, done_mark, peak_slot
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
-from tracker.readiness.scores import keep_scores, rule_mark, stored_scores
+from tracker.readiness.scores import (
+    StoreScore,
+    keep_scores,
+    rule_mark,
+    stored_scores,
+    work_version,
+)
 from tracker.stores.access import visible_stores
 from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
@@ -116,9 +123,10 @@ class StoreReadiness:
     def next_peak(self) -> PeakScope | None:
         return self.peaks[0] if self.peaks else None
 
-    @property
+    @cached_property
     def status(self) -> str:
-        """The worst of onboarding and every coming peak."""
+        """The worst of onboarding and every coming peak (worked out once: the sort, the
+        counts and the page each ask)."""
         return worst(self.onboarding.status, *(peak.status for peak in self.peaks))
 
     @property
@@ -147,10 +155,14 @@ def portfolio(
     store_ids: Collection[int] | None = None,
     freshness: DataFreshness | None = None,
     fresh: bool = False,
+    versions: Mapping[int, int] | None = None,
 ) -> list[StoreReadiness]:
     """Score every store ``user`` may see (optionally only some), by name.
 
     With ``freshness``, each row also says how old the store's imported data is.
+    ``versions`` (the current work versions of ``store_ids``, whose stored scores are known
+    not to hold) counts those stores again without reading what is stored for them, in rows
+    without the last activity and shop health (what ``summaries`` needs).
 
     Each store's counts come from its stored score when its tasks have not changed since
     and it is still the same day there (see ``tracker.readiness.scores``); the others are
@@ -158,13 +170,7 @@ def portfolio(
     ``fresh`` counts every store from its tasks and stores nothing.
     """
     now = now or utcnow()
-    query = visible_stores(user)
-    if market:
-        query = query.where(Store.market == market)
-    if model:
-        query = query.where(Store.model == model)
-    if store_ids is not None:
-        query = query.where(Store.id.in_(list(store_ids)))
+    query = _chosen_stores(user, market, model, store_ids)
     stores = db.session.scalars(query.order_by(Store.name, Store.id)).all()
     if not stores:
         return []
@@ -173,40 +179,31 @@ def portfolio(
     today = case(todays, value=Store.zone)
     days = {store.id: todays[store.zone] for store in stores}
     rule = catalog.readiness
-    mark = rule_mark(rule.onboarding_phases, rule.critical_weight, sorted(catalog.stock_up_keys))
+    mark = score_mark(catalog)
 
     # The stored counts of stores whose tasks did not change since, on the same day.
     figures: dict[int, dict[str, Any]] = {}
-    stored = {} if fresh else stored_scores(ids)
+    stored = {} if fresh or versions is not None else stored_scores(ids)
     for store in stores:
         known = stored.get(store.id)
-        if known is not None and known.holds(days[store.id], mark) and known.figures:
+        if (
+            known is not None
+            and known.holds(
+                days[store.id], mark, basis(store.market, store.store_type, store.followers)
+            )
+            and known.figures
+        ):
             figures[store.id] = known.figures
     stale = [store.id for store in stores if store.id not in figures]
+    counted: dict[int, dict[str, Any]] = {}
     if stale:
         # Every store (a first request, a new day everywhere): the stores' query, not a list.
         chosen = ids if len(stale) == len(stores) else stale
         counted = _count(chosen, stale, today, max(todays.values()), catalog)
         figures |= counted
-        if not fresh:
-            versions = {
-                store_id: stored[store_id].version if store_id in stored else 0
-                for store_id in stale
-            }
-            keep_scores(versions, days, mark, counted)
 
-    last_activity = dict(
-        db.session.execute(
-            select(Activity.store_id, Activity.created_at).where(
-                Activity.id.in_(
-                    select(func.max(Activity.id))
-                    .where(Activity.store_id.in_(ids))
-                    .group_by(Activity.store_id)
-                )
-            )
-        ).all()
-    )
-    health = _shop_health(ids)
+    last_activity = _last_activity(ids) if versions is None else {}
+    health = _shop_health(ids) if versions is None else {}
     newest_days = freshness.newest_days(ids) if freshness is not None else {}
 
     calendar = _Calendar(catalog)
@@ -275,7 +272,227 @@ def portfolio(
                 and (store_today - newest_days[store.id]).days > freshness.stale_after_days,
             )
         )
+    if counted and not fresh:
+        counted_at = {
+            store_id: (
+                versions.get(store_id, 0)
+                if versions is not None
+                else stored[store_id].version
+                if store_id in stored
+                else 0
+            )
+            for store_id in stale
+        }
+        kept = {row.store.id: summary_values(row) for row in results if row.store.id in counted}
+        keep_scores(counted_at, days, mark, counted, kept)
     return results
+
+
+def score_mark(catalog: Catalog) -> str:
+    """The fingerprint of everything besides the tasks a stored score and summary depend on:
+    the readiness rule and the peaks (their warm-ups move a peak's days left)."""
+    found = _MARKS.get(id(catalog))
+    if found is None or found[0] is not catalog:
+        rule = catalog.readiness
+        peaks = sorted((key, repr(peak)) for key, peak in catalog.peaks.items())
+        found = _MARKS[id(catalog)] = (
+            catalog,
+            rule_mark(
+                rule.onboarding_phases,
+                rule.critical_weight,
+                sorted(catalog.stock_up_keys),
+                repr(rule),
+                peaks,
+            ),
+        )
+    return found[1]
+
+
+_MARKS: dict[int, tuple[Catalog, str]] = {}
+
+
+def basis(market: str, store_type: str, followers: int) -> str:
+    """What of the store itself a stored summary depends on: its market and type (which
+    peaks, their warm-ups) and its followers (which gates still hold)."""
+    return f"{market}:{store_type}:{followers}"
+
+
+def summary_values(row: StoreReadiness) -> dict[str, Any]:
+    """A store's summary as it is stored beside its figures (``SUMMARY_COLUMNS``)."""
+    peak = row.next_peak
+    return {
+        "basis": basis(row.store.market, row.store.store_type, row.store.followers),
+        "status": row.status,
+        "onboarding_percent": row.onboarding.percent,
+        "peak_on": peak.falls_on if peak else None,
+        "peak_percent": peak.percent if peak else None,
+        "overdue": row.overdue,
+        "blocked": len(row.blocked),
+    }
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the portfolio sorts, filters and counts one store by, without its full row."""
+
+    id: int
+    name: str
+    model: str
+    market: str
+    status: str
+    onboarding_percent: int
+    peak_on: date | None
+    peak_percent: int | None
+    overdue: int
+    blocked: int
+    last_activity_at: datetime | None = None
+
+
+def summaries(
+    user: User,
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    market: str | None = None,
+    model: str | None = None,
+    activity: bool = False,
+) -> list[Summary]:
+    """The summary of every store ``user`` may see (of ``market`` and ``model``), by name.
+
+    One query reads the stored summaries with what says whether they still hold; the stores
+    whose summary does not are scored in full (``portfolio``), which stores theirs. With
+    ``activity``, each also has its last activity (one query more).
+    """
+    now = now or utcnow()
+    query = _chosen_stores(user, market, model, None)
+    ids = query.with_only_columns(Store.id)
+    rows = db.session.execute(
+        select(
+            Store.id,
+            Store.name,
+            Store.model,
+            Store.market,
+            Store.store_type,
+            Store.zone,
+            Store.followers,
+            work_version(Store.id),
+            StoreScore.version,
+            StoreScore.day,
+            StoreScore.rule,
+            StoreScore.basis,
+            StoreScore.status,
+            StoreScore.onboarding_percent,
+            StoreScore.peak_on,
+            StoreScore.peak_percent,
+            StoreScore.overdue,
+            StoreScore.blocked,
+        )
+        .select_from(Store)
+        .outerjoin(StoreScore, StoreScore.store_id == Store.id)
+        .where(Store.id.in_(ids))
+        .order_by(Store.name, Store.id)
+    ).all()
+    if not rows:
+        return []
+    mark = score_mark(catalog)
+    last_activity = _last_activity(ids) if activity else {}
+    todays: dict[str, date] = {}
+    found: dict[int, Summary] = {}
+    stale: dict[int, int] = {}
+    order = []
+    # Read by position: a thousand stores' rows, the one loop over every store of a page.
+    for (
+        store_id,
+        name,
+        model_,
+        market_,
+        store_type,
+        zone,
+        followers,
+        version,
+        counted_at,
+        day,
+        rule,
+        kept_for,
+        status,
+        onboarding_percent,
+        peak_on,
+        peak_percent,
+        overdue,
+        blocked,
+    ) in rows:
+        order.append(store_id)
+        today = todays.get(zone)
+        if today is None:
+            today = todays[zone] = local_today(zone, now)
+        if (
+            status is not None
+            and counted_at == version
+            and day == today
+            and rule == mark
+            and kept_for == basis(market_, store_type, followers)
+        ):
+            found[store_id] = Summary(
+                store_id,
+                name,
+                model_,
+                market_,
+                status,
+                onboarding_percent,
+                peak_on,
+                peak_percent,
+                overdue,
+                blocked,
+                last_activity.get(store_id),
+            )
+        else:
+            stale[store_id] = int(version)
+    if stale:
+        for full in portfolio(user, catalog, now=now, store_ids=stale, versions=stale):
+            values = summary_values(full)
+            store = full.store
+            found[store.id] = Summary(
+                store.id,
+                store.name,
+                store.model,
+                store.market,
+                values["status"],
+                values["onboarding_percent"],
+                values["peak_on"],
+                values["peak_percent"],
+                values["overdue"],
+                values["blocked"],
+                last_activity.get(store.id),
+            )
+    return [found[store_id] for store_id in order if store_id in found]
+
+
+def _chosen_stores(
+    user: User, market: str | None, model: str | None, store_ids: Collection[int] | None
+) -> Select[Any]:
+    query = visible_stores(user)
+    if market:
+        query = query.where(Store.market == market)
+    if model:
+        query = query.where(Store.model == model)
+    if store_ids is not None:
+        query = query.where(Store.id.in_(list(store_ids)))
+    return query
+
+
+def _last_activity(ids: Select[Any]) -> dict[int, datetime]:
+    """Each chosen store's newest activity, in one query."""
+    return dict(
+        db.session.execute(
+            select(Activity.store_id, Activity.created_at).where(
+                Activity.id.in_(
+                    select(func.max(Activity.id))
+                    .where(Activity.store_id.in_(ids))
+                    .group_by(Activity.store_id)
+                )
+            )
+        ).all()
+    )
 
 
 def _count(
@@ -582,7 +799,7 @@ class _Calendar:
         return rule.name if rule else key.replace("_", " ")
 
 
-def status_counts(rows: Iterable[StoreReadiness]) -> dict[str, int]:
+def status_counts(rows: Iterable[StoreReadiness | Summary]) -> dict[str, int]:
     """How many stores are ready, at risk and not ready."""
     found = {"ready": 0, "at_risk": 0, "not_ready": 0}
     for row in rows:

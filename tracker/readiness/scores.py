@@ -50,7 +50,7 @@ from tracker.stores.models import Store
 from tracker.tasks.models import Task
 
 # Bump when the shape of ``figures`` changes: every stored score is then counted again.
-FORMAT = 2
+FORMAT = 3
 
 
 class StoreScore(Model):
@@ -63,6 +63,28 @@ class StoreScore(Model):
     day: Mapped[date]
     rule: Mapped[str] = mapped_column(String(16))
     figures: Mapped[dict[str, Any]] = mapped_column(db.JSON)
+    # What the portfolio sorts, filters and counts the store by, worked out from ``figures``
+    # on ``day`` under ``rule`` for the store's market and type (``basis``), so a page reads
+    # a few columns of every store and the figures of only the stores it shows.
+    basis: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str | None] = mapped_column(String(16))
+    onboarding_percent: Mapped[int | None]
+    peak_on: Mapped[date | None]
+    peak_percent: Mapped[int | None]
+    overdue: Mapped[int | None]
+    blocked: Mapped[int | None]
+
+
+# The columns of a store's summary (``Summary`` in ``tracker.readiness.queries``).
+SUMMARY_COLUMNS = (
+    "basis",
+    "status",
+    "onboarding_percent",
+    "peak_on",
+    "peak_percent",
+    "overdue",
+    "blocked",
+)
 
 
 class StoreWork(Model):
@@ -197,14 +219,17 @@ class Stored:
     day: date | None
     rule: str | None
     figures: dict[str, Any] | None
+    basis: str | None = None
 
-    def holds(self, day: date, rule: str) -> bool:
-        """Whether the stored counts are the store's as of ``day`` under ``rule``."""
+    def holds(self, day: date, rule: str, basis: str) -> bool:
+        """Whether the stored counts are the store's as of ``day`` under ``rule``, and its
+        summary was worked out for the store's ``basis`` (its market, type and followers)."""
         return (
             self.figures is not None
             and self.counted_at == self.version
             and self.day == day
             and self.rule == rule
+            and self.basis == basis
         )
 
 
@@ -218,14 +243,15 @@ def stored_scores(ids: Select[Any]) -> dict[int, Stored]:
             StoreScore.day,
             StoreScore.rule,
             StoreScore.figures,
+            StoreScore.basis,
         )
         .select_from(Store)
         .outerjoin(StoreScore, StoreScore.store_id == Store.id)
         .where(Store.id.in_(ids))
     ).all()
     return {
-        store_id: Stored(int(version), counted_at, day, rule, figures)
-        for store_id, version, counted_at, day, rule, figures in rows
+        store_id: Stored(int(version), counted_at, day, rule, figures, basis)
+        for store_id, version, counted_at, day, rule, figures, basis in rows
     }
 
 
@@ -234,8 +260,10 @@ def keep_scores(
     days: Mapping[int, date],
     rule: str,
     figures: Mapping[int, dict[str, Any]],
+    summaries: Mapping[int, Mapping[str, Any]],
 ) -> None:
-    """Store the counts just taken for these stores; fold their change rows (PostgreSQL).
+    """Store the counts just taken for these stores, with each one's summary (the values
+    of ``SUMMARY_COLUMNS``); fold their change rows (PostgreSQL).
 
     Flush only: the caller commits (a request that is rolled back keeps nothing).
     """
@@ -253,6 +281,7 @@ def keep_scores(
                 "day": statement.excluded.day,
                 "rule": statement.excluded.rule,
                 "figures": statement.excluded.figures,
+                **{name: statement.excluded[name] for name in SUMMARY_COLUMNS},
             },
         ),
         [
@@ -262,6 +291,7 @@ def keep_scores(
                 "day": days[store_id],
                 "rule": rule,
                 "figures": figures[store_id],
+                **{name: summaries[store_id][name] for name in SUMMARY_COLUMNS},
             }
             for store_id in ids
         ],

@@ -23,7 +23,7 @@ from tracker.playbook.phrases import Name
 from tracker.playbook.readiness import STATUSES
 from tracker.readiness import exports
 from tracker.readiness.burndown import burndown
-from tracker.readiness.filters import Filters, parse_filters
+from tracker.readiness.filters import Filters, PortfolioPage, parse_filters
 from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
 from tracker.readiness.work import open_work
 from tracker.stores.access import store_for
@@ -42,28 +42,23 @@ PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the portfolio's rows: which, and whether there are more either side."""
+    """Where one page of the portfolio's rows sits among ``total``, and how many pages."""
 
-    everything: list[StoreReadiness]
+    total: int
     number: int
     size: int
 
     @property
     def count(self) -> int:
-        return max(1, -(-len(self.everything) // max(1, self.size)))
-
-    @property
-    def rows(self) -> list[StoreReadiness]:
-        start = (self.number - 1) * self.size
-        return self.everything[start : start + self.size]
+        return max(1, -(-self.total // max(1, self.size)))
 
     @property
     def first(self) -> int:
-        return min(len(self.everything), (self.number - 1) * self.size + 1)
+        return min(self.total, (self.number - 1) * self.size + 1)
 
     @property
     def last(self) -> int:
-        return min(len(self.everything), self.number * self.size)
+        return min(self.total, self.number * self.size)
 
 
 @bp.errorhandler(InputError)
@@ -82,18 +77,25 @@ def portfolio_page() -> Any:
     filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
     printable = request.args.get("print") == "1"
     number = _page_number(request.args.get("page"))
-    rows = filters.listed(current_user, catalog, data_freshness(import_settings()))
-    # The page shows a screenful in the chosen order; the printable page, the CSV and
-    # the API have every store. The header counts are over all of them.
-    shown = Page(rows, number, len(rows) if printable else PAGE_SIZE)
+    freshness = data_freshness(import_settings())
+    # The page shows a screenful in the chosen order (only those stores are scored in full);
+    # the printable page, the CSV and the API have every store. The header counts are over
+    # all of them.
+    if printable:
+        rows = filters.listed(current_user, catalog, freshness)
+        found = PortfolioPage(rows, len(rows), status_counts(rows))
+        shown = Page(len(rows), 1, len(rows))
+    else:
+        found = filters.page(current_user, catalog, freshness, number, PAGE_SIZE)
+        shown = Page(found.total, number, PAGE_SIZE)
     page = render_template(
         "readiness/portfolio.html",
-        rows=shown.rows,
+        rows=found.rows,
         page=shown,
-        total=len(rows),
+        total=found.total,
         page_link=_page_link(filters),
         filters=filters,
-        counts=status_counts(rows),
+        counts=found.counts,
         catalog=catalog,
         rule=catalog.readiness,
         statuses=STATUSES,
