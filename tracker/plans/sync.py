@@ -420,32 +420,30 @@ def _with_checklist_values(
         if found is None:
             adjusted.append(row)  # not a checklist's row: it has its values (planned_rows)
             continue
-        values = row.values | _NO_CHECKLIST
-        if found is not None:
-            item, entry = found
-            values |= {
-                "checklist_version": item.version,
-                "counts_for_readiness": entry.counts_for_readiness,
+        item, entry = found
+        values = row.values | {
+            "checklist_version": item.version,
+            "counts_for_readiness": entry.counts_for_readiness,
+        }
+        follows = after.get(row.key)
+        done = done_on.get((follows[0], row.slot)) if follows else None
+        if follows and done is not None:
+            values["due_on"] = done + timedelta(days=follows[1])
+            values["estimated"] = False
+        if follows:
+            # Kept on the row, so ticking the step before dates this one at once
+            # (tasks/services.py), as the next refresh would.
+            values["gate"] = (values["gate"] or {}) | {
+                "after_done": {"task": follows[0], "days": follows[1]}
             }
-            follows = after.get(row.key)
-            done = done_on.get((follows[0], row.slot)) if follows else None
-            if follows and done is not None:
-                values["due_on"] = done + timedelta(days=follows[1])
-                values["estimated"] = False
-            if follows:
-                # Kept on the row, so ticking the step before dates this one at once
-                # (tasks/services.py), as the next refresh would.
-                values["gate"] = (values["gate"] or {}) | {
-                    "after_done": {"task": follows[0], "days": follows[1]}
-                }
-            waits = [key for key in (values["gate"] or {}).get("tasks", ()) if key in by_key]
-            if waits:
-                # The steps it waits for are named by their titles (no seed names them).
-                values["gate"] = values["gate"] | {
-                    "titles": {key: by_key[key][1].title for key in waits}
-                }
-            if entry.assignee_id is not None:
-                changes.starts_with[row.key] = {"assignee_id": entry.assignee_id}
+        waits = [key for key in (values["gate"] or {}).get("tasks", ()) if key in by_key]
+        if waits:
+            # The steps it waits for are named by their titles (no seed names them).
+            values["gate"] = values["gate"] | {
+                "titles": {key: by_key[key][1].title for key in waits}
+            }
+        if entry.assignee_id is not None:
+            changes.starts_with[row.key] = {"assignee_id": entry.assignee_id}
         adjusted.append(PlannedRow(row.key, row.slot, values))
     return adjusted
 
