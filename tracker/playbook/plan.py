@@ -639,6 +639,7 @@ class _PeakContext:
         )
         self._stocked = [peak for peak in self.peaks if peak.stock_up or peak.supply_side]
         self._pairs: dict[str, tuple[Entry, tuple[_PeakPair, ...]]] = {}
+        # By the stores' daily order caps, peak by peak (as many as stores of this context).
         self._stock_up: dict[tuple[int | None, ...], list[StockUpDeadlines]] = {}
         self._figures: dict[str, Any] = {}
         self._by_peak: dict[tuple[str, date], StockUpDeadlines] = {}
