@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -169,38 +170,48 @@ class PlanChanges:
 
 
 def planned_rows(plan: Plan, today: date) -> list[PlannedRow]:
-    """Spell the plan out as task rows: one per one-off task, peak task and occurrence."""
+    """Spell the plan out as task rows: one per one-off task, peak task and occurrence.
+
+    Each row has the values of a row of no checklist (``_with_checklist_values`` gives a
+    checklist's rows theirs). A recurring task's occurrences differ only in their day.
+    """
     rows = []
     window_ends_on = today + timedelta(days=OCCURRENCE_WINDOW_DAYS)
     for task in plan.tasks:
         if task.recurrence is not None:
-            for day in task.occurrences(today, window_ends_on):
-                rows.append(_row(task, day.isoformat(), day))
+            days = task.occurrences(today, window_ends_on)
+            if days:
+                values = _values(task, days[0])
+                rows += [
+                    PlannedRow(task.key, day.isoformat(), values | {"due_on": day}) for day in days
+                ]
         elif task.peak is not None:
-            rows.append(_row(task, peak_slot(task.peak.key, task.peak.date), task.due_on))
+            slot = peak_slot(task.peak.key, task.peak.date)
+            rows.append(PlannedRow(task.key, slot, _values(task, task.due_on)))
         else:
-            rows.append(_row(task, "", task.due_on))
+            rows.append(PlannedRow(task.key, "", _values(task, task.due_on)))
     return rows
 
 
-def _row(task: PlannedTask, slot: str, due_on: date) -> PlannedRow:
-    return PlannedRow(
-        task.key,
-        slot,
-        {
-            "title": task.title,
-            "description": task.description,
-            "phase": task.phase,
-            "source": task.source,
-            "critical": task.critical,
-            "due_on": due_on,
-            "estimated": task.estimated,
-            "recurrence": task.recurrence.to_json() if task.recurrence else None,
-            "gate": task.gate.to_json() if task.gate else None,
-            "peak_key": task.peak.key if task.peak else None,
-            "peak_date": task.peak.date if task.peak else None,
-        },
-    )
+def _values(task: PlannedTask, due_on: date) -> dict[str, Any]:
+    return {
+        "title": task.title,
+        "description": task.description,
+        "phase": task.phase,
+        "source": task.source,
+        "critical": task.critical,
+        "due_on": due_on,
+        "estimated": task.estimated,
+        "recurrence": task.recurrence.to_json() if task.recurrence else None,
+        "gate": task.gate.to_json() if task.gate else None,
+        "peak_key": task.peak.key if task.peak else None,
+        "peak_date": task.peak.date if task.peak else None,
+        **_NO_CHECKLIST,
+    }
+
+
+# The checklist values of a row that is not a checklist's (see _with_checklist_values).
+_NO_CHECKLIST = {"checklist_version": None, "counts_for_readiness": True}
 
 
 def _with_stock_up_plan(
@@ -350,7 +361,9 @@ def plan_changes(
             if task.due_on_by_hand and row.values["due_on"] != task.due_on:
                 changes.kept_by_hand.append(Move(task, row, task.due_on))
                 row = PlannedRow(row.key, row.slot, row.values | {"due_on": task.due_on})
-            if any(getattr(task, name) != value for name, value in row.values.items()):
+            names = tuple(row.values)
+            read = _readers.get(names) or _readers.setdefault(names, attrgetter(*names))
+            if read(task) != tuple(row.values.values()):
                 changes.changed.append(Move(task, row, task.due_on))
 
     for identity, task in existing.items():
@@ -370,6 +383,10 @@ def plan_changes(
             continue  # the peak is behind us: leave its open work as it was
         changes.retired.append(task)
     return changes
+
+
+# How a row's values are read off a task, by the names a row has (a handful of shapes).
+_readers: dict[tuple[str, ...], Any] = {}
 
 
 def _with_checklist_values(
@@ -395,35 +412,38 @@ def _with_checklist_values(
                 for identity, task in existing.items()
                 if task.status == "done" and task.completed_at is not None
             }
+    if not by_key:
+        return rows  # no checklist's rows: each has its values (planned_rows)
     adjusted = []
     for row in rows:
-        values = row.values | {"checklist_version": None, "counts_for_readiness": True}
         found = by_key.get(row.key)
-        if found is not None:
-            item, entry = found
-            values |= {
-                "checklist_version": item.version,
-                "counts_for_readiness": entry.counts_for_readiness,
+        if found is None:
+            adjusted.append(row)  # not a checklist's row: it has its values (planned_rows)
+            continue
+        item, entry = found
+        values = row.values | {
+            "checklist_version": item.version,
+            "counts_for_readiness": entry.counts_for_readiness,
+        }
+        follows = after.get(row.key)
+        done = done_on.get((follows[0], row.slot)) if follows else None
+        if follows and done is not None:
+            values["due_on"] = done + timedelta(days=follows[1])
+            values["estimated"] = False
+        if follows:
+            # Kept on the row, so ticking the step before dates this one at once
+            # (tasks/services.py), as the next refresh would.
+            values["gate"] = (values["gate"] or {}) | {
+                "after_done": {"task": follows[0], "days": follows[1]}
             }
-            follows = after.get(row.key)
-            done = done_on.get((follows[0], row.slot)) if follows else None
-            if follows and done is not None:
-                values["due_on"] = done + timedelta(days=follows[1])
-                values["estimated"] = False
-            if follows:
-                # Kept on the row, so ticking the step before dates this one at once
-                # (tasks/services.py), as the next refresh would.
-                values["gate"] = (values["gate"] or {}) | {
-                    "after_done": {"task": follows[0], "days": follows[1]}
-                }
-            waits = [key for key in (values["gate"] or {}).get("tasks", ()) if key in by_key]
-            if waits:
-                # The steps it waits for are named by their titles (no seed names them).
-                values["gate"] = values["gate"] | {
-                    "titles": {key: by_key[key][1].title for key in waits}
-                }
-            if entry.assignee_id is not None:
-                changes.starts_with[row.key] = {"assignee_id": entry.assignee_id}
+        waits = [key for key in (values["gate"] or {}).get("tasks", ()) if key in by_key]
+        if waits:
+            # The steps it waits for are named by their titles (no seed names them).
+            values["gate"] = values["gate"] | {
+                "titles": {key: by_key[key][1].title for key in waits}
+            }
+        if entry.assignee_id is not None:
+            changes.starts_with[row.key] = {"assignee_id": entry.assignee_id}
         adjusted.append(PlannedRow(row.key, row.slot, values))
     return adjusted
 

@@ -334,6 +334,10 @@ class Catalog:
     translations: Mapping[str, SeedTranslation] = dataclasses.field(default_factory=dict)
     # The guides sources cite, by file stem: the English title people read.
     guides: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # What the engine works out once for many stores (tracker/playbook/plan.py), kept with
+    # the catalog it came from: a catalog loaded again (new seeds) starts with none. A copy
+    # with other entries (``dataclasses.replace``) shares it; what is kept says what it is for.
+    shared: dict[Any, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def entry(self, key: str) -> Entry:
         return self._entries_by_key[key]

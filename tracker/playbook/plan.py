@@ -323,39 +323,35 @@ def generate_plan(
         "invitation_categories": ", ".join(catalog.categories[c] for c in invited),
     }
 
-    peaks = _peaks_for(catalog, store, today, horizon_ends_on)
-    stock_up_plan = _stock_up_for(catalog, store, peaks) if stock_up else []
-    deadlines_by_peak = {(d.peak.key, d.peak.date): d for d in stock_up_plan}
+    # The peaks, their stock-up deadlines and every peak-anchored entry's date for each peak
+    # are the same for every store alike in what they are worked out from (_peak_context):
+    # worked out once for them all. Only what depends on this store is done here.
+    context = _peak_context(catalog, store, today, horizon_ends_on, stock_up)
+    peaks = context.peaks
+    stock_up_plan = context.stock_up(store) if stock_up else []
+    opened_on = profile.opened_on
 
     tasks: list[PlannedTask | _LeftOut] = []
     missed: dict[tuple[str, date], list[str]] = {}
     for entry in applicable:
         if entry.peak_anchored:
-            for peak in _peaks_of(entry, peaks):
-                deadlines = deadlines_by_peak.get((peak.key, peak.date))
-                due_on = _peak_due(entry, peak, deadlines)
-                if due_on is None or due_on > horizon_ends_on:
-                    continue
-                if due_on < profile.opened_on and _still_ahead(
-                    entry, peak, deadlines, profile.opened_on
-                ):
-                    due_on = profile.opened_on  # a check that still matters: do it now
-                    if due_on > horizon_ends_on:
+            for pair in context.pairs(entry):
+                peak, due_on = pair.peak, pair.due_on
+                if due_on < opened_on:
+                    if pair.ahead_on is not None and pair.ahead_on >= opened_on:
+                        due_on = opened_on  # a check that still matters: do it now
+                        if due_on > horizon_ends_on:
+                            continue
+                    else:
+                        missed.setdefault((peak.key, peak.date), []).append(entry.key)
                         continue
-                if due_on < profile.opened_on:
-                    missed.setdefault((peak.key, peak.date), []).append(entry.key)
-                    continue
                 if (
                     peak_work_until is not None
                     and due_on > peak_work_until
                     and entry.key not in keys_kept
-                    and (entry.key, peak_slot(peak.key, peak.date)) not in peak_work_kept
+                    and (entry.key, pair.slot) not in peak_work_kept
                 ):
-                    # The gate's tasks as _gate keeps them (none when it keeps no gate).
-                    waits = entry.gate.tasks if entry.gate is not None else ()
-                    tasks.append(
-                        _LeftOut(entry.key, peak, tuple(k for k in waits if k in applicable_keys))
-                    )
+                    tasks.append(pair.left_out)
                     continue
                 tasks.append(
                     _task(
@@ -589,13 +585,157 @@ def _gate(entry: Entry, store: ResolvedProfile, applicable_keys: frozenset[str])
     )
 
 
-def _peaks_for(
-    catalog: Catalog, store: ResolvedProfile, today: date, horizon_ends_on: date
-) -> list[Peak]:
-    """List the store's peaks from today (and its opening) whose work may fall in the horizon."""
-    start = max(today, store.profile.opened_on)
-    end = horizon_ends_on + timedelta(days=_PEAK_LOOKAHEAD_DAYS)
-    return _calendar(catalog, store, start, end)
+@dataclass(frozen=True, slots=True)
+class _PeakPair:
+    """A peak-anchored entry dated for one of the store's peaks, before the store's own rules
+    (its opening day, the roll forward's window) are applied."""
+
+    entry: Entry
+    peak: Peak
+    # From the peak's day or its stock-up deadline: within the horizon.
+    due_on: date
+    # The day the entry's ``while_ahead`` names, where it has one and it is known.
+    ahead_on: date | None
+    slot: str
+    # What the plan keeps of it when it is left out (``peak_work_until``). Its ``waits_for``
+    # are the gate's tasks, applicable or not: the weighing only looks for keys of tasks
+    # lost with a step, which are applicable keys, so the others never count.
+    left_out: _LeftOut
+
+
+# What makes two stores' peak work alike (see _peak_context): kept for this many of them,
+# per catalog (a day of a 1,000-store roll forward needs a few hundred).
+_PEAK_CONTEXTS_KEPT = 4096
+
+
+class _PeakContext:
+    """The peaks of stores alike, their stock-up deadlines, and each peak-anchored entry
+    dated for each of them: what ``generate_plan`` works out the same way for every store
+    of the same market and store type, from the same day (today, or its opening if later),
+    with the same horizon and freight figures. The entries' dates are worked out when an
+    entry is first asked for."""
+
+    __slots__ = (
+        "_by_peak",
+        "_figures",
+        "_horizon_ends_on",
+        "_pairs",
+        "_stock_up",
+        "_stocked",
+        "peaks",
+    )
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: ResolvedProfile,
+        start: date,
+        horizon_ends_on: date,
+        stock_up: bool,
+    ) -> None:
+        self._horizon_ends_on = horizon_ends_on
+        self.peaks = _calendar(
+            catalog, store, start, horizon_ends_on + timedelta(days=_PEAK_LOOKAHEAD_DAYS)
+        )
+        self._stocked = [peak for peak in self.peaks if peak.stock_up or peak.supply_side]
+        self._pairs: dict[str, tuple[Entry, tuple[_PeakPair, ...]]] = {}
+        # By the stores' daily order caps, peak by peak (as many as stores of this context).
+        self._stock_up: dict[tuple[int | None, ...], list[StockUpDeadlines]] = {}
+        self._figures: dict[str, Any] = {}
+        self._by_peak: dict[tuple[str, date], StockUpDeadlines] = {}
+        if stock_up:
+            self._figures = {
+                "freight_mode": store.freight_mode,
+                "lead_time_days": store.lead_time_days,
+                "production_days": store.production_days,
+                "inbound_buffer_days": store.inbound_buffer_days,
+                "shutdowns": tuple(_shutdowns(catalog, store, self.peaks)),
+                "platform_freight_days": store.platform_freight_days,
+            }
+            # The dates do not depend on the daily order cap (only what a forecast counts on).
+            self._by_peak = {
+                (d.peak.key, d.peak.date): d for d in self._deadlines((None,) * len(self._stocked))
+            }
+
+    def _deadlines(self, limits: tuple[int | None, ...]) -> list[StockUpDeadlines]:
+        found = self._stock_up.get(limits)
+        if found is None:
+            found = self._stock_up[limits] = [
+                _deadlines(peak, daily_order_limit=limit, **self._figures)
+                for peak, limit in zip(self._stocked, limits, strict=True)
+            ]
+        return found
+
+    def stock_up(self, store: ResolvedProfile) -> list[StockUpDeadlines]:
+        """Deadlines for stock-up peaks and, for spring stock, for supply-side ones.
+
+        A supply-side peak's warm-up is the day factories close: what must be on sale
+        through the closure is in the market warehouse by then, like any peak's stock.
+        Each carries the store's daily order cap when it is still on probation then.
+        """
+        return self._deadlines(
+            tuple(daily_order_limit(store, peak.warmup_starts_on) for peak in self._stocked)
+        )
+
+    def pairs(self, entry: Entry) -> tuple[_PeakPair, ...]:
+        """The peak-anchored ``entry`` dated for each of its peaks whose date is known and
+        within the horizon."""
+        found = self._pairs.get(entry.key)
+        if found is not None and found[0] is entry:
+            return found[1]
+        waits = entry.gate.tasks if entry.gate is not None else ()
+        pairs = []
+        for peak in _peaks_of(entry, self.peaks):
+            deadlines = self._by_peak.get((peak.key, peak.date))
+            due_on = _peak_due(entry, peak, deadlines)
+            if due_on is None or due_on > self._horizon_ends_on:
+                continue
+            pairs.append(
+                _PeakPair(
+                    entry,
+                    peak,
+                    due_on,
+                    _ahead_on(entry, peak, deadlines),
+                    peak_slot(peak.key, peak.date),
+                    _LeftOut(entry.key, peak, waits),
+                )
+            )
+        self._pairs[entry.key] = (entry, tuple(pairs))
+        return tuple(pairs)
+
+
+def _peak_context(
+    catalog: Catalog, store: ResolvedProfile, today: date, horizon_ends_on: date, stock_up: bool
+) -> _PeakContext:
+    """The peak work of stores alike: found again, or worked out and kept with the catalog.
+
+    It is kept for the catalog's peaks, markets and supply figures as they are (a catalog
+    loaded again, or a copy with others, starts afresh), and for the entries as they are
+    (an entry of the same key but another version is dated again). The key is everything
+    else it is worked out from: nothing else of the store is read.
+    """
+    scope = (catalog.peaks, catalog.markets, catalog.supply)
+    kept = catalog.shared.get("peak contexts")
+    if kept is None or any(now is not then for now, then in zip(scope, kept[0], strict=True)):
+        kept = catalog.shared["peak contexts"] = (scope, {})
+    contexts: dict[tuple[Any, ...], _PeakContext] = kept[1]
+    profile = store.profile
+    start = max(today, profile.opened_on)
+    key: tuple[Any, ...] = (profile.market, profile.store_type, start, horizon_ends_on)
+    if stock_up:
+        key += (
+            store.freight_mode,
+            store.lead_time_days,
+            store.production_days,
+            store.inbound_buffer_days,
+            store.platform_freight_days,
+        )
+    context = contexts.get(key)
+    if context is None:
+        if len(contexts) >= _PEAK_CONTEXTS_KEPT:
+            contexts.clear()  # bounded: the days gone by are not asked for again
+        context = contexts[key] = _PeakContext(catalog, store, start, horizon_ends_on, stock_up)
+    return context
 
 
 _CALENDAR_STARTS_ON = date(SUPPORTED_YEARS.start, 1, 1)
@@ -617,19 +757,16 @@ def _peaks_of(entry: Entry, peaks: list[Peak]) -> Iterator[Peak]:
     return (peak for peak in peaks if peak.key in (entry.peaks or ()))
 
 
-def _still_ahead(
-    entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None, opened_on: date
-) -> bool:
-    """Tell whether what a check is about (its ``while_ahead`` date) is on or after opening."""
+def _ahead_on(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> date | None:
+    """The date a check is about (its ``while_ahead``): while it is on or after opening, the
+    check still matters. None when the entry has none, or it is not known."""
     if entry.while_ahead is None:
-        return False
+        return None
     if entry.while_ahead in PEAK_ANCHORS:
-        day = _peak_day(peak, entry.while_ahead)
-    elif deadlines is not None:
-        day = deadlines.deadline(entry.while_ahead)
-    else:
-        return False
-    return day >= opened_on
+        return _peak_day(peak, entry.while_ahead)
+    if deadlines is not None:
+        return deadlines.deadline(entry.while_ahead)
+    return None
 
 
 # The peak's day each peak anchor names (read by name: this is asked of every peak-anchored
@@ -656,31 +793,6 @@ def _peak_due(entry: Entry, peak: Peak, deadlines: StockUpDeadlines | None) -> d
 # The same peak and freight figures give the same deadlines: stores alike (the daily roll
 # forward plans every store) count the factory days back once.
 _deadlines = functools.lru_cache(maxsize=16_384)(stock_up_deadlines)
-
-
-def _stock_up_for(
-    catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]
-) -> list[StockUpDeadlines]:
-    """Deadlines for stock-up peaks and, for spring stock, for supply-side ones.
-
-    A supply-side peak's warm-up is the day factories close: what must be on sale
-    through the closure is in the market warehouse by then, like any peak's stock.
-    """
-    shutdowns = tuple(_shutdowns(catalog, store, peaks))
-    return [
-        _deadlines(
-            peak,
-            freight_mode=store.freight_mode,
-            lead_time_days=store.lead_time_days,
-            production_days=store.production_days,
-            inbound_buffer_days=store.inbound_buffer_days,
-            shutdowns=shutdowns,
-            platform_freight_days=store.platform_freight_days,
-            daily_order_limit=daily_order_limit(store, peak.warmup_starts_on),
-        )
-        for peak in peaks
-        if peak.stock_up or peak.supply_side
-    ]
 
 
 def _shutdowns(catalog: Catalog, store: ResolvedProfile, peaks: list[Peak]) -> list[Shutdown]:
