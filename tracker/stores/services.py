@@ -20,6 +20,7 @@ from tracker.playbook.eligibility import Warning, check_eligibility
 from tracker.playbook.fields import field_errors
 from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import StoreProfile
+from tracker.stores.access import can_work_on
 from tracker.stores.models import PROFILE_FIELDS, Store, StoreMembership
 from tracker.stores.schemas import (  # noqa: F401  (re-exported: the limits callers check)
     LIVE_TARGET_MAX,
@@ -229,8 +230,10 @@ def people_for_store(store: Store) -> list[User]:
 
 def assignable_people(store: Store, actor: User) -> list[User]:
     """Whom ``actor`` may give the store's tasks to: anyone on it for a manager, else themselves."""
-    people = people_for_store(store)
-    return people if actor.is_manager else [p for p in people if p.id == actor.id]
+    if not actor.is_manager:
+        # Themselves, if on the store: what the list of everyone on it would keep, unread.
+        return [actor] if can_work_on(actor, store.id) else []
+    return people_for_store(store)
 
 
 def set_profile(store: Store, profile: StoreProfile) -> None:

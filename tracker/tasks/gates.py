@@ -23,6 +23,8 @@ from tracker.tasks.recipients import active_managers, people_to_remind
 
 # A gate opening on work due within this many days is told at once, even to digest readers.
 URGENT_WITHIN_DAYS = 2
+# Open work that has a gate (SQL NULL when it has none).
+_GATED_OPEN = (Task.status == "open", Task.gate.is_not(None))
 
 
 def check_gates(
@@ -38,20 +40,21 @@ def check_gates(
     small read. Gates that open by date or followers are the tick's to notice.
     """
     now = now or utcnow()
-    query = gated_open_tasks_query()
-    if store_ids is not None:
-        query = query.where(Task.store_id.in_(list(store_ids)))
+    chosen = [Task.store_id.in_(list(store_ids))] if store_ids is not None else []
     if changed_keys is not None:
         keys = set(changed_keys)
+        # Only the gates, not the tasks with their store and assignee (built for every tick).
         waiting = [
             task_id
-            for task_id, gate in db.session.execute(query.with_only_columns(Task.id, Task.gate))
+            for task_id, gate in db.session.execute(
+                select(Task.id, Task.gate).where(*_GATED_OPEN, *chosen)
+            )
             if keys.intersection(gate.get("tasks", ()))
         ]
         if not waiting:
             return 0
-        query = query.where(Task.id.in_(waiting))
-    gated = db.session.scalars(query).all()
+        chosen.append(Task.id.in_(waiting))
+    gated = db.session.scalars(gated_open_tasks_query().where(*chosen)).all()
     if not gated:
         return 0
     done = done_keys_by_store({task.store_id for task in gated})
@@ -64,7 +67,7 @@ def gated_open_tasks_query() -> Select[Task]:
     """The open tasks that have a gate, with their store and assignee."""
     return (
         select(Task)
-        .where(Task.status == "open", Task.gate.is_not(None))
+        .where(*_GATED_OPEN)
         .options(selectinload(Task.store), selectinload(Task.assignee))
     )
 

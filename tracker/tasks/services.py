@@ -29,7 +29,7 @@ from tracker.reminders.queue import queue_now, task_url
 from tracker.stores.access import can_work_on
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import people_for_store
-from tracker.tasks.access import task_for
+from tracker.tasks.access import held_task, task_for
 from tracker.tasks.gates import check_gates, gated_open_tasks_query, settle_gates
 from tracker.tasks.models import Task, TaskComment
 from tracker.tasks.queries import done_keys, done_keys_by_store
@@ -43,14 +43,17 @@ def lock_reasons(task: Task, *, now: datetime | None = None) -> list[str]:
     return task.lock_reasons(local_today(store.zone, now), done_keys(store.id), store.followers)
 
 
-def _locked_for_update(task_id: int) -> Task:
-    """Load the task and hold its row until commit, so concurrent ticks queue up."""
-    task = db.session.scalar(
-        select(Task)
-        .where(Task.id == task_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+def _locked_for_update(task_id: int, held: Task | None = None) -> Task:
+    """Load the task and hold its row until commit, so concurrent ticks queue up.
+
+    ``held``: the caller read it so already in this transaction (``task_for(...,
+    for_update=True)``, which checks who may) and it is not read again.
+    """
+    if held is not None:
+        if held.id != task_id:
+            raise ValueError(f"held task {held.id} is not task {task_id}")
+        return held
+    task = held_task(task_id)
     if task is None:
         raise NotFound(phrase("no task %(id)s", id=task_id))
     return task
@@ -92,10 +95,13 @@ def _moved(
 
 
 def complete_task(
-    task_id: int, actor: User | None, *, now: datetime | None = None
+    task_id: int, actor: User | None, *, now: datetime | None = None, held: Task | None = None
 ) -> tuple[Task, bool]:
-    """Mark a task done by ``actor``; a locked task is refused. Return it and whether it changed."""
-    task = _locked_for_update(task_id)
+    """Mark a task done by ``actor``; a locked task is refused. Return it and whether it changed.
+
+    ``held``: the task as the caller read it for update (``task_for(..., for_update=True)``).
+    """
+    task = _locked_for_update(task_id, held)
     if task.status == "done":
         return task, False
     if task.status != "open":
@@ -107,8 +113,11 @@ def complete_task(
     _refuse_if_locked(reasons)
     if not _moved(task, "open", status="done", completed_at=now or utcnow(), completed_by=actor):
         return task, False  # someone else ticked it off a moment ago
-    _log(task, actor, "completed", phrase("Ticked off."))
-    _date_steps_after(task, actor)
+    # The log entries as rows, in one INSERT, rather than objects through the unit of work.
+    logged: list[dict[str, Any]] = []
+    _log(task, actor, "completed", phrase("Ticked off."), logged)
+    _date_steps_after(task, actor, logged)
+    write_activity(logged)
     db.session.flush()
     # This may have been what another task waited for.
     check_gates([task.store_id], now=now, changed_keys=[task.key])
@@ -244,9 +253,14 @@ def _date_steps_after(
         )
 
 
-def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tuple[Task, bool]:
-    """Mark a done task open again. Return it and whether it changed."""
-    task = _locked_for_update(task_id)
+def reopen_task(
+    task_id: int, actor: User, *, now: datetime | None = None, held: Task | None = None
+) -> tuple[Task, bool]:
+    """Mark a done task open again. Return it and whether it changed.
+
+    ``held``: the task as the caller read it for update (``task_for(..., for_update=True)``).
+    """
+    task = _locked_for_update(task_id, held)
     if task.status == "open":
         return task, False
     if task.status != "done":
@@ -255,7 +269,9 @@ def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tu
         )
     if not _moved(task, "done", status="open", completed_at=None, completed_by=None):
         return task, False  # someone else reopened it a moment ago
-    _log(task, actor, "reopened", phrase("Reopened."))
+    logged: list[dict[str, Any]] = []
+    _log(task, actor, "reopened", phrase("Reopened."), logged)
+    write_activity(logged)
     db.session.flush()
     check_gates([task.store_id], now=now, changed_keys=[task.key])
     return task, True
