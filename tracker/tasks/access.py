@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from tracker.auth.models import User
 from tracker.columns import MAX_ID, get_by_id
@@ -11,6 +11,7 @@ from tracker.errors import NotFound
 from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.stores.access import can_work_on
+from tracker.tasks.gates import waited_for
 from tracker.tasks.models import Task
 
 
@@ -40,7 +41,12 @@ def held_task(task_id: int, *, with_store: bool = False) -> Task | None:
     """
     if not 0 < task_id <= MAX_ID:
         return None
-    query = select(Task).where(Task.id == task_id)
+    # With whether a gate waits for it: ticking off work nothing waits for looks no further.
+    query = (
+        select(Task)
+        .where(Task.id == task_id)
+        .options(with_expression(Task.waited_for, waited_for()))
+    )
     if with_store:
         query = query.options(joinedload(Task.store))
     return db.session.scalar(

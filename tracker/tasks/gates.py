@@ -7,8 +7,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, exists, func, select, true
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
@@ -61,6 +61,31 @@ def check_gates(
     opened = settle_gates(gated, done, now, functools.cache(active_managers))
     db.session.flush()
     return opened
+
+
+def waited_for() -> ColumnElement[bool]:
+    """Whether an open task of the same store has a gate waiting for the task's key: what
+    ``check_gates(changed_keys=[task.key])`` looks for, as a column of the task's own read.
+
+    ``key in gate["tasks"]`` in SQL: SQLite's ``json_each``, PostgreSQL's
+    ``json_array_elements_text`` (a gate's ``tasks`` is a list, written only when not empty).
+    """
+    waiting = aliased(Task)
+    if db.session.get_bind().dialect.name == "postgresql":
+        keys = func.json_array_elements_text(waiting.gate["tasks"]).table_valued("value")
+    else:
+        keys = func.json_each(waiting.gate, "$.tasks").table_valued("value")
+    return exists(
+        select(1)
+        .select_from(waiting)
+        .join(keys, true())
+        .where(
+            waiting.store_id == Task.store_id,
+            waiting.status == "open",
+            waiting.gate.is_not(None),
+            keys.c.value == Task.key,
+        )
+    )
 
 
 def gated_open_tasks_query() -> Select[Task]:

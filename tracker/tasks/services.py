@@ -119,8 +119,9 @@ def complete_task(
     _date_steps_after(task, actor, logged)
     write_activity(logged)
     db.session.flush()
-    # This may have been what another task waited for.
-    check_gates([task.store_id], now=now, changed_keys=[task.key])
+    # This may have been what another task waited for (read with it: None if not asked).
+    if task.waited_for is not False:
+        check_gates([task.store_id], now=now, changed_keys=[task.key])
     return task, True
 
 
@@ -273,7 +274,8 @@ def reopen_task(
     _log(task, actor, "reopened", phrase("Reopened."), logged)
     write_activity(logged)
     db.session.flush()
-    check_gates([task.store_id], now=now, changed_keys=[task.key])
+    if task.waited_for is not False:  # another task's gate may hold again
+        check_gates([task.store_id], now=now, changed_keys=[task.key])
     return task, True
 
 
