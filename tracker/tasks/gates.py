@@ -63,7 +63,7 @@ def check_gates(
     return opened
 
 
-def waited_for() -> ColumnElement[bool]:
+def waited_for(dialect: str) -> ColumnElement[bool]:
     """Whether an open task of the same store has a gate waiting for the task's key: what
     ``check_gates(changed_keys=[task.key])`` looks for, as a column of the task's own read.
 
@@ -71,7 +71,7 @@ def waited_for() -> ColumnElement[bool]:
     ``json_array_elements_text`` (a gate's ``tasks`` is a list, written only when not empty).
     """
     waiting = aliased(Task)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         keys = func.json_array_elements_text(waiting.gate["tasks"]).table_valued("value")
     else:
         keys = func.json_each(waiting.gate, "$.tasks").table_valued("value")
