@@ -192,3 +192,29 @@ def test_the_store_page_shows_each_ad_condition_met_or_not(
     assert section.count('data-met="yes"') == 1
     assert section.count('data-met="no"') == 4
     assert "999 of 1,000 followers" in section
+
+
+def test_ticking_the_last_awaited_task_on_the_page_opens_the_gate_and_unticking_shuts_it(
+    app, client, login, make_user, make_store, api_as
+):
+    # The page and the API read whether a gate waits for the task with the task itself
+    # (issue 16): the gate is still told the moment it opens, and locks again on an untick.
+    manager = make_user()
+    manager.digest = False  # immediate reminders, chosen over the digest
+    store = make_store(actor=manager, opened_on="2026-10-01", follower_target=1000)
+    api = api_as(manager)
+    assert api.patch(f"/api/v1/stores/{store.id}", json={"followers": 1000}).status_code == 200
+    for key in POSITIONING[:-1]:
+        complete_task(_task(store.id, key).id, manager)
+    db.session.commit()
+    ads, last = _task(store.id, "ads.launch").id, _task(store.id, POSITIONING[-1]).id
+    assert api.get(f"/api/v1/tasks/{ads}").json["status"] == "locked"
+    login(manager)
+    ticked = client.post(f"/tasks/{last}/complete", headers={"HX-Request": "true"})
+    assert ticked.status_code == 200
+    assert api.get(f"/api/v1/tasks/{ads}").json["status"] == "open"
+    told = db.session.scalars(select(Reminder).where(Reminder.kind == "gate_open")).all()
+    assert [(r.user_id, r.task_id) for r in told] == [(manager.id, ads)]
+    assert api.post(f"/api/v1/tasks/{last}/reopen").status_code == 200
+    assert api.get(f"/api/v1/tasks/{ads}").json["status"] == "locked"
+    assert db.session.get(Task, ads).was_locked

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from tracker.activity.models import Activity
 from tracker.auth.models import User
@@ -47,6 +47,9 @@ def activity_row(
 
 
 def write_activity(rows: Sequence[dict[str, Any]]) -> None:
-    """Write many entries in one statement (the ORM would send one INSERT each on SQLite)."""
+    """Write many entries in one statement (the ORM would send one INSERT each on SQLite).
+
+    Into the table itself: the ORM's bulk insert would only add its bookkeeping.
+    """
     if rows:
-        db.session.execute(insert(Activity), list(rows))
+        db.session.execute(insert(cast(Table, Activity.__table__)), list(rows))

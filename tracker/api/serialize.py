@@ -61,11 +61,15 @@ def task_json(
     done: set[str] | None = None,
     reasons: list[str] | None = None,
 ) -> dict[str, Any]:
-    store = task.store
     if reasons is None:
-        today = today or local_today(store.zone)
-        done = done if done is not None else done_keys(store.id)
-        reasons = task.lock_reasons(today, done, store.followers)
+        # Only open gated work can be locked: the rest needs neither its store nor what is done.
+        if task.gate is None or task.status != "open":
+            reasons = []
+        else:
+            store = task.store
+            today = today or local_today(store.zone)
+            done = done if done is not None else done_keys(store.id)
+            reasons = task.lock_reasons(today, done, store.followers)
     status = "locked" if reasons else task.status
     return {
         "id": task.id,

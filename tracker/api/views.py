@@ -516,8 +516,8 @@ def update_task(task_id: int) -> Response:
 @documented(response=TaskOut, refusals=("task_locked", "task_not_open"), tag="tasks")
 def complete_task(task_id: int) -> Response:
     """Tick a task off; a locked task answers 409 task_locked."""
-    task_for(g.api_user, task_id)
-    task, _ = task_services.complete_task(task_id, g.api_user)
+    held = task_for(g.api_user, task_id, for_update=True)
+    task, _ = task_services.complete_task(task_id, g.api_user, held=held)
     answer = task_json(task)  # built before the commit: nothing after it may fail
     db.session.commit()
     return jsonify(answer)
@@ -527,8 +527,8 @@ def complete_task(task_id: int) -> Response:
 @documented(response=TaskOut, refusals=("task_not_done",), tag="tasks")
 def reopen_task(task_id: int) -> Response:
     """Untick a done task."""
-    task_for(g.api_user, task_id)
-    task, _ = task_services.reopen_task(task_id, g.api_user)
+    held = task_for(g.api_user, task_id, for_update=True)
+    task, _ = task_services.reopen_task(task_id, g.api_user, held=held)
     answer = task_json(task)  # built before the commit: nothing after it may fail
     db.session.commit()
     return jsonify(answer)

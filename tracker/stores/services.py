@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
 from tracker.activity.services import log_activity
 from tracker.auth.access import require_manager
@@ -20,6 +20,7 @@ from tracker.playbook.eligibility import Warning, check_eligibility
 from tracker.playbook.fields import field_errors
 from tracker.playbook.phrases import Name, phrase
 from tracker.playbook.profile import StoreProfile
+from tracker.stores.access import can_work_on
 from tracker.stores.models import PROFILE_FIELDS, Store, StoreMembership
 from tracker.stores.schemas import (  # noqa: F401  (re-exported: the limits callers check)
     LIVE_TARGET_MAX,
@@ -217,20 +218,55 @@ def add_member(store: Store, user: User, *, actor: User | None, address: str | N
 
 def people_for_store(store: Store) -> list[User]:
     """Everyone who may be given the store's tasks: the managers and its members."""
-    members = select(StoreMembership.user_id).where(StoreMembership.store_id == store.id)
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active, (User.role == "manager") | User.id.in_(members))
-            .order_by(User.name, User.email)
-        )
+    return list(db.session.scalars(_PEOPLE_FOR_STORE, {"store_id": store.id}))
+
+
+# Built once: every row drawn after a tick asks it, and building it costs more than running it.
+_PEOPLE_FOR_STORE = (
+    select(User)
+    .where(
+        User.active,
+        (User.role == "manager")
+        | User.id.in_(
+            select(StoreMembership.user_id).where(StoreMembership.store_id == bindparam("store_id"))
+        ),
     )
+    .order_by(User.name, User.email)
+)
+
+
+def assignable_people_reading(
+    store: Store, actor: User, others: Collection[int | None]
+) -> tuple[list[User], list[User]]:
+    """:func:`assignable_people`, and the people ``others`` names, read in one statement.
+
+    A page that shows its tasks' assignees and who ticked them off reads them so with whom
+    the tasks may be given to. The caller keeps the second list while it draws: the session
+    holds only what is referenced, and each task then finds its people without a read.
+    """
+    wanted = sorted({person_id for person_id in others if person_id is not None})
+    if not actor.is_manager:
+        people = assignable_people(store, actor)
+        wanted = [person_id for person_id in wanted if person_id != actor.id]
+        if not wanted:
+            return people, []
+        return people, list(db.session.scalars(select(User).where(User.id.in_(wanted))))
+    members = select(StoreMembership.user_id).where(StoreMembership.store_id == store.id)
+    on_store = User.active & ((User.role == "manager") | User.id.in_(members))
+    rows = db.session.execute(
+        select(User, on_store)
+        .where(or_(on_store, User.id.in_(wanted)) if wanted else on_store)
+        .order_by(User.name, User.email)
+    ).all()
+    return [person for person, on in rows if on], [person for person, on in rows if not on]
 
 
 def assignable_people(store: Store, actor: User) -> list[User]:
     """Whom ``actor`` may give the store's tasks to: anyone on it for a manager, else themselves."""
-    people = people_for_store(store)
-    return people if actor.is_manager else [p for p in people if p.id == actor.id]
+    if not actor.is_manager:
+        # Themselves, if on the store: what the list of everyone on it would keep, unread.
+        return [actor] if can_work_on(actor, store.id) else []
+    return people_for_store(store)
 
 
 def set_profile(store: Store, profile: StoreProfile) -> None:

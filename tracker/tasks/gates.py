@@ -7,8 +7,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, exists, func, select, true
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
@@ -23,6 +23,8 @@ from tracker.tasks.recipients import active_managers, people_to_remind
 
 # A gate opening on work due within this many days is told at once, even to digest readers.
 URGENT_WITHIN_DAYS = 2
+# Open work that has a gate (SQL NULL when it has none).
+_GATED_OPEN = (Task.status == "open", Task.gate.is_not(None))
 
 
 def check_gates(
@@ -38,20 +40,21 @@ def check_gates(
     small read. Gates that open by date or followers are the tick's to notice.
     """
     now = now or utcnow()
-    query = gated_open_tasks_query()
-    if store_ids is not None:
-        query = query.where(Task.store_id.in_(list(store_ids)))
+    chosen = [Task.store_id.in_(list(store_ids))] if store_ids is not None else []
     if changed_keys is not None:
         keys = set(changed_keys)
+        # Only the gates, not the tasks with their store and assignee (built for every tick).
         waiting = [
             task_id
-            for task_id, gate in db.session.execute(query.with_only_columns(Task.id, Task.gate))
+            for task_id, gate in db.session.execute(
+                select(Task.id, Task.gate).where(*_GATED_OPEN, *chosen)
+            )
             if keys.intersection(gate.get("tasks", ()))
         ]
         if not waiting:
             return 0
-        query = query.where(Task.id.in_(waiting))
-    gated = db.session.scalars(query).all()
+        chosen.append(Task.id.in_(waiting))
+    gated = db.session.scalars(gated_open_tasks_query().where(*chosen)).all()
     if not gated:
         return 0
     done = done_keys_by_store({task.store_id for task in gated})
@@ -60,11 +63,36 @@ def check_gates(
     return opened
 
 
+def waited_for(dialect: str) -> ColumnElement[bool]:
+    """Whether an open task of the same store has a gate waiting for the task's key: what
+    ``check_gates(changed_keys=[task.key])`` looks for, as a column of the task's own read.
+
+    ``key in gate["tasks"]`` in SQL: SQLite's ``json_each``, PostgreSQL's
+    ``json_array_elements_text`` (a gate's ``tasks`` is a list, written only when not empty).
+    """
+    waiting = aliased(Task)
+    if dialect == "postgresql":
+        keys = func.json_array_elements_text(waiting.gate["tasks"]).table_valued("value")
+    else:
+        keys = func.json_each(waiting.gate, "$.tasks").table_valued("value")
+    return exists(
+        select(1)
+        .select_from(waiting)
+        .join(keys, true())
+        .where(
+            waiting.store_id == Task.store_id,
+            waiting.status == "open",
+            waiting.gate.is_not(None),
+            keys.c.value == Task.key,
+        )
+    )
+
+
 def gated_open_tasks_query() -> Select[Task]:
     """The open tasks that have a gate, with their store and assignee."""
     return (
         select(Task)
-        .where(Task.status == "open", Task.gate.is_not(None))
+        .where(*_GATED_OPEN)
         .options(selectinload(Task.store), selectinload(Task.assignee))
     )
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
@@ -61,6 +61,9 @@ class Task(Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     # The lock as last seen, so the moment a gate opens can be told to the people on it.
     was_locked: Mapped[bool] = mapped_column(default=False)
+    # Whether open work of its store has a gate that waits for this task's key: read with
+    # it only where a tick needs to know (tasks.gates.waited_for); None where not read.
+    waited_for: Mapped[bool | None] = query_expression()
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.activity.services import activity_row, log_activity, write_activity
@@ -29,7 +29,7 @@ from tracker.reminders.queue import queue_now, task_url
 from tracker.stores.access import can_work_on
 from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import people_for_store
-from tracker.tasks.access import task_for
+from tracker.tasks.access import held_task, task_for
 from tracker.tasks.gates import check_gates, gated_open_tasks_query, settle_gates
 from tracker.tasks.models import Task, TaskComment
 from tracker.tasks.queries import done_keys, done_keys_by_store
@@ -43,14 +43,17 @@ def lock_reasons(task: Task, *, now: datetime | None = None) -> list[str]:
     return task.lock_reasons(local_today(store.zone, now), done_keys(store.id), store.followers)
 
 
-def _locked_for_update(task_id: int) -> Task:
-    """Load the task and hold its row until commit, so concurrent ticks queue up."""
-    task = db.session.scalar(
-        select(Task)
-        .where(Task.id == task_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+def _locked_for_update(task_id: int, held: Task | None = None) -> Task:
+    """Load the task and hold its row until commit, so concurrent ticks queue up.
+
+    ``held``: the caller read it so already in this transaction (``task_for(...,
+    for_update=True)``, which checks who may) and it is not read again.
+    """
+    if held is not None:
+        if held.id != task_id:
+            raise ValueError(f"held task {held.id} is not task {task_id}")
+        return held
+    task = held_task(task_id)
     if task is None:
         raise NotFound(phrase("no task %(id)s", id=task_id))
     return task
@@ -71,14 +74,14 @@ def _moved(
     still open and the other finds nothing to change, and only the first is logged.
     """
     changed = db.session.execute(
-        update(Task)
-        .where(Task.id == task.id, Task.status == expected)
-        .values(
-            status=status,
-            completed_at=completed_at,
-            completed_by_id=completed_by.id if completed_by else None,
-        )
-        .execution_options(synchronize_session=False)
+        _MOVE,
+        {
+            "task_id": task.id,
+            "expected": expected,
+            "status": status,
+            "completed_at": completed_at,
+            "completed_by_id": completed_by.id if completed_by else None,
+        },
     )
     if rows_changed(changed) != 1:
         db.session.refresh(task)  # as the one who changed it left it
@@ -91,11 +94,27 @@ def _moved(
     return True
 
 
+# Built once: every tick and untick sends it, and building it costs more than running it.
+_MOVE = (
+    update(Task)
+    .where(Task.id == bindparam("task_id"), Task.status == bindparam("expected"))
+    .values(
+        status=bindparam("status"),
+        completed_at=bindparam("completed_at"),
+        completed_by_id=bindparam("completed_by_id"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def complete_task(
-    task_id: int, actor: User | None, *, now: datetime | None = None
+    task_id: int, actor: User | None, *, now: datetime | None = None, held: Task | None = None
 ) -> tuple[Task, bool]:
-    """Mark a task done by ``actor``; a locked task is refused. Return it and whether it changed."""
-    task = _locked_for_update(task_id)
+    """Mark a task done by ``actor``; a locked task is refused. Return it and whether it changed.
+
+    ``held``: the task as the caller read it for update (``task_for(..., for_update=True)``).
+    """
+    task = _locked_for_update(task_id, held)
     if task.status == "done":
         return task, False
     if task.status != "open":
@@ -107,11 +126,15 @@ def complete_task(
     _refuse_if_locked(reasons)
     if not _moved(task, "open", status="done", completed_at=now or utcnow(), completed_by=actor):
         return task, False  # someone else ticked it off a moment ago
-    _log(task, actor, "completed", phrase("Ticked off."))
-    _date_steps_after(task, actor)
+    # The log entries as rows, in one INSERT, rather than objects through the unit of work.
+    logged: list[dict[str, Any]] = []
+    _log(task, actor, "completed", phrase("Ticked off."), logged)
+    _date_steps_after(task, actor, logged)
+    write_activity(logged)
     db.session.flush()
-    # This may have been what another task waited for.
-    check_gates([task.store_id], now=now, changed_keys=[task.key])
+    # This may have been what another task waited for (read with it: None if not asked).
+    if task.waited_for is not False:
+        check_gates([task.store_id], now=now, changed_keys=[task.key])
     return task, True
 
 
@@ -244,9 +267,14 @@ def _date_steps_after(
         )
 
 
-def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tuple[Task, bool]:
-    """Mark a done task open again. Return it and whether it changed."""
-    task = _locked_for_update(task_id)
+def reopen_task(
+    task_id: int, actor: User, *, now: datetime | None = None, held: Task | None = None
+) -> tuple[Task, bool]:
+    """Mark a done task open again. Return it and whether it changed.
+
+    ``held``: the task as the caller read it for update (``task_for(..., for_update=True)``).
+    """
+    task = _locked_for_update(task_id, held)
     if task.status == "open":
         return task, False
     if task.status != "done":
@@ -255,9 +283,12 @@ def reopen_task(task_id: int, actor: User, *, now: datetime | None = None) -> tu
         )
     if not _moved(task, "done", status="open", completed_at=None, completed_by=None):
         return task, False  # someone else reopened it a moment ago
-    _log(task, actor, "reopened", phrase("Reopened."))
+    logged: list[dict[str, Any]] = []
+    _log(task, actor, "reopened", phrase("Reopened."), logged)
+    write_activity(logged)
     db.session.flush()
-    check_gates([task.store_id], now=now, changed_keys=[task.key])
+    if task.waited_for is not False:  # another task's gate may hold again
+        check_gates([task.store_id], now=now, changed_keys=[task.key])
     return task, True
 
 

@@ -182,9 +182,15 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
     tasks = db.session.scalars(
         select(Task)
         .where(Task.store_id == store.id, Task.status.in_(("open", "done")))
-        .options(selectinload(Task.assignee), selectinload(Task.completed_by))
         .order_by(Task.due_on, Task.id)
     ).all()
+    # Who may be handed the tasks, and who they are assigned to or were ticked off by, in
+    # one read; ``named`` holds those not on the store in the session while the page draws.
+    people, named = services.assignable_people_reading(
+        store,
+        current_user,
+        [task.assignee_id for task in tasks] + [task.completed_by_id for task in tasks],
+    )
     done = {t.done_mark for t in tasks if t.status == "done"}
     filters = filters_from_request()
     shown: set[int] | None = None
@@ -208,7 +214,7 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         phases.setdefault(task.phase, []).append((task, reasons))
     resolved = resolve_profile(store.profile(), catalog)
     ad_gate = _ad_gate(tasks, done, store)
-    return render_template(
+    page = render_template(
         "stores/plan.html",
         store=store,
         catalog=catalog,
@@ -219,7 +225,7 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         ad_gate=ad_gate,
         cadence=cadence(store, catalog) if store.model == "pop" else None,
         today=today,
-        people=services.assignable_people(store, current_user),
+        people=people,
         warnings=check_eligibility(store.profile(), catalog),
         counts=plan_counts_of(tasks),  # the tasks read above: open and done
         filters=filters,
@@ -229,7 +235,9 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         # Read here, not from inside the template (calendar/_store_feed.html).
         store_feed=live_feed(store=store),
         refused=refused,
-    ), (400 if refused else 200)
+    )
+    del named  # held until the page is drawn
+    return page, (400 if refused else 200)
 
 
 def catch_up_plan(store: Store, catalog: Catalog) -> None:

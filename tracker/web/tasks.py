@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import login_required
 from markupsafe import Markup, escape
@@ -324,12 +324,11 @@ def _row_or_back(task: Task, error: str | None = None) -> Any:
 
 def _tick(task_id: int, change: Callable[..., tuple[Task, bool]]) -> tuple[Task, str | None]:
     """Apply a tick or untick; a refusal rolls back and comes back as its message."""
-    # With its store, kept (on g) until the answer is drawn: the row shows the store's day.
-    # One statement, not two; the held task is read again without it, and the store would
-    # otherwise be let go and read once more.
-    g.ticked_store = task_for(current_user, task_id, with_store=True).store
+    # Read once, with its store (the row shows the store's day) and its row held: the
+    # service works on it as read, rather than reading it a second time.
+    held = task_for(current_user, task_id, with_store=True, for_update=True)
     try:
-        task, _ = change(task_id, current_user)
+        task, _ = change(task_id, current_user, held=held)
     except RuleError as error:
         db.session.rollback()
         return task_for(current_user, task_id), error.message
