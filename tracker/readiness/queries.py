@@ -24,7 +24,7 @@ from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.plan import Gate, done_mark, peak_slot
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
-from tracker.readiness.scores import keep_scores, rule_mark, stored_scores
+from tracker.readiness.scores import Recount, keep_scores, rule_mark, stored_scores
 from tracker.stores.access import visible_stores
 from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
@@ -32,6 +32,9 @@ from tracker.tasks.models import Task
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.
 LIVE_STATUSES = ("open", "done")
+# Store ids named in one statement at most: SQLite before 3.32 binds at most 999 values a
+# statement (PostgreSQL 65,535), and the counting statements bind some 60 of their own.
+IDS_AT_ONCE = 500
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,9 @@ class StoreReadiness:
     # The newest day its imported data covers; stale when older than the imports allow.
     data_as_of: date | None = None
     data_stale: bool = False
+    # The store's counts when they were taken again for this row, until they are stored
+    # (``keep_recounted``); None when they came from its stored score (or ``fresh``).
+    recount: Recount | None = field(default=None, compare=False, repr=False)
 
     @property
     def next_peak(self) -> PeakScope | None:
@@ -154,8 +160,9 @@ def portfolio(
 
     Each store's counts come from its stored score when its tasks have not changed since
     and it is still the same day there (see ``tracker.readiness.scores``); the others are
-    counted and their scores stored, in the caller's transaction (the caller commits).
-    ``fresh`` counts every store from its tasks and stores nothing.
+    counted again, and their rows carry the new counts for the caller to store with
+    ``keep_recounted`` (this only reads: the caller chooses when to write and commit).
+    ``fresh`` counts every store from its tasks and offers nothing to store.
     """
     now = now or utcnow()
     query = visible_stores(user)
@@ -183,17 +190,29 @@ def portfolio(
         if known is not None and known.holds(days[store.id], mark) and known.figures:
             figures[store.id] = known.figures
     stale = [store.id for store in stores if store.id not in figures]
+    recounts: dict[int, Recount] = {}
     if stale:
-        # Every store (a first request, a new day everywhere): the stores' query, not a list.
-        chosen = ids if len(stale) == len(stores) else stale
-        counted = _count(chosen, stale, today, max(todays.values()), catalog)
+        latest_today = max(todays.values())
+        if len(stale) == len(stores):
+            # Every store (a first request, a new day everywhere): the stores' query.
+            counted = _count(ids, stale, today, latest_today, catalog)
+        else:
+            counted = {}
+            for start in range(0, len(stale), IDS_AT_ONCE):
+                part = stale[start : start + IDS_AT_ONCE]
+                counted |= _count(part, part, today, latest_today, catalog)
         figures |= counted
         if not fresh:
-            versions = {
-                store_id: stored[store_id].version if store_id in stored else 0
-                for store_id in stale
+            recounts = {
+                store_id: Recount(
+                    store_id,
+                    stored[store_id].version if store_id in stored else 0,
+                    days[store_id],
+                    mark,
+                    found,
+                )
+                for store_id, found in counted.items()
             }
-            keep_scores(versions, days, mark, counted)
 
     last_activity = dict(
         db.session.execute(
@@ -273,9 +292,16 @@ def portfolio(
                 data_stale=freshness is not None
                 and store.id in newest_days
                 and (store_today - newest_days[store.id]).days > freshness.stale_after_days,
+                recount=recounts.get(store.id),
             )
         )
     return results
+
+
+def keep_recounted(rows: Iterable[StoreReadiness]) -> None:
+    """Store the counts ``portfolio`` took again for these rows, so the next reader of the
+    stores reads them instead of counting (flush only: the caller commits)."""
+    keep_scores(row.recount for row in rows if row.recount is not None)
 
 
 def _count(
