@@ -88,6 +88,15 @@ MUTANTS = (
         "changing a listed task (page)", "tracker.web.tasks", "change",
         ("tests/tasks/test_pages_change_in_list.py",),
     ),
+    # Read pages that keep the scores they counted again (tracker.readiness.scores).
+    Mutant(
+        "readiness scores (pages)", "tracker.web.readiness", "_keeping_scores",
+        ("tests/readiness/test_score_locks.py",),
+    ),
+    Mutant(
+        "readiness scores (API)", "tracker.api.views", "readiness",
+        ("tests/readiness/test_score_locks.py",),
+    ),
 )
 # fmt: on
 

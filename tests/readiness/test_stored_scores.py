@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sqlite3
 import threading
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 
 from tests.readiness.conftest import tick_up_to
 from tracker.auth.models import User
@@ -17,7 +18,7 @@ from tracker.auth.services import create_token
 from tracker.errors import RuleError
 from tracker.extensions import db
 from tracker.plans.forward import roll_stores_forward
-from tracker.readiness.queries import portfolio, summaries, summary_values
+from tracker.readiness.queries import keep_recounted, portfolio, summaries, summary_values
 from tracker.readiness.scores import StoreScore
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
@@ -42,12 +43,17 @@ START = datetime(2026, 10, 1, 19, tzinfo=UTC)
 def _same(manager, catalog, now, *, summaries_first: bool = False) -> None:
     """The stored scores and the stored summaries the portfolio sorts by are those of a count
     afresh (``summaries_first``: the summaries' own path counts the changed stores again)."""
-    read = summaries(manager, catalog, now=now, activity=True) if summaries_first else None
+    read = None
+    if summaries_first:
+        read = summaries(manager, catalog, now=now, activity=True)
+        keep_recounted(read)  # as the portfolio page does: the portfolio below reads them
     stored = portfolio(manager, catalog, now=now)
     afresh = portfolio(manager, catalog, now=now, fresh=True)
     assert [row.store.id for row in stored] == [row.store.id for row in afresh]
     for mine, theirs in zip(stored, afresh, strict=True):
         assert mine == theirs, (now, mine.store.name)
+    keep_recounted(stored)
+    # Without ``summaries_first``: the summaries the portfolio's path just stored.
     read = read or summaries(manager, catalog, now=now, activity=True)
     assert [s.id for s in read] == [row.store.id for row in afresh]
     for summary, row in zip(read, afresh, strict=True):
@@ -253,3 +259,67 @@ def test_the_tick_folds_change_rows_of_stores_nobody_looks_at(make_store, manage
     assert db.session.scalar(select(func.count()).select_from(StoreWorkChange)) == 0
     assert {s.id: db.session.scalar(select(work_version(s.id))) for s in stores} == before
     assert all(version > 0 for version in before.values())
+
+
+def test_more_changed_stores_than_one_statement_may_bind(
+    app, client, login, make_store, manager, catalog, monkeypatch
+):
+    """SQLite before 3.32 binds at most 999 values a statement (PostgreSQL 65,535): the
+    stores counted again are read in parts that fit, however many changed. Here SQLite is
+    made to bind a few more than the page's widest statement with one store to count, and
+    the parts are made as small (the machine's SQLite takes 32,766)."""
+    stores = [
+        make_store(actor=manager, name=f"Part {n}", opened_on="2026-09-01") for n in range(12)
+    ]
+    login(manager)
+    assert client.get("/readiness").status_code == 200  # every store counted and kept
+
+    def tick(chosen) -> None:
+        for store in chosen:
+            task = db.session.scalars(
+                select(Task)
+                .where(Task.store_id == store.id, Task.status == "open", Task.gate.is_(None))
+                .order_by(Task.id)
+                .limit(1)
+            ).one()
+            complete_task(task.id, manager)
+        db.session.commit()
+
+    widest = 0
+
+    def measure(_conn, _cursor, _statement, parameters, _context, executemany) -> None:
+        nonlocal widest
+        row = parameters[0] if executemany and parameters else parameters
+        widest = max(widest, len(row or ()))
+
+    tick(stores[:1])
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", measure)
+    try:
+        assert client.get("/readiness").status_code == 200  # one store counted again
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", measure)
+
+    tick(stores[1:-1])  # 10 stores changed, one did not
+    names = [store.name for store in stores]
+    db.session.rollback()  # the test's own connection back in the pool before it is emptied
+    parts = 4
+    monkeypatch.setattr("tracker.readiness.queries.IDS_AT_ONCE", parts, raising=False)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+
+        def bind_few(dbapi_connection, _record) -> None:
+            dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, widest + parts - 1)
+
+        with app.app_context():
+            event.listen(db.engine, "connect", bind_few)
+            db.engine.dispose()
+    page = client.get("/readiness")
+    assert page.status_code == 200
+    assert all(name in page.get_data(as_text=True) for name in names)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.remove(db.engine, "connect", bind_few)
+            db.engine.dispose()
+    assert portfolio(manager, catalog) == portfolio(manager, catalog, fresh=True)
+    assert db.session.scalar(select(func.count()).select_from(StoreScore)) == len(stores)

@@ -305,3 +305,43 @@ def test_a_database_too_busy_to_write_says_so_and_asks_to_try_again(app, make_us
     assert answer.headers["Retry-After"] == "5"
     page = answer.get_data(as_text=True)
     assert "未保存" in page and "Internal Server Error" not in page
+
+
+def test_a_login_found_busy_does_not_say_nothing_was_saved(app, make_user, monkeypatch):
+    """A login counts the try and commits before it checks the password; when the database
+    is too busy to record the result, the try stays counted. The page says the person is
+    not logged in, not that nothing was saved (SQLite: PostgreSQL waits for its locks)."""
+    from sqlalchemy import event, func
+
+    import tracker.web.auth as views
+    from tracker.auth.models import LoginThrottle
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite answers 'database is locked'")
+    person = make_user()
+
+    def short_wait(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=200")
+
+    event.listen(db.engine, "connect", short_wait)  # after the app's own 5 s
+    db.engine.dispose()
+    blocker = db.engine.connect()
+    real = views.finish_login
+
+    def finish_while_busy(*args, **kwargs):
+        blocker.exec_driver_sql("BEGIN IMMEDIATE")  # someone else writes, for long
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "finish_login", finish_while_busy)
+    try:
+        answer = app.test_client().post(
+            "/login", data={"email": person.email, "password": PASSWORD}
+        )
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert answer.status_code == 503
+    page = answer.get_data(as_text=True)
+    assert "not logged in" in page and "Nothing was saved" not in page
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) > 0  # counted

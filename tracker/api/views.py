@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
@@ -79,6 +81,7 @@ from tracker.plans import checklists as plan_checklists
 from tracker.plans import stores as plan_stores
 from tracker.plans.stock_up import change_product_line
 from tracker.readiness.filters import parse_filters
+from tracker.readiness.queries import keep_recounted
 from tracker.reminders import services as reminder_services
 from tracker.reminders.models import Reminder
 from tracker.stockup.services import plan_stock_up, product_lines
@@ -93,6 +96,7 @@ from tracker.tasks.queries import tasks_by_id
 from tracker.tasks.schemas import PAGE_DEFAULT
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 # The activity and lives lists show this many of the latest rows unless ``limit`` says.
 LATEST = 200
 NEWEST_FIRST = Order([(Activity.id, True)], lambda entry: (entry.id,))
@@ -555,7 +559,15 @@ def readiness() -> Response:
     freshness = data_freshness(import_settings())
     rows = parse_filters(request.args, catalog).listed(g.api_user, catalog, freshness)
     answer = jsonify([readiness_json(row) for row in rows])
-    db.session.commit()  # the scores counted again, once the answer is made from them
+    # The scores counted again, stored once the answer is made and committed at once (the
+    # write lock is not held while it is made); a refusal only means counting again next
+    # time, so it never fails the answer (see tracker.web.readiness._keeping_scores).
+    try:
+        keep_recounted(rows)
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        log.warning("readiness scores not stored (counted again next time): %s", error.orig)
     return answer
 
 

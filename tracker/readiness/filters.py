@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,6 +14,7 @@ from tracker.playbook.fields import Choice, Input, extended, per_catalog
 from tracker.playbook.phrases import Phrase, phrase
 from tracker.playbook.readiness import STATUSES
 from tracker.readiness.queries import (
+    Counted,
     DataFreshness,
     StoreReadiness,
     Summary,
@@ -105,7 +106,15 @@ class Filters:
         full = {
             row.store.id: row
             for row in (
-                portfolio(user, catalog, now=now, store_ids=shown, freshness=freshness)
+                portfolio(
+                    user,
+                    catalog,
+                    now=now,
+                    store_ids=shown,
+                    freshness=freshness,
+                    # Stores the summaries had to count again are not counted a second time.
+                    counted_now={row.id: row.recount for row in found if row.recount},
+                )
                 if shown
                 else []
             )
@@ -114,6 +123,7 @@ class Filters:
             [full[store_id] for store_id in shown if store_id in full],
             len(ordered),
             status_counts(ordered),
+            [*found, *full.values()],
         )
 
     def _ordered(self, rows: list[Row], keys: Mapping[str, Callable[[Row], Any]]) -> list[Row]:
@@ -140,6 +150,8 @@ class PortfolioPage:
     rows: list[StoreReadiness]
     total: int
     counts: dict[str, int]
+    # Every summary and row read for it: those counted again carry counts to store.
+    counted: Sequence[Counted]
 
 
 def _unknown_value(got: str, known: str) -> Phrase:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 
@@ -26,6 +26,7 @@ from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.plan import Gate, done_mark, peak_slot
 from tracker.playbook.readiness import Assessment, Tally, assess, worst
 from tracker.readiness.scores import (
+    Recount,
     StoreScore,
     keep_scores,
     rule_mark,
@@ -39,6 +40,9 @@ from tracker.tasks.models import Task
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.
 LIVE_STATUSES = ("open", "done")
+# Store ids named in one statement at most: SQLite before 3.32 binds at most 999 values a
+# statement (PostgreSQL 65,535), and the counting statements bind some 60 of their own.
+IDS_AT_ONCE = 500
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,9 @@ class StoreReadiness:
     # The newest day its imported data covers; stale when older than the imports allow.
     data_as_of: date | None = None
     data_stale: bool = False
+    # The store's counts when they were taken again for this row, until they are stored
+    # (``keep_recounted``); None when they came from its stored score (or ``fresh``).
+    recount: Recount | None = field(default=None, compare=False, repr=False)
 
     @property
     def next_peak(self) -> PeakScope | None:
@@ -156,6 +163,7 @@ def portfolio(
     freshness: DataFreshness | None = None,
     fresh: bool = False,
     versions: Mapping[int, int] | None = None,
+    counted_now: Mapping[int, Recount] | None = None,
 ) -> list[StoreReadiness]:
     """Score every store ``user`` may see (optionally only some), by name.
 
@@ -166,8 +174,10 @@ def portfolio(
 
     Each store's counts come from its stored score when its tasks have not changed since
     and it is still the same day there (see ``tracker.readiness.scores``); the others are
-    counted and their scores stored, in the caller's transaction (the caller commits).
-    ``fresh`` counts every store from its tasks and stores nothing.
+    counted again, and their rows carry the new counts for the caller to store with
+    ``keep_recounted`` (this only reads: the caller chooses when to write and commit).
+    ``fresh`` counts every store from its tasks and offers nothing to store.
+    ``counted_now``: counts this answer already took again (``summaries``), not stored yet.
     """
     now = now or utcnow()
     query = _chosen_stores(user, market, model, store_ids)
@@ -194,12 +204,20 @@ def portfolio(
             and known.figures
         ):
             figures[store.id] = known.figures
+        elif counted_now and store.id in counted_now:
+            figures[store.id] = counted_now[store.id].figures
     stale = [store.id for store in stores if store.id not in figures]
     counted: dict[int, dict[str, Any]] = {}
     if stale:
-        # Every store (a first request, a new day everywhere): the stores' query, not a list.
-        chosen = ids if len(stale) == len(stores) else stale
-        counted = _count(chosen, stale, today, max(todays.values()), catalog)
+        latest_today = max(todays.values())
+        if len(stale) == len(stores):
+            # Every store (a first request, a new day everywhere): the stores' query.
+            counted = _count(ids, stale, today, latest_today, catalog)
+        else:
+            counted = {}
+            for start in range(0, len(stale), IDS_AT_ONCE):
+                part = stale[start : start + IDS_AT_ONCE]
+                counted |= _count(part, part, today, latest_today, catalog)
         figures |= counted
 
     last_activity = _last_activity(ids) if versions is None else {}
@@ -273,18 +291,20 @@ def portfolio(
             )
         )
     if counted and not fresh:
-        counted_at = {
-            store_id: (
-                versions.get(store_id, 0)
-                if versions is not None
-                else stored[store_id].version
-                if store_id in stored
-                else 0
-            )
-            for store_id in stale
-        }
-        kept = {row.store.id: summary_values(row) for row in results if row.store.id in counted}
-        keep_scores(counted_at, days, mark, counted, kept)
+        # The counts taken again, with each store's summary, for the caller to store.
+        for row in results:
+            store_id = row.store.id
+            if store_id in counted:
+                version = (
+                    versions.get(store_id, 0)
+                    if versions is not None
+                    else stored[store_id].version
+                    if store_id in stored
+                    else 0
+                )
+                row.recount = Recount(
+                    store_id, version, days[store_id], mark, counted[store_id], summary_values(row)
+                )
     return results
 
 
@@ -346,6 +366,9 @@ class Summary:
     overdue: int
     blocked: int
     last_activity_at: datetime | None = None
+    # The store's counts when its summary was worked out again for this read, until they
+    # are stored (``keep_recounted``).
+    recount: Recount | None = field(default=None, compare=False, repr=False)
 
 
 def summaries(
@@ -360,8 +383,9 @@ def summaries(
     """The summary of every store ``user`` may see (of ``market`` and ``model``), by name.
 
     One query reads the stored summaries with what says whether they still hold; the stores
-    whose summary does not are scored in full (``portfolio``), which stores theirs. With
-    ``activity``, each also has its last activity (one query more).
+    whose summary does not are scored in full (``portfolio``) and carry their new counts for
+    the caller to store (``keep_recounted``). With ``activity``, each also has its last
+    activity (one query more).
     """
     now = now or utcnow()
     query = _chosen_stores(user, market, model, None)
@@ -447,8 +471,12 @@ def summaries(
             )
         else:
             stale[store_id] = int(version)
-    if stale:
-        for full in portfolio(user, catalog, now=now, store_ids=stale, versions=stale):
+    # Scored in parts: the stores' ids are bound in each of its statements (SQLite before
+    # 3.32 binds at most 999 values a statement).
+    stale_ids = list(stale)
+    for start in range(0, len(stale_ids), IDS_AT_ONCE):
+        part = {store_id: stale[store_id] for store_id in stale_ids[start : start + IDS_AT_ONCE]}
+        for full in portfolio(user, catalog, now=now, store_ids=part, versions=part):
             values = summary_values(full)
             store = full.store
             found[store.id] = Summary(
@@ -463,6 +491,7 @@ def summaries(
                 values["overdue"],
                 values["blocked"],
                 last_activity.get(store.id),
+                full.recount,
             )
     return [found[store_id] for store_id in order if store_id in found]
 
@@ -493,6 +522,20 @@ def _last_activity(ids: Select[Any]) -> dict[int, datetime]:
             )
         ).all()
     )
+
+
+class Counted(Protocol):
+    """A row of the portfolio (or a summary) that may carry counts taken again."""
+
+    @property
+    def recount(self) -> Recount | None: ...
+
+
+def keep_recounted(rows: Iterable[Counted]) -> None:
+    """Store the counts ``portfolio`` took again for these rows, so the next reader of the
+    stores reads them instead of counting (flush only: the caller commits). A store counted
+    twice for one answer (its summary, then its full row) is stored once."""
+    keep_scores({row.recount.store_id: row.recount for row in rows if row.recount}.values())
 
 
 def _count(

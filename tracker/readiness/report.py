@@ -30,7 +30,13 @@ from tracker.i18n.seeds import seed_name, task_title
 from tracker.i18n.text import localize
 from tracker.playbook.catalog import Catalog
 from tracker.readiness.models import ReadinessSnapshot
-from tracker.readiness.queries import DataFreshness, StoreReadiness, portfolio, status_counts
+from tracker.readiness.queries import (
+    DataFreshness,
+    StoreReadiness,
+    keep_recounted,
+    portfolio,
+    status_counts,
+)
 from tracker.reminders.models import Reminder
 from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
 from tracker.stores.access import visible_stores
@@ -132,6 +138,7 @@ def gather_week(
     """Gather the report of ``week_of`` as ``viewer`` sees the stores, and last week's."""
     now = now or utcnow()
     rows = portfolio(viewer, catalog, now=now, freshness=freshness)
+    keep_recounted(rows)  # flush only: the tick commits them with the reports it queues
     ids = visible_stores(viewer).with_only_columns(Store.id)
     names = {row.store.id for row in rows}
     return Week(

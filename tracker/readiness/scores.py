@@ -25,7 +25,7 @@ so the counts are taken again next time; a stored score is never newer than its 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -255,21 +255,33 @@ def stored_scores(ids: Select[Any]) -> dict[int, Stored]:
     }
 
 
-def keep_scores(
-    versions: Mapping[int, int],
-    days: Mapping[int, date],
-    rule: str,
-    figures: Mapping[int, dict[str, Any]],
-    summaries: Mapping[int, Mapping[str, Any]],
-) -> None:
-    """Store the counts just taken for these stores, with each one's summary (the values
-    of ``SUMMARY_COLUMNS``); fold their change rows (PostgreSQL).
+@dataclass(frozen=True)
+class Recount:
+    """A store's counts just taken again, not stored yet: as of ``day`` (its own today),
+    at work ``version`` (read before the counting), under ``rule``."""
 
-    Flush only: the caller commits (a request that is rolled back keeps nothing).
+    store_id: int
+    version: int
+    day: date
+    rule: str
+    figures: dict[str, Any]
+    # The store's summary worked out from these counts (the values of ``SUMMARY_COLUMNS``).
+    summary: Mapping[str, Any]
+
+
+def keep_scores(recounts: Iterable[Recount]) -> None:
+    """Store the counts just taken for these stores, with each one's summary; fold their
+    change rows (PostgreSQL).
+
+    Flush only: the caller commits (a request that is rolled back keeps nothing). The
+    first write takes SQLite's one write lock until that commit, so a page stores its
+    scores once it is drawn and commits at once (see ``tracker.web.readiness``).
     """
-    if not figures:
+    # Always in the same order: two readers storing the same stores never deadlock.
+    rows = sorted(recounts, key=lambda recount: recount.store_id)
+    if not rows:
         return
-    ids = sorted(figures)  # always in the same order: two requests never deadlock
+    ids = [row.store_id for row in rows]
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(StoreScore)
@@ -286,14 +298,14 @@ def keep_scores(
         ),
         [
             {
-                "store_id": store_id,
-                "version": versions[store_id],
-                "day": days[store_id],
-                "rule": rule,
-                "figures": figures[store_id],
-                **{name: summaries[store_id][name] for name in SUMMARY_COLUMNS},
+                "store_id": row.store_id,
+                "version": row.version,
+                "day": row.day,
+                "rule": row.rule,
+                "figures": row.figures,
+                **{name: row.summary[name] for name in SUMMARY_COLUMNS},
             }
-            for store_id in ids
+            for row in rows
         ],
     )
     if dialect == "postgresql":

@@ -49,7 +49,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_busy(error: OperationalError) -> Any:
-        """A write that still found SQLite locked after its turn: 503, nothing saved."""
+        """A write that still found SQLite locked after its turn: 503, try again.
+
+        Every request's work is committed once, at its end, so nothing of it was saved,
+        except where ``_PARTLY_SAVED`` says what to say instead.
+        """
         if "database is locked" not in str(error.orig):
             raise error  # anything else stays a server error
         db.session.rollback()
@@ -58,7 +62,9 @@ def init_app(app: Flask) -> None:
                 503,
                 "busy",
                 _l("The tracker is busy"),
-                _l("Nothing was saved. Try again in a few seconds."),
+                _PARTLY_SAVED.get(
+                    request.endpoint or "", _l("Nothing was saved. Try again in a few seconds.")
+                ),
             )
         )
         answer.headers["Retry-After"] = "5"
@@ -87,6 +93,15 @@ def init_app(app: Flask) -> None:
         # RFC 9110: a 405 lists the methods the address does accept.
         allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or ()))
         return (*page, {"Allow": allowed}) if allowed else page
+
+
+# Requests that commit part of their work before the write that may find SQLite busy, and
+# what their busy page says instead of "Nothing was saved". (Readiness pages keep their
+# scores best effort and are never refused as busy; imports commit once, all or nothing.)
+_PARTLY_SAVED = {
+    # The try is counted (and committed) before the password is checked; the result is not.
+    "auth.login": _l("You are not logged in. Try again in a few seconds."),
+}
 
 
 # Flask-WTF's reasons for refusing a form, said as phrases a page can translate.

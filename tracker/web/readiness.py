@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
+from sqlalchemy.exc import DBAPIError
 
 from tracker.catalog import get_catalog
 from tracker.clock import utcnow
@@ -24,7 +26,13 @@ from tracker.playbook.readiness import STATUSES
 from tracker.readiness import exports
 from tracker.readiness.burndown import burndown
 from tracker.readiness.filters import Filters, PortfolioPage, parse_filters
-from tracker.readiness.queries import StoreReadiness, portfolio, status_counts
+from tracker.readiness.queries import (
+    Counted,
+    StoreReadiness,
+    keep_recounted,
+    portfolio,
+    status_counts,
+)
 from tracker.readiness.work import open_work
 from tracker.stores.access import store_for
 from tracker.stores.health import ShopHealth
@@ -33,6 +41,7 @@ from tracker.web.session import current_user
 from tracker.web.stores import catch_up_plan
 
 bp = Blueprint("readiness", __name__)
+log = logging.getLogger(__name__)
 
 Answer = TypeVar("Answer")
 
@@ -83,7 +92,7 @@ def portfolio_page() -> Any:
     # all of them.
     if printable:
         rows = filters.listed(current_user, catalog, freshness)
-        found = PortfolioPage(rows, len(rows), status_counts(rows))
+        found = PortfolioPage(rows, len(rows), status_counts(rows), rows)
         shown = Page(len(rows), 1, len(rows))
     else:
         found = filters.page(current_user, catalog, freshness, number, PAGE_SIZE)
@@ -103,7 +112,7 @@ def portfolio_page() -> Any:
         printable=printable,
         printed_at=utcnow(),
     )
-    return _keeping_scores(page)
+    return _keeping_scores(page, found.counted)
 
 
 @bp.get("/readiness.csv")
@@ -114,7 +123,7 @@ def portfolio_csv() -> Any:
     filters = parse_filters(request.args, catalog, form=True)  # a bad one: the page below
     rows = filters.listed(current_user, catalog, data_freshness(import_settings()))
     return _keeping_scores(
-        exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv")
+        exports.csv_response(exports.portfolio_rows(rows), f"readiness-{_stamp(rows)}.csv"), rows
     )
 
 
@@ -142,7 +151,7 @@ def store_page(store_id: int) -> str:
         printable=request.args.get("print") == "1",
         printed_at=utcnow(),
     )
-    return _keeping_scores(page)
+    return _keeping_scores(page, [readiness])
 
 
 @bp.get("/stores/<int:store_id>/readiness.csv")
@@ -155,7 +164,8 @@ def store_csv(store_id: int) -> Response:
         exports.csv_response(
             exports.open_work_rows(open_work(readiness, catalog), readiness.today),
             f"open-work-store-{store_id}-{readiness.today.isoformat()}.csv",
-        )
+        ),
+        [readiness],
     )
 
 
@@ -165,10 +175,24 @@ def _one(store_id: int, catalog: Catalog) -> StoreReadiness:
     return portfolio(current_user, catalog, store_ids=[store.id])[0]
 
 
-def _keeping_scores(answer: Answer) -> Answer:
-    """Commit the scores counted again for this answer, once it is made (committing
-    before would expire the rows it shows and read each store again)."""
-    db.session.commit()
+def _keeping_scores(answer: Answer, rows: Sequence[Counted]) -> Answer:
+    """Store the scores counted again for this answer, once it is made, and commit at once.
+
+    A page that only reads commits because the counts it took are kept for the next reader
+    (``tracker.readiness.scores``); this view is the caller that commits them. They are
+    written only now: before, the commit would expire the rows the answer shows and read
+    each store again; and on SQLite the first write takes the one write lock until the
+    commit, which must not wait for hundreds of rows to be drawn (everyone ticking a task
+    meanwhile would wait, then be told the tracker is busy). Storing them is worth nothing
+    to this answer: when the database refuses (busy, a lock timeout), the answer goes out
+    all the same and the stores are counted again next time.
+    """
+    try:
+        keep_recounted(rows)
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        log.warning("readiness scores not stored (counted again next time): %s", error.orig)
     return answer
 
 
