@@ -86,6 +86,7 @@ def check_gates(
             )
     drafts: list[Draft] = []
     managers = functools.cache(active_managers)
+    templates: dict[str, tuple[str, ...]] = {}
     for start in range(0, len(opened), _CHUNK):
         for task in db.session.scalars(
             select(Task)
@@ -93,7 +94,7 @@ def check_gates(
             .order_by(Task.id)
             .options(selectinload(Task.store), selectinload(Task.assignee))
         ):
-            drafts += _opened_drafts(task, now, managers)
+            drafts += _opened_drafts(task, now, managers, templates)
     queued = insert_drafts(drafts, now)
     db.session.flush()
     return queued
@@ -124,18 +125,24 @@ def settle_gates(
     The reminders of every gate that opened are queued together: a few statements, however
     many gates open (the daily roll forward checks a chunk of stores' gates at once)."""
     drafts: list[Draft] = []
+    templates: dict[str, tuple[str, ...]] = {}
     for task in gated:
         store: Store = task.store
         locked = bool(
             task.lock_reasons(local_today(store.zone, now), done[store.id], store.followers)
         )
         if task.was_locked and not locked:
-            drafts += _opened_drafts(task, now, managers)
+            drafts += _opened_drafts(task, now, managers, templates)
         task.was_locked = locked
     return insert_drafts(drafts, now)
 
 
-def _opened_drafts(task: Task, now: datetime, managers: Callable[[], list[User]]) -> list[Draft]:
+def _opened_drafts(
+    task: Task,
+    now: datetime,
+    managers: Callable[[], list[User]],
+    templates: dict[str, tuple[str, ...]],
+) -> list[Draft]:
     """The reminders of a gate that just opened on ``task`` (``managers`` asked only if needed).
 
     Digest readers see it in their next digest, unless the work is due within two days:
@@ -149,7 +156,7 @@ def _opened_drafts(task: Task, now: datetime, managers: Callable[[], list[User]]
     ]
     if not people:
         return []
-    said = _Said(task, store)
+    said = _Said(task, store, templates)
     return draft_now(
         people,
         "gate_open",
@@ -163,33 +170,40 @@ def _opened_drafts(task: Task, now: datetime, managers: Callable[[], list[User]]
 
 
 class _Said:
-    """What a gate-open reminder says, in the language it is being written in; the task's
-    title is said once per language (the subject and the text both name it)."""
+    """What a gate-open reminder says, in the language it is being written in. The task's
+    title is said once per language (the subject and the text both name it), and the
+    sentences are looked up once per language for every gate of a check (``templates``)."""
 
-    def __init__(self, task: Task, store: Store) -> None:
-        self.task, self.store = task, store
+    def __init__(self, task: Task, store: Store, templates: dict[str, tuple[str, ...]]) -> None:
+        self.task, self.store, self.templates = task, store, templates
         self.titles: dict[str, str] = {}
 
-    def title(self) -> str:
+    def _words(self) -> tuple[str, tuple[str, ...]]:
         language = str(get_locale())
+        if language not in self.templates:
+            self.templates[language] = (
+                gettext("Unlocked: %(title)s [%(store)s]"),
+                gettext("You can do this now: %(title)s"),
+                gettext("Store: %(store)s"),
+                gettext("What held it: %(reason)s"),
+                gettext("Due on %(day)s · open it: %(link)s"),
+            )
         if language not in self.titles:
             self.titles[language] = task_title(self.task)
-        return self.titles[language]
+        return self.titles[language], self.templates[language]
 
     def subject(self) -> str:
-        return gettext("Unlocked: %(title)s [%(store)s]", title=self.title(), store=self.store.name)
+        title, (subject, *_) = self._words()
+        return subject % {"title": title, "store": self.store.name}
 
     def text(self) -> str:
         task = self.task
+        title, (_, now, store, held, due) = self._words()
         return "\n".join(
             [
-                gettext("You can do this now: %(title)s", title=self.title()),
-                gettext("Store: %(store)s", store=self.store.name),
-                gettext("What held it: %(reason)s", reason=gate_reason(task)) if task.gate else "",
-                gettext(
-                    "Due on %(day)s · open it: %(link)s",
-                    day=day(task.due_on),
-                    link=task_url(task.id),
-                ),
+                now % {"title": title},
+                store % {"store": self.store.name},
+                held % {"reason": gate_reason(task)} if task.gate else "",
+                due % {"day": day(task.due_on), "link": task_url(task.id)},
             ]
         )
