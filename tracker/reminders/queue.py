@@ -275,14 +275,11 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
             )
     dialect = db.engine.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    queued = 0
-    for start in range(0, len(rows), 500):
-        statement = (
-            insert(Reminder)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["key"])
-            # Count what was inserted from RETURNING: psycopg reports no rowcount here.
-            .returning(Reminder.id)
-        )
-        queued += len(db.session.execute(statement).all())
-    return queued
+    # One statement given every row (the driver sends them in batches of many rows each):
+    # compiled once and cached, where a statement spelling out each batch's values was
+    # compiled again every time. RETURNING counts what was inserted (psycopg reports no
+    # rowcount here).
+    statement = (
+        insert(Reminder).on_conflict_do_nothing(index_elements=["key"]).returning(Reminder.id)
+    )
+    return len(db.session.execute(statement, rows).all())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
-from flask_babel import gettext
-from sqlalchemy import ColumnElement, Select, exists, func, select, true
+from flask_babel import get_locale, gettext
+from sqlalchemy import ColumnElement, Select, exists, func, select, true, update
 from sqlalchemy.orm import aliased, selectinload
 
 from tracker.auth.models import User
@@ -15,6 +15,7 @@ from tracker.clock import local_today, utcnow
 from tracker.extensions import db
 from tracker.i18n.format import day
 from tracker.i18n.seeds import gate_reason, task_title
+from tracker.playbook.plan import Gate
 from tracker.reminders.queue import Draft, draft_now, insert_drafts, task_url
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
@@ -38,29 +39,71 @@ def check_gates(
     With ``changed_keys`` (the keys of tasks just ticked or unticked), only the tasks whose
     gate waits for one of them are looked at: ticking off work nothing waits for costs one
     small read. Gates that open by date or followers are the tick's to notice.
+
+    The gated tasks are read as plain values, not as tasks: most locks stay as they were.
+    Only those whose lock changed are written (one ``UPDATE`` each way), and only those that
+    opened are read again as tasks, to be told: a few statements, however many gates.
     """
     now = now or utcnow()
-    chosen = [Task.store_id.in_(list(store_ids))] if store_ids is not None else []
+    query = select(
+        Task.id, Task.store_id, Task.gate, Task.peak_key, Task.peak_date, Task.was_locked
+    ).where(*_GATED_OPEN)
+    if store_ids is not None:
+        query = query.where(Task.store_id.in_(list(store_ids)))
+    rows = db.session.execute(query.order_by(Task.id)).all()
     if changed_keys is not None:
         keys = set(changed_keys)
-        # Only the gates, not the tasks with their store and assignee (built for every tick).
-        waiting = [
-            task_id
-            for task_id, gate in db.session.execute(
-                select(Task.id, Task.gate).where(*_GATED_OPEN, *chosen)
-            )
-            if keys.intersection(gate.get("tasks", ()))
-        ]
-        if not waiting:
-            return 0
-        chosen.append(Task.id.in_(waiting))
-    gated = db.session.scalars(gated_open_tasks_query().where(*chosen)).all()
-    if not gated:
+        rows = [row for row in rows if keys.intersection(row.gate.get("tasks", ()))]
+    if not rows:
         return 0
-    done = done_keys_by_store({task.store_id for task in gated})
-    opened = settle_gates(gated, done, now, functools.cache(active_managers))
+    stores = {row.store_id for row in rows}
+    done = done_keys_by_store(stores)
+    days: dict[int, tuple[date, int]] = {
+        store_id: (local_today(zone, now), followers)
+        for store_id, zone, followers in db.session.execute(
+            select(Store.id, Store.zone, Store.followers).where(Store.id.in_(stores))
+        )
+    }
+    opened: list[int] = []
+    closed: list[int] = []
+    for row in rows:
+        today, followers = days[row.store_id]
+        locked = bool(
+            Gate.from_json(row.gate).unmet(
+                today,
+                done=done[row.store_id],
+                followers=followers,
+                peak_key=row.peak_key,
+                peak_date=row.peak_date,
+            )
+        )
+        if locked != row.was_locked:
+            (closed if locked else opened).append(row.id)
+    for ids, locked in ((opened, False), (closed, True)):
+        for start in range(0, len(ids), _CHUNK):
+            db.session.execute(
+                update(Task)
+                .where(Task.id.in_(ids[start : start + _CHUNK]))
+                .values(was_locked=locked)
+            )
+    drafts: list[Draft] = []
+    managers = functools.cache(active_managers)
+    templates: dict[str, tuple[str, ...]] = {}
+    for start in range(0, len(opened), _CHUNK):
+        for task in db.session.scalars(
+            select(Task)
+            .where(Task.id.in_(opened[start : start + _CHUNK]))
+            .order_by(Task.id)
+            .options(selectinload(Task.store), selectinload(Task.assignee))
+        ):
+            drafts += _opened_drafts(task, now, managers, templates)
+    queued = insert_drafts(drafts, now)
     db.session.flush()
-    return opened
+    return queued
+
+
+# How many task ids one statement names at most.
+_CHUNK = 500
 
 
 def waited_for(dialect: str) -> ColumnElement[bool]:
@@ -109,48 +152,85 @@ def settle_gates(
     The reminders of every gate that opened are queued together: a few statements, however
     many gates open (the daily roll forward checks a chunk of stores' gates at once)."""
     drafts: list[Draft] = []
+    templates: dict[str, tuple[str, ...]] = {}
     for task in gated:
         store: Store = task.store
         locked = bool(
             task.lock_reasons(local_today(store.zone, now), done[store.id], store.followers)
         )
         if task.was_locked and not locked:
-            # Digest readers see it in their next digest, unless the work is due within
-            # two days: then waiting for the digest would cost them the time they have.
-            urgent = (task.due_on - local_today(store.zone, now)).days <= URGENT_WITHIN_DAYS
-            people = [
-                person
-                for person in people_to_remind(task.assignee, managers())
-                if urgent or not person.digest
-            ]
-            drafts += draft_now(
-                people,
-                "gate_open",
-                f"gate:{task.id}:{task.slot}",
-                functools.partial(_unlocked_subject, task, store),
-                functools.partial(_unlocked_text, task, store),
-                store=store,
-                tasks=[task],
-                now=now,
-            )
+            drafts += _opened_drafts(task, now, managers, templates)
         task.was_locked = locked
     return insert_drafts(drafts, now)
 
 
-def _unlocked_subject(task: Task, store: Store) -> str:
-    """What a gate-open reminder's subject says, in the language it is being written in."""
-    return gettext("Unlocked: %(title)s [%(store)s]", title=task_title(task), store=store.name)
+def _opened_drafts(
+    task: Task,
+    now: datetime,
+    managers: Callable[[], list[User]],
+    templates: dict[str, tuple[str, ...]],
+) -> list[Draft]:
+    """The reminders of a gate that just opened on ``task`` (``managers`` asked only if needed).
 
-
-def _unlocked_text(task: Task, store: Store) -> str:
-    """What a gate-open reminder says, in the language it is being written in."""
-    return "\n".join(
-        [
-            gettext("You can do this now: %(title)s", title=task_title(task)),
-            gettext("Store: %(store)s", store=store.name),
-            gettext("What held it: %(reason)s", reason=gate_reason(task)) if task.gate else "",
-            gettext(
-                "Due on %(day)s · open it: %(link)s", day=day(task.due_on), link=task_url(task.id)
-            ),
-        ]
+    Digest readers see it in their next digest, unless the work is due within two days:
+    then waiting for the digest would cost them the time they have."""
+    store: Store = task.store
+    urgent = (task.due_on - local_today(store.zone, now)).days <= URGENT_WITHIN_DAYS
+    people = [
+        person
+        for person in people_to_remind(task.assignee, managers())
+        if urgent or not person.digest
+    ]
+    if not people:
+        return []
+    said = _Said(task, store, templates)
+    return draft_now(
+        people,
+        "gate_open",
+        f"gate:{task.id}:{task.slot}",
+        said.subject,
+        said.text,
+        store=store,
+        tasks=[task],
+        now=now,
     )
+
+
+class _Said:
+    """What a gate-open reminder says, in the language it is being written in. The task's
+    title is said once per language (the subject and the text both name it), and the
+    sentences are looked up once per language for every gate of a check (``templates``)."""
+
+    def __init__(self, task: Task, store: Store, templates: dict[str, tuple[str, ...]]) -> None:
+        self.task, self.store, self.templates = task, store, templates
+        self.titles: dict[str, str] = {}
+
+    def _words(self) -> tuple[str, tuple[str, ...]]:
+        language = str(get_locale())
+        if language not in self.templates:
+            self.templates[language] = (
+                gettext("Unlocked: %(title)s [%(store)s]"),
+                gettext("You can do this now: %(title)s"),
+                gettext("Store: %(store)s"),
+                gettext("What held it: %(reason)s"),
+                gettext("Due on %(day)s · open it: %(link)s"),
+            )
+        if language not in self.titles:
+            self.titles[language] = task_title(self.task)
+        return self.titles[language], self.templates[language]
+
+    def subject(self) -> str:
+        title, (subject, *_) = self._words()
+        return subject % {"title": title, "store": self.store.name}
+
+    def text(self) -> str:
+        task = self.task
+        title, (_, now, store, held, due) = self._words()
+        return "\n".join(
+            [
+                now % {"title": title},
+                store % {"store": self.store.name},
+                held % {"reason": gate_reason(task)} if task.gate else "",
+                due % {"day": day(task.due_on), "link": task_url(task.id)},
+            ]
+        )

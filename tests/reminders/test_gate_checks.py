@@ -1,0 +1,101 @@
+"""What a check of the gates relies on: the gated tasks are read as values and the locks that
+changed written in one statement each way (issue 16), whoever changed the awaited work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select, update
+
+from tracker.extensions import db
+from tracker.reminders.models import Reminder
+from tracker.tasks.gates import check_gates
+from tracker.tasks.models import Task
+
+POSITIONING = (
+    "positioning.store_style",
+    "positioning.product_attributes",
+    "positioning.live_room_style",
+    "audience.check_account_tags",
+)
+
+
+def _task(store_id: int, key: str) -> Task:
+    return db.session.scalars(select(Task).where(Task.store_id == store_id, Task.key == key)).one()
+
+
+def _set_positioning(store_id: int, status: str) -> None:
+    """Tick the work the ads gate waits for off (or open it again) behind the services' back,
+    as an import or another process would."""
+    db.session.execute(
+        update(Task)
+        .where(Task.store_id == store_id, Task.key.in_(POSITIONING))
+        .values(status=status)
+    )
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_gate_whose_awaited_work_was_done_elsewhere_opens_at_the_next_check_and_says_so(
+    app, make_user, make_store
+):
+    manager = make_user()
+    manager.digest = False  # immediate reminders, chosen over the digest
+    store = make_store(actor=manager, opened_on="2026-10-01", follower_target=1000)
+    store.followers = 1000
+    db.session.commit()
+    ads = _task(store.id, "ads.launch")
+    assert check_gates([store.id]) == 0
+    assert ads.was_locked  # still waiting for the positioning work
+    _set_positioning(store.id, "done")
+    assert check_gates([store.id]) == 1
+    db.session.commit()
+    # The task in hand sees its lock as recorded, without being read again.
+    assert ads.was_locked is False
+    told = db.session.scalars(select(Reminder).where(Reminder.kind == "gate_open")).all()
+    assert [(r.user_id, r.task_id) for r in told] == [(manager.id, ads.id)]
+    assert told[0].subject.startswith("Unlocked: ")
+    # Work it waits for opened again: the lock is recorded again (nobody is told of it).
+    _set_positioning(store.id, "open")
+    assert check_gates([store.id]) == 0
+    db.session.commit()
+    assert ads.was_locked is True
+    assert db.session.scalar(select(Task.was_locked).where(Task.id == ads.id)) is True
+
+
+def test_checking_the_gates_of_more_stores_takes_no_more_statements(app, make_user, make_store):
+    manager = make_user()
+    manager.digest = False
+
+    def opening(count: int) -> tuple[int, int]:
+        """Open the ads gate of ``count`` new stores at once: (reminders, statements)."""
+        stores = [
+            make_store(actor=manager, opened_on="2026-10-01", follower_target=1000)
+            for _ in range(count)
+        ]
+        for store in stores:
+            store.followers = 1000
+            _set_positioning(store.id, "done")
+        db.session.flush()
+        with _statements() as seen:
+            told = check_gates([store.id for store in stores])
+        db.session.commit()
+        return told, len(seen)
+
+    one, alone = opening(1)
+    three, together = opening(3)
+    assert (one, three) == (1, 3)
+    assert together == alone
