@@ -767,8 +767,8 @@ def report_server(url: str, args: argparse.Namespace, seeded: Seeded) -> None:
         )
         for label, count in server["failures"].items():
             print(f"  failed: {label} × {count}")
-        for why, text in server["first_said"].items():
-            print(f"  the first {why} said: {text}")
+        for why, said in server["first_said"].items():
+            print(f"  the first {why} said: {said}")
         for label, (count, p50, p95) in figures.items():
             goal = (
                 ""
@@ -843,8 +843,8 @@ def report_run(app: Flask, url: str, args: argparse.Namespace, seeded: Seeded) -
         print(f"  scheduler {scheduler}: {rates[scheduler][-1]:.0f} requests/s{said}; {load()}")
         for label, count in server["failures"].items():
             print(f"    failed: {label} × {count}")
-        for why, text in server["first_said"].items():
-            print(f"    the first {why} said: {text}")
+        for why, said in server["first_said"].items():
+            print(f"    the first {why} said: {said}")
         kept = Path(tempfile.gettempdir()) / f"agency_bench_run_{scheduler}.log"
         kept.write_text(server["log"])
         print(f"    the server's log: {kept}")
