@@ -207,12 +207,16 @@ def test_a_batch_longer_than_its_lease_renews_it_and_sends_nothing_twice(app, ma
     person = make_user()
     channel = add_channel(person, "webhook", server.url)
     db.session.commit()
-    keys = [f"row{number}" for number in range(12)]
+    keys = [f"row{number}" for number in range(30)]
     _queue(person, channel, keys, due_seconds_ago=5)
-    # One send at a time to the host: the batch takes about 3.6 s, three times its lease.
+    # One send at a time to the host: the batch takes about 9 s, over twice its lease. A
+    # send starts only while the lease outlasts its deadline by a second, so a 0.3 s send
+    # leaves its outcome 2.7 s to be written. With a lease of 1.2 s (0.9 s to spare), a
+    # machine at load 10 once stalled the dispatcher past it and the rival sent a row
+    # again: a process stalled longer than its lease can always be taken over.
     settings = DispatchSettings(
-        lease_seconds=1.2,
-        send_seconds=0.6,
+        lease_seconds=4.0,
+        send_seconds=2.0,
         backoff_seconds=0,
         senders=4,
         senders_per_destination=1,
@@ -238,8 +242,8 @@ def test_a_batch_longer_than_its_lease_renews_it_and_sends_nothing_twice(app, ma
         first_arrived.set()
         thread.join(BOUND_SECONDS)
     assert server.keys == {key: 1 for key in keys}  # every one once, whoever sent it
-    assert report.sent + sum(rival_sent) == 12
-    assert _states(keys) == {"sent": 12}
+    assert report.sent + sum(rival_sent) == len(keys)
+    assert _states(keys) == {"sent": len(keys)}
 
 
 def test_two_dispatchers_share_one_robot_allowance(app):
