@@ -52,6 +52,23 @@ def test_a_bad_database_url_is_refused_by_name():
         create_app({"SQLALCHEMY_DATABASE_URI": "mysql://u@h/db", "SECRET_KEY": "x"})
 
 
+def test_an_sqlite_too_old_for_the_tracker_is_refused_at_start_with_what_to_do(
+    monkeypatch, tmp_path
+):
+    # Python links whatever SQLite the system has (Ubuntu 20.04: 3.31). The tracker writes
+    # with RETURNING (SQLite 3.35): an older one failed on the first reminder queued, and
+    # named 999 values at most a statement (a manager's 1,000 stores).
+    monkeypatch.setattr("sqlite3.sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr("sqlite3.sqlite_version", "3.31.1")
+    with pytest.raises(ConfigError, match=r"SQLite 3\.31\.1 is too old.*3\.35 or newer"):
+        create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite3", "SECRET_KEY": "x"}
+        )
+    # PostgreSQL does not care which SQLite Python has.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
 def test_a_plain_postgresql_url_uses_psycopg_3():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "SECRET_KEY": "x"})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,11 @@ NUMBERS: dict[str, tuple[float, float, float]] = {
     "TRACKER_SESSION_DAYS": (14, 0.01, 366),
     "TRACKER_MAX_BODY_BYTES": (5_242_880, 1024, 1_073_741_824),  # 5 MiB: a large order export
 }
+
+
+# The oldest SQLite the tracker runs on: INSERT … RETURNING came in 3.35 (2021-03-12),
+# https://www.sqlite.org/releaselog/3_35_0.html
+OLDEST_SQLITE = (3, 35)
 
 
 class ConfigError(ValueError):
@@ -288,6 +294,13 @@ def database_url(raw: str) -> str:
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(
             f"DATABASE_URL: {url.get_backend_name()!r} is not supported; use PostgreSQL or SQLite"
+        )
+    if url.get_backend_name() == "sqlite" and sqlite3.sqlite_version_info < OLDEST_SQLITE:
+        # Python uses the system's SQLite; the tracker writes with RETURNING (3.35).
+        raise ConfigError(
+            f"SQLite {sqlite3.sqlite_version} is too old: the tracker needs "
+            f"{'.'.join(map(str, OLDEST_SQLITE))} or newer. Use a Python built with a newer "
+            "SQLite, or PostgreSQL through DATABASE_URL"
         )
     return url.render_as_string(hide_password=False)
 

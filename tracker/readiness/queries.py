@@ -40,8 +40,8 @@ from tracker.tasks.models import Task
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.
 LIVE_STATUSES = ("open", "done")
-# Store ids named in one statement at most: SQLite before 3.32 binds at most 999 values a
-# statement (PostgreSQL 65,535), and the counting statements bind some 60 of their own.
+# Store ids named in one statement at most, so no statement grows with the agency (SQLite
+# before 3.32 bound 999 values a statement; the tracker needs 3.35, see tracker.config).
 IDS_AT_ONCE = 500
 
 
