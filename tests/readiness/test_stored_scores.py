@@ -5,6 +5,7 @@ store afresh shows (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import sqlite3
 import threading
@@ -323,3 +324,23 @@ def test_more_changed_stores_than_one_statement_may_bind(
             db.engine.dispose()
     assert portfolio(manager, catalog) == portfolio(manager, catalog, fresh=True)
     assert db.session.scalar(select(func.count()).select_from(StoreScore)) == len(stores)
+
+
+def test_counts_taken_for_another_day_are_not_reused_by_the_same_answer(
+    make_store, manager, catalog
+):
+    """The page's full rows reuse the counts its summaries just took; counts taken for
+    another day (the store's zone changed between the two reads) are counted afresh."""
+    store = make_store(actor=manager, opened_on="2026-09-01")
+    db.session.commit()
+    now = datetime(2026, 10, 1, 12, tzinfo=UTC)
+    (taken,) = summaries(manager, catalog, now=now)
+    assert taken.recount is not None
+    yesterday = dataclasses.replace(
+        taken.recount, day=taken.recount.day - timedelta(days=1), figures={"o": [0] * 8, "p": []}
+    )
+    (row,) = portfolio(
+        manager, catalog, now=now, store_ids=[store.id], counted_now={store.id: yesterday}
+    )
+    (afresh,) = portfolio(manager, catalog, now=now, store_ids=[store.id], fresh=True)
+    assert row == afresh

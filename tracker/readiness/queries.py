@@ -204,8 +204,13 @@ def portfolio(
             and known.figures
         ):
             figures[store.id] = known.figures
-        elif counted_now and store.id in counted_now:
-            figures[store.id] = counted_now[store.id].figures
+        elif (
+            counted_now
+            and (taken := counted_now.get(store.id)) is not None
+            and taken.day == days[store.id]
+            and taken.rule == mark
+        ):
+            figures[store.id] = taken.figures
     stale = [store.id for store in stores if store.id not in figures]
     counted: dict[int, dict[str, Any]] = {}
     if stale:
