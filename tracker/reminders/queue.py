@@ -273,6 +273,10 @@ def insert_drafts(drafts: Sequence[Draft], now: datetime) -> int:
                     "created_at": now,
                 }
             )
+    # In the order of their keys: PostgreSQL makes a second inserter of a key wait for the
+    # transaction that inserted it first, so two schedulers inserting the same keys in
+    # different orders each waited for the other (a deadlock that ended one tick's work).
+    rows.sort(key=lambda row: row["key"])
     dialect = db.engine.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One statement given every row (the driver sends them in batches of many rows each):
