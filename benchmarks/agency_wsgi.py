@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
+from web_bench import add_layout_floor
 
 from tracker import create_app
 from tracker.extensions import db
@@ -21,3 +22,4 @@ BARE_PATH = "/_bench/bare"
 
 app = create_app()
 app.add_url_rule(BARE_PATH, "bench_bare", view_func=lambda: str(db.session.scalar(select(1))))
+add_layout_floor(app)

@@ -28,7 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flask import Flask  # noqa: E402
+from flask import Flask, render_template  # noqa: E402
+from flask_login import login_required  # noqa: E402
 from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -114,6 +115,23 @@ def scratch_database(url: str | None) -> Iterator[tuple[str, str]]:
         admin.dispose()
 
 
+LAYOUT_PATH = "/_bench/layout"
+
+
+def add_layout_floor(app: Flask) -> None:
+    """Only for the benchmark: what every page of the app pays before showing anything.
+
+    A logged-in person, their session, and the layout (menu, unread badge, CSRF token) around
+    an empty page: the floor under every page's ratio to the bare endpoint.
+    """
+
+    @login_required
+    def layout() -> str:
+        return render_template("base.html")
+
+    app.add_url_rule(LAYOUT_PATH, "bench_layout", view_func=layout)
+
+
 def build_app(database_url: str) -> Flask:
     """Create the app on the scratch database, with the benchmark's bare endpoint added."""
     app = create_app(
@@ -127,6 +145,7 @@ def build_app(database_url: str) -> Flask:
     )
     # Only for the benchmark: the cheapest page this app can serve, one trivial query.
     app.add_url_rule(BARE_PATH, "bench_bare", view_func=lambda: str(db.session.scalar(select(1))))
+    add_layout_floor(app)
     with app.app_context():
         db.create_all()
     return app

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
+from tests import summary
 from tests.api.response_check import install_response_check
 from tracker import create_app
 from tracker.auth.models import User
@@ -85,6 +86,33 @@ def quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.M
         "tracker.auth.models.generate_password_hash",
         lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
     )
+
+
+# --- the terminal summary, with pytest-xdist workers ------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, hand the lines it gathered for the summary to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["summary"] = session.config.stash.get(summary.SUMMARY, {})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller, take a finished worker's summary lines."""
+    for section, lines in getattr(node, "workeroutput", {}).get("summary", {}).items():
+        for line in lines:
+            summary.add_line(node.config, section, line)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print what the tests asked to say at the end: fuzz runs, where the screenshots are."""
+    for section, lines in config.stash.get(summary.SUMMARY, {}).items():
+        terminalreporter.section(section)
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 # --- databases -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ DOCS = ROOT / "docs"
 RUN_COMMAND = "python3 -m venv .venv && . .venv/bin/activate && pip install -q -e . && tracker run"
 TEST_COMMAND = (
     "python3 -m venv .venv && . .venv/bin/activate && pip install -q -e '.[test]' "
-    "&& python -m pytest"
+    "&& python -m pytest -n auto"
 )
 # A Markdown link or image: [text](target) or ![alt](target).
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")

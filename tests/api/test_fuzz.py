@@ -26,7 +26,7 @@ from flask import Flask, request
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.api.conftest import FUZZ_RUNS
+from tests import summary
 from tests.conftest import empty_postgres
 from tracker import create_app
 from tracker.accounts.services import register_account
@@ -259,9 +259,8 @@ def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterat
     backend = "SQLite" if request.param == "sqlite" else "PostgreSQL"
     target = Target(app, seeded, {role: Tally(f"{backend}, as {role}") for role in seeded.tokens})
     yield target
-    request.config.stash.setdefault(FUZZ_RUNS, []).extend(
-        tally.summary() for tally in target.tallies.values()
-    )
+    for tally in target.tallies.values():
+        summary.add_line(request.config, "API fuzzing (schemathesis)", tally.summary())
     with app.app_context():
         db.engine.dispose()
 

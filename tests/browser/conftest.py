@@ -12,6 +12,7 @@ says where.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from tests import summary
 from tracker import create_app
 from tracker.extensions import db
 
@@ -152,30 +154,40 @@ def _axe_script() -> str:
         / f"axe-core-{AXE_VERSION}"
     )
     script = folder / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise _NoAxe("npm is missing, so axe-core cannot be installed: apt-get install -y npm")
-        folder.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [
-                npm,
-                "install",
-                "--prefix",
-                str(folder),
-                "--no-audit",
-                "--no-fund",
-                "--no-save",
-                f"axe-core@{AXE_VERSION}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0 or not script.is_file():
-            raise _NoAxe(f"npm could not install axe-core@{AXE_VERSION}: {done.stderr[-500:]}")
+    if script.is_file():
+        return script.read_text(encoding="utf-8")
+    npm = shutil.which("npm")
+    if npm is None:
+        raise _NoAxe("npm is missing, so axe-core cannot be installed: apt-get install -y npm")
+    folder.mkdir(parents=True, exist_ok=True)
+    # One installer at a time: pytest-xdist workers (or two runs) share the cache folder.
+    with (folder / ".installing").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not script.is_file():
+            _npm_install(npm, folder, script)
     return script.read_text(encoding="utf-8")
+
+
+def _npm_install(npm: str, folder: Path, script: Path) -> None:
+    """Install axe-core into ``folder`` with npm, or say why it could not."""
+    done = subprocess.run(
+        [
+            npm,
+            "install",
+            "--prefix",
+            str(folder),
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            f"axe-core@{AXE_VERSION}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0 or not script.is_file():
+        raise _NoAxe(f"npm could not install axe-core@{AXE_VERSION}: {done.stderr[-500:]}")
 
 
 @pytest.fixture(scope="session")
@@ -188,12 +200,12 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say where the screenshots are at the end of the run."""
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Say where the screenshots are, at the end of the run."""
     for folder in _screenshot_folders:
         shots = sorted(folder.glob("*.png"))
         if shots:
-            terminalreporter.write_line(f"browser screenshots: {len(shots)} in {folder}")
+            summary.add_line(session.config, "browser screenshots", f"{len(shots)} in {folder}")
 
 
 # axe-core's findings that keep a person from using the page; ``minor`` and ``moderate``
