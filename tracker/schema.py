@@ -91,14 +91,18 @@ def ensure_schema() -> None:
         with db.engine.connect() as connection:
             return set(MigrationContext.configure(connection).get_current_heads())
 
-    if current() == heads:
-        return
     if db.engine.dialect.name == "sqlite":
         # Two processes started at once on a new file: one upgrades, the other waits for it
-        # and then finds the schema current.
+        # and then finds the schema current. The waiting one does not read the file before
+        # the upgrade is over: on a new file the first writes go through the rollback
+        # journal (WAL takes hold only once the file has a page), so a reader would wait
+        # for the whole migration and fail past its busy timeout.
         with _upgrade_lock(db.engine.url.database):
             if current() != heads:
                 upgrade_schema()
+                db.engine.dispose()  # the upgrade's connections closed before letting go
+        return
+    if current() == heads:
         return
     raise SchemaNotCurrent(
         f"the database at {db.engine.url.render_as_string(hide_password=True)} is not at the "

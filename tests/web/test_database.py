@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -158,7 +159,54 @@ def test_two_starts_at_the_same_instant_on_a_new_file_both_come_up(tmp_path):
     for process in starts:
         process.stdout.close()
         process.stderr.close()
-    assert [code for code, _ in results] == [0, 0], [error for _, error in results]
+    codes = [code for code, _ in results]
+    assert codes == [0, 0], "\n\n".join(error for _, error in results)
+
+
+def test_a_start_waits_for_another_starts_upgrade_however_long_it_takes(tmp_path):
+    """A start that finds a new SQLite file being upgraded waits for the upgrade, not for the
+    database: on a new file the first writes go through the rollback journal (WAL takes
+    hold only once the file has a page), so a reader waited for the other start's whole
+    migration and, past its busy timeout (5 s: on a loaded machine it was), failed with
+    "database is locked"."""
+    import fcntl
+
+    from sqlalchemy import event
+
+    from tracker.schema import ensure_schema
+
+    path = tmp_path / "new.sqlite3"
+    app = create_app({"SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+
+    def short_wait(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=300")  # after the app's own 5 s
+
+    with app.app_context():
+        event.listen(db.engine, "connect", short_wait)
+    # The other start, mid-upgrade: it holds the upgrade lock and writes in a transaction
+    # that lasts longer than this start's busy timeout.
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE scratch (id INTEGER)")
+    lock = open(f"{path}.upgrade-lock", "a")  # noqa: SIM115 -- released by the thread below
+    fcntl.flock(lock, fcntl.LOCK_EX)
+
+    def finish_the_upgrade() -> None:
+        time.sleep(1.5)
+        other.execute("ROLLBACK")  # this start then finds the file new, and upgrades it
+        other.close()
+        lock.close()
+
+    finisher = threading.Thread(target=finish_the_upgrade)
+    finisher.start()
+    try:
+        with app.app_context():
+            ensure_schema()
+            tables = set(inspect(db.engine).get_table_names())
+            db.engine.dispose()
+    finally:
+        finisher.join()
+    assert {"tasks", "stores", "alembic_version"} <= tables
 
 
 def test_run_brings_the_embedded_database_up_to_date_by_itself(tmp_path):
