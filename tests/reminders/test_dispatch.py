@@ -152,7 +152,7 @@ def test_dispatchers_claiming_at_once_never_share_a_reminder(app, make_user, dat
     total = len(_rows())
     claimed: list[list[int]] = []
     errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=300)  # bounded: a broken run must not hang
 
     def dispatcher() -> None:
         with app.app_context():

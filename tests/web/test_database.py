@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PASSWORD, POSTGRES_URL
+from tests.together import run_together
 from tracker import create_app
 from tracker.activity.models import Activity
 from tracker.auth.services import create_token
@@ -243,11 +245,10 @@ def test_two_people_ticking_one_task_at_once_lose_no_activity(app, make_user, ma
     db.session.commit()
 
     rounds = 40
-    barrier = threading.Barrier(len(secrets))
     outcomes: list[tuple[str, int]] = []
     lock = threading.Lock()
 
-    def person(secret: str, offset: int) -> None:
+    def person(secret: str, offset: int, barrier: threading.Barrier) -> None:
         client = app.test_client()
         headers = {"Authorization": f"Bearer {secret}"}
         barrier.wait()
@@ -257,11 +258,7 @@ def test_two_people_ticking_one_task_at_once_lose_no_activity(app, make_user, ma
             with lock:
                 outcomes.append((action, response.status_code))
 
-    threads = [threading.Thread(target=person, args=(s, n)) for n, s in enumerate(secrets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([functools.partial(person, s, n) for n, s in enumerate(secrets)])
 
     assert all(status == 200 for _, status in outcomes), outcomes
     db.session.expire_all()
@@ -300,11 +297,10 @@ def test_many_people_writing_at_once_are_never_answered_500(app, make_user, make
     db.session.commit()
 
     rounds = 20
-    barrier = threading.Barrier(len(everyone))
     answers: list[tuple[str, int, str]] = []
     lock = threading.Lock()
 
-    def writer(email: str, task_id: int) -> None:
+    def writer(email: str, task_id: int, barrier: threading.Barrier) -> None:
         client = app.test_client()  # the page's own way: logged in, ticked with htmx
         client.post("/login", data={"email": email, "password": PASSWORD})
         barrier.wait()
@@ -314,7 +310,7 @@ def test_many_people_writing_at_once_are_never_answered_500(app, make_user, make
             with lock:
                 answers.append((action, answer.status_code, answer.get_data(as_text=True)[:200]))
 
-    def reader(email: str, _: int) -> None:
+    def reader(email: str, _: int, barrier: threading.Barrier) -> None:
         client = app.test_client()
         client.post("/login", data={"email": email, "password": PASSWORD})
         barrier.wait()
@@ -324,17 +320,14 @@ def test_many_people_writing_at_once_are_never_answered_500(app, make_user, make
             with lock:
                 answers.append((page, answer.status_code, answer.get_data(as_text=True)[:200]))
 
-    threads = [
-        threading.Thread(target=writer, args=(person, task_id))
+    work = [
+        functools.partial(writer, person, task_id)
         for person, task_id in zip(everyone, tasks, strict=False)
-    ] + [threading.Thread(target=reader, args=(person, 0)) for person in everyone[len(tasks) :]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    ] + [functools.partial(reader, person, 0) for person in everyone[len(tasks) :]]
+    run_together(work)
     refused = [answer for answer in answers if answer[1] != 200]
     assert refused == [], refused[:3]
-    assert len(answers) == len(threads) * rounds
+    assert len(answers) == len(work) * rounds
 
 
 def test_a_database_too_busy_to_write_says_so_and_asks_to_try_again(app, make_user):

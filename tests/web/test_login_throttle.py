@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
+from tests.together import run_together
 from tracker.auth.models import LoginThrottle
 from tracker.auth.services import CLIENT, FREE_FAILURES, check_login, reserve_login
 from tracker.clock import utcnow
@@ -21,11 +22,10 @@ GUESSER = "203.0.113.7"
 
 def _burst(app: Any, email: str, password: str, client: str) -> Counter[int]:
     """Send BURST logins at the same instant, each from its own browser; count the statuses."""
-    start = threading.Barrier(BURST)
     statuses: list[int] = []
     lock = threading.Lock()
 
-    def one() -> None:
+    def one(start: threading.Barrier) -> None:
         browser = app.test_client()
         start.wait()
         answer = browser.post(
@@ -36,11 +36,7 @@ def _burst(app: Any, email: str, password: str, client: str) -> Counter[int]:
         with lock:
             statuses.append(answer.status_code)
 
-    threads = [threading.Thread(target=one) for _ in range(BURST)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([one] * BURST)
     return Counter(statuses)
 
 

@@ -249,7 +249,17 @@ def finish_login(
         # Spend the same time as a real check, so the answer does not tell who has an account.
         check_password_hash(_dummy_hash(), password or "")
     elif user.check_password(password or ""):
-        pair, *others = _buckets(address, (client or "")[:100])  # the pair comes first
+        buckets = _buckets(address, (client or "")[:100])
+        pair, *others = buckets  # the pair comes first
+        # Lock the rows in key order first, as ``_reserve`` does: a delete then an update
+        # took them in another order, and on PostgreSQL a person logging in while another
+        # try from the same address was being counted deadlocked with it (a 500).
+        db.session.execute(
+            select(LoginThrottle.key)
+            .where(LoginThrottle.key.in_(sorted(buckets)))
+            .order_by(LoginThrottle.key)
+            .with_for_update()
+        )
         db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == pair))
         db.session.execute(
             update(LoginThrottle)
