@@ -9,7 +9,8 @@ work assigned, and one store with 400 tasks in view. Then, in this one run and p
 
 * through Flask's test client, the median and p95 of each page of issue 16's table, the SQL
   statements one request sends, and the median as a multiple of the bare endpoint (one
-  trivial query) measured in the same run;
+  trivial query) measured in the same run, beside the layout floor (logged in, the layout
+  around an empty page: what every page pays before its own rows);
 * one scheduler tick with nothing newly due (after two that caught up), as a multiple of
   the plan page, and the daily roll forward of every store (the next day);
 * with ``--server-seconds`` > 0, a real server (gunicorn, ``--workers`` workers) driven by
