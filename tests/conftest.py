@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextvars
+import functools
 import os
 import shutil
 import tempfile
@@ -226,27 +227,23 @@ def _test_app(config: dict[str, Any]) -> Any:
     return app
 
 
-_sqlite_schema: list[Path] = []
-
-
+@functools.cache
 def _sqlite_template() -> Path:
     """A SQLite file holding the models' schema and nothing else, made once per process.
 
     A test's new SQLite database is a copy of it: copying takes about a millisecond where
     creating every table, index and trigger took about 100 ms, once per test.
     """
-    if not _sqlite_schema:
-        folder = Path(tempfile.mkdtemp(prefix="tracker-schema-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        path = folder / "schema.sqlite3"
-        schema_app = create_app(
-            {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
-        )
-        with schema_app.app_context():
-            db.create_all()
-            db.engine.dispose()  # closes the file, its write-ahead log folded in
-        _sqlite_schema.append(path)
-    return _sqlite_schema[0]
+    folder = Path(tempfile.mkdtemp(prefix="tracker-schema-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "schema.sqlite3"
+    schema_app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    )
+    with schema_app.app_context():
+        db.create_all()
+        db.engine.dispose()  # closes the file, its write-ahead log folded in
+    return path
 
 
 def _app_with_schema(config: dict[str, Any], database_url: str) -> Iterator[Any]:
