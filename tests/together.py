@@ -7,6 +7,7 @@ broken for everyone when one fails, every wait is bounded, and the errors fail t
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -30,7 +31,8 @@ def run_together(work: Sequence[Callable[[threading.Barrier], None]]) -> None:
             with lock:
                 errors.append(traceback.format_exc())
 
-    threads = [threading.Thread(target=run, args=(one,)) for one in work]
+    # Each in a context of its own, as a server's threads are: no app context is shared.
+    threads = [threading.Thread(target=contextvars.Context().run, args=(run, one)) for one in work]
     for thread in threads:
         thread.start()
     for thread in threads:
