@@ -21,7 +21,7 @@ from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, peaks_between
 from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
-from tracker.tasks.queries import done_keys_by_store
+from tracker.tasks.queries import done_keys_by_store, owned_by
 
 FEED_PREFIX = "cal_"
 # Longer than any secret we issue: anything longer is not worth a database look-up.
@@ -190,9 +190,7 @@ def feed_contents(
         stores = list(db.session.scalars(visible_stores(user).order_by(Store.name, Store.id)))
         if include_unassigned is None:
             include_unassigned = unassigned_by_default(user)
-        owner = Task.assignee_id == user.id
-        if include_unassigned:
-            owner = owner | Task.assignee_id.is_(None)
+        owner = owned_by(user, include_unassigned=include_unassigned, stores_named=True)
         name = gettext("%(who)s: tasks", who=user.display_name)
     else:
         assert feed.store is not None

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, case, func, select, true
+from sqlalchemy import ColumnElement, bindparam, case, func, select, true
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
@@ -67,9 +67,7 @@ def my_open_tasks(
     store_ids = visible_store_ids(person)
     if store_ids is not None and not store_ids:
         return []
-    owner = Task.assignee_id == person.id
-    if include_unassigned:
-        owner = owner | Task.assignee_id.is_(None)
+    owner = owned_by(person, include_unassigned=include_unassigned, stores_named=bool(store_ids))
     # Every store's "today" is within a day of UTC's, so fetch one day extra; the caller
     # sorts each task into its bucket on its own store's day (``due_bucket``).
     latest = local_today("UTC") + timedelta(days=WEEK_DAYS + 1)
@@ -81,6 +79,24 @@ def my_open_tasks(
         .order_by(Task.due_on, Task.store_id, Task.id)
         .limit(limit + 1)
     ).all()
+
+
+def owned_by(person: User, *, include_unassigned: bool, stores_named: bool) -> ColumnElement[bool]:
+    """The tasks assigned to ``person``, and with ``include_unassigned`` to nobody too.
+
+    When the query names the person's stores (``stores_named``), "theirs or nobody's" is
+    asked as ``COALESCE(assignee, person) = person``: the same rows, without an OR. Both
+    databases answered the OR from the assignee index, reading every unassigned open task
+    of the company and keeping the few of the person's stores (issue 16: 18,274 rows read
+    to show 198 at 1,000 stores, 13 ms on PostgreSQL, 23 ms on SQLite); now the (store,
+    status, due) index finds their stores' work alone. A query over every store (a
+    manager's) keeps the OR, whose index is then the right one.
+    """
+    if not include_unassigned:
+        return Task.assignee_id == person.id
+    if stores_named:
+        return func.coalesce(Task.assignee_id, person.id) == person.id
+    return (Task.assignee_id == person.id) | Task.assignee_id.is_(None)
 
 
 def tasks_by_id(user: User, ids: Iterable[int]) -> dict[int, Task]:
