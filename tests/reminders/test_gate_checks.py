@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from sqlalchemy import event, select, update
 
+from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.reminders.models import Reminder
 from tracker.tasks.gates import check_gates
@@ -99,3 +101,37 @@ def test_checking_the_gates_of_more_stores_takes_no_more_statements(app, make_us
     three, together = opening(3)
     assert (one, three) == (1, 3)
     assert together == alone
+
+
+def test_a_gate_that_opens_again_on_a_later_day_is_told_again_but_once_a_day(
+    app, make_user, make_store
+):
+    """The awaited work was opened again (redone, or ticked by mistake) and the gate shut.
+    When it opens again days later, whoever waits for it must hear it again; opening and
+    shutting back and forth within one day says it once (issue 16: it was said only ever
+    once, whatever happened after)."""
+    manager = make_user()
+    manager.digest = False
+    store = make_store(actor=manager, opened_on="2026-10-01", follower_target=1000)
+    store.followers = 1000
+    db.session.commit()
+    ads = _task(store.id, "ads.launch")
+    monday = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+
+    def flip(status: str, when: datetime) -> int:
+        _set_positioning(store.id, status)
+        told = check_gates([store.id], now=when)
+        db.session.commit()
+        return told
+
+    assert check_gates([store.id], now=monday) == 0
+    assert flip("done", monday) == 1
+    assert flip("open", monday + timedelta(hours=1)) == 0
+    assert flip("done", monday + timedelta(hours=2)) == 0  # the same day: said already
+    assert flip("open", monday + timedelta(days=1)) == 0
+    assert flip("done", monday + timedelta(days=3)) == 1  # days later: said again
+    told = db.session.scalars(
+        select(Reminder).where(Reminder.kind == "gate_open").order_by(Reminder.id)
+    ).all()
+    assert [(r.user_id, r.task_id) for r in told] == [(manager.id, ads.id)] * 2
+    assert all(r.subject.startswith("Unlocked: ") for r in told)

@@ -136,9 +136,10 @@ class StoreReadiness:
         counts and the page each ask)."""
         return worst(self.onboarding.status, *(peak.status for peak in self.peaks))
 
-    @property
+    @cached_property
     def reasons(self) -> list[Phrase]:
-        """Why the store is not ready, scope by scope."""
+        """Why the store is not ready, scope by scope (worked out once: a page asks three
+        times a row)."""
         out = [
             phrase("Onboarding: %(reason)s", reason=reason)
             for reason in self.onboarding.assessment.reasons

@@ -173,9 +173,16 @@ def _opened_drafts(
     """The reminders of a gate that just opened on ``task`` (``managers`` asked only if needed).
 
     Digest readers see it in their next digest, unless the work is due within two days:
-    then waiting for the digest would cost them the time they have."""
+    then waiting for the digest would cost them the time they have.
+
+    A gate is said open at most once a day (the store's day, in the reminder's key): one
+    that shuts and opens again on a later day (the awaited work redone) is said again, and
+    one flipped back and forth within a day says it once. Two checks that see the same
+    opening at once write the same key, so it is said once.
+    """
     store: Store = task.store
-    urgent = (task.due_on - local_today(store.zone, now)).days <= URGENT_WITHIN_DAYS
+    today = local_today(store.zone, now)
+    urgent = (task.due_on - today).days <= URGENT_WITHIN_DAYS
     people = [
         person
         for person in people_to_remind(task.assignee, managers())
@@ -187,7 +194,7 @@ def _opened_drafts(
     return draft_now(
         people,
         "gate_open",
-        f"gate:{task.id}:{task.slot}",
+        f"gate:{task.id}:{task.slot}:{today.isoformat()}",
         said.subject,
         said.text,
         store=store,
