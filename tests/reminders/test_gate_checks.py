@@ -27,13 +27,13 @@ def _task(store_id: int, key: str) -> Task:
     return db.session.scalars(select(Task).where(Task.store_id == store_id, Task.key == key)).one()
 
 
-def _set_positioning(store_id: int, status: str) -> None:
+def _set_positioning(store_id: int, status: str, when: datetime | None = None) -> None:
     """Tick the work the ads gate waits for off (or open it again) behind the services' back,
     as an import or another process would."""
     db.session.execute(
         update(Task)
         .where(Task.store_id == store_id, Task.key.in_(POSITIONING))
-        .values(status=status)
+        .values(status=status, completed_at=(when or utcnow()) if status == "done" else None)
     )
 
 
@@ -103,12 +103,18 @@ def test_checking_the_gates_of_more_stores_takes_no_more_statements(app, make_us
     assert together == alone
 
 
-def test_a_gate_that_opens_again_on_a_later_day_is_told_again_but_once_a_day(
+def _gate_reminders() -> list[Reminder]:
+    return db.session.scalars(
+        select(Reminder).where(Reminder.kind == "gate_open").order_by(Reminder.id)
+    ).all()
+
+
+def test_a_gate_whose_awaited_work_is_done_again_on_a_later_day_is_told_again(
     app, make_user, make_store
 ):
-    """The awaited work was opened again (redone, or ticked by mistake) and the gate shut.
-    When it opens again days later, whoever waits for it must hear it again; opening and
-    shutting back and forth within one day says it once (issue 16: it was said only ever
+    """The awaited work was opened again (to be redone, or ticked by mistake) and the gate
+    shut. When the work is done again on a later day, whoever waits for the gate must hear
+    it again; ticked back and forth within one day, once (issue 16: it was said only ever
     once, whatever happened after)."""
     manager = make_user()
     manager.digest = False
@@ -116,22 +122,40 @@ def test_a_gate_that_opens_again_on_a_later_day_is_told_again_but_once_a_day(
     store.followers = 1000
     db.session.commit()
     ads = _task(store.id, "ads.launch")
-    monday = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    day_one = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
 
     def flip(status: str, when: datetime) -> int:
-        _set_positioning(store.id, status)
+        _set_positioning(store.id, status, when)
         told = check_gates([store.id], now=when)
         db.session.commit()
         return told
 
-    assert check_gates([store.id], now=monday) == 0
-    assert flip("done", monday) == 1
-    assert flip("open", monday + timedelta(hours=1)) == 0
-    assert flip("done", monday + timedelta(hours=2)) == 0  # the same day: said already
-    assert flip("open", monday + timedelta(days=1)) == 0
-    assert flip("done", monday + timedelta(days=3)) == 1  # days later: said again
-    told = db.session.scalars(
-        select(Reminder).where(Reminder.kind == "gate_open").order_by(Reminder.id)
-    ).all()
+    assert check_gates([store.id], now=day_one) == 0
+    assert flip("done", day_one) == 1
+    assert flip("open", day_one + timedelta(hours=1)) == 0
+    assert flip("done", day_one + timedelta(hours=2)) == 0  # done again the same day: said
+    assert flip("open", day_one + timedelta(days=1)) == 0
+    assert flip("done", day_one + timedelta(days=3)) == 1  # done again days later: said again
+    told = _gate_reminders()
     assert [(r.user_id, r.task_id) for r in told] == [(manager.id, ads.id)] * 2
     assert all(r.subject.startswith("Unlocked: ") for r in told)
+
+
+def test_a_gate_shut_and_opened_by_followers_hovering_at_the_target_is_told_once(
+    app, make_user, make_store
+):
+    """Followers go below the target and back (an import, a correction): the ads task locks
+    and unlocks with them, but nothing new was done: it is said once, not every time."""
+    manager = make_user()
+    manager.digest = False
+    store = make_store(actor=manager, opened_on="2026-10-01", follower_target=1000)
+    day_one = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    _set_positioning(store.id, "done", day_one)
+    db.session.commit()
+    told = []
+    for day, followers in enumerate([1001, 999, 1002, 998, 1000]):
+        store.followers = followers
+        told.append(check_gates([store.id], now=day_one + timedelta(days=day)))
+        db.session.commit()
+    assert told == [1, 0, 0, 0, 0]
+    assert len(_gate_reminders()) == 1

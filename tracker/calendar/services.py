@@ -190,7 +190,10 @@ def feed_contents(
         stores = list(db.session.scalars(visible_stores(user).order_by(Store.name, Store.id)))
         if include_unassigned is None:
             include_unassigned = unassigned_by_default(user)
-        owner = owned_by(user, include_unassigned=include_unassigned, stores_named=True)
+        # A manager's feed names every store: the OR's index is the one for that.
+        owner = owned_by(
+            user, include_unassigned=include_unassigned, stores_named=not user.is_manager
+        )
         name = gettext("%(who)s: tasks", who=user.display_name)
     else:
         assert feed.store is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from flask_babel import get_locale, gettext
@@ -86,18 +86,15 @@ def check_gates(
                 .where(Task.id.in_(ids[start : start + _CHUNK]))
                 .values(was_locked=locked)
             )
-    drafts: list[Draft] = []
-    managers = functools.cache(active_managers)
-    templates: dict[str, tuple[str, ...]] = {}
+    tasks: list[Task] = []
     for start in range(0, len(opened), _CHUNK):
-        for task in db.session.scalars(
+        tasks += db.session.scalars(
             select(Task)
             .where(Task.id.in_(opened[start : start + _CHUNK]))
             .order_by(Task.id)
             .options(selectinload(Task.store), selectinload(Task.assignee))
-        ):
-            drafts += _opened_drafts(task, now, managers, templates)
-    queued = insert_drafts(drafts, now)
+        )
+    queued = insert_drafts(_opened_drafts(tasks, now, functools.cache(active_managers)), now)
     db.session.flush()
     return queued
 
@@ -151,38 +148,80 @@ def settle_gates(
 
     The reminders of every gate that opened are queued together: a few statements, however
     many gates open (the daily roll forward checks a chunk of stores' gates at once)."""
-    drafts: list[Draft] = []
-    templates: dict[str, tuple[str, ...]] = {}
+    opened: list[Task] = []
     for task in gated:
         store: Store = task.store
         locked = bool(
             task.lock_reasons(local_today(store.zone, now), done[store.id], store.followers)
         )
         if task.was_locked and not locked:
-            drafts += _opened_drafts(task, now, managers, templates)
+            opened.append(task)
         task.was_locked = locked
-    return insert_drafts(drafts, now)
+    return insert_drafts(_opened_drafts(opened, now, managers), now)
 
 
 def _opened_drafts(
-    task: Task,
-    now: datetime,
-    managers: Callable[[], list[User]],
-    templates: dict[str, tuple[str, ...]],
+    tasks: Sequence[Task], now: datetime, managers: Callable[[], list[User]]
 ) -> list[Draft]:
-    """The reminders of a gate that just opened on ``task`` (``managers`` asked only if needed).
+    """The reminders of the gates that just opened on ``tasks`` (``managers`` asked only if
+    needed).
 
     Digest readers see it in their next digest, unless the work is due within two days:
     then waiting for the digest would cost them the time they have.
 
-    A gate is said open at most once a day (the store's day, in the reminder's key): one
-    that shuts and opens again on a later day (the awaited work redone) is said again, and
-    one flipped back and forth within a day says it once. Two checks that see the same
-    opening at once write the same key, so it is said once.
+    A gate is said open once for each day its awaited work was done (that day, in the
+    store's zone, is in the reminder's key): a gate that shut because that work was opened
+    again is said again when the work is done again on a later day; done again the same
+    day (ticked back and forth), or a gate that shut and opened again for anything else
+    (followers hovering around the target), it is not said twice. Two checks that see the
+    same opening at once write the same key, so it is said once.
     """
+    if not tasks:
+        return []
+    done_on = _awaited_done_on(tasks)
+    templates: dict[str, tuple[str, ...]] = {}
+    drafts: list[Draft] = []
+    for task in tasks:
+        drafts += _task_opened_drafts(task, now, managers, templates, done_on.get(task.id))
+    return drafts
+
+
+def _awaited_done_on(tasks: Sequence[Task]) -> dict[int, date]:
+    """The day (in its store's zone) the work each task's gate waits for was last ticked off,
+    by task; a gate that waits for no task has none. One query for every task."""
+    awaited = {task.id: list((task.gate or {}).get("tasks", ())) for task in tasks}
+    stores = {task.store_id for task in tasks if awaited[task.id]}
+    keys = sorted({key for found in awaited.values() for key in found})
+    if not keys:
+        return {}
+    latest = {
+        (store_id, key): at
+        for store_id, key, at in db.session.execute(
+            select(Task.store_id, Task.key, func.max(Task.completed_at))
+            .where(Task.store_id.in_(stores), Task.key.in_(keys), Task.status == "done")
+            .group_by(Task.store_id, Task.key)
+        )
+    }
+    found: dict[int, date] = {}
+    for task in tasks:
+        moments = [
+            at for key in awaited[task.id] if (at := latest.get((task.store_id, key))) is not None
+        ]
+        if moments:
+            found[task.id] = local_today(task.store.zone, max(moments))
+    return found
+
+
+def _task_opened_drafts(
+    task: Task,
+    now: datetime,
+    managers: Callable[[], list[User]],
+    templates: dict[str, tuple[str, ...]],
+    done_on: date | None,
+) -> list[Draft]:
+    """The reminders of a gate that just opened on one task (see ``_opened_drafts``)."""
     store: Store = task.store
-    today = local_today(store.zone, now)
-    urgent = (task.due_on - today).days <= URGENT_WITHIN_DAYS
+    urgent = (task.due_on - local_today(store.zone, now)).days <= URGENT_WITHIN_DAYS
     people = [
         person
         for person in people_to_remind(task.assignee, managers())
@@ -194,7 +233,7 @@ def _opened_drafts(
     return draft_now(
         people,
         "gate_open",
-        f"gate:{task.id}:{task.slot}:{today.isoformat()}",
+        f"gate:{task.id}:{task.slot}:{done_on.isoformat() if done_on else ''}",
         said.subject,
         said.text,
         store=store,
