@@ -33,6 +33,7 @@ from tracker.plans.sync import OCCURRENCE_WINDOW_DAYS, PEAK_HORIZON_DAYS
 from tracker.playbook.advisor import AnswerError, advise
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
+from tracker.playbook.plan import peak_slot
 from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
 from tracker.stores.access import store_for, visible_stores
@@ -151,7 +152,17 @@ def _review(store_input: services.StoreInput, catalog: Any) -> dict[str, Any]:
     by_phase: dict[str, int] = {key: 0 for key in catalog.phases}
     for row in changes.added:
         by_phase[row.values["phase"]] = by_phase.get(row.values["phase"], 0) + 1
-    planned = {task.key: task for task in plan.tasks}
+    # A row is its task's by key and slot: a peak's work has one key for every peak (the slot
+    # says which), a recurring task one key for all its occurrences (its slot is the day).
+    planned = {
+        (task.key, peak_slot(task.peak.key, task.peak.date) if task.peak else ""): task
+        for task in plan.tasks
+    }
+    recurring = {task.key: task for task in plan.tasks if task.recurrence is not None}
+
+    def planned_task(row: Any) -> Any:
+        return planned.get((row.key, row.slot)) or recurring.get(row.key)
+
     rows = sorted(changes.added, key=lambda row: (row.values["due_on"], row.key))
     return {
         "warnings": store_input.warnings,
@@ -160,7 +171,9 @@ def _review(store_input: services.StoreInput, catalog: Any) -> dict[str, Any]:
         "total": len(changes.added),
         "by_phase": {phase: count for phase, count in by_phase.items() if count},
         "first_tasks": [
-            (row.values["due_on"], planned[row.key]) for row in rows[:8] if row.key in planned
+            (row.values["due_on"], task)
+            for row in rows[:8]
+            if (task := planned_task(row)) is not None
         ],
         "occurrence_days": OCCURRENCE_WINDOW_DAYS,
         "peak_days": PEAK_HORIZON_DAYS,
