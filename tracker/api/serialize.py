@@ -10,6 +10,7 @@ from tracker.accounts.models import Account
 from tracker.activity.models import Activity
 from tracker.checklists.models import Checklist
 from tracker.clock import local_today
+from tracker.i18n.text import plain
 from tracker.lives.models import LiveSession
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.eligibility import check_eligibility
@@ -81,7 +82,7 @@ def task_json(
         "due_on": task.due_on.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
         "status": status,
-        "locked_because": reasons,
+        "locked_because": [plain(reason) for reason in reasons],
         "gate": task.gate,
         "recurrence": task.recurrence,
         "peak": task.peak_key,
@@ -225,7 +226,7 @@ def readiness_json(row: StoreReadiness) -> dict[str, Any]:
                 "key": task.key,
                 "title": task.title,
                 "due_on": task.due_on.isoformat(),
-                "locked_because": list(task.locked_because),
+                "locked_because": [plain(reason) for reason in task.locked_because],
                 "reason": task.gate_reason,
             }
             for task in row.blocked

@@ -72,6 +72,7 @@ from tracker.errors import (
     read_json,
 )
 from tracker.extensions import db
+from tracker.i18n.text import plain
 from tracker.imports.services import data_freshness, run_import
 from tracker.imports.settings import import_settings
 from tracker.lives import hot_videos
@@ -140,7 +141,7 @@ def _bad_input(error: InputError) -> Any:
 @bp.errorhandler(RuleError)
 def _refused(error: RuleError) -> Any:
     db.session.rollback()
-    return error_response(409, error.code, error.message, error.field)
+    return error_response(409, error.code, plain(error.message), error.field)
 
 
 @bp.errorhandler(NotFound)
@@ -464,7 +465,10 @@ def bulk_tasks() -> Response:
     for result in results:
         if result.task is None:
             answers.append(
-                {"id": result.task_id, "error": {"code": result.code, "message": result.message}}
+                {
+                    "id": result.task_id,
+                    "error": {"code": result.code, "message": plain(result.message)},
+                }
             )
         else:
             answers.append({"id": result.task_id, "status": task_json(result.task)["status"]})

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import force_locale
 from markupsafe import Markup, escape
 
 from tracker.i18n.format import day, say_list, separator, when
 from tracker.i18n.labels import LABELS, field_label, label
 from tracker.i18n.locales import SOURCE_LOCALE, current_locale, gettext, ngettext
 from tracker.i18n.seeds import entry_title, seed_name
-from tracker.playbook.phrases import Name, Names, Phrase
+from tracker.playbook.phrases import Name, Names, Phrase, english
 
 
 def localize(text: Any) -> str:
@@ -28,6 +29,45 @@ def localize(text: Any) -> str:
         values.pop("num", None)  # ngettext passes the count as num itself
         return ngettext(text.msgid, text.plural, text.how_many or 0, **values)
     return gettext(text.msgid, **values) if values else gettext(text.msgid)
+
+
+def plain(text: Any) -> str:
+    """Say a Phrase in plain English as the API and the command line print it, with the
+    tasks it names by title, not by key.
+
+    A Phrase's own English names a task a gate waits for by its key where the gate kept no
+    title (a lock's "waiting for: campaign.register"); people read titles (docs/using.md).
+    Everything else reads as the Phrase's English: dates as ISO dates, numbers as written.
+    """
+    if not isinstance(text, Phrase):
+        return "" if text is None else str(text)
+    if not _names_an_entry(text):
+        return str(text)
+    values = {name: _plain_value(value) for name, value in text.values.items()}
+    template = text.plural if text.plural is not None and text.how_many != 1 else text.msgid
+    return template % values
+
+
+def _names_an_entry(value: Any) -> bool:
+    if isinstance(value, Name):
+        return value.kind == "entry"
+    if isinstance(value, Names):
+        return any(_names_an_entry(item) for item in value.items)
+    if isinstance(value, Phrase):
+        return any(_names_an_entry(item) for item in value.values.values())
+    return False
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, Phrase):
+        return plain(value)
+    if isinstance(value, Name) and value.kind == "entry":
+        with force_locale(SOURCE_LOCALE):
+            return entry_title(value.key, str(value), value.context)
+    if isinstance(value, Names) and _names_an_entry(value):
+        joiner = "; " if value.style == "semicolon" else ", "
+        return joiner.join(str(_plain_value(item)) for item in value.items)
+    return english(value)
 
 
 def localize_html(text: Any, link: Callable[[Name], str | None]) -> Markup:
@@ -70,9 +110,10 @@ def _localized_value(value: Any) -> Any:
             return entry_title(value.key, str(value), value.context)
         return seed_name(value.kind, value.key, str(value))
     if isinstance(value, Names):
-        english = current_locale() == SOURCE_LOCALE
-        if english and not any(getattr(item, "kind", None) == "entry" for item in value.items):
-            return str(value)  # the caller's English, worded for it
+        # The caller's English, worded for it; unless it names tasks, which it does by key
+        # (also inside the phrases it lists: a refusal listing a lock's reasons).
+        if current_locale() == SOURCE_LOCALE and not _names_an_entry(value):
+            return str(value)
         items = [_localized_value(item) for item in value.items]
         if value.style == "semicolon":
             return separator().join(str(item) for item in items)
