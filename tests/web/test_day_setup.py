@@ -77,9 +77,26 @@ def test_the_reviews_first_tasks_are_the_ones_the_created_store_gets(
     store = db.session.scalars(select(Store)).one()
     plan = html.unescape(client.get(f"/stores/{store.id}").text)
     for line in lines:
-        due_on, title = line.split(" — ", 1)
+        _, title = line.split(" — ", 1)
         title = title.replace(" Locked", "").replace(" locked", "").strip()
         assert title in plan, (line, store.name)
+
+
+def test_the_review_says_which_peak_work_is_left_out_because_it_falls_before_opening(
+    client, make_user, login
+):
+    """The plan leaves out peak work due before the store opens and warns of it (``tracker
+    plan preview`` says so); the review said "No warnings" (found on review)."""
+    login(make_user())
+    review = client.post("/stores/new", data=US_POP | {"action": "review"}).text
+    review = html.unescape(review.split('id="review"', 1)[1])
+    assert 'data-code="peak_deadline_before_opening"' in review
+    assert "Peak work before opening" in review
+    assert "fall before the store opens on" in review
+    assert "No warnings" not in review
+    # The tasks left out are named by title, not by key.
+    said = review.split('data-code="peak_deadline_before_opening"', 1)[1].split("</li>", 1)[0]
+    assert "stockup." not in said and "Forecast" in said, said
 
 
 def test_the_review_is_where_the_person_is_looking(client, make_user, login):

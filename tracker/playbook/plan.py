@@ -425,7 +425,14 @@ def generate_plan(
                     year=str(peak_date.year),
                     count=len(keys),
                     day=profile.opened_on,
-                    keys=", ".join(keys),
+                    # Said by key in English (the command line's), by title on a page.
+                    keys=Names(
+                        [
+                            Name("entry", key, key, {"peak": peak_key, "year": str(peak_date.year)})
+                            for key in keys
+                        ],
+                        ", ".join(keys),
+                    ),
                 ),
                 field="opened_on",
             )
