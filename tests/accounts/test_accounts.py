@@ -28,6 +28,19 @@ def shop(make_user, make_store, api_as):
     return store, api_as(manager), today
 
 
+@pytest.fixture
+def shop_after(make_user, make_store, api_as):
+    """A POP US store whose inspection period ended yesterday in its own zone."""
+    manager = make_user()
+    today = local_today(ZONE)
+    store = make_store(
+        actor=manager,
+        opened_on=(today - timedelta(days=40)).isoformat(),
+        inspection_ends_on=(today - timedelta(days=1)).isoformat(),
+    )
+    return store, api_as(manager), today
+
+
 def _bind(api, store, **body):
     return api.post(f"/api/v1/stores/{store.id}/accounts", json=body)
 
@@ -52,32 +65,68 @@ def test_a_channel_account_on_the_last_day_of_inspection_is_refused_with_the_dat
     assert (today + timedelta(days=1)).isoformat() in error["message"]
 
 
-def test_a_second_account_during_inspection_is_refused(shop):
+@pytest.mark.parametrize("entity", ["CN", "HK"], ids=["same entity", "another entity"])
+def test_a_second_official_account_during_inspection_is_refused_as_a_second_official(shop, entity):
+    """Found on review: it was refused as "only 1 official account …, so channel accounts
+    can be bound from …", which is about channel accounts; and another entity's official
+    account was refused for that, not for being a second official account."""
     store, api, _ = shop
     assert _bind(api, store, handle="sunny", kind="official", entity="CN").status_code == 201
-    second = _bind(api, store, handle="sunny2", kind="official", entity="CN")
+    second = _bind(api, store, handle="sunny2", kind="official", entity=entity)
     assert second.status_code == 409
-    assert second.json["error"]["code"] == "inspection_single_account"
+    assert second.json["error"]["code"] == "official_exists"
+    assert "@sunny" in second.json["error"]["message"]
+    assert "channel" not in second.json["error"]["message"]
 
 
-def test_the_day_after_inspection_a_channel_account_may_be_bound(shop):
-    store, api, today = shop
-    tomorrow = (today + timedelta(days=1)).isoformat()
-    answer = _bind(api, store, handle="sunny_deals", kind="channel", entity="CN", bound_on=tomorrow)
+def test_the_day_after_inspection_a_channel_account_may_be_bound(shop_after):
+    store, api, _ = shop_after
+    answer = _bind(api, store, handle="sunny_deals", kind="channel", entity="CN")
     assert answer.status_code == 201
 
 
-def test_the_fifth_channel_account_is_refused(shop):
-    store, api, today = shop
-    later = (today + timedelta(days=2)).isoformat()
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [(1, "is in the future"), (-41, "is before the store opened")],
+    ids=["tomorrow", "before opening"],
+)
+def test_an_account_bound_on_a_day_that_cannot_be_is_refused_and_ticks_nothing(
+    shop_after, days, said
+):
+    """Found on review: binding "on 2030-12-03" was taken, and ticked the binding task off
+    today."""
+    store, api, today = shop_after
+    on = (today + timedelta(days=days)).isoformat()
+    answer = _bind(api, store, handle="sunny", kind="official", entity="CN", bound_on=on)
+    assert answer.status_code == 400
+    assert answer.json["error"]["field"] == "bound_on"
+    assert said in answer.json["error"]["message"]
+    assert db.session.scalar(select(db.func.count()).select_from(Account)) == 0
+    task = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.key == "accounts.bind_official")
+    ).one()
+    assert task.status == "open"
+
+
+def test_an_account_is_not_unbound_on_a_day_to_come(shop_after):
+    store, api, today = shop_after
+    bound = _bind(api, store, handle="sunny", kind="official", entity="CN").json
+    answer = api.post(
+        f"/api/v1/stores/{store.id}/accounts/{bound['id']}/unbind",
+        json={"unbound_on": (today + timedelta(days=3)).isoformat()},
+    )
+    assert answer.status_code == 400
+    assert answer.json["error"]["field"] == "unbound_on"
+    assert "is in the future" in answer.json["error"]["message"]
+
+
+def test_the_fifth_channel_account_is_refused(shop_after):
+    store, api, _ = shop_after
     for n in range(4):
         assert (
-            _bind(
-                api, store, handle=f"sunny_{n}", kind="channel", entity="CN", bound_on=later
-            ).status_code
-            == 201
+            _bind(api, store, handle=f"sunny_{n}", kind="channel", entity="CN").status_code == 201
         )
-    fifth = _bind(api, store, handle="sunny_4", kind="channel", entity="CN", bound_on=later)
+    fifth = _bind(api, store, handle="sunny_4", kind="channel", entity="CN")
     assert fifth.status_code == 409 and fifth.json["error"]["code"] == "channel_limit"
     assert db.session.scalar(select(db.func.count()).select_from(Account)) == 4
 
@@ -89,11 +138,10 @@ def test_an_official_account_of_another_entity_is_refused(shop):
     assert "CN" in answer.json["error"]["message"]
 
 
-def test_a_second_official_account_after_inspection_is_refused(shop):
-    store, api, today = shop
-    later = (today + timedelta(days=3)).isoformat()
+def test_a_second_official_account_after_inspection_is_refused(shop_after):
+    store, api, _ = shop_after
     assert _bind(api, store, handle="sunny", kind="official", entity="CN").status_code == 201
-    again = _bind(api, store, handle="sunny_two", kind="official", entity="CN", bound_on=later)
+    again = _bind(api, store, handle="sunny_two", kind="official", entity="CN")
     assert again.status_code == 409 and again.json["error"]["code"] == "official_exists"
 
 
@@ -169,10 +217,12 @@ def test_an_official_account_is_unlinked_only_a_day_after_linking_and_three_time
             json={"unbound_on": on.isoformat()},
         )
 
-    first = _bind(api, store, handle="sunny", kind="official", bound_on=today.isoformat()).json
-    too_soon = unbind(first["id"], today)
+    # Every day in the past: an account is neither bound nor unbound on a day to come.
+    start = today - timedelta(days=12)
+    first = _bind(api, store, handle="sunny", kind="official", bound_on=start.isoformat()).json
+    too_soon = unbind(first["id"], start)
     assert too_soon.status_code == 409 and too_soon.json["error"]["code"] == "unlink_too_soon"
-    day = today
+    day = start
     account = first
     for n in range(3):
         day += timedelta(days=2)

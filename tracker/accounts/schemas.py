@@ -72,7 +72,10 @@ class AccountNew(Input):
     )
     bound_on = OptionalDay(
         PLANNABLE_YEARS,
-        metadata={"description": "today in the store's zone when left out"},
+        metadata={
+            "description": "today in the store's zone when left out; not a day to come, "
+            "nor before the store opened"
+        },
     )
 
 
@@ -83,5 +86,7 @@ class AccountUnbind(Input):
 
     unbound_on = OptionalDay(
         PLANNABLE_YEARS,
-        metadata={"description": "today when left out; not before it was bound"},
+        metadata={
+            "description": "today when left out; not before it was bound, nor a day to come"
+        },
     )

@@ -51,7 +51,14 @@ def register_account(
     """Bind an account if the market's rule allows it; its binding task completes by itself."""
     values = load_input(AccountNew(), raw)
     values.setdefault("entity", store.entity)
-    bound_on: date = values.pop("bound_on", None) or local_today(store.zone)
+    today = local_today(store.zone)
+    bound_on: date = values.pop("bound_on", None) or today
+    if bound_on > today:
+        raise InputError.one("bound_on", phrase("is in the future"))
+    if bound_on < store.opened_on:
+        raise InputError.one(
+            "bound_on", phrase("is before the store opened (%(day)s)", day=store.opened_on)
+        )
     region = values.pop("region", None)
     resolved = resolve_profile(store.profile(), catalog)
     rule = resolved.market.accounts
@@ -66,33 +73,7 @@ def register_account(
             phrase("@%(handle)s is already bound to this store", handle=values["handle"]),
             "handle",
         )
-    if during:
-        allowed = rule.during_inspection_official + rule.during_inspection_channel
-        if len(bound) >= allowed or (
-            values["kind"] == "channel" and len(channels) >= rule.during_inspection_channel
-        ):
-            values_said = {
-                "official": rule.during_inspection_official,
-                "ends_on": ends_on,
-                "from": ends_on + timedelta(days=1),
-            }
-            raise RuleError(
-                "inspection_single_account",
-                phrase(
-                    "During the inspection period only %(official)s official account may be "
-                    "bound; it ends on %(ends_on)s (estimated), so channel accounts can be bound "
-                    "from %(from)s.",
-                    **values_said,
-                )
-                if resolved.inspection_estimated
-                else phrase(
-                    "During the inspection period only %(official)s official account may be "
-                    "bound; it ends on %(ends_on)s, so channel accounts can be bound from "
-                    "%(from)s.",
-                    **values_said,
-                ),
-                "kind",
-            )
+    # A second official account is refused as that, during the inspection period too.
     if values["kind"] == "official":
         limit = rule.during_inspection_official if during else rule.after_inspection_official
         if len(officials) >= limit:
@@ -124,7 +105,38 @@ def register_account(
                 ),
                 "entity",
             )
-    elif not during and len(channels) >= rule.after_inspection_channel:
+    if during:
+        allowed = rule.during_inspection_official + rule.during_inspection_channel
+        if len(bound) >= allowed or (
+            values["kind"] == "channel" and len(channels) >= rule.during_inspection_channel
+        ):
+            values_said = {
+                "official": rule.during_inspection_official,
+                "ends_on": ends_on,
+                "from": ends_on + timedelta(days=1),
+            }
+            raise RuleError(
+                "inspection_single_account",
+                phrase(
+                    "During the inspection period only %(official)s official account may be "
+                    "bound; it ends on %(ends_on)s (estimated), so channel accounts can be bound "
+                    "from %(from)s.",
+                    **values_said,
+                )
+                if resolved.inspection_estimated
+                else phrase(
+                    "During the inspection period only %(official)s official account may be "
+                    "bound; it ends on %(ends_on)s, so channel accounts can be bound from "
+                    "%(from)s.",
+                    **values_said,
+                ),
+                "kind",
+            )
+    if (
+        values["kind"] == "channel"
+        and not during
+        and len(channels) >= rule.after_inspection_channel
+    ):
         raise RuleError(
             "channel_limit",
             phrase(
@@ -170,7 +182,10 @@ def unbind_account(
                 "@%(handle)s was unbound on %(day)s", handle=account.handle, day=account.unbound_on
             ),
         )
-    unbound_on = load_input(AccountUnbind(), raw).get("unbound_on") or local_today(store.zone)
+    today = local_today(store.zone)
+    unbound_on = load_input(AccountUnbind(), raw).get("unbound_on") or today
+    if unbound_on > today:
+        raise InputError.one("unbound_on", phrase("is in the future"))
     if unbound_on < account.bound_on:
         raise InputError.one(
             "unbound_on", phrase("is before it was bound (%(day)s)", day=account.bound_on)
