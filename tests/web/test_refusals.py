@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from tracker.accounts.models import Account
@@ -92,3 +93,22 @@ def test_the_readiness_page_names_its_source_not_a_file_and_has_no_empty_groups(
         page = client.get(path).get_data(as_text=True)
         assert "seeds/readiness.toml" not in page, path
         assert "(0 open)" not in page, path
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "taken@example.com"], ids=["malformed", "taken"])
+def test_a_refused_invitation_is_said_beside_the_invite_form_with_what_was_typed(
+    client, make_user, login, email
+):
+    """Found on review: the refusal was a banner at the top of the People page and the form
+    came back empty, the role reset to Member."""
+    manager = make_user()
+    make_user("member", email="taken@example.com")
+    login(manager)
+    answer = client.post("/people/invite", data={"email": email, "role": "manager"})
+    assert answer.status_code == 400
+    invite = _section(answer.get_data(as_text=True), "invite")
+    assert re.search(r'<div[^>]*role="alert"[^>]*autofocus', invite)
+    alert = invite.split('role="alert"')[1].split("</div>")[0]
+    assert "E-mail:" in alert
+    assert f'value="{email}"' in invite
+    assert re.search(r'<option value="manager"[^>]*selected', invite)

@@ -86,7 +86,5 @@ class AccountUnbind(Input):
 
     unbound_on = OptionalDay(
         PLANNABLE_YEARS,
-        metadata={
-            "description": "today when left out; not before it was bound, nor a day to come"
-        },
+        metadata={"description": "today when left out; not before it was bound, nor a day to come"},
     )

@@ -31,7 +31,7 @@ from tracker.stores.models import Store, StoreMembership
 from tracker.stores.services import add_member, welcome_person
 from tracker.tasks.services import remove_member
 from tracker.web.auth_forms import LoginForm, PersonForm, TokenForm
-from tracker.web.feedback import flash_refusal, safe_next
+from tracker.web.feedback import Refusal, flash_refusal, safe_next
 from tracker.web.session import current_user
 
 bp = Blueprint("auth", __name__)
@@ -174,10 +174,21 @@ def revoke(token_id: int) -> Any:
 def people() -> Any:
     """List the team (managers only); colleagues join by invitation and choose their password."""
     require_manager(current_user)
+    return render_people()
+
+
+def render_people(refused: Refusal | None = None) -> str:
+    """The People page; with a refusal, said beside the form that was used, as typed."""
     users = db.session.scalars(select(User).order_by(User.role, User.name, User.email)).all()
     stores = db.session.scalars(visible_stores(current_user).order_by(Store.name)).all()
     memberships = {(m.user_id, m.store_id) for m in db.session.scalars(select(StoreMembership))}
-    return render_template("auth/people.html", users=users, stores=stores, memberships=memberships)
+    return render_template(
+        "auth/people.html",
+        users=users,
+        stores=stores,
+        memberships=memberships,
+        refused=refused,
+    )
 
 
 @bp.post("/people/<int:user_id>/stores")

@@ -37,7 +37,8 @@ from tracker.playbook.phrases import phrase
 from tracker.reminders.channels import DeliveryError, Message, Target, deliver
 from tracker.stores.services import welcome_person
 from tracker.tasks.models import Task
-from tracker.web.feedback import flash_refusal
+from tracker.web.auth import render_people
+from tracker.web.feedback import flash_refusal, refusal
 from tracker.web.session import current_user
 
 bp = Blueprint("team", __name__)
@@ -201,9 +202,8 @@ def invite() -> Any:
             address=_client(),
         )
     except InputError as error:
-        db.session.rollback()
-        flash_refusal(error)
-        return redirect(url_for("auth.people"))
+        # Said beside the invite form, with what was typed (status 400).
+        return render_people(refusal(error, "invite", request.form)), 400
     db.session.commit()
     url = link_url(current_app.config["TRACKER_BASE_URL"], "invite", secret)
     sent = _send_link(
