@@ -128,10 +128,32 @@ def test_bulk_assign_from_my_tasks(client, login, manager, member, store):
     assert {db.session.get(Task, t.id).assignee_id for t in tasks} == {member.id}
 
 
-def test_a_bulk_action_with_nothing_chosen_says_so(client, login, manager, store):
+def test_a_bulk_action_with_nothing_chosen_says_so_in_words(client, login, manager, store):
+    """Found on review: it said "ids: is required"."""
     login(manager)
     page = _text(client.post("/tasks/bulk", data={"action": "complete"}, follow_redirects=True))
-    assert 'class="flash error"' in page
+    said = page.split('class="flash error"', 1)[1].split("</div>", 1)[0]
+    assert "ids" not in said
+    assert "Choose the tasks first" in said
+
+
+def test_a_bulk_assignment_refused_for_a_task_names_the_field_in_words(
+    client, login, manager, store, make_user
+):
+    """Found on review: it said "assignee_id: … does not work on this store"."""
+    outsider = make_user("member", name="Cy Outside")
+    login(manager)
+    task = task_by_key(store, "accounts.bind_official")
+    page = _text(
+        client.post(
+            "/tasks/bulk",
+            data={"ids": [str(task.id)], "action": "assign", "assignee_id": str(outsider.id)},
+            follow_redirects=True,
+        )
+    )
+    said = page.split('class="flash error"', 1)[1].split("</div>", 1)[0]
+    assert "assignee_id" not in said
+    assert "Who does it: Cy Outside does not work on this store" in said
 
 
 def test_changing_the_due_date_in_the_row_answers_the_new_row_and_logs_it(

@@ -19,7 +19,7 @@ from tracker.auth.models import User
 from tracker.auth.services import record_account_event
 from tracker.clock import local_today, utcnow
 from tracker.columns import get_by_id, rows_changed
-from tracker.errors import InputError, NotAllowed, NotFound, RuleError, load_input
+from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError, load_input
 from tracker.extensions import db
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import Catalog
@@ -424,6 +424,8 @@ class BulkResult:
     task: Task | None = None
     code: str = ""
     message: str = ""
+    # The fields an input refusal named (a page says each by its label, not its key).
+    fields: tuple[FieldError, ...] = ()
 
 
 def act_on_tasks(
@@ -454,7 +456,12 @@ def act_on_tasks(
             results.append(BulkResult(task_id, code="forbidden", message=str(error)))
         except InputError as error:
             results.append(
-                BulkResult(task_id, code="invalid", message="; ".join(map(str, error.errors)))
+                BulkResult(
+                    task_id,
+                    code="invalid",
+                    message="; ".join(map(str, error.errors)),
+                    fields=tuple(error.errors),
+                )
             )
         else:
             results.append(BulkResult(task_id, task))

@@ -19,6 +19,7 @@ from tracker.activity.models import Activity
 from tracker.clock import local_today
 from tracker.errors import InputError, NotAllowed, NotFound, RuleError
 from tracker.extensions import db
+from tracker.i18n.format import separator
 from tracker.i18n.seeds import task_title
 from tracker.i18n.text import localize
 from tracker.plans.checklists import list_checklists
@@ -38,7 +39,7 @@ from tracker.tasks.queries import (
     my_open_tasks,
     plan_counts,
 )
-from tracker.web.feedback import flash_refusal, safe_next
+from tracker.web.feedback import field_message, flash_refusal, safe_next
 from tracker.web.rows import task_row
 from tracker.web.session import current_user
 
@@ -181,6 +182,9 @@ def bulk() -> Any:
     }
     if action == "assign":
         raw["assignee_id"] = request.form.get("assignee_id", "")
+    if not raw["ids"]:
+        flash(gettext("Choose the tasks first: tick the box beside each one."), "error")
+        return redirect(back)
     try:
         results = services.act_on_tasks(raw, current_user)
     except InputError as error:
@@ -197,10 +201,17 @@ def bulk() -> Any:
             seen = refused is not None and result.code != "forbidden"
             title = task_title(refused) if seen and refused else f"#{result.task_id}"
             flash(
-                gettext("%(title)s: %(reason)s", title=title, reason=localize(result.message)),
+                gettext("%(title)s: %(reason)s", title=title, reason=_reason(result)),
                 "error",
             )
     return redirect(back)
+
+
+def _reason(result: services.BulkResult) -> str:
+    """Why one task of a bulk action was refused, with the fields named by their labels."""
+    if result.fields:
+        return separator().join(field_message(item.field, item.message) for item in result.fields)
+    return localize(result.message)
 
 
 @bp.post("/tasks/<int:task_id>/change")
