@@ -706,3 +706,20 @@ def test_plan_preview_refuses_a_daily_order_limit_of_zero_naming_the_flag(run_sh
     result = run_shared(*PLAN, "--daily-order-limit", "0")
     assert result.returncode == 2
     assert "--daily-order-limit" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_peaks_table_keeps_its_columns_apart_for_long_names(run_shared):
+    """Found on review: "Saudi National Day  saudi_national_day2027-09-09" and "Hari Raya
+    Aidilfitri (Lebaran)hari_raya": a name or key as long as its column ran into the next."""
+    for market in ("SA", "ID"):
+        peaks = ok_json(
+            run_shared("peaks", "--market", market, "--year", "2027", "--format", "json")
+        )
+        table = ok_text(run_shared("peaks", "--market", market, "--year", "2027"))
+        rows = table.splitlines()[3:]
+        assert len(rows) == len(peaks)
+        for row, peak in zip(rows, peaks, strict=True):
+            columns = row.strip().split("  ")
+            cells = [cell.strip() for cell in columns if cell.strip()]
+            assert cells[:4] == [peak["date"], peak["name"], peak["key"], cells[3]], row
+            assert cells[3].startswith(peak["warmup_starts_on"]), row

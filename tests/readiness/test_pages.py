@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests.readiness.conftest import tick_up_to
 from tracker.extensions import db
-from tracker.readiness.burndown import burndown
+from tracker.readiness.burndown import Burndown, burndown
 from tracker.stores.services import add_member
 from tracker.tasks.models import Task
 from tracker.tasks.services import change_task
@@ -207,6 +207,9 @@ def test_the_store_page_lists_what_stands_between_it_and_ready(
     assert "<svg" in html and 'class="planned"' in html and 'class="done"' in html
     assert "By 2026-10-01," in html
     assert "Live streams" in html and "lives in the last 7 days" in html
+    # The onboarding phase's heading says it once (found on review: "Onboarding (onboarding)").
+    heading = section.split("</h2>", 1)[0]
+    assert "(onboarding)" not in heading and "Onboarding" in heading
 
 
 def test_the_burndown_counts_done_against_planned(shop, manager):
@@ -389,3 +392,21 @@ def _header(response) -> str:
     """The portfolio's heading: how many stores, of each status."""
     page = html_module.unescape(response.get_data(as_text=True))
     return page.split("<hgroup>")[1].split("</hgroup>")[0]
+
+
+@pytest.mark.parametrize(("done", "said"), [(1, "1 is done"), (0, "0 are done"), (2, "2 are done")])
+def test_the_burndown_says_one_done_task_in_the_singular(done, said):
+    """Found on review: "… and 1 are done"."""
+    chart = Burndown(
+        start=date(2026, 9, 1),
+        end=date(2027, 1, 1),
+        today=date(2026, 10, 1),
+        total=48,
+        planned_by_today=22,
+        done_by_today=done,
+        planned_points="",
+        done_points="",
+        y_ticks=(),
+        markers=(),
+    )
+    assert chart.summary == f"By 2026-10-01, 22 of 48 tasks were due and {said}."

@@ -15,6 +15,7 @@ from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.stores.models import EligibilityOverride, Store
 from tracker.tasks.models import Task
+from tracker.tasks.services import complete_task
 
 STORE_FORM = {
     "name": "Sunny Beauty US",
@@ -262,9 +263,18 @@ def test_editing_the_profile_previews_then_applies(client, make_user, make_store
     preview = client.post(f"/stores/{store.id}/edit", data=form | {"action": "preview"})
     assert preview.status_code == 200 and "Moved (" in _text(preview)
     assert db.session.get(Store, store.id).inspection_ends_on is None
-    applied = client.post(f"/stores/{store.id}/edit", data=form | {"action": "apply"})
-    assert applied.status_code == 302
+    done = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.status == "open").order_by(Task.id)
+    ).first()
+    complete_task(done.id, manager)
+    db.session.commit()
+    applied = client.post(
+        f"/stores/{store.id}/edit", data=form | {"action": "apply"}, follow_redirects=True
+    )
+    assert applied.status_code == 200
     assert db.session.get(Store, store.id).inspection_ends_on.isoformat() == "2026-12-20"
+    # One done task is said in the singular (found on review: "1 done tasks untouched").
+    assert "1 done task untouched." in _text(applied)
 
 
 def test_a_member_may_take_a_task_but_not_give_it_to_someone_else(

@@ -109,12 +109,17 @@ def _wrapped(text: str, *, indent: str, hang: str) -> list[str]:
 
 def render_peaks_table(peaks: Iterable[Peak], market: Market, year: int) -> str:
     """List peaks one a line: date, name, warm-up start."""
+    peaks = list(peaks)
+    # Each column as wide as its longest cell, and two spaces apart: a long name or key
+    # ("Hari Raya Aidilfitri (Lebaran)") never runs into the next column.
+    name_width = max([len("peak"), *(len(peak.name) for peak in peaks)]) + 2
+    key_width = max([len("key"), *(len(peak.key) for peak in peaks)]) + 2
     lines = [f"Peaks in {market.name} ({market.code}), {year}", ""]
-    lines.append(f"  {'date':<12}{'peak':<20}{'key':<18}warm-up from")
+    lines.append(f"  {'date':<12}{'peak':<{name_width}}{'key':<{key_width}}warm-up from")
     for peak in peaks:
         lead = (peak.date - peak.warmup_starts_on).days
         lines.append(
-            f"  {peak.date.isoformat():<12}{peak.name:<20}{peak.key:<18}"
+            f"  {peak.date.isoformat():<12}{peak.name:<{name_width}}{peak.key:<{key_width}}"
             f"{peak.warmup_starts_on.isoformat()} ({lead} days before)"
         )
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.playbook.phrases import Name, Phrase, phrase
+from tracker.playbook.phrases import Name, Phrase, phrase, phrase_plural
 from tracker.readiness.queries import LIVE_STATUSES
 from tracker.stores.models import Store
 from tracker.tasks.models import Task
@@ -56,12 +56,13 @@ class Burndown:
 
     @property
     def summary(self) -> Phrase:
-        return phrase(
-            "By %(day)s, %(due)d of %(total)d tasks were due and %(done)d are done.",
+        return phrase_plural(
+            "By %(day)s, %(due)d of %(total)d tasks were due and %(num)d is done.",
+            "By %(day)s, %(due)d of %(total)d tasks were due and %(num)d are done.",
+            self.done_by_today,
             day=self.today,
             due=self.planned_by_today,
             total=self.total,
-            done=self.done_by_today,
         )
 
 

@@ -334,13 +334,15 @@ def edit(store_id: int) -> Any:
     db.session.commit()
     summary = changes.summary()
     flash(
-        gettext(
+        ngettext(
             "Profile saved. Plan: %(added)s added, %(moved)s moved, %(retired)s retired; "
-            "%(done)s done tasks untouched.",
+            "%(num)d done task untouched.",
+            "Profile saved. Plan: %(added)s added, %(moved)s moved, %(retired)s retired; "
+            "%(num)d done tasks untouched.",
+            summary["done_untouched"],
             added=summary["added"],
             moved=summary["moved"],
             retired=summary["retired"],
-            done=summary["done_untouched"],
         ),
         "success",
     )
