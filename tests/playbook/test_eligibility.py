@@ -114,7 +114,13 @@ def test_codes_and_markets_are_read_case_insensitively(make_profile):
         ("timezone", "Mars/Base", "unknown IANA time zone"),
         ("freight_mode", "rail", "no 'rail' freight for US"),
         ("followers", -1, "expected 0 to 2000000000, got -1"),
-        ("followers", "many", "Not a valid integer"),
+        # In the product's words, not marshmallow's "Not a valid integer" (found on review).
+        ("followers", "many", "expected a whole number, got 'many'"),
+        ("followers", "1,000", "write numbers with the digits 0-9 only"),
+        ("followers", "1e3", "write numbers with the digits 0-9 only"),
+        ("followers", 12.5, "expected a whole number, got 12.5"),
+        ("followers", "", "is required"),
+        ("lead_time_days", "ten", "expected a whole number, got 'ten'"),
     ],
 )
 def test_each_bad_field_is_named_with_what_is_wrong(catalog, field, value, words):

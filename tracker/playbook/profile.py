@@ -21,7 +21,7 @@ from marshmallow import (
 )
 
 from tracker.playbook.catalog import MODELS, STORE_TYPES, Catalog, Market
-from tracker.playbook.fields import FieldError, field_errors
+from tracker.playbook.fields import FieldError, field_errors, numeral_refusal, shown
 from tracker.playbook.peaks import SUPPORTED_YEARS
 from tracker.playbook.phrases import Phrase, phrase
 from tracker.playbook.zones import canonical_zones, unknown_zone, zone_exists
@@ -111,7 +111,24 @@ class _Date(fields.Date):
             ) from None
 
 
-_int = functools.partial(fields.Integer, strict=True, allow_none=True, load_default=None)
+class _Whole(fields.Integer):
+    """A whole number, refused in the product's words (not marshmallow's "Not a valid
+    integer"): what was typed, and why it is not taken (``numeral_refusal``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and not value.strip():
+            raise ValidationError(phrase("is required"))
+        if (hint := numeral_refusal(value)) is not None:
+            raise ValidationError(hint)
+        raise ValidationError(phrase("expected a whole number, got %(got)s", got=shown(value)))
+
+
+_int = functools.partial(_Whole, allow_none=True, load_default=None)
 
 
 def _between(low: int, high: int | None = None) -> Any:
@@ -148,7 +165,7 @@ class ProfileSchema(Schema):
         allow_none=True, load_default=None, validate=_between(0, 100)
     )
     timezone = fields.String(allow_none=True, load_default=None)
-    followers = fields.Integer(strict=True, load_default=0, validate=_between(0, MAX_FOLLOWERS))
+    followers = _Whole(load_default=0, validate=_between(0, MAX_FOLLOWERS))
     follower_target = _int(validate=_between(0, MAX_FOLLOWERS))
     freight_mode = fields.String(allow_none=True, load_default=None)
     lead_time_days = _int(validate=_between(0, 180))
