@@ -232,6 +232,33 @@ def test_a_bad_due_date_is_refused_naming_it(as_manager, store):
     assert response.get_json()["error"]["field"] == "due_on"
 
 
+@pytest.mark.parametrize("day", ["1999-01-01", "opened-1"], ids=["decades ago", "eve of opening"])
+def test_a_due_date_before_the_store_opened_is_refused_and_changes_nothing(as_manager, store, day):
+    """Found on review: "1999-01-01" was taken ("10199 days overdue"), and squashed the
+    store's burndown chart into a line from 1999."""
+    if day == "opened-1":
+        day = days(-11)
+    task_id = key_id(as_manager, store.id, "accounts.bind_official")
+    before = as_manager.get(f"/api/v1/tasks/{task_id}").get_json()["due_on"]
+    response = as_manager.patch(f"/api/v1/tasks/{task_id}", json={"due_on": day})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["field"] == "due_on"
+    assert f"is before the store opened ({days(-10)})" in error["message"]
+    assert as_manager.get(f"/api/v1/tasks/{task_id}").get_json()["due_on"] == before
+    added = as_manager.post(
+        f"/api/v1/stores/{store.id}/tasks", json={"title": "Old work", "due_on": day}
+    )
+    assert added.status_code == 400
+    assert added.get_json()["error"]["field"] == "due_on"
+
+
+def test_a_due_date_on_the_opening_day_is_taken(as_manager, store):
+    task_id = key_id(as_manager, store.id, "accounts.bind_official")
+    response = as_manager.patch(f"/api/v1/tasks/{task_id}", json={"due_on": days(-10)})
+    assert response.status_code == 200, response.get_json()
+
+
 # --- comments -----------------------------------------------------------------------------------
 
 

@@ -44,7 +44,10 @@ class _TaskNew(Input):
     due_on = OptionalDay(
         PLANNABLE_YEARS,
         load_default=None,
-        metadata={"description": "the store's today when left out, null or empty"},
+        metadata={
+            "description": "the store's today when left out, null or empty; not before the "
+            "store opened"
+        },
     )
     critical = Flag(load_default=False)
     assignee_id = PersonId(load_default=None)
@@ -82,7 +85,10 @@ class TaskChange(Input):
     assignee_id = PersonId()
     due_on = Day(
         PLANNABLE_YEARS,
-        metadata={"description": "a date set by hand, which plan regeneration then keeps"},
+        metadata={
+            "description": "a date set by hand, which plan regeneration then keeps; not "
+            "before the store opened"
+        },
     )
     note = Text(TEXT_MAX)
     evidence_url = Link(

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -301,6 +301,8 @@ def change_task(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
     themselves or hand it back.
     """
     values = load_input(TaskChange(), raw)
+    if values.get("due_on") is not None:
+        _due_after_opening(task.store, values["due_on"])
     if "assignee_id" in values:
         _assign(task, values["assignee_id"], actor)
     if "due_on" in values and values["due_on"] != task.due_on:
@@ -377,6 +379,16 @@ def _assign(
     )
 
 
+def _due_after_opening(store: Store, due_on: date) -> None:
+    """Refuse a due date before the store opened: no work of the store can fall due then
+    (the plan leaves such work out), and one typed decades back ("1999-01-01") would count
+    thousands of days overdue."""
+    if due_on < store.opened_on:
+        raise InputError.one(
+            "due_on", phrase("is before the store opened (%(day)s)", day=store.opened_on)
+        )
+
+
 def _person_on(store_id: int, person_id: int, actor: User) -> User:
     """The active person with this id who works on the store, whom ``actor`` may give work."""
     person = get_by_id(User, person_id)
@@ -397,6 +409,7 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     values = load_input(task_new(catalog), raw)
     if values["due_on"] is None:
         values["due_on"] = local_today(store.zone)
+    _due_after_opening(store, values["due_on"])
     assignee_id = values.pop("assignee_id")
     assignee = _person_on(store.id, assignee_id, actor) if assignee_id is not None else None
     task = Task(
