@@ -125,11 +125,14 @@ def test_stored_scores_follow_every_write(make_store, manager, catalog):
 
     def redate() -> None:
         for task in some_tasks("open"):
-            change_task(task, {"due_on": (task.due_on - timedelta(days=20)).isoformat()}, manager)
+            # Twenty days earlier, but not before its store opened (refused since).
+            earlier = max(task.due_on - timedelta(days=20), task.store.opened_on)
+            change_task(task, {"due_on": earlier.isoformat()}, manager)
 
     def add() -> None:
         store = db.session.get(type(stores[0]), rng.choice(ids))
-        due = (now - timedelta(days=rng.randint(-5, 5))).date().isoformat()
+        day = (now - timedelta(days=rng.randint(-5, 5))).date()
+        due = max(day, store.opened_on).isoformat()  # not before the store opened
         add_custom_task(store, {"title": "By hand", "due_on": due, "phase": "onboarding",
                                 "critical": rng.random() < 0.5}, catalog, manager)  # fmt: skip
 

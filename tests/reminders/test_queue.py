@@ -44,7 +44,9 @@ def errand(make_user, make_store, catalog):
         person = make_user(role="member", timezone=zone)
         # These tests are about single reminders, which a person chooses over the digest.
         update_preferences(person, {"digest": False, **preferences})
-        store = make_store(actor=manager, members=(person,))
+        # Open by the day the task is due: no task falls due before its store opened.
+        opened_on = min(due_on, date(2026, 11, 2)).isoformat()
+        store = make_store(actor=manager, members=(person,), opened_on=opened_on)
         task = add_custom_task(
             store,
             {"title": "Send the samples", "due_on": due_on.isoformat(), "assignee_id": person.id},

@@ -59,8 +59,11 @@ def test_quantity_and_dates_worked_by_hand(shop, catalog):
     assert row.quantity == 810
 
 
-def test_more_daily_sales_move_the_stock_up_tasks_and_say_why(shop, catalog):
-    store, manager = shop
+def test_more_daily_sales_move_the_stock_up_tasks_and_say_why(make_user, make_store, catalog):
+    # Open long enough that the earlier order date is still after opening (work dated
+    # before opening is left out: see the test at the end).
+    manager = make_user()
+    store = make_store(actor=manager, opened_on="2026-03-02", today=TODAY)
     line, _ = change_product_line(
         store,
         {"name": "Lipstick", "current_stock": 1000, "daily_sales": 10},
@@ -361,3 +364,29 @@ def test_a_store_s_own_daily_order_limit_set_through_the_api_caps_its_peak_forec
         store, {"name": "Mugs", "current_stock": 700, "daily_sales": 40}, catalog, manager, now=noon
     )
     assert _black_friday(plan_stock_up(store, catalog, opened)).quantity == 600
+
+
+def test_a_line_whose_deadlines_fall_before_opening_dates_no_task_before_opening(shop, catalog):
+    """Found on review: a line that is short now moved "Ship the stock" a month before the
+    store opened, and the store was "not ready: stock-up deadline passed undone" on its
+    opening day. Work the plan would date before opening is left out, as the plan itself
+    leaves such work out; the late stock-up warning says what can still be done."""
+    store, manager = shop
+    change_product_line(
+        store,
+        {"name": "Lipstick", "current_stock": 0, "daily_sales": 50},
+        catalog,
+        manager,
+        now=NOON,
+    )
+    db.session.commit()
+    row = _black_friday(plan_stock_up(store, catalog, TODAY))
+    assert row.ship_by < store.opened_on  # the line's own deadline: before the store opened
+    early = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id,
+            Task.status.in_(("open", "done")),
+            Task.due_on < store.opened_on,
+        )
+    ).all()
+    assert [(task.key, task.due_on) for task in early] == []

@@ -240,6 +240,11 @@ def _with_stock_up_plan(
             continue  # every line has enough for this peak: nothing to order, ship or receive
         if override is not None and entry is not None and entry.due.anchor in override:
             due_on = override[entry.due.anchor] + timedelta(days=entry.due.days)
+            if due_on < profile.opened_on:
+                # Before the store opened: left out, as the plan leaves out peak work that
+                # falls before opening (a line short now cannot be caught up that way: the
+                # late stock-up warning says what can still be done).
+                continue
             quantities = "; ".join(override["quantities"])
             values = values | {
                 "due_on": due_on,
