@@ -410,3 +410,15 @@ def test_the_burndown_says_one_done_task_in_the_singular(done, said):
         markers=(),
     )
     assert chart.summary == f"By 2026-10-01, 22 of 48 tasks were due and {said}."
+
+
+@pytest.mark.parametrize("query", ["bogus=1", "markt=US", "page=2"])
+def test_the_api_refuses_a_readiness_filter_it_does_not_know(manager, api_as, query):
+    """Found on review: ``/api/v1/readiness?bogus=1`` answered every store, where
+    ``/api/v1/tasks?bogus=1`` says 400 "is not a filter": a misspelt filter must not look
+    like an answer."""
+    response = api_as(manager).get(f"/api/v1/readiness?{query}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["field"] == query.split("=")[0]
+    assert "is not a filter" in error["message"]

@@ -253,6 +253,30 @@ def test_a_due_date_before_the_store_opened_is_refused_and_changes_nothing(as_ma
     assert added.get_json()["error"]["field"] == "due_on"
 
 
+def test_a_member_moves_the_due_date_of_their_own_tasks_only(
+    as_member, as_manager, store, member, manager
+):
+    """Found on review: a member moved two critical overdue onboarding tasks nobody had
+    taken months ahead, and the store's readiness looked better for it. A member ticks,
+    notes and takes tasks (docs/using.md); re-planning the store's work is a manager's, and a
+    member's own work is theirs to re-plan."""
+    free = key_id(as_manager, store.id, "accounts.bind_official")
+    theirs = key_id(as_manager, store.id, "positioning.store_style")
+    others = key_id(as_manager, store.id, "positioning.product_attributes")
+    assigned = as_manager.patch(f"/api/v1/tasks/{theirs}", json={"assignee_id": member.id})
+    assert assigned.status_code == 200
+    assigned = as_manager.patch(f"/api/v1/tasks/{others}", json={"assignee_id": manager.id})
+    assert assigned.status_code == 200
+    before = {i: as_manager.get(f"/api/v1/tasks/{i}").get_json()["due_on"] for i in (free, others)}
+    for task_id in (free, others):
+        refused = as_member.patch(f"/api/v1/tasks/{task_id}", json={"due_on": days(60)})
+        assert refused.status_code == 403, refused.get_json()
+        assert as_manager.get(f"/api/v1/tasks/{task_id}").get_json()["due_on"] == before[task_id]
+    moved = as_member.patch(f"/api/v1/tasks/{theirs}", json={"due_on": days(6)})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["due_on"] == days(6)
+
+
 def test_a_due_date_on_the_opening_day_is_taken(as_manager, store):
     task_id = key_id(as_manager, store.id, "accounts.bind_official")
     response = as_manager.patch(f"/api/v1/tasks/{task_id}", json={"due_on": days(-10)})

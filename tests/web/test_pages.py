@@ -360,3 +360,18 @@ def test_blanking_an_optional_field_on_the_edit_page_clears_it(
     db.session.expire_all()
     store = db.session.get(Store, store.id)
     assert store.inspection_ends_on is None and store.lead_time_days is None
+
+
+def test_a_fully_managed_store_shows_its_followers_without_an_ads_target(
+    client, make_user, make_store, login
+):
+    """Found on review: a fully managed store's page showed "0 / 1,000 — followers / target
+    for ads", though the platform runs promotion for these stores and its plan has no ads."""
+    manager = make_user()
+    managed = make_store(actor=manager, model="full_managed", market="UK", name="Managed UK")
+    own = make_store(actor=manager, name="Own US")
+    login(manager)
+    managed_page = _text(client.get(f"/stores/{managed.id}"))
+    assert "target for ads" not in managed_page
+    assert 'name="followers"' in managed_page  # still recorded
+    assert "target for ads" in _text(client.get(f"/stores/{own.id}"))

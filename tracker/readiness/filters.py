@@ -171,11 +171,17 @@ def _filter(choices: Iterable[str], unset: str) -> Choice:
     )
 
 
+class _Query(Input):
+    """A query's filters: a name it does not know is refused as not a filter."""
+
+    not_a_field = phrase("is not a filter")
+
+
 @per_catalog
 def readiness_query(catalog: Catalog) -> type[Input]:
     """Which stores the portfolio lists, in what order (the worst first by default)."""
     return extended(
-        Input,
+        _Query,
         {
             "market": _filter(catalog.markets, "every market"),
             "model": _filter(MODELS, "both models"),
@@ -193,12 +199,13 @@ def parse_filters(args: Mapping[str, str], catalog: Catalog, *, form: bool = Fal
     A page's filter ``form`` sends a choice left blank as an empty value, meaning "all".
     """
     schema = readiness_query(catalog)
-    # Other query arguments (a page's ``print``) are the page's own, not filters.
-    given = {
-        name: value
-        for name, value in args.items()
-        if name in schema.fields and not (form and value == "")
-    }
+    if form:
+        # Other query arguments (a page's ``print`` and ``page``) are the page's own.
+        given = {
+            name: value for name, value in args.items() if name in schema.fields and value != ""
+        }
+    else:
+        given = dict(args.items())  # the API: a name it does not know "is not a filter"
     values = load_input(schema, given)
     sort = values.get("sort")
     return Filters(

@@ -298,7 +298,7 @@ def change_task(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
     A due date set here is the task's own from then on: regenerating the plan keeps it.
 
     A manager may give it to anyone on the store; a member may only take it for
-    themselves or hand it back.
+    themselves or hand it back, and move the due date of their own tasks only.
     """
     values = load_input(TaskChange(), raw)
     if values.get("due_on") is not None:
@@ -306,6 +306,11 @@ def change_task(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
     if "assignee_id" in values:
         _assign(task, values["assignee_id"], actor)
     if "due_on" in values and values["due_on"] != task.due_on:
+        if not actor.is_manager and task.assignee_id != actor.id:
+            # Re-planning the store's work is a manager's; a member's own is theirs.
+            raise NotAllowed(
+                phrase("a member may move the due date of their own tasks only: take it first")
+            )
         before, task.due_on = task.due_on, values["due_on"]
         task.due_on_by_hand = True
         task.due_at = None  # an urgent instant no longer holds on another day
