@@ -18,6 +18,7 @@ from tracker.stockup.services import plan_stock_up
 from tracker.stores.models import Store
 from tracker.stores.services import parse_store_input
 from tracker.tasks.models import Task
+from tracker.tasks.services import change_task
 
 TODAY = date(2026, 7, 1)
 NOON = datetime(2026, 7, 1, 19, tzinfo=UTC)  # noon in California
@@ -369,8 +370,9 @@ def test_a_store_s_own_daily_order_limit_set_through_the_api_caps_its_peak_forec
 def test_a_line_whose_deadlines_fall_before_opening_dates_no_task_before_opening(shop, catalog):
     """Found on review: a line that is short now moved "Ship the stock" a month before the
     store opened, and the store was "not ready: stock-up deadline passed undone" on its
-    opening day. Work the plan would date before opening is left out, as the plan itself
-    leaves such work out; the late stock-up warning says what can still be done."""
+    opening day. Such work is due on the opening day, the first it can be done; the work
+    that follows it stays in step (review mend: dropping it instead left "Confirm the
+    arrival" overdue and lost a date set by hand); the late warning says what is left."""
     store, manager = shop
     change_product_line(
         store,
@@ -390,3 +392,43 @@ def test_a_line_whose_deadlines_fall_before_opening_dates_no_task_before_opening
         )
     ).all()
     assert [(task.key, task.due_on) for task in early] == []
+
+    order = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id,
+            Task.key == "stockup.place_order",
+            Task.peak_key == "black_friday",
+        )
+    ).one()
+    assert (order.status, order.due_on) == ("open", store.opened_on)
+    arrival = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id,
+            Task.key == "stockup.confirm_arrival",
+            Task.peak_key == "black_friday",
+        )
+    ).one()
+    assert arrival.status == "open" and arrival.due_on >= store.opened_on
+
+
+def test_a_stock_up_date_set_by_hand_is_kept_when_a_line_would_date_it_before_opening(
+    shop, catalog
+):
+    store, manager = shop
+    ship = db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id, Task.key == "stockup.ship", Task.peak_key == "black_friday"
+        )
+    ).one()
+    change_task(ship, {"due_on": "2026-07-20"}, manager)
+    db.session.commit()
+    change_product_line(
+        store,
+        {"name": "Lipstick", "current_stock": 0, "daily_sales": 50},
+        catalog,
+        manager,
+        now=NOON,
+    )
+    db.session.commit()
+    db.session.refresh(ship)
+    assert (ship.status, ship.due_on) == ("open", date(2026, 7, 20))

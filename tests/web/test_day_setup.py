@@ -99,6 +99,18 @@ def test_the_review_says_which_peak_work_is_left_out_because_it_falls_before_ope
     assert "stockup." not in said and "Forecast" in said, said
 
 
+def test_every_warning_the_review_shows_is_named_in_words(client, make_user, login):
+    """Review mend: a slow freight's warning showed its code, ``inbound_request_expires``,
+    as its badge: it had no label."""
+    login(make_user())
+    form = US_POP | {"lead_time_days": "90"}
+    review = html.unescape(client.post("/stores/new", data=form | {"action": "review"}).text)
+    review = review.split('id="review"', 1)[1]
+    badges = re.findall(r'data-code="(\w+)" title="\w+">([^<]+)</span>', review)
+    assert "inbound_request_expires" in {code for code, _ in badges}, badges
+    assert all(code != words.strip() for code, words in badges), badges
+
+
 def test_the_review_is_where_the_person_is_looking(client, make_user, login):
     login(make_user())
     page = client.post("/stores/new", data=US_POP | {"action": "review"}).text

@@ -72,10 +72,7 @@ class AccountNew(Input):
     )
     bound_on = OptionalDay(
         PLANNABLE_YEARS,
-        metadata={
-            "description": "today in the store's zone when left out; not a day to come, "
-            "nor before the store opened"
-        },
+        metadata={"description": "today in the store's zone when left out; not a day to come"},
     )
 
 

@@ -55,10 +55,6 @@ def register_account(
     bound_on: date = values.pop("bound_on", None) or today
     if bound_on > today:
         raise InputError.one("bound_on", phrase("is in the future"))
-    if bound_on < store.opened_on:
-        raise InputError.one(
-            "bound_on", phrase("is before the store opened (%(day)s)", day=store.opened_on)
-        )
     region = values.pop("region", None)
     resolved = resolve_profile(store.profile(), catalog)
     rule = resolved.market.accounts
@@ -73,7 +69,46 @@ def register_account(
             phrase("@%(handle)s is already bound to this store", handle=values["handle"]),
             "handle",
         )
-    # A second official account is refused as that, during the inspection period too.
+    if during:
+        allowed = rule.during_inspection_official + rule.during_inspection_channel
+        if len(bound) >= allowed or (
+            values["kind"] == "channel" and len(channels) >= rule.during_inspection_channel
+        ):
+            values_said = {
+                "official": rule.during_inspection_official,
+                "ends_on": ends_on,
+                "from": ends_on + timedelta(days=1),
+            }
+            if values["kind"] == "official" and officials:
+                # The contract's code for a second account in the period; the words say
+                # which official account holds the place, and how to free it.
+                raise RuleError(
+                    "inspection_single_account",
+                    phrase(
+                        "During the inspection period only %(official)s official account may "
+                        "be bound, and @%(handle)s is: unbind it first to bind another.",
+                        official=rule.during_inspection_official,
+                        handle=officials[0].handle,
+                    ),
+                    "kind",
+                )
+            raise RuleError(
+                "inspection_single_account",
+                phrase(
+                    "During the inspection period only %(official)s official account may be "
+                    "bound; it ends on %(ends_on)s (estimated), so channel accounts can be bound "
+                    "from %(from)s.",
+                    **values_said,
+                )
+                if resolved.inspection_estimated
+                else phrase(
+                    "During the inspection period only %(official)s official account may be "
+                    "bound; it ends on %(ends_on)s, so channel accounts can be bound from "
+                    "%(from)s.",
+                    **values_said,
+                ),
+                "kind",
+            )
     if values["kind"] == "official":
         limit = rule.during_inspection_official if during else rule.after_inspection_official
         if len(officials) >= limit:
@@ -105,38 +140,7 @@ def register_account(
                 ),
                 "entity",
             )
-    if during:
-        allowed = rule.during_inspection_official + rule.during_inspection_channel
-        if len(bound) >= allowed or (
-            values["kind"] == "channel" and len(channels) >= rule.during_inspection_channel
-        ):
-            values_said = {
-                "official": rule.during_inspection_official,
-                "ends_on": ends_on,
-                "from": ends_on + timedelta(days=1),
-            }
-            raise RuleError(
-                "inspection_single_account",
-                phrase(
-                    "During the inspection period only %(official)s official account may be "
-                    "bound; it ends on %(ends_on)s (estimated), so channel accounts can be bound "
-                    "from %(from)s.",
-                    **values_said,
-                )
-                if resolved.inspection_estimated
-                else phrase(
-                    "During the inspection period only %(official)s official account may be "
-                    "bound; it ends on %(ends_on)s, so channel accounts can be bound from "
-                    "%(from)s.",
-                    **values_said,
-                ),
-                "kind",
-            )
-    if (
-        values["kind"] == "channel"
-        and not during
-        and len(channels) >= rule.after_inspection_channel
-    ):
+    elif not during and len(channels) >= rule.after_inspection_channel:
         raise RuleError(
             "channel_limit",
             phrase(

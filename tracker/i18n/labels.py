@@ -78,6 +78,7 @@ LABELS = {
         "entity_share_unknown": _l("Shareholding unknown"),
         "store_type_mismatch": _l("Store type differs"),
         "peak_deadline_before_opening": _l("Peak work before opening"),
+        "inbound_request_expires": _l("Inbound request would expire"),
     },
 }
 

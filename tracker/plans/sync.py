@@ -240,11 +240,11 @@ def _with_stock_up_plan(
             continue  # every line has enough for this peak: nothing to order, ship or receive
         if override is not None and entry is not None and entry.due.anchor in override:
             due_on = override[entry.due.anchor] + timedelta(days=entry.due.days)
-            if due_on < profile.opened_on:
-                # Before the store opened: left out, as the plan leaves out peak work that
-                # falls before opening (a line short now cannot be caught up that way: the
-                # late stock-up warning says what can still be done).
-                continue
+            # Not before the store opened (only work before launch may fall due then): due
+            # on the opening day, the first it can be done, the work after it kept in step
+            # and a date set by hand kept; the late stock-up warning says what can still be
+            # done for a line that is short now.
+            due_on = max(due_on, profile.opened_on)
             quantities = "; ".join(override["quantities"])
             values = values | {
                 "due_on": due_on,

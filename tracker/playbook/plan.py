@@ -24,7 +24,7 @@ from tracker.playbook.catalog import (
 )
 from tracker.playbook.eligibility import Warning, check_eligibility, invitation_categories
 from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, peaks_between
-from tracker.playbook.phrases import Name, Names, Phrase, phrase
+from tracker.playbook.phrases import Name, Names, Phrase, phrase, phrase_plural
 from tracker.playbook.profile import ResolvedProfile, StoreProfile, resolve_profile
 from tracker.playbook.stockup import (
     Shutdown,
@@ -418,12 +418,14 @@ def generate_plan(
         warnings.append(
             Warning(
                 "peak_deadline_before_opening",
-                phrase(
-                    "%(peak)s %(year)s: %(count)s task(s) left out because they, or a step they "
+                phrase_plural(
+                    "%(peak)s %(year)s: %(num)d task left out because it, or a step it cannot "
+                    "go without, falls before the store opens on %(day)s (%(keys)s).",
+                    "%(peak)s %(year)s: %(num)d tasks left out because they, or a step they "
                     "cannot go without, fall before the store opens on %(day)s (%(keys)s).",
+                    len(keys),
                     peak=Name("peak", peak_key, peak_names[peak_key]),
                     year=str(peak_date.year),
-                    count=len(keys),
                     day=profile.opened_on,
                     # Said by key in English (the command line's), by title on a page.
                     keys=Names(

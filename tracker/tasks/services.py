@@ -298,19 +298,14 @@ def change_task(task: Task, raw: Mapping[str, Any], actor: User) -> Task:
     A due date set here is the task's own from then on: regenerating the plan keeps it.
 
     A manager may give it to anyone on the store; a member may only take it for
-    themselves or hand it back, and move the due date of their own tasks only.
+    themselves or hand it back.
     """
     values = load_input(TaskChange(), raw)
-    if values.get("due_on") is not None:
-        _due_after_opening(task.store, values["due_on"])
+    if values.get("due_on") not in (None, task.due_on):  # a form sends the date it showed
+        _due_after_opening(task.store, values["due_on"], task.phase)
     if "assignee_id" in values:
         _assign(task, values["assignee_id"], actor)
     if "due_on" in values and values["due_on"] != task.due_on:
-        if not actor.is_manager and task.assignee_id != actor.id:
-            # Re-planning the store's work is a manager's; a member's own is theirs.
-            raise NotAllowed(
-                phrase("a member may move the due date of their own tasks only: take it first")
-            )
         before, task.due_on = task.due_on, values["due_on"]
         task.due_on_by_hand = True
         task.due_at = None  # an urgent instant no longer holds on another day
@@ -384,11 +379,15 @@ def _assign(
     )
 
 
-def _due_after_opening(store: Store, due_on: date) -> None:
-    """Refuse a due date before the store opened: no work of the store can fall due then
-    (the plan leaves such work out), and one typed decades back ("1999-01-01") would count
-    thousands of days overdue."""
-    if due_on < store.opened_on:
+# The one phase whose work may fall due before the store opens (seeds/phases.toml).
+PRE_LAUNCH = "pre_launch"
+
+
+def _due_after_opening(store: Store, due_on: date, phase: str | None) -> None:
+    """Refuse a due date before the store opened, but for work before launch: no other work
+    may fall due then (seeds/phases.toml; the plan leaves such work out), and a date typed
+    decades back ("1999-01-01") counted thousands of days overdue."""
+    if phase != PRE_LAUNCH and due_on < store.opened_on:
         raise InputError.one(
             "due_on", phrase("is before the store opened (%(day)s)", day=store.opened_on)
         )
@@ -413,8 +412,11 @@ def add_custom_task(store: Store, raw: Mapping[str, Any], catalog: Catalog, acto
     """Add a task by hand to the store's plan."""
     values = load_input(task_new(catalog), raw)
     if values["due_on"] is None:
-        values["due_on"] = local_today(store.zone)
-    _due_after_opening(store, values["due_on"])
+        today = local_today(store.zone)
+        # A store that has not opened yet: its work falls due from the opening day.
+        opens = store.opened_on if values.get("phase") != PRE_LAUNCH else today
+        values["due_on"] = max(today, opens)
+    _due_after_opening(store, values["due_on"], values.get("phase"))
     assignee_id = values.pop("assignee_id")
     assignee = _person_on(store.id, assignee_id, actor) if assignee_id is not None else None
     task = Task(
