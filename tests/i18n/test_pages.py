@@ -355,3 +355,26 @@ def test_a_bad_readiness_filter_is_said_in_chinese(client, world, login):
     assert "请检查筛选条件" in text and "市场：未知的值 'XX'" in html.unescape(text)
     # The values it may take are codes, as the address spells them.
     assert not english_left(text, [*world.data, "fine", "ready", "at_risk", "not_ready"])
+
+
+def test_a_refusal_in_a_rows_change_form_is_in_the_readers_language(
+    client, login, reader, make_store
+):
+    """Found on review: the row's Change form said a refusal (a member giving a task to a
+    colleague) in English to a reader of Chinese."""
+    manager = reader("en", role="manager")
+    member = reader("zh_CN", role="member")
+    colleague = reader("zh_CN", role="member")
+    store = make_store(actor=manager, members=(member, colleague))
+    task = db.session.scalars(
+        select(Task).where(Task.store_id == store.id, Task.status == "open")
+    ).first()
+    login(member)
+    answer = client.post(
+        f"/tasks/{task.id}/change",
+        data={"assignee_id": str(colleague.id)},
+        headers={"HX-Request": "true"},
+    )
+    page = answer.get_data(as_text=True)
+    assert "成员只能为自己认领任务" in page, page[:2000]
+    assert "a member may only take a task for themselves" not in page

@@ -229,7 +229,8 @@ def change(task_id: int) -> Any:
         message = (
             "; ".join(localize(item.message) for item in error.errors)
             if isinstance(error, InputError)
-            else str(error)
+            # The Phrase itself, in the reader's language: str(error) is its English.
+            else localize(error.args[0] if error.args else str(error))
         )
         return _row_or_back(task_for(current_user, task_id), message)
     db.session.commit()
