@@ -35,6 +35,15 @@ def _black_friday(plan):
     return next(row for row in plan.rows if row.peak.key == "black_friday")
 
 
+def _black_friday_task(store, key: str) -> Task:
+    """The store's task of ``key`` for Black Friday."""
+    return db.session.scalars(
+        select(Task).where(
+            Task.store_id == store.id, Task.key == key, Task.peak_key == "black_friday"
+        )
+    ).one()
+
+
 def test_quantity_and_dates_worked_by_hand(shop, catalog):
     store, manager = shop
     change_product_line(
@@ -73,13 +82,7 @@ def test_more_daily_sales_move_the_stock_up_tasks_and_say_why(make_user, make_st
         now=NOON,
     )
     db.session.commit()
-    order = db.session.scalars(
-        select(Task).where(
-            Task.store_id == store.id,
-            Task.key == "stockup.place_order",
-            Task.peak_key == "black_friday",
-        )
-    ).one()
+    order = _black_friday_task(store, "stockup.place_order")
     before = order.due_on
     assert before == date(2026, 7, 12)
     change_product_line(store, {"daily_sales": 20}, catalog, manager, line_id=line.id, now=NOON)
@@ -95,13 +98,7 @@ def test_more_daily_sales_move_the_stock_up_tasks_and_say_why(make_user, make_st
 
 def test_a_longer_lead_time_moves_the_stock_up_tasks_earlier(shop, catalog):
     store, manager = shop
-    order = db.session.scalars(
-        select(Task).where(
-            Task.store_id == store.id,
-            Task.key == "stockup.place_order",
-            Task.peak_key == "black_friday",
-        )
-    ).one()
+    order = _black_friday_task(store, "stockup.place_order")
     before = order.due_on
     store_input = parse_store_input({"lead_time_days": 60}, catalog, current=store)
     update_store(store, store_input, catalog, actor=manager, today=TODAY)
@@ -393,21 +390,9 @@ def test_a_line_whose_deadlines_fall_before_opening_dates_no_task_before_opening
     ).all()
     assert [(task.key, task.due_on) for task in early] == []
 
-    order = db.session.scalars(
-        select(Task).where(
-            Task.store_id == store.id,
-            Task.key == "stockup.place_order",
-            Task.peak_key == "black_friday",
-        )
-    ).one()
+    order = _black_friday_task(store, "stockup.place_order")
     assert (order.status, order.due_on) == ("open", store.opened_on)
-    arrival = db.session.scalars(
-        select(Task).where(
-            Task.store_id == store.id,
-            Task.key == "stockup.confirm_arrival",
-            Task.peak_key == "black_friday",
-        )
-    ).one()
+    arrival = _black_friday_task(store, "stockup.confirm_arrival")
     assert arrival.status == "open" and arrival.due_on >= store.opened_on
 
 
@@ -415,11 +400,7 @@ def test_a_stock_up_date_set_by_hand_is_kept_when_a_line_would_date_it_before_op
     shop, catalog
 ):
     store, manager = shop
-    ship = db.session.scalars(
-        select(Task).where(
-            Task.store_id == store.id, Task.key == "stockup.ship", Task.peak_key == "black_friday"
-        )
-    ).one()
+    ship = _black_friday_task(store, "stockup.ship")
     change_task(ship, {"due_on": "2026-07-20"}, manager)
     db.session.commit()
     change_product_line(
