@@ -15,30 +15,29 @@ from tracker.tasks.models import Task
 ZONE = "America/Los_Angeles"  # the US market's zone
 
 
-@pytest.fixture
-def shop(make_user, make_store, api_as):
-    """A POP US store whose inspection period ends today in its own zone, and its manager's API."""
+def _shop(make_user, make_store, api_as, *, opened_ago: int, inspection_ends_in: int):
+    """A POP US store opened ``opened_ago`` days ago in its own zone, whose inspection period
+    ends ``inspection_ends_in`` days from today (negative: it has ended); its manager's API."""
     manager = make_user()
     today = local_today(ZONE)
     store = make_store(
         actor=manager,
-        opened_on=(today - timedelta(days=20)).isoformat(),
-        inspection_ends_on=today.isoformat(),
+        opened_on=(today - timedelta(days=opened_ago)).isoformat(),
+        inspection_ends_on=(today + timedelta(days=inspection_ends_in)).isoformat(),
     )
     return store, api_as(manager), today
+
+
+@pytest.fixture
+def shop(make_user, make_store, api_as):
+    """A store whose inspection period ends today."""
+    return _shop(make_user, make_store, api_as, opened_ago=20, inspection_ends_in=0)
 
 
 @pytest.fixture
 def shop_after(make_user, make_store, api_as):
-    """A POP US store whose inspection period ended yesterday in its own zone."""
-    manager = make_user()
-    today = local_today(ZONE)
-    store = make_store(
-        actor=manager,
-        opened_on=(today - timedelta(days=40)).isoformat(),
-        inspection_ends_on=(today - timedelta(days=1)).isoformat(),
-    )
-    return store, api_as(manager), today
+    """A store whose inspection period ended yesterday."""
+    return _shop(make_user, make_store, api_as, opened_ago=40, inspection_ends_in=-1)
 
 
 def _bind(api, store, **body):

@@ -21,6 +21,8 @@ from tracker.playbook.readiness import ReadinessRule
 
 MODELS = ("pop", "full_managed")
 STORE_TYPES = ("local", "cross_border")
+# The one phase whose work may fall due before the store opens (seeds/phases.toml).
+PRE_LAUNCH = "pre_launch"
 STORE_ANCHORS = ("opened_on", "inspection_ends_on")
 # A peak's day, its warm-up start, and the last day of its campaign or season.
 PEAK_ANCHORS = ("peak", "warmup", "end")

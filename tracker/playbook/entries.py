@@ -20,6 +20,7 @@ from tracker.playbook.catalog import (
     EVERY,
     MODELS,
     PEAK_ANCHORS,
+    PRE_LAUNCH,
     STOCK_UP_ANCHORS,
     STOCK_UP_PEAKS,
     STORE_ANCHORS,
@@ -244,8 +245,8 @@ def _check_entry(
         refuse("field 'due.hours' is only for triggered tasks")
     if entry.recurrence and anchor not in STORE_ANCHORS:
         refuse("a recurring task starts from 'opened_on' or 'inspection_ends_on'")
-    if anchor in STORE_ANCHORS and entry.due.days < 0 and entry.phase != "pre_launch":
-        refuse("only a 'pre_launch' task may fall due before its anchor date")
+    if anchor in STORE_ANCHORS and entry.due.days < 0 and entry.phase != PRE_LAUNCH:
+        refuse(f"only a '{PRE_LAUNCH}' task may fall due before its anchor date")
     if entry.key in entry.depends_on:
         refuse("field 'depends_on': a task cannot depend on itself")
     if (entry.follows or entry.while_ahead) and entry.peaks is None:

@@ -22,7 +22,7 @@ from tracker.columns import get_by_id, rows_changed
 from tracker.errors import FieldError, InputError, NotAllowed, NotFound, RuleError, load_input
 from tracker.extensions import db
 from tracker.i18n.seeds import task_title
-from tracker.playbook.catalog import Catalog
+from tracker.playbook.catalog import PRE_LAUNCH, Catalog
 from tracker.playbook.checklists import PREFIX as CHECKLIST_PREFIX
 from tracker.playbook.phrases import Name, Names, phrase
 from tracker.reminders.queue import queue_now, task_url
@@ -377,10 +377,6 @@ def _assign(
         else phrase("Unassigned."),
         logged,
     )
-
-
-# The one phase whose work may fall due before the store opens (seeds/phases.toml).
-PRE_LAUNCH = "pre_launch"
 
 
 def _due_after_opening(store: Store, due_on: date, phase: str | None) -> None:

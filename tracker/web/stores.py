@@ -164,15 +164,12 @@ def _review(store_input: services.StoreInput, catalog: Any) -> dict[str, Any]:
         return planned.get((row.key, row.slot)) or recurring.get(row.key)
 
     rows = sorted(changes.added, key=lambda row: (row.values["due_on"], row.key))
+    eligibility = {warning.code for warning in store_input.warnings}
     return {
         "warnings": store_input.warnings,
         # What the plan itself warns of (peak work left out because it falls before the
         # store opens, an inbound request that would expire): to know, nothing to override.
-        "plan_warnings": [
-            warning
-            for warning in plan.warnings
-            if warning.code not in {known.code for known in store_input.warnings}
-        ],
+        "plan_warnings": [warning for warning in plan.warnings if warning.code not in eligibility],
         "needs_override": services.WARNINGS_NEEDING_OVERRIDE,
         "plan": plan,
         "total": len(changes.added),
