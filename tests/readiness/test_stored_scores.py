@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, event, func, insert, select, update
 
+from tests.conftest import SEEDS
 from tests.readiness.conftest import tick_up_to
 from tracker.auth.models import User
 from tracker.auth.services import create_token
@@ -347,3 +351,24 @@ def test_counts_taken_for_another_day_are_not_reused_by_the_same_answer(
     )
     (afresh,) = portfolio(manager, catalog, now=now, store_ids=[store.id], fresh=True)
     assert row == afresh
+
+
+def test_every_process_marks_the_same_rule_alike():
+    """Scores stored by one process hold for every other (web workers, schedulers): the
+    rule's mark is the same whatever order a process keeps the rule's sets in."""
+    script = (
+        "from pathlib import Path; from tracker.playbook.loader import load_catalog;"
+        "from tracker.readiness.queries import score_mark;"
+        f"print(score_mark(load_catalog(Path({str(SEEDS)!r}))))"
+    )
+    marks = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(marks) == 1, marks

@@ -320,14 +320,14 @@ def score_mark(catalog: Catalog) -> str:
     found = _MARKS.get(id(catalog))
     if found is None or found[0] is not catalog:
         rule = catalog.readiness
-        peaks = sorted((key, repr(peak)) for key, peak in catalog.peaks.items())
+        peaks = sorted(catalog.peaks.items())
         found = _MARKS[id(catalog)] = (
             catalog,
             rule_mark(
                 rule.onboarding_phases,
                 rule.critical_weight,
                 sorted(catalog.stock_up_keys),
-                repr(rule),
+                rule,
                 peaks,
             ),
         )

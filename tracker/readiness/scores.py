@@ -24,6 +24,7 @@ so the counts are taken again next time; a stored score is never newer than its 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -194,8 +195,32 @@ for _dialect, _statements in DROP_TRIGGERS.items():
 
 
 def rule_mark(*parts: Any) -> str:
-    """A short fingerprint of what the counts depend on besides the tasks (the rule)."""
-    return hashlib.sha1(repr((FORMAT, *parts)).encode()).hexdigest()[:16]
+    """A short fingerprint of what the counts depend on besides the tasks (the rule).
+
+    The same in every process: sets are marked in sorted order (a set's own order, and so
+    its ``repr``, changes with each process's string hashing), so scores one process stores
+    hold for the others (web workers, schedulers).
+    """
+    return hashlib.sha1(repr(_canonical((FORMAT, *parts))).encode()).hexdigest()[:16]
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` with every set sorted and every dataclass as its type and fields."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            tuple((f.name, _canonical(getattr(value, f.name))) for f in dataclasses.fields(value)),
+        )
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(_canonical(item)) for item in value)))
+    if isinstance(value, Mapping):
+        return (
+            "map",
+            tuple(sorted((repr(_canonical(k)), _canonical(v)) for k, v in value.items())),
+        )
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(item) for item in value)
+    return value
 
 
 def work_version(store_id: Any) -> ColumnElement[int]:
