@@ -18,16 +18,16 @@ from tracker.readiness.queries import (
     DataFreshness,
     StoreReadiness,
     Summary,
+    name_order,
     portfolio,
-    status_counts,
-    summaries,
+    summary_page,
 )
 
 Row = TypeVar("Row", StoreReadiness, Summary)
 
 # Column → the value it sorts by (None sorts last, whichever the direction).
 SORT_KEYS: dict[str, Callable[[StoreReadiness], Any]] = {
-    "name": lambda row: (row.store.name.casefold(), row.store.id),
+    "name": lambda row: (name_order(row.store.name), row.store.id),
     "model": lambda row: row.store.model,
     "market": lambda row: row.store.market,
     "status": lambda row: STATUSES.index(row.status),
@@ -40,7 +40,7 @@ SORT_KEYS: dict[str, Callable[[StoreReadiness], Any]] = {
 }
 # The same columns read from a store's stored summary.
 SUMMARY_KEYS: dict[str, Callable[[Summary], Any]] = {
-    "name": lambda row: (row.name.casefold(), row.id),
+    "name": lambda row: (name_order(row.name), row.id),
     "model": lambda row: row.model,
     "market": lambda row: row.market,
     "status": lambda row: STATUSES.index(row.status),
@@ -88,21 +88,24 @@ class Filters:
     ) -> PortfolioPage:
         """One page of ``listed``: its rows, how many stores pass the filters, by status.
 
-        The stores are sorted, filtered and counted by their stored summaries; only the
-        stores of the page are scored in full.
+        The database sorts, filters and counts the stores by their stored summaries
+        (``summary_page``); only the stores of the page are scored in full.
         """
         now = utcnow()
-        start = (number - 1) * size
-        found = summaries(
+        found = summary_page(
             user,
             catalog,
             now=now,
             market=self.market,
             model=self.model,
-            activity=self.sort == "activity",
+            status=self.status,
+            sort=self.sort,
+            descending=self.descending,
+            start=(number - 1) * size,
+            size=size,
+            order=lambda rows: self._ordered(rows, SUMMARY_KEYS),
         )
-        ordered = self._ordered(found, SUMMARY_KEYS)
-        shown = [row.id for row in ordered[start : start + size]]
+        shown = [row.id for row in found.rows]
         full = {
             row.store.id: row
             for row in (
@@ -113,7 +116,7 @@ class Filters:
                     store_ids=shown,
                     freshness=freshness,
                     # Stores the summaries had to count again are not counted a second time.
-                    counted_now={row.id: row.recount for row in found if row.recount},
+                    counted_now={row.id: row.recount for row in found.recounted if row.recount},
                 )
                 if shown
                 else []
@@ -121,9 +124,9 @@ class Filters:
         }
         return PortfolioPage(
             [full[store_id] for store_id in shown if store_id in full],
-            len(ordered),
-            status_counts(ordered),
-            [*found, *full.values()],
+            found.total,
+            found.counts,
+            [*found.recounted, *full.values()],
         )
 
     def _ordered(self, rows: list[Row], keys: Mapping[str, Callable[[Row], Any]]) -> list[Row]:

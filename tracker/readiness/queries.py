@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, null, select, true
 
 from tracker.activity.models import Activity
 from tracker.auth.models import User
@@ -24,7 +24,7 @@ from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
 from tracker.playbook.plan import Gate, done_mark, peak_slot
-from tracker.playbook.readiness import Assessment, Tally, assess, worst
+from tracker.playbook.readiness import STATUSES, Assessment, Tally, assess, worst
 from tracker.readiness.scores import (
     Recount,
     StoreScore,
@@ -377,6 +377,189 @@ class Summary:
     recount: Recount | None = field(default=None, compare=False, repr=False)
 
 
+def name_order(name: str) -> str:
+    """What stores are sorted by name by: the name with its ASCII letters in lower case,
+    compared letter by letter (the order both databases sort ``name_order_sql`` in)."""
+    return name.lower() if name.isascii() else name.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def name_order_sql(column: Any, dialect: str) -> ColumnElement[str]:
+    """``name_order`` in SQL: SQLite's lower() folds ASCII letters only and compares bytes
+    (UTF-8: code points); on PostgreSQL the "C" collation does the same whatever the
+    database's locale."""
+    if dialect == "postgresql":
+        return func.lower(column.collate("C"))
+    return func.lower(column)
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    """Stores of the portfolio by their summaries: those of one page, in order (``rows``),
+    and how many pass the filters, by status (``counts``). ``recounted``: the summaries
+    that were worked out again for this read, carrying their counts for the caller to store
+    (``keep_recounted``); some may be on the page."""
+
+    rows: list[Summary]
+    counts: dict[str, int]
+    recounted: list[Summary]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def summary_page(
+    user: User,
+    catalog: Catalog,
+    *,
+    now: datetime | None = None,
+    market: str | None = None,
+    model: str | None = None,
+    status: str | None = None,
+    sort: str = "name",
+    descending: bool = False,
+    start: int = 0,
+    size: int | None = None,
+    activity: bool = False,
+    order: Callable[[list[Summary]], list[Summary]] | None = None,
+) -> SummaryPage:
+    """One page of the stores ``user`` may see (of ``market``, ``model`` and ``status``),
+    sorted by ``sort`` (a column of ``SUMMARY_ORDER``), by their stored summaries.
+
+    The database sorts, pages and counts the summaries that still hold, so a page reads a
+    few rows whatever the number of stores. The stores whose summary does not hold (their
+    work changed, a new day, another rule) are scored in full (``portfolio``) and placed
+    among them by ``order``, which sorts summaries as the database does (ties by name,
+    none last: ``tracker.readiness.filters``). With ``activity``, each row also has its last
+    activity. ``size`` None: every store from ``start``.
+    """
+    now = now or utcnow()
+    dialect = db.session.get_bind().dialect.name
+    ids = _chosen_stores(user, market, model, None).with_only_columns(Store.id)
+    mark = score_mark(catalog)
+    version = work_version(Store.id)
+    kept_for = Store.market + ":" + Store.store_type + ":" + cast(Store.followers, String)
+    # Whether the stored summary holds, but for its day (each zone's today, known below).
+    current = and_(
+        StoreScore.status.is_not(None),
+        StoreScore.version == version,
+        StoreScore.rule == mark,
+        StoreScore.basis == kept_for,
+    )
+
+    def over(*columns: Any) -> Select[Any]:
+        return (
+            select(*columns)
+            .select_from(Store)
+            .outerjoin(StoreScore, StoreScore.store_id == Store.id)
+            .where(Store.id.in_(ids))
+        )
+
+    # One pass over every store: how many hold, by status, and which zones they are in.
+    held = case((current, StoreScore.status), else_=None).label("held")
+    groups = db.session.execute(
+        over(Store.zone, StoreScore.day, held, func.count()).group_by(
+            Store.zone, StoreScore.day, held
+        )
+    ).all()
+    if not groups:
+        return SummaryPage([], {name: 0 for name in STATUSES}, [])
+    todays = {zone: local_today(zone, now) for zone in {row[0] for row in groups}}
+    counts = {name: 0 for name in STATUSES}
+    stale_count = 0
+    for zone, day, kept, count in groups:
+        if kept is None or day != todays[zone]:
+            stale_count += count
+        elif status is None or kept == status:
+            counts[kept] += count
+    holds = and_(current, StoreScore.day == case(todays, value=Store.zone))
+
+    last = (
+        select(Activity.created_at)
+        .where(Activity.store_id == Store.id)
+        .order_by(Activity.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    with_activity = activity or sort == "activity"
+    # The stores whose stored summary does not hold: scored now, in parts (the stores' ids
+    # are bound in each of its statements).
+    recounted: list[Summary] = []
+    if stale_count:
+        stale = dict(
+            db.session.execute(over(Store.id, version).where(case((holds, 1), else_=0) == 0)).all()
+        )
+        stale_ids = sorted(stale)
+        for begin in range(0, len(stale_ids), IDS_AT_ONCE):
+            part = {
+                store_id: int(stale[store_id])
+                for store_id in stale_ids[begin : begin + IDS_AT_ONCE]
+            }
+            latest = (
+                dict(db.session.execute(select(Store.id, last).where(Store.id.in_(part))).all())
+                if with_activity
+                else {}
+            )
+            for row in portfolio(user, catalog, now=now, store_ids=part, versions=part):
+                values = summary_values(row)
+                store = row.store
+                recounted.append(
+                    Summary(
+                        store.id,
+                        store.name,
+                        store.model,
+                        store.market,
+                        values["status"],
+                        values["onboarding_percent"],
+                        values["peak_on"],
+                        values["peak_percent"],
+                        values["overdue"],
+                        values["blocked"],
+                        latest.get(store.id),
+                        row.recount,
+                    )
+                )
+    placed = [row for row in recounted if status is None or row.status == status]
+    for row in placed:
+        counts[row.status] += 1
+
+    # The page: with every summary holding, the database's rows; otherwise its rows that
+    # hold up to the page's end, with those scored now placed among them.
+    key = _summary_order(sort, dialect, last)
+    by_name = name_order_sql(Store.name, dialect)
+    if sort == "name":
+        ordering = [by_name.desc(), Store.id.desc()] if descending else [by_name, Store.id]
+    else:  # ties by name, whichever the direction; none last
+        ordering = [key.is_(None), key.desc() if descending else key, by_name, Store.id]
+    query = over(
+        Store.id,
+        Store.name,
+        Store.model,
+        Store.market,
+        StoreScore.status,
+        StoreScore.onboarding_percent,
+        StoreScore.peak_on,
+        StoreScore.peak_percent,
+        StoreScore.overdue,
+        StoreScore.blocked,
+        last if with_activity else null(),
+    ).order_by(*ordering)
+    if status:
+        query = query.where(StoreScore.status == status)
+    if stale_count:
+        query = query.where(holds).limit(None if size is None else start + size)
+    else:
+        query = query.offset(start).limit(size)
+    rows = [Summary(*row) for row in db.session.execute(query).all()]
+    if placed:
+        rows = (order or (lambda found: found))([*rows, *placed])
+        rows = rows[start : None if size is None else start + size]
+    return SummaryPage(rows, counts, recounted)
+
+
 def summaries(
     user: User,
     catalog: Catalog,
@@ -386,120 +569,37 @@ def summaries(
     model: str | None = None,
     activity: bool = False,
 ) -> list[Summary]:
-    """The summary of every store ``user`` may see (of ``market`` and ``model``), by name.
+    """The summary of every store ``user`` may see (of ``market`` and ``model``), by name;
+    those worked out again carry their counts for the caller to store (``keep_recounted``)."""
+    found = summary_page(
+        user,
+        catalog,
+        now=now,
+        market=market,
+        model=model,
+        activity=activity,
+        order=lambda rows: sorted(rows, key=lambda row: (name_order(row.name), row.id)),
+    )
+    return found.rows
 
-    One query reads the stored summaries with what says whether they still hold; the stores
-    whose summary does not are scored in full (``portfolio``) and carry their new counts for
-    the caller to store (``keep_recounted``). With ``activity``, each also has its last
-    activity (one query more).
-    """
-    now = now or utcnow()
-    query = _chosen_stores(user, market, model, None)
-    ids = query.with_only_columns(Store.id)
-    rows = db.session.execute(
-        select(
-            Store.id,
-            Store.name,
-            Store.model,
-            Store.market,
-            Store.store_type,
-            Store.zone,
-            Store.followers,
-            work_version(Store.id),
-            StoreScore.version,
-            StoreScore.day,
-            StoreScore.rule,
-            StoreScore.basis,
-            StoreScore.status,
-            StoreScore.onboarding_percent,
-            StoreScore.peak_on,
-            StoreScore.peak_percent,
-            StoreScore.overdue,
-            StoreScore.blocked,
-        )
-        .select_from(Store)
-        .outerjoin(StoreScore, StoreScore.store_id == Store.id)
-        .where(Store.id.in_(ids))
-        .order_by(Store.name, Store.id)
-    ).all()
-    if not rows:
-        return []
-    mark = score_mark(catalog)
-    last_activity = _last_activity(ids) if activity else {}
-    todays: dict[str, date] = {}
-    found: dict[int, Summary] = {}
-    stale: dict[int, int] = {}
-    order = []
-    # Read by position: a thousand stores' rows, the one loop over every store of a page.
-    for (
-        store_id,
-        name,
-        model_,
-        market_,
-        store_type,
-        zone,
-        followers,
-        version,
-        counted_at,
-        day,
-        rule,
-        kept_for,
-        status,
-        onboarding_percent,
-        peak_on,
-        peak_percent,
-        overdue,
-        blocked,
-    ) in rows:
-        order.append(store_id)
-        today = todays.get(zone)
-        if today is None:
-            today = todays[zone] = local_today(zone, now)
-        if (
-            status is not None
-            and counted_at == version
-            and day == today
-            and rule == mark
-            and kept_for == basis(market_, store_type, followers)
-        ):
-            found[store_id] = Summary(
-                store_id,
-                name,
-                model_,
-                market_,
-                status,
-                onboarding_percent,
-                peak_on,
-                peak_percent,
-                overdue,
-                blocked,
-                last_activity.get(store_id),
-            )
-        else:
-            stale[store_id] = int(version)
-    # Scored in parts: the stores' ids are bound in each of its statements (SQLite before
-    # 3.32 binds at most 999 values a statement).
-    stale_ids = list(stale)
-    for start in range(0, len(stale_ids), IDS_AT_ONCE):
-        part = {store_id: stale[store_id] for store_id in stale_ids[start : start + IDS_AT_ONCE]}
-        for full in portfolio(user, catalog, now=now, store_ids=part, versions=part):
-            values = summary_values(full)
-            store = full.store
-            found[store.id] = Summary(
-                store.id,
-                store.name,
-                store.model,
-                store.market,
-                values["status"],
-                values["onboarding_percent"],
-                values["peak_on"],
-                values["peak_percent"],
-                values["overdue"],
-                values["blocked"],
-                last_activity.get(store.id),
-                full.recount,
-            )
-    return [found[store_id] for store_id in order if store_id in found]
+
+def _summary_order(sort: str, dialect: str, last_activity: Any) -> Any:
+    """The value of a store's stored summary that the column ``sort`` sorts by, in SQL."""
+    text = (lambda column: column.collate("C")) if dialect == "postgresql" else (lambda c: c)
+    columns: dict[str, Any] = {
+        "model": text(Store.model),
+        "market": text(Store.market),
+        "status": case(
+            {name: index for index, name in enumerate(STATUSES)}, value=StoreScore.status
+        ),
+        "onboarding": StoreScore.onboarding_percent,
+        "peak": StoreScore.peak_on,
+        "peak_percent": StoreScore.peak_percent,
+        "overdue": StoreScore.overdue,
+        "blocked": StoreScore.blocked,
+        "activity": last_activity,
+    }
+    return columns.get(sort)
 
 
 def _chosen_stores(
