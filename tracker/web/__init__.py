@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         links,
         lives,
         partner,
+        portfolio_rows,
         readiness,
         reminders,
         rows,
@@ -50,4 +51,5 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     session.init_app(app)
     rows.init_app(app)
+    portfolio_rows.init_app(app)
     links.init_app(app)
