@@ -28,10 +28,11 @@ from tracker.playbook.readiness import STATUSES, Assessment, Tally, assess, wors
 from tracker.readiness.scores import (
     Recount,
     StoreScore,
+    StoreWork,
+    StoreWorkChange,
     keep_scores,
     rule_mark,
     stored_scores,
-    work_version,
 )
 from tracker.stores.access import visible_stores
 from tracker.stores.health import ShopHealth
@@ -438,9 +439,16 @@ def summary_page(
     """
     now = now or utcnow()
     dialect = db.session.get_bind().dialect.name
-    ids = _chosen_stores(user, market, model, None).with_only_columns(Store.id)
+    chosen = _chosen_stores(user, market, model, None)
     mark = score_mark(catalog)
-    version = work_version(Store.id)
+    # The stores' work versions by joins, not a subquery a store (as ``work_version``):
+    # PostgreSQL ran those once for each of a thousand stores.
+    pending = (
+        select(StoreWorkChange.store_id, func.count().label("changes"))
+        .group_by(StoreWorkChange.store_id)
+        .subquery()
+    )
+    version = func.coalesce(StoreWork.version, 0) + func.coalesce(pending.c.changes, 0)
     kept_for = Store.market + ":" + Store.store_type + ":" + cast(Store.followers, String)
     # Whether the stored summary holds, but for its day (each zone's today, known below).
     current = and_(
@@ -450,13 +458,17 @@ def summary_page(
         StoreScore.basis == kept_for,
     )
 
-    def over(*columns: Any) -> Select[Any]:
-        return (
-            select(*columns)
+    def over(*columns: Any, versions: bool = True) -> Select[Any]:
+        query = (
+            chosen.with_only_columns(*columns)
             .select_from(Store)
             .outerjoin(StoreScore, StoreScore.store_id == Store.id)
-            .where(Store.id.in_(ids))
         )
+        if versions:
+            query = query.outerjoin(StoreWork, StoreWork.store_id == Store.id).outerjoin(
+                pending, pending.c.store_id == Store.id
+            )
+        return query
 
     # One pass over every store: how many hold, by status, and which zones they are in.
     held = case((current, StoreScore.status), else_=None).label("held")
@@ -477,13 +489,7 @@ def summary_page(
             counts[kept] += count
     holds = and_(current, StoreScore.day == case(todays, value=Store.zone))
 
-    last = (
-        select(Activity.created_at)
-        .where(Activity.store_id == Store.id)
-        .order_by(Activity.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    last = _newest_activity()
     with_activity = activity or sort == "activity"
     # The stores whose stored summary does not hold: scored now, in parts (the stores' ids
     # are bound in each of its statements).
@@ -499,7 +505,9 @@ def summary_page(
                 for store_id in stale_ids[begin : begin + IDS_AT_ONCE]
             }
             latest = (
-                dict(db.session.execute(select(Store.id, last).where(Store.id.in_(part))).all())
+                dict(
+                    db.session.execute(select(Store.id, last).where(Store.id.in_(list(part)))).all()
+                )
                 if with_activity
                 else {}
             )
@@ -546,6 +554,7 @@ def summary_page(
         StoreScore.overdue,
         StoreScore.blocked,
         last if with_activity else null(),
+        versions=bool(stale_count),
     ).order_by(*ordering)
     if status:
         query = query.where(StoreScore.status == status)
@@ -617,16 +626,24 @@ def _chosen_stores(
 
 def _last_activity(ids: Select[Any]) -> dict[int, datetime]:
     """Each chosen store's newest activity, in one query."""
-    return dict(
-        db.session.execute(
-            select(Activity.store_id, Activity.created_at).where(
-                Activity.id.in_(
-                    select(func.max(Activity.id))
-                    .where(Activity.store_id.in_(ids))
-                    .group_by(Activity.store_id)
-                )
-            )
+    return {
+        store_id: at
+        for store_id, at in db.session.execute(
+            select(Store.id, _newest_activity()).where(Store.id.in_(ids))
         ).all()
+        if at is not None
+    }
+
+
+def _newest_activity() -> Any:
+    """When the store's newest activity was, store by store: the last entry of the store in
+    the (store, id) index, however long its log (not the newest of all its entries)."""
+    return (
+        select(Activity.created_at)
+        .where(Activity.store_id == Store.id)
+        .order_by(Activity.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 
