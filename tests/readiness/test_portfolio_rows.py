@@ -19,7 +19,6 @@ from jinja2 import FileSystemLoader
 
 from tracker.catalog import get_catalog
 from tracker.extensions import db
-from tracker.playbook.phrases import phrase
 from tracker.readiness.queries import portfolio
 from tracker.stores.health import ShopHealth
 from tracker.web.portfolio_rows import portfolio_row
@@ -96,11 +95,9 @@ def test_python_rows_are_the_template_rows(app, manager, shop, three_stores, loc
                         blocked=[
                             dataclasses.replace(
                                 first,
-                                gate={},
-                                locked_because=(
-                                    phrase("waiting for: %(tasks)s", tasks="<b>x</b>"),
-                                    "typed <reason>",
-                                ),
+                                # No reason of its own: the row says what holds it.
+                                gate={"tasks": ["<b>x</b>"], "followers_at_least": 5000},
+                                done=frozenset(),
                             ),
                             *row.blocked,
                         ],

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, null, select, true
 
@@ -84,16 +84,33 @@ class BlockedTask:
     key: str
     title: str
     due_on: date
-    locked_because: tuple[Phrase, ...]
     gate: dict[str, Any]
     origin: str
     peak_key: str | None
     peak_date: date | None
     store: Store
+    # What its gate was checked against: the store's today, its done work and followers.
+    today: date
+    done: frozenset[str]
+    followers: int
 
     @property
     def gate_reason(self) -> str:
         return self.gate.get("reason", "")
+
+    @cached_property
+    def locked_because(self) -> tuple[Phrase, ...]:
+        """What still keeps it locked, condition by condition (worded when asked: a page
+        says it of one blocked task a store)."""
+        return tuple(
+            Gate.from_json(self.gate).unmet(
+                self.today,
+                done=self.done,
+                followers=self.followers,
+                peak_key=self.peak_key,
+                peak_date=self.peak_date,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -909,41 +926,45 @@ def _blocked(store: Store, today: date, raw: Mapping[str, Any]) -> list[BlockedT
     candidates = raw.get("b")
     if not candidates:
         return []
-    done = set(raw.get("d", ()))
+    done = frozenset(raw.get("d", ()))
+    followers = store.followers
     blocked = []
     for task_id, key, title, due_on, gate, origin, peak_key, peak_date in candidates:
         falls_on = date.fromisoformat(peak_date) if peak_date else None
-        reasons = Gate.from_json(gate).unmet(
-            today,
-            done=done,
-            followers=store.followers,
-            peak_key=peak_key,
-            peak_date=falls_on,
-        )
-        if reasons:
+        if not Gate.from_json(gate).is_open(
+            today, done=done, followers=followers, peak_key=peak_key, peak_date=falls_on
+        ):
             blocked.append(
                 BlockedTask(
                     id=task_id,
                     key=key,
                     title=title,
                     due_on=date.fromisoformat(due_on),
-                    locked_because=tuple(reasons),
                     gate=gate,
                     origin=origin,
                     peak_key=peak_key,
                     peak_date=falls_on,
                     store=store,
+                    today=today,
+                    done=done,
+                    followers=followers,
                 )
             )
     return blocked
 
 
 class _Calendar:
-    """The peaks of each market, worked out once per market and year range."""
+    """The peaks of each market, worked out once per market and day for each catalog (a
+    catalog does not change once loaded: every request of a process shares them)."""
+
+    _kept: ClassVar[dict[int, tuple[Catalog, dict[tuple[str, str, str, date], Peak | None]]]] = {}
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._found: dict[tuple[str, str, str, date], Peak | None] = {}
+        kept = self._kept.get(id(catalog))
+        if kept is None or kept[0] is not catalog:
+            kept = self._kept[id(catalog)] = (catalog, {})
+        self._found = kept[1]
 
     def peak(self, store: Store, key: str, on: date) -> Peak | None:
         ident = (store.market, store.store_type, key, on)

@@ -43,6 +43,7 @@ class _PortfolioWords:
         self._names: dict[tuple[str, str], str] = {}
         self._badges: dict[str, str] = {}
         self._labels: dict[tuple[str, str], str] = {}
+        self._reasons: dict[tuple[str | None, str], str] = {}
         link = url_for("readiness.store_page", store_id=0)
         head, _, tail = link.rpartition("/0/")
         self._store_link = (escape(head + "/"), escape("/" + tail)) if head else None
@@ -90,7 +91,17 @@ class _PortfolioWords:
 
     def joined(self, reasons: Iterable[Any]) -> str:
         """``reasons|map('localize')|join(separator())`` as Jinja says it, not escaped yet."""
-        return self._separator.join(localize(reason) for reason in reasons)
+        return self._separator.join(self.localized(reason) for reason in reasons)
+
+    def localized(self, reason: Any) -> str:
+        """A reason in the reader's language. Stores in the same state are not ready for
+        the same reasons: each is said once a request (a phrase is known by its message
+        and its English, which its values make)."""
+        key = (getattr(reason, "msgid", None), str(reason))
+        found = self._reasons.get(key)
+        if found is None:
+            found = self._reasons[key] = localize(reason)
+        return found
 
     def row(self, row: StoreReadiness) -> Markup:
         said = self.said
@@ -133,7 +144,7 @@ class _PortfolioWords:
         reasons = row.reasons
         if reasons:
             out.append('<ul class="reasons">')
-            out.extend(f"<li>{escape(localize(reason))}</li>" for reason in reasons[:3])
+            out.extend(f"<li>{escape(self.localized(reason))}</li>" for reason in reasons[:3])
             if len(reasons) > 3:
                 more = say(N_("…and %(num)d more"), num=len(reasons) - 3)
                 out.append(f"<li>{more}</li>")
