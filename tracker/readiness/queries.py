@@ -512,7 +512,7 @@ def summary_page(
     # are bound in each of its statements).
     recounted: list[Summary] = []
     if stale_count:
-        stale = dict(
+        stale: dict[int, int] = dict(
             db.session.execute(over(Store.id, version).where(case((holds, 1), else_=0) == 0)).all()
         )
         stale_ids = sorted(stale)
@@ -521,16 +521,16 @@ def summary_page(
                 store_id: int(stale[store_id])
                 for store_id in stale_ids[begin : begin + IDS_AT_ONCE]
             }
-            latest = (
+            latest: dict[int, datetime] = (
                 dict(
                     db.session.execute(select(Store.id, last).where(Store.id.in_(list(part)))).all()
                 )
                 if with_activity
                 else {}
             )
-            for row in portfolio(user, catalog, now=now, store_ids=part, versions=part):
-                values = summary_values(row)
-                store = row.store
+            for full in portfolio(user, catalog, now=now, store_ids=part, versions=part):
+                values = summary_values(full)
+                store = full.store
                 recounted.append(
                     Summary(
                         store.id,
@@ -544,7 +544,7 @@ def summary_page(
                         values["overdue"],
                         values["blocked"],
                         latest.get(store.id),
-                        row.recount,
+                        full.recount,
                     )
                 )
     placed = [row for row in recounted if status is None or row.status == status]
