@@ -13,7 +13,10 @@ from sqlalchemy import select, update
 
 from tests.readiness.conftest import tick_up_to
 from tracker.extensions import db
+from tracker.readiness import queries
 from tracker.readiness.burndown import Burndown, burndown
+from tracker.readiness.filters import Filters
+from tracker.readiness.queries import keep_recounted
 from tracker.stores.models import Store
 from tracker.stores.services import add_member
 from tracker.tasks.models import Task
@@ -466,3 +469,93 @@ def test_the_api_refuses_a_readiness_filter_it_does_not_know(manager, api_as, qu
     error = response.get_json()["error"]
     assert error["field"] == query.split("=")[0]
     assert "is not a filter" in error["message"]
+
+
+def test_pages_of_one_status_are_sliced_when_a_store_of_another_changed(
+    client, login, manager, shop, three_stores, monkeypatch
+):
+    """A store of another status scored again (its work changed) does not turn the later
+    pages of a filtered portfolio into every page so far (found by review)."""
+    for number in range(4):
+        shop(f"Late {number}", market="TH", categories=["home"])
+    monkeypatch.setattr("tracker.web.readiness.PAGE_SIZE", 2)
+    login(manager)
+    client.get("/readiness")  # every summary stored
+    query = "sort=name&order=asc&status=not_ready"
+    everything = listed(client.get(f"/readiness?print=1&{query}"))
+    assert len(everything) == 5
+    pages = []
+    for number in (1, 2, 3, 4):
+        db.session.execute(
+            update(Task)
+            .where(Task.store_id == three_stores["ready"].id)
+            .values(note=f"changed {number}")
+        )
+        db.session.commit()
+        pages.append(listed(client.get(f"/readiness?page={number}&{query}")))
+    assert pages == [everything[0:2], everything[2:4], everything[4:], []]
+
+
+def test_a_page_read_while_others_write_shows_each_store_once(
+    manager, three_stores, monkeypatch, catalog
+):
+    """Other requests writing while a page scores its changed stores again (storing the same
+    counts, changing another store's work) neither show a store twice nor leave one out, and
+    the total counts each store once (found by review)."""
+    ready, late = three_stores["ready"], three_stores["not_ready"]
+    everyone = sorted(store.id for store in three_stores.values())
+    keep_recounted(Filters(sort="name").page(manager, catalog, None, 1, 50).counted)
+    db.session.commit()
+    real_portfolio, real_today = queries.portfolio, queries.local_today
+    writes = {"today": 0}
+
+    def elsewhere_while_scoring(*args, **kwargs):
+        rows = real_portfolio(*args, **kwargs)
+        if kwargs.get("versions") is not None:
+            keep_recounted(rows)  # another page stores the same counts
+            db.session.execute(update(Task).where(Task.store_id == late.id).values(note="x"))
+            db.session.commit()
+        return rows
+
+    def elsewhere_while_reading(zone, now=None):
+        if writes["today"] == 0:  # another request changes a store's work between two reads
+            writes["today"] += 1
+            db.session.execute(update(Task).where(Task.store_id == late.id).values(note="y"))
+            db.session.commit()
+        return real_today(zone, now)
+
+    for patch in (
+        ("portfolio", elsewhere_while_scoring),
+        ("local_today", elsewhere_while_reading),
+    ):
+        db.session.execute(update(Task).where(Task.store_id == ready.id).values(note=patch[0]))
+        db.session.commit()
+        with monkeypatch.context() as patched:
+            patched.setattr(queries, *patch)
+            found = Filters(sort="name").page(manager, catalog, None, 1, 50)
+        shown = [row.store.id for row in found.rows]
+        assert sorted(shown) == everyone, (patch[0], shown)
+        assert found.total == 3 and sum(found.counts.values()) == 3, (patch[0], found.counts)
+        keep_recounted(found.counted)
+        db.session.commit()
+
+
+def test_stores_are_listed_in_the_portfolios_name_order_everywhere(
+    client, login, manager, shop, make_user
+):
+    """The stores page, the people page's store choices and the portfolio sorted by name
+    list stores alike, capitals or not (SQLite put every capital first)."""
+    for name in ("Zeta shop", "alpha shop", "beta shop"):
+        shop(name)
+    make_user("member")  # the people page offers a member the stores to add them to
+    login(manager)
+    expected = ["alpha shop", "beta shop", "Zeta shop"]
+    portfolio = [name for _, name in _names(client.get("/readiness?sort=name"))]
+    assert portfolio == expected
+
+    def order_on(page: str) -> list[str]:
+        html = html_module.unescape(client.get(page).get_data(as_text=True))
+        return sorted(expected, key=html.index)
+
+    assert order_on("/stores") == expected
+    assert order_on("/people") == expected

@@ -37,6 +37,7 @@ from tracker.readiness.scores import (
 from tracker.stores.access import visible_stores
 from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
+from tracker.stores.names import name_order, name_order_sql
 from tracker.tasks.models import Task
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.
@@ -395,24 +396,6 @@ class Summary:
     recount: Recount | None = field(default=None, compare=False, repr=False)
 
 
-def name_order(name: str) -> str:
-    """What stores are sorted by name by: the name with its ASCII letters in lower case,
-    compared letter by letter (the order both databases sort ``name_order_sql`` in)."""
-    return name.lower() if name.isascii() else name.translate(_ASCII_LOWER)
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def name_order_sql(column: Any, dialect: str) -> ColumnElement[str]:
-    """``name_order`` in SQL: SQLite's lower() folds ASCII letters only and compares bytes
-    (UTF-8: code points); on PostgreSQL the "C" collation does the same whatever the
-    database's locale."""
-    if dialect == "postgresql":
-        return func.lower(column.collate("C"))
-    return func.lower(column)
-
-
 @dataclass(frozen=True)
 class SummaryPage:
     """Stores of the portfolio by their summaries: those of one page, in order (``rows``),
@@ -445,7 +428,7 @@ def summary_page(
     order: Callable[[list[Summary]], list[Summary]] | None = None,
 ) -> SummaryPage:
     """One page of the stores ``user`` may see (of ``market``, ``model`` and ``status``),
-    sorted by ``sort`` (a column of ``SUMMARY_ORDER``), by their stored summaries.
+    sorted by ``sort`` (a column of ``_summary_order``), by their stored summaries.
 
     The database sorts, pages and counts the summaries that still hold, so a page reads a
     few rows whatever the number of stores. The stores whose summary does not hold (their
@@ -467,99 +450,99 @@ def summary_page(
     )
     version = func.coalesce(StoreWork.version, 0) + func.coalesce(pending.c.changes, 0)
     kept_for = Store.market + ":" + Store.store_type + ":" + cast(Store.followers, String)
-    # Whether the stored summary holds, but for its day (each zone's today, known below).
-    current = and_(
+    # The zones of the chosen stores first: a summary holds for its zone's today.
+    zones = db.session.scalars(
+        chosen.with_only_columns(Store.zone).select_from(Store).distinct()
+    ).all()
+    if not zones:
+        return SummaryPage([], {name: 0 for name in STATUSES}, [])
+    todays = {zone: local_today(zone, now) for zone in zones}
+    holds = and_(
         StoreScore.status.is_not(None),
         StoreScore.version == version,
+        StoreScore.day == case(todays, value=Store.zone),
         StoreScore.rule == mark,
         StoreScore.basis == kept_for,
     )
-
-    def over(*columns: Any, versions: bool = True) -> Select[Any]:
-        query = (
-            chosen.with_only_columns(*columns)
-            .select_from(Store)
-            .outerjoin(StoreScore, StoreScore.store_id == Store.id)
+    # One read of every chosen store: how many summaries hold, by status, and each store
+    # whose summary does not, with its version. One statement, so what it counts and what
+    # it says to score again are the same stores however others write meanwhile.
+    each = (
+        chosen.with_only_columns(
+            Store.id.label("id"),
+            StoreScore.status.label("status"),
+            version.label("version"),
+            case((holds, 1), else_=0).label("holds"),
         )
-        if versions:
-            query = query.outerjoin(StoreWork, StoreWork.store_id == Store.id).outerjoin(
-                pending, pending.c.store_id == Store.id
-            )
-        return query
-
-    # One pass over every store: how many hold, by status, and which zones they are in.
-    held = case((current, StoreScore.status), else_=None).label("held")
-    groups = db.session.execute(
-        over(Store.zone, StoreScore.day, held, func.count()).group_by(
-            Store.zone, StoreScore.day, held
-        )
+        .select_from(Store)
+        .outerjoin(StoreScore, StoreScore.store_id == Store.id)
+        .outerjoin(StoreWork, StoreWork.store_id == Store.id)
+        .outerjoin(pending, pending.c.store_id == Store.id)
+        .offset(0)  # worked out once a store: PostgreSQL does not fold it into the grouping
+        .subquery()
+    )
+    kept_row = each.c.holds == 1
+    stale_id = case((kept_row, None), else_=each.c.id).label("stale_id")
+    held = case((kept_row, each.c.status), else_=None).label("held")
+    read = db.session.execute(
+        select(
+            stale_id, held, func.max(case((kept_row, None), else_=each.c.version)), func.count()
+        ).group_by(stale_id, held)
     ).all()
-    if not groups:
-        return SummaryPage([], {name: 0 for name in STATUSES}, [])
-    todays = {zone: local_today(zone, now) for zone in {row[0] for row in groups}}
     counts = {name: 0 for name in STATUSES}
-    stale_count = 0
-    for zone, day, kept, count in groups:
-        if kept is None or day != todays[zone]:
-            stale_count += count
+    stale: dict[int, int] = {}
+    for store_id, kept, stale_version, count in read:
+        if store_id is not None:
+            stale[store_id] = int(stale_version)
         elif status is None or kept == status:
             counts[kept] += count
-    holds = and_(current, StoreScore.day == case(todays, value=Store.zone))
 
     last = _newest_activity()
     with_activity = activity or sort == "activity"
     # The stores whose stored summary does not hold: scored now, in parts (the stores' ids
     # are bound in each of its statements).
     recounted: list[Summary] = []
-    if stale_count:
-        stale: dict[int, int] = dict(
-            db.session.execute(over(Store.id, version).where(case((holds, 1), else_=0) == 0)).all()
+    stale_ids = sorted(stale)
+    for begin in range(0, len(stale_ids), IDS_AT_ONCE):
+        part = {store_id: stale[store_id] for store_id in stale_ids[begin : begin + IDS_AT_ONCE]}
+        latest: dict[int, datetime] = (
+            dict(db.session.execute(select(Store.id, last).where(Store.id.in_(list(part)))).all())
+            if with_activity
+            else {}
         )
-        stale_ids = sorted(stale)
-        for begin in range(0, len(stale_ids), IDS_AT_ONCE):
-            part = {
-                store_id: int(stale[store_id])
-                for store_id in stale_ids[begin : begin + IDS_AT_ONCE]
-            }
-            latest: dict[int, datetime] = (
-                dict(
-                    db.session.execute(select(Store.id, last).where(Store.id.in_(list(part)))).all()
+        for full in portfolio(user, catalog, now=now, store_ids=part, versions=part):
+            values = summary_values(full)
+            store = full.store
+            recounted.append(
+                Summary(
+                    store.id,
+                    store.name,
+                    store.model,
+                    store.market,
+                    values["status"],
+                    values["onboarding_percent"],
+                    values["peak_on"],
+                    values["peak_percent"],
+                    values["overdue"],
+                    values["blocked"],
+                    latest.get(store.id),
+                    full.recount,
                 )
-                if with_activity
-                else {}
             )
-            for full in portfolio(user, catalog, now=now, store_ids=part, versions=part):
-                values = summary_values(full)
-                store = full.store
-                recounted.append(
-                    Summary(
-                        store.id,
-                        store.name,
-                        store.model,
-                        store.market,
-                        values["status"],
-                        values["onboarding_percent"],
-                        values["peak_on"],
-                        values["peak_percent"],
-                        values["overdue"],
-                        values["blocked"],
-                        latest.get(store.id),
-                        full.recount,
-                    )
-                )
     placed = [row for row in recounted if status is None or row.status == status]
     for row in placed:
         counts[row.status] += 1
 
-    # The page: with every summary holding, the database's rows; otherwise its rows that
-    # hold up to the page's end, with those scored now placed among them.
+    # The page: with every summary holding, the database's rows; otherwise the stored
+    # summaries up to the page's end but for those scored now (as many more rows as
+    # there are of them), and those scored now placed among them.
     key = _summary_order(sort, dialect, last)
     by_name = name_order_sql(Store.name, dialect)
     if sort == "name":
         ordering = [by_name.desc(), Store.id.desc()] if descending else [by_name, Store.id]
     else:  # ties by name, whichever the direction; none last
         ordering = [key.is_(None), key.desc() if descending else key, by_name, Store.id]
-    query = over(
+    shown: list[Any] = [
         Store.id,
         Store.name,
         Store.model,
@@ -571,19 +554,23 @@ def summary_page(
         StoreScore.overdue,
         StoreScore.blocked,
         last if with_activity else null(),
-        versions=bool(stale_count),
-    ).order_by(*ordering)
+    ]
+    query: Select[Any] = (
+        chosen.with_only_columns(*shown)
+        .select_from(Store)
+        .join(StoreScore, StoreScore.store_id == Store.id)
+        .order_by(*ordering)
+    )
     if status:
         query = query.where(StoreScore.status == status)
-    if stale_count:
-        query = query.where(holds).limit(None if size is None else start + size)
-    else:
+    if not stale:
         query = query.offset(start).limit(size)
-    rows = [Summary(*row) for row in db.session.execute(query).all()]
-    if placed:
-        rows = (order or (lambda found: found))([*rows, *placed])
-        rows = rows[start : None if size is None else start + size]
-    return SummaryPage(rows, counts, recounted)
+        return SummaryPage([Summary(*row) for row in db.session.execute(query).all()], counts, [])
+    if size is not None:
+        query = query.limit(start + size + len(stale))
+    rows = [Summary(*row) for row in db.session.execute(query).all() if row[0] not in stale]
+    merged = (order or (lambda found: found))([*rows, *placed])
+    return SummaryPage(merged[start : None if size is None else start + size], counts, recounted)
 
 
 def summaries(

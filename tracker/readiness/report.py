@@ -41,6 +41,7 @@ from tracker.reminders.models import Reminder
 from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
 from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
+from tracker.stores.names import name_order
 from tracker.tasks.models import Task
 
 # A section lists this many stores at most; the portfolio page has the rest.
@@ -253,7 +254,7 @@ def _at_risk(rows: Sequence[StoreReadiness]) -> list[str]:
             for row in rows
             if row.next_peak is not None and row.next_peak.status != "ready"
         ),
-        key=lambda pair: (pair[1].falls_on - pair[0].today, pair[0].store.name.casefold()),
+        key=lambda pair: (pair[1].falls_on - pair[0].today, name_order(pair[0].store.name)),
     )
     lines = []
     for row, peak in troubled:

@@ -38,6 +38,7 @@ from tracker.reminders.queue import (
     task_url,
 )
 from tracker.stores.models import Store
+from tracker.stores.names import name_order
 from tracker.tasks.models import Task
 from tracker.tasks.queries import WEEK_DAYS, due_bucket
 from tracker.tasks.recipients import people_to_remind
@@ -719,7 +720,7 @@ def _digest(
         for task in group:
             by_store[name, task.store_id].append(task)
     blocks = []
-    for store in sorted(stores.values(), key=lambda s: (s.name.casefold(), s.id)):
+    for store in sorted(stores.values(), key=lambda s: (name_order(s.name), s.id)):
         lines = [store.name]
         for name in buckets:
             mine = by_store.get((name, store.id))

@@ -28,6 +28,7 @@ from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.stores.access import visible_stores
 from tracker.stores.models import Store, StoreMembership
+from tracker.stores.names import by_name
 from tracker.stores.services import add_member, welcome_person
 from tracker.tasks.services import remove_member
 from tracker.web.auth_forms import LoginForm, PersonForm, TokenForm
@@ -180,7 +181,9 @@ def people() -> Any:
 def render_people(refused: Refusal | None = None) -> str:
     """The People page; with a refusal, said beside the form that was used, as typed."""
     users = db.session.scalars(select(User).order_by(User.role, User.name, User.email)).all()
-    stores = db.session.scalars(visible_stores(current_user).order_by(Store.name)).all()
+    stores = db.session.scalars(
+        visible_stores(current_user).order_by(by_name(Store.name), Store.id)
+    ).all()
     memberships = {(m.user_id, m.store_id) for m in db.session.scalars(select(StoreMembership))}
     return render_template(
         "auth/people.html",
