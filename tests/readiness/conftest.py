@@ -88,6 +88,24 @@ def shop(make_store, manager) -> Callable[..., Store]:
 
 
 @pytest.fixture
+def quiet_store(shop) -> Callable[[], Store]:
+    """Make a local, fully managed UK store opening after Christmas: as of the fixed day it
+    has no peak work in view (it sorts last by peak) and no onboarding work due yet."""
+
+    def make() -> Store:
+        return shop(
+            "Quiet UK",
+            model="full_managed",
+            market="UK",
+            entity="GB",
+            categories=["home"],
+            opened_on="2026-12-28",
+        )
+
+    return make
+
+
+@pytest.fixture
 def on_the_fixed_day() -> Iterator[None]:
     """Stop the clock at noon in California on the fixed day, for pages that read it."""
     with time_machine.travel(NOW, tick=False):

@@ -299,16 +299,10 @@ def test_typed_task_titles_stay_text_in_the_open_work_csv(client, login, manager
     assert title not in [row["title"] for row in rows]
 
 
-def test_columns_with_no_value_sort_last_both_ways(client, login, manager, shop, three_stores):
-    # Opened after Christmas, a local UK store has no peak work in view from 10-01.
-    quiet = shop(
-        "Quiet UK",
-        model="full_managed",
-        market="UK",
-        entity="GB",
-        categories=["home"],
-        opened_on="2026-12-28",
-    )
+def test_columns_with_no_value_sort_last_both_ways(
+    client, login, manager, quiet_store, three_stores
+):
+    quiet = quiet_store()
     login(manager)
     for order in ("asc", "desc"):
         ids = [i for i, _ in listed(client.get(f"/readiness?sort=peak&order={order}"))]
@@ -352,20 +346,13 @@ def test_the_portfolio_shows_a_page_of_stores_in_order_and_says_how_many(
 
 
 def test_each_page_of_a_sorted_filtered_portfolio_is_its_slice_of_the_whole_list(
-    client, login, manager, shop, three_stores, monkeypatch
+    client, login, manager, shop, quiet_store, three_stores, monkeypatch
 ):
     """Page after page, the rows are the printable page's (every store, sorted and filtered
     alike), ties in the same order; the header counts and the total are those of the whole."""
     shop("ready us", orders_to_date=500)  # the same name but for case: a tie broken by id
     shop("Slow US", orders_to_date=500)  # the very same name
-    shop(
-        "Quiet UK",
-        model="full_managed",
-        market="UK",
-        entity="GB",
-        categories=["home"],
-        opened_on="2026-12-28",
-    )  # fmt: skip  (no peak in view: sorts last)
+    quiet_store()  # no peak in view: sorts last
     shop("Late TH 2", market="TH", categories=["home"])
     # Names whose order a database might see otherwise: letters beyond ASCII in both cases
     # (the lower case one first: a database that folds Ä too ties them, then sorts by id),

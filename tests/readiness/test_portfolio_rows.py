@@ -43,17 +43,10 @@ MARKS = (
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_python_rows_are_the_template_rows(app, manager, shop, three_stores, locale):
+def test_python_rows_are_the_template_rows(app, manager, shop, quiet_store, three_stores, locale):
     """Every varied row, in each language, is drawn as the template drew it."""
     shop('Check <b>"stock"</b> & co')
-    shop(
-        "Quiet UK",
-        model="full_managed",
-        market="UK",
-        entity="GB",
-        categories=["home"],
-        opened_on="2026-12-28",
-    )  # fmt: skip  (no peak in view, no onboarding work yet)
+    quiet_store()  # no peak in view, no onboarding work yet
     db.session.commit()
     with app.app_context():
         rows = portfolio(manager, get_catalog())

@@ -11,12 +11,12 @@ the last one in the (store, id) index. PostgreSQL says how many rows each step r
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
+from tests.statements import statements_sent
 from tracker.activity.models import Activity
 from tracker.catalog import get_catalog
 from tracker.extensions import db
@@ -27,20 +27,9 @@ SHOWN = 3
 ENTRIES = 6000  # 500 entries a store
 
 
-@contextmanager
-def activity_reads() -> Iterator[list[tuple[str, Any]]]:
+def activity_reads() -> AbstractContextManager[list[tuple[str, Any]]]:
     """The statements (and their parameters) that read the activity log, as they are sent."""
-    seen: list[tuple[str, Any]] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "FROM activities" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+    return statements_sent(lambda statement: "FROM activities" in statement)
 
 
 def entries_read(statement: str, parameters: Any) -> tuple[str, int | None]:

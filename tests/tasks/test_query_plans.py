@@ -13,13 +13,13 @@ tables do not hide it); the SQLite half is the one the old form fails.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
+from tests.statements import statements_sent
 from tracker.auth.models import User
 from tracker.calendar.models import CalendarFeed
 from tracker.calendar.services import feed_contents
@@ -34,20 +34,11 @@ STORES = 5  # the member's
 OTHERS = 20  # the rest of the company's
 
 
-@contextmanager
-def task_reads() -> Iterator[list[tuple[str, Any]]]:
+def task_reads() -> AbstractContextManager[list[tuple[str, Any]]]:
     """The statements (and their parameters) that read whole task rows, as they are sent."""
-    seen: list[tuple[str, Any]] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.startswith("SELECT tasks.id") and "assignee_id" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+    return statements_sent(
+        lambda statement: statement.startswith("SELECT tasks.id") and "assignee_id" in statement
+    )
 
 
 def plan_of(statement: str, parameters: Any) -> str:
