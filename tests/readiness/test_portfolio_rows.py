@@ -9,7 +9,6 @@ is drawn both ways and must be the same, byte for byte.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -96,17 +95,32 @@ def test_python_rows_are_the_template_rows(app, manager, shop, quiet_store, thre
                         ],
                     )
                 )
+            # The same wait for another peak's work: said by its own peak, on a page of both.
+            waiting = [b for b in row.blocked if b.peak_key and (b.gate or {}).get("tasks")]
+            if waiting:
+                other = "black_friday" if waiting[0].peak_key != "black_friday" else "christmas"
+                varied.append(
+                    dataclasses.replace(
+                        row,
+                        blocked=[dataclasses.replace(waiting[0], peak_key=other)],
+                    )
+                )
+        assert any(b.peak_key == "black_friday" for row in varied for b in row.blocked), (
+            "a blocked peak task said for two peaks"
+        )
         env = app.jinja_env.overlay(loader=FileSystemLoader([HERE, *app.jinja_loader.searchpath]))
         reference = env.get_template("reference_portfolio_row.html")
         seen: set[str] = set()
         compared = 0
-        for row, path in itertools.product(varied, ["/readiness", "/readiness?sort=name"]):
+        # Every row of a request drawn by the one request's writer, as a page draws them.
+        for path in ("/readiness", "/readiness?sort=name"):
             with app.test_request_context(path), force_locale(locale):
-                drawn = portfolio_row(row)
-                expected = reference.render(row=row)
-                assert drawn == expected.strip("\n"), row.store.name
-                compared += 1
-                seen.update(mark for mark in MARKS if mark in drawn)
+                for row in varied:
+                    drawn = portfolio_row(row)
+                    expected = reference.render(row=row)
+                    assert drawn == expected.strip("\n"), row.store.name
+                    compared += 1
+                    seen.update(mark for mark in MARKS if mark in drawn)
         db.session.rollback()
     assert compared >= 20
     if locale == "en":

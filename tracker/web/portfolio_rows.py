@@ -10,6 +10,7 @@ replaces (tests/readiness/test_portfolio_rows.py keeps that template).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,7 @@ from tracker.i18n.format import number, separator, share, when
 from tracker.i18n.labels import label
 from tracker.i18n.seeds import gate_reason, seed_name, task_title
 from tracker.i18n.text import localize
+from tracker.playbook.phrases import Name, Phrase
 from tracker.readiness.queries import StoreReadiness
 from tracker.web.rows import RowWriter, writer
 
@@ -43,7 +45,7 @@ class _PortfolioWords:
         self._names: dict[tuple[str, str], str] = {}
         self._badges: dict[str, str] = {}
         self._labels: dict[tuple[str, str], str] = {}
-        self._reasons: dict[tuple[str | None, str], str] = {}
+        self._reasons: dict[str, str] = {}
         link = url_for("readiness.store_page", store_id=0)
         head, _, tail = link.rpartition("/0/")
         self._store_link = (escape(head + "/"), escape("/" + tail)) if head else None
@@ -95,9 +97,10 @@ class _PortfolioWords:
 
     def localized(self, reason: Any) -> str:
         """A reason in the reader's language. Stores in the same state are not ready for
-        the same reasons: each is said once a request (a phrase is known by its message
-        and its English, which its values make)."""
-        key = (getattr(reason, "msgid", None), str(reason))
+        the same reasons: each is said once a request. A phrase is known by all it keeps
+        (its message and values, a name's kind, key and context), not by its English: a
+        wait for "campaign.register" reads the same in English for every peak."""
+        key = _said_by(reason)
         found = self._reasons.get(key)
         if found is None:
             found = self._reasons[key] = localize(reason)
@@ -207,3 +210,12 @@ class _PortfolioWords:
             out.append(f'<span class="muted">{words["none"]}</span>')
         out.append("</td>\n    </tr>")
         return Markup("".join(out))
+
+
+def _said_by(reason: Any) -> str:
+    """Everything a reason is said from, as one string."""
+    if isinstance(reason, Phrase):
+        return json.dumps(reason.to_json(), sort_keys=True, ensure_ascii=False)
+    if isinstance(reason, Name):
+        return json.dumps(["name", reason.kind, reason.key, str(reason), dict(reason.context)])
+    return json.dumps(["text", str(reason)], ensure_ascii=False)
