@@ -164,3 +164,20 @@ def test_each_manager_reads_it_in_their_own_language(make_user, three_stores, ca
     assert "AT RISK FOR THE NEXT PEAK" not in zh.text
     # Both were written from one look at the stores: the same stores are named.
     assert ("Late TH" in english.text) and ("Late TH" in zh.text)
+
+
+def test_every_section_lists_stores_in_the_portfolios_name_order(shop, catalog, manager):
+    """New stores, stores that slipped and the busiest stores come in the order the
+    portfolio sorts names in, capitals or not (found by review: SQLite put capitals first)."""
+    manager.timezone = "Asia/Shanghai"
+    for name in ("Zeta shop", "alpha shop", "beta shop"):
+        store = shop(name)
+        tick_up_to(store, manager, date(2026, 10, 1), now=datetime(2026, 10, 2, 19, tzinfo=UTC))
+    queue_weekly_reports(catalog, now=SHANGHAI_MONDAY_9)
+    db.session.commit()
+    text = reports(manager)[-1].text
+    changed = text[text.index("WHAT CHANGED") : text.index("WHAT SLIPPED")]
+    new, busiest = changed.split("Tasks done")
+    names = ["alpha shop", "beta shop", "Zeta shop"]
+    assert sorted(names, key=new.index) == names, new
+    assert sorted(names, key=busiest.index) == names, busiest

@@ -37,7 +37,7 @@ from tracker.readiness.scores import (
 from tracker.stores.access import visible_stores
 from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
-from tracker.stores.names import name_order, name_order_sql
+from tracker.stores.names import by_name, name_order, name_order_sql
 from tracker.tasks.models import Task
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.
@@ -201,7 +201,7 @@ def portfolio(
     """
     now = now or utcnow()
     query = _chosen_stores(user, market, model, store_ids)
-    stores = db.session.scalars(query.order_by(Store.name, Store.id)).all()
+    stores = db.session.scalars(query.order_by(by_name(Store.name), Store.id)).all()
     if not stores:
         return []
     ids = query.with_only_columns(Store.id)

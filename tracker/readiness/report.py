@@ -209,7 +209,9 @@ def _changes(week: Week) -> list[str]:
     lines = _capped(lines)
     if week.done:
         names = {row.store.id: row.store.name for row in week.rows}
-        busiest = sorted(week.done.items(), key=lambda item: (-item[1], names[item[0]]))
+        busiest = sorted(
+            week.done.items(), key=lambda item: (-item[1], name_order(names[item[0]]), item[0])
+        )
         listed = say_list([f"{names[i]} {n}" for i, n in busiest[:SECTION_LIMIT]])
         if len(busiest) > SECTION_LIMIT:
             listed += " …"
