@@ -18,10 +18,10 @@ from tracker.readiness.queries import (
     DataFreshness,
     StoreReadiness,
     Summary,
-    name_order,
     portfolio,
     summary_page,
 )
+from tracker.stores.names import name_order
 
 Row = TypeVar("Row", StoreReadiness, Summary)
 

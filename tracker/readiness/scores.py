@@ -199,7 +199,7 @@ def rule_mark(*parts: Any) -> str:
 
     The same in every process: sets are marked in sorted order (a set's own order, and so
     its ``repr``, changes with each process's string hashing), so scores one process stores
-    hold for the others (web workers, schedulers).
+    hold for the others (other web machines, a restarted one, the scheduler).
     """
     return hashlib.sha1(repr(_canonical((FORMAT, *parts))).encode()).hexdigest()[:16]
 
