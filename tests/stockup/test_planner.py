@@ -31,6 +31,17 @@ def shop(make_user, make_store):
     return store, manager
 
 
+def add_line(store, manager, catalog, name, stock, daily_sales, *, now=NOON):
+    """Add a product line as the manager does (through the service), at ``now``."""
+    return change_product_line(
+        store,
+        {"name": name, "current_stock": stock, "daily_sales": daily_sales},
+        catalog,
+        manager,
+        now=now,
+    )
+
+
 def _black_friday(plan):
     return next(row for row in plan.rows if row.peak.key == "black_friday")
 
@@ -46,13 +57,7 @@ def _black_friday_task(store, key: str) -> Task:
 
 def test_quantity_and_dates_worked_by_hand(shop, catalog):
     store, manager = shop
-    change_product_line(
-        store,
-        {"name": "Lipstick", "current_stock": 1000, "daily_sales": 10},
-        catalog,
-        manager,
-        now=NOON,
-    )
+    add_line(store, manager, catalog, "Lipstick", 1000, 10)
     row = _black_friday(plan_stock_up(store, catalog, TODAY))
     # Sea freight to the US: in stock by the warm-up (11-11), arrive by 11-04. But 1,000 units
     # less 14 safety days (140) last 86 days at 10 a day: stock runs out on 09-25, so the
@@ -74,13 +79,7 @@ def test_more_daily_sales_move_the_stock_up_tasks_and_say_why(make_user, make_st
     # before opening is left out: see the test at the end).
     manager = make_user()
     store = make_store(actor=manager, opened_on="2026-03-02", today=TODAY)
-    line, _ = change_product_line(
-        store,
-        {"name": "Lipstick", "current_stock": 1000, "daily_sales": 10},
-        catalog,
-        manager,
-        now=NOON,
-    )
+    line, _ = add_line(store, manager, catalog, "Lipstick", 1000, 10)
     db.session.commit()
     order = _black_friday_task(store, "stockup.place_order")
     before = order.due_on
@@ -135,13 +134,7 @@ def test_a_passed_order_by_date_is_late_with_a_reminder_to_ship_by_air(
 
 def test_a_cross_border_line_with_months_of_stock_warns_of_slow_turnover(shop, catalog):
     store, manager = shop
-    change_product_line(
-        store,
-        {"name": "Mascara", "current_stock": 10_000, "daily_sales": 10},
-        catalog,
-        manager,
-        now=NOON,
-    )
+    add_line(store, manager, catalog, "Mascara", 10_000, 10)
     plan = plan_stock_up(store, catalog, TODAY)
     assert [(line.name, days) for line, days in plan.overstocked] == [("Mascara", 1000)]
 
@@ -215,13 +208,7 @@ def test_a_trickle_of_sales_never_runs_out_instead_of_answering_500(shop, api_as
 
 def test_the_planner_page_shows_each_line_and_peak(shop, client, login, catalog):
     store, manager = shop
-    change_product_line(
-        store,
-        {"name": "Lipstick", "current_stock": 1000, "daily_sales": 10},
-        catalog,
-        manager,
-        now=NOON,
-    )
+    add_line(store, manager, catalog, "Lipstick", 1000, 10)
     db.session.commit()
     login(manager)
     page = client.get(f"/stores/{store.id}/stock-up").get_data(as_text=True)
@@ -239,13 +226,7 @@ def test_the_daily_tick_warns_of_a_late_order_nobody_touched(make_user, make_sto
     manager = make_user()
     # Opening after the mid-year sale (2026-07-13): Black Friday is its first stock-up.
     store = make_store(actor=manager, opened_on="2026-07-14", today=TODAY)
-    change_product_line(
-        store,
-        {"name": "Lipstick", "current_stock": 500, "daily_sales": 5},
-        catalog,
-        manager,
-        now=NOON,
-    )
+    add_line(store, manager, catalog, "Lipstick", 500, 5)
     db.session.commit()
     assert not db.session.scalars(select(Reminder).where(Reminder.kind == "stock_up_late")).all()
     run_tick(app, name="test", now=datetime(2026, 8, 25, 19, tzinfo=UTC))
@@ -292,13 +273,7 @@ def test_a_plan_page_seen_first_does_not_swallow_the_late_order_warning(
 
     manager = make_user()
     store = make_store(actor=manager, opened_on="2026-06-01", today=TODAY)
-    change_product_line(
-        store,
-        {"name": "Lipstick", "current_stock": 500, "daily_sales": 5},
-        catalog,
-        manager,
-        now=NOON,
-    )
+    add_line(store, manager, catalog, "Lipstick", 500, 5)
     db.session.commit()
     late_day = datetime(2026, 8, 25, 19, tzinfo=UTC)
     with time_machine.travel(late_day, tick=False):
@@ -326,9 +301,7 @@ def test_a_store_on_probation_is_not_planned_more_than_its_daily_order_cap(
         today=opened,
     )
     noon = datetime(2026, 11, 1, 19, tzinfo=UTC)
-    change_product_line(
-        store, {"name": "Mugs", "current_stock": 700, "daily_sales": 40}, catalog, manager, now=noon
-    )
+    add_line(store, manager, catalog, "Mugs", 700, 40, now=noon)
     row = _black_friday(plan_stock_up(store, catalog, opened))
     # Domestic freight: arrive by 11-04 with 580 in hand (700 less 3 days' sales). 7 normal
     # days (280) + 17 peak days at the cap of 50, not twice 40 (850) + 14 safety days (560),
@@ -358,9 +331,7 @@ def test_a_store_s_own_daily_order_limit_set_through_the_api_caps_its_peak_forec
     assert refused.status_code == 400 and "daily_order_limit" in refused.get_data(as_text=True)
     noon = datetime(2026, 11, 1, 19, tzinfo=UTC)
     store = db.session.get(Store, store.id)
-    change_product_line(
-        store, {"name": "Mugs", "current_stock": 700, "daily_sales": 40}, catalog, manager, now=noon
-    )
+    add_line(store, manager, catalog, "Mugs", 700, 40, now=noon)
     assert _black_friday(plan_stock_up(store, catalog, opened)).quantity == 600
 
 
@@ -371,13 +342,7 @@ def test_a_line_whose_deadlines_fall_before_opening_dates_no_task_before_opening
     that follows it stays in step (review mend: dropping it instead left "Confirm the
     arrival" overdue and lost a date set by hand); the late warning says what is left."""
     store, manager = shop
-    change_product_line(
-        store,
-        {"name": "Lipstick", "current_stock": 0, "daily_sales": 50},
-        catalog,
-        manager,
-        now=NOON,
-    )
+    add_line(store, manager, catalog, "Lipstick", 0, 50)
     db.session.commit()
     row = _black_friday(plan_stock_up(store, catalog, TODAY))
     assert row.ship_by < store.opened_on  # the line's own deadline: before the store opened
@@ -403,13 +368,7 @@ def test_a_stock_up_date_set_by_hand_is_kept_when_a_line_would_date_it_before_op
     ship = _black_friday_task(store, "stockup.ship")
     change_task(ship, {"due_on": "2026-07-20"}, manager)
     db.session.commit()
-    change_product_line(
-        store,
-        {"name": "Lipstick", "current_stock": 0, "daily_sales": 50},
-        catalog,
-        manager,
-        now=NOON,
-    )
+    add_line(store, manager, catalog, "Lipstick", 0, 50)
     db.session.commit()
     db.session.refresh(ship)
     assert (ship.status, ship.due_on) == ("open", date(2026, 7, 20))
