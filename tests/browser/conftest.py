@@ -16,16 +16,15 @@ import fcntl
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests import summary
+from tests.live import serving
 from tracker import create_app
 from tracker.extensions import db
 
@@ -65,20 +64,14 @@ def serve(folder: Path, **config: Any) -> Iterator[Server]:
     )
     with app.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    # Links in reminders are built from TRACKER_BASE_URL: this server's own address.
-    app.config.setdefault("TRACKER_BASE_URL", url)
-    if "TRACKER_BASE_URL" not in config:
-        app.config["TRACKER_BASE_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, name="browser-server", daemon=True)
-    thread.start()
     try:
-        yield Server(app=app, url=url)
+        with serving(app, name="browser-server") as server:
+            url = f"http://127.0.0.1:{server.server_port}"
+            # Links in reminders are built from TRACKER_BASE_URL: this server's own address.
+            if "TRACKER_BASE_URL" not in config:
+                app.config["TRACKER_BASE_URL"] = url
+            yield Server(app=app, url=url)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
 

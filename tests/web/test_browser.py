@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
+from tests.live import serving
 from tracker import create_app
 from tracker.extensions import db
 
@@ -56,15 +55,10 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     )
     with app.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
     try:
-        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
+        with serving(app, name="live-server") as server:
+            yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
 
