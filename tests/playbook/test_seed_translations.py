@@ -112,7 +112,7 @@ def test_an_unknown_field_is_refused(seeds):
     edit(seeds, r'^title = "今天开播"', 'title = "今天开播"\nsubtitle = "每天"')
     assert refusal(seeds) == (
         "seeds/i18n/zh_CN.toml: entry 'tasks.live.daily': unknown field 'subtitle' "
-        "(known: description, gate_reason, title)"
+        "(known: description, gate_reason, market_text, title)"
     )
 
 
@@ -156,3 +156,51 @@ def test_a_source_that_is_not_a_guide_is_translated_like_the_rest(seeds):
     edit(seeds, r"^'TikTok Shop Seller Center US, \"Campaign FAQs\", 2025-06-23' = .*\n", "")
     edit(seeds, r"^\[sources\]\n", '[sources]\n"a page nobody cites, 2025" = "无人引用的页面"\n')
     assert "no seed cites this source" in refusal(seeds)
+
+
+# --- a text per market -------------------------------------------------------------
+
+_UK_TAX = (
+    r'^\[\[tasks\."payout\.tax_setup"\.market_text\]\]\n'
+    r'markets = \["UK"\]\ndescription = .*\n'
+)
+
+
+def test_a_missing_market_text_is_listed_by_its_markets(seeds):
+    edit(seeds, _UK_TAX, "")
+    catalog = load_catalog(seeds)
+    assert missing_translations(catalog.translations["zh_CN"], catalog) == [
+        "tasks.payout.tax_setup.market_text[UK]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("replacement", "problem"),
+    [
+        (
+            '[[tasks."payout.tax_setup".market_text]]\nmarkets = ["UK", "SA"]\n'
+            'description = "英国和沙特。"\n',
+            "entry 'tasks.payout.tax_setup.market_text[2]': field 'markets': the entry has no "
+            "description for exactly these markets (it has: US; UK; ID)",
+        ),
+        (
+            '[[tasks."payout.tax_setup".market_text]]\nmarkets = ["UK"]\n',
+            "entry 'tasks.payout.tax_setup.market_text[2]': field 'description': missing",
+        ),
+        (
+            '[[tasks."payout.tax_setup".market_text]]\nmarkets = "UK"\ndescription = "英国。"\n',
+            "entry 'tasks.payout.tax_setup.market_text[2]': field 'markets': must be a list "
+            "of market codes",
+        ),
+        (
+            '[[tasks."payout.tax_setup".market_text]]\nmarkets = ["UK"]\n'
+            'description = "英国。"\nsource = "gov.uk"\n',
+            "entry 'tasks.payout.tax_setup.market_text[2]': unknown field 'source' "
+            "(known: description, markets)",
+        ),
+    ],
+    ids=["markets with no text", "no description", "markets not a list", "unknown field"],
+)
+def test_a_bad_market_text_translation_is_refused_by_place(seeds, replacement, problem):
+    edit(seeds, _UK_TAX, replacement)
+    assert refusal(seeds) == f"seeds/i18n/zh_CN.toml: {problem}"

@@ -519,3 +519,78 @@ def test_a_cited_guide_without_a_title_is_refused(seeds: Path) -> None:
     message = refusal(seeds)
     assert "guides.toml" in message and "self-operated-vs-fully-managed" in message
     assert "no title" in message
+
+
+# --- a text per market -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        (
+            {"market_text": [{"markets": ["XX"], "description": "Only in XX."}]},
+            "field 'market_text.markets': unknown value 'XX' (known: ",
+        ),
+        (
+            {
+                "markets": ["US", "UK"],
+                "market_text": [{"markets": ["ID"], "description": "Only in Indonesia."}],
+            },
+            "field 'market_text': the entry is not for ID (its markets: UK, US)",
+        ),
+        (
+            {
+                "market_text": [
+                    {"markets": ["US", "UK"], "description": "In the US and the UK."},
+                    {"markets": ["UK"], "source": "gov.uk, a page"},
+                ]
+            },
+            "field 'market_text': UK has two texts",
+        ),
+        (
+            {"market_text": [{"markets": ["US"]}]},
+            "field 'market_text.0.markets': give a 'description', a 'source' or both",
+        ),
+        (
+            {"market_text": [{"description": "For which market?"}]},
+            "field 'market_text.0.markets': missing: the markets this text is for",
+        ),
+        (
+            {"market_text": [{"markets": ["US"], "description": "Ship by {peak}."}]},
+            "field 'market_text[US].description': unknown placeholder {peak}",
+        ),
+        (
+            {"market_text": [{"markets": ["US"], "source": "x" * 301}]},
+            "field 'market_text.0.source': Length must be between 1 and 300",
+        ),
+    ],
+    ids=["unknown market", "not the entry's", "twice", "says nothing", "no markets", "placeholder",
+         "long source"],
+)  # fmt: skip
+def test_a_bad_market_text_is_refused_naming_the_entry_and_field(seeds, fields, problem):
+    add_entry(seeds, **fields)
+
+    message = refusal(seeds)
+
+    assert message.startswith("seeds/playbooks/pop.toml: entry 'probe.new_task': "), message
+    assert problem in message
+
+
+def test_a_market_text_replaces_only_what_it_gives(seeds):
+    add_entry(
+        seeds,
+        market_text=[
+            {"markets": ["UK"], "description": "  In   the UK,\n  ship daily.  "},
+            {"markets": ["ID", "MY"], "source": "a page for Indonesia and Malaysia"},
+        ],
+    )
+    entry = load_catalog(seeds).entry("probe.new_task")
+
+    assert entry.description_in("UK") == "In the UK, ship daily."
+    assert entry.source_in("UK") == NEW_ENTRY["source"]
+    assert entry.description_in("MY") == NEW_ENTRY["description"]
+    assert entry.source_in("ID") == "a page for Indonesia and Malaysia"
+    assert (entry.description_in("US"), entry.source_in("US")) == (
+        NEW_ENTRY["description"],
+        NEW_ENTRY["source"],
+    )

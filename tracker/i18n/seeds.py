@@ -205,7 +205,7 @@ def task_description(task: Any) -> str:
     _, text = _entry_for(task)
     if text is None:
         return task.description
-    said = [text.description.format_map(_row_placeholders(task))]
+    said = [text.description_in(task.store.market).format_map(_row_placeholders(task))]
     _, _, added = task.description.partition("\n\n")
     for line in filter(None, added.split("\n\n")):
         for pattern, msgid in _ADDED_LINES:

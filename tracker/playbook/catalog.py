@@ -233,6 +233,16 @@ class GateRule:
 
 
 @dataclass(frozen=True)
+class MarketText:
+    """What an entry says instead in some markets, where the platform's rules there differ:
+    its description, its source, or both (the entry's own text stands for the rest)."""
+
+    markets: frozenset[str]
+    description: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     """One task template of a playbook."""
 
@@ -260,7 +270,31 @@ class Entry:
     # opening day instead, as long as this date of its peak ("warmup", "ship_by", ...)
     # is still ahead.
     while_ahead: str | None = None
+    # The entry's words for markets whose rules differ (each market in one at most).
+    market_texts: tuple[MarketText, ...] = ()
     file: str = ""
+
+    def market_text(self, market: str) -> MarketText | None:
+        """What the entry says instead in ``market``, if anything."""
+        for text in self.market_texts:
+            if market in text.markets:
+                return text
+        return None
+
+    def description_in(self, market: str) -> str:
+        """The description a store of ``market`` reads."""
+        text = self.market_text(market)
+        return text.description if text and text.description else self.description
+
+    def source_in(self, market: str) -> str:
+        """The source a store of ``market`` is shown."""
+        text = self.market_text(market)
+        return text.source if text and text.source else self.source
+
+    @property
+    def sources(self) -> list[str]:
+        """Every source the entry shows, in any market."""
+        return [self.source, *(text.source for text in self.market_texts if text.source)]
 
     @property
     def peak_anchored(self) -> bool:
@@ -277,6 +311,15 @@ class EntryText:
     title: str
     description: str
     gate_reason: str | None = None
+    # The descriptions of the entry's market texts, by their markets.
+    market_descriptions: Mapping[frozenset[str], str] = field(default_factory=dict)
+
+    def description_in(self, market: str) -> str:
+        """The description a store of ``market`` reads."""
+        for markets, description in self.market_descriptions.items():
+            if market in markets:
+                return description
+        return self.description
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from tracker.playbook.catalog import (
     Entry,
     GateRule,
     Market,
+    MarketText,
     Phase,
     Recurrence,
 )
@@ -97,7 +98,29 @@ def _set_of(choices: tuple[str, ...] | None = None) -> fields.List:
     return fields.List(inner, validate=validate.Length(min=1))
 
 
-_NOT_BLANK = validate.Regexp(r"\S", error="may not be blank")
+_NOT_BLANK = validate.Regexp(r"\s*\S", error="may not be blank")  # match() reads from the start
+
+
+class _MarketTextSchema(Schema):
+    markets = _set_of()
+    description = fields.String(validate=_NOT_BLANK)
+    source = fields.String(validate=validate.Length(min=1, max=SOURCE_MAX))
+
+    @validates_schema
+    def _says_something(self, data: Mapping[str, Any], **_: Any) -> None:
+        if "markets" not in data:
+            raise ValidationError("missing: the markets this text is for", "markets")
+        if "description" not in data and "source" not in data:
+            raise ValidationError("give a 'description', a 'source' or both", "markets")
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> MarketText:
+        description = data.get("description")
+        return MarketText(
+            markets=frozenset(data["markets"]),
+            description=" ".join(description.split()) if description else None,
+            source=data.get("source"),
+        )
 
 
 class _EntrySchema(Schema):
@@ -127,6 +150,8 @@ class _EntrySchema(Schema):
     trigger = fields.String(validate=validate.OneOf(TRIGGERS))
     follows = fields.List(fields.String(), validate=validate.Length(min=1))
     while_ahead = fields.String(validate=validate.OneOf((*PEAK_ANCHORS, *STOCK_UP_ANCHORS)))
+    # Where a market's rules differ: its own description and source (seeds/README.md).
+    market_text = fields.List(fields.Nested(_MarketTextSchema), validate=validate.Length(min=1))
 
 
 class _PlaybookFileSchema(Schema):
@@ -195,6 +220,7 @@ def _entry(path: Path, item: dict[str, Any]) -> Entry:
         trigger=item.get("trigger"),
         follows=tuple(item.get("follows", ())),
         while_ahead=item.get("while_ahead"),
+        market_texts=tuple(item.get("market_text", ())),
         file=str(path),
     )
 
@@ -218,6 +244,7 @@ def _check_entry(
         refuse(f"field 'phase': unknown phase '{entry.phase}' (known: {', '.join(phases)})")
     known_values(path, entry.key, "markets", entry.markets, markets)
     known_values(path, entry.key, "categories", entry.categories, categories)
+    _check_market_texts(path, entry, markets)
 
     anchor = entry.due.anchor
     if entry.peak_anchored != (entry.peaks is not None):
@@ -261,8 +288,35 @@ def _check_entry(
         allowed.discard("invitation_categories")
     for field, text in (("title", entry.title), ("description", entry.description)):
         _check_placeholders(path, entry.key, field, text, allowed)
+    for market_text in entry.market_texts:
+        if market_text.description:
+            field = f"market_text[{_codes(market_text.markets)}].description"
+            _check_placeholders(path, entry.key, field, market_text.description, allowed)
     if entry.gate:
         _check_placeholders(path, entry.key, "gate.reason", entry.gate.reason, _GATE_FIELDS)
+
+
+def _codes(markets: frozenset[str]) -> str:
+    return ", ".join(sorted(markets))
+
+
+def _check_market_texts(path: Path, entry: Entry, markets: Mapping[str, Market]) -> None:
+    """Each market text names known markets the entry is for, each market in one text."""
+    seen: set[str] = set()
+    for text in entry.market_texts:
+        known_values(path, entry.key, "market_text.markets", sorted(text.markets), markets)
+        if entry.markets is not None and not text.markets <= entry.markets:
+            outside = _codes(text.markets - entry.markets)
+            raise SeedError(
+                path,
+                f"field 'market_text': the entry is not for {outside} "
+                f"(its markets: {_codes(entry.markets)})",
+                entry.key,
+            )
+        twice = text.markets & seen
+        if twice:
+            raise SeedError(path, f"field 'market_text': {_codes(twice)} has two texts", entry.key)
+        seen |= text.markets
 
 
 def _check_placeholders(path: Path, key: str, field: str, text: str, allowed: set[str]) -> None:

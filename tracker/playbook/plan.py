@@ -538,14 +538,15 @@ def _task(
     estimated: bool = False,
 ) -> PlannedTask:
     gate = _gate(entry, store, applicable_keys)
+    market = store.profile.market
     return PlannedTask(
         key=entry.key,
         title=entry.title.format_map(placeholders),
-        description=entry.description.format_map(placeholders),
+        description=entry.description_in(market).format_map(placeholders),
         phase=entry.phase,
         due_on=due_on,
         critical=entry.critical,
-        source=entry.source,
+        source=entry.source_in(market),
         recurrence=entry.recurrence,
         starts_on=starts_on,
         depends_on=tuple(key for key in entry.depends_on if key in applicable_keys),

@@ -22,7 +22,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from tracker.playbook.catalog import Catalog, EntryText, GuideText, SeedTranslation
+from tracker.playbook.catalog import Catalog, Entry, EntryText, GuideText, SeedTranslation
 from tracker.playbook.seeds import SeedError, read_toml
 
 # Names a page shows: each table holds key = "name" for one kind of seed thing.
@@ -58,8 +58,14 @@ def missing_translations(translation: SeedTranslation, catalog: Catalog) -> list
         text = translation.entries.get(entry.key)
         if text is None:
             out.append(f"tasks.{entry.key}")
-        elif entry.gate is not None and text.gate_reason is None:
-            out.append(f"tasks.{entry.key}.gate_reason")
+        else:
+            if entry.gate is not None and text.gate_reason is None:
+                out.append(f"tasks.{entry.key}.gate_reason")
+            out += [
+                f"tasks.{entry.key}.market_text[{', '.join(sorted(market.markets))}]"
+                for market in entry.market_texts
+                if market.description and market.markets not in text.market_descriptions
+            ]
     for question in catalog.advisor.questions:
         if question.key not in translation.questions:
             out.append(f"advisor.questions.{question.key}.question")
@@ -176,7 +182,7 @@ def _named(catalog: Catalog) -> dict[str, set[str]]:
 
 def _shown_sources(catalog: Catalog) -> list[str]:
     """The sources a page shows: tasks, models, offers, the advisor's, the store-type rule's."""
-    sources = [entry.source for entry in catalog.entries]
+    sources = [source for entry in catalog.entries for source in entry.sources]
     for model in catalog.models.values():
         sources.append(model.sourced.source)
         sources += [offer.sourced.source for offer in model.offers]
@@ -249,7 +255,7 @@ def _entry(path: Path, key: str, item: Any, catalog: Catalog) -> EntryText:
     except KeyError:
         raise SeedError(path, "no playbook entry has this key", where) from None
     item = _table(path, where, None, item)
-    _only(path, where, item, {"title", "description", "gate_reason"})
+    _only(path, where, item, {"title", "description", "gate_reason", "market_text"})
     for name in ("title", "description"):
         if name not in item:
             raise SeedError(
@@ -265,7 +271,43 @@ def _entry(path: Path, key: str, item: Any, catalog: Catalog) -> EntryText:
             raise SeedError(path, "field 'gate_reason': the entry has no gate", where)
         gate_reason = _text(path, where, "gate_reason", item["gate_reason"])
         _same_placeholders(path, where, "gate_reason", gate_reason, english.gate.reason)
-    return EntryText(title, description, gate_reason)
+    markets = _market_descriptions(path, where, item.get("market_text", []), english)
+    return EntryText(title, description, gate_reason, markets)
+
+
+def _market_descriptions(
+    path: Path, where: str, raw: Any, english: Entry
+) -> dict[frozenset[str], str]:
+    """``[[tasks."key".market_text]]``: each English market text's description, said again
+    for the same markets."""
+    if not isinstance(raw, list):
+        raise SeedError(path, "field 'market_text': must be a list of tables", where)
+    said = {text.markets: text.description for text in english.market_texts if text.description}
+    out: dict[frozenset[str], str] = {}
+    for index, item in enumerate(raw, start=1):
+        place = f"{where}.market_text[{index}]"
+        item = _table(path, place, None, item)
+        _only(path, place, item, {"markets", "description"})
+        codes = item.get("markets")
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise SeedError(path, "field 'markets': must be a list of market codes", place)
+        markets = frozenset(codes)
+        if markets not in said:
+            known = "; ".join(", ".join(sorted(m)) for m in said) or "none"
+            raise SeedError(
+                path,
+                f"field 'markets': the entry has no description for exactly these markets "
+                f"(it has: {known})",
+                place,
+            )
+        if markets in out:
+            raise SeedError(path, "field 'markets': these markets are said twice", place)
+        if "description" not in item:
+            raise SeedError(path, "field 'description': missing", place)
+        description = " ".join(_text(path, place, "description", item["description"]).split())
+        _same_placeholders(path, place, "description", description, said[markets])
+        out[markets] = description
+    return out
 
 
 def _advisor(
