@@ -114,6 +114,8 @@ def main() -> None:
         print(f"seeded {stores} stores, {tasks} tasks in {time.perf_counter() - started:.1f} s")
         with app.app_context():
             catalog = get_catalog()
+            # A scheduler process settles its heap once it has started (build_scheduler).
+            tick.settle_heap()
             tomorrow = utcnow() + timedelta(days=1)
             if args.way == "store":
                 tick.ROLL_CHUNK = 0  # the store-by-store path only

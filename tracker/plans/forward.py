@@ -9,13 +9,16 @@ of that day.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Text, insert, select
+from sqlalchemy import cast as cast_to
 
 from tracker.activity.services import write_activity
 from tracker.auth.models import User
@@ -116,15 +119,7 @@ def roll_stores_forward(
         return rolled
     wanted = [store.id for store, _ in behind]
     tasks: dict[int, list[Task]] = defaultdict(list)
-    columns = Task.__table__.c
-    for values in db.session.execute(
-        select(*(columns[name] for name in _COMPARED)).where(
-            Task.store_id.in_(wanted), Task.origin.in_(("playbook", "checklist"))
-        )
-    ):
-        # Compared as plain values, not ORM objects (most rows do not change): those that
-        # do change are read again as tasks before the change is applied.
-        found = _TaskValues(zip(_COMPARED, values, strict=True))
+    for found in _task_values(wanted):
         tasks[found.store_id].append(cast(Task, found))
     lines: dict[int, list[ProductLine]] = defaultdict(list)
     for line in db.session.scalars(
@@ -212,6 +207,55 @@ _COMPARED = (
     "checklist_version",
     "counts_for_readiness",
 )
+
+
+def _task_values(store_ids: Sequence[int]) -> Iterator[_TaskValues]:
+    """The stores' playbook and checklist tasks as the values a plan is compared with.
+
+    Plain values, not ORM objects (most rows do not change): those that do change are read
+    again as tasks before the change is applied. Done work is never changed by a plan, only
+    counted and, for a checklist's next step, dated from: it is read without the rest. The
+    JSON columns and the dates are read as text and decoded once per distinct text (a
+    thousand stores' rows hold a few hundred distinct gates, recurrences and days), so the
+    values of rows alike are shared and must only be read.
+    """
+    columns = Task.__table__.c
+    of_plans = (Task.store_id.in_(store_ids), Task.origin.in_(("playbook", "checklist")))
+    read = [
+        cast_to(columns[name], Text).label(name) if name in _DECODED else columns[name]
+        for name in _COMPARED
+    ]
+    decoded = [(_COMPARED.index(name), decode) for name, decode in _DECODED.items()]
+    for values in db.session.execute(select(*read).where(*of_plans, Task.status != "done")):
+        row = list(values)
+        for index, decode in decoded:
+            if row[index] is not None:
+                row[index] = decode(row[index])
+        yield _TaskValues(zip(_COMPARED, row, strict=True))
+    done = ("id", "store_id", "key", "slot", "status", "completed_at")
+    for values in db.session.execute(
+        select(*(columns[name] for name in done)).where(*of_plans, Task.status == "done")
+    ):
+        yield _TaskValues(zip(done, values, strict=True))
+
+
+@lru_cache(maxsize=4096)
+def _json(text: str) -> Any:
+    return json.loads(text)
+
+
+@lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+# The compared columns read as text and decoded by these (see _task_values).
+_DECODED: dict[str, Callable[[str], Any]] = {
+    "recurrence": _json,
+    "gate": _json,
+    "due_on": _day,
+    "peak_date": _day,
+}
 
 
 class _TaskValues:
