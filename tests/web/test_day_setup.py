@@ -204,3 +204,35 @@ def test_a_zone_not_on_the_list_is_refused_by_the_server(client, make_user, logi
     )
     assert answer.status_code == 400
     assert "Mars/Olympus" in answer.text and "Time zone" in answer.text
+
+
+def test_the_store_page_keeps_saying_what_the_plan_left_out(client, make_user, login):
+    """The review warned that peak work falling before the opening was left out, but once the
+    store was created its page showed only the eligibility warnings: a seller looking for
+    the Christmas stock-up order there found nothing, and no word why (left open in earlier
+    notes, "plan warnings after creation")."""
+    login(make_user())
+    form = US_POP | {"lead_time_days": "90"}
+    review = html.unescape(client.post("/stores/new", data=form | {"action": "review"}).text)
+    review = review.split('id="review"', 1)[1]
+    about_review = review.split("About the plan", 1)[1].split("<h3>", 1)[0]
+    warned = set(re.findall(r'data-code="(\w+)"', about_review))
+    assert {"peak_deadline_before_opening", "inbound_request_expires"} <= warned
+    assert client.post("/stores/new", data=form | {"action": "create"}).status_code == 302
+    store = db.session.scalars(select(Store)).one()
+
+    page = html.unescape(client.get(f"/stores/{store.id}").text)
+
+    about = page.split('id="about-the-plan"', 1)[1].split("</details>", 1)[0]
+    assert set(re.findall(r'data-code="(\w+)"', about)) == warned
+    said = about.split('data-code="peak_deadline_before_opening"', 1)[1].split("</li>", 1)[0]
+    assert "fall before the store opens on" in said
+    assert "stockup." not in said and "Forecast" in said, said
+
+
+def test_a_store_whose_plan_left_nothing_out_says_nothing_about_it(client, make_user, login):
+    login(make_user())
+    form = US_POP | {"opened_on": "2026-01-05"}
+    assert client.post("/stores/new", data=form | {"action": "create"}).status_code == 302
+    store = db.session.scalars(select(Store)).one()
+    assert 'id="about-the-plan"' not in client.get(f"/stores/{store.id}").text

@@ -14,6 +14,7 @@ from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.i18n.changes import change_phrase, changes_said, fields_said, warning_name
 from tracker.plans.sync import (
+    ENGINE_HORIZON_DAYS,
     PlanChanges,
     apply_plan_changes,
     new_task_rows,
@@ -21,7 +22,9 @@ from tracker.plans.sync import (
     plan_changes,
 )
 from tracker.playbook.catalog import Catalog
+from tracker.playbook.eligibility import Warning, check_eligibility
 from tracker.playbook.phrases import phrase
+from tracker.playbook.plan import generate_plan
 from tracker.playbook.profile import StoreProfile, resolve_profile
 from tracker.stores.models import PROFILE_FIELDS, EligibilityOverride, Store
 from tracker.stores.services import (
@@ -98,6 +101,32 @@ def preview_new_store(
     store = Store(name=store_input.name, zone=zone, playbook_version=catalog.version)
     set_profile(store, profile)
     return _first_plan(store, profile, catalog, today or local_today(zone))
+
+
+def plan_warnings(store: Store, catalog: Catalog, today: date) -> list[Warning]:
+    """What the store's plan warns of today beyond its eligibility: peak work left out
+    because it falls before the opening, an inbound request that would expire. The wizard's
+    review says the same before the store is created; the store's page keeps saying it.
+
+    Worked out once a day per profile and playbook (in each process): a page asks on every
+    visit, and the plan behind it takes about a millisecond.
+    """
+    profile = store.profile()
+    key = (profile, catalog.version, today)
+    found = _PLAN_WARNINGS.get(key)
+    if found is None:
+        if len(_PLAN_WARNINGS) >= _PLAN_WARNINGS_KEPT:
+            _PLAN_WARNINGS.clear()
+        plan = generate_plan(profile, catalog, today=today, horizon_days=ENGINE_HORIZON_DAYS)
+        eligibility = {warning.code for warning in check_eligibility(profile, catalog)}
+        found = _PLAN_WARNINGS[key] = tuple(
+            warning for warning in plan.warnings if warning.code not in eligibility
+        )
+    return list(found)
+
+
+_PLAN_WARNINGS: dict[tuple[StoreProfile, str, date], tuple[Warning, ...]] = {}
+_PLAN_WARNINGS_KEPT = 1024
 
 
 def _first_plan(store: Store, profile: StoreProfile, catalog: Catalog, today: date) -> PlanChanges:

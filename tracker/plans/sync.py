@@ -48,7 +48,7 @@ OCCURRENCE_WINDOW_DAYS = 14
 # An occurrence left undone this long after its day is recorded as missed.
 MISSED_AFTER_DAYS = 7
 # Look this far ahead so a one-off task whose date moved out keeps its row.
-_ENGINE_HORIZON_DAYS = 730
+ENGINE_HORIZON_DAYS = 730
 
 
 @dataclass(frozen=True)
@@ -322,7 +322,7 @@ def plan_changes(
             profile,
             planning,
             today=today,
-            horizon_days=_ENGINE_HORIZON_DAYS,
+            horizon_days=ENGINE_HORIZON_DAYS,
             # A checklist's entries are dated from the store and its peaks, never from stock-up.
             stock_up=only is None,
             **leaving_out,

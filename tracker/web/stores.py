@@ -247,6 +247,7 @@ def render_plan(store: Store, refused: Refusal | None = None) -> Any:
         today=today,
         people=people,
         warnings=check_eligibility(store.profile(), catalog),
+        plan_warnings=plan_stores.plan_warnings(store, catalog, today),
         counts=plan_counts_of(tasks),  # the tasks read above: open and done
         filters=filters,
         data_stale_since=stale_since(store, import_settings(), today),
