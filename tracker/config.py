@@ -119,6 +119,9 @@ def build_config(instance_path: Path, config: Mapping[str, Any] | None) -> dict[
     for name, (default, low, high) in NUMBERS.items():
         settings[name] = _number(name, settings.get(name, default), low, high)
     settings["TRACKER_LOG_FORMAT"], settings["TRACKER_LOG_LEVEL"] = log_settings(settings)
+    # Whether the operator said where people reach the app (`tracker run` follows its own
+    # address when not: tracker/console.py).
+    settings["TRACKER_BASE_URL_GIVEN"] = bool(settings.get("TRACKER_BASE_URL"))
     settings["TRACKER_BASE_URL"] = base_url(settings.get("TRACKER_BASE_URL") or DEFAULT_BASE_URL)
     settings["TRACKER_TRUSTED_PROXIES"] = _whole_number(
         "TRACKER_TRUSTED_PROXIES", settings.get("TRACKER_TRUSTED_PROXIES", 0), MAX_TRUSTED_PROXIES

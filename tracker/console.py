@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from tracker import create_app
-from tracker.config import ConfigError
+from tracker.config import ConfigError, base_url
 from tracker.ops.logs import configure_logging
 from tracker.playbook.seeds import SeedError
 from tracker.schema import SchemaNotCurrent, ensure_schema
@@ -38,6 +38,7 @@ cli = FlaskGroup(
 def _run(ctx: click.Context, **options: Any) -> None:
     ensure_schema()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _link_to_where_served(app, options)
     # The embedded default ticks in this process; the reloader's parent only watches files.
     reloader_parent = options.get("reload") and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
     if app.config["TRACKER_SCHEDULER"] == "on" and not reloader_parent:
@@ -45,6 +46,33 @@ def _run(ctx: click.Context, **options: Any) -> None:
 
         build_scheduler(app, blocking=False).start()
     ctx.invoke(run_command, **options)
+
+
+def _link_to_where_served(app: Flask, options: dict[str, Any]) -> None:
+    """Without TRACKER_BASE_URL, the links this process sends (reminders, e-mails, calendar
+    feeds) point where it serves, not to the default port where nothing may answer."""
+    if app.config["TRACKER_BASE_URL_GIVEN"]:
+        return
+    host = options.get("host") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):
+        click.echo(
+            f"Note: TRACKER_BASE_URL is not set, so links in reminders, e-mails and calendar "
+            f"feeds point to {app.config['TRACKER_BASE_URL']}; serving on every interface, "
+            f"set it to the address people open the app at.",
+            err=True,
+        )
+        return
+    scheme = "https" if options.get("cert") else "http"
+    shown = f"[{host}]" if ":" in host else host
+    served = base_url(f"{scheme}://{shown}:{options.get('port') or 5000}")
+    if served == app.config["TRACKER_BASE_URL"]:
+        return
+    app.config["TRACKER_BASE_URL"] = served
+    click.echo(
+        f"Links in reminders, e-mails and calendar feeds point to {served}. Other tracker "
+        f"commands (an invitation's link, a `tracker scheduler`) need TRACKER_BASE_URL={served}.",
+        err=True,
+    )
 
 
 cli.add_command(
