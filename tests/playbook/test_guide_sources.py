@@ -209,10 +209,13 @@ def cited_sources() -> list:
     except SeedError as error:
         # Refusing here would stop the whole test run at collection.
         return [pytest.param(None, f"the seeds do not load: {error}", id="seeds")]
+    # Every source an entry shows, in any market (its market texts' too).
     params = [
         pytest.param(entry.key, part, id=f"{entry.key}#{index}")
         for entry in catalog.entries
-        for index, part in enumerate(guide_parts(entry.source), start=1)
+        for index, part in enumerate(
+            (part for source in entry.sources for part in guide_parts(source)), start=1
+        )
     ]
     for key, model in catalog.models.items():
         sourced = [(f"model.{key}", model.sourced.source)]
@@ -257,22 +260,26 @@ ENTRIES = entries()
 @pytest.mark.parametrize("entry", ENTRIES, ids=[entry.key for entry in ENTRIES])
 def test_every_cited_guide_section_says_what_the_task_is_about(entry):
     problems = [
-        problem for part in guide_parts(entry.source) if (problem := says_it(part, entry.title))
+        problem
+        for source in entry.sources
+        for part in guide_parts(source)
+        if (problem := says_it(part, entry.title))
     ]
     assert problems == [], f"{entry.key}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[entry.key for entry in ENTRIES])
 def test_every_other_source_of_a_task_is_dated_or_labelled_an_assumption(entry):
-    others = [part for part in entry.source.split("; ") if not GUIDE_PART.match(part)]
-    undated = [
-        part
-        for part in others
-        if not re.search(r"\b20[0-9]{2}\b", part)
-        and not part.startswith(("assumption", "DOMAIN.md"))
-    ]
-    assert undated == [], f"{entry.key}: a source part with no date: {undated}"
-    assert guide_parts(entry.source) or others, f"{entry.key} has no source"
+    for source in entry.sources:  # the entry's own and each market text's
+        others = [part for part in source.split("; ") if not GUIDE_PART.match(part)]
+        undated = [
+            part
+            for part in others
+            if not re.search(r"\b20[0-9]{2}\b", part)
+            and not part.startswith(("assumption", "DOMAIN.md"))
+        ]
+        assert undated == [], f"{entry.key}: a source part with no date: {undated}"
+        assert guide_parts(source) or others, f"{entry.key} has a source saying nothing"
 
 
 def test_the_key_word_check_refuses_a_section_that_does_not_say_it():

@@ -180,22 +180,22 @@ def test_a_missing_market_text_is_listed_by_its_markets(seeds):
         (
             '[[tasks."payout.tax_setup".market_text]]\nmarkets = ["UK", "SA"]\n'
             'description = "英国和沙特。"\n',
-            "entry 'tasks.payout.tax_setup.market_text[2]': field 'markets': the entry has no "
+            "entry 'tasks.payout.tax_setup.market_text[SA, UK]': field 'markets': the entry has no "
             "description for exactly these markets (it has: US; UK; ID)",
         ),
         (
             '[[tasks."payout.tax_setup".market_text]]\nmarkets = ["UK"]\n',
-            "entry 'tasks.payout.tax_setup.market_text[2]': field 'description': missing",
+            "entry 'tasks.payout.tax_setup.market_text[UK]': field 'description': missing",
         ),
         (
             '[[tasks."payout.tax_setup".market_text]]\nmarkets = "UK"\ndescription = "英国。"\n',
-            "entry 'tasks.payout.tax_setup.market_text[2]': field 'markets': must be a list "
+            "entry 'tasks.payout.tax_setup.market_text.1': field 'markets': must be a list "
             "of market codes",
         ),
         (
             '[[tasks."payout.tax_setup".market_text]]\nmarkets = ["UK"]\n'
             'description = "英国。"\nsource = "gov.uk"\n',
-            "entry 'tasks.payout.tax_setup.market_text[2]': unknown field 'source' "
+            "entry 'tasks.payout.tax_setup.market_text.1': unknown field 'source' "
             "(known: description, markets)",
         ),
     ],

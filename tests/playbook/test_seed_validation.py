@@ -529,14 +529,14 @@ def test_a_cited_guide_without_a_title_is_refused(seeds: Path) -> None:
     [
         (
             {"market_text": [{"markets": ["XX"], "description": "Only in XX."}]},
-            "field 'market_text.markets': unknown value 'XX' (known: ",
+            "field 'market_text[XX].markets': unknown value 'XX' (known: ",
         ),
         (
             {
                 "markets": ["US", "UK"],
                 "market_text": [{"markets": ["ID"], "description": "Only in Indonesia."}],
             },
-            "field 'market_text': the entry is not for ID (its markets: UK, US)",
+            "field 'market_text[ID].markets': the entry is not for ID (its markets: UK, US)",
         ),
         (
             {
@@ -545,15 +545,15 @@ def test_a_cited_guide_without_a_title_is_refused(seeds: Path) -> None:
                     {"markets": ["UK"], "source": "gov.uk, a page"},
                 ]
             },
-            "field 'market_text': UK has two texts",
+            "field 'market_text[UK].markets': UK has two texts",
         ),
         (
             {"market_text": [{"markets": ["US"]}]},
-            "field 'market_text.0.markets': give a 'description', a 'source' or both",
+            "field 'market_text.0': give a 'description', a 'source' or both",
         ),
         (
             {"market_text": [{"description": "For which market?"}]},
-            "field 'market_text.0.markets': missing: the markets this text is for",
+            "field 'market_text.0.markets': missing (it is required)",
         ),
         (
             {"market_text": [{"markets": ["US"], "description": "Ship by {peak}."}]},
@@ -563,9 +563,28 @@ def test_a_cited_guide_without_a_title_is_refused(seeds: Path) -> None:
             {"market_text": [{"markets": ["US"], "source": "x" * 301}]},
             "field 'market_text.0.source': Length must be between 1 and 300",
         ),
+        (
+            {"market_text": [{"markets": ["US"], "source": "   "}]},
+            "field 'market_text.0.source': may not be blank",
+        ),
+        (
+            {"market_text": [{"markets": ["US", "UK", "US"], "source": "a US page, 2026"}]},
+            "field 'market_text.0.markets': names US twice",
+        ),
+        (
+            {
+                "markets": ["US", "UK"],
+                "market_text": [
+                    {"markets": ["US"], "description": "In the US."},
+                    {"markets": ["UK"], "description": "In the UK."},
+                ],
+            },
+            "field 'market_text': every market the entry is for has its own description, so "
+            "the entry's own is read nowhere",
+        ),
     ],
     ids=["unknown market", "not the entry's", "twice", "says nothing", "no markets", "placeholder",
-         "long source"],
+         "long source", "blank source", "a market named twice", "the entry's own unread"],
 )  # fmt: skip
 def test_a_bad_market_text_is_refused_naming_the_entry_and_field(seeds, fields, problem):
     add_entry(seeds, **fields)
@@ -574,6 +593,13 @@ def test_a_bad_market_text_is_refused_naming_the_entry_and_field(seeds, fields, 
 
     assert message.startswith("seeds/playbooks/pop.toml: entry 'probe.new_task': "), message
     assert problem in message
+
+
+def test_a_blank_source_is_refused(seeds):
+    add_entry(seeds, source="   ")
+    assert refusal(seeds) == (
+        "seeds/playbooks/pop.toml: entry 'probe.new_task': field 'source': may not be blank"
+    )
 
 
 def test_a_market_text_replaces_only_what_it_gives(seeds):

@@ -104,7 +104,7 @@ def test_it_says_what_changed_what_slipped_and_what_is_at_risk(three_stores, cat
     # Counted by hand: the Thai store's open work due 09-28 to 10-04 (its today is 10-05),
     # the daily live and the clips left out; the oldest three are named.
     assert (
-        "  Late TH: 5 — Check the shop performance score for 11.11 Sale 2026 (2026-09-30); "
+        "  Late TH: 5 — Check the shop's score or rating for 11.11 Sale 2026 (2026-09-30); "
         "Schedule the key live streams of the 10.10 Sale 2026 warm-up (2026-09-30); "
         "Start working with influencers (2026-10-01); and 2 more"
     ) in slipped

@@ -101,17 +101,26 @@ def _set_of(choices: tuple[str, ...] | None = None) -> fields.List:
 _NOT_BLANK = validate.Regexp(r"\s*\S", error="may not be blank")  # match() reads from the start
 
 
+def _each_once(values: list[str]) -> None:
+    twice = sorted({value for value in values if values.count(value) > 1})
+    if twice:
+        raise ValidationError(f"names {', '.join(twice)} twice")
+
+
+_SOURCE = [validate.Length(min=1, max=SOURCE_MAX), _NOT_BLANK]
+
+
 class _MarketTextSchema(Schema):
-    markets = _set_of()
+    markets = fields.List(
+        fields.String(), required=True, validate=[validate.Length(min=1), _each_once]
+    )
     description = fields.String(validate=_NOT_BLANK)
-    source = fields.String(validate=validate.Length(min=1, max=SOURCE_MAX))
+    source = fields.String(validate=_SOURCE)
 
     @validates_schema
     def _says_something(self, data: Mapping[str, Any], **_: Any) -> None:
-        if "markets" not in data:
-            raise ValidationError("missing: the markets this text is for", "markets")
         if "description" not in data and "source" not in data:
-            raise ValidationError("give a 'description', a 'source' or both", "markets")
+            raise ValidationError("give a 'description', a 'source' or both")
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> MarketText:
@@ -136,7 +145,7 @@ class _EntrySchema(Schema):
     phase = fields.String(required=True)
     critical = StrictBool(required=True)
     # A planned task keeps its source beside it, in up to 300 characters.
-    source = fields.String(required=True, validate=validate.Length(min=1, max=SOURCE_MAX))
+    source = fields.String(required=True, validate=_SOURCE)
     due = fields.Nested(_DueSchema, required=True)
     models = _set_of(MODELS)
     store_types = _set_of(STORE_TYPES)
@@ -304,19 +313,30 @@ def _check_market_texts(path: Path, entry: Entry, markets: Mapping[str, Market])
     """Each market text names known markets the entry is for, each market in one text."""
     seen: set[str] = set()
     for text in entry.market_texts:
-        known_values(path, entry.key, "market_text.markets", sorted(text.markets), markets)
+        field = f"market_text[{_codes(text.markets)}].markets"
+        known_values(path, entry.key, field, sorted(text.markets), markets)
         if entry.markets is not None and not text.markets <= entry.markets:
             outside = _codes(text.markets - entry.markets)
             raise SeedError(
                 path,
-                f"field 'market_text': the entry is not for {outside} "
+                f"field '{field}': the entry is not for {outside} "
                 f"(its markets: {_codes(entry.markets)})",
                 entry.key,
             )
         twice = text.markets & seen
         if twice:
-            raise SeedError(path, f"field 'market_text': {_codes(twice)} has two texts", entry.key)
+            raise SeedError(path, f"field '{field}': {_codes(twice)} has two texts", entry.key)
         seen |= text.markets
+    every = entry.markets or set(markets)
+    for name in ("description", "source"):
+        told = {m for text in entry.market_texts if getattr(text, name) for m in text.markets}
+        if told and told >= every:
+            raise SeedError(
+                path,
+                f"field 'market_text': every market the entry is for has its own {name}, so "
+                f"the entry's own is read nowhere (leave one market to it)",
+                entry.key,
+            )
 
 
 def _check_placeholders(path: Path, key: str, field: str, text: str, allowed: set[str]) -> None:

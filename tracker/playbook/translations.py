@@ -284,14 +284,16 @@ def _market_descriptions(
         raise SeedError(path, "field 'market_text': must be a list of tables", where)
     said = {text.markets: text.description for text in english.market_texts if text.description}
     out: dict[frozenset[str], str] = {}
-    for index, item in enumerate(raw, start=1):
-        place = f"{where}.market_text[{index}]"
+    for index, item in enumerate(raw):
+        # Named by its markets, as the loader names the English ones (by place until known).
+        place = f"{where}.market_text.{index}"
         item = _table(path, place, None, item)
         _only(path, place, item, {"markets", "description"})
         codes = item.get("markets")
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise SeedError(path, "field 'markets': must be a list of market codes", place)
         markets = frozenset(codes)
+        place = f"{where}.market_text[{', '.join(sorted(markets))}]"
         if markets not in said:
             known = "; ".join(", ".join(sorted(m)) for m in said) or "none"
             raise SeedError(

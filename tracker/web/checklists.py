@@ -88,7 +88,7 @@ def new() -> Any:
         body: dict[str, Any] = {"key": "", "name": "", "description": "", "entries": []}
         copied = request.args.get("from")
         if copied:
-            body["entries"].append(_from_playbook(catalog, copied))
+            body["entries"].append(_from_playbook(catalog, copied, request.args.get("market")))
         return _form(None, catalog, _fields(body))
     return _save(None, catalog)
 
@@ -104,7 +104,7 @@ def edit(checklist_id: int) -> Any:
         body = checklist.body()
         copied = request.args.get("add")
         if copied:
-            body["entries"].append(_from_playbook(catalog, copied))
+            body["entries"].append(_from_playbook(catalog, copied, request.args.get("market")))
         return _form(checklist, catalog, _fields(body))
     return _save(checklist, catalog)
 
@@ -193,8 +193,9 @@ def _anchor_choices(catalog: Catalog) -> list[str]:
     ]
 
 
-def _from_playbook(catalog: Catalog, key: str) -> dict[str, Any]:
-    """A playbook entry as a checklist entry, for a team to put in its own words and dates."""
+def _from_playbook(catalog: Catalog, key: str, market: str | None = None) -> dict[str, Any]:
+    """A playbook entry as a checklist entry, for a team to put in its own words and dates;
+    with ``market`` (the store's whose task was copied), in that market's words."""
     try:
         entry = catalog.entry(key)
     except KeyError:
@@ -207,7 +208,7 @@ def _from_playbook(catalog: Catalog, key: str) -> dict[str, Any]:
     return {
         "key": key.rsplit(".", 1)[-1],
         "title": entry.title.replace("{peak} {year}", "").replace("{", "").replace("}", ""),
-        "description": entry.description.replace("{", "").replace("}", ""),
+        "description": entry.description_in(market or "").replace("{", "").replace("}", ""),
         "phase": entry.phase,
         "anchor": anchor,
         "offset_days": entry.due.days,
