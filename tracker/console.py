@@ -50,24 +50,29 @@ def _run(ctx: click.Context, **options: Any) -> None:
 
 def _link_to_where_served(app: Flask, options: dict[str, Any]) -> None:
     """Without TRACKER_BASE_URL, the links this process sends (reminders, e-mails, calendar
-    feeds) point where it serves, not to the default port where nothing may answer."""
+    feeds) point where it serves, not to the default port where nothing may answer. Served
+    on every interface, the address others use is unknown: the links work on this machine
+    and the note says to set it."""
     if app.config["TRACKER_BASE_URL_GIVEN"]:
         return
     host = options.get("host") or "127.0.0.1"
-    if host in ("0.0.0.0", "::"):
-        click.echo(
-            f"Note: TRACKER_BASE_URL is not set, so links in reminders, e-mails and calendar "
-            f"feeds point to {app.config['TRACKER_BASE_URL']}; serving on every interface, "
-            f"set it to the address people open the app at.",
-            err=True,
-        )
-        return
+    everywhere = host in ("0.0.0.0", "::")
+    if everywhere:
+        host = "127.0.0.1"
     scheme = "https" if options.get("cert") else "http"
     shown = f"[{host}]" if ":" in host else host
     served = base_url(f"{scheme}://{shown}:{options.get('port') or 5000}")
-    if served == app.config["TRACKER_BASE_URL"]:
+    if served == app.config["TRACKER_BASE_URL"] and not everywhere:
         return
     app.config["TRACKER_BASE_URL"] = served
+    if everywhere:
+        click.echo(
+            f"Note: TRACKER_BASE_URL is not set, so links in reminders, e-mails and calendar "
+            f"feeds point to {served}, which opens on this machine only: serving on every "
+            f"interface, set it to the address people open the app at.",
+            err=True,
+        )
+        return
     click.echo(
         f"Links in reminders, e-mails and calendar feeds point to {served}. Other tracker "
         f"commands (an invitation's link, a `tracker scheduler`) need TRACKER_BASE_URL={served}.",

@@ -59,11 +59,13 @@ def test_a_host_name_and_an_ipv6_address_are_kept(served):
     assert served == ["http://localhost:8124", "http://[::1]:8125"]
 
 
-def test_every_interface_cannot_be_a_link_so_it_is_said_to_set_one(served, capsys):
+def test_every_interface_links_to_this_machine_and_says_to_set_one(served, capsys):
+    """Served on every interface, the links pointed to port 5000, where nothing answered even
+    on the machine itself (found trying it): they now open there at least."""
     _run(["--host", "0.0.0.0", "--port", "8126"])
-    assert served == ["http://127.0.0.1:5000"]
+    assert served == ["http://127.0.0.1:8126"]
     said = capsys.readouterr().err
-    assert "TRACKER_BASE_URL is not set" in said and "http://127.0.0.1:5000" in said
+    assert "TRACKER_BASE_URL is not set" in said and "http://127.0.0.1:8126" in said
 
 
 def test_a_set_address_is_kept_whatever_the_port(served, monkeypatch, capsys):

@@ -58,10 +58,10 @@ def _plans(plan_for, catalog: Catalog, market: str):
 
 MARKETS = ["US", "UK", "SA", "SG", "TH", "VN", "MY", "PH", "ID"]
 
-# A source part that cites one market's platform or authority.
+# A source part that cites one market's platform or authority: any market's Seller Center,
+# and the others by name.
 CITED_MARKET = {
-    "Seller Center US": "US",
-    "Seller Center TH": "TH",
+    **{f"Seller Center {market}": market for market in MARKETS},
     "Tokopedia": "ID",
     "jakartaglobe": "ID",
     "gov.uk": "UK",
@@ -234,3 +234,54 @@ def test_copying_a_task_into_a_checklist_keeps_its_markets_words(
     page = html.unescape(client.get(link).get_data(as_text=True))
 
     assert "W-9" in page and "Seller Center lists them during set-up" not in page
+
+
+def test_a_checklist_copied_in_one_markets_words_starts_out_for_that_market(
+    client, make_user, make_store, login
+):
+    """The copy kept the US words but applied to every store: a UK and a Thai store were
+    about to get a step telling them to file a W-9 (found trying it)."""
+    import html
+    import re
+
+    ana = make_user(name="Ana Li")
+    us = make_store(actor=ana, name="Sunny Beauty US")
+    login(ana)
+    detail = client.get(f"/tasks/{_tax_task(us).id}").get_data(as_text=True)
+    link = html.unescape(re.search(r'href="([^"]+)" id="copy-into-checklist"', detail).group(1))
+
+    page = client.get(link).get_data(as_text=True)
+
+    markets = page.split('name="market"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="(\w+)" selected>', markets) == ["US"]
+
+
+@pytest.mark.parametrize(
+    ("markets", "words"),
+    [(["US"], "W-9"), (["US", "UK"], "Seller Center lists them during set-up")],
+    ids=["for the us alone", "for the us and the uk"],
+)
+def test_a_step_added_to_a_checklist_reads_as_the_checklists_markets_allow(
+    client, make_user, make_store, login, markets, words
+):
+    import html
+    import re
+
+    from tests.checklists.test_api import live_prep
+    from tracker.catalog import get_catalog
+    from tracker.extensions import db
+    from tracker.plans.checklists import save_checklist
+
+    ana = make_user(name="Ana Li")
+    us = make_store(actor=ana, name="Sunny Beauty US")
+    body = live_prep()
+    body["applies_to"]["market"] = markets
+    save_checklist(body, get_catalog(), actor=ana)
+    db.session.commit()
+    login(ana)
+    detail = html.unescape(client.get(f"/tasks/{_tax_task(us).id}").get_data(as_text=True))
+    link = re.search(r'href="(/checklists/\d+/edit\?add=payout\.tax_setup[^"]*)"', detail).group(1)
+
+    page = html.unescape(client.get(link).get_data(as_text=True))
+
+    assert words in page

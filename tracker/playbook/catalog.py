@@ -387,6 +387,12 @@ class Catalog:
     def entry(self, key: str) -> Entry:
         return self._entries_by_key[key]
 
+    def described_apart(self, key: str, market: str) -> bool:
+        """Whether the entry ``key`` (if any) has a description of its own in ``market``."""
+        entry = self._entries_by_key.get(key)
+        text = entry.market_text(market) if entry is not None else None
+        return text is not None and text.description is not None
+
     @functools.cached_property
     def stock_up_keys(self) -> frozenset[str]:
         """The entries dated from a stock-up deadline (order, ship or arrive by)."""

@@ -181,7 +181,8 @@ def _named(catalog: Catalog) -> dict[str, set[str]]:
 
 
 def _shown_sources(catalog: Catalog) -> list[str]:
-    """The sources a page shows: tasks, models, offers, the advisor's, the store-type rule's."""
+    """The sources a page shows: tasks, models, offers, the advisor's, the store-type rule's,
+    the supply figures' (the plan's warnings)."""
     sources = [source for entry in catalog.entries for source in entry.sources]
     for model in catalog.models.values():
         sources.append(model.sourced.source)
@@ -191,6 +192,8 @@ def _shown_sources(catalog: Catalog) -> list[str]:
     sources.append(catalog.advisor.tie.source)
     sources.append(catalog.advisor.pop_needs.source)
     sources += [m.chinese_held.sourced.source for m in catalog.markets.values() if m.chinese_held]
+    # The slow-freight warning's (the wizard's review and the store's page show it).
+    sources.append(catalog.supply.sourced.source)
     return sources
 
 

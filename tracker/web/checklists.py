@@ -87,8 +87,12 @@ def new() -> Any:
     if request.method == "GET":
         body: dict[str, Any] = {"key": "", "name": "", "description": "", "entries": []}
         copied = request.args.get("from")
+        market = request.args.get("market")
         if copied:
-            body["entries"].append(_from_playbook(catalog, copied, request.args.get("market")))
+            body["entries"].append(_from_playbook(catalog, copied, market))
+            if market is not None and catalog.described_apart(copied, market):
+                # Copied in one market's words: it starts out for that market's stores.
+                body["applies_to"] = {"market": [market]}
         return _form(None, catalog, _fields(body))
     return _save(None, catalog)
 
@@ -104,7 +108,12 @@ def edit(checklist_id: int) -> Any:
         body = checklist.body()
         copied = request.args.get("add")
         if copied:
-            body["entries"].append(_from_playbook(catalog, copied, request.args.get("market")))
+            # In the copied store's market words only when the checklist is for that market
+            # alone; otherwise in the words every market reads.
+            market = request.args.get("market")
+            only = (body.get("applies_to") or {}).get("market") or []
+            words = market if only == [market] else None
+            body["entries"].append(_from_playbook(catalog, copied, words))
         return _form(checklist, catalog, _fields(body))
     return _save(checklist, catalog)
 
