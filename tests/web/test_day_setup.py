@@ -92,7 +92,7 @@ def test_the_review_says_which_peak_work_is_left_out_because_it_falls_before_ope
     review = html.unescape(review.split('id="review"', 1)[1])
     assert 'data-code="peak_deadline_before_opening"' in review
     assert "Peak work before opening" in review
-    assert "fall before the store opens on" in review
+    assert "fell before the store opened on" in review  # it opened on 2026-11-02
     assert "No warnings" not in review
     # The tasks left out are named by title, not by key.
     said = review.split('data-code="peak_deadline_before_opening"', 1)[1].split("</li>", 1)[0]
@@ -226,7 +226,7 @@ def test_the_store_page_keeps_saying_what_the_plan_left_out(client, make_user, l
     about = page.split('id="about-the-plan"', 1)[1].split("</details>", 1)[0]
     assert set(re.findall(r'data-code="(\w+)"', about)) == warned
     said = about.split('data-code="peak_deadline_before_opening"', 1)[1].split("</li>", 1)[0]
-    assert "fall before the store opens on" in said
+    assert "fell before the store opened on" in said
     assert "stockup." not in said and "Forecast" in said, said
 
 
@@ -236,3 +236,30 @@ def test_a_store_whose_plan_left_nothing_out_says_nothing_about_it(client, make_
     assert client.post("/stores/new", data=form | {"action": "create"}).status_code == 302
     store = db.session.scalars(select(Store)).one()
     assert 'id="about-the-plan"' not in client.get(f"/stores/{store.id}").text
+
+
+@pytest.mark.parametrize(
+    ("opened_on", "said"),
+    [
+        ("2026-11-02", "fell before the store opened on 2026-11-02"),
+        (None, "fall before the store opens on"),
+    ],
+    ids=["opened", "opening"],
+)
+def test_the_left_out_work_is_told_in_the_tense_of_the_opening(
+    client, make_user, login, opened_on, said
+):
+    """A store open for a month read that its work "falls before the store opens on
+    2026-11-01" (found trying it)."""
+    from datetime import timedelta
+
+    from tracker.clock import local_today
+
+    opened_on = opened_on or (local_today("America/New_York") + timedelta(days=5)).isoformat()
+    login(make_user())
+    form = US_POP | {"opened_on": opened_on, "lead_time_days": "90"}
+    assert client.post("/stores/new", data=form | {"action": "create"}).status_code == 302
+    store = db.session.scalars(select(Store)).one()
+    page = html.unescape(client.get(f"/stores/{store.id}").text)
+    about = page.split('id="about-the-plan"', 1)[1].split("</details>", 1)[0]
+    assert said in about

@@ -415,27 +415,41 @@ def generate_plan(
         )
     peak_names = {peak.key: peak.name for peak in peaks}
     for (peak_key, peak_date), keys in missed.items():
+        values = {
+            "peak": Name("peak", peak_key, peak_names[peak_key]),
+            "year": str(peak_date.year),
+            "day": profile.opened_on,
+            # Said by key in English (the command line's), by title on a page.
+            "keys": Names(
+                [
+                    Name("entry", key, key, {"peak": peak_key, "year": str(peak_date.year)})
+                    for key in keys
+                ],
+                ", ".join(keys),
+            ),
+        }
+        if profile.opened_on <= today:  # the store's page, once it is open
+            said = phrase_plural(
+                "%(peak)s %(year)s: %(num)d task left out because it, or a step it cannot "
+                "go without, fell before the store opened on %(day)s (%(keys)s).",
+                "%(peak)s %(year)s: %(num)d tasks left out because they, or a step they "
+                "cannot go without, fell before the store opened on %(day)s (%(keys)s).",
+                len(keys),
+                **values,
+            )
+        else:
+            said = phrase_plural(
+                "%(peak)s %(year)s: %(num)d task left out because it, or a step it cannot "
+                "go without, falls before the store opens on %(day)s (%(keys)s).",
+                "%(peak)s %(year)s: %(num)d tasks left out because they, or a step they "
+                "cannot go without, fall before the store opens on %(day)s (%(keys)s).",
+                len(keys),
+                **values,
+            )
         warnings.append(
             Warning(
                 "peak_deadline_before_opening",
-                phrase_plural(
-                    "%(peak)s %(year)s: %(num)d task left out because it, or a step it cannot "
-                    "go without, falls before the store opens on %(day)s (%(keys)s).",
-                    "%(peak)s %(year)s: %(num)d tasks left out because they, or a step they "
-                    "cannot go without, fall before the store opens on %(day)s (%(keys)s).",
-                    len(keys),
-                    peak=Name("peak", peak_key, peak_names[peak_key]),
-                    year=str(peak_date.year),
-                    day=profile.opened_on,
-                    # Said by key in English (the command line's), by title on a page.
-                    keys=Names(
-                        [
-                            Name("entry", key, key, {"peak": peak_key, "year": str(peak_date.year)})
-                            for key in keys
-                        ],
-                        ", ".join(keys),
-                    ),
-                ),
+                said,
                 field="opened_on",
             )
         )
