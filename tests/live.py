@@ -13,9 +13,35 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from tracker import create_app
+from tracker.extensions import db
+
+
+@contextmanager
+def fresh_app(folder: Path, **config: Any) -> Iterator[Any]:
+    """An app on a new SQLite file in ``folder``, CSRF on as in production, no scheduler;
+    its connections closed when the block ends."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "live-server-" + "k" * 32,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
+            "TRACKER_SCHEDULER": "off",
+            **config,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def closing_body(app: Any) -> Any:

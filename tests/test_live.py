@@ -10,9 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.live import serving
-from tracker import create_app
-from tracker.extensions import db
+from tests.live import fresh_app, serving
 
 
 def test_a_dropped_connection_leaves_no_file_open(tmp_path: Path) -> None:
@@ -21,21 +19,11 @@ def test_a_dropped_connection_leaves_no_file_open(tmp_path: Path) -> None:
     Found in CI: Chromium dropped the favicon's connection and the open file failed whichever
     browser test was running when it was collected.
     """
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "live-server-" + "k" * 32,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}",
-            "TRACKER_SCHEDULER": "off",
-        }
-    )
-    with app.app_context():
-        db.create_all()
     left_open: list[Any] = []
     hook = sys.unraisablehook
     sys.unraisablehook = left_open.append
     try:
-        with serving(app) as server:
+        with fresh_app(tmp_path) as app, serving(app) as server:
             for _ in range(200):
                 client = socket.create_connection(("127.0.0.1", server.server_port))
                 # Linger 0: close() sends a reset, as a browser abandoning a request can.
@@ -48,6 +36,4 @@ def test_a_dropped_connection_leaves_no_file_open(tmp_path: Path) -> None:
         gc.collect()
     finally:
         sys.unraisablehook = hook
-        with app.app_context():
-            db.engine.dispose()
     assert [repr(u.exc_value) for u in left_open] == []

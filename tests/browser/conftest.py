@@ -24,9 +24,7 @@ from typing import Any
 import pytest
 
 from tests import summary
-from tests.live import serving
-from tracker import create_app
-from tracker.extensions import db
+from tests.live import fresh_app, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,27 +51,12 @@ class Server:
 
 def serve(folder: Path, **config: Any) -> Iterator[Server]:
     """Serve a fresh app on a fresh SQLite file in ``folder``; CSRF stays on, as in production."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "browser-tests-" + "k" * 32,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.sqlite3'}",
-            "TRACKER_SCHEDULER": "off",
-            **config,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-    try:
-        with serving(app, name="browser-server") as server:
-            url = f"http://127.0.0.1:{server.server_port}"
-            # Links in reminders are built from TRACKER_BASE_URL: this server's own address.
-            if "TRACKER_BASE_URL" not in config:
-                app.config["TRACKER_BASE_URL"] = url
-            yield Server(app=app, url=url)
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    with fresh_app(folder, **config) as app, serving(app, name="browser-server") as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        # Links in reminders are built from TRACKER_BASE_URL: this server's own address.
+        if "TRACKER_BASE_URL" not in config:
+            app.config["TRACKER_BASE_URL"] = url
+        yield Server(app=app, url=url)
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.live import serving
-from tracker import create_app
-from tracker.extensions import db
+from tests.live import fresh_app, serving
 
 pytestmark = pytest.mark.browser
 
@@ -46,21 +44,8 @@ class LiveServer:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """Serve a fresh app on a fresh SQLite file from a background thread; CSRF stays on."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "browser-test",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.sqlite3'}",
-        }
-    )
-    with app.app_context():
-        db.create_all()
-    try:
-        with serving(app, name="live-server") as server:
-            yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    with fresh_app(tmp_path) as app, serving(app, name="live-server") as server:
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
 
 
 @pytest.fixture
