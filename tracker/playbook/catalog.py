@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -230,6 +230,11 @@ class GateRule:
     reason: str
     # Also wait for the inspection's order count, where the market has one.
     orders_target: bool = False
+
+
+def market_codes(markets: Iterable[str]) -> str:
+    """Market codes as the seeds' messages name them: sorted, comma-separated."""
+    return ", ".join(sorted(markets))
 
 
 @dataclass(frozen=True)

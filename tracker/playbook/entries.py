@@ -33,6 +33,7 @@ from tracker.playbook.catalog import (
     MarketText,
     Phase,
     Recurrence,
+    market_codes,
 )
 from tracker.playbook.peaks import PeakRule
 from tracker.playbook.seeds import SeedError, StrictBool, display_path, load_with, read_toml
@@ -299,33 +300,31 @@ def _check_entry(
         _check_placeholders(path, entry.key, field, text, allowed)
     for market_text in entry.market_texts:
         if market_text.description:
-            field = f"market_text[{_codes(market_text.markets)}].description"
+            field = f"market_text[{market_codes(market_text.markets)}].description"
             _check_placeholders(path, entry.key, field, market_text.description, allowed)
     if entry.gate:
         _check_placeholders(path, entry.key, "gate.reason", entry.gate.reason, _GATE_FIELDS)
-
-
-def _codes(markets: frozenset[str]) -> str:
-    return ", ".join(sorted(markets))
 
 
 def _check_market_texts(path: Path, entry: Entry, markets: Mapping[str, Market]) -> None:
     """Each market text names known markets the entry is for, each market in one text."""
     seen: set[str] = set()
     for text in entry.market_texts:
-        field = f"market_text[{_codes(text.markets)}].markets"
+        field = f"market_text[{market_codes(text.markets)}].markets"
         known_values(path, entry.key, field, sorted(text.markets), markets)
         if entry.markets is not None and not text.markets <= entry.markets:
-            outside = _codes(text.markets - entry.markets)
+            outside = market_codes(text.markets - entry.markets)
             raise SeedError(
                 path,
                 f"field '{field}': the entry is not for {outside} "
-                f"(its markets: {_codes(entry.markets)})",
+                f"(its markets: {market_codes(entry.markets)})",
                 entry.key,
             )
         twice = text.markets & seen
         if twice:
-            raise SeedError(path, f"field '{field}': {_codes(twice)} has two texts", entry.key)
+            raise SeedError(
+                path, f"field '{field}': {market_codes(twice)} has two texts", entry.key
+            )
         seen |= text.markets
     every = entry.markets or set(markets)
     for name in ("description", "source"):

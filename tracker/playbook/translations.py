@@ -22,7 +22,14 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from tracker.playbook.catalog import Catalog, Entry, EntryText, GuideText, SeedTranslation
+from tracker.playbook.catalog import (
+    Catalog,
+    Entry,
+    EntryText,
+    GuideText,
+    SeedTranslation,
+    market_codes,
+)
 from tracker.playbook.seeds import SeedError, read_toml
 
 # Names a page shows: each table holds key = "name" for one kind of seed thing.
@@ -62,7 +69,7 @@ def missing_translations(translation: SeedTranslation, catalog: Catalog) -> list
             if entry.gate is not None and text.gate_reason is None:
                 out.append(f"tasks.{entry.key}.gate_reason")
             out += [
-                f"tasks.{entry.key}.market_text[{', '.join(sorted(market.markets))}]"
+                f"tasks.{entry.key}.market_text[{market_codes(market.markets)}]"
                 for market in entry.market_texts
                 if market.description and market.markets not in text.market_descriptions
             ]
@@ -296,9 +303,9 @@ def _market_descriptions(
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise SeedError(path, "field 'markets': must be a list of market codes", place)
         markets = frozenset(codes)
-        place = f"{where}.market_text[{', '.join(sorted(markets))}]"
+        place = f"{where}.market_text[{market_codes(markets)}]"
         if markets not in said:
-            known = "; ".join(", ".join(sorted(m)) for m in said) or "none"
+            known = "; ".join(market_codes(m) for m in said) or "none"
             raise SeedError(
                 path,
                 f"field 'markets': the entry has no description for exactly these markets "
