@@ -375,3 +375,21 @@ def test_a_fully_managed_store_shows_its_followers_without_an_ads_target(
     assert "target for ads" not in managed_page
     assert 'name="followers"' in managed_page  # still recorded
     assert "target for ads" in _text(client.get(f"/stores/{own.id}"))
+
+
+def test_a_store_whose_market_left_the_playbooks_says_so_instead_of_failing(
+    client, make_user, make_store, login
+):
+    """The store's page answered 500 (a KeyError in the profile) for a store whose market an
+    operator removed from seeds/markets.toml; the other pages already went on without it."""
+    ana = make_user()
+    store = make_store(actor=ana)
+    store.market = "XX"
+    db.session.commit()
+    login(ana)
+
+    page = client.get(f"/stores/{store.id}")
+
+    assert page.status_code == 409
+    text = page.get_data(as_text=True)
+    assert "XX" in text and f"/stores/{store.id}/edit" in text

@@ -197,6 +197,22 @@ def plan(store_id: int) -> Any:
 def render_plan(store: Store, refused: Refusal | None = None) -> Any:
     """The store's page; with a refusal, shown beside the form that was used (status 400)."""
     catalog = get_catalog()
+    if store.market not in catalog.markets:
+        # An operator took the market out of the seeds: the plan cannot be worked out, the
+        # store's settings can still change its market.
+        page = render_template(
+            "error.html",
+            title=gettext("This store's market is no longer in the playbooks"),
+            message=gettext(
+                "Its market, %(market)s, is not in the playbooks any more, so its plan cannot "
+                "be shown. Choose another market in the store's settings, or ask whoever runs "
+                "the app to restore it.",
+                market=store.market,
+            ),
+            link=url_for("stores.edit", store_id=store.id),
+            link_text=gettext("Change the store's market"),
+        )
+        return page, 409
     today = local_today(store.zone)
     catch_up_plan(store, catalog)
     tasks = db.session.scalars(
