@@ -155,7 +155,11 @@ def test_a_warning_that_blocks_needs_an_override_with_a_reason(client, make_user
     assert created.status_code == 302
     override = db.session.scalars(select(EligibilityOverride)).one()
     assert override.user_id == manager.id and override.reason == "Invited by our account manager"
-    assert "Invited by our account manager" in _text(client.get(created.headers["Location"]))
+    page = _text(client.get(created.headers["Location"]))
+    # The warning says who went ahead despite it, and why, beside it.
+    warning = page.split('data-code="model_not_offered_in_market"', 1)[1].split("</li>", 1)[0]
+    assert f"Overridden by {manager.display_name}" in warning
+    assert "Invited by our account manager" in warning
 
 
 def test_ticking_with_htmx_returns_the_row_done_and_logs_who(client, make_user, make_store, login):
