@@ -94,6 +94,37 @@ def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
         db.engine.dispose()
 
 
+def test_upgrading_gives_every_existing_store_its_name_s_sort_key(empty_database, catalog):
+    """Stores made before the sort keys are listed by name as people read it after the
+    upgrade, not first (an empty key) or last."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database}
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        from tracker.auth.services import create_user
+        from tracker.plans.stores import create_store
+        from tracker.stores.services import parse_store_input
+
+        manager = create_user(email="m@example.com", password="a long secret", role="manager")
+        for name in ("Ánh Dương Shop", "Zeta Home", "Élan"):
+            raw = {"name": name, "model": "pop", "market": "VN", "opened_on": "2026-11-02"}
+            create_store(parse_store_input(raw, catalog), catalog, actor=manager)
+        db.session.commit()
+        db.session.remove()
+        assert runner.invoke(args=["db", "downgrade", "a7d3e9f1c5b2"]).exit_code == 0
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        keys = dict(db.session.execute(text("select name, name_key from stores")).all())
+        assert keys == {
+            "Ánh Dương Shop": "anh duong shop",
+            "Zeta Home": "zeta home",
+            "Élan": "elan",
+        }
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_the_migrations_make_the_triggers_that_keep_each_store_s_work_version(
     empty_database, catalog
 ):

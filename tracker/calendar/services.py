@@ -189,7 +189,7 @@ def feed_contents(
     if feed.user is not None:
         user = feed.user
         stores = list(
-            db.session.scalars(visible_stores(user).order_by(by_name(Store.name), Store.id))
+            db.session.scalars(visible_stores(user).order_by(by_name(Store.name_key), Store.id))
         )
         if include_unassigned is None:
             include_unassigned = unassigned_by_default(user)

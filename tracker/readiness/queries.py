@@ -201,7 +201,7 @@ def portfolio(
     """
     now = now or utcnow()
     query = _chosen_stores(user, market, model, store_ids)
-    stores = db.session.scalars(query.order_by(by_name(Store.name), Store.id)).all()
+    stores = db.session.scalars(query.order_by(by_name(Store.name_key), Store.id)).all()
     if not stores:
         return []
     ids = query.with_only_columns(Store.id)
@@ -537,7 +537,7 @@ def summary_page(
     # summaries up to the page's end but for those scored now (as many more rows as
     # there are of them), and those scored now placed among them.
     key = _summary_order(sort, dialect, last)
-    by_name = name_order_sql(Store.name, dialect)
+    by_name = name_order_sql(Store.name_key, dialect)
     if sort == "name":
         ordering = [by_name.desc(), Store.id.desc()] if descending else [by_name, Store.id]
     else:  # ties by name, whichever the direction; none last

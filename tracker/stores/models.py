@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.columns import UTCDateTime
 from tracker.extensions import Model
 from tracker.playbook.profile import StoreProfile
+from tracker.stores.names import name_order
 
 # Profile fields kept as columns, in the names of the CLI flags and the API.
 PROFILE_FIELDS = (
@@ -44,6 +45,9 @@ class Store(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    # What lists sort the store by (``name_order``), kept with the name: both databases
+    # sort it as Python compares it, capitals and accents aside.
+    name_key: Mapped[str] = mapped_column(Text, server_default=text("''"))
     model: Mapped[str] = mapped_column(String(20))
     market: Mapped[str] = mapped_column(String(8))
     store_type: Mapped[str] = mapped_column(String(20))
@@ -82,6 +86,11 @@ class Store(Model):
     overrides: Mapped[list[EligibilityOverride]] = relationship(
         back_populates="store", cascade="all, delete-orphan", order_by="EligibilityOverride.id"
     )
+
+    @validates("name")
+    def _keep_name_key(self, _: str, name: str) -> str:
+        self.name_key = name_order(name)
+        return name
 
     def profile(self) -> StoreProfile:
         """Return the profile the plan is made from."""

@@ -182,7 +182,7 @@ def render_people(refused: Refusal | None = None) -> str:
     """The People page; with a refusal, said beside the form that was used, as typed."""
     users = db.session.scalars(select(User).order_by(User.role, User.name, User.email)).all()
     stores = db.session.scalars(
-        visible_stores(current_user).order_by(by_name(Store.name), Store.id)
+        visible_stores(current_user).order_by(by_name(Store.name_key), Store.id)
     ).all()
     memberships = {(m.user_id, m.store_id) for m in db.session.scalars(select(StoreMembership))}
     return render_template(

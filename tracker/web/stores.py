@@ -58,7 +58,7 @@ ADS_TASK = "ads.launch"
 def list_stores() -> str:
     """List the stores the person may see, with open, overdue and done counts."""
     stores = db.session.scalars(
-        visible_stores(current_user).order_by(by_name(Store.name), Store.id)
+        visible_stores(current_user).order_by(by_name(Store.name_key), Store.id)
     ).all()
     counts = _task_counts([store.id for store in stores])
     return render_template("stores/list.html", stores=stores, counts=counts, catalog=get_catalog())

@@ -1,0 +1,101 @@
+"""Stores are listed by name as people read names: capitals and accents aside, the same on
+every page and in both databases (an accented or capital letter used to sort after "z")."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.stores.models import Store
+from tracker.stores.names import name_order
+
+# Created in this order (ids rise with it); listed in the order of READ.
+CREATED = [
+    "Zeta Home",
+    "élan beauty",
+    "Ánh Dương Shop",
+    "Elan Beauty",
+    "Đồ Gia Dụng",
+    "Dao Kitchen",
+    "apple farm",
+    "Ørsted Outdoor",
+    "Oslo Gear",
+    "Straße Mode",
+    "Strand Shop",
+]  # noqa: E501
+READ = [
+    "Ánh Dương Shop",
+    "apple farm",
+    "Dao Kitchen",
+    "Đồ Gia Dụng",  # đ is its own letter, after d
+    "élan beauty",  # the same name as the next but for its accent and capital: by creation
+    "Elan Beauty",
+    "Oslo Gear",
+    "Ørsted Outdoor",  # ø is its own letter, after o
+    "Strand Shop",
+    "Straße Mode",  # ß reads as ss
+    "Zeta Home",
+]
+
+
+def test_names_are_compared_as_read():
+    # Python's sort is stable: the two Elans keep their creation order, as ids break ties.
+    assert sorted(CREATED, key=name_order) == READ
+    assert name_order("Élan") == name_order("elan") == name_order("ELAN")
+    assert name_order("Ánh Dương") == "anh duong"
+    assert name_order("Straße") == "strasse"
+    assert name_order("ﬁne") == "fine"
+    assert name_order("Dao") < name_order("Đồ") < name_order("Elan")
+    # Scripts without capitals keep their own order.
+    assert name_order("泰国店") == "泰国店"
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def named_stores(manager, make_store):
+    for name in CREATED:
+        make_store(actor=manager, name=name)
+    return {store.name: store.id for store in db.session.scalars(select(Store))}
+
+
+def _in_page_order(html: str, names: list[str]) -> list[str]:
+    found = [(html.index(f">{name}<"), name) for name in names]
+    return [name for _, name in sorted(found)]
+
+
+def test_the_stores_page_lists_names_as_they_are_read(client, login, manager, named_stores):
+    login(manager)
+    html = client.get("/stores").get_data(as_text=True)
+    assert _in_page_order(html, CREATED) == READ
+
+
+def test_the_portfolio_sorts_names_as_they_are_read_both_ways(client, login, manager, named_stores):
+    login(manager)
+    ids = {ident: name for name, ident in named_stores.items()}
+    rows = re.compile(r'<tr data-store-id="(\d+)"')
+
+    def listed(path: str) -> list[str]:
+        page = client.get(path)
+        assert page.status_code == 200
+        return [ids[int(i)] for i in rows.findall(page.get_data(as_text=True))]
+
+    assert listed("/readiness?sort=name") == READ
+    # Descending reverses the names; the two Elans stay in creation order (ties by id).
+    assert listed("/readiness?sort=name&order=desc") == READ[::-1]
+
+
+def test_a_renamed_store_moves_to_its_new_place(client, login, manager, named_stores):
+    store = db.session.get(Store, named_stores["Zeta Home"])
+    store.name = "Ääkkönen Shop"
+    db.session.commit()
+    login(manager)
+    html = client.get("/stores").get_data(as_text=True)
+    names = [n for n in CREATED if n != "Zeta Home"] + ["Ääkkönen Shop"]
+    assert _in_page_order(html, names)[0] == "Ääkkönen Shop"
