@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, DateTime, Result, TypeDecorator
+from sqlalchemy import CursorResult, DateTime, Result, Text, TypeDecorator
 from sqlalchemy.orm.interfaces import ORMOption
 
 from tracker.extensions import db
@@ -14,6 +14,12 @@ _M = TypeVar("_M")
 
 # The largest id an INTEGER primary key holds; anything larger cannot exist.
 MAX_ID = 2**31 - 1
+
+
+# Text that sorts by code point in both databases, as Python compares it: SQLite's text
+# always does, PostgreSQL's with the "C" collation whatever the database's locale. For
+# sort keys (``name_key``, see ``tracker.i18n.collation``): ``ORDER BY`` needs nothing more.
+SORT_KEY = Text().with_variant(Text(collation="C"), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -10,7 +10,10 @@ Create Date: 2026-12-04 23:30:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-from tracker.stores.names import name_order
+from tracker.i18n.collation import name_order
+
+# Sorts by code point in both databases (PostgreSQL: COLLATE "C"), as Python compares it.
+SORT_KEY = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 
 # revision identifiers, used by Alembic.
 revision = "b3e1f7a2c9d4"
@@ -23,7 +26,7 @@ def upgrade():
     # Added in place with an empty default (a batch copy of the table would drop the old
     # one, and ON DELETE CASCADE would take every store's tasks with it), then filled in.
     op.add_column(
-        "stores", sa.Column("name_key", sa.Text(), server_default=sa.text("''"), nullable=False)
+        "stores", sa.Column("name_key", SORT_KEY, server_default=sa.text("''"), nullable=False)
     )
     connection = op.get_bind()
     stores = connection.execute(sa.text("SELECT id, name FROM stores")).all()

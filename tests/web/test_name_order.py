@@ -8,9 +8,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.i18n.collation import name_order
 from tracker.stores.models import Store
-from tracker.stores.names import name_order
+from tracker.stores.services import add_member
 
 # Created in this order (ids rise with it); listed in the order of READ.
 CREATED = [
@@ -25,7 +27,7 @@ CREATED = [
     "Oslo Gear",
     "Straße Mode",
     "Strand Shop",
-]  # noqa: E501
+]
 READ = [
     "Ánh Dương Shop",
     "apple farm",
@@ -99,3 +101,50 @@ def test_a_renamed_store_moves_to_its_new_place(client, login, manager, named_st
     html = client.get("/stores").get_data(as_text=True)
     names = [n for n in CREATED if n != "Zeta Home"] + ["Ääkkönen Shop"]
     assert _in_page_order(html, names)[0] == "Ääkkönen Shop"
+
+
+# People are listed by the name shown (the name, else the e-mail address), as read.
+PEOPLE = {
+    "Zoe Tran": "zoe",
+    "Đặng Văn An": "dang",
+    "ánh Lê": "anh",
+    "": "carol",
+    "bob Smith": "bob",
+}
+PEOPLE_READ = ["ánh Lê", "bob Smith", "carol@example.com", "Đặng Văn An", "Zoe Tran"]
+
+
+def test_people_are_listed_by_the_name_shown_as_it_is_read(client, login, make_user, make_store):
+    manager = make_user(name="Zz Manager")
+    store = make_store(actor=manager)
+    for name, mailbox in PEOPLE.items():
+        person = make_user(role="member", name=name, email=f"{mailbox}@example.com")
+        add_member(store, person, actor=manager)
+    db.session.commit()
+    login(manager)
+    shown = [*PEOPLE_READ, "Zz Manager"]
+    # The "who does it" list of every task row, and the team's page.
+    plan = client.get(f"/stores/{store.id}").get_data(as_text=True)
+    row = plan[plan.index('class="task ') :]
+    row = row[: row.index("</select>")]
+    assert _in_page_order(row, shown) == shown
+    people = client.get("/people").get_data(as_text=True)
+    assert _in_page_order(people, PEOPLE_READ) == PEOPLE_READ
+
+
+def test_a_person_s_new_name_or_address_moves_them(app, make_user):
+    person = make_user(role="member", name="", email="zed@example.com")
+    other = make_user(role="member", name="Mai", email="mai@example.com")
+    ordered = lambda: [  # noqa: E731
+        p.id
+        for p in db.session.scalars(
+            select(User).where(User.id.in_([person.id, other.id])).order_by(User.name_key)
+        )
+    ]
+    assert ordered() == [other.id, person.id]
+    person.email = "adam@example.com"
+    db.session.commit()
+    assert ordered() == [person.id, other.id]
+    person.name = "Ông Bảy"
+    db.session.commit()
+    assert ordered() == [other.id, person.id]

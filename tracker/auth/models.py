@@ -15,14 +15,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
+    text,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.clock import utcnow
-from tracker.columns import UTCDateTime
+from tracker.columns import SORT_KEY, UTCDateTime
 from tracker.extensions import Model, db
+from tracker.i18n.collation import name_order
 
 ROLES = ("manager", "member")
 
@@ -35,6 +37,9 @@ class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
+    # What lists of people sort by: the key (``name_order``) of the name shown, the name or
+    # else the e-mail address, kept with both; both databases sort it as Python compares it.
+    name_key: Mapped[str] = mapped_column(SORT_KEY, server_default=text("''"))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="member")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
@@ -68,6 +73,13 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated person cannot log in
         return self.active
+
+    @validates("name", "email")
+    def _keep_name_key(self, field: str, value: str | None) -> str | None:
+        name = value if field == "name" else self.name
+        email = value if field == "email" else self.email
+        self.name_key = name_order(name or email or "")
+        return value
 
     @property
     def display_name(self) -> str:

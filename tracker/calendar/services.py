@@ -20,7 +20,6 @@ from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import SUPPORTED_YEARS, Peak, peaks_between
 from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
-from tracker.stores.names import by_name
 from tracker.tasks.models import Task
 from tracker.tasks.queries import done_keys_by_store, owned_by
 
@@ -188,9 +187,7 @@ def feed_contents(
     now = now or utcnow()
     if feed.user is not None:
         user = feed.user
-        stores = list(
-            db.session.scalars(visible_stores(user).order_by(by_name(Store.name_key), Store.id))
-        )
+        stores = list(db.session.scalars(visible_stores(user).order_by(Store.name_key, Store.id)))
         if include_unassigned is None:
             include_unassigned = unassigned_by_default(user)
         # A manager's feed names every store: the OR's index is the one for that.

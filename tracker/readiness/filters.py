@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.errors import load_input
+from tracker.i18n.collation import name_order
 from tracker.playbook.catalog import MODELS, Catalog
 from tracker.playbook.fields import Choice, Input, extended, per_catalog
 from tracker.playbook.phrases import Phrase, phrase
@@ -21,7 +22,6 @@ from tracker.readiness.queries import (
     portfolio,
     summary_page,
 )
-from tracker.stores.names import name_order
 
 Row = TypeVar("Row", StoreReadiness, Summary)
 

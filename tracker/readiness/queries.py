@@ -20,6 +20,7 @@ from tracker.activity.models import Activity
 from tracker.auth.models import User
 from tracker.clock import local_today, utcnow
 from tracker.extensions import db
+from tracker.i18n.collation import name_order
 from tracker.playbook.catalog import Catalog
 from tracker.playbook.peaks import Peak, peaks_between
 from tracker.playbook.phrases import Name, Phrase, phrase
@@ -37,7 +38,6 @@ from tracker.readiness.scores import (
 from tracker.stores.access import visible_stores
 from tracker.stores.health import ShopHealth
 from tracker.stores.models import Store
-from tracker.stores.names import by_name, name_order, name_order_sql
 from tracker.tasks.models import Task
 
 # Work that still counts: retired tasks and missed occurrences are not work any more.
@@ -201,7 +201,7 @@ def portfolio(
     """
     now = now or utcnow()
     query = _chosen_stores(user, market, model, store_ids)
-    stores = db.session.scalars(query.order_by(by_name(Store.name_key), Store.id)).all()
+    stores = db.session.scalars(query.order_by(Store.name_key, Store.id)).all()
     if not stores:
         return []
     ids = query.with_only_columns(Store.id)
@@ -537,7 +537,7 @@ def summary_page(
     # summaries up to the page's end but for those scored now (as many more rows as
     # there are of them), and those scored now placed among them.
     key = _summary_order(sort, dialect, last)
-    by_name = name_order_sql(Store.name_key, dialect)
+    by_name = Store.name_key
     if sort == "name":
         ordering = [by_name.desc(), Store.id.desc()] if descending else [by_name, Store.id]
     else:  # ties by name, whichever the direction; none last

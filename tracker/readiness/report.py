@@ -24,6 +24,7 @@ from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.faults import FaultLog
 from tracker.i18n import recipient_locale
+from tracker.i18n.collation import name_order
 from tracker.i18n.format import day, relative_due, say_list, separator, share
 from tracker.i18n.labels import label
 from tracker.i18n.seeds import seed_name, task_title
@@ -41,7 +42,6 @@ from tracker.reminders.models import Reminder
 from tracker.reminders.queue import STALE_AFTER, Draft, insert_drafts, local_instant
 from tracker.stores.access import visible_stores
 from tracker.stores.models import Store
-from tracker.stores.names import name_order
 from tracker.tasks.models import Task
 
 # A section lists this many stores at most; the portfolio page has the rest.

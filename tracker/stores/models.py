@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.auth.models import User
 from tracker.clock import utcnow
-from tracker.columns import UTCDateTime
+from tracker.columns import SORT_KEY, UTCDateTime
 from tracker.extensions import Model
+from tracker.i18n.collation import name_order
 from tracker.playbook.profile import StoreProfile
-from tracker.stores.names import name_order
 
 # Profile fields kept as columns, in the names of the CLI flags and the API.
 PROFILE_FIELDS = (
@@ -47,7 +47,7 @@ class Store(Model):
     name: Mapped[str] = mapped_column(String(120))
     # What lists sort the store by (``name_order``), kept with the name: both databases
     # sort it as Python compares it, capitals and accents aside.
-    name_key: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    name_key: Mapped[str] = mapped_column(SORT_KEY, server_default=text("''"))
     model: Mapped[str] = mapped_column(String(20))
     market: Mapped[str] = mapped_column(String(8))
     store_type: Mapped[str] = mapped_column(String(20))

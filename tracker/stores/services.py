@@ -231,7 +231,7 @@ _PEOPLE_FOR_STORE = (
             select(StoreMembership.user_id).where(StoreMembership.store_id == bindparam("store_id"))
         ),
     )
-    .order_by(User.name, User.email)
+    .order_by(User.name_key, User.email)
 )
 
 
@@ -256,7 +256,7 @@ def assignable_people_reading(
     rows = db.session.execute(
         select(User, on_store)
         .where(or_(on_store, User.id.in_(wanted)) if wanted else on_store)
-        .order_by(User.name, User.email)
+        .order_by(User.name_key, User.email)
     ).all()
     return [person for person, on in rows if on], [person for person, on in rows if not on]
 

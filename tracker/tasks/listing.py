@@ -238,4 +238,6 @@ def people_to_hand_to(actor: User) -> list[User]:
     themselves (each task's own store is checked when it is given)."""
     if not actor.is_manager:
         return [actor]
-    return list(db.session.scalars(select(User).where(User.active).order_by(User.name, User.email)))
+    return list(
+        db.session.scalars(select(User).where(User.active).order_by(User.name_key, User.email))
+    )

@@ -25,6 +25,7 @@ from tracker.config import absolute_url
 from tracker.extensions import db
 from tracker.faults import FaultLog
 from tracker.i18n import recipient_locale
+from tracker.i18n.collation import name_order
 from tracker.i18n.format import day
 from tracker.i18n.seeds import task_title
 from tracker.playbook.catalog import DAILY_LIVE_TASK, Catalog
@@ -38,7 +39,6 @@ from tracker.reminders.queue import (
     task_url,
 )
 from tracker.stores.models import Store
-from tracker.stores.names import name_order
 from tracker.tasks.models import Task
 from tracker.tasks.queries import WEEK_DAYS, due_bucket
 from tracker.tasks.recipients import people_to_remind

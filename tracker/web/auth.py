@@ -28,7 +28,6 @@ from tracker.extensions import db
 from tracker.playbook.phrases import phrase
 from tracker.stores.access import visible_stores
 from tracker.stores.models import Store, StoreMembership
-from tracker.stores.names import by_name
 from tracker.stores.services import add_member, welcome_person
 from tracker.tasks.services import remove_member
 from tracker.web.auth_forms import LoginForm, PersonForm, TokenForm
@@ -180,9 +179,9 @@ def people() -> Any:
 
 def render_people(refused: Refusal | None = None) -> str:
     """The People page; with a refusal, said beside the form that was used, as typed."""
-    users = db.session.scalars(select(User).order_by(User.role, User.name, User.email)).all()
+    users = db.session.scalars(select(User).order_by(User.role, User.name_key, User.email)).all()
     stores = db.session.scalars(
-        visible_stores(current_user).order_by(by_name(Store.name_key), Store.id)
+        visible_stores(current_user).order_by(Store.name_key, Store.id)
     ).all()
     memberships = {(m.user_id, m.store_id) for m in db.session.scalars(select(StoreMembership))}
     return render_template(

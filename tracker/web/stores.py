@@ -38,7 +38,6 @@ from tracker.playbook.profile import resolve_profile
 from tracker.stores import services
 from tracker.stores.access import store_for, visible_stores
 from tracker.stores.models import Store
-from tracker.stores.names import by_name
 from tracker.tasks.listing import find_tasks
 from tracker.tasks.models import Task
 from tracker.tasks.queries import plan_counts_of
@@ -58,7 +57,7 @@ ADS_TASK = "ads.launch"
 def list_stores() -> str:
     """List the stores the person may see, with open, overdue and done counts."""
     stores = db.session.scalars(
-        visible_stores(current_user).order_by(by_name(Store.name_key), Store.id)
+        visible_stores(current_user).order_by(Store.name_key, Store.id)
     ).all()
     counts = _task_counts([store.id for store in stores])
     return render_template("stores/list.html", stores=stores, counts=counts, catalog=get_catalog())
