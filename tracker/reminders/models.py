@@ -41,7 +41,8 @@ class Reminder(Model):
     __tablename__ = "reminders"
     __table_args__ = (
         Index("ix_reminders_state_next_attempt_at", "state", "next_attempt_at"),
-        Index("ix_reminders_inbox", "user_id", "channel_id", "read_at"),
+        # With the state: the inbox badge counts from the index alone.
+        Index("ix_reminders_inbox", "user_id", "channel_id", "read_at", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

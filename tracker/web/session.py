@@ -15,7 +15,7 @@ from tracker.auth.models import User
 from tracker.columns import get_by_id
 from tracker.extensions import login_manager
 from tracker.playbook.zones import UTC_NAME, usable_zone
-from tracker.reminders.services import unread_count
+from tracker.reminders.services import UNREAD_SHOWN, unread_count
 
 # The logged-in person (a proxy, as Flask-Login's): pages only run behind @login_required,
 # so to them it is always a User.
@@ -103,10 +103,14 @@ def person_options(people: Sequence[User], selected_id: int | None) -> Markup:
     return Markup("").join(on if ident == selected_id else off for ident, off, on in found[1])
 
 
-def _unread_reminders() -> int:
-    """The logged-in person's unread inbox count, worked out once per request."""
+def _unread_reminders() -> str:
+    """What the inbox badge says: the logged-in person's unread count ("" for none, "99+"
+    past ``UNREAD_SHOWN``), worked out once per request."""
     if "unread_reminders" not in g:
-        g.unread_reminders = unread_count(current_user) if current_user.is_authenticated else 0
+        count = unread_count(current_user) if current_user.is_authenticated else 0
+        g.unread_reminders = (
+            f"{UNREAD_SHOWN}+" if count > UNREAD_SHOWN else str(count) if count else ""
+        )
     return g.unread_reminders
 
 
