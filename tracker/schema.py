@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        WriteTurns(engine)
+        app.extensions["tracker.write_turns"] = WriteTurns(engine)
         # The embedded database lives in the instance folder; make sure it exists.
         if engine.url.database and engine.url.database != ":memory:":
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -66,7 +67,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_WRITES = ("insert", "update", "delete", "replace")
+_WRITES = {"insert", "update", "delete", "replace"}
+# A statement's first word, past comments; a WITH writes when it names a write.
+_FIRST_WORD = re.compile(r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)\s*)*(\w+)", re.DOTALL)
+_A_WRITE = re.compile(r"\b(?:insert|update|delete|replace)\b", re.IGNORECASE)
+
+
+def _writes(statement: str) -> bool:
+    """Whether a statement takes SQLite's write lock (a read that says "update" in a WITH
+    only waits its turn needlessly)."""
+    found = _FIRST_WORD.match(statement)
+    word = found.group(1).lower() if found else ""
+    return word in _WRITES or (word == "with" and _A_WRITE.search(statement) is not None)
 
 
 class WriteTurns:
@@ -91,6 +103,7 @@ class WriteTurns:
         self._holder: int | None = None  # the DBAPI connection whose transaction has it
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "handle_error", self._failed)
         event.listen(engine.pool, "close", self._closed)
         event.listen(engine.pool, "invalidate", self._invalidated)
         dialect = engine.dialect
@@ -111,9 +124,13 @@ class WriteTurns:
         dialect.do_commit = do_commit  # type: ignore[method-assign]
         dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
+    def held(self) -> bool:
+        """Whether a transaction of this process has the turn now."""
+        return self._turn.locked()
+
     def _before(self, _: Any, cursor: Any, statement: str, *__: Any) -> None:
         connection = cursor.connection
-        if self._holder == id(connection) or not statement.lstrip()[:7].lower().startswith(_WRITES):
+        if self._holder == id(connection) or not _writes(statement):
             return
         if not self._turn.acquire(timeout=TURN_SECONDS):
             raise sqlite3.OperationalError("database is locked")
@@ -123,6 +140,14 @@ class WriteTurns:
         connection = cursor.connection
         if self._holder == id(connection) and not connection.in_transaction:
             self._give_back(connection)  # a write outside a transaction: done already
+
+    def _failed(self, context: Any) -> None:
+        # A write that failed before SQLite began a transaction (no such table, a constraint
+        # on a connection without transactions) leaves nothing to commit: its turn goes back.
+        if context.connection is not None:
+            connection = context.connection.connection.dbapi_connection
+            if self._holder == id(connection) and not connection.in_transaction:
+                self._give_back(connection)
 
     def _closed(self, connection: Any, _: Any) -> None:
         self._give_back(connection)

@@ -427,6 +427,42 @@ def test_ticks_wait_their_turn_while_pages_are_drawn_not_until_busy(
     assert len(answers) == len(writers) * rounds
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "/* a note first */ UPDATE users SET name = name",
+        "-- a note first\nUPDATE users SET name = name",
+    ],
+)
+def test_a_write_that_opens_with_a_note_takes_its_turn(app, make_user, statement):
+    """Found by review: a write starting with a comment took SQLite's lock without its
+    turn, so the process's other writers met SQLite's lock again."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the write turns are SQLite's")
+    make_user()
+    turns = app.extensions["tracker.write_turns"]
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql(statement)
+        assert turns.held()
+        connection.commit()
+    assert not turns.held()
+
+
+def test_a_write_that_fails_before_its_transaction_gives_its_turn_back(app):
+    """Found by review: a write refused before SQLite began a transaction (here: no such
+    table) kept the turn until its connection was rolled back or put away, and every other
+    writer of the process waited for it, then was answered "busy"."""
+    from sqlalchemy.exc import OperationalError
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the write turns are SQLite's")
+    turns = app.extensions["tracker.write_turns"]
+    with db.engine.connect() as connection:
+        with pytest.raises(OperationalError):
+            connection.exec_driver_sql("INSERT INTO no_such_table VALUES (1)")
+        assert not turns.held()
+
+
 def test_a_database_too_busy_to_write_says_so_and_asks_to_try_again(app, make_user):
     # When a write still finds the database locked after waiting its turn (5 s), the person
     # used to get Werkzeug's bare English "500 Internal Server Error". They get a 503 that

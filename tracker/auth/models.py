@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, time
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -29,6 +30,12 @@ from tracker.i18n.collation import name_order
 ROLES = ("manager", "member")
 
 
+def _name_key_of(context: Any) -> str:
+    """The sort key of an inserted person's name shown, from the insert's own values."""
+    values = context.get_current_parameters()
+    return name_order(values.get("name") or values.get("email") or "")
+
+
 class User(UserMixin, Model):
     """Someone who logs in: a manager sees every store, a member only their own."""
 
@@ -39,7 +46,11 @@ class User(UserMixin, Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     # What lists of people sort by: the key (``name_order``) of the name shown, the name or
     # else the e-mail address, kept with both; both databases sort it as Python compares it.
-    name_key: Mapped[str] = mapped_column(SORT_KEY, server_default=text("''"))
+    # Set with the name or address (``_keep_name_key``), or worked out for a bulk insert that
+    # leaves it out; a Core ``update()`` of either must set it too.
+    name_key: Mapped[str] = mapped_column(
+        SORT_KEY, default=lambda context: _name_key_of(context), server_default=text("''")
+    )
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="member")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")

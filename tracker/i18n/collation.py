@@ -10,10 +10,11 @@ import unicodedata
 
 # Letters that carry their mark in themselves (Unicode does not take them apart): each
 # sorts right after its base letter ("Đồ gia dụng" after every "D…" name and before "E…"),
-# as the Unicode collation's root order puts them; æ and œ read as the two letters.
+# as the Unicode collation's root order puts them; æ and œ read as the two letters. (Others,
+# þ for one, keep their code point: after every Latin letter.)
 _OWN_LETTERS = str.maketrans(
-    {"đ": "d\x7f", "ø": "o\x7f", "ł": "l\x7f", "ħ": "h\x7f", "ŧ": "t\x7f", "ı": "i"}
-    | {"æ": "ae", "œ": "oe"}
+    {"đ": "d\x7f", "ð": "d\x7f", "ø": "o\x7f", "ł": "l\x7f", "ħ": "h\x7f", "ŧ": "t\x7f"}
+    | {"ŋ": "n\x7f", "ı": "i", "æ": "ae", "œ": "oe"}
 )
 
 

@@ -47,7 +47,13 @@ class Store(Model):
     name: Mapped[str] = mapped_column(String(120))
     # What lists sort the store by (``name_order``), kept with the name: both databases
     # sort it as Python compares it, capitals and accents aside.
-    name_key: Mapped[str] = mapped_column(SORT_KEY, server_default=text("''"))
+    # Set with the name (``_keep_name_key``), or worked out for a bulk insert that leaves it
+    # out; a Core ``update()`` of the name must set it too.
+    name_key: Mapped[str] = mapped_column(
+        SORT_KEY,
+        default=lambda context: name_order(context.get_current_parameters()["name"]),
+        server_default=text("''"),
+    )
     model: Mapped[str] = mapped_column(String(20))
     market: Mapped[str] = mapped_column(String(8))
     store_type: Mapped[str] = mapped_column(String(20))
