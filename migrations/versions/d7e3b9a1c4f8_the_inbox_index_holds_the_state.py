@@ -2,7 +2,7 @@
 index alone, not each unread reminder's row
 
 Revision ID: d7e3b9a1c4f8
-Revises: c5d2a8e4f1b6
+Revises: b3e1f7a2c9d4
 Create Date: 2026-12-05 00:20:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d7e3b9a1c4f8"
-down_revision = "c5d2a8e4f1b6"
+down_revision = "b3e1f7a2c9d4"
 branch_labels = None
 depends_on = None
 

@@ -96,8 +96,8 @@ def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
 
 
 def test_upgrading_gives_every_existing_store_its_name_s_sort_key(empty_database, catalog):
-    """Stores made before the sort keys are listed by name as people read it after the
-    upgrade, not first (an empty key) or last."""
+    """Stores and people made before the sort keys are listed by name as people read it
+    after the upgrade, not first (an empty key) or last."""
     app = create_app(
         {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database}
     )
@@ -122,6 +122,9 @@ def test_upgrading_gives_every_existing_store_its_name_s_sort_key(empty_database
             "Zeta Home": "zeta home",
             "Élan": "elan",
         }
+        # People too, by the name shown: this one has none, so their address.
+        people = db.session.execute(text("select email, name_key from users")).all()
+        assert people == [("m@example.com", "m@example.com")]
         db.session.remove()
         db.engine.dispose()
 
@@ -306,14 +309,13 @@ def test_two_people_ticking_one_task_at_once_lose_no_activity(app, make_user, ma
     assert final == ("done" if entries[-1] == "completed" else "open")
 
 
-def test_many_people_writing_at_once_are_never_answered_500(app, make_user, make_store):
-    # The embedded default serves every request of `tracker run` from one SQLite file. With
-    # 16 people ticking tasks off while others read pages (some of which store what they
-    # count), SQLite refused some ticks with "database is locked" and the person got a 500
-    # (agency_bench's run part, 100 stores, 16 clients). Each must wait its turn instead.
+def _members_with_a_task_each(
+    make_user: Any, make_store: Any, count: int
+) -> tuple[Any, Any, list[Any], list[int]]:
+    """A manager, their store, ``count`` members on it and an open, unlocked task id each."""
     manager = make_user()
     store = make_store(actor=manager)
-    people = [make_user(role="member") for _ in range(14)]
+    people = [make_user(role="member") for _ in range(count)]
     for person in people:
         add_member(store, person, actor=manager)
     tasks = [
@@ -322,8 +324,17 @@ def test_many_people_writing_at_once_are_never_answered_500(app, make_user, make
             select(Task).where(Task.store_id == store.id, Task.status == "open")
         )
         if not lock_reasons(task)
-    ][: len(people)]
-    assert len(tasks) == len(people)
+    ][:count]
+    assert len(tasks) == count
+    return manager, store, people, tasks
+
+
+def test_many_people_writing_at_once_are_never_answered_500(app, make_user, make_store):
+    # The embedded default serves every request of `tracker run` from one SQLite file. With
+    # 16 people ticking tasks off while others read pages (some of which store what they
+    # count), SQLite refused some ticks with "database is locked" and the person got a 500
+    # (agency_bench's run part, 100 stores, 16 clients). Each must wait its turn instead.
+    manager, store, people, tasks = _members_with_a_task_each(make_user, make_store, 14)
     everyone = [person.email for person in (*people, manager, manager)]
     store_id = store.id
     db.session.commit()
@@ -380,19 +391,7 @@ def test_ticks_wait_their_turn_while_pages_are_drawn_not_until_busy(
     monkeypatch.setattr(tracker.schema, "BUSY_SECONDS", 0)
     monkeypatch.setattr(tracker.schema, "TURN_SECONDS", BOUND_SECONDS)
     db.engine.dispose()  # new connections take no wait for SQLite's lock
-    manager = make_user()
-    store = make_store(actor=manager)
-    writers = [make_user(role="member") for _ in range(12)]
-    for person in writers:
-        add_member(store, person, actor=manager)
-    tasks = [
-        task.id
-        for task in db.session.scalars(
-            select(Task).where(Task.store_id == store.id, Task.status == "open")
-        )
-        if not lock_reasons(task)
-    ][: len(writers)]
-    assert len(tasks) == len(writers)
+    manager, store, writers, tasks = _members_with_a_task_each(make_user, make_store, 12)
     store_id, manager_email = store.id, manager.email
     db.session.commit()
     rounds = 12
