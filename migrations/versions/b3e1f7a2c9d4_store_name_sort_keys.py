@@ -35,8 +35,10 @@ def upgrade():
             table, sa.Column("name_key", SORT_KEY, server_default=sa.text("''"), nullable=False)
         )
         rows = connection.execute(sa.text(f"SELECT id, {', '.join(columns)} FROM {table}"))
-        keys = [{"id": ident, "key": name_order(next(filter(None, named), ""))}
-                for ident, *named in rows]  # fmt: skip
+        keys = [
+            {"id": ident, "key": name_order(next(filter(None, named), ""))}
+            for ident, *named in rows
+        ]
         if keys:
             connection.execute(sa.text(f"UPDATE {table} SET name_key = :key WHERE id = :id"), keys)
 
