@@ -144,10 +144,9 @@ class WriteTurns:
     def _failed(self, context: Any) -> None:
         # A write that failed before SQLite began a transaction (no such table, a constraint
         # on a connection without transactions) leaves nothing to commit: its turn goes back.
-        if context.connection is not None:
-            connection = context.connection.connection.dbapi_connection
-            if self._holder == id(connection) and not connection.in_transaction:
-                self._give_back(connection)
+        cursor = getattr(context.execution_context, "cursor", None)
+        if cursor is not None:
+            self._after(None, cursor)
 
     def _closed(self, connection: Any, _: Any) -> None:
         self._give_back(connection)
