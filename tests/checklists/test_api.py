@@ -330,3 +330,13 @@ def test_a_checklist_id_no_column_can_hold_answers_404_not_500(as_manager, store
     for method in ("get", "delete"):
         answer = getattr(as_manager, method)("/api/v1/checklists/2147483648")
         assert answer.status_code == 404, (method, answer.get_data(as_text=True)[:200])
+
+
+@pytest.mark.parametrize("assignee_id", [2**31, 10**18])
+def test_an_assignee_id_no_column_can_hold_is_no_one_not_a_500(as_manager, assignee_id):
+    """Found by the API fuzzer (PostgreSQL): an entry's default assignee past the largest
+    id an INTEGER holds was sent to the database, which refused the number: 500."""
+    body = live_prep()
+    body["entries"][0]["assignee_id"] = assignee_id
+    error = assert_error(as_manager.post("/api/v1/checklists", json=body), 400, field="entries")
+    assert f"no active person has the id {assignee_id}" in error["message"]

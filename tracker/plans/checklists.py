@@ -22,7 +22,7 @@ from tracker.auth.models import User
 from tracker.checklists.models import Checklist, ChecklistVersion
 from tracker.checklists.schemas import ChecklistInput
 from tracker.clock import local_today, utcnow
-from tracker.columns import get_by_id
+from tracker.columns import MAX_ID, get_by_id
 from tracker.errors import InputError, NotFound, RuleError, load_input
 from tracker.extensions import db
 from tracker.plans.sync import (
@@ -136,8 +136,12 @@ def _check_assignees(spec: ChecklistSpec) -> None:
     wanted = {entry.assignee_id for entry in spec.entries if entry.assignee_id is not None}
     if not wanted:
         return
+    # An id no column can hold belongs to nobody; the database would refuse the number.
+    possible = {ident for ident in wanted if 0 < ident <= MAX_ID}
     found = set(
-        db.session.scalars(select(User.id).where(User.id.in_(wanted), User.active.is_(True)))
+        db.session.scalars(select(User.id).where(User.id.in_(possible), User.active.is_(True)))
+        if possible
+        else ()
     )
     for entry in spec.entries:
         if entry.assignee_id is not None and entry.assignee_id not in found:
