@@ -65,21 +65,31 @@ def test_db_upgrade_builds_exactly_the_models_schema(empty_database):
     assert {"users", "stores", "tasks", "activities", "alembic_version"} <= tables
 
 
-def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
-    """Tasks written before the readiness migration held JSON null for "no gate"."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database}
-    )
+def _upgraded(database: str) -> tuple[Any, Any]:
+    """The app on ``database`` brought up to date by ``flask db upgrade``, and its runner."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database})
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
-    with app.app_context():
-        from tracker.auth.services import create_user
-        from tracker.plans.stores import create_store
-        from tracker.stores.services import parse_store_input
+    return app, runner
 
-        manager = create_user(email="m@example.com", password="a long secret", role="manager")
-        raw = {"name": "Old", "model": "pop", "market": "US", "opened_on": "2026-11-02"}
+
+def _old_stores(catalog: Any, market: str, *names: str) -> None:
+    """Stores of a manager, made (in an app context) before a migration is tried again."""
+    from tracker.auth.services import create_user
+    from tracker.plans.stores import create_store
+    from tracker.stores.services import parse_store_input
+
+    manager = create_user(email="m@example.com", password="a long secret", role="manager")
+    for name in names:
+        raw = {"name": name, "model": "pop", "market": market, "opened_on": "2026-11-02"}
         create_store(parse_store_input(raw, catalog), catalog, actor=manager)
+
+
+def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
+    """Tasks written before the readiness migration held JSON null for "no gate"."""
+    app, runner = _upgraded(empty_database)
+    with app.app_context():
+        _old_stores(catalog, "US", "Old")
         db.session.commit()
         gated = db.session.scalar(text("select count(*) from tasks where gate is not null"))
         # As the old code wrote them: JSON null, which SQL sees as a value.
@@ -98,20 +108,9 @@ def test_upgrading_turns_json_null_gates_into_sql_null(empty_database, catalog):
 def test_upgrading_gives_every_existing_store_its_name_s_sort_key(empty_database, catalog):
     """Stores and people made before the sort keys are listed by name as people read it
     after the upgrade, not first (an empty key) or last."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database}
-    )
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    app, runner = _upgraded(empty_database)
     with app.app_context():
-        from tracker.auth.services import create_user
-        from tracker.plans.stores import create_store
-        from tracker.stores.services import parse_store_input
-
-        manager = create_user(email="m@example.com", password="a long secret", role="manager")
-        for name in ("Ánh Dương Shop", "Zeta Home", "Élan"):
-            raw = {"name": name, "model": "pop", "market": "VN", "opened_on": "2026-11-02"}
-            create_store(parse_store_input(raw, catalog), catalog, actor=manager)
+        _old_stores(catalog, "VN", "Ánh Dương Shop", "Zeta Home", "Élan")
         db.session.commit()
         db.session.remove()
         assert runner.invoke(args=["db", "downgrade", "a7d3e9f1c5b2"]).exit_code == 0
