@@ -30,10 +30,15 @@ from tracker.i18n.collation import name_order
 ROLES = ("manager", "member")
 
 
+def _shown_key(name: str | None, email: str | None) -> str:
+    """The sort key of a person's name shown: their name, else their e-mail address."""
+    return name_order(name or email or "")
+
+
 def _name_key_of(context: Any) -> str:
-    """The sort key of an inserted person's name shown, from the insert's own values."""
+    """The sort key of an inserted person, from the insert's own values."""
     values = context.get_current_parameters()
-    return name_order(values.get("name") or values.get("email") or "")
+    return _shown_key(values.get("name"), values.get("email"))
 
 
 class User(UserMixin, Model):
@@ -48,9 +53,7 @@ class User(UserMixin, Model):
     # else the e-mail address, kept with both; both databases sort it as Python compares it.
     # Set with the name or address (``_keep_name_key``), or worked out for a bulk insert that
     # leaves it out; a Core ``update()`` of either must set it too.
-    name_key: Mapped[str] = mapped_column(
-        SORT_KEY, default=lambda context: _name_key_of(context), server_default=text("''")
-    )
+    name_key: Mapped[str] = mapped_column(SORT_KEY, default=_name_key_of, server_default=text("''"))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="member")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
@@ -89,7 +92,7 @@ class User(UserMixin, Model):
     def _keep_name_key(self, field: str, value: str | None) -> str | None:
         name = value if field == "name" else self.name
         email = value if field == "email" else self.email
-        self.name_key = name_order(name or email or "")
+        self.name_key = _shown_key(name, email)
         return value
 
     @property
